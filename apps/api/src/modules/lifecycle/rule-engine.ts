@@ -134,27 +134,40 @@ export function isKnownStage(model: LifecycleModel, stage: string): boolean {
 }
 
 function chooseTarget(model: LifecycleModel, state: LifecycleState, event: LifecycleEvent): { stage: string; ruleId: string | null } | null {
-  const enteredAt = state.stageEnteredAt;
   if (isOffPath(state.stage)) {
+    const enteredAt = state.stageEnteredAt;
     // Only events after the customer left the funnel can bring them back.
     if (enteredAt !== null && event.occurredAt < enteredAt) return null;
     if (matches(model.winBack.when, state, event)) {
       return { stage: model.winBack.to ?? state.funnelStage ?? model.stages[0].key, ruleId: WIN_BACK_RULE_ID };
     }
-    const rule = model.rules.find((candidate) => candidate.from?.includes(state.stage ?? '') && matches(candidate.when, state, event));
-    return rule ? { stage: rule.to, ruleId: rule.id } : null;
+    // Off the funnel there is no "forward": every stage a rule from here names is a candidate.
+    return furthestMatchingRule(model, state, event, -1);
   }
+  if (state.stage === null) return furthestMatchingRule(model, state, event, 0) ?? { stage: model.stages[0].key, ruleId: null };
+  return furthestMatchingRule(model, state, event, stageIndex(model, state.stage));
+}
 
-  const currentIndex = state.stage === null ? -1 : stageIndex(model, state.stage);
-  let best: { stage: string; ruleId: string | null; index: number } | null =
-    state.stage === null ? { stage: model.stages[0].key, ruleId: null, index: 0 } : null;
+/**
+ * Of the rules open to the customer's current stage (rules without `from` are
+ * open to funnel stages only) that match `event`, the one moving furthest
+ * along the funnel, past `afterIndex`; the first such rule on a tie.
+ */
+function furthestMatchingRule(
+  model: LifecycleModel,
+  state: LifecycleState,
+  event: LifecycleEvent,
+  afterIndex: number,
+): { stage: string; ruleId: string } | null {
+  const offPath = isOffPath(state.stage);
+  let best: { stage: string; ruleId: string; index: number } | null = null;
   for (const rule of model.rules) {
     const index = stageIndex(model, rule.to);
-    if (index <= currentIndex || (best !== null && index <= best.index)) continue;
-    if (rule.from !== undefined && !rule.from.includes(state.stage ?? '')) continue;
-    if (matches(rule.when, state, event)) best = { stage: rule.to, ruleId: rule.id, index };
+    if (index <= (best?.index ?? afterIndex)) continue;
+    const open = rule.from === undefined ? !offPath : rule.from.includes(state.stage ?? '');
+    if (open && matches(rule.when, state, event)) best = { stage: rule.to, ruleId: rule.id, index };
   }
-  return best;
+  return best && { stage: best.stage, ruleId: best.ruleId };
 }
 
 function moveTo(

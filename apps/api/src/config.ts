@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads `process.env`. Everything is validated together at
+ * boot; a bad value stops start-up with a message naming the variable.
+ */
+const booleanFlag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
+  .transform((value) => value === '1' || value === 'true' || value === 'yes');
+
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  CLM_DATA_DIR: z.string().min(1).default('.clm/postgres'),
+  CLM_ADMIN_KEY: z
+    .string()
+    .regex(/^clm_[a-z0-9]{8}_[A-Za-z0-9_-]{32,}$/, 'must look like clm_<8 lowercase letters or digits>_<at least 32 characters>')
+    .optional(),
+  CLM_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
+  CLM_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
+  CLM_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  CLM_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
+  CLM_MAX_COST: z.coerce.number().int().min(1).default(10000),
+  CLM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+  CLM_INTROSPECTION: booleanFlag.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  adminKey: string | null;
+  poolSize: number;
+  sweepIntervalMinutes: number;
+  limits: OperationLimits;
+  shutdownGraceMs: number;
+  introspection: boolean;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+};
+
+/** Bounds applied to every GraphQL operation, over HTTP and WebSocket alike. */
+export type OperationLimits = { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number };
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the whole configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const env = parsed.data;
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl: env.DATABASE_URL ?? null,
+    dataDir: env.CLM_DATA_DIR,
+    adminKey: env.CLM_ADMIN_KEY ?? null,
+    poolSize: env.CLM_POOL_SIZE,
+    sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
+    limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
+    shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,
+    introspection: env.CLM_INTROSPECTION,
+    logLevel: env.LOG_LEVEL,
+  };
+}

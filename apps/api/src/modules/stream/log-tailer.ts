@@ -1,0 +1,207 @@
+import type { EventLog, LogEntry } from './event-log';
+import { comparePositions, maxPosition } from './log-position';
+import type { LogPosition } from './log-position';
+
+/** Live entries delivered to one subscriber, in log order. */
+export class LiveQueue<T> implements AsyncIterable<LogEntry<T>> {
+  private readonly buffered: Array<LogEntry<T>> = [];
+  private waiting: ((result: IteratorResult<LogEntry<T>>) => void) | null = null;
+  private failure: Error | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly maxBuffered: number,
+    private readonly onClose: () => void,
+  ) {}
+
+  push(entry: LogEntry<T>): void {
+    if (this.closed) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: entry, done: false });
+      return;
+    }
+    if (this.buffered.length >= this.maxBuffered) {
+      this.fail(new Error('subscriber fell too far behind; resubscribe with the last cursor to resume'));
+      return;
+    }
+    this.buffered.push(entry);
+  }
+
+  fail(error: Error): void {
+    this.failure = error;
+    this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<LogEntry<T>> {
+    return {
+      next: () => {
+        const entry = this.buffered.shift();
+        if (entry) return Promise.resolve({ value: entry, done: false });
+        if (this.failure) return Promise.reject(this.failure);
+        if (this.closed) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (this.waiting = resolve));
+      },
+      return: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}
+
+const PAGE_SIZE = 1000;
+const MAX_BUFFERED = 50_000;
+
+/**
+ * Follows one log for this process and fans its new entries out to live
+ * subscribers. It reads when poked (a local commit or a NOTIFY from another
+ * instance) and on a short interval while anyone listens, which also picks
+ * up rows held back behind a transaction that was still in flight.
+ */
+export class LogTailer<T> {
+  private readonly subscribers = new Set<LiveQueue<T>>();
+  private head: LogPosition | null = null;
+  private starting: Promise<void> | null = null;
+  private polling: Promise<void> | null = null;
+  private pollAgain = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly log: EventLog<T>,
+    private readonly pollIntervalMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /**
+   * Registers a live subscriber. Returns its queue and the position the
+   * tailer had reached at that instant: the queue receives exactly the
+   * entries after it.
+   */
+  async subscribe(): Promise<{ queue: LiveQueue<T>; from: LogPosition }> {
+    await this.start();
+    const queue = new LiveQueue<T>(MAX_BUFFERED, () => this.unsubscribe(queue));
+    this.subscribers.add(queue);
+    this.ensureTimer();
+    return { queue, from: this.head as LogPosition };
+  }
+
+  /** Asks for a read soon; calls that arrive during a read are coalesced into one more. */
+  poke(): void {
+    if (this.head === null) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = this.pollUntilCaughtUp().finally(() => {
+      this.polling = null;
+      if (this.pollAgain) {
+        this.pollAgain = false;
+        this.poke();
+      }
+    });
+  }
+
+  /** Resolves when the read in progress (if any) has finished. */
+  async settled(): Promise<void> {
+    while (this.polling) await this.polling;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const queue of [...this.subscribers]) queue.close();
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= this.log.head().then(
+      (head) => {
+        this.head = head;
+      },
+      (error: unknown) => {
+        this.starting = null;
+        throw error;
+      },
+    );
+    return this.starting;
+  }
+
+  private async pollUntilCaughtUp(): Promise<void> {
+    try {
+      for (;;) {
+        const entries = await this.log.read(this.head as LogPosition, PAGE_SIZE);
+        for (const entry of entries) {
+          this.head = maxPosition(this.head as LogPosition, entry.position);
+          for (const queue of this.subscribers) queue.push(entry);
+        }
+        if (entries.length < PAGE_SIZE) return;
+      }
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  private ensureTimer(): void {
+    if (this.timer || this.pollIntervalMs <= 0) return;
+    this.timer = setInterval(() => this.poke(), this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private unsubscribe(queue: LiveQueue<T>): void {
+    this.subscribers.delete(queue);
+    if (this.subscribers.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+}
+
+/**
+ * Everything after `after` that matches `keep`: first the backlog from the
+ * log, then live entries, each exactly once and in log order. Without
+ * `after`, only live entries.
+ */
+export async function* replayThenFollow<T>(
+  log: EventLog<T>,
+  tailer: LogTailer<T>,
+  after: LogPosition | null,
+  keep: (value: T) => boolean,
+): AsyncGenerator<LogEntry<T>> {
+  const { queue, from } = await tailer.subscribe();
+  try {
+    let position = from;
+    if (after !== null && comparePositions(after, from) < 0) {
+      let cursor = after;
+      for (;;) {
+        const page = await log.read(cursor, PAGE_SIZE, from);
+        for (const entry of page) {
+          cursor = entry.position;
+          if (keep(entry.value)) yield entry;
+        }
+        if (page.length < PAGE_SIZE) break;
+      }
+    } else if (after !== null) {
+      // The client has seen further than this instance has read (it came from another instance).
+      position = after;
+    }
+    for await (const entry of queue) {
+      if (comparePositions(entry.position, position) <= 0) continue;
+      position = entry.position;
+      if (keep(entry.value)) yield entry;
+    }
+  } finally {
+    queue.close();
+  }
+}

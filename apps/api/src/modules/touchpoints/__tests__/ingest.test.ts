@@ -1,0 +1,50 @@
+import { createTestContext } from '../../../testing';
+import type { TestContext } from '../../../testing';
+
+const at = (iso: string) => iso;
+
+describe('recording touchpoints', () => {
+  let context: TestContext;
+  beforeAll(async () => {
+    context = await createTestContext();
+  });
+  afterAll(async () => {
+    await context.close();
+  });
+
+  const path = (index: number) => `touchpoints[${index}]`;
+
+  it('stores the good items of a mixed batch and names the bad item and field', async () => {
+    const results = await context.services.ingest.record(
+      [
+        { messageId: 'm-1', customer: { externalId: 'u-1', email: 'Ada@Example.com' }, type: 'page_view', channel: 'web', occurredAt: at('2026-01-01T10:00:00Z') },
+        { messageId: 'm-2', customer: { externalId: 'u-1' }, type: 'signup', channel: 'web', occurredAt: at('2026-01-02T10:00:00Z') },
+        { messageId: 'm-1', customer: { externalId: 'u-1' }, type: 'page_view', channel: 'web', occurredAt: at('2026-01-01T10:00:00Z') },
+        { messageId: 'm-3', customer: { externalId: 'u-2' }, type: 'purchase', channel: 'web', occurredAt: 'yesterday' },
+        { messageId: 'm-4', customer: { email: 'grace@example.com' }, type: 'purchase', channel: 'web', occurredAt: at('2026-01-03T10:00:00Z'), value: 40, currency: 'usd' },
+      ],
+      path,
+    );
+    expect(results.map((result) => result.status)).toEqual(['ACCEPTED', 'ACCEPTED', 'DUPLICATE', 'REJECTED', 'ACCEPTED']);
+    expect(results[3].error).toEqual({
+      field: 'touchpoints[3].occurredAt',
+      message: 'touchpoints[3].occurredAt: must be an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z',
+    });
+    expect(results[2].touchpointId).toBe(results[0].touchpointId);
+    const [{ count }] = await context.dataSource.query(`SELECT count(*)::int AS count FROM touchpoints`);
+    expect(count).toBe(3);
+    const customers = await context.dataSource.query(`SELECT external_id, email, stage, orders, revenue::float8 AS revenue FROM customers ORDER BY email`);
+    expect(customers).toEqual([
+      { external_id: 'u-1', email: 'ada@example.com', stage: 'acquisition', orders: 0, revenue: 0 },
+      { external_id: null, email: 'grace@example.com', stage: 'acquisition', orders: 1, revenue: 40 },
+    ]);
+    const transitions = await context.dataSource.query(
+      `SELECT c.external_id, t.from_stage, t.to_stage, t.occurred_at, t.rule_id FROM stage_transitions t JOIN customers c ON c.id = t.customer_id ORDER BY t.occurred_at`,
+    );
+    expect(transitions).toEqual([
+      { external_id: 'u-1', from_stage: null, to_stage: 'awareness', occurred_at: new Date('2026-01-01T10:00:00Z'), rule_id: null },
+      { external_id: 'u-1', from_stage: 'awareness', to_stage: 'acquisition', occurred_at: new Date('2026-01-02T10:00:00Z'), rule_id: 'acquired' },
+      { external_id: null, from_stage: null, to_stage: 'acquisition', occurred_at: new Date('2026-01-03T10:00:00Z'), rule_id: 'acquired' },
+    ]);
+  });
+});

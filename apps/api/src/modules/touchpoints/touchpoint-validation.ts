@@ -1,0 +1,112 @@
+import type { JsonValue } from '@clm/schema';
+
+/** A touchpoint as sent by a client, before validation. */
+export type TouchpointSubmission = {
+  messageId?: string | null;
+  customer?: {
+    id?: string | null;
+    externalId?: string | null;
+    email?: string | null;
+    name?: string | null;
+    attributes?: Record<string, unknown> | null;
+  } | null;
+  type?: string | null;
+  channel?: string | null;
+  occurredAt?: string | Date | null;
+  value?: number | null;
+  currency?: string | null;
+  campaign?: string | null;
+  properties?: Record<string, unknown> | null;
+};
+
+/** A touchpoint that passed validation, normalised. */
+export type ValidTouchpoint = {
+  index: number;
+  messageId: string;
+  customer: { id: string | null; externalId: string | null; email: string | null; name: string | null; attributes: Record<string, JsonValue> };
+  type: string;
+  channel: string;
+  occurredAt: Date;
+  value: number | null;
+  currency: string | null;
+  campaign: string | null;
+  properties: Record<string, JsonValue>;
+};
+
+export type FieldError = { index: number; field: string; message: string };
+
+const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const MAX_TEXT = 256;
+const MAX_PROPERTIES_BYTES = 32_768;
+/** Event times further ahead than this are refused as clock errors. */
+const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
+
+/**
+ * Validates one submitted touchpoint. `path` names it in messages, for
+ * example `touchpoints[3]`; errors name the exact field.
+ */
+export function validateTouchpoint(index: number, path: string, input: TouchpointSubmission, now: Date): ValidTouchpoint | FieldError {
+  const fail = (field: string, message: string): FieldError => ({ index, field: `${path}.${field}`, message: `${path}.${field}: ${message}` });
+
+  const messageId = input.messageId?.trim() ?? '';
+  if (messageId === '') return fail('messageId', 'is required (an idempotency key unique to this event)');
+  if (messageId.length > MAX_TEXT) return fail('messageId', `must be at most ${MAX_TEXT} characters`);
+
+  const customer = input.customer;
+  if (!customer) return fail('customer', 'is required');
+  const id = customer.id?.trim() || null;
+  const externalId = customer.externalId?.trim() || null;
+  const email = customer.email?.trim().toLowerCase() || null;
+  if (id === null && externalId === null && email === null) return fail('customer', 'give at least one of id, externalId, email');
+  if (id !== null && !UUID_PATTERN.test(id)) return fail('customer.id', `"${id}" is not a UUID`);
+  if (externalId !== null && externalId.length > MAX_TEXT) return fail('customer.externalId', `must be at most ${MAX_TEXT} characters`);
+  if (email !== null && (!EMAIL_PATTERN.test(email) || email.length > MAX_TEXT)) return fail('customer.email', `"${email}" is not an email address`);
+  if (customer.attributes != null && !isPlainObject(customer.attributes)) return fail('customer.attributes', 'must be an object');
+
+  const type = input.type?.trim() ?? '';
+  if (!NAME_PATTERN.test(type)) return fail('type', `"${type}" must be lowercase snake_case (letters, digits, _), starting with a letter`);
+  const channel = input.channel?.trim() ?? '';
+  if (!NAME_PATTERN.test(channel)) return fail('channel', `"${channel}" must be lowercase snake_case (letters, digits, _), starting with a letter`);
+
+  const occurredAt = parseDateTime(input.occurredAt);
+  if (occurredAt === null) return fail('occurredAt', 'must be an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z');
+  if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) return fail('occurredAt', `${occurredAt.toISOString()} is more than a day in the future`);
+
+  const value = input.value ?? null;
+  if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) >= 1e15)) return fail('value', 'must be a finite number');
+  const currency = input.currency?.trim().toUpperCase() || null;
+  if (currency !== null && !/^[A-Z]{3}$/.test(currency)) return fail('currency', `"${currency}" is not an ISO 4217 code like USD`);
+  const campaign = input.campaign?.trim() || null;
+  if (campaign !== null && campaign.length > MAX_TEXT) return fail('campaign', `must be at most ${MAX_TEXT} characters`);
+
+  const properties = input.properties ?? {};
+  if (!isPlainObject(properties)) return fail('properties', 'must be an object');
+  if (JSON.stringify(properties).length > MAX_PROPERTIES_BYTES) return fail('properties', `must be at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
+
+  return {
+    index,
+    messageId,
+    customer: { id: id?.toLowerCase() ?? null, externalId, email, name: customer.name?.trim() || null, attributes: (customer.attributes ?? {}) as Record<string, JsonValue> },
+    type,
+    channel,
+    occurredAt,
+    value,
+    currency,
+    campaign,
+    properties: properties as Record<string, JsonValue>,
+  };
+}
+
+function parseDateTime(value: string | Date | null | undefined): Date | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
+  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value.trim())) return null;
+  const parsed = new Date(value.trim());
+  return Number.isNaN(parsed.getTime()) ? null : parsed;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,38 @@
+import type { TransitionCustomer } from './graphql/types';
+
+const numberFormat = new Intl.NumberFormat();
+const percentFormat = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
+
+export function formatCount(value: number): string {
+  return numberFormat.format(value);
+}
+
+export function formatShare(part: number, whole: number): string {
+  return whole > 0 ? percentFormat.format(part / whole) : '—';
+}
+
+/** Today's events by clock time; late events from earlier days with their date. */
+export function formatEventTime(iso: string, now: Date = new Date()): { short: string; full: string } {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return { short: iso, full: iso };
+  const sameDay = date.toDateString() === now.toDateString();
+  return { short: (sameDay ? timeFormat : dateTimeFormat).format(date), full: fullFormat.format(date) };
+}
+
+/** The most human identifier a customer has. */
+export function customerLabel(customer: TransitionCustomer): string {
+  return customer.name || customer.email || customer.externalId || customer.id;
+}
+
+/** `inactivity_sweep` → `inactivity sweep`. */
+export function formatCause(cause: string): string {
+  return cause.replace(/[_-]+/g, ' ').toLowerCase();
+}

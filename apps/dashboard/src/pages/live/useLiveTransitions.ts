@@ -1,0 +1,103 @@
+import { CombinedGraphQLErrors } from '@apollo/client';
+import type { ErrorLike } from '@apollo/client';
+import { useApolloClient } from '@apollo/client/react';
+import { useEffect, useEffectEvent, useState } from 'react';
+import type { Subscription } from 'rxjs';
+import { describeError, isUnauthenticated } from '../../app/api-errors';
+import type { ConnectionStatusStore } from '../../app/connection-status';
+import { LiveTransitionsDocument } from './graphql/documents';
+import type { StageTransition } from './graphql/types';
+
+const RETRY_BASE_MS = 1_000;
+const RETRY_MAX_MS = 15_000;
+/** Transition ids remembered to drop a replayed event instead of counting it twice. */
+const REMEMBERED_IDS = 1_000;
+
+type UseLiveTransitionsOptions = {
+  /** Subscribe only once the counts the transitions apply to are loaded. */
+  enabled: boolean;
+  connection: ConnectionStatusStore;
+  onTransition: (transition: StageTransition) => void;
+  onUnauthenticated: () => void;
+};
+
+/**
+ * Streams stage transitions as they are committed. After a dropped socket or a
+ * failed subscription it re-subscribes with backoff, passing the last cursor it
+ * saw as `after` so that nothing in between is missed. Each transition is
+ * delivered once.
+ */
+export function useLiveTransitions({ enabled, connection, onTransition, onUnauthenticated }: UseLiveTransitionsOptions): {
+  error: string | null;
+} {
+  const client = useApolloClient();
+  const [error, setError] = useState<string | null>(null);
+  const deliver = useEffectEvent(onTransition);
+  const refuse = useEffectEvent(onUnauthenticated);
+
+  useEffect(() => {
+    if (!enabled) return;
+    let cursor: string | null = null;
+    let attempt = 0;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let active: Subscription | undefined;
+    const isNew = rememberRecent(REMEMBERED_IDS);
+    const stopWatching = connection.subscribe(() => {
+      if (connection.getSnapshot() === 'live') attempt = 0;
+    });
+
+    const subscribe = () => {
+      let failure: ErrorLike | undefined;
+      active = client.subscribe({ query: LiveTransitionsDocument, variables: { after: cursor }, fetchPolicy: 'no-cache' }).subscribe({
+        next: ({ data, error: resultError }) => {
+          if (resultError) {
+            failure = resultError;
+            return;
+          }
+          const event = data?.stageTransitions;
+          if (!event) return;
+          cursor = event.cursor;
+          setError(null);
+          if (isNew(event.transition.id)) deliver(event.transition);
+        },
+        // Apollo emits a failure as a result and then completes; a clean
+        // completion means the server ended the stream. Either way, resume.
+        complete: () => {
+          if (isUnauthenticated(failure, connection.lastCloseCode())) {
+            refuse();
+            return;
+          }
+          // A dropped socket shows as "reconnecting"; only errors the API sent are worth words.
+          if (CombinedGraphQLErrors.is(failure)) setError(describeError(failure));
+          retryTimer = setTimeout(subscribe, retryDelay(attempt++));
+        },
+      });
+    };
+
+    subscribe();
+    return () => {
+      stopWatching();
+      clearTimeout(retryTimer);
+      active?.unsubscribe();
+    };
+  }, [client, connection, enabled]);
+
+  return { error };
+}
+
+/** Exponential backoff with jitter, so many dashboards do not reconnect in step. */
+function retryDelay(attempt: number): number {
+  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** Returns a predicate that is true the first time it sees an id among the last `limit` ids. */
+function rememberRecent(limit: number): (id: string) => boolean {
+  const seen = new Set<string>();
+  return (id) => {
+    if (seen.has(id)) return false;
+    seen.add(id);
+    if (seen.size > limit) seen.delete(seen.values().next().value as string);
+    return true;
+  };
+}
