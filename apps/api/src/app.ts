@@ -1,0 +1,78 @@
+import path from 'node:path';
+import type { Config } from './config';
+import { createDataSource } from './database/data-source';
+import { startEmbeddedPostgres } from './database/embedded-postgres';
+import type { EmbeddedDatabase } from './database/embedded-postgres';
+import { startHttpServer } from './server/http-server';
+import type { Logger } from './server/logger';
+import { createServices, stopServices } from './server/services';
+import type { Services } from './server/services';
+
+/** A running clm instance. */
+export type App = {
+  url: string;
+  port: number;
+  services: Services;
+  /** The admin key generated on this start, if one was (shown once). */
+  generatedAdminKey: string | null;
+  /** Graceful stop: no new connections, drain HTTP and WebSocket, close the pool, stop the embedded database. */
+  stop: () => Promise<void>;
+};
+
+/** Starts clm: database (embedded unless DATABASE_URL), migrations, services, HTTP and WebSocket, the sweep schedule. */
+export async function startApp(config: Config, logger: Logger, onAdminKeyCreated: (key: string) => void = () => undefined): Promise<App> {
+  let embedded: EmbeddedDatabase | null = null;
+  let databaseUrl = config.databaseUrl;
+  if (databaseUrl === null) {
+    logger.info({ dataDir: path.resolve(config.dataDir) }, 'starting the embedded PostgreSQL (set DATABASE_URL to use your own server)');
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'clm', persistent: true, onLog: (line) => logger.debug({ postgres: line }) });
+    databaseUrl = embedded.url;
+  }
+  const dataSource = createDataSource(databaseUrl, config.poolSize);
+  let services: Services | null = null;
+  let server: Awaited<ReturnType<typeof startHttpServer>>;
+  let generatedAdminKey: string | null;
+  try {
+    await dataSource.initialize();
+    const applied = await dataSource.runMigrations({ transaction: 'all' });
+    if (applied.length > 0) logger.info({ migrations: applied.map((migration) => migration.name) }, 'migrations applied');
+    services = await createServices(dataSource, databaseUrl, (error) => logger.error({ err: error }, 'background error'));
+    generatedAdminKey = await services.apiKeys.ensureAdminKey(config.adminKey);
+    // Shown at once: should a later step fail, the key must not be lost unseen.
+    if (generatedAdminKey !== null) onAdminKeyCreated(generatedAdminKey);
+    await services.models.current();
+    server = await startHttpServer({ config, services, logger, dashboardDir: path.resolve(__dirname, '../../dashboard/dist') });
+  } catch (error) {
+    // Leave nothing running behind a failed start.
+    if (services) await stopServices(services).catch(() => undefined);
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw error;
+  }
+  const running = services;
+
+  let sweepTimer: NodeJS.Timeout | null = null;
+  if (config.sweepIntervalMinutes > 0) {
+    sweepTimer = setInterval(() => {
+      running.lifecycle.runInactivitySweep().then(
+        (result) => logger.info({ sweep: result }, 'inactivity sweep'),
+        (error: unknown) => logger.error({ err: error }, 'inactivity sweep failed'),
+      );
+    }, config.sweepIntervalMinutes * 60_000);
+    sweepTimer.unref();
+  }
+
+  return {
+    url: server.url,
+    port: server.port,
+    services: running,
+    generatedAdminKey,
+    stop: async () => {
+      if (sweepTimer) clearInterval(sweepTimer);
+      await server.close();
+      await stopServices(running);
+      await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}

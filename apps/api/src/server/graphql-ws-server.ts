@@ -1,0 +1,83 @@
+import { GraphQLError } from 'graphql';
+import type { ExecutionArgs, GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Server as HttpServer } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { OperationLimits } from '../config';
+import type { Principal } from '../modules/auth/api-key.service';
+import { authenticate, createContext } from './context';
+import { ClmError, formatClientError } from './errors';
+import type { Logger } from './logger';
+import { costError, operationCost, parseWithLimits, validateWithLimits } from './operation-limits';
+import type { Services } from './services';
+
+type SocketExtra = { principal?: Principal };
+
+/**
+ * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's port and
+ * path. The API key comes in `connectionParams.authorization` as
+ * `Bearer <key>`; every operation passes the same limits and error masking
+ * as HTTP.
+ */
+export function attachGraphQLWebSocket(options: { httpServer: HttpServer; path: string; schema: GraphQLSchema; services: Services; limits: OperationLimits; logger: Logger }) {
+  const { schema, services, limits, logger } = options;
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  const mask = (errors: readonly GraphQLError[]) =>
+    errors.map((error) => formatClientError(error.toJSON(), error, (original) => logger.error({ err: original }, 'unexpected error in a WebSocket operation')));
+
+  const disposable = useServer<Record<string, unknown>, SocketExtra>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        try {
+          ctx.extra.principal = await authenticate(services, ctx.connectionParams?.authorization);
+          return true;
+        } catch (error) {
+          if (!(error instanceof ClmError)) logger.error({ err: error }, 'WebSocket authentication failed');
+          const reason = error instanceof ClmError ? `UNAUTHENTICATED: ${error.message}` : 'UNAUTHENTICATED';
+          ctx.extra.socket.close(CloseCode.Forbidden, reason.slice(0, 120));
+          return false;
+        }
+      },
+      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        let document;
+        try {
+          document = parseWithLimits(payload.query, limits);
+        } catch (error) {
+          return mask([error instanceof GraphQLError ? error : new GraphQLError('could not parse the operation')]).map(toGraphQLError);
+        }
+        const errors = validateWithLimits(schema, document, limits);
+        if (errors.length > 0) return mask(errors).map(toGraphQLError);
+        const variables = payload.variables ?? {};
+        const tooCostly = costError(operationCost(schema, document, payload.operationName ?? undefined, variables), limits);
+        if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
+        return {
+          schema,
+          document,
+          variableValues: variables,
+          operationName: payload.operationName,
+          contextValue: createContext(services, ctx.extra.principal as Principal),
+        };
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => {
+        if (!result.errors || result.errors.length === 0) return result;
+        return { ...result, errors: mask(result.errors).map(toGraphQLError) };
+      },
+      onError: (_ctx, _id, _payload, errors) => mask(errors).map(toGraphQLError),
+    },
+    wsServer,
+  );
+  return {
+    /** Closes every socket (1001 Going Away) and stops accepting new ones. */
+    close: async () => {
+      for (const client of wsServer.clients) client.close(1001, 'server shutting down');
+      await disposable.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
+
+function toGraphQLError(formatted: { message: string; extensions?: Record<string, unknown> }): GraphQLError {
+  return new GraphQLError(formatted.message, { extensions: formatted.extensions });
+}

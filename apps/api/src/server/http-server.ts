@@ -1,0 +1,136 @@
+import { ApolloServer } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Config } from '../config';
+import { migrationsAreCurrent } from '../database/data-source';
+import type { Principal } from '../modules/auth/api-key.service';
+import { authenticate, createContext } from './context';
+import type { RequestContext } from './context';
+import { ClmError, formatClientError, toGraphQLCode } from './errors';
+import { attachGraphQLWebSocket } from './graphql-ws-server';
+import type { Logger } from './logger';
+import { costError, limitRules, operationCost } from './operation-limits';
+import { buildClmSchema } from './schema';
+import type { Services } from './services';
+
+export const GRAPHQL_PATH = '/graphql';
+
+export type RunningServer = { url: string; port: number; close: () => Promise<void> };
+
+type Locals = { requestId: string; principal?: Principal };
+
+/**
+ * The HTTP server: GraphQL over HTTP and WebSocket on one port and path,
+ * health probes, and the built dashboard at `/` when present.
+ */
+export async function startHttpServer(options: { config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'>; services: Services; logger: Logger; dashboardDir?: string }): Promise<RunningServer> {
+  const { config, services, logger } = options;
+  const schema = await buildClmSchema();
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema, services, limits: config.limits, logger });
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: config.introspection,
+    hideSchemaDetailsFromClientErrors: true,
+    includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    validationRules: limitRules(config.limits),
+    formatError: (formatted, error) => formatClientError(formatted, error, (original) => logger.error({ err: original }, 'unexpected error in a GraphQL operation')),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), costLimitPlugin(config.limits)],
+  });
+  await apollo.start();
+
+  app.use(requestLogging(logger));
+  app.get('/healthz', (_request, response) => {
+    response.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_request, response) => {
+    try {
+      const current = await migrationsAreCurrent(services.dataSource);
+      response.status(current ? 200 : 503).json({ status: current ? 'ready' : 'migrations pending', database: 'reachable' });
+    } catch {
+      response.status(503).json({ status: 'database unreachable' });
+    }
+  });
+  app.use(GRAPHQL_PATH, express.json({ limit: '5mb' }), requireApiKey(services), expressMiddleware(apollo, {
+    context: async ({ res }) => {
+      const locals = res.locals as Locals;
+      return createContext(services, locals.principal as Principal, locals.requestId);
+    },
+  }));
+  if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
+    const dashboardDir = options.dashboardDir;
+    app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));
+    app.get(/^\/(?!graphql|healthz|readyz).*/, (_request, response) => response.sendFile(path.join(dashboardDir, 'index.html')));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  return {
+    url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
+    port,
+    close: async () => {
+      await webSocket.close();
+      await apollo.stop();
+    },
+  };
+}
+
+/** Every GraphQL request over HTTP needs a valid key; without one the answer is 401 UNAUTHENTICATED. */
+function requireApiKey(services: Services) {
+  return async (request: Request, response: Response, next: NextFunction) => {
+    try {
+      (response.locals as Locals).principal = await authenticate(services, request.headers.authorization);
+      next();
+    } catch (error) {
+      if (!(error instanceof ClmError)) return next(error);
+      response.status(401).json({ errors: [{ message: error.message, extensions: { code: toGraphQLCode(error.code) } }] });
+    }
+  };
+}
+
+function requestLogging(logger: Logger) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const header = request.headers['x-request-id'];
+    const requestId = typeof header === 'string' && /^[\w.-]{1,64}$/.test(header) ? header : randomUUID();
+    (response.locals as Locals).requestId = requestId;
+    response.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    response.on('finish', () => {
+      const locals = response.locals as Locals;
+      logger.info(
+        { requestId, method: request.method, path: request.originalUrl.split('?')[0], status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, keyName: locals.principal?.name },
+        'request',
+      );
+    });
+    next();
+  };
+}
+
+/** Refuses operations whose cost (see operation-limits.ts) exceeds the limit, before they run. */
+function costLimitPlugin(limits: Config['limits']): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, schema }) {
+          const error = costError(operationCost(schema, document, request.operationName ?? undefined, request.variables ?? {}), limits);
+          if (error) throw error;
+        },
+      };
+    },
+  };
+}

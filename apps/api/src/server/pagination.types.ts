@@ -1,0 +1,38 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import type { ClassType } from 'type-graphql';
+
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field({ description: 'More items follow the last edge.' })
+  hasNextPage!: boolean;
+  @Field({ description: 'More items precede the first edge.' })
+  hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true, description: 'Cursor of the first edge.' })
+  startCursor!: string | null;
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge.' })
+  endCursor!: string | null;
+}
+
+/** Builds the Edge and Connection object types for one node type. */
+export function connectionTypes<T extends object>(node: ClassType<T>, name: string, withTotalCount: boolean) {
+  @ObjectType(`${name}Edge`, { description: `One ${name} with its cursor.` })
+  class Edge {
+    @Field({ description: 'Pass as `after` (or `before`) to continue from this edge.' })
+    cursor!: string;
+    @Field(() => node, { description: `The ${name}.` })
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay connection).` })
+  class Connection {
+    @Field(() => [Edge], { description: 'The items of this page with their cursors.' })
+    edges!: Edge[];
+    @Field(() => PageInfo, { description: 'Whether more pages exist, and the cursors to reach them.' })
+    pageInfo!: PageInfo;
+  }
+
+  if (withTotalCount) {
+    Field(() => Int, { description: 'How many items match, over all pages.' })(Connection.prototype, 'totalCount');
+  }
+  return { Edge, Connection };
+}

@@ -1,0 +1,30 @@
+import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
+import { createPubSub } from '@graphql-yoga/subscription';
+import { buildSchema } from 'type-graphql';
+import { ApiKeyResolver } from '../modules/auth/api-key.resolver';
+import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers/customer.resolver';
+import { LifecycleResolver } from '../modules/lifecycle/lifecycle.resolver';
+import { TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver';
+import { scopeChecker } from './auth-checker';
+
+export const RESOLVERS = [CustomerResolver, CustomerConnectionResolver, TouchpointResolver, LifecycleResolver, ApiKeyResolver] as const;
+
+/** Builds the executable schema. Resolvers are stateless: services arrive through the context. */
+export async function buildClmSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
+    resolvers: RESOLVERS,
+    authChecker: scopeChecker,
+    // Inputs are validated by the services, which name the item and field.
+    validate: false,
+    // Our subscriptions bring their own `subscribe` (the log tailers); type-graphql still insists on a PubSub.
+    pubSub: createPubSub(),
+  });
+  describeRootType(schema.getQueryType(), 'Reads: customers, the lifecycle model, the stage overview, API keys. Needs the read scope unless noted.');
+  describeRootType(schema.getMutationType(), 'Writes: touchpoints and customers (ingest scope), lifecycle model, manual moves, sweeps and keys (admin scope).');
+  describeRootType(schema.getSubscriptionType(), 'Live streams over WebSocket (graphql-transport-ws on /graphql). Needs the read scope.');
+  return schema;
+}
+
+function describeRootType(type: GraphQLObjectType | null | undefined, description: string): void {
+  if (type) type.description = description;
+}
