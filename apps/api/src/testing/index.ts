@@ -29,3 +29,6 @@ export async function createTestContext(): Promise<TestContext> {
     },
   };
 }
+
+export { collect, startTestServer, TEST_LIMITS } from './test-server';
+export type { GraphQLResponse, TestServer } from './test-server';

@@ -1,0 +1,104 @@
+import type { Client } from 'graphql-ws';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { Scope } from '../modules/auth/api-key.entity';
+import { startHttpServer } from '../server/http-server';
+import { createLogger } from '../server/logger';
+import { createTestContext } from './index';
+import type { TestContext } from './index';
+
+/** Operation limits used by test servers (the defaults of config.ts). */
+export const TEST_LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 };
+
+export type GraphQLResponse<T = Record<string, unknown>> = { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }> };
+
+/** An API server on a free port with its own database and an admin key. */
+export type TestServer = TestContext & {
+  httpUrl: string;
+  wsUrl: string;
+  adminKey: string;
+  /** Runs one operation over HTTP with `key` (the admin key by default). */
+  graphql: <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, key?: string | null) => Promise<GraphQLResponse<T>>;
+  /** A graphql-ws client authenticated with `key` (the admin key by default). */
+  wsClient: (key?: string) => Client;
+  createKey: (scopes: Scope[]) => Promise<string>;
+};
+
+export async function startTestServer(): Promise<TestServer> {
+  const context = await createTestContext();
+  const logger = createLogger('silent');
+  const server = await startHttpServer({ config: { port: 0, host: '127.0.0.1', limits: TEST_LIMITS, introspection: true }, services: context.services, logger });
+  const { key: adminKey } = await context.services.apiKeys.create('test admin', [Scope.ADMIN], null);
+  const clients: Client[] = [];
+  const httpUrl = `http://127.0.0.1:${server.port}/graphql`;
+  const wsUrl = `ws://127.0.0.1:${server.port}/graphql`;
+  return {
+    ...context,
+    httpUrl,
+    wsUrl,
+    adminKey,
+    graphql: async <T,>(query: string, variables: Record<string, unknown> = {}, key: string | null = adminKey): Promise<GraphQLResponse<T>> => {
+      const response = await fetch(httpUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<T>;
+    },
+    wsClient: (key = adminKey) => {
+      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: true });
+      clients.push(client);
+      return client;
+    },
+    createKey: async (scopes) => (await context.services.apiKeys.create(`test ${scopes.join('+')}`, scopes, null)).key,
+    close: async () => {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await server.close();
+      await context.close();
+    },
+  };
+}
+
+/** Collects a subscription's results until `count` arrived (or `timeoutMs` passed). */
+export function collect<T>(client: Client, query: string, variables: Record<string, unknown>, count: number, timeoutMs = 20000): { done: Promise<T[]>; stop: () => void; received: T[] } {
+  const received: T[] = [];
+  let stop = () => undefined as void;
+  const done = new Promise<T[]>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`timed out with ${received.length} of ${count} events`));
+    }, timeoutMs);
+    const unsubscribe = client.subscribe<T>(
+      { query, variables },
+      {
+        next: (result) => {
+          if (result.errors) {
+            clearTimeout(timer);
+            reject(new Error(JSON.stringify(result.errors)));
+            return;
+          }
+          received.push(result.data as T);
+          if (received.length >= count) {
+            clearTimeout(timer);
+            unsubscribe();
+            resolve(received);
+          }
+        },
+        error: (error) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(JSON.stringify(error)));
+        },
+        complete: () => {
+          clearTimeout(timer);
+          resolve(received);
+        },
+      },
+    );
+    stop = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(received);
+    };
+  });
+  return { done, stop: () => stop(), received };
+}
