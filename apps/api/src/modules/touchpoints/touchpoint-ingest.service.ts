@@ -97,7 +97,8 @@ export class TouchpointIngestService {
       ],
     );
     const newIds = new Map(inserted.map((row) => [row.message_id, row.id]));
-    const known = await existingTouchpoints(manager, accepted.filter((item) => !newIds.has(item.messageId)).map((item) => item.messageId));
+    const replayed = items.filter((item) => resolution.duplicates.has(item.index));
+    const known = await existingTouchpoints(manager, [...accepted.filter((item) => !newIds.has(item.messageId)), ...replayed].map((item) => item.messageId));
 
     const eventsByCustomer = new Map<string, ValidTouchpoint[]>();
     for (const item of rows) {
@@ -119,19 +120,26 @@ export class TouchpointIngestService {
     await writeTransitions(manager, transitions);
     await writeCustomerStates(manager, changedStates);
 
-    const stored = accepted.map((item) => {
+    const stored = [...accepted, ...replayed].map((item) => {
       const fresh = newIds.get(item.messageId);
-      const isFirstOfBatch = unique.get(item.messageId) === item;
+      const customerId = resolution.customerOf.get(item.index) ?? null;
+      if (fresh !== undefined && unique.get(item.messageId) === item) {
+        return { index: item.index, status: 'ACCEPTED' as IngestStatus, touchpointId: fresh, customerId };
+      }
       const existing = known.get(item.messageId);
-      return {
-        index: item.index,
-        status: (fresh !== undefined && isFirstOfBatch ? 'ACCEPTED' : 'DUPLICATE') as IngestStatus,
-        touchpointId: fresh ?? existing?.id ?? null,
-        customerId: fresh !== undefined ? (resolution.customerOf.get(item.index) as string) : (existing?.customerId ?? resolution.customerOf.get(item.index) as string),
-      };
+      return { index: item.index, status: 'DUPLICATE' as IngestStatus, touchpointId: fresh ?? existing?.id ?? null, customerId: existing?.customerId ?? customerId };
     });
     return { stored, rejected: resolution.rejected, changed: inserted.length > 0 };
   }
+}
+
+async function knownMessageIds(manager: EntityManager, messageIds: string[]): Promise<Set<string>> {
+  const rows: Array<{ message_id: string }> = await manager.query(
+    `SELECT message_id FROM touchpoints WHERE message_id = ANY ($1::text[])
+     UNION ALL SELECT message_id FROM deleted_message_ids WHERE message_id = ANY ($1::text[])`,
+    [messageIds],
+  );
+  return new Set(rows.map((row) => row.message_id));
 }
 
 async function existingTouchpoints(manager: EntityManager, messageIds: string[]): Promise<Map<string, { id: string; customerId: string }>> {
@@ -165,7 +173,7 @@ async function resolveCustomers(manager: EntityManager, items: ValidTouchpoint[]
 
   const customerOf = new Map<number, string>();
   const rejected: ResolutionError[] = [];
-  const created: CustomerStateRow[] = [];
+  let created: CustomerStateRow[] = [];
   const linkedExternalIds: CustomerStateRow[] = [];
   const reject = (item: ValidTouchpoint, field: string, message: string) =>
     rejected.push({ index: item.index, field: `${path(item.index)}.${field}`, message: `${path(item.index)}.${field}: ${message}` });
@@ -203,6 +211,19 @@ async function resolveCustomers(manager: EntityManager, items: ValidTouchpoint[]
     customerOf.set(item.index, customer.id);
   }
 
+  // A customer is created only for new events: a replay of events already stored
+  // (or deleted along with their customer) must not create anyone.
+  const known = created.length === 0 ? new Set<string>() : await knownMessageIds(manager, items.filter((item) => created.some((row) => row.id === customerOf.get(item.index))).map((item) => item.messageId));
+  const replayedOnly = new Set(created.filter((row) => items.every((item) => customerOf.get(item.index) !== row.id || known.has(item.messageId))).map((row) => row.id));
+  const duplicates = new Set<number>();
+  for (const item of items) {
+    if (replayedOnly.has(customerOf.get(item.index) ?? '')) {
+      customerOf.delete(item.index);
+      duplicates.add(item.index);
+    }
+  }
+  created = created.filter((row) => !replayedOnly.has(row.id));
+
   if (created.length > 0) {
     const inserted: Array<{ id: string }> = await manager.query(
       `INSERT INTO customers (id, external_id, email, name, attributes)
@@ -219,7 +240,7 @@ async function resolveCustomers(manager: EntityManager, items: ValidTouchpoint[]
     // Another batch created one of these customers after our lookup: start over and find it.
     if (inserted.length !== created.length) throw new RetryTransaction();
   }
-  return { customerOf, states, rejected, linkedExternalIds };
+  return { customerOf, states, rejected, linkedExternalIds, duplicates };
 }
 
 function newCustomerRow(item: ValidTouchpoint): CustomerStateRow {
