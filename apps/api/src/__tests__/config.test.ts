@@ -1,0 +1,31 @@
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../config';
+
+describe('configuration', () => {
+  it('uses the documented defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '0.0.0.0',
+      databaseUrl: null,
+      dataDir: '.clm/postgres',
+      adminKey: null,
+      poolSize: 10,
+      sweepIntervalMinutes: 60,
+      limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
+      shutdownGraceMs: 10000,
+      introspection: true,
+      logLevel: 'info',
+    });
+  });
+
+  it('names every bad variable in one message', () => {
+    expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CLM_ADMIN_KEY: 'secret', LOG_LEVEL: 'loud' })).toThrow(
+      /PORT: .*\n {2}DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL\n {2}CLM_ADMIN_KEY: must look like clm_<8 lowercase letters or digits>_<at least 32 characters>\n {2}LOG_LEVEL: /,
+    );
+  });
+
+  it('reads a valid set of variables', () => {
+    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://clm@db:5432/clm', CLM_INTROSPECTION: 'false', CLM_MAX_COST: '500' });
+    expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://clm@db:5432/clm', introspection: false, limits: { maxCost: 500 } });
+  });
+});
