@@ -45,7 +45,8 @@ export function attachGraphQLWebSocket(options: { httpServer: HttpServer; path: 
         try {
           document = parseWithLimits(payload.query, limits);
         } catch (error) {
-          return mask([error instanceof GraphQLError ? error : new GraphQLError('could not parse the operation')]).map(toGraphQLError);
+          const message = error instanceof GraphQLError ? error.message : 'could not parse the operation';
+          return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
         }
         const errors = validateWithLimits(schema, document, limits);
         if (errors.length > 0) return mask(errors).map(toGraphQLError);

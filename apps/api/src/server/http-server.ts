@@ -42,6 +42,8 @@ export async function startHttpServer(options: { config: Pick<Config, 'port' | '
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: config.introspection,
+    // clm's own shutdown stops Apollo, in order, after the WebSocket server.
+    stopOnTerminationSignals: false,
     hideSchemaDetailsFromClientErrors: true,
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: config.limits.maxTokens },

@@ -49,7 +49,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
 export function costError(cost: number, limits: OperationLimits): GraphQLError | null {
   if (cost <= limits.maxCost) return null;
   return new GraphQLError(`operation cost ${cost} exceeds the limit of ${limits.maxCost}; ask for fewer items or fields`, {
-    extensions: { code: 'COST_LIMIT_EXCEEDED', cost, limit: limits.maxCost },
+    extensions: { code: 'COST_LIMIT_EXCEEDED', cost, limit: limits.maxCost, http: { status: 400 } },
   });
 }
 

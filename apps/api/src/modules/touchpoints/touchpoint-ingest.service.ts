@@ -225,6 +225,8 @@ async function resolveCustomers(manager: EntityManager, items: ValidTouchpoint[]
   created = created.filter((row) => !replayedOnly.has(row.id));
 
   if (created.length > 0) {
+    // In key order, so two batches creating the same customers wait for each other instead of deadlocking.
+    created.sort((a, b) => compareText(a.external_id, b.external_id) || compareText(a.email, b.email));
     const inserted: Array<{ id: string }> = await manager.query(
       `INSERT INTO customers (id, external_id, email, name, attributes)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
@@ -259,6 +261,13 @@ function newCustomerRow(item: ValidTouchpoint): CustomerStateRow {
     orders: 0,
     revenue: '0',
   };
+}
+
+function compareText(left: string | null, right: string | null): number {
+  if (left === right) return 0;
+  if (left === null) return 1;
+  if (right === null) return -1;
+  return left < right ? -1 : 1;
 }
 
 function unique(values: Array<string | null>): string[] {
