@@ -44,6 +44,14 @@ export async function startEmbeddedPostgres(options: {
   const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
   await mkdir(path.dirname(dataDir), { recursive: true });
   const port = await findFreePort();
+  // The server's last words, for the error message should it fail to start.
+  const recentLines: string[] = [];
+  const remember = (line: string) => {
+    if (line === '') return;
+    recentLines.push(line);
+    if (recentLines.length > 5) recentLines.shift();
+    options.onLog?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -52,12 +60,17 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent,
     // initdb refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (message) => options.onLog?.(String(message).trim()),
-    onError: (message) => options.onLog?.(String(message).trim()),
+    onLog: (message) => remember(String(message).trim()),
+    onError: (message) => remember(String(message).trim()),
   });
-  if (!initialised) await server.initialise();
-  await server.start();
-  if (!initialised) await server.createDatabase(options.database);
+  try {
+    if (!initialised) await server.initialise();
+    await server.start();
+    if (!initialised) await server.createDatabase(options.database);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : recentLines.join(' | ') || String(error);
+    throw new Error(`could not start the embedded PostgreSQL in ${dataDir}: ${reason} (is another clm using this folder? set CLM_DATA_DIR or DATABASE_URL)`);
+  }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
     stop: () => server.stop(),

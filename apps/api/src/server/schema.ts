@@ -1,5 +1,6 @@
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
+import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from '../modules/auth/api-key.resolver';
 import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers/customer.resolver';
@@ -14,6 +15,8 @@ export async function buildClmSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker: scopeChecker,
+    // Dates are the conventional `DateTime` scalar (ISO 8601 strings).
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     // Inputs are validated by the services, which name the item and field.
     validate: false,
     // Our subscriptions bring their own `subscribe` (the log tailers); type-graphql still insists on a PubSub.

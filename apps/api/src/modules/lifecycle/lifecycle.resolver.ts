@@ -6,6 +6,7 @@ import type { RequestContext } from '../../server/context';
 import { ClmError } from '../../server/errors';
 import { Scope } from '../auth/api-key.entity';
 import { Customer } from '../customers/customer.entity';
+import { cursorAtSnapshot, encodeCursor } from '../stream/log-position';
 import type { StreamedTransition } from '../stream/stream.service';
 import { LifecycleModelInput, LifecycleModelType, ModelValidation } from './dto/lifecycle-model.types';
 import { StageOverview, StageTransitionEvent, SweepResult } from './dto/stream.types';
@@ -81,9 +82,13 @@ export class LifecycleResolver {
     @Arg('to', () => Date, { nullable: true, description: 'End of the range (exclusive); open when omitted.' }) to?: Date,
   ): Promise<StageOverview> {
     const model = await context.services.models.current();
-    const [counts, transitions] = await Promise.all([context.services.lifecycle.stageCounts(), context.services.lifecycle.transitionCounts(from ?? null, to ?? null)]);
+    const [{ counts, snapshot }, transitions] = await Promise.all([
+      context.services.lifecycle.stageCounts(),
+      context.services.lifecycle.transitionCounts(from ?? null, to ?? null),
+    ]);
     const names = new Map(model.stages.map((stage) => [stage.key, stage.name]));
     return {
+      cursor: encodeCursor(cursorAtSnapshot(snapshot)),
       total: counts.reduce((sum, row) => sum + row.count, 0),
       stages: counts.map((row) => ({ ...row, name: names.get(row.stage) ?? row.stage, offPath: OFF_PATH_STAGES.includes(row.stage) })),
       transitions,

@@ -6,6 +6,8 @@ import { customerStateColumns, toLifecycleState, withLifecycleState, writeCustom
 import type { CustomerStateRow, TransitionRow } from '../customers/customer-state';
 import type { CommitNotifier } from '../stream/commit-notifier';
 import type { LifecycleModelService } from './lifecycle-model.service';
+import { parseSnapshot } from '../stream/log-position';
+import type { Snapshot } from '../stream/log-position';
 import { applyInactivity, applyManualMove, isKnownStage } from './rule-engine';
 
 export type SweepResult = { examined: number; atRisk: number; churned: number };
@@ -81,16 +83,26 @@ export class LifecycleService {
     }
   }
 
-  /** Customers in each stage now: the model's funnel in order, then at-risk and churned. */
-  async stageCounts(): Promise<StageCount[]> {
+  /**
+   * Customers in each stage now: the model's funnel in order, then at-risk
+   * and churned; with the snapshot the counts were taken in, so a live
+   * subscriber can continue exactly from them.
+   */
+  async stageCounts(): Promise<{ counts: StageCount[]; snapshot: Snapshot }> {
     const model = await this.models.current();
-    const rows: Array<{ stage: string; count: number }> = await this.dataSource.query(
-      `SELECT stage, count(*)::int AS count FROM customers WHERE stage IS NOT NULL GROUP BY stage`,
+    // One statement, one snapshot: the counts and the snapshot agree.
+    const rows: Array<{ stage: string | null; count: number; snapshot: string }> = await this.dataSource.query(
+      `SELECT s.stage, s.count, pg_current_snapshot()::text AS snapshot
+         FROM (SELECT stage, count(*)::int AS count FROM customers WHERE stage IS NOT NULL GROUP BY stage) s
+         RIGHT JOIN (SELECT 1) one ON TRUE`,
     );
-    const counts = new Map(rows.map((row) => [row.stage, row.count]));
+    const counts = new Map(rows.filter((row) => row.stage !== null).map((row) => [row.stage as string, row.count]));
     const known = [...model.stages.map((stage) => stage.key), AT_RISK, CHURNED];
-    const extra = rows.map((row) => row.stage).filter((stage) => !known.includes(stage)).sort();
-    return [...known, ...extra].map((stage) => ({ stage, count: counts.get(stage) ?? 0 }));
+    const extra = [...counts.keys()].filter((stage) => !known.includes(stage)).sort();
+    return {
+      counts: [...known, ...extra].map((stage) => ({ stage, count: counts.get(stage) ?? 0 })),
+      snapshot: parseSnapshot(rows[0].snapshot),
+    };
   }
 
   /** Transitions between each pair of stages with event time in [from, to). */

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { LogPosition } from './log-position';
+import { parseSnapshot } from './log-position';
+import type { LogPosition, Snapshot } from './log-position';
 
 /** One row read from a log, with its position. */
 export type LogEntry<T> = { position: LogPosition; value: T };
@@ -53,6 +54,12 @@ export class EventLog<T> {
       position: { txId: BigInt(row.log_tx_id as string), id: BigInt(row.log_id as string) },
       value: this.source.toValue(row),
     }));
+  }
+
+  /** The database's current snapshot: what "now" means for a subscriber without a cursor. */
+  async snapshot(): Promise<Snapshot> {
+    const [row] = await this.dataSource.query(`SELECT pg_current_snapshot()::text AS snapshot`);
+    return parseSnapshot(row.snapshot as string);
   }
 
   /** The position of the newest row that is final, or the start of the log. */

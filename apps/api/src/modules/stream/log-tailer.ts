@@ -1,6 +1,6 @@
 import type { EventLog, LogEntry } from './event-log';
-import { comparePositions, maxPosition } from './log-position';
-import type { LogPosition } from './log-position';
+import { advance, comparePositions, cursorAtSnapshot, hasSeen, maxPosition } from './log-position';
+import type { LogCursor, LogPosition } from './log-position';
 
 /** Live entries delivered to one subscriber, in log order. */
 export class LiveQueue<T> implements AsyncIterable<LogEntry<T>> {
@@ -169,37 +169,36 @@ export class LogTailer<T> {
 }
 
 /**
- * Everything after `after` that matches `keep`: first the backlog from the
- * log, then live entries, each exactly once and in log order. Without
- * `after`, only live entries.
+ * Everything the holder of `after` has not seen that matches `keep`: first
+ * the backlog from the log, then live entries, each exactly once and in log
+ * order. Without `after`, everything committed from now on. Each entry comes
+ * with the cursor to resume after it.
  */
 export async function* replayThenFollow<T>(
   log: EventLog<T>,
   tailer: LogTailer<T>,
-  after: LogPosition | null,
+  after: LogCursor | null,
   keep: (value: T) => boolean,
-): AsyncGenerator<LogEntry<T>> {
+): AsyncGenerator<LogEntry<T> & { cursor: LogCursor }> {
   const { queue, from } = await tailer.subscribe();
   try {
-    let position = from;
-    if (after !== null && comparePositions(after, from) < 0) {
-      let cursor = after;
-      for (;;) {
-        const page = await log.read(cursor, PAGE_SIZE, from);
-        for (const entry of page) {
-          cursor = entry.position;
-          if (keep(entry.value)) yield entry;
-        }
-        if (page.length < PAGE_SIZE) break;
+    let cursor = after ?? cursorAtSnapshot(await log.snapshot());
+    // The backlog: what the log holds between the cursor and where the live queue starts.
+    let read = cursor.position;
+    while (comparePositions(read, from) < 0) {
+      const page = await log.read(read, PAGE_SIZE, from);
+      for (const entry of page) {
+        read = entry.position;
+        if (hasSeen(cursor, entry.position)) continue;
+        cursor = advance(cursor, entry.position);
+        if (keep(entry.value)) yield { ...entry, cursor };
       }
-    } else if (after !== null) {
-      // The client has seen further than this instance has read (it came from another instance).
-      position = after;
+      if (page.length < PAGE_SIZE) break;
     }
     for await (const entry of queue) {
-      if (comparePositions(entry.position, position) <= 0) continue;
-      position = entry.position;
-      if (keep(entry.value)) yield entry;
+      if (hasSeen(cursor, entry.position)) continue;
+      cursor = advance(cursor, entry.position);
+      if (keep(entry.value)) yield { ...entry, cursor };
     }
   } finally {
     queue.close();

@@ -51,7 +51,7 @@ export class StreamService {
       (filter.stages === null || filter.stages.includes(transition.to) || (transition.from !== null && filter.stages.includes(transition.from))) &&
       (filter.customerId === null || transition.customerId === filter.customerId);
     for await (const entry of replayThenFollow(this.transitionLog, this.transitionTailer, from, keep)) {
-      yield { cursor: encodeCursor(entry.position), value: entry.value };
+      yield { cursor: encodeCursor(entry.cursor), value: entry.value };
     }
   }
 
@@ -61,7 +61,7 @@ export class StreamService {
     const keep = (touchpoint: Touchpoint) =>
       (filter.types === null || filter.types.includes(touchpoint.type)) && (filter.customerId === null || touchpoint.customerId === filter.customerId);
     for await (const entry of replayThenFollow(this.touchpointLog, this.touchpointTailer, from, keep)) {
-      yield { cursor: encodeCursor(entry.position), value: entry.value };
+      yield { cursor: encodeCursor(entry.cursor), value: entry.value };
     }
   }
 

@@ -63,7 +63,7 @@ describe('the lifecycle service', () => {
   });
 
   it('counts customers per stage and transitions per pair of stages in a time range', async () => {
-    const counts = await context.services.lifecycle.stageCounts();
+    const { counts } = await context.services.lifecycle.stageCounts();
     expect(counts).toEqual([
       { stage: 'awareness', count: 0 },
       { stage: 'acquisition', count: 0 },

@@ -33,6 +33,8 @@ export class TransitionCountType {
 
 @ObjectType({ description: 'The stage board and the flows between stages (the data of a live board and a Sankey diagram).' })
 export class StageOverview {
+  @Field({ description: 'Pass as `after` to stageTransitions to receive exactly the transitions these counts do not include yet.' })
+  cursor!: string;
   @Field(() => Int, { description: 'Customers in the lifecycle (with a stage).' })
   total!: number;
   @Field(() => [StageCountType], { description: 'Customers per stage now: the funnel in order, then at-risk and churned.' })

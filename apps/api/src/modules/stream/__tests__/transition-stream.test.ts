@@ -37,7 +37,7 @@ describe('the stageTransitions subscription', () => {
   });
 
   it('delivers every transition exactly once across a reconnect while four writers commit concurrently', async () => {
-    const fromStart = encodeCursor(LOG_START);
+    const fromStart = encodeCursor({ position: LOG_START, snapshot: null });
     const first = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, { after: fromStart }, 100);
     const writers = Promise.all([0, 1, 2, 3].map((writer) => write(server, writer, 12)));
 
@@ -77,5 +77,56 @@ describe('the stageTransitions subscription', () => {
   it('refuses a cursor it did not issue, naming the argument', async () => {
     const bad = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, { after: 'not-a-cursor' }, 1);
     await expect(bad.done).rejects.toThrow('after: not a cursor returned by this API');
+  });
+
+  it('continues exactly from a stageOverview: the counts plus the streamed moves equal the final counts, under concurrent writers', async () => {
+    type Overview = { stageOverview: { cursor: string; stages: Array<{ stage: string; count: number }> } };
+    const overviewQuery = `{ stageOverview { cursor stages { stage count } } }`;
+    const writers = Promise.all([10, 11].map((writer) => write(server, writer, 8)));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const start = (await server.graphql<Overview>(overviewQuery)).data as Overview;
+    const counts = new Map(start.stageOverview.stages.map((row) => [row.stage, row.count]));
+    const stream = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, { after: start.stageOverview.cursor }, Number.POSITIVE_INFINITY);
+    await writers;
+    const [{ total }] = await server.dataSource.query(`SELECT count(*)::int AS total FROM stage_transitions`);
+    // Wait until the stream has caught up with every transition, then a little longer for strays.
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const applied = new Map(counts);
+      for (const { stageTransitions: { transition } } of stream.received) {
+        if (transition.from !== null) applied.set(transition.from, (applied.get(transition.from) ?? 0) - 1);
+        applied.set(transition.to, (applied.get(transition.to) ?? 0) + 1);
+      }
+      const final = ((await server.graphql<Overview>(overviewQuery)).data as Overview).stageOverview.stages;
+      if (final.every((row) => applied.get(row.stage) === row.count) || Date.now() > deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        stream.stop();
+        const settled = new Map(counts);
+        for (const { stageTransitions: { transition } } of await stream.done) {
+          if (transition.from !== null) settled.set(transition.from, (settled.get(transition.from) ?? 0) - 1);
+          settled.set(transition.to, (settled.get(transition.to) ?? 0) + 1);
+        }
+        expect(Object.fromEntries(final.map((row) => [row.stage, settled.get(row.stage)]))).toEqual(Object.fromEntries(final.map((row) => [row.stage, row.count])));
+        expect(total).toBeGreaterThan(0);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  it('starts a subscription without a cursor after everything already committed', async () => {
+    await server.services.ingest.record(
+      [{ messageId: 'before-1', customer: { externalId: 'before' }, type: 'signup', channel: 'web', occurredAt: '2026-02-01T00:00:00Z' }],
+      (index) => `touchpoints[${index}]`,
+    );
+    const live = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, {}, Number.POSITIVE_INFINITY);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await server.services.ingest.record(
+      [{ messageId: 'after-1', customer: { externalId: 'after' }, type: 'page_view', channel: 'web', occurredAt: '2026-02-01T00:00:00Z' }],
+      (index) => `touchpoints[${index}]`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    live.stop();
+    expect((await live.done).map((event) => event.stageTransitions.transition.customer.externalId)).toEqual(['after']);
   });
 });
