@@ -84,17 +84,22 @@ export async function writeTransitions(manager: EntityManager, transitions: read
   if (transitions.length === 0) return;
   await manager.query(
     `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])`,
+     SELECT * FROM json_to_recordset($1::json)
+         AS t(customer_id uuid, from_stage text, to_stage text, occurred_at timestamptz, cause text, touchpoint_id bigint, rule_id text, actor text, reason text)`,
     [
-      transitions.map((transition) => transition.customerId),
-      transitions.map((transition) => transition.from),
-      transitions.map((transition) => transition.to),
-      transitions.map((transition) => transition.at.toISOString()),
-      transitions.map((transition) => transition.cause),
-      transitions.map((transition) => transition.touchpointId),
-      transitions.map((transition) => transition.ruleId),
-      transitions.map((transition) => transition.actor ?? null),
-      transitions.map((transition) => transition.reason ?? null),
+      JSON.stringify(
+        transitions.map((transition) => ({
+          customer_id: transition.customerId,
+          from_stage: transition.from,
+          to_stage: transition.to,
+          occurred_at: transition.at.toISOString(),
+          cause: transition.cause,
+          touchpoint_id: transition.touchpointId,
+          rule_id: transition.ruleId,
+          actor: transition.actor ?? null,
+          reason: transition.reason ?? null,
+        })),
+      ),
     ],
   );
 }
@@ -102,26 +107,33 @@ export async function writeTransitions(manager: EntityManager, transitions: read
 /** Writes the lifecycle fields and rollups of customers in one statement. */
 export async function writeCustomerStates(manager: EntityManager, rows: readonly CustomerStateRow[]): Promise<void> {
   if (rows.length === 0) return;
+  // `c.id = ANY (...)` lets the planner fetch the rows by primary key instead of scanning the table.
   await manager.query(
     `UPDATE customers c SET
         external_id = coalesce(c.external_id, u.external_id),
         stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
         type_counts = u.type_counts, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
         orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::timestamptz[], $9::int[], $10::numeric[])
-         AS u(id, external_id, stage, stage_entered_at, funnel_stage, type_counts, first_seen_at, last_seen_at, orders, revenue_delta)
-      WHERE c.id = u.id`,
+       FROM json_to_recordset($1::json)
+         AS u(id uuid, external_id text, stage text, stage_entered_at timestamptz, funnel_stage text, type_counts jsonb,
+              first_seen_at timestamptz, last_seen_at timestamptz, orders int, revenue_delta numeric)
+      WHERE c.id = u.id AND c.id = ANY ($2::uuid[])`,
     [
+      JSON.stringify(
+        rows.map((row) => ({
+          id: row.id,
+          external_id: row.external_id,
+          stage: row.stage,
+          stage_entered_at: row.stage_entered_at?.toISOString() ?? null,
+          funnel_stage: row.funnel_stage,
+          type_counts: row.type_counts,
+          first_seen_at: row.first_seen_at?.toISOString() ?? null,
+          last_seen_at: row.last_seen_at?.toISOString() ?? null,
+          orders: row.orders,
+          revenue_delta: row.revenue_delta ?? 0,
+        })),
+      ),
       rows.map((row) => row.id),
-      rows.map((row) => row.external_id),
-      rows.map((row) => row.stage),
-      rows.map((row) => row.stage_entered_at?.toISOString() ?? null),
-      rows.map((row) => row.funnel_stage),
-      rows.map((row) => JSON.stringify(row.type_counts)),
-      rows.map((row) => row.first_seen_at?.toISOString() ?? null),
-      rows.map((row) => row.last_seen_at?.toISOString() ?? null),
-      rows.map((row) => row.orders),
-      rows.map((row) => row.revenue_delta ?? 0),
     ],
   );
 }
