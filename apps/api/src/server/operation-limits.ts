@@ -1,6 +1,17 @@
-import { GraphQLError, Kind, parse, specifiedRules, validate } from 'graphql';
-import type { ASTVisitor, DocumentNode, FragmentDefinitionNode, GraphQLSchema, SelectionSetNode, ValidationContext, ValidationRule } from 'graphql';
-import { fieldExtensionsEstimator, getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import { getNamedType, GraphQLError, Kind, parse, specifiedRules, validate } from 'graphql';
+import type {
+  ASTVisitor,
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLNamedType,
+  GraphQLObjectType,
+  GraphQLSchema,
+  OperationDefinitionNode,
+  SelectionSetNode,
+  ValidationContext,
+  ValidationRule,
+} from 'graphql';
 import type { OperationLimits } from '../config';
 
 /*
@@ -24,26 +35,54 @@ export function validateWithLimits(schema: GraphQLSchema, document: DocumentNode
 }
 
 /**
- * The cost of an operation: each field costs 1, and a list field's
- * children count once per requested item (`first`/`last`, default 50).
+ * The cost of an operation: each field costs 1, and the children of a
+ * connection field (`…Connection`) count once per requested item (`first` or
+ * `last`, default 50). Computed from the document and the raw variables, so
+ * a large batch of input is not coerced twice.
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
-  return getComplexity({
-    schema,
-    query: document,
-    operationName,
-    variables,
-    estimators: [
-      fieldExtensionsEstimator(),
-      ({ args, childComplexity, field }) => {
-        const isPage = field.type.toString().endsWith('Connection!') || field.type.toString().endsWith('Connection');
-        if (!isPage) return undefined;
-        const size = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : 50;
-        return 1 + Math.max(size, 1) * childComplexity;
-      },
-      simpleEstimator({ defaultComplexity: 1 }),
-    ],
-  });
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  let operation: OperationDefinitionNode | undefined;
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+    else if (definition.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || definition.name?.value === operationName)) operation ??= definition;
+  }
+  if (!operation) return 0;
+  const root = schema.getRootType(operation.operation);
+  if (!root) return 0;
+  const pageSize = (field: FieldNode): number => {
+    for (const name of ['first', 'last']) {
+      const argument = field.arguments?.find((candidate) => candidate.name.value === name);
+      if (!argument) continue;
+      const value = argument.value.kind === Kind.VARIABLE ? variables[argument.value.name.value] : argument.value.kind === Kind.INT ? Number(argument.value.value) : undefined;
+      if (typeof value === 'number') return Math.max(value, 1);
+    }
+    return 50;
+  };
+  const costOf = (selectionSet: SelectionSetNode | undefined, parent: GraphQLNamedType, seen: ReadonlySet<string>): number => {
+    if (!selectionSet || !('getFields' in parent)) return 0;
+    const fields = (parent as GraphQLObjectType).getFields();
+    let cost = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const field = fields[selection.name.value];
+        if (!field) continue;
+        const type = getNamedType(field.type);
+        const children = costOf(selection.selectionSet, type, seen);
+        cost += type.name.endsWith('Connection') ? 1 + pageSize(selection) * children : 1 + children;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        cost += costOf(selection.selectionSet, type ?? parent, seen);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        if (!fragment || seen.has(fragment.name.value)) continue;
+        const type = schema.getType(fragment.typeCondition.name.value) ?? parent;
+        cost += costOf(fragment.selectionSet, type, new Set([...seen, fragment.name.value]));
+      }
+    }
+    return cost;
+  };
+  return costOf(operation.selectionSet, root, new Set());
 }
 
 export function costError(cost: number, limits: OperationLimits): GraphQLError | null {
