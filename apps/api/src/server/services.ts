@@ -41,6 +41,6 @@ export async function createServices(dataSource: DataSource, databaseUrl: string
 }
 
 export async function stopServices(services: Services): Promise<void> {
-  services.stream.stop();
+  await services.stream.stop();
   await services.listener.stop();
 }

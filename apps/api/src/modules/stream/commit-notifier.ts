@@ -11,6 +11,7 @@ export const EVENTS_CHANNEL = 'clm_events';
  */
 export class CommitNotifier {
   private scheduled = false;
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -21,10 +22,17 @@ export class CommitNotifier {
   committed(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const announcement = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       this.scheduled = false;
       this.pokeLocal();
-      this.dataSource.query(`SELECT pg_notify($1, '')`, [EVENTS_CHANNEL]).catch(this.onError);
+      await this.dataSource.query(`SELECT pg_notify($1, '')`, [EVENTS_CHANNEL]).catch(this.onError);
     });
+    this.sending.add(announcement);
+    void announcement.finally(() => this.sending.delete(announcement));
+  }
+
+  /** Resolves when every announcement already asked for has been sent (call before closing the pool). */
+  async drain(): Promise<void> {
+    while (this.sending.size > 0) await Promise.all([...this.sending]);
   }
 }

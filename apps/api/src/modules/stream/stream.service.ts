@@ -75,9 +75,11 @@ export class StreamService {
     this.touchpointTailer.poke();
   }
 
-  stop(): void {
+  /** Ends every subscription and waits for reads and announcements in flight, so the pool can close. */
+  async stop(): Promise<void> {
     this.transitionTailer.stop();
     this.touchpointTailer.stop();
+    await Promise.all([this.notifier.drain(), this.transitionTailer.settled(), this.touchpointTailer.settled()]);
   }
 }
 
