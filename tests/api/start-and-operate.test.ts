@@ -264,7 +264,7 @@ describe('a clm API started from the command line', () => {
 
   it('sweeps a silent customer to at-risk and then to churned, dated when each threshold was crossed', async () => {
     await recordBatch([{ messageId: 'old-timer-signup', customer: { externalId: 'old-timer' }, type: 'signup', channel: 'web', occurredAt: '2024-01-01T00:00:00Z' }]);
-    const sweep = `mutation Sweep($asOf: DateTimeISO!) { runInactivitySweep(asOf: $asOf) { examined atRisk churned } }`;
+    const sweep = `mutation Sweep($asOf: DateTime!) { runInactivitySweep(asOf: $asOf) { examined atRisk churned } }`;
     const first = await clm.admin.data<{ runInactivitySweep: unknown }>(sweep, { asOf: '2024-03-05T00:00:00Z' });
     expect(first.runInactivitySweep).toEqual({ examined: 1, atRisk: 1, churned: 0 });
     expect((await customer('old-timer'))?.stage).toBe('at-risk');

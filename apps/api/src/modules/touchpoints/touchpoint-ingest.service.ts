@@ -68,7 +68,7 @@ export class TouchpointIngestService {
     const resolution = await resolveCustomers(manager, items, path);
     const accepted = items.filter((item) => resolution.customerOf.has(item.index));
 
-    // Sorted by messageId so concurrent batches meet on the unique index in one order.
+    // Stored in messageId order (kept by ORDER BY n), so concurrent batches meet on the unique index in one order.
     const unique = new Map<string, ValidTouchpoint>();
     for (const item of [...accepted].sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0))) {
       if (!unique.has(item.messageId)) unique.set(item.messageId, item);
@@ -76,9 +76,12 @@ export class TouchpointIngestService {
     const rows = [...unique.values()];
     const inserted: Array<{ id: string; message_id: string }> = rows.length === 0 ? [] : await manager.query(
       `INSERT INTO touchpoints (message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties)
-       SELECT t.* FROM json_to_recordset($1::json)
-              AS t(message_id text, customer_id uuid, type text, channel text, occurred_at timestamptz, value numeric, currency text, campaign text, properties jsonb)
+       SELECT t.message_id, t.customer_id, t.type, t.channel, t.occurred_at, t.value, t.currency, t.campaign, t.properties
+         FROM ROWS FROM (json_to_recordset($1::json)
+                AS (message_id text, customer_id uuid, type text, channel text, occurred_at timestamptz, value numeric, currency text, campaign text, properties jsonb))
+              WITH ORDINALITY AS t(message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties, n)
         WHERE NOT EXISTS (SELECT 1 FROM deleted_message_ids d WHERE d.message_id = t.message_id)
+        ORDER BY t.n
        ON CONFLICT (message_id) DO NOTHING
        RETURNING id::text, message_id`,
       [

@@ -35,6 +35,7 @@ export function useLiveBoard({ connection, onUnauthenticated }: UseLiveBoardOpti
 
   const stream = useLiveTransitions({
     enabled: loaded !== undefined,
+    after: loaded?.cursor ?? null,
     connection,
     onTransition: dispatch,
     onUnauthenticated,

@@ -16,6 +16,8 @@ const REMEMBERED_IDS = 1_000;
 type UseLiveTransitionsOptions = {
   /** Subscribe only once the counts the transitions apply to are loaded. */
   enabled: boolean;
+  /** Start after this cursor (the overview's), so the stream adds exactly what the counts lack. */
+  after: string | null;
   connection: ConnectionStatusStore;
   onTransition: (transition: StageTransition) => void;
   onUnauthenticated: () => void;
@@ -27,7 +29,7 @@ type UseLiveTransitionsOptions = {
  * saw as `after` so that nothing in between is missed. Each transition is
  * delivered once.
  */
-export function useLiveTransitions({ enabled, connection, onTransition, onUnauthenticated }: UseLiveTransitionsOptions): {
+export function useLiveTransitions({ enabled, after, connection, onTransition, onUnauthenticated }: UseLiveTransitionsOptions): {
   error: string | null;
 } {
   const client = useApolloClient();
@@ -37,7 +39,7 @@ export function useLiveTransitions({ enabled, connection, onTransition, onUnauth
 
   useEffect(() => {
     if (!enabled) return;
-    let cursor: string | null = null;
+    let cursor: string | null = after;
     let attempt = 0;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let active: Subscription | undefined;
@@ -80,7 +82,7 @@ export function useLiveTransitions({ enabled, connection, onTransition, onUnauth
       clearTimeout(retryTimer);
       active?.unsubscribe();
     };
-  }, [client, connection, enabled]);
+  }, [client, connection, enabled, after]);
 
   return { error };
 }

@@ -33,6 +33,8 @@ export type TransitionCount = {
 
 export type StageOverview = {
   __typename?: string;
+  /** Where the counts stand in the transition log: subscribe after it to receive exactly the moves they lack. */
+  cursor: string;
   total: number;
   /** The model's funnel stages in order, then at-risk and churned. */
   stages: StageCount[];
