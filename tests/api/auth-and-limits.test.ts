@@ -32,7 +32,10 @@ const MISSPELLED = `{ customer(externalId: "x") { emial } }`;
 const DEPTH_ERROR = { message: 'query depth 12 exceeds the limit of 10', code: 'GRAPHQL_VALIDATION_FAILED' };
 const ALIAS_ERROR = { message: '16 aliases exceed the limit of 15', code: 'GRAPHQL_VALIDATION_FAILED' };
 const TOKEN_ERROR = { message: 'Syntax Error: Document contains more that 5000 tokens. Parsing aborted.', code: 'GRAPHQL_PARSE_FAILED' };
-const COST_ERROR = { message: 'operation cost 301501 exceeds the limit of 10000; ask for fewer items or fields', code: 'COST_LIMIT_EXCEEDED' };
+const COST_ERROR = {
+  message: 'operation cost 301501 exceeds the limit of 10000; ask for fewer items or fields',
+  code: 'COST_LIMIT_EXCEEDED',
+};
 const UNKNOWN_FIELD_ERROR = { message: 'Cannot query field "emial" on type "Customer".', code: 'GRAPHQL_VALIDATION_FAILED' };
 
 type Outcome = 'data' | 'FORBIDDEN';
@@ -51,7 +54,8 @@ describe('authentication, scopes and operation limits', () => {
     await clm?.close();
   });
 
-  const http = (query: string, key: string | null, headers: Record<string, string> = {}) => postGraphQL(clm.api.graphqlUrl, query, { key, headers });
+  const http = (query: string, key: string | null, headers: Record<string, string> = {}) =>
+    postGraphQL(clm.api.graphqlUrl, query, { key, headers });
   const codes = (errors: GraphQLErrorBody[] | undefined) => (errors ?? []).map((error) => error.extensions?.code);
 
   describe('over HTTP', () => {
@@ -154,7 +158,14 @@ describe('authentication, scopes and operation limits', () => {
       const subscription = subscribe(connection.client, SUBSCRIPTION);
       expect(await subscription.ended).toEqual({ error: null });
       expect(subscription.results()).toEqual([
-        { errors: [{ message: 'Subscription.stageTransitions needs the "read" scope; key "ingest key" has ingest', extensions: { code: 'FORBIDDEN' } }] },
+        {
+          errors: [
+            {
+              message: 'Subscription.stageTransitions needs the "read" scope; key "ingest key" has ingest',
+              extensions: { code: 'FORBIDDEN' },
+            },
+          ],
+        },
       ]);
     });
 
@@ -182,7 +193,9 @@ describe('authentication, scopes and operation limits', () => {
   });
 
   it('refuses a revoked key at once, over HTTP and WebSocket', async () => {
-    const { createApiKey } = await clm.admin.data<{ createApiKey: { key: string; apiKey: { id: string } } }>(`mutation { createApiKey(name: "short-lived", scopes: [READ]) { key apiKey { id } } }`);
+    const { createApiKey } = await clm.admin.data<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+      `mutation { createApiKey(name: "short-lived", scopes: [READ]) { key apiKey { id } } }`,
+    );
     const key = createApiKey.key;
     expect((await http(QUERY, key)).status).toBe(200);
     await clm.admin.data(`mutation Revoke($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: createApiKey.apiKey.id });

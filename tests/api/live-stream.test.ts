@@ -19,7 +19,17 @@ const RECORD_BATCH = `mutation Record($touchpoints: [TouchpointInput!]!) { recor
 type TouchpointEventData = {
   touchpointRecorded: {
     cursor: string;
-    touchpoint: { id: string; messageId: string; type: string; channel: string; customerId: string; occurredAt: string; value: number | null; currency: string | null; properties: Record<string, unknown> };
+    touchpoint: {
+      id: string;
+      messageId: string;
+      type: string;
+      channel: string;
+      customerId: string;
+      occurredAt: string;
+      value: number | null;
+      currency: string | null;
+      properties: Record<string, unknown>;
+    };
   };
 };
 const TOUCHPOINT_RECORDED = `subscription { touchpointRecorded { cursor touchpoint { id messageId type channel customerId occurredAt value currency properties } } }`;
@@ -68,7 +78,8 @@ describe('the live stream', () => {
       customerId = recordTouchpoint.customerId;
     }
 
-    const ours = (data: readonly TransitionEventData[]) => data.map((event) => event.stageTransitions.transition).filter((transition) => !isWarmUp(transition));
+    const ours = (data: readonly TransitionEventData[]) =>
+      data.map((event) => event.stageTransitions.transition).filter((transition) => !isWarmUp(transition));
     await subscription.waitUntil((data) => ours(data).length >= 5);
     // Anything extra would arrive right behind the expected events.
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -120,7 +131,12 @@ describe('the live stream', () => {
     await after.waitUntil((data) => seenBefore.length + data.length >= expected.length, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    const seen = [...seenBefore, ...after.data().map((event) => event.stageTransitions)].map(({ transition }) => [transition.id, transition.from, transition.to, transition.customerId]);
+    const seen = [...seenBefore, ...after.data().map((event) => event.stageTransitions)].map(({ transition }) => [
+      transition.id,
+      transition.from,
+      transition.to,
+      transition.customerId,
+    ]);
     expect(seenBefore.length).toBeGreaterThanOrEqual(30);
     expect(after.data().length).toBeGreaterThanOrEqual(60);
     expect(new Set(seen.map(([id]) => id)).size).toBe(seen.length);
@@ -132,30 +148,80 @@ describe('the live stream', () => {
   it('delivers each recorded touchpoint once, in the order it was stored, and nothing for a replayed duplicate', async () => {
     const connection = clm.connectWs(readKey);
     const subscription = subscribe<TouchpointEventData>(connection.client, TOUCHPOINT_RECORDED);
-    await waitUntilLive(subscription, (attempt) => ingest.data(RECORD, { input: touchpoint('warm-up-touchpoints', `warm-up-tp-${attempt}-${Date.now()}`, 'page_view', '2025-07-01T00:00:00Z') }));
+    await waitUntilLive(subscription, (attempt) =>
+      ingest.data(RECORD, {
+        input: touchpoint('warm-up-touchpoints', `warm-up-tp-${attempt}-${Date.now()}`, 'page_view', '2025-07-01T00:00:00Z'),
+      }),
+    );
 
     const batch = [
       touchpoint('tp-c1', 'tp-3', 'purchase', '2025-07-03T10:00:00Z', { value: 12.5, currency: 'eur', properties: { sku: 'A-1' } }),
       touchpoint('tp-c1', 'tp-1', 'page_view', '2025-07-01T10:00:00Z', { properties: { page: 'pricing' } }),
       touchpoint('tp-c1', 'tp-2', 'signup', '2025-07-02T10:00:00Z'),
     ];
-    const { recordTouchpoints } = await ingest.data<{ recordTouchpoints: { accepted: number; results: Array<{ touchpointId: string }> } }>(RECORD_BATCH, { touchpoints: batch });
+    const { recordTouchpoints } = await ingest.data<{ recordTouchpoints: { accepted: number; results: Array<{ touchpointId: string }> } }>(
+      RECORD_BATCH,
+      { touchpoints: batch },
+    );
     expect(recordTouchpoints.accepted).toBe(3);
     const [purchaseId, pageViewId, signupId] = recordTouchpoints.results.map((result) => result.touchpointId);
 
     const replay = await ingest.data<{ recordTouchpoints: { duplicates: number } }>(RECORD_BATCH, { touchpoints: batch });
     expect(replay.recordTouchpoints.duplicates).toBe(3);
-    const marker = await ingest.data<{ recordTouchpoint: { touchpointId: string } }>(RECORD, { input: touchpoint('tp-c1', 'tp-4', 'login', '2025-07-04T10:00:00Z') });
+    const marker = await ingest.data<{ recordTouchpoint: { touchpointId: string } }>(RECORD, {
+      input: touchpoint('tp-c1', 'tp-4', 'login', '2025-07-04T10:00:00Z'),
+    });
 
-    const ours = (data: readonly TouchpointEventData[]) => data.map((event) => event.touchpointRecorded.touchpoint).filter((recorded) => !recorded.messageId.startsWith('warm-up-'));
+    const ours = (data: readonly TouchpointEventData[]) =>
+      data.map((event) => event.touchpointRecorded.touchpoint).filter((recorded) => !recorded.messageId.startsWith('warm-up-'));
     await subscription.waitUntil((data) => ours(data).some((recorded) => recorded.messageId === 'tp-4'));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const customerId = ours(subscription.data())[0].customerId;
     expect(ours(subscription.data())).toEqual([
-      { id: pageViewId, messageId: 'tp-1', type: 'page_view', channel: 'web', customerId, occurredAt: '2025-07-01T10:00:00.000Z', value: null, currency: null, properties: { page: 'pricing' } },
-      { id: signupId, messageId: 'tp-2', type: 'signup', channel: 'web', customerId, occurredAt: '2025-07-02T10:00:00.000Z', value: null, currency: null, properties: {} },
-      { id: purchaseId, messageId: 'tp-3', type: 'purchase', channel: 'web', customerId, occurredAt: '2025-07-03T10:00:00.000Z', value: 12.5, currency: 'EUR', properties: { sku: 'A-1' } },
-      { id: marker.recordTouchpoint.touchpointId, messageId: 'tp-4', type: 'login', channel: 'web', customerId, occurredAt: '2025-07-04T10:00:00.000Z', value: null, currency: null, properties: {} },
+      {
+        id: pageViewId,
+        messageId: 'tp-1',
+        type: 'page_view',
+        channel: 'web',
+        customerId,
+        occurredAt: '2025-07-01T10:00:00.000Z',
+        value: null,
+        currency: null,
+        properties: { page: 'pricing' },
+      },
+      {
+        id: signupId,
+        messageId: 'tp-2',
+        type: 'signup',
+        channel: 'web',
+        customerId,
+        occurredAt: '2025-07-02T10:00:00.000Z',
+        value: null,
+        currency: null,
+        properties: {},
+      },
+      {
+        id: purchaseId,
+        messageId: 'tp-3',
+        type: 'purchase',
+        channel: 'web',
+        customerId,
+        occurredAt: '2025-07-03T10:00:00.000Z',
+        value: 12.5,
+        currency: 'EUR',
+        properties: { sku: 'A-1' },
+      },
+      {
+        id: marker.recordTouchpoint.touchpointId,
+        messageId: 'tp-4',
+        type: 'login',
+        channel: 'web',
+        customerId,
+        occurredAt: '2025-07-04T10:00:00.000Z',
+        value: null,
+        currency: null,
+        properties: {},
+      },
     ]);
     subscription.unsubscribe();
   });

@@ -19,8 +19,20 @@ type TouchpointResult = {
   error: { field: string; message: string } | null;
 };
 type BatchResult = { accepted: number; duplicates: number; rejected: number; results: TouchpointResult[] };
-type Transition = { from: string | null; to: string; cause: string; ruleId: string | null; actor: string | null; reason: string | null; occurredAt: string };
-type Connection<T> = { totalCount: number; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null }; edges: Array<{ node: T }> };
+type Transition = {
+  from: string | null;
+  to: string;
+  cause: string;
+  ruleId: string | null;
+  actor: string | null;
+  reason: string | null;
+  occurredAt: string;
+};
+type Connection<T> = {
+  totalCount: number;
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+  edges: Array<{ node: T }>;
+};
 
 const ADMIN_KEY_NAME = 'admin (CLM_ADMIN_KEY)';
 const RESULT_FIELDS = 'index status messageId touchpointId customerId error { field message }';
@@ -33,7 +45,16 @@ const CUSTOMER_BY_EXTERNAL_ID = `query Customer($externalId: String!) {
     transitions(first: 20) { totalCount edges { node { from to cause ruleId actor reason occurredAt } } }
   }
 }`;
-type CustomerSnapshot = { id: string; stage: string | null; orders: number; revenue: number; lastSeenAt: string | null; updatedAt: string; attributes: Record<string, unknown>; transitions: Connection<Transition> };
+type CustomerSnapshot = {
+  id: string;
+  stage: string | null;
+  orders: number;
+  revenue: number;
+  lastSeenAt: string | null;
+  updatedAt: string;
+  attributes: Record<string, unknown>;
+  transitions: Connection<Transition>;
+};
 
 describe('a clm API started from the command line', () => {
   let clm: ClmEnvironment;
@@ -47,8 +68,10 @@ describe('a clm API started from the command line', () => {
     await clm?.close();
   });
 
-  const customer = async (externalId: string) => (await clm.admin.data<{ customer: CustomerSnapshot | null }>(CUSTOMER_BY_EXTERNAL_ID, { externalId })).customer;
-  const recordBatch = async (touchpoints: Array<Record<string, unknown>>) => (await clm.admin.data<{ recordTouchpoints: BatchResult }>(RECORD_TOUCHPOINTS, { touchpoints })).recordTouchpoints;
+  const customer = async (externalId: string) =>
+    (await clm.admin.data<{ customer: CustomerSnapshot | null }>(CUSTOMER_BY_EXTERNAL_ID, { externalId })).customer;
+  const recordBatch = async (touchpoints: Array<Record<string, unknown>>) =>
+    (await clm.admin.data<{ recordTouchpoints: BatchResult }>(RECORD_TOUCHPOINTS, { touchpoints })).recordTouchpoints;
 
   it('answers /healthz with 200 {"status":"ok"} and /readyz with 200 once migrated', async () => {
     const health = await fetch(`${clm.api.baseUrl}/healthz`);
@@ -60,23 +83,51 @@ describe('a clm API started from the command line', () => {
   });
 
   it('creates a customer, who enters the first stage of the lifecycle at once', async () => {
-    const { createCustomer } = await clm.admin.data<{ createCustomer: { id: string; externalId: string; email: string; name: string; stage: string; attributes: Record<string, unknown>; orders: number; revenue: number; transitions: Connection<Transition> } }>(
+    const { createCustomer } = await clm.admin.data<{
+      createCustomer: {
+        id: string;
+        externalId: string;
+        email: string;
+        name: string;
+        stage: string;
+        attributes: Record<string, unknown>;
+        orders: number;
+        revenue: number;
+        transitions: Connection<Transition>;
+      };
+    }>(
       `mutation { createCustomer(input: { externalId: "ada", email: "Ada@Example.com", name: "Ada Lovelace", attributes: { plan: "free" } }) {
           id externalId email name stage attributes orders revenue
           transitions { totalCount edges { node { from to cause ruleId actor reason occurredAt } } }
       } }`,
     );
     adaId = createCustomer.id;
-    expect(createCustomer).toMatchObject({ externalId: 'ada', email: 'ada@example.com', name: 'Ada Lovelace', stage: 'awareness', attributes: { plan: 'free' }, orders: 0, revenue: 0 });
+    expect(createCustomer).toMatchObject({
+      externalId: 'ada',
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      stage: 'awareness',
+      attributes: { plan: 'free' },
+      orders: 0,
+      revenue: 0,
+    });
     expect(createCustomer.transitions.totalCount).toBe(1);
-    expect(createCustomer.transitions.edges.map((edge) => ({ from: edge.node.from, to: edge.node.to, cause: edge.node.cause }))).toEqual([{ from: null, to: 'awareness', cause: 'CREATED' }]);
+    expect(createCustomer.transitions.edges.map((edge) => ({ from: edge.node.from, to: edge.node.to, cause: edge.node.cause }))).toEqual([
+      { from: null, to: 'awareness', cause: 'CREATED' },
+    ]);
   });
 
   it('merges attributes on update: {plan: "pro"} then {country: "NL"} keeps both', async () => {
     const update = `mutation Update($id: ID!, $attributes: JSONObject!) { updateCustomer(id: $id, input: { attributes: $attributes }) { name attributes } }`;
-    const first = await clm.admin.data<{ updateCustomer: { name: string; attributes: Record<string, unknown> } }>(update, { id: adaId, attributes: { plan: 'pro' } });
+    const first = await clm.admin.data<{ updateCustomer: { name: string; attributes: Record<string, unknown> } }>(update, {
+      id: adaId,
+      attributes: { plan: 'pro' },
+    });
     expect(first.updateCustomer).toEqual({ name: 'Ada Lovelace', attributes: { plan: 'pro' } });
-    const second = await clm.admin.data<{ updateCustomer: { name: string; attributes: Record<string, unknown> } }>(update, { id: adaId, attributes: { country: 'NL' } });
+    const second = await clm.admin.data<{ updateCustomer: { name: string; attributes: Record<string, unknown> } }>(update, {
+      id: adaId,
+      attributes: { country: 'NL' },
+    });
     expect(second.updateCustomer).toEqual({ name: 'Ada Lovelace', attributes: { plan: 'pro', country: 'NL' } });
   });
 
@@ -97,7 +148,14 @@ describe('a clm API started from the command line', () => {
     const { recordTouchpoint } = await clm.admin.data<{ recordTouchpoint: TouchpointResult }>(
       `mutation { recordTouchpoint(input: { messageId: "ada-signup", customer: { externalId: "ada" }, type: "signup", channel: "web", occurredAt: "2025-03-01T10:00:00Z" }) { ${RESULT_FIELDS} } }`,
     );
-    expect(recordTouchpoint).toEqual({ index: 0, status: 'ACCEPTED', messageId: 'ada-signup', touchpointId: expect.stringMatching(/^\d+$/), customerId: adaId, error: null });
+    expect(recordTouchpoint).toEqual({
+      index: 0,
+      status: 'ACCEPTED',
+      messageId: 'ada-signup',
+      touchpointId: expect.stringMatching(/^\d+$/),
+      customerId: adaId,
+      error: null,
+    });
     adaSignupTouchpointId = recordTouchpoint.touchpointId as string;
     const ada = await customer('ada');
     expect(ada?.stage).toBe('acquisition');
@@ -109,15 +167,41 @@ describe('a clm API started from the command line', () => {
     const ghost = '00000000-0000-4000-8000-000000000000';
     const grace = { email: 'grace@example.com', name: 'Grace Hopper', attributes: { plan: 'pro', country: 'US' } };
     const batch = await recordBatch([
-      { messageId: 'grace-purchase-1', customer: grace, type: 'purchase', channel: 'web', occurredAt: '2025-03-02T10:00:00Z', value: 40, currency: 'usd' },
+      {
+        messageId: 'grace-purchase-1',
+        customer: grace,
+        type: 'purchase',
+        channel: 'web',
+        occurredAt: '2025-03-02T10:00:00Z',
+        value: 40,
+        currency: 'usd',
+      },
       { messageId: 'ada-signup', customer: { externalId: 'ada' }, type: 'signup', channel: 'web', occurredAt: '2025-03-01T10:00:00Z' },
       { messageId: 'bad-time', customer: { externalId: 'linus' }, type: 'page_view', channel: 'web', occurredAt: 'yesterday' },
-      { messageId: 'grace-purchase-1', customer: grace, type: 'purchase', channel: 'web', occurredAt: '2025-03-02T10:00:00Z', value: 40, currency: 'usd' },
+      {
+        messageId: 'grace-purchase-1',
+        customer: grace,
+        type: 'purchase',
+        channel: 'web',
+        occurredAt: '2025-03-02T10:00:00Z',
+        value: 40,
+        currency: 'usd',
+      },
       { messageId: 'ghost-1', customer: { id: ghost }, type: 'page_view', channel: 'web', occurredAt: '2025-03-02T10:00:00Z' },
       { messageId: 'bad-type', customer: { externalId: 'linus' }, type: 'Page View', channel: 'web', occurredAt: '2025-03-02T10:00:00Z' },
-      { messageId: 'linus-view-1', customer: { externalId: 'linus', email: 'linus@example.com', name: 'Linus Torvalds', attributes: { plan: 'free', country: 'FI' } }, type: 'page_view', channel: 'web', occurredAt: '2025-03-03T10:00:00Z' },
+      {
+        messageId: 'linus-view-1',
+        customer: { externalId: 'linus', email: 'linus@example.com', name: 'Linus Torvalds', attributes: { plan: 'free', country: 'FI' } },
+        type: 'page_view',
+        channel: 'web',
+        occurredAt: '2025-03-03T10:00:00Z',
+      },
     ]);
-    expect({ accepted: batch.accepted, duplicates: batch.duplicates, rejected: batch.rejected }).toEqual({ accepted: 2, duplicates: 2, rejected: 3 });
+    expect({ accepted: batch.accepted, duplicates: batch.duplicates, rejected: batch.rejected }).toEqual({
+      accepted: 2,
+      duplicates: 2,
+      rejected: 3,
+    });
     expect(batch.results.map((result) => [result.index, result.messageId, result.status])).toEqual([
       [0, 'grace-purchase-1', 'ACCEPTED'],
       [1, 'ada-signup', 'DUPLICATE'],
@@ -130,28 +214,52 @@ describe('a clm API started from the command line', () => {
     expect(batch.results.map((result) => result.error)).toEqual([
       null,
       null,
-      { field: 'touchpoints[2].occurredAt', message: 'touchpoints[2].occurredAt: must be an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z' },
+      {
+        field: 'touchpoints[2].occurredAt',
+        message: 'touchpoints[2].occurredAt: must be an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z',
+      },
       null,
       { field: 'touchpoints[4].customer.id', message: `touchpoints[4].customer.id: no customer with id "${ghost}"` },
-      { field: 'touchpoints[5].type', message: 'touchpoints[5].type: "Page View" must be lowercase snake_case (letters, digits, _), starting with a letter' },
+      {
+        field: 'touchpoints[5].type',
+        message: 'touchpoints[5].type: "Page View" must be lowercase snake_case (letters, digits, _), starting with a letter',
+      },
       null,
     ]);
     expect(batch.results[1]).toMatchObject({ touchpointId: adaSignupTouchpointId, customerId: adaId });
     expect(batch.results[3]).toMatchObject({ touchpointId: batch.results[0].touchpointId, customerId: batch.results[0].customerId });
     expect(batch.results.filter((result) => result.status === 'REJECTED').every((result) => result.touchpointId === null)).toBe(true);
 
-    const { customer: stored } = await clm.admin.data<{ customer: { name: string; stage: string; orders: number; revenue: number; attributes: Record<string, unknown> } }>(
-      `{ customer(email: "grace@example.com") { name stage orders revenue attributes } }`,
-    );
-    expect(stored).toEqual({ name: 'Grace Hopper', stage: 'acquisition', orders: 1, revenue: 40, attributes: { plan: 'pro', country: 'US' } });
+    const { customer: stored } = await clm.admin.data<{
+      customer: { name: string; stage: string; orders: number; revenue: number; attributes: Record<string, unknown> };
+    }>(`{ customer(email: "grace@example.com") { name stage orders revenue attributes } }`);
+    expect(stored).toEqual({
+      name: 'Grace Hopper',
+      stage: 'acquisition',
+      orders: 1,
+      revenue: 40,
+      attributes: { plan: 'pro', country: 'US' },
+    });
     const rows = await queryDatabase<{ message_id: string }>(clm.database.url, `SELECT message_id FROM touchpoints ORDER BY message_id`);
     expect(rows.map((row) => row.message_id)).toEqual(['ada-signup', 'grace-purchase-1', 'linus-view-1']);
   });
 
   it('answers a replayed batch with DUPLICATE for every item and changes nothing', async () => {
-    const margaret = { externalId: 'margaret', email: 'margaret@example.com', name: 'Margaret Hamilton', attributes: { plan: 'pro', country: 'UK' } };
+    const margaret = {
+      externalId: 'margaret',
+      email: 'margaret@example.com',
+      name: 'Margaret Hamilton',
+      attributes: { plan: 'pro', country: 'UK' },
+    };
     const touchpoints = [
-      { messageId: 'margaret-1', customer: margaret, type: 'page_view', channel: 'web', occurredAt: '2025-04-01T09:00:00Z', properties: { page: 'home' } },
+      {
+        messageId: 'margaret-1',
+        customer: margaret,
+        type: 'page_view',
+        channel: 'web',
+        occurredAt: '2025-04-01T09:00:00Z',
+        properties: { page: 'home' },
+      },
       { messageId: 'margaret-2', customer: margaret, type: 'signup', channel: 'web', occurredAt: '2025-04-02T09:00:00Z' },
       { messageId: 'margaret-3', customer: margaret, type: 'login', channel: 'web', occurredAt: '2025-04-03T09:00:00Z' },
     ];
@@ -161,7 +269,11 @@ describe('a clm API started from the command line', () => {
     const countsBefore = await tableCounts(clm.database.url);
 
     const replay = await recordBatch(touchpoints);
-    expect({ accepted: replay.accepted, duplicates: replay.duplicates, rejected: replay.rejected }).toEqual({ accepted: 0, duplicates: 3, rejected: 0 });
+    expect({ accepted: replay.accepted, duplicates: replay.duplicates, rejected: replay.rejected }).toEqual({
+      accepted: 0,
+      duplicates: 3,
+      rejected: 0,
+    });
     expect(replay.results.map((result) => result.status)).toEqual(['DUPLICATE', 'DUPLICATE', 'DUPLICATE']);
     expect(replay.results.map((result) => result.touchpointId)).toEqual(first.results.map((result) => result.touchpointId));
     expect(await customer('margaret')).toEqual(before);
@@ -175,7 +287,12 @@ describe('a clm API started from the command line', () => {
         transitions { totalCount edges { node { from to cause ruleId } } }
       }
     }`;
-    type Timeline = { customer: { touchpoints: Connection<{ type: string; messageId: string; occurredAt: string; properties: Record<string, unknown> }>; transitions: Connection<Transition> } };
+    type Timeline = {
+      customer: {
+        touchpoints: Connection<{ type: string; messageId: string; occurredAt: string; properties: Record<string, unknown> }>;
+        transitions: Connection<Transition>;
+      };
+    };
     const page1 = (await clm.admin.data<Timeline>(timeline)).customer;
     expect(page1.touchpoints.totalCount).toBe(3);
     expect(page1.touchpoints.edges.map((edge) => edge.node.type)).toEqual(['login', 'signup']);
@@ -187,7 +304,9 @@ describe('a clm API started from the command line', () => {
       { from: null, to: 'awareness', cause: 'TOUCHPOINT', ruleId: null },
     ]);
     const page2 = (await clm.admin.data<Timeline>(timeline, { after: page1.touchpoints.pageInfo.endCursor })).customer;
-    expect(page2.touchpoints.edges.map((edge) => edge.node)).toEqual([{ type: 'page_view', messageId: 'margaret-1', occurredAt: '2025-04-01T09:00:00.000Z', properties: { page: 'home' } }]);
+    expect(page2.touchpoints.edges.map((edge) => edge.node)).toEqual([
+      { type: 'page_view', messageId: 'margaret-1', occurredAt: '2025-04-01T09:00:00.000Z', properties: { page: 'home' } },
+    ]);
     expect(page2.touchpoints.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
   });
 
@@ -202,14 +321,28 @@ describe('a clm API started from the command line', () => {
       return { totalCount: customers.totalCount, emails: customers.edges.map((edge) => edge.node.email), pageInfo: customers.pageInfo };
     };
     expect(await emails({ stages: ['acquisition'] })).toMatchObject({ totalCount: 2, emails: ['ada@example.com', 'grace@example.com'] });
-    expect(await emails({ attributes: { plan: 'pro' } })).toMatchObject({ totalCount: 3, emails: ['ada@example.com', 'grace@example.com', 'margaret@example.com'] });
+    expect(await emails({ attributes: { plan: 'pro' } })).toMatchObject({
+      totalCount: 3,
+      emails: ['ada@example.com', 'grace@example.com', 'margaret@example.com'],
+    });
     expect(await emails({ search: 'HOP' })).toMatchObject({ totalCount: 1, emails: ['grace@example.com'] });
-    expect(await emails({ stages: ['awareness', 'engagement'], attributes: { country: 'UK' } })).toMatchObject({ totalCount: 1, emails: ['margaret@example.com'] });
+    expect(await emails({ stages: ['awareness', 'engagement'], attributes: { country: 'UK' } })).toMatchObject({
+      totalCount: 1,
+      emails: ['margaret@example.com'],
+    });
 
     const page1 = await emails({ attributes: { plan: 'pro' } }, 2);
-    expect(page1).toMatchObject({ totalCount: 3, emails: ['ada@example.com', 'grace@example.com'], pageInfo: { hasNextPage: true, hasPreviousPage: false } });
+    expect(page1).toMatchObject({
+      totalCount: 3,
+      emails: ['ada@example.com', 'grace@example.com'],
+      pageInfo: { hasNextPage: true, hasPreviousPage: false },
+    });
     const page2 = await emails({ attributes: { plan: 'pro' } }, 2, page1.pageInfo.endCursor);
-    expect(page2).toMatchObject({ totalCount: 3, emails: ['margaret@example.com'], pageInfo: { hasNextPage: false, hasPreviousPage: true } });
+    expect(page2).toMatchObject({
+      totalCount: 3,
+      emails: ['margaret@example.com'],
+      pageInfo: { hasNextPage: false, hasPreviousPage: true },
+    });
   });
 
   it('counts customers per stage and transitions between stages exactly in stageOverview', async () => {
@@ -237,13 +370,23 @@ describe('a clm API started from the command line', () => {
   });
 
   it('serves the active lifecycle model, the classic preset by default', async () => {
-    const { lifecycleModel } = await clm.admin.data<{ lifecycleModel: { name: string; stages: Array<{ key: string }>; rules: Array<{ id: string }>; inactivity: unknown; winBack: unknown } }>(
+    const { lifecycleModel } = await clm.admin.data<{
+      lifecycleModel: { name: string; stages: Array<{ key: string }>; rules: Array<{ id: string }>; inactivity: unknown; winBack: unknown };
+    }>(
       `{ lifecycleModel { name stages { key } rules { id } inactivity { fromStage atRiskAfterDays churnedAfterDays } winBack { to when { types } } } }`,
     );
     expect(lifecycleModel).toEqual({
       name: 'classic',
       stages: ['awareness', 'acquisition', 'engagement', 'retention', 'advocacy'].map((key) => ({ key })),
-      rules: ['acquired', 'engaged', 'retained-repeat-purchase', 'retained-renewal', 'advocate-referral', 'advocate-review', 'advocate-promoter'].map((id) => ({ id })),
+      rules: [
+        'acquired',
+        'engaged',
+        'retained-repeat-purchase',
+        'retained-renewal',
+        'advocate-referral',
+        'advocate-review',
+        'advocate-promoter',
+      ].map((id) => ({ id })),
       inactivity: { fromStage: 'acquisition', atRiskAfterDays: 60, churnedAfterDays: 120 },
       winBack: { to: 'retention', when: { types: ['purchase'] } },
     });
@@ -252,18 +395,39 @@ describe('a clm API started from the command line', () => {
   it('moves a customer by hand, recording the key name as actor and the reason, and refuses an unknown stage', async () => {
     const linus = await customer('linus');
     const move = `mutation Move($id: ID!, $to: String!, $reason: String!) { moveCustomer(id: $id, to: $to, reason: $reason) { stage } }`;
-    const moved = await clm.admin.data<{ moveCustomer: { stage: string } }>(move, { id: linus?.id, to: 'advocacy', reason: 'spoke at our conference' });
+    const moved = await clm.admin.data<{ moveCustomer: { stage: string } }>(move, {
+      id: linus?.id,
+      to: 'advocacy',
+      reason: 'spoke at our conference',
+    });
     expect(moved.moveCustomer).toEqual({ stage: 'advocacy' });
     const after = await customer('linus');
-    expect(after?.transitions.edges[0].node).toMatchObject({ from: 'awareness', to: 'advocacy', cause: 'MANUAL', ruleId: null, actor: ADMIN_KEY_NAME, reason: 'spoke at our conference' });
+    expect(after?.transitions.edges[0].node).toMatchObject({
+      from: 'awareness',
+      to: 'advocacy',
+      cause: 'MANUAL',
+      ruleId: null,
+      actor: ADMIN_KEY_NAME,
+      reason: 'spoke at our conference',
+    });
 
     const refused = await clm.admin.request(move, { id: linus?.id, to: 'nirvana', reason: 'why not' });
     expect(refused.body.data).toBeNull();
-    expect(refused.body.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([['BAD_USER_INPUT', 'to: "nirvana" is not a stage of the lifecycle model "classic"']]);
+    expect(refused.body.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([
+      ['BAD_USER_INPUT', 'to: "nirvana" is not a stage of the lifecycle model "classic"'],
+    ]);
   });
 
   it('sweeps a silent customer to at-risk and then to churned, dated when each threshold was crossed', async () => {
-    await recordBatch([{ messageId: 'old-timer-signup', customer: { externalId: 'old-timer' }, type: 'signup', channel: 'web', occurredAt: '2024-01-01T00:00:00Z' }]);
+    await recordBatch([
+      {
+        messageId: 'old-timer-signup',
+        customer: { externalId: 'old-timer' },
+        type: 'signup',
+        channel: 'web',
+        occurredAt: '2024-01-01T00:00:00Z',
+      },
+    ]);
     const sweep = `mutation Sweep($asOf: DateTime!) { runInactivitySweep(asOf: $asOf) { examined atRisk churned } }`;
     const first = await clm.admin.data<{ runInactivitySweep: unknown }>(sweep, { asOf: '2024-03-05T00:00:00Z' });
     expect(first.runInactivitySweep).toEqual({ examined: 1, atRisk: 1, churned: 0 });
@@ -275,7 +439,9 @@ describe('a clm API started from the command line', () => {
 
     const oldTimer = await customer('old-timer');
     expect(oldTimer?.stage).toBe('churned');
-    expect(oldTimer?.transitions.edges.map((edge) => [edge.node.from, edge.node.to, edge.node.cause, edge.node.ruleId, edge.node.occurredAt])).toEqual([
+    expect(
+      oldTimer?.transitions.edges.map((edge) => [edge.node.from, edge.node.to, edge.node.cause, edge.node.ruleId, edge.node.occurredAt]),
+    ).toEqual([
       ['at-risk', 'churned', 'INACTIVITY', 'inactivity-churned', '2024-04-30T00:00:00.000Z'],
       ['acquisition', 'at-risk', 'INACTIVITY', 'inactivity-at-risk', '2024-03-01T00:00:00.000Z'],
       [null, 'acquisition', 'TOUCHPOINT', 'acquired', '2024-01-01T00:00:00.000Z'],
@@ -287,7 +453,10 @@ describe('a clm API started from the command line', () => {
     expect(refused.status).toBe(200);
     expect(refused.body.data).toBeNull();
     expect(refused.body.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([
-      ['BAD_USER_INPUT', 'the new model lacks stages customers are in: 2 in "acquisition", 1 in "engagement"; keep those stages or move the customers first'],
+      [
+        'BAD_USER_INPUT',
+        'the new model lacks stages customers are in: 2 in "acquisition", 1 in "engagement"; keep those stages or move the customers first',
+      ],
     ]);
     expect((await clm.admin.data<{ lifecycleModel: { name: string } }>(`{ lifecycleModel { name } }`)).lifecycleModel.name).toBe('classic');
   });
@@ -298,31 +467,55 @@ describe('a clm API started from the command line', () => {
     const { customer: grace } = await clm.admin.data<{ customer: { id: string } }>(`{ customer(email: "grace@example.com") { id } }`);
     await clm.admin.data(move, { id: grace.id });
 
-    const { setLifecycleModel } = await clm.admin.data<{ setLifecycleModel: { name: string; stages: Array<{ key: string }>; inactivity: { fromStage: string } } }>(
-      `mutation { setLifecycleModel(preset: "purchase-funnel") { name stages { key } inactivity { fromStage } } }`,
-    );
+    const { setLifecycleModel } = await clm.admin.data<{
+      setLifecycleModel: { name: string; stages: Array<{ key: string }>; inactivity: { fromStage: string } };
+    }>(`mutation { setLifecycleModel(preset: "purchase-funnel") { name stages { key } inactivity { fromStage } } }`);
     expect(setLifecycleModel).toEqual({
       name: 'purchase-funnel',
       stages: ['awareness', 'consideration', 'purchase', 'retention', 'advocacy'].map((key) => ({ key })),
       inactivity: { fromStage: 'purchase' },
     });
-    await recordBatch([{ messageId: 'nora-pricing', customer: { externalId: 'nora' }, type: 'page_view', channel: 'web', occurredAt: '2025-05-01T12:00:00Z', properties: { page: 'pricing' } }]);
+    await recordBatch([
+      {
+        messageId: 'nora-pricing',
+        customer: { externalId: 'nora' },
+        type: 'page_view',
+        channel: 'web',
+        occurredAt: '2025-05-01T12:00:00Z',
+        properties: { page: 'pricing' },
+      },
+    ]);
     const nora = await customer('nora');
     expect(nora?.stage).toBe('consideration');
-    expect(nora?.transitions.edges.map((edge) => [edge.node.from, edge.node.to, edge.node.ruleId])).toEqual([[null, 'consideration', 'considering-pricing']]);
+    expect(nora?.transitions.edges.map((edge) => [edge.node.from, edge.node.to, edge.node.ruleId])).toEqual([
+      [null, 'consideration', 'considering-pricing'],
+    ]);
   });
 
   it('creates an API key whose secret is shown once, and refuses it once revoked', async () => {
-    const { createApiKey } = await clm.admin.data<{ createApiKey: { key: string; apiKey: { id: string; name: string; prefix: string; scopes: string[]; createdBy: string; revokedAt: string | null } } }>(
-      `mutation { createApiKey(name: "dashboard reader", scopes: [READ]) { key apiKey { id name prefix scopes createdBy revokedAt } } }`,
-    );
+    const { createApiKey } = await clm.admin.data<{
+      createApiKey: {
+        key: string;
+        apiKey: { id: string; name: string; prefix: string; scopes: string[]; createdBy: string; revokedAt: string | null };
+      };
+    }>(`mutation { createApiKey(name: "dashboard reader", scopes: [READ]) { key apiKey { id name prefix scopes createdBy revokedAt } } }`);
     expect(createApiKey.key).toMatch(/^clm_[a-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
-    expect(createApiKey.apiKey).toEqual({ id: expect.any(String), name: 'dashboard reader', prefix: createApiKey.key.slice(0, 12), scopes: ['READ'], createdBy: ADMIN_KEY_NAME, revokedAt: null });
+    expect(createApiKey.apiKey).toEqual({
+      id: expect.any(String),
+      name: 'dashboard reader',
+      prefix: createApiKey.key.slice(0, 12),
+      scopes: ['READ'],
+      createdBy: ADMIN_KEY_NAME,
+      revokedAt: null,
+    });
 
     const reader = graphqlClient(clm.api.graphqlUrl, createApiKey.key);
     expect(await reader.data(`{ viewer { name scopes } }`)).toEqual({ viewer: { name: 'dashboard reader', scopes: ['READ'] } });
 
-    const { revokeApiKey } = await clm.admin.data<{ revokeApiKey: { id: string; revokedAt: string | null } }>(`mutation Revoke($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`, { id: createApiKey.apiKey.id });
+    const { revokeApiKey } = await clm.admin.data<{ revokeApiKey: { id: string; revokedAt: string | null } }>(
+      `mutation Revoke($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`,
+      { id: createApiKey.apiKey.id },
+    );
     expect(revokeApiKey).toEqual({ id: createApiKey.apiKey.id, revokedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
     const refused = await reader.request(`{ viewer { name } }`);
     expect(refused.status).toBe(401);
@@ -330,7 +523,10 @@ describe('a clm API started from the command line', () => {
   });
 
   it('logs every request as one JSON line carrying its requestId, and never a key or the word "Bearer"', async () => {
-    const response = await postGraphQL(clm.api.graphqlUrl, `{ viewer { name } }`, { key: clm.api.adminKey, headers: { 'x-request-id': 'e2e-log-check-1' } });
+    const response = await postGraphQL(clm.api.graphqlUrl, `{ viewer { name } }`, {
+      key: clm.api.adminKey,
+      headers: { 'x-request-id': 'e2e-log-check-1' },
+    });
     expect(response.status).toBe(200);
     expect(response.requestId).toBe('e2e-log-check-1');
     const line = await clm.api.waitForLine((candidate) => candidate.json?.requestId === 'e2e-log-check-1');

@@ -30,26 +30,44 @@ describe('two API instances on one database', () => {
   it.each([
     ['B', 'A'],
     ['A', 'B'],
-  ])('delivers to a subscriber on instance %s the transitions of a touchpoint ingested through instance %s', async (subscriberName, writerName) => {
-    const [subscriberApi, writerApi] = subscriberName === 'A' ? [instanceA, instanceB] : [instanceB, instanceA];
-    const writer = graphqlClient(writerApi.graphqlUrl, writerApi.adminKey);
-    const connection = clm.connectWs(subscriberApi.adminKey, { api: subscriberApi });
-    const subscription = subscribe<TransitionEventData>(connection.client, STAGE_TRANSITIONS);
-    await waitUntilLive(subscription, createWarmUpCustomer(writer));
+  ])(
+    'delivers to a subscriber on instance %s the transitions of a touchpoint ingested through instance %s',
+    async (subscriberName, writerName) => {
+      const [subscriberApi, writerApi] = subscriberName === 'A' ? [instanceA, instanceB] : [instanceB, instanceA];
+      const writer = graphqlClient(writerApi.graphqlUrl, writerApi.adminKey);
+      const connection = clm.connectWs(subscriberApi.adminKey, { api: subscriberApi });
+      const subscription = subscribe<TransitionEventData>(connection.client, STAGE_TRANSITIONS);
+      await waitUntilLive(subscription, createWarmUpCustomer(writer));
 
-    const externalId = `written-through-${writerName}`;
-    const first = await writer.data<{ recordTouchpoint: { status: string; customerId: string } }>(RECORD, {
-      input: { messageId: `${externalId}-1`, customer: { externalId }, type: 'page_view', channel: 'web', occurredAt: '2025-09-01T10:00:00Z' },
-    });
-    await writer.data(RECORD, { input: { messageId: `${externalId}-2`, customer: { externalId }, type: 'signup', channel: 'web', occurredAt: '2025-09-02T10:00:00Z' } });
+      const externalId = `written-through-${writerName}`;
+      const first = await writer.data<{ recordTouchpoint: { status: string; customerId: string } }>(RECORD, {
+        input: {
+          messageId: `${externalId}-1`,
+          customer: { externalId },
+          type: 'page_view',
+          channel: 'web',
+          occurredAt: '2025-09-01T10:00:00Z',
+        },
+      });
+      await writer.data(RECORD, {
+        input: {
+          messageId: `${externalId}-2`,
+          customer: { externalId },
+          type: 'signup',
+          channel: 'web',
+          occurredAt: '2025-09-02T10:00:00Z',
+        },
+      });
 
-    const ours = (data: readonly TransitionEventData[]) => data.map((event) => event.stageTransitions.transition).filter((transition) => !isWarmUp(transition));
-    await subscription.waitUntil((data) => ours(data).length >= 2);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(ours(subscription.data()).map(({ from, to, customerId, customer }) => ({ from, to, customerId, customer }))).toEqual([
-      { from: null, to: 'awareness', customerId: first.recordTouchpoint.customerId, customer: { externalId } },
-      { from: 'awareness', to: 'acquisition', customerId: first.recordTouchpoint.customerId, customer: { externalId } },
-    ]);
-    subscription.unsubscribe();
-  });
+      const ours = (data: readonly TransitionEventData[]) =>
+        data.map((event) => event.stageTransitions.transition).filter((transition) => !isWarmUp(transition));
+      await subscription.waitUntil((data) => ours(data).length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(ours(subscription.data()).map(({ from, to, customerId, customer }) => ({ from, to, customerId, customer }))).toEqual([
+        { from: null, to: 'awareness', customerId: first.recordTouchpoint.customerId, customer: { externalId } },
+        { from: 'awareness', to: 'acquisition', customerId: first.recordTouchpoint.customerId, customer: { externalId } },
+      ]);
+      subscription.unsubscribe();
+    },
+  );
 });

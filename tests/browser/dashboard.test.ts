@@ -40,7 +40,12 @@ async function settledText(locator: Locator, expected: string, timeoutMs = 10_00
   const deadline = Date.now() + timeoutMs;
   let text = '';
   while (Date.now() < deadline) {
-    text = ((await locator.first().textContent({ timeout: timeoutMs }).catch(() => '')) ?? '').trim();
+    text = (
+      (await locator
+        .first()
+        .textContent({ timeout: timeoutMs })
+        .catch(() => '')) ?? ''
+    ).trim();
     if (text === expected) return text;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -67,7 +72,10 @@ describe('the dashboard', () => {
     await clm?.close();
   });
 
-  const count = (stage: string) => page.locator('.stage-card', { has: page.locator('.stage-card__name', { hasText: new RegExp(`^${stage}$`) }) }).locator('.stage-card__count');
+  const count = (stage: string) =>
+    page
+      .locator('.stage-card', { has: page.locator('.stage-card__name', { hasText: new RegExp(`^${stage}$`) }) })
+      .locator('.stage-card__count');
 
   it('signs in with an API key and shows the customers in each stage', async () => {
     await page.goto(clm.api.baseUrl);
@@ -84,7 +92,9 @@ describe('the dashboard', () => {
 
   it('moves the counts live when a customer changes stage, and lists the move in the feed', async () => {
     await page.waitForTimeout(500); // the subscription is set up right after the first load
-    await clm.admin.data(`mutation { recordTouchpoint(input: { messageId: "live-1", customer: { externalId: "c-0" }, type: "signup", channel: "web", occurredAt: "2026-11-20T10:00:00Z" }) { status } }`);
+    await clm.admin.data(
+      `mutation { recordTouchpoint(input: { messageId: "live-1", customer: { externalId: "c-0" }, type: "signup", channel: "web", occurredAt: "2026-11-20T10:00:00Z" }) { status } }`,
+    );
     expect(await settledText(count('Awareness'), '9')).toBe('9');
     expect(await settledText(count('Acquisition'), '11')).toBe('11');
     const item = page.locator('.feed__item', { hasText: 'customer0@example.com' }).first();
@@ -103,17 +113,32 @@ describe('the dashboard', () => {
     ];
     for (const [index, move] of moves.entries()) {
       await clm.admin.data(`mutation ($t: TouchpointInput!) { recordTouchpoint(input: $t) { status } }`, {
-        t: { messageId: `more-${index}`, customer: { externalId: move.customer }, type: move.type, channel: 'web', occurredAt: new Date(Date.UTC(2026, 10, 21, 9, index)).toISOString(), value: move.type === 'purchase' ? 40 : null },
+        t: {
+          messageId: `more-${index}`,
+          customer: { externalId: move.customer },
+          type: move.type,
+          channel: 'web',
+          occurredAt: new Date(Date.UTC(2026, 10, 21, 9, index)).toISOString(),
+          value: move.type === 'purchase' ? 40 : null,
+        },
       });
     }
     // c-1 acquisition → engagement; c-2 (engaged) makes its first purchase, which moves nobody back; c-3 makes its
     // second purchase → retention; c-4 refers → advocacy; c-6 and c-12 sign up or start a trial → acquisition.
     await page.locator('.feed__item').nth(5).waitFor({ timeout: 10_000 });
     const customers = await page.locator('.feed__item .feed__customer-email').allTextContents();
-    expect(customers).toEqual(['customer12@example.com', 'customer6@example.com', 'customer4@example.com', 'customer3@example.com', 'customer1@example.com', 'customer0@example.com']);
+    expect(customers).toEqual([
+      'customer12@example.com',
+      'customer6@example.com',
+      'customer4@example.com',
+      'customer3@example.com',
+      'customer1@example.com',
+      'customer0@example.com',
+    ]);
     await page.waitForTimeout(1500); // let the entry animations finish before the picture
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
-    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(path.join(ARTIFACTS, 'dashboard.png'), path.join(REPO_ROOT, 'apps', 'dashboard', 'screenshot.png'));
+    if (process.env.UPDATE_SCREENSHOT === '1')
+      copyFileSync(path.join(ARTIFACTS, 'dashboard.png'), path.join(REPO_ROOT, 'apps', 'dashboard', 'screenshot.png'));
   });
 });

@@ -103,7 +103,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiProcess> {
     await waitUntilReady(baseUrl, exited);
   } catch (error) {
     await api.stop('SIGKILL');
-    const log = output.lines().map((line) => line.text).join('\n');
+    const log = output
+      .lines()
+      .map((line) => line.text)
+      .join('\n');
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- API output ---\n${log}`, { cause: error });
   }
   return api;

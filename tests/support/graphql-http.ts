@@ -21,7 +21,11 @@ export type GraphQLRequestOptions = {
 };
 
 /** POSTs one operation to `url` with fetch and returns status, request id and body. */
-export async function postGraphQL<T = Record<string, unknown>>(url: string, query: string, options: GraphQLRequestOptions): Promise<GraphQLHttpResponse<T>> {
+export async function postGraphQL<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  options: GraphQLRequestOptions,
+): Promise<GraphQLHttpResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
@@ -42,10 +46,10 @@ export type GraphQLHttpClient = {
 };
 
 export function graphqlClient(url: string, key: string | null): GraphQLHttpClient {
-  const request = <T,>(query: string, variables: Record<string, unknown> = {}) => postGraphQL<T>(url, query, { variables, key });
+  const request = <T>(query: string, variables: Record<string, unknown> = {}) => postGraphQL<T>(url, query, { variables, key });
   return {
     request,
-    data: async <T,>(query: string, variables: Record<string, unknown> = {}) => {
+    data: async <T>(query: string, variables: Record<string, unknown> = {}) => {
       const response = await request<T>(query, variables);
       if (response.status !== 200 || response.body.errors !== undefined || response.body.data == null) {
         throw new Error(`GraphQL request failed (HTTP ${response.status}): ${JSON.stringify(response.body.errors ?? response.body)}`);

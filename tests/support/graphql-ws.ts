@@ -88,14 +88,17 @@ export function subscribe<T>(client: Client, query: string, variables: Record<st
       const reached = new Promise<readonly T[]>((resolve, reject) => {
         listener = () => {
           if (predicate(data())) resolve(data());
-          else if (finished !== null) reject(new Error(`the subscription ended first: ${describe(finished.error)}; results: ${JSON.stringify(results)}`));
+          else if (finished !== null)
+            reject(new Error(`the subscription ended first: ${describe(finished.error)}; results: ${JSON.stringify(results)}`));
         };
         listeners.add(listener);
         listener();
       });
-      return withTimeout(reached, timeoutMs, () => `the subscription did not deliver what was expected within ${timeoutMs} ms; results: ${JSON.stringify(results)}`).finally(() =>
-        listeners.delete(listener),
-      );
+      return withTimeout(
+        reached,
+        timeoutMs,
+        () => `the subscription did not deliver what was expected within ${timeoutMs} ms; results: ${JSON.stringify(results)}`,
+      ).finally(() => listeners.delete(listener));
     },
   };
 }
@@ -103,6 +106,7 @@ export function subscribe<T>(client: Client, query: string, variables: Record<st
 function describe(error: unknown): string {
   if (error === null) return 'completed';
   if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && 'code' in error) return `closed ${(error as CloseInfo).code} ${String((error as CloseInfo).reason)}`;
+  if (typeof error === 'object' && error !== null && 'code' in error)
+    return `closed ${(error as CloseInfo).code} ${String((error as CloseInfo).reason)}`;
   return JSON.stringify(error);
 }

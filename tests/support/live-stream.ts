@@ -31,7 +31,11 @@ export const WARM_UP_PREFIX = 'warm-up-';
  * `trigger` (which must cause one event the subscription receives) until the
  * subscription has delivered something: from then on it is live.
  */
-export async function waitUntilLive<T>(subscription: Subscription<T>, trigger: (attempt: number) => Promise<unknown>, timeoutMs = 15_000): Promise<void> {
+export async function waitUntilLive<T>(
+  subscription: Subscription<T>,
+  trigger: (attempt: number) => Promise<unknown>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     await trigger(attempt);

@@ -25,7 +25,12 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   let databaseUrl = config.databaseUrl;
   if (databaseUrl === null) {
     logger.info({ dataDir: path.resolve(config.dataDir) }, 'starting the embedded PostgreSQL (set DATABASE_URL to use your own server)');
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, database: 'clm', persistent: true, onLog: (line) => logger.debug({ postgres: line }) });
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.dataDir,
+      database: 'clm',
+      persistent: true,
+      onLog: (line) => logger.debug({ postgres: line }),
+    });
     databaseUrl = embedded.url;
   }
   const dataSource = createDataSource(databaseUrl, config.poolSize);

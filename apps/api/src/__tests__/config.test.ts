@@ -25,7 +25,12 @@ describe('configuration', () => {
   });
 
   it('reads a valid set of variables', () => {
-    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'postgres://clm@db:5432/clm', CLM_INTROSPECTION: 'false', CLM_MAX_COST: '500' });
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://clm@db:5432/clm',
+      CLM_INTROSPECTION: 'false',
+      CLM_MAX_COST: '500',
+    });
     expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://clm@db:5432/clm', introspection: false, limits: { maxCost: 500 } });
   });
 });

@@ -69,7 +69,10 @@ export async function startEmbeddedPostgres(options: {
     if (!initialised) await server.createDatabase(options.database);
   } catch (error) {
     const reason = error instanceof Error ? error.message : recentLines.join(' | ') || String(error);
-    throw new Error(`could not start the embedded PostgreSQL in ${dataDir}: ${reason} (is another clm using this folder? set CLM_DATA_DIR or DATABASE_URL)`);
+    throw new Error(
+      `could not start the embedded PostgreSQL in ${dataDir}: ${reason} (is another clm using this folder? set CLM_DATA_DIR or DATABASE_URL)`,
+      { cause: error },
+    );
   }
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,

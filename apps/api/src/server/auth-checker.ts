@@ -8,5 +8,8 @@ import { ClmError } from './errors';
 export const scopeChecker: AuthChecker<RequestContext, Scope> = ({ context, info }, scopes) => {
   const missing = scopes.filter((scope) => !hasScope(context.principal, scope));
   if (missing.length === 0) return true;
-  throw new ClmError('FORBIDDEN', `${info.parentType.name}.${info.fieldName} needs the "${missing.join('", "')}" scope; key "${context.principal.name}" has ${context.principal.scopes.join(', ')}`);
+  throw new ClmError(
+    'FORBIDDEN',
+    `${info.parentType.name}.${info.fieldName} needs the "${missing.join('", "')}" scope; key "${context.principal.name}" has ${context.principal.scopes.join(', ')}`,
+  );
 };

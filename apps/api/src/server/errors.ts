@@ -49,7 +49,19 @@ export function toGraphQLCode(code: ClmErrorCode): string {
 }
 
 /** Codes produced by GraphQL itself or by the operation limits; their messages are safe to show. */
-const PASS_THROUGH_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'BAD_REQUEST', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'COST_LIMIT_EXCEEDED']);
+const PASS_THROUGH_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'BAD_REQUEST',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'COST_LIMIT_EXCEEDED',
+]);
 
 export const GENERIC_MESSAGE = 'Internal server error';
 
@@ -59,7 +71,11 @@ export const GENERIC_MESSAGE = 'Internal server error';
  * else as a generic message with no stack, SQL or connection details.
  * `report` receives the errors that were masked, for the log.
  */
-export function formatClientError(formatted: GraphQLFormattedError, error: unknown, report: (error: unknown) => void): GraphQLFormattedError {
+export function formatClientError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  report: (error: unknown) => void,
+): GraphQLFormattedError {
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   if (original instanceof ClmError) {
     return {
@@ -76,7 +92,12 @@ export function formatClientError(formatted: GraphQLFormattedError, error: unkno
   }
   if (code === undefined && isOwnGraphQLError) {
     // Validation errors raised outside Apollo (the WebSocket path) carry no code.
-    return { message: withoutSuggestions(formatted.message), locations: formatted.locations, path: formatted.path, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+    return {
+      message: withoutSuggestions(formatted.message),
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    };
   }
   report(original);
   return { message: GENERIC_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

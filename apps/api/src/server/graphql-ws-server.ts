@@ -20,11 +20,20 @@ type SocketExtra = { principal?: Principal };
  * `Bearer <key>`; every operation passes the same limits and error masking
  * as HTTP.
  */
-export function attachGraphQLWebSocket(options: { httpServer: HttpServer; path: string; schema: GraphQLSchema; services: Services; limits: OperationLimits; logger: Logger }) {
+export function attachGraphQLWebSocket(options: {
+  httpServer: HttpServer;
+  path: string;
+  schema: GraphQLSchema;
+  services: Services;
+  limits: OperationLimits;
+  logger: Logger;
+}) {
   const { schema, services, limits, logger } = options;
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
   const mask = (errors: readonly GraphQLError[]) =>
-    errors.map((error) => formatClientError(error.toJSON(), error, (original) => logger.error({ err: original }, 'unexpected error in a WebSocket operation')));
+    errors.map((error) =>
+      formatClientError(error.toJSON(), error, (original) => logger.error({ err: original }, 'unexpected error in a WebSocket operation')),
+    );
 
   const disposable = useServer<Record<string, unknown>, SocketExtra>(
     {

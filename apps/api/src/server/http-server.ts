@@ -31,7 +31,12 @@ type Locals = { requestId: string; principal?: Principal };
  * The HTTP server: GraphQL over HTTP and WebSocket on one port and path,
  * health probes, and the built dashboard at `/` when present.
  */
-export async function startHttpServer(options: { config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'>; services: Services; logger: Logger; dashboardDir?: string }): Promise<RunningServer> {
+export async function startHttpServer(options: {
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'>;
+  services: Services;
+  logger: Logger;
+  dashboardDir?: string;
+}): Promise<RunningServer> {
   const { config, services, logger } = options;
   const schema = await buildClmSchema();
   const app = express();
@@ -48,7 +53,8 @@ export async function startHttpServer(options: { config: Pick<Config, 'port' | '
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules: limitRules(config.limits),
-    formatError: (formatted, error) => formatClientError(formatted, error, (original) => logger.error({ err: original }, 'unexpected error in a GraphQL operation')),
+    formatError: (formatted, error) =>
+      formatClientError(formatted, error, (original) => logger.error({ err: original }, 'unexpected error in a GraphQL operation')),
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), costLimitPlugin(config.limits)],
   });
   await apollo.start();
@@ -65,12 +71,17 @@ export async function startHttpServer(options: { config: Pick<Config, 'port' | '
       response.status(503).json({ status: 'database unreachable' });
     }
   });
-  app.use(GRAPHQL_PATH, express.json({ limit: '5mb' }), requireApiKey(services), expressMiddleware(apollo, {
-    context: async ({ res }) => {
-      const locals = res.locals as Locals;
-      return createContext(services, locals.principal as Principal, locals.requestId);
-    },
-  }));
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: '5mb' }),
+    requireApiKey(services),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => {
+        const locals = res.locals as Locals;
+        return createContext(services, locals.principal as Principal, locals.requestId);
+      },
+    }),
+  );
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));
@@ -115,7 +126,14 @@ function requestLogging(logger: Logger) {
     response.on('finish', () => {
       const locals = response.locals as Locals;
       logger.info(
-        { requestId, method: request.method, path: request.originalUrl.split('?')[0], status: response.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6, keyName: locals.principal?.name },
+        {
+          requestId,
+          method: request.method,
+          path: request.originalUrl.split('?')[0],
+          status: response.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          keyName: locals.principal?.name,
+        },
         'request',
       );
     });

@@ -40,12 +40,18 @@ export function validateWithLimits(schema: GraphQLSchema, document: DocumentNode
  * `last`, default 50). Computed from the document and the raw variables, so
  * a large batch of input is not coerced twice.
  */
-export function operationCost(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): number {
+export function operationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation: OperationDefinitionNode | undefined;
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    else if (definition.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || definition.name?.value === operationName)) operation ??= definition;
+    else if (definition.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || definition.name?.value === operationName))
+      operation ??= definition;
   }
   if (!operation) return 0;
   const root = schema.getRootType(operation.operation);
@@ -54,7 +60,12 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     for (const name of ['first', 'last']) {
       const argument = field.arguments?.find((candidate) => candidate.name.value === name);
       if (!argument) continue;
-      const value = argument.value.kind === Kind.VARIABLE ? variables[argument.value.name.value] : argument.value.kind === Kind.INT ? Number(argument.value.value) : undefined;
+      const value =
+        argument.value.kind === Kind.VARIABLE
+          ? variables[argument.value.name.value]
+          : argument.value.kind === Kind.INT
+            ? Number(argument.value.value)
+            : undefined;
       if (typeof value === 'number') return Math.max(value, 1);
     }
     return 50;
@@ -119,7 +130,12 @@ function maxDepthRule(maxDepth: number): ValidationRule {
       OperationDefinition(node) {
         const depth = depthOf(node.selectionSet, new Set());
         if (depth > maxDepth) {
-          context.reportError(new GraphQLError(`query depth ${depth} exceeds the limit of ${maxDepth}`, { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+          context.reportError(
+            new GraphQLError(`query depth ${depth} exceeds the limit of ${maxDepth}`, {
+              nodes: [node],
+              extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+            }),
+          );
         }
       },
     };
@@ -136,7 +152,12 @@ function maxAliasesRule(maxAliases: number): ValidationRule {
       Document: {
         leave(node) {
           if (aliases > maxAliases) {
-            context.reportError(new GraphQLError(`${aliases} aliases exceed the limit of ${maxAliases}`, { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+            context.reportError(
+              new GraphQLError(`${aliases} aliases exceed the limit of ${maxAliases}`, {
+                nodes: [node],
+                extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+              }),
+            );
           }
         },
       },

@@ -22,8 +22,14 @@ export async function buildClmSchema(): Promise<GraphQLSchema> {
     // Our subscriptions bring their own `subscribe` (the log tailers); type-graphql still insists on a PubSub.
     pubSub: createPubSub(),
   });
-  describeRootType(schema.getQueryType(), 'Reads: customers, the lifecycle model, the stage overview, API keys. Needs the read scope unless noted.');
-  describeRootType(schema.getMutationType(), 'Writes: touchpoints and customers (ingest scope), lifecycle model, manual moves, sweeps and keys (admin scope).');
+  describeRootType(
+    schema.getQueryType(),
+    'Reads: customers, the lifecycle model, the stage overview, API keys. Needs the read scope unless noted.',
+  );
+  describeRootType(
+    schema.getMutationType(),
+    'Writes: touchpoints and customers (ingest scope), lifecycle model, manual moves, sweeps and keys (admin scope).',
+  );
   describeRootType(schema.getSubscriptionType(), 'Live streams over WebSocket (graphql-transport-ws on /graphql). Needs the read scope.');
   return schema;
 }

@@ -10,7 +10,10 @@ import type { TestContext } from './index';
 /** Operation limits used by test servers (the defaults of config.ts). */
 export const TEST_LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 };
 
-export type GraphQLResponse<T = Record<string, unknown>> = { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }> };
+export type GraphQLResponse<T = Record<string, unknown>> = {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: { code?: string } & Record<string, unknown> }>;
+};
 
 /** An API server on a free port with its own database and an admin key. */
 export type TestServer = TestContext & {
@@ -18,7 +21,11 @@ export type TestServer = TestContext & {
   wsUrl: string;
   adminKey: string;
   /** Runs one operation over HTTP with `key` (the admin key by default). */
-  graphql: <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, key?: string | null) => Promise<GraphQLResponse<T>>;
+  graphql: <T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    key?: string | null,
+  ) => Promise<GraphQLResponse<T>>;
   /** A graphql-ws client authenticated with `key` (the admin key by default). */
   wsClient: (key?: string) => Client;
   createKey: (scopes: Scope[]) => Promise<string>;
@@ -27,7 +34,11 @@ export type TestServer = TestContext & {
 export async function startTestServer(): Promise<TestServer> {
   const context = await createTestContext();
   const logger = createLogger('silent');
-  const server = await startHttpServer({ config: { port: 0, host: '127.0.0.1', limits: TEST_LIMITS, introspection: true }, services: context.services, logger });
+  const server = await startHttpServer({
+    config: { port: 0, host: '127.0.0.1', limits: TEST_LIMITS, introspection: true },
+    services: context.services,
+    logger,
+  });
   const { key: adminKey } = await context.services.apiKeys.create('test admin', [Scope.ADMIN], null);
   const clients: Client[] = [];
   const httpUrl = `http://127.0.0.1:${server.port}/graphql`;
@@ -37,7 +48,11 @@ export async function startTestServer(): Promise<TestServer> {
     httpUrl,
     wsUrl,
     adminKey,
-    graphql: async <T,>(query: string, variables: Record<string, unknown> = {}, key: string | null = adminKey): Promise<GraphQLResponse<T>> => {
+    graphql: async <T>(
+      query: string,
+      variables: Record<string, unknown> = {},
+      key: string | null = adminKey,
+    ): Promise<GraphQLResponse<T>> => {
       const response = await fetch(httpUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
@@ -46,7 +61,13 @@ export async function startTestServer(): Promise<TestServer> {
       return (await response.json()) as GraphQLResponse<T>;
     },
     wsClient: (key = adminKey) => {
-      const client = createClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: true });
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${key}` },
+        retryAttempts: 0,
+        lazy: true,
+      });
       clients.push(client);
       return client;
     },
@@ -60,7 +81,13 @@ export async function startTestServer(): Promise<TestServer> {
 }
 
 /** Collects a subscription's results until `count` arrived (or `timeoutMs` passed). */
-export function collect<T>(client: Client, query: string, variables: Record<string, unknown>, count: number, timeoutMs = 20000): { done: Promise<T[]>; stop: () => void; received: T[] } {
+export function collect<T>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+  count: number,
+  timeoutMs = 20000,
+): { done: Promise<T[]>; stop: () => void; received: T[] } {
   const received: T[] = [];
   let stop = () => undefined as void;
   const done = new Promise<T[]>((resolve, reject) => {

@@ -86,7 +86,9 @@ export class ApiKeyService {
       if (!existing) await this.create('admin (CLM_ADMIN_KEY)', [Scope.ADMIN], null, configuredKey);
       return null;
     }
-    const [{ count }] = await repository.query(`SELECT count(*)::int AS count FROM api_keys WHERE 'admin' = ANY (scopes) AND revoked_at IS NULL`);
+    const [{ count }] = await repository.query(
+      `SELECT count(*)::int AS count FROM api_keys WHERE 'admin' = ANY (scopes) AND revoked_at IS NULL`,
+    );
     if (count > 0) return null;
     const { key } = await this.create('admin', [Scope.ADMIN], null);
     return key;

@@ -83,7 +83,12 @@ export function encodeSortKey(key: SortKey): string {
 export function decodeSortKey(cursor: string, field: string): SortKey {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && (parsed[0] === null || typeof parsed[0] === 'string') && typeof parsed[1] === 'string') {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      (parsed[0] === null || typeof parsed[0] === 'string') &&
+      typeof parsed[1] === 'string'
+    ) {
       return { value: parsed[0], id: parsed[1] };
     }
   } catch {

@@ -51,9 +51,18 @@ const MAX_ROUNDS = 4;
  * When another batch creates one of our new customers first, its row is
  * locked and used instead, in the same transaction (no restart).
  */
-export async function resolveCustomers(manager: EntityManager, items: readonly ValidTouchpoint[], path: (index: number) => string): Promise<Resolution> {
+export async function resolveCustomers(
+  manager: EntityManager,
+  items: readonly ValidTouchpoint[],
+  path: (index: number) => string,
+): Promise<Resolution> {
   const directory = new Directory();
-  directory.add(await lockCustomers(manager, items.map((item) => item.customer)));
+  directory.add(
+    await lockCustomers(
+      manager,
+      items.map((item) => item.customer),
+    ),
+  );
   for (let round = 1; ; round++) {
     const plan = assign(items, directory, path);
     const replayed = await dropReplays(manager, items, plan);
@@ -61,12 +70,19 @@ export async function resolveCustomers(manager: EntityManager, items: readonly V
     const lost = plan.created.filter((row) => !inserted.has(row.id));
     if (lost.length === 0) {
       directory.add(plan.created);
-      const linked = [...plan.links].map(([id, externalId]) => Object.assign(directory.byId.get(id) as CustomerStateRow, { external_id: externalId }));
+      const linked = [...plan.links].map(([id, externalId]) =>
+        Object.assign(directory.byId.get(id) as CustomerStateRow, { external_id: externalId }),
+      );
       return { customerOf: plan.customerOf, states: directory.byId, rejected: plan.rejected, linked, replayed };
     }
     if (round === MAX_ROUNDS) throw new RetryTransaction('customers kept being created concurrently');
     directory.add(plan.created.filter((row) => inserted.has(row.id)));
-    directory.add(await lockCustomers(manager, lost.map((row) => ({ id: null, externalId: row.external_id, email: row.email }))));
+    directory.add(
+      await lockCustomers(
+        manager,
+        lost.map((row) => ({ id: null, externalId: row.external_id, email: row.email })),
+      ),
+    );
   }
 }
 
@@ -139,7 +155,10 @@ async function dropReplays(manager: EntityManager, items: readonly ValidTouchpoi
 }
 
 /** Locks (in id order, so batches cannot deadlock on them) and returns the customers with any of these identities. */
-async function lockCustomers(manager: EntityManager, keys: ReadonlyArray<ValidTouchpoint['customer'] | { id: null; externalId: string | null; email: string | null }>): Promise<CustomerStateRow[]> {
+async function lockCustomers(
+  manager: EntityManager,
+  keys: ReadonlyArray<ValidTouchpoint['customer'] | { id: null; externalId: string | null; email: string | null }>,
+): Promise<CustomerStateRow[]> {
   const pick = (values: Array<string | null>) => [...new Set(values.filter((value): value is string => value !== null))];
   return manager.query(
     `SELECT ${customerStateColumns} FROM customers
@@ -158,7 +177,11 @@ async function insertCustomers(manager: EntityManager, rows: CustomerStateRow[])
      SELECT id, external_id, email, name, attributes FROM json_to_recordset($1::json)
          AS r(id uuid, external_id text, email text, name text, attributes jsonb)
      ON CONFLICT DO NOTHING RETURNING id`,
-    [JSON.stringify(ordered.map((row) => ({ id: row.id, external_id: row.external_id, email: row.email, name: row.name, attributes: row.attributes })))],
+    [
+      JSON.stringify(
+        ordered.map((row) => ({ id: row.id, external_id: row.external_id, email: row.email, name: row.name, attributes: row.attributes })),
+      ),
+    ],
   );
   return new Set(inserted.map((row) => row.id));
 }

@@ -59,7 +59,11 @@ export function withLifecycleState(row: CustomerStateRow, state: LifecycleState)
  * rollups: first/last seen, orders (purchases) and revenue (purchases minus
  * refunds).
  */
-export function applyCustomerEvents(model: LifecycleModel, row: CustomerStateRow, events: readonly CustomerEvent[]): { state: CustomerStateRow; transitions: PlannedTransition[] } {
+export function applyCustomerEvents(
+  model: LifecycleModel,
+  row: CustomerStateRow,
+  events: readonly CustomerEvent[],
+): { state: CustomerStateRow; transitions: PlannedTransition[] } {
   const result = applyTouchpoints(model, toLifecycleState(row), events);
   let firstSeen = row.first_seen_at;
   let orders = row.orders;

@@ -3,7 +3,16 @@ import type { RequestContext } from '../../server/context';
 import { Scope } from '../auth/api-key.entity';
 import { Customer } from './customer.entity';
 import type { CustomerPage } from './customer.service';
-import { CreateCustomerInput, CustomerConnection, CustomerFilter, CustomerOrder, SortDirection, StageTransitionConnection, TouchpointConnection, UpdateCustomerInput } from './dto/customer.types';
+import {
+  CreateCustomerInput,
+  CustomerConnection,
+  CustomerFilter,
+  CustomerOrder,
+  SortDirection,
+  StageTransitionConnection,
+  TouchpointConnection,
+  UpdateCustomerInput,
+} from './dto/customer.types';
 import type { TimelinePage } from './timeline.service';
 import type { StageTransition } from '../lifecycle/stage-transition.entity';
 import type { Touchpoint } from '../touchpoints/touchpoint.entity';
@@ -39,14 +48,16 @@ export class CustomerResolver {
   customer(
     @Ctx() context: RequestContext,
     @Arg('id', () => ID, { nullable: true, description: 'The internal id.' }) id?: string,
-    @Arg('externalId', () => String, { nullable: true, description: "The id in your own system." }) externalId?: string,
+    @Arg('externalId', () => String, { nullable: true, description: 'The id in your own system.' }) externalId?: string,
     @Arg('email', () => String, { nullable: true, description: 'The email address.' }) email?: string,
   ): Promise<Customer | null> {
     return context.services.customers.find({ id, externalId, email });
   }
 
   @Authorized(Scope.READ)
-  @Query(() => CustomerConnection, { description: 'Customers as a Relay connection: filter, sort, page forwards (first/after) or backwards (last/before).' })
+  @Query(() => CustomerConnection, {
+    description: 'Customers as a Relay connection: filter, sort, page forwards (first/after) or backwards (last/before).',
+  })
   customers(@Ctx() context: RequestContext, @Args() args: CustomersArgs): Promise<CustomerPage> {
     const sort = args.orderBy ?? { field: 'CREATED_AT' as const, direction: SortDirection.DESC };
     return context.services.customers.list(args.filter ?? {}, sort, args);
@@ -54,7 +65,10 @@ export class CustomerResolver {
 
   @Authorized(Scope.INGEST)
   @Mutation(() => Customer, { description: 'Creates a customer; it enters the first lifecycle stage at once.' })
-  createCustomer(@Ctx() context: RequestContext, @Arg('input', () => CreateCustomerInput, { description: 'The new customer.' }) input: CreateCustomerInput): Promise<Customer> {
+  createCustomer(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => CreateCustomerInput, { description: 'The new customer.' }) input: CreateCustomerInput,
+  ): Promise<Customer> {
     return context.services.customers.create(input);
   }
 
@@ -69,7 +83,9 @@ export class CustomerResolver {
   }
 
   @Authorized(Scope.ADMIN)
-  @Mutation(() => Boolean, { description: 'Deletes a customer with their touchpoints and transitions; false when there was none. Their messageIds stay duplicates.' })
+  @Mutation(() => Boolean, {
+    description: 'Deletes a customer with their touchpoints and transitions; false when there was none. Their messageIds stay duplicates.',
+  })
   deleteCustomer(@Ctx() context: RequestContext, @Arg('id', () => ID, { description: 'The customer.' }) id: string): Promise<boolean> {
     return context.services.customers.delete(id);
   }
@@ -80,7 +96,11 @@ export class CustomerResolver {
   }
 
   @FieldResolver(() => StageTransitionConnection, { description: "The customer's stage transitions, newest first." })
-  transitions(@Root() customer: Customer, @Ctx() context: RequestContext, @Args() args: TimelineArgs): Promise<TimelinePage<StageTransition>> {
+  transitions(
+    @Root() customer: Customer,
+    @Ctx() context: RequestContext,
+    @Args() args: TimelineArgs,
+  ): Promise<TimelinePage<StageTransition>> {
     return context.loaders.transitions({ first: args.first, after: args.after ?? null }).load(customer.id);
   }
 }

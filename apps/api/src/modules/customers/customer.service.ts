@@ -6,7 +6,16 @@ import type { LifecycleModelService } from '../lifecycle/lifecycle-model.service
 import { enterLifecycle, newCustomerState } from '../lifecycle/rule-engine';
 import type { CommitNotifier } from '../stream/commit-notifier';
 import { Customer } from './customer.entity';
-import { afterClause, CUSTOMER_SORT_COLUMNS, decodeSortKey, encodeSortKey, filterClause, forwardWalk, orderClause, reverseWalk } from './customer-query';
+import {
+  afterClause,
+  CUSTOMER_SORT_COLUMNS,
+  decodeSortKey,
+  encodeSortKey,
+  filterClause,
+  forwardWalk,
+  orderClause,
+  reverseWalk,
+} from './customer-query';
 import type { CustomerFilterSpec, CustomerSortField, SortDirection, SortKey } from './customer-query';
 import { writeTransitions } from './customer-state';
 
@@ -59,7 +68,9 @@ export class CustomerService {
   async create(fields: CustomerFields): Promise<Customer> {
     const values = normaliseFields(fields);
     if (values.externalId == null && values.email == null) {
-      throw new ClmError('INVALID_INPUT', 'input: give an externalId or an email so later events can find this customer', { field: 'input.externalId' });
+      throw new ClmError('INVALID_INPUT', 'input: give an externalId or an email so later events can find this customer', {
+        field: 'input.externalId',
+      });
     }
     const model = await this.models.current();
     const id = randomUUID();
@@ -70,9 +81,20 @@ export class CustomerService {
         await manager.query(
           `INSERT INTO customers (id, external_id, email, name, attributes, stage, stage_entered_at, funnel_stage)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $6)`,
-          [id, values.externalId ?? null, values.email ?? null, values.name ?? null, JSON.stringify(values.attributes ?? {}), entered.state.stage, now.toISOString()],
+          [
+            id,
+            values.externalId ?? null,
+            values.email ?? null,
+            values.name ?? null,
+            JSON.stringify(values.attributes ?? {}),
+            entered.state.stage,
+            now.toISOString(),
+          ],
         );
-        await writeTransitions(manager, entered.transitions.map((transition) => ({ ...transition, customerId: id })));
+        await writeTransitions(
+          manager,
+          entered.transitions.map((transition) => ({ ...transition, customerId: id })),
+        );
       }),
     );
     this.notifier.committed();
@@ -100,7 +122,8 @@ export class CustomerService {
       const updated = await this.withConflictMessages(() =>
         this.dataSource.query(`UPDATE customers SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING id`, parameters),
       );
-      if ((updated as unknown[][])[0].length === 0) throw new ClmError('CUSTOMER_NOT_FOUND', `no customer with id "${id}"`, { field: 'id' });
+      if ((updated as unknown[][])[0].length === 0)
+        throw new ClmError('CUSTOMER_NOT_FOUND', `no customer with id "${id}"`, { field: 'id' });
     }
     return this.get(id);
   }
@@ -123,7 +146,11 @@ export class CustomerService {
   }
 
   /** A Relay page of customers; `totalCount` is counted only when asked for. */
-  async list(filter: CustomerFilterSpec, sort: { field: CustomerSortField; direction: SortDirection }, page: PageRequest): Promise<CustomerPage> {
+  async list(
+    filter: CustomerFilterSpec,
+    sort: { field: CustomerSortField; direction: SortDirection },
+    page: PageRequest,
+  ): Promise<CustomerPage> {
     const { size, backwards, cursor } = pageWindow(page);
     const column = CUSTOMER_SORT_COLUMNS[sort.field];
     const walk = backwards ? reverseWalk(sort.direction) : forwardWalk(sort.direction);
@@ -139,7 +166,12 @@ export class CustomerService {
     const hasMore = rows.length > size;
     const window = rows.slice(0, size);
     if (backwards) window.reverse();
-    const byId = new Map((await this.dataSource.getRepository(Customer).findBy(window.map((row) => ({ id: row.id as string })))).map((customer) => [customer.id, customer]));
+    const byId = new Map(
+      (await this.dataSource.getRepository(Customer).findBy(window.map((row) => ({ id: row.id as string })))).map((customer) => [
+        customer.id,
+        customer,
+      ]),
+    );
     const edges = window.map((row) => ({
       cursor: encodeSortKey({ value: row.sort_value as string | null, id: row.id as string }),
       node: byId.get(row.id as string) as Customer,
@@ -154,7 +186,10 @@ export class CustomerService {
       },
       countTotal: async () => {
         const countParameters: unknown[] = [];
-        const [row] = await this.dataSource.query(`SELECT count(*)::int AS count FROM customers c WHERE ${filterClause(filter, countParameters)}`, countParameters);
+        const [row] = await this.dataSource.query(
+          `SELECT count(*)::int AS count FROM customers c WHERE ${filterClause(filter, countParameters)}`,
+          countParameters,
+        );
         return row.count as number;
       },
     };
@@ -165,7 +200,9 @@ export class CustomerService {
       return await write();
     } catch (error) {
       if (sqlState(error) !== '23505') throw error;
-      const detail = String((error as { detail?: string }).detail ?? (error as { driverError?: { detail?: string } }).driverError?.detail ?? '');
+      const detail = String(
+        (error as { detail?: string }).detail ?? (error as { driverError?: { detail?: string } }).driverError?.detail ?? '',
+      );
       const field = detail.includes('email') ? 'email' : 'externalId';
       throw new ClmError('CUSTOMER_CONFLICT', `${field}: another customer already has this ${field}`, { field });
     }
@@ -178,7 +215,12 @@ function normaliseFields(fields: CustomerFields): CustomerFields {
   if (email != null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
     throw new ClmError('INVALID_INPUT', `email: "${email}" is not an email address`, { field: 'email' });
   }
-  return { externalId: text(fields.externalId), email: email?.toLowerCase() ?? email, name: text(fields.name), attributes: fields.attributes };
+  return {
+    externalId: text(fields.externalId),
+    email: email?.toLowerCase() ?? email,
+    name: text(fields.name),
+    attributes: fields.attributes,
+  };
 }
 
 function pageWindow(page: PageRequest): { size: number; backwards: boolean; cursor: SortKey | null } {

@@ -55,7 +55,14 @@ export class TimelineService {
       `SELECT customer_id, count(*)::int AS count FROM ${table} WHERE customer_id = ANY ($1::uuid[]) GROUP BY customer_id`,
       [customerIds],
     );
-    const nodes = rows.length === 0 ? [] : await this.dataSource.getRepository(entity).createQueryBuilder('t').whereInIds(rows.map((row) => row.id)).getMany();
+    const nodes =
+      rows.length === 0
+        ? []
+        : await this.dataSource
+            .getRepository(entity)
+            .createQueryBuilder('t')
+            .whereInIds(rows.map((row) => row.id))
+            .getMany();
     const nodeById = new Map(nodes.map((node) => [node.id, node]));
     const countOf = new Map(counts.map((row) => [row.customer_id, row.count]));
     const pages = new Map<string, TimelinePage<T>>();

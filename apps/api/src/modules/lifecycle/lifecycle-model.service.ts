@@ -35,7 +35,9 @@ export class LifecycleModelService {
   preset(name: string): LifecycleModel {
     const preset = LIFECYCLE_PRESETS[name];
     if (!preset) {
-      throw new ClmError('INVALID_INPUT', `preset: unknown preset "${name}" (known: ${Object.keys(LIFECYCLE_PRESETS).join(', ')})`, { field: 'preset' });
+      throw new ClmError('INVALID_INPUT', `preset: unknown preset "${name}" (known: ${Object.keys(LIFECYCLE_PRESETS).join(', ')})`, {
+        field: 'preset',
+      });
     }
     return preset;
   }
@@ -47,7 +49,11 @@ export class LifecycleModelService {
   async replace(model: LifecycleModel, actor: string): Promise<LifecycleModel> {
     const issues = validateLifecycleModel(model);
     if (issues.length > 0) {
-      throw new ClmError('INVALID_LIFECYCLE_MODEL', `invalid lifecycle model: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`, { issues });
+      throw new ClmError(
+        'INVALID_LIFECYCLE_MODEL',
+        `invalid lifecycle model: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
+        { issues },
+      );
     }
     await this.dataSource.transaction(async (manager) => {
       await manager.query(`SELECT 1 FROM lifecycle_model WHERE id = 1 FOR UPDATE`);
@@ -60,9 +66,13 @@ export class LifecycleModelService {
       );
       if (stranded.length > 0) {
         const list = stranded.map((row) => `${row.count} in "${row.stage}"`).join(', ');
-        throw new ClmError('INVALID_LIFECYCLE_MODEL', `the new model lacks stages customers are in: ${list}; keep those stages or move the customers first`, {
-          issues: stranded.map((row) => ({ path: 'stages', message: `${row.count} customers are in stage "${row.stage}"` })),
-        });
+        throw new ClmError(
+          'INVALID_LIFECYCLE_MODEL',
+          `the new model lacks stages customers are in: ${list}; keep those stages or move the customers first`,
+          {
+            issues: stranded.map((row) => ({ path: 'stages', message: `${row.count} customers are in stage "${row.stage}"` })),
+          },
+        );
       }
       await manager.query(
         `INSERT INTO lifecycle_model (id, definition, version, updated_by) VALUES (1, $1, 1, $2)

@@ -1,6 +1,20 @@
 import { OFF_PATH_STAGES } from '@clm/schema';
 import type { LifecycleModel } from '@clm/schema';
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import type { RequestContext } from '../../server/context';
 import { ClmError } from '../../server/errors';
@@ -19,7 +33,11 @@ class TransitionStreamArgs {
   stages?: string[] | null;
   @Field(() => ID, { nullable: true, description: "Only this customer's transitions." })
   customerId?: string | null;
-  @Field(() => String, { nullable: true, description: 'Resume after this cursor: first every transition committed since (from the log), then live ones; none is missed or repeated.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Resume after this cursor: first every transition committed since (from the log), then live ones; none is missed or repeated.',
+  })
   after?: string | null;
 }
 
@@ -32,20 +50,27 @@ export class LifecycleResolver {
   }
 
   @Authorized(Scope.READ)
-  @Query(() => [LifecycleModelType], { description: 'The presets shipped with clm: classic, purchase-funnel, reach-to-loyalty, six-stage.' })
+  @Query(() => [LifecycleModelType], {
+    description: 'The presets shipped with clm: classic, purchase-funnel, reach-to-loyalty, six-stage.',
+  })
   lifecyclePresets(@Ctx() context: RequestContext): LifecycleModel[] {
     return context.services.models.presets();
   }
 
   @Authorized(Scope.ADMIN)
   @Query(() => ModelValidation, { description: 'Checks a lifecycle model without storing it.' })
-  validateLifecycleModel(@Arg('model', () => LifecycleModelInput, { description: 'The model to check.' }) model: LifecycleModelInput): ModelValidation {
+  validateLifecycleModel(
+    @Arg('model', () => LifecycleModelInput, { description: 'The model to check.' }) model: LifecycleModelInput,
+  ): ModelValidation {
     const issues = validateLifecycleModel(toModel(model));
     return { valid: issues.length === 0, issues };
   }
 
   @Authorized(Scope.ADMIN)
-  @Mutation(() => LifecycleModelType, { description: 'Replaces the lifecycle model, with a whole model or a preset name (exactly one). Refused when invalid or when customers hold a stage the new model lacks.' })
+  @Mutation(() => LifecycleModelType, {
+    description:
+      'Replaces the lifecycle model, with a whole model or a preset name (exactly one). Refused when invalid or when customers hold a stage the new model lacks.',
+  })
   async setLifecycleModel(
     @Ctx() context: RequestContext,
     @Arg('model', () => LifecycleModelInput, { nullable: true, description: 'The new model.' }) model?: LifecycleModelInput,
@@ -57,7 +82,9 @@ export class LifecycleResolver {
   }
 
   @Authorized(Scope.ADMIN)
-  @Mutation(() => Customer, { description: 'Moves a customer by hand to any stage (forward, back, at-risk, churned), recording who and why.' })
+  @Mutation(() => Customer, {
+    description: 'Moves a customer by hand to any stage (forward, back, at-risk, churned), recording who and why.',
+  })
   async moveCustomer(
     @Ctx() context: RequestContext,
     @Arg('id', () => ID, { description: 'The customer.' }) id: string,
@@ -69,8 +96,13 @@ export class LifecycleResolver {
   }
 
   @Authorized(Scope.ADMIN)
-  @Mutation(() => SweepResult, { description: 'Runs the inactivity sweep now (it also runs on a schedule). `asOf` sweeps as of another time, for backfills.' })
-  runInactivitySweep(@Ctx() context: RequestContext, @Arg('asOf', () => Date, { nullable: true, description: 'Sweep as of this time; default now.' }) asOf?: Date): Promise<SweepResult> {
+  @Mutation(() => SweepResult, {
+    description: 'Runs the inactivity sweep now (it also runs on a schedule). `asOf` sweeps as of another time, for backfills.',
+  })
+  runInactivitySweep(
+    @Ctx() context: RequestContext,
+    @Arg('asOf', () => Date, { nullable: true, description: 'Sweep as of this time; default now.' }) asOf?: Date,
+  ): Promise<SweepResult> {
     return context.services.lifecycle.runInactivitySweep(asOf ?? new Date());
   }
 
@@ -103,12 +135,18 @@ export class LifecycleResolver {
       return context.services.stream.transitions({ stages: args.stages ?? null, customerId: args.customerId ?? null }, args.after ?? null);
     },
   })
-  stageTransitions(@Root() event: { cursor: string; value: StreamedTransition }, @Args() _args: TransitionStreamArgs): StageTransitionEvent {
+  stageTransitions(
+    @Root() event: { cursor: string; value: StreamedTransition },
+    @Args() _args: TransitionStreamArgs,
+  ): StageTransitionEvent {
     return { cursor: event.cursor, transition: event.value };
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer who moved (their current record; null if deleted since).' })
-  customer(@Root() transition: StageTransition & { customer?: Customer }, @Ctx() context: RequestContext): Promise<Customer | null> | Customer {
+  customer(
+    @Root() transition: StageTransition & { customer?: Customer },
+    @Ctx() context: RequestContext,
+  ): Promise<Customer | null> | Customer {
     return transition.customer ?? context.loaders.customer.load(transition.customerId);
   }
 }
@@ -121,7 +159,11 @@ function toModel(input: LifecycleModelInput): LifecycleModel {
     ...(when.conditions != null && {
       conditions: when.conditions.map((condition) => ({
         property: condition.property,
-        operator: condition.operator as LifecycleModel['rules'][number]['when']['conditions'] extends Array<infer C> | undefined ? C extends { operator: infer O } ? O : never : never,
+        operator: condition.operator as LifecycleModel['rules'][number]['when']['conditions'] extends Array<infer C> | undefined
+          ? C extends { operator: infer O }
+            ? O
+            : never
+          : never,
         ...(condition.value !== undefined && condition.value !== null && { value: condition.value }),
       })),
     }),
@@ -131,7 +173,13 @@ function toModel(input: LifecycleModelInput): LifecycleModel {
     name: input.name,
     description: input.description,
     stages: input.stages.map((stage) => ({ key: stage.key, name: stage.name, description: stage.description })),
-    rules: input.rules.map((rule) => ({ id: rule.id, description: rule.description, to: rule.to, when: match(rule.when), ...(rule.from != null && { from: rule.from }) })),
+    rules: input.rules.map((rule) => ({
+      id: rule.id,
+      description: rule.description,
+      to: rule.to,
+      when: match(rule.when),
+      ...(rule.from != null && { from: rule.from }),
+    })),
     inactivity: { ...input.inactivity },
     winBack: { when: match(input.winBack.when), to: input.winBack.to ?? null },
   };

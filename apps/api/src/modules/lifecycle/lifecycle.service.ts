@@ -2,7 +2,13 @@ import { AT_RISK, CHURNED } from '@clm/schema';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../database/transactions';
 import { ClmError } from '../../server/errors';
-import { customerStateColumns, toLifecycleState, withLifecycleState, writeCustomerStates, writeTransitions } from '../customers/customer-state';
+import {
+  customerStateColumns,
+  toLifecycleState,
+  withLifecycleState,
+  writeCustomerStates,
+  writeTransitions,
+} from '../customers/customer-state';
 import type { CustomerStateRow, TransitionRow } from '../customers/customer-state';
 import type { CommitNotifier } from '../stream/commit-notifier';
 import type { LifecycleModelService } from './lifecycle-model.service';
@@ -28,13 +34,19 @@ export class LifecycleService {
   /** Moves a customer by hand to any stage, recording who and why. */
   async moveCustomer(customerId: string, to: string, reason: string, actor: string, at = new Date()): Promise<void> {
     const model = await this.models.current();
-    if (!isKnownStage(model, to)) throw new ClmError('UNKNOWN_STAGE', `to: "${to}" is not a stage of the lifecycle model "${model.name}"`, { field: 'to' });
+    if (!isKnownStage(model, to))
+      throw new ClmError('UNKNOWN_STAGE', `to: "${to}" is not a stage of the lifecycle model "${model.name}"`, { field: 'to' });
     if (reason.trim() === '') throw new ClmError('INVALID_INPUT', 'reason: say why the customer is moved by hand', { field: 'reason' });
     const moved = await inTransaction(this.dataSource, async (manager) => {
-      const rows: CustomerStateRow[] = await manager.query(`SELECT ${customerStateColumns} FROM customers WHERE id = $1 FOR UPDATE`, [customerId]);
+      const rows: CustomerStateRow[] = await manager.query(`SELECT ${customerStateColumns} FROM customers WHERE id = $1 FOR UPDATE`, [
+        customerId,
+      ]);
       if (rows.length === 0) throw new ClmError('CUSTOMER_NOT_FOUND', `no customer with id "${customerId}"`, { field: 'id' });
       const result = applyManualMove(model, toLifecycleState(rows[0]), to, at);
-      await writeTransitions(manager, result.transitions.map((transition) => ({ ...transition, customerId, actor, reason: reason.trim() })));
+      await writeTransitions(
+        manager,
+        result.transitions.map((transition) => ({ ...transition, customerId, actor, reason: reason.trim() })),
+      );
       await writeCustomerStates(manager, [withLifecycleState(rows[0], result.state)]);
       return result.transitions.length > 0;
     });

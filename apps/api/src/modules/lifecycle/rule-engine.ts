@@ -133,7 +133,11 @@ export function isKnownStage(model: LifecycleModel, stage: string): boolean {
   return OFF_PATH_STAGES.includes(stage) || model.stages.some((candidate) => candidate.key === stage);
 }
 
-function chooseTarget(model: LifecycleModel, state: LifecycleState, event: LifecycleEvent): { stage: string; ruleId: string | null } | null {
+function chooseTarget(
+  model: LifecycleModel,
+  state: LifecycleState,
+  event: LifecycleEvent,
+): { stage: string; ruleId: string | null } | null {
   if (isOffPath(state.stage)) {
     const enteredAt = state.stageEnteredAt;
     // Only events after the customer left the funnel can bring them back.

@@ -56,7 +56,10 @@ export class StageTransition {
   @Column('bigint', { name: 'touchpoint_id', nullable: true, transformer: bigintIdColumn })
   touchpointId!: string | null;
 
-  @Field(() => String, { nullable: true, description: 'The lifecycle rule that fired, if any (`win-back` and `inactivity-*` are built in).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The lifecycle rule that fired, if any (`win-back` and `inactivity-*` are built in).',
+  })
   @Column('text', { name: 'rule_id', nullable: true })
   ruleId!: string | null;
 

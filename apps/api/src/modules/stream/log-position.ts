@@ -67,7 +67,9 @@ export function encodeCursor(cursor: LogCursor): string {
 }
 
 export function decodeCursor(cursor: string, field = 'after'): LogCursor {
-  const match = /^(\d{1,20})\.(\d{1,20})(?:~(\d{1,20}:\d{1,20}:(?:\d{1,20}(?:,\d{1,20})*)?))?$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const match = /^(\d{1,20})\.(\d{1,20})(?:~(\d{1,20}:\d{1,20}:(?:\d{1,20}(?:,\d{1,20})*)?))?$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
   if (!match) throw new ClmError('INVALID_CURSOR', `${field}: not a cursor returned by this API`, { field });
   return { position: { txId: BigInt(match[1]), id: BigInt(match[2]) }, snapshot: match[3] ? parseSnapshot(match[3]) : null };
 }

@@ -48,7 +48,9 @@ export class StreamService {
   async *transitions(filter: TransitionFilter, after: string | null): AsyncGenerator<StreamEvent<StreamedTransition>> {
     const from = after === null ? null : decodeCursor(after);
     const keep = (transition: StreamedTransition) =>
-      (filter.stages === null || filter.stages.includes(transition.to) || (transition.from !== null && filter.stages.includes(transition.from))) &&
+      (filter.stages === null ||
+        filter.stages.includes(transition.to) ||
+        (transition.from !== null && filter.stages.includes(transition.from))) &&
       (filter.customerId === null || transition.customerId === filter.customerId);
     for await (const entry of replayThenFollow(this.transitionLog, this.transitionTailer, from, keep)) {
       yield { cursor: encodeCursor(entry.cursor), value: entry.value };
@@ -59,7 +61,8 @@ export class StreamService {
   async *touchpoints(filter: TouchpointFilter, after: string | null): AsyncGenerator<StreamEvent<Touchpoint>> {
     const from = after === null ? null : decodeCursor(after);
     const keep = (touchpoint: Touchpoint) =>
-      (filter.types === null || filter.types.includes(touchpoint.type)) && (filter.customerId === null || touchpoint.customerId === filter.customerId);
+      (filter.types === null || filter.types.includes(touchpoint.type)) &&
+      (filter.customerId === null || touchpoint.customerId === filter.customerId);
     for await (const entry of replayThenFollow(this.touchpointLog, this.touchpointTailer, from, keep)) {
       yield { cursor: encodeCursor(entry.cursor), value: entry.value };
     }

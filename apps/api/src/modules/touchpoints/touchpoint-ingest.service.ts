@@ -58,7 +58,12 @@ export class TouchpointIngestService {
     const outcome = await inTransaction(this.dataSource, (manager) => this.write(manager, model, valid, path));
     for (const error of outcome.rejected) results[error.index].error = { field: error.field, message: error.message };
     for (const stored of outcome.stored) {
-      Object.assign(results[stored.index], { status: stored.status, touchpointId: stored.touchpointId, customerId: stored.customerId, error: null });
+      Object.assign(results[stored.index], {
+        status: stored.status,
+        touchpointId: stored.touchpointId,
+        customerId: stored.customerId,
+        error: null,
+      });
     }
     if (outcome.changed) this.notifier.committed();
     return results;
@@ -74,8 +79,11 @@ export class TouchpointIngestService {
       if (!unique.has(item.messageId)) unique.set(item.messageId, item);
     }
     const rows = [...unique.values()];
-    const inserted: Array<{ id: string; message_id: string }> = rows.length === 0 ? [] : await manager.query(
-      `INSERT INTO touchpoints (message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties)
+    const inserted: Array<{ id: string; message_id: string }> =
+      rows.length === 0
+        ? []
+        : await manager.query(
+            `INSERT INTO touchpoints (message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties)
        SELECT t.message_id, t.customer_id, t.type, t.channel, t.occurred_at, t.value, t.currency, t.campaign, t.properties
          FROM ROWS FROM (json_to_recordset($1::json)
                 AS (message_id text, customer_id uuid, type text, channel text, occurred_at timestamptz, value numeric, currency text, campaign text, properties jsonb))
@@ -84,25 +92,28 @@ export class TouchpointIngestService {
         ORDER BY t.n
        ON CONFLICT (message_id) DO NOTHING
        RETURNING id::text, message_id`,
-      [
-        JSON.stringify(
-          rows.map((row) => ({
-            message_id: row.messageId,
-            customer_id: resolution.customerOf.get(row.index),
-            type: row.type,
-            channel: row.channel,
-            occurred_at: row.occurredAt.toISOString(),
-            value: row.value,
-            currency: row.currency,
-            campaign: row.campaign,
-            properties: row.properties,
-          })),
-        ),
-      ],
-    );
+            [
+              JSON.stringify(
+                rows.map((row) => ({
+                  message_id: row.messageId,
+                  customer_id: resolution.customerOf.get(row.index),
+                  type: row.type,
+                  channel: row.channel,
+                  occurred_at: row.occurredAt.toISOString(),
+                  value: row.value,
+                  currency: row.currency,
+                  campaign: row.campaign,
+                  properties: row.properties,
+                })),
+              ),
+            ],
+          );
     const newIds = new Map(inserted.map((row) => [row.message_id, row.id]));
     const replayed = items.filter((item) => resolution.replayed.has(item.index));
-    const known = await existingTouchpoints(manager, [...accepted.filter((item) => !newIds.has(item.messageId)), ...replayed].map((item) => item.messageId));
+    const known = await existingTouchpoints(
+      manager,
+      [...accepted.filter((item) => !newIds.has(item.messageId)), ...replayed].map((item) => item.messageId),
+    );
 
     const eventsByCustomer = new Map<string, ValidTouchpoint[]>();
     for (const item of rows) {
@@ -114,7 +125,11 @@ export class TouchpointIngestService {
     const transitions = [];
     for (const [customerId, events] of eventsByCustomer) {
       const state = resolution.states.get(customerId) as CustomerStateRow;
-      const applied = applyCustomerEvents(model, state, events.map((event) => ({ ...event, touchpointId: newIds.get(event.messageId) as string })));
+      const applied = applyCustomerEvents(
+        model,
+        state,
+        events.map((event) => ({ ...event, touchpointId: newIds.get(event.messageId) as string })),
+      );
       changedStates.push(applied.state);
       transitions.push(...applied.transitions.map((transition) => ({ ...transition, customerId })));
     }
@@ -131,7 +146,12 @@ export class TouchpointIngestService {
         return { index: item.index, status: 'ACCEPTED' as IngestStatus, touchpointId: fresh, customerId };
       }
       const existing = known.get(item.messageId);
-      return { index: item.index, status: 'DUPLICATE' as IngestStatus, touchpointId: fresh ?? existing?.id ?? null, customerId: existing?.customerId ?? customerId };
+      return {
+        index: item.index,
+        status: 'DUPLICATE' as IngestStatus,
+        touchpointId: fresh ?? existing?.id ?? null,
+        customerId: existing?.customerId ?? customerId,
+      };
     });
     return { stored, rejected: resolution.rejected, changed: inserted.length > 0 };
   }

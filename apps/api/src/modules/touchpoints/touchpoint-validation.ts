@@ -23,7 +23,13 @@ export type TouchpointSubmission = {
 export type ValidTouchpoint = {
   index: number;
   messageId: string;
-  customer: { id: string | null; externalId: string | null; email: string | null; name: string | null; attributes: Record<string, JsonValue> };
+  customer: {
+    id: string | null;
+    externalId: string | null;
+    email: string | null;
+    name: string | null;
+    attributes: Record<string, JsonValue>;
+  };
   type: string;
   channel: string;
   occurredAt: Date;
@@ -49,7 +55,11 @@ const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
  * example `touchpoints[3]`; errors name the exact field.
  */
 export function validateTouchpoint(index: number, path: string, input: TouchpointSubmission, now: Date): ValidTouchpoint | FieldError {
-  const fail = (field: string, message: string): FieldError => ({ index, field: `${path}.${field}`, message: `${path}.${field}: ${message}` });
+  const fail = (field: string, message: string): FieldError => ({
+    index,
+    field: `${path}.${field}`,
+    message: `${path}.${field}: ${message}`,
+  });
 
   const messageId = input.messageId?.trim() ?? '';
   if (messageId === '') return fail('messageId', 'is required (an idempotency key unique to this event)');
@@ -63,20 +73,24 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
   if (id === null && externalId === null && email === null) return fail('customer', 'give at least one of id, externalId, email');
   if (id !== null && !UUID_PATTERN.test(id)) return fail('customer.id', `"${id}" is not a UUID`);
   if (externalId !== null && externalId.length > MAX_TEXT) return fail('customer.externalId', `must be at most ${MAX_TEXT} characters`);
-  if (email !== null && (!EMAIL_PATTERN.test(email) || email.length > MAX_TEXT)) return fail('customer.email', `"${email}" is not an email address`);
+  if (email !== null && (!EMAIL_PATTERN.test(email) || email.length > MAX_TEXT))
+    return fail('customer.email', `"${email}" is not an email address`);
   if (customer.attributes != null && !isPlainObject(customer.attributes)) return fail('customer.attributes', 'must be an object');
 
   const type = input.type?.trim() ?? '';
   if (!NAME_PATTERN.test(type)) return fail('type', `"${type}" must be lowercase snake_case (letters, digits, _), starting with a letter`);
   const channel = input.channel?.trim() ?? '';
-  if (!NAME_PATTERN.test(channel)) return fail('channel', `"${channel}" must be lowercase snake_case (letters, digits, _), starting with a letter`);
+  if (!NAME_PATTERN.test(channel))
+    return fail('channel', `"${channel}" must be lowercase snake_case (letters, digits, _), starting with a letter`);
 
   const occurredAt = parseDateTime(input.occurredAt);
   if (occurredAt === null) return fail('occurredAt', 'must be an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z');
-  if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) return fail('occurredAt', `${occurredAt.toISOString()} is more than a day in the future`);
+  if (occurredAt.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS)
+    return fail('occurredAt', `${occurredAt.toISOString()} is more than a day in the future`);
 
   const value = input.value ?? null;
-  if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) >= 1e15)) return fail('value', 'must be a finite number');
+  if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) >= 1e15))
+    return fail('value', 'must be a finite number');
   const currency = input.currency?.trim().toUpperCase() || null;
   if (currency !== null && !/^[A-Z]{3}$/.test(currency)) return fail('currency', `"${currency}" is not an ISO 4217 code like USD`);
   const campaign = input.campaign?.trim() || null;
@@ -84,12 +98,19 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
 
   const properties = input.properties ?? {};
   if (!isPlainObject(properties)) return fail('properties', 'must be an object');
-  if (JSON.stringify(properties).length > MAX_PROPERTIES_BYTES) return fail('properties', `must be at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
+  if (JSON.stringify(properties).length > MAX_PROPERTIES_BYTES)
+    return fail('properties', `must be at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
 
   return {
     index,
     messageId,
-    customer: { id: id?.toLowerCase() ?? null, externalId, email, name: customer.name?.trim() || null, attributes: (customer.attributes ?? {}) as Record<string, JsonValue> },
+    customer: {
+      id: id?.toLowerCase() ?? null,
+      externalId,
+      email,
+      name: customer.name?.trim() || null,
+      attributes: (customer.attributes ?? {}) as Record<string, JsonValue>,
+    },
     type,
     channel,
     occurredAt,

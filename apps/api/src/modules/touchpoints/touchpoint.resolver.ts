@@ -22,7 +22,10 @@ class TouchpointStreamArgs {
 export class TouchpointResolver {
   @Authorized(Scope.INGEST)
   @Mutation(() => TouchpointResult, { description: 'Records one touchpoint. The response comes after commit.' })
-  async recordTouchpoint(@Ctx() context: RequestContext, @Arg('input', () => TouchpointInput, { description: 'The touchpoint.' }) input: TouchpointInput): Promise<TouchpointResult> {
+  async recordTouchpoint(
+    @Ctx() context: RequestContext,
+    @Arg('input', () => TouchpointInput, { description: 'The touchpoint.' }) input: TouchpointInput,
+  ): Promise<TouchpointResult> {
     const [result] = await context.services.ingest.record([input], () => 'input');
     return result as TouchpointResult;
   }
@@ -36,11 +39,18 @@ export class TouchpointResolver {
     @Arg('touchpoints', () => [TouchpointInput], { description: `The touchpoints, at most ${MAX_BATCH}.` }) touchpoints: TouchpointInput[],
   ): Promise<TouchpointBatchResult> {
     if (touchpoints.length > MAX_BATCH) {
-      throw new ClmError('INVALID_INPUT', `touchpoints: at most ${MAX_BATCH} per batch, got ${touchpoints.length}`, { field: 'touchpoints' });
+      throw new ClmError('INVALID_INPUT', `touchpoints: at most ${MAX_BATCH} per batch, got ${touchpoints.length}`, {
+        field: 'touchpoints',
+      });
     }
     const results = (await context.services.ingest.record(touchpoints, (index) => `touchpoints[${index}]`)) as TouchpointResult[];
     const count = (status: IngestStatus) => results.filter((result) => result.status === status).length;
-    return { accepted: count(IngestStatus.ACCEPTED), duplicates: count(IngestStatus.DUPLICATE), rejected: count(IngestStatus.REJECTED), results };
+    return {
+      accepted: count(IngestStatus.ACCEPTED),
+      duplicates: count(IngestStatus.DUPLICATE),
+      rejected: count(IngestStatus.REJECTED),
+      results,
+    };
   }
 
   @Authorized(Scope.READ)

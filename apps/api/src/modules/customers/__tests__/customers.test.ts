@@ -3,7 +3,13 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 import { startTestServer } from '../../../testing';
 import type { TestServer } from '../../../testing';
 
-type Page = { customers: { totalCount: number; edges: Array<{ cursor: string; node: { externalId: string } }>; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string; startCursor: string } } };
+type Page = {
+  customers: {
+    totalCount: number;
+    edges: Array<{ cursor: string; node: { externalId: string } }>;
+    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string; startCursor: string };
+  };
+};
 
 const PAGE = `query ($first: Int, $after: String, $last: Int, $before: String, $filter: CustomerFilter, $orderBy: CustomerOrder) {
   customers(first: $first, after: $after, last: $last, before: $before, filter: $filter, orderBy: $orderBy) {
@@ -20,7 +26,12 @@ describe('customers', () => {
       const n = i + 1;
       return {
         messageId: `seed-${n}`,
-        customer: { externalId: `c-${String(n).padStart(2, '0')}`, email: `person${n}@example.com`, name: n === 3 ? 'Grace Hopper' : `Person ${n}`, attributes: { plan: n % 2 === 0 ? 'pro' : 'free' } },
+        customer: {
+          externalId: `c-${String(n).padStart(2, '0')}`,
+          email: `person${n}@example.com`,
+          name: n === 3 ? 'Grace Hopper' : `Person ${n}`,
+          attributes: { plan: n % 2 === 0 ? 'pro' : 'free' },
+        },
         type: n <= 8 ? 'purchase' : 'page_view',
         channel: 'web',
         occurredAt: new Date(Date.UTC(2026, 0, n)).toISOString(),
@@ -57,7 +68,8 @@ describe('customers', () => {
   });
 
   it('filters by stage, attribute equality, text search and seen-since', async () => {
-    const run = async (filter: Record<string, unknown>) => ids((await server.graphql<Page>(PAGE, { first: 50, filter, orderBy: { field: 'NAME', direction: 'ASC' } })).data as Page);
+    const run = async (filter: Record<string, unknown>) =>
+      ids((await server.graphql<Page>(PAGE, { first: 50, filter, orderBy: { field: 'NAME', direction: 'ASC' } })).data as Page);
     expect((await run({ stages: ['awareness'] })).sort()).toEqual(['c-09', 'c-10', 'c-11', 'c-12']);
     expect((await run({ attributes: { plan: 'pro' }, stages: ['acquisition'] })).sort()).toEqual(['c-02', 'c-04', 'c-06', 'c-08']);
     expect(await run({ search: 'hopper' })).toEqual(['c-03']);
@@ -89,7 +101,9 @@ describe('customers', () => {
       await server.graphql(timelines, { first: 2 });
       const forTwo = statements;
       statements = 0;
-      const result = await server.graphql<{ customers: { edges: Array<{ node: { touchpoints: { totalCount: number } } }> } }>(timelines, { first: 12 });
+      const result = await server.graphql<{ customers: { edges: Array<{ node: { touchpoints: { totalCount: number } } }> } }>(timelines, {
+        first: 12,
+      });
       expect(result.data?.customers.edges).toHaveLength(12);
       expect(result.data?.customers.edges.every((edge) => edge.node.touchpoints.totalCount === 1)).toBe(true);
       expect(statements).toBe(forTwo);
@@ -115,7 +129,10 @@ describe('customers', () => {
 
   it('refuses an email another customer has, naming the field', async () => {
     const result = await server.graphql(`mutation { createCustomer(input: { email: "person1@example.com" }) { id } }`);
-    expect(result.errors?.[0]).toMatchObject({ message: 'email: another customer already has this email', extensions: { code: 'CONFLICT', field: 'email' } });
+    expect(result.errors?.[0]).toMatchObject({
+      message: 'email: another customer already has this email',
+      extensions: { code: 'CONFLICT', field: 'email' },
+    });
   });
 
   it('keeps the messageIds of a deleted customer, so a replay does not bring them back', async () => {
@@ -123,7 +140,16 @@ describe('customers', () => {
     const id = found.data?.customer.id as string;
     expect((await server.graphql(`mutation ($id: ID!) { deleteCustomer(id: $id) }`, { id })).data).toEqual({ deleteCustomer: true });
     const replay = await server.services.ingest.record(
-      [{ messageId: 'seed-1', customer: { externalId: 'c-01' }, type: 'purchase', channel: 'web', occurredAt: '2026-01-01T00:00:00Z', value: 10 }],
+      [
+        {
+          messageId: 'seed-1',
+          customer: { externalId: 'c-01' },
+          type: 'purchase',
+          channel: 'web',
+          occurredAt: '2026-01-01T00:00:00Z',
+          value: 10,
+        },
+      ],
       (index) => `touchpoints[${index}]`,
     );
     expect(replay[0].status).toBe('DUPLICATE');

@@ -7,7 +7,9 @@ import { Customer } from '../customer.entity';
 import { CUSTOMER_SORT_COLUMNS } from '../customer-query';
 import type { CustomerSortField as SortFieldName } from '../customer-query';
 
-export const CustomerSortField = Object.fromEntries(Object.keys(CUSTOMER_SORT_COLUMNS).map((key) => [key, key])) as { [K in SortFieldName]: K };
+export const CustomerSortField = Object.fromEntries(Object.keys(CUSTOMER_SORT_COLUMNS).map((key) => [key, key])) as {
+  [K in SortFieldName]: K;
+};
 const SORT_FIELD_DESCRIPTIONS: { [K in SortFieldName]: string } = {
   CREATED_AT: 'When clm created the customer.',
   UPDATED_AT: 'When the customer record last changed.',

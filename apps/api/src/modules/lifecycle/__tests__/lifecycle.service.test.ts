@@ -14,7 +14,14 @@ describe('the lifecycle service', () => {
 
   const record = (items: Array<{ id: string; customer: string; type: string; at: string; value?: number }>) =>
     context.services.ingest.record(
-      items.map((item) => ({ messageId: item.id, customer: { externalId: item.customer }, type: item.type, channel: 'web', occurredAt: item.at, value: item.value ?? null })),
+      items.map((item) => ({
+        messageId: item.id,
+        customer: { externalId: item.customer },
+        type: item.type,
+        channel: 'web',
+        occurredAt: item.at,
+        value: item.value ?? null,
+      })),
       (index) => `touchpoints[${index}]`,
     );
   const transitionsOf = (externalId: string) =>
@@ -34,11 +41,39 @@ describe('the lifecycle service', () => {
     const result = await context.services.lifecycle.runInactivitySweep(new Date('2026-05-05T00:00:00Z'));
     expect(result).toEqual({ examined: 2, atRisk: 2, churned: 1 });
     expect(await transitionsOf('sleepy')).toEqual([
-      { from_stage: null, to_stage: 'acquisition', occurred_at: new Date('2026-01-01T00:00:00Z'), cause: 'touchpoint', rule_id: 'acquired', actor: null, reason: null },
-      { from_stage: 'acquisition', to_stage: 'at-risk', occurred_at: new Date('2026-03-02T00:00:00Z'), cause: 'inactivity', rule_id: 'inactivity-at-risk', actor: null, reason: null },
-      { from_stage: 'at-risk', to_stage: 'churned', occurred_at: new Date('2026-05-01T00:00:00Z'), cause: 'inactivity', rule_id: 'inactivity-churned', actor: null, reason: null },
+      {
+        from_stage: null,
+        to_stage: 'acquisition',
+        occurred_at: new Date('2026-01-01T00:00:00Z'),
+        cause: 'touchpoint',
+        rule_id: 'acquired',
+        actor: null,
+        reason: null,
+      },
+      {
+        from_stage: 'acquisition',
+        to_stage: 'at-risk',
+        occurred_at: new Date('2026-03-02T00:00:00Z'),
+        cause: 'inactivity',
+        rule_id: 'inactivity-at-risk',
+        actor: null,
+        reason: null,
+      },
+      {
+        from_stage: 'at-risk',
+        to_stage: 'churned',
+        occurred_at: new Date('2026-05-01T00:00:00Z'),
+        cause: 'inactivity',
+        rule_id: 'inactivity-churned',
+        actor: null,
+        reason: null,
+      },
     ]);
-    expect(await context.services.lifecycle.runInactivitySweep(new Date('2026-05-05T00:00:00Z'))).toEqual({ examined: 0, atRisk: 0, churned: 0 });
+    expect(await context.services.lifecycle.runInactivitySweep(new Date('2026-05-05T00:00:00Z'))).toEqual({
+      examined: 0,
+      atRisk: 0,
+      churned: 0,
+    });
   });
 
   it('wins back a churned customer with a purchase, and a late purchase never rewinds them', async () => {
@@ -46,10 +81,18 @@ describe('the lifecycle service', () => {
     const [late] = await context.dataSource.query(`SELECT stage FROM customers WHERE external_id = 'sleepy'`);
     expect(late.stage).toBe('churned');
     await record([{ id: 's-5', customer: 'sleepy', type: 'purchase', at: '2026-05-10T00:00:00Z', value: 30 }]);
-    const [back] = await context.dataSource.query(`SELECT stage, orders, revenue::float8 AS revenue FROM customers WHERE external_id = 'sleepy'`);
+    const [back] = await context.dataSource.query(
+      `SELECT stage, orders, revenue::float8 AS revenue FROM customers WHERE external_id = 'sleepy'`,
+    );
     expect(back).toEqual({ stage: 'retention', orders: 3, revenue: 55 });
     expect((await transitionsOf('sleepy')).at(-1)).toEqual({
-      from_stage: 'churned', to_stage: 'retention', occurred_at: new Date('2026-05-10T00:00:00Z'), cause: 'touchpoint', rule_id: 'win-back', actor: null, reason: null,
+      from_stage: 'churned',
+      to_stage: 'retention',
+      occurred_at: new Date('2026-05-10T00:00:00Z'),
+      cause: 'touchpoint',
+      rule_id: 'win-back',
+      actor: null,
+      reason: null,
     });
   });
 
@@ -57,9 +100,17 @@ describe('the lifecycle service', () => {
     const [{ id }] = await context.dataSource.query(`SELECT id FROM customers WHERE external_id = 'visitor'`);
     await context.services.lifecycle.moveCustomer(id, 'advocacy', 'Spoke at our conference', 'ops-key', new Date('2026-06-01T00:00:00Z'));
     expect((await transitionsOf('visitor')).at(-1)).toEqual({
-      from_stage: 'awareness', to_stage: 'advocacy', occurred_at: new Date('2026-06-01T00:00:00Z'), cause: 'manual', rule_id: null, actor: 'ops-key', reason: 'Spoke at our conference',
+      from_stage: 'awareness',
+      to_stage: 'advocacy',
+      occurred_at: new Date('2026-06-01T00:00:00Z'),
+      cause: 'manual',
+      rule_id: null,
+      actor: 'ops-key',
+      reason: 'Spoke at our conference',
     });
-    await expect(context.services.lifecycle.moveCustomer(id, 'nirvana', 'why not', 'ops-key')).rejects.toThrow('to: "nirvana" is not a stage of the lifecycle model "classic"');
+    await expect(context.services.lifecycle.moveCustomer(id, 'nirvana', 'why not', 'ops-key')).rejects.toThrow(
+      'to: "nirvana" is not a stage of the lifecycle model "classic"',
+    );
   });
 
   it('counts customers per stage and transitions per pair of stages in a time range', async () => {
@@ -87,7 +138,13 @@ describe('the lifecycle service', () => {
     const [{ id }] = await context.dataSource.query(`SELECT id FROM customers WHERE stage = 'advocacy'`);
     await context.services.lifecycle.moveCustomer(id, 'retention', 'Preparing the switch to reach-to-loyalty', 'admin');
     expect((await context.services.models.replace(reachToLoyaltyPreset, 'admin')).name).toBe('reach-to-loyalty');
-    expect((await context.services.models.current()).stages.map((stage) => stage.key)).toEqual(['reach', 'acquisition', 'conversion', 'retention', 'loyalty']);
+    expect((await context.services.models.current()).stages.map((stage) => stage.key)).toEqual([
+      'reach',
+      'acquisition',
+      'conversion',
+      'retention',
+      'loyalty',
+    ]);
   });
 
   it('refuses an invalid model, naming the field', async () => {

@@ -21,7 +21,9 @@ export class StageType {
 export class PropertyConditionType {
   @Field({ description: 'Dot path into the touchpoint properties, e.g. `rating` or `survey.score`.' })
   property!: string;
-  @Field(() => String, { description: 'One of eq, neq, gt, gte, lt, lte, in, exists, contains. Numeric operators compare numbers and numeric strings.' })
+  @Field(() => String, {
+    description: 'One of eq, neq, gt, gte, lt, lte, in, exists, contains. Numeric operators compare numbers and numeric strings.',
+  })
   operator!: ConditionOperator;
   @Field(() => GraphQLJSON, { nullable: true, description: 'The value compared against (an array for `in`; none for `exists`).' })
   value?: JsonValue;
@@ -49,7 +51,10 @@ export class TransitionRuleType {
   to!: string;
   @Field(() => TouchpointMatchType, { description: 'The touchpoints that fire the rule.' })
   when!: TouchpointMatchType;
-  @Field(() => [String], { nullable: true, description: 'Only customers in these stages (at-risk and churned allowed); any stage when null.' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Only customers in these stages (at-risk and churned allowed); any stage when null.',
+  })
   from?: string[];
 }
 
@@ -71,7 +76,9 @@ export class WinBackPolicyType {
   to!: string | null;
 }
 
-@ObjectType('LifecycleModel', { description: 'The lifecycle: ordered funnel stages, the rules that move customers, and the off-path policies.' })
+@ObjectType('LifecycleModel', {
+  description: 'The lifecycle: ordered funnel stages, the rules that move customers, and the off-path policies.',
+})
 export class LifecycleModelType {
   @Field({ description: 'Model name (a preset name or your own).' })
   name!: string;

@@ -39,7 +39,9 @@ export class StageOverview {
   total!: number;
   @Field(() => [StageCountType], { description: 'Customers per stage now: the funnel in order, then at-risk and churned.' })
   stages!: StageCountType[];
-  @Field(() => [TransitionCountType], { description: 'Transitions with event time in [from, to), by from and to stage, most frequent first.' })
+  @Field(() => [TransitionCountType], {
+    description: 'Transitions with event time in [from, to), by from and to stage, most frequent first.',
+  })
   transitions!: TransitionCountType[];
 }
 

@@ -28,9 +28,13 @@ describe('the commit-ordered event log', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };
-  const log = () => new EventLog(context.dataSource, { table: 'stage_transitions', select: 'e.to_stage', toValue: (row) => row.to_stage as string });
+  const log = () =>
+    new EventLog(context.dataSource, { table: 'stage_transitions', select: 'e.to_stage', toValue: (row) => row.to_stage as string });
   const insert = (client: Client, to: string) =>
-    client.query(`INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause) VALUES ($1, NULL, $2, now(), 'manual') RETURNING id`, [customerId, to]);
+    client.query(
+      `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause) VALUES ($1, NULL, $2, now(), 'manual') RETURNING id`,
+      [customerId, to],
+    );
 
   it('holds back a row committed after one with a higher id until the earlier transaction ends, then returns both in commit-safe order', async () => {
     const slow = new Client({ connectionString: context.url });

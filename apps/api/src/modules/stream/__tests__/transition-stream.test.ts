@@ -3,7 +3,9 @@ import { collect, startTestServer } from '../../../testing';
 import type { TestServer } from '../../../testing';
 import { encodeCursor, LOG_START } from '../log-position';
 
-type TransitionEvent = { stageTransitions: { cursor: string; transition: { id: string; from: string | null; to: string; customer: { externalId: string } } } };
+type TransitionEvent = {
+  stageTransitions: { cursor: string; transition: { id: string; from: string | null; to: string; customer: { externalId: string } } };
+};
 
 const SUBSCRIPTION = `subscription ($after: String, $stages: [String!]) {
   stageTransitions(after: $after, stages: $stages) { cursor transition { id from to customer { externalId } } }
@@ -23,7 +25,8 @@ async function write(server: TestServer, writer: number, batches: number): Promi
       properties: { rating: 5 },
     }));
     const results = await server.services.ingest.record(items, (index) => `touchpoints[${index}]`);
-    if (results.some((result) => result.status !== 'ACCEPTED')) throw new Error(JSON.stringify(results.find((result) => result.status !== 'ACCEPTED')));
+    if (results.some((result) => result.status !== 'ACCEPTED'))
+      throw new Error(JSON.stringify(results.find((result) => result.status !== 'ACCEPTED')));
   }
 }
 
@@ -54,7 +57,9 @@ describe('the stageTransitions subscription', () => {
     const afterReconnect = await second.done;
 
     const seen = [...beforeDrop, ...afterReconnect].map((event) => event.stageTransitions.transition.id);
-    const logged: Array<{ id: string }> = await server.dataSource.query(`SELECT t.id::text AS id FROM stage_transitions t ORDER BY t.tx_id::text::bigint, t.id`);
+    const logged: Array<{ id: string }> = await server.dataSource.query(
+      `SELECT t.id::text AS id FROM stage_transitions t ORDER BY t.tx_id::text::bigint, t.id`,
+    );
     expect(new Set(seen).size).toBe(seen.length);
     expect(seen).toEqual(logged.map((row) => row.id));
     expect(total).toBeGreaterThan(300);
@@ -66,7 +71,13 @@ describe('the stageTransitions subscription', () => {
     await server.services.ingest.record(
       [
         { messageId: 'live-1', customer: { externalId: 'live' }, type: 'signup', channel: 'web', occurredAt: '2026-02-01T00:00:00Z' },
-        { messageId: 'live-2', customer: { externalId: 'live' }, type: 'referral', channel: 'referral', occurredAt: '2026-02-02T00:00:00Z' },
+        {
+          messageId: 'live-2',
+          customer: { externalId: 'live' },
+          type: 'referral',
+          channel: 'referral',
+          occurredAt: '2026-02-02T00:00:00Z',
+        },
       ],
       (index) => `touchpoints[${index}]`,
     );
@@ -86,14 +97,21 @@ describe('the stageTransitions subscription', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     const start = (await server.graphql<Overview>(overviewQuery)).data as Overview;
     const counts = new Map(start.stageOverview.stages.map((row) => [row.stage, row.count]));
-    const stream = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, { after: start.stageOverview.cursor }, Number.POSITIVE_INFINITY);
+    const stream = collect<TransitionEvent>(
+      server.wsClient(),
+      SUBSCRIPTION,
+      { after: start.stageOverview.cursor },
+      Number.POSITIVE_INFINITY,
+    );
     await writers;
     const [{ total }] = await server.dataSource.query(`SELECT count(*)::int AS total FROM stage_transitions`);
     // Wait until the stream has caught up with every transition, then a little longer for strays.
     const deadline = Date.now() + 15000;
     for (;;) {
       const applied = new Map(counts);
-      for (const { stageTransitions: { transition } } of stream.received) {
+      for (const {
+        stageTransitions: { transition },
+      } of stream.received) {
         if (transition.from !== null) applied.set(transition.from, (applied.get(transition.from) ?? 0) - 1);
         applied.set(transition.to, (applied.get(transition.to) ?? 0) + 1);
       }
@@ -102,11 +120,15 @@ describe('the stageTransitions subscription', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
         stream.stop();
         const settled = new Map(counts);
-        for (const { stageTransitions: { transition } } of await stream.done) {
+        for (const {
+          stageTransitions: { transition },
+        } of await stream.done) {
           if (transition.from !== null) settled.set(transition.from, (settled.get(transition.from) ?? 0) - 1);
           settled.set(transition.to, (settled.get(transition.to) ?? 0) + 1);
         }
-        expect(Object.fromEntries(final.map((row) => [row.stage, settled.get(row.stage)]))).toEqual(Object.fromEntries(final.map((row) => [row.stage, row.count])));
+        expect(Object.fromEntries(final.map((row) => [row.stage, settled.get(row.stage)]))).toEqual(
+          Object.fromEntries(final.map((row) => [row.stage, row.count])),
+        );
         expect(total).toBeGreaterThan(0);
         return;
       }

@@ -42,10 +42,11 @@ describe('concurrent ingest', () => {
     expect({ customers, touchpoints }).toEqual({ customers: 100, touchpoints: 1600 });
 
     // Each customer's transitions, in the order they were written, form one chain from null to the current stage.
-    const chains: Array<{ id: string; stage: string; orders: number; chain: Array<[string | null, string]> }> = await context.dataSource.query(
-      `SELECT c.id, c.stage, c.orders, json_agg(json_build_array(t.from_stage, t.to_stage) ORDER BY t.id) AS chain
+    const chains: Array<{ id: string; stage: string; orders: number; chain: Array<[string | null, string]> }> =
+      await context.dataSource.query(
+        `SELECT c.id, c.stage, c.orders, json_agg(json_build_array(t.from_stage, t.to_stage) ORDER BY t.id) AS chain
          FROM customers c JOIN stage_transitions t ON t.customer_id = c.id GROUP BY c.id`,
-    );
+      );
     expect(chains).toHaveLength(100);
     for (const { stage, chain } of chains) {
       expect(chain[0][0]).toBeNull();
@@ -69,10 +70,16 @@ describe('concurrent ingest', () => {
   });
 
   it('stores nothing again when the same 8 batches are replayed concurrently', async () => {
-    const before = await context.dataSource.query(`SELECT (SELECT count(*)::int FROM touchpoints) AS t, (SELECT count(*)::int FROM stage_transitions) AS s`);
-    const results = await Promise.all(Array.from({ length: 8 }, (_, b) => context.services.ingest.record(batch(b), (index) => `touchpoints[${index}]`)));
+    const before = await context.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM touchpoints) AS t, (SELECT count(*)::int FROM stage_transitions) AS s`,
+    );
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, b) => context.services.ingest.record(batch(b), (index) => `touchpoints[${index}]`)),
+    );
     expect(new Set(results.flat().map((result) => result.status))).toEqual(new Set(['DUPLICATE']));
-    const after = await context.dataSource.query(`SELECT (SELECT count(*)::int FROM touchpoints) AS t, (SELECT count(*)::int FROM stage_transitions) AS s`);
+    const after = await context.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM touchpoints) AS t, (SELECT count(*)::int FROM stage_transitions) AS s`,
+    );
     expect(after).toEqual(before);
   });
 });

@@ -17,11 +17,25 @@ describe('recording touchpoints', () => {
   it('stores the good items of a mixed batch and names the bad item and field', async () => {
     const results = await context.services.ingest.record(
       [
-        { messageId: 'm-1', customer: { externalId: 'u-1', email: 'Ada@Example.com' }, type: 'page_view', channel: 'web', occurredAt: at('2026-01-01T10:00:00Z') },
+        {
+          messageId: 'm-1',
+          customer: { externalId: 'u-1', email: 'Ada@Example.com' },
+          type: 'page_view',
+          channel: 'web',
+          occurredAt: at('2026-01-01T10:00:00Z'),
+        },
         { messageId: 'm-2', customer: { externalId: 'u-1' }, type: 'signup', channel: 'web', occurredAt: at('2026-01-02T10:00:00Z') },
         { messageId: 'm-1', customer: { externalId: 'u-1' }, type: 'page_view', channel: 'web', occurredAt: at('2026-01-01T10:00:00Z') },
         { messageId: 'm-3', customer: { externalId: 'u-2' }, type: 'purchase', channel: 'web', occurredAt: 'yesterday' },
-        { messageId: 'm-4', customer: { email: 'grace@example.com' }, type: 'purchase', channel: 'web', occurredAt: at('2026-01-03T10:00:00Z'), value: 40, currency: 'usd' },
+        {
+          messageId: 'm-4',
+          customer: { email: 'grace@example.com' },
+          type: 'purchase',
+          channel: 'web',
+          occurredAt: at('2026-01-03T10:00:00Z'),
+          value: 40,
+          currency: 'usd',
+        },
       ],
       path,
     );
@@ -33,7 +47,9 @@ describe('recording touchpoints', () => {
     expect(results[2].touchpointId).toBe(results[0].touchpointId);
     const [{ count }] = await context.dataSource.query(`SELECT count(*)::int AS count FROM touchpoints`);
     expect(count).toBe(3);
-    const customers = await context.dataSource.query(`SELECT external_id, email, stage, orders, revenue::float8 AS revenue FROM customers ORDER BY email`);
+    const customers = await context.dataSource.query(
+      `SELECT external_id, email, stage, orders, revenue::float8 AS revenue FROM customers ORDER BY email`,
+    );
     expect(customers).toEqual([
       { external_id: 'u-1', email: 'ada@example.com', stage: 'acquisition', orders: 0, revenue: 0 },
       { external_id: null, email: 'grace@example.com', stage: 'acquisition', orders: 1, revenue: 40 },
@@ -43,7 +59,13 @@ describe('recording touchpoints', () => {
     );
     expect(transitions).toEqual([
       { external_id: 'u-1', from_stage: null, to_stage: 'awareness', occurred_at: new Date('2026-01-01T10:00:00Z'), rule_id: null },
-      { external_id: 'u-1', from_stage: 'awareness', to_stage: 'acquisition', occurred_at: new Date('2026-01-02T10:00:00Z'), rule_id: 'acquired' },
+      {
+        external_id: 'u-1',
+        from_stage: 'awareness',
+        to_stage: 'acquisition',
+        occurred_at: new Date('2026-01-02T10:00:00Z'),
+        rule_id: 'acquired',
+      },
       { external_id: null, from_stage: null, to_stage: 'acquisition', occurred_at: new Date('2026-01-03T10:00:00Z'), rule_id: 'acquired' },
     ]);
   });

@@ -9,7 +9,9 @@ import { Touchpoint } from '../touchpoint.entity';
  * request at GraphQL's variable coercion.
  */
 
-@InputType({ description: 'Names the customer a touchpoint belongs to; give at least one of id, externalId, email. Unknown customers are created.' })
+@InputType({
+  description: 'Names the customer a touchpoint belongs to; give at least one of id, externalId, email. Unknown customers are created.',
+})
 export class CustomerRefInput {
   @Field(() => ID, { nullable: true, description: 'The internal id of an existing customer.' })
   id?: string | null;
