@@ -70,7 +70,10 @@ export class LifecycleModelService {
           'INVALID_LIFECYCLE_MODEL',
           `the new model lacks stages customers are in: ${list}; keep those stages or move the customers first`,
           {
-            issues: stranded.map((row) => ({ path: 'stages', message: `${row.count} customers are in stage "${row.stage}"` })),
+            issues: stranded.map((row) => ({
+              path: 'stages',
+              message: `${row.count === 1 ? '1 customer is' : `${row.count} customers are`} in stage "${row.stage}"`,
+            })),
           },
         );
       }

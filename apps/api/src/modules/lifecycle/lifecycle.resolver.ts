@@ -1,4 +1,4 @@
-import { OFF_PATH_STAGES } from '@clm/schema';
+import { AT_RISK, CHURNED, OFF_PATH_STAGES } from '@clm/schema';
 import type { LifecycleModel } from '@clm/schema';
 import {
   Arg,
@@ -118,7 +118,11 @@ export class LifecycleResolver {
       context.services.lifecycle.stageCounts(),
       context.services.lifecycle.transitionCounts(from ?? null, to ?? null),
     ]);
-    const names = new Map(model.stages.map((stage) => [stage.key, stage.name]));
+    const names = new Map([
+      ...model.stages.map((stage): [string, string] => [stage.key, stage.name]),
+      [AT_RISK, 'At risk'],
+      [CHURNED, 'Churned'],
+    ]);
     return {
       cursor: encodeCursor(cursorAtSnapshot(snapshot)),
       total: counts.reduce((sum, row) => sum + row.count, 0),

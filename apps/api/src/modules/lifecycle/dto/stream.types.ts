@@ -13,7 +13,7 @@ export class StageTransitionEvent {
 export class StageCountType {
   @Field({ description: 'The stage key.' })
   stage!: string;
-  @Field({ description: 'The display name (the key for at-risk and churned).' })
+  @Field({ description: 'The display name.' })
   name!: string;
   @Field(() => Int, { description: 'Customers in the stage now.' })
   count!: number;
