@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from './config';
 import { createDataSource } from './database/data-source';
+import { sqlState } from './database/transactions';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
 import { startHttpServer } from './server/http-server';
@@ -18,6 +19,12 @@ export type App = {
   /** Graceful stop: no new connections, drain HTTP and WebSocket, close the pool, stop the embedded database. */
   stop: () => Promise<void>;
 };
+
+/** Background failures are logged; the database shutting down under us (as on Ctrl-C, which reaches it too) is expected. */
+function reportBackgroundError(logger: Logger, error: unknown): void {
+  if (sqlState(error) === '57P01') logger.info('the database is shutting down');
+  else logger.error({ err: error }, 'background error');
+}
 
 /** Starts clm: database (embedded unless DATABASE_URL), migrations, services, HTTP and WebSocket, the sweep schedule. */
 export async function startApp(config: Config, logger: Logger, onAdminKeyCreated: (key: string) => void = () => undefined): Promise<App> {
@@ -41,7 +48,9 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'all' });
     if (applied.length > 0) logger.info({ migrations: applied.map((migration) => migration.name) }, 'migrations applied');
-    services = await createServices(dataSource, databaseUrl, (error) => logger.error({ err: error }, 'background error'));
+    services = await createServices(dataSource, databaseUrl, (error) => reportBackgroundError(logger, error), {
+      ingestWriters: config.ingestWriters,
+    });
     generatedAdminKey = await services.apiKeys.ensureAdminKey(config.adminKey);
     // Shown at once: should a later step fail, the key must not be lost unseen.
     if (generatedAdminKey !== null) onAdminKeyCreated(generatedAdminKey);

@@ -21,6 +21,7 @@ const environmentSchema = z.object({
     .regex(/^clm_[a-z0-9]{8}_[A-Za-z0-9_-]{32,}$/, 'must look like clm_<8 lowercase letters or digits>_<at least 32 characters>')
     .optional(),
   CLM_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+  CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
   CLM_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
@@ -38,6 +39,8 @@ export type Config = {
   dataDir: string;
   adminKey: string | null;
   poolSize: number;
+  /** Ingest transactions one instance runs at once. */
+  ingestWriters: number;
   sweepIntervalMinutes: number;
   limits: OperationLimits;
   shutdownGraceMs: number;
@@ -66,6 +69,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     dataDir: env.CLM_DATA_DIR,
     adminKey: env.CLM_ADMIN_KEY ?? null,
     poolSize: env.CLM_POOL_SIZE,
+    ingestWriters: env.CLM_INGEST_WRITERS,
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
     shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,

@@ -10,6 +10,7 @@ describe('configuration', () => {
       dataDir: '.clm/postgres',
       adminKey: null,
       poolSize: 10,
+      ingestWriters: 1,
       sweepIntervalMinutes: 60,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       shutdownGraceMs: 10000,

@@ -21,7 +21,12 @@ export type Services = {
   listener: PgListener;
 };
 
-export async function createServices(dataSource: DataSource, databaseUrl: string, onError: (error: unknown) => void): Promise<Services> {
+export async function createServices(
+  dataSource: DataSource,
+  databaseUrl: string,
+  onError: (error: unknown) => void,
+  options: { ingestWriters?: number } = {},
+): Promise<Services> {
   const listener = new PgListener(databaseUrl, onError);
   const models = new LifecycleModelService(dataSource);
   const stream = new StreamService(dataSource, listener, onError);
@@ -33,7 +38,7 @@ export async function createServices(dataSource: DataSource, databaseUrl: string
     models,
     customers: new CustomerService(dataSource, models, stream.notifier),
     timeline: new TimelineService(dataSource),
-    ingest: new TouchpointIngestService(dataSource, models, stream.notifier),
+    ingest: new TouchpointIngestService(dataSource, models, stream.notifier, options.ingestWriters),
     lifecycle: new LifecycleService(dataSource, models, stream.notifier),
     stream,
     listener,
