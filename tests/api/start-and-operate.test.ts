@@ -357,8 +357,8 @@ describe('a clm API started from the command line', () => {
         { stage: 'engagement', name: 'Engagement', count: 1, offPath: false },
         { stage: 'retention', name: 'Retention', count: 0, offPath: false },
         { stage: 'advocacy', name: 'Advocacy', count: 0, offPath: false },
-        { stage: 'at-risk', name: 'at-risk', count: 0, offPath: true },
-        { stage: 'churned', name: 'churned', count: 0, offPath: true },
+        { stage: 'at-risk', name: 'At risk', count: 0, offPath: true },
+        { stage: 'churned', name: 'Churned', count: 0, offPath: true },
       ],
       transitions: [
         { from: null, to: 'awareness', count: 3 },
