@@ -3,7 +3,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Semaphore } from '../../database/semaphore';
 import { inTransaction } from '../../database/transactions';
 import { resolveCustomers } from '../customers/customer-resolution';
-import type { CustomerStateRow } from '../customers/customer-state';
+import type { Resolution } from '../customers/customer-resolution';
+import type { CustomerEvent, CustomerStateRow, TransitionRow } from '../customers/customer-state';
 import { applyCustomerEvents, writeCustomerStates, writeTransitions } from '../customers/customer-state';
 import type { LifecycleModelService } from '../lifecycle/lifecycle-model.service';
 import type { CommitNotifier } from '../stream/commit-notifier';
@@ -80,83 +81,29 @@ export class TouchpointIngestService {
     return results;
   }
 
+  /** One batch, inside its transaction: customers, touchpoints, rules, transitions, rollups. */
   private async write(manager: EntityManager, model: LifecycleModel, items: ValidTouchpoint[], path: (index: number) => string) {
     const resolution = await resolveCustomers(manager, items, path);
     const accepted = items.filter((item) => resolution.customerOf.has(item.index));
+    const firstOfEach = firstByMessageId(accepted);
+    const newIds = await insertTouchpoints(manager, [...firstOfEach.values()], resolution.customerOf);
 
-    // Stored in messageId order (kept by ORDER BY n), so concurrent batches meet on the unique index in one order.
-    const unique = new Map<string, ValidTouchpoint>();
-    for (const item of [...accepted].sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0))) {
-      if (!unique.has(item.messageId)) unique.set(item.messageId, item);
-    }
-    const rows = [...unique.values()];
-    const inserted: Array<{ id: string; message_id: string }> =
-      rows.length === 0
-        ? []
-        : await manager.query(
-            `INSERT INTO touchpoints (message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties)
-       SELECT t.message_id, t.customer_id, t.type, t.channel, t.occurred_at, t.value, t.currency, t.campaign, t.properties
-         FROM ROWS FROM (json_to_recordset($1::json)
-                AS (message_id text, customer_id uuid, type text, channel text, occurred_at timestamptz, value numeric, currency text, campaign text, properties jsonb))
-              WITH ORDINALITY AS t(message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties, n)
-        WHERE NOT EXISTS (SELECT 1 FROM deleted_message_ids d WHERE d.message_id = t.message_id)
-        ORDER BY t.n
-       ON CONFLICT (message_id) DO NOTHING
-       RETURNING id::text, message_id`,
-            [
-              JSON.stringify(
-                rows.map((row) => ({
-                  message_id: row.messageId,
-                  customer_id: resolution.customerOf.get(row.index),
-                  type: row.type,
-                  channel: row.channel,
-                  occurred_at: row.occurredAt.toISOString(),
-                  value: row.value,
-                  currency: row.currency,
-                  campaign: row.campaign,
-                  properties: row.properties,
-                })),
-              ),
-            ],
-          );
-    const newIds = new Map(inserted.map((row) => [row.message_id, row.id]));
+    const { transitions, states } = applyRules(model, [...firstOfEach.values()], newIds, resolution);
+    await writeTransitions(manager, transitions);
+    await writeCustomerStates(manager, states);
+
     const replayed = items.filter((item) => resolution.replayed.has(item.index));
-    const known = await existingTouchpoints(
+    const earlier = await existingTouchpoints(
       manager,
       [...accepted.filter((item) => !newIds.has(item.messageId)), ...replayed].map((item) => item.messageId),
     );
-
-    const eventsByCustomer = new Map<string, ValidTouchpoint[]>();
-    for (const item of rows) {
-      if (!newIds.has(item.messageId)) continue;
-      const customerId = resolution.customerOf.get(item.index) as string;
-      eventsByCustomer.set(customerId, [...(eventsByCustomer.get(customerId) ?? []), item]);
-    }
-    const changedStates: CustomerStateRow[] = [];
-    const transitions = [];
-    for (const [customerId, events] of eventsByCustomer) {
-      const state = resolution.states.get(customerId) as CustomerStateRow;
-      const applied = applyCustomerEvents(
-        model,
-        state,
-        events.map((event) => ({ ...event, touchpointId: newIds.get(event.messageId) as string })),
-      );
-      changedStates.push(applied.state);
-      transitions.push(...applied.transitions.map((transition) => ({ ...transition, customerId })));
-    }
-    for (const linked of resolution.linked) {
-      if (!eventsByCustomer.has(linked.id)) changedStates.push(linked);
-    }
-    await writeTransitions(manager, transitions);
-    await writeCustomerStates(manager, changedStates);
-
     const stored = [...accepted, ...replayed].map((item) => {
       const fresh = newIds.get(item.messageId);
       const customerId = resolution.customerOf.get(item.index) ?? null;
-      if (fresh !== undefined && unique.get(item.messageId) === item) {
+      if (fresh !== undefined && firstOfEach.get(item.messageId) === item) {
         return { index: item.index, status: 'ACCEPTED' as IngestStatus, touchpointId: fresh, customerId };
       }
-      const existing = known.get(item.messageId);
+      const existing = earlier.get(item.messageId);
       return {
         index: item.index,
         status: 'DUPLICATE' as IngestStatus,
@@ -164,8 +111,82 @@ export class TouchpointIngestService {
         customerId: existing?.customerId ?? customerId,
       };
     });
-    return { stored, rejected: resolution.rejected, changed: inserted.length > 0 };
+    return { stored, rejected: resolution.rejected, changed: newIds.size > 0 };
   }
+}
+
+/** The first item of each messageId, in messageId order (later ones in the batch are duplicates). */
+function firstByMessageId(items: readonly ValidTouchpoint[]): Map<string, ValidTouchpoint> {
+  const first = new Map<string, ValidTouchpoint>();
+  for (const item of [...items].sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0))) {
+    if (!first.has(item.messageId)) first.set(item.messageId, item);
+  }
+  return first;
+}
+
+/**
+ * Inserts the touchpoints whose messageId is new (never stored, never
+ * deleted) and returns their ids by messageId. Rows go in messageId order
+ * (kept by ORDER BY n), so concurrent batches meet on the unique index in one
+ * order.
+ */
+async function insertTouchpoints(
+  manager: EntityManager,
+  rows: readonly ValidTouchpoint[],
+  customerOf: ReadonlyMap<number, string>,
+): Promise<Map<string, string>> {
+  if (rows.length === 0) return new Map();
+  const inserted: Array<{ id: string; message_id: string }> = await manager.query(
+    `INSERT INTO touchpoints (message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties)
+     SELECT t.message_id, t.customer_id, t.type, t.channel, t.occurred_at, t.value, t.currency, t.campaign, t.properties
+       FROM ROWS FROM (json_to_recordset($1::json)
+              AS (message_id text, customer_id uuid, type text, channel text, occurred_at timestamptz,
+                  value numeric, currency text, campaign text, properties jsonb))
+            WITH ORDINALITY AS t(message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties, n)
+      WHERE NOT EXISTS (SELECT 1 FROM deleted_message_ids d WHERE d.message_id = t.message_id)
+      ORDER BY t.n
+     ON CONFLICT (message_id) DO NOTHING
+     RETURNING id::text, message_id`,
+    [
+      JSON.stringify(
+        rows.map((row) => ({
+          message_id: row.messageId,
+          customer_id: customerOf.get(row.index),
+          type: row.type,
+          channel: row.channel,
+          occurred_at: row.occurredAt.toISOString(),
+          value: row.value,
+          currency: row.currency,
+          campaign: row.campaign,
+          properties: row.properties,
+        })),
+      ),
+    ],
+  );
+  return new Map(inserted.map((row) => [row.message_id, row.id]));
+}
+
+/** Runs the rules over each customer's newly stored touchpoints: the transitions to append and the customer rows to write. */
+function applyRules(model: LifecycleModel, rows: readonly ValidTouchpoint[], newIds: ReadonlyMap<string, string>, resolution: Resolution) {
+  const eventsByCustomer = new Map<string, CustomerEvent[]>();
+  for (const row of rows) {
+    const touchpointId = newIds.get(row.messageId);
+    if (touchpointId === undefined) continue;
+    const customerId = resolution.customerOf.get(row.index) as string;
+    const events = eventsByCustomer.get(customerId) ?? [];
+    events.push({ ...row, touchpointId });
+    eventsByCustomer.set(customerId, events);
+  }
+  const states: CustomerStateRow[] = [];
+  const transitions: TransitionRow[] = [];
+  for (const [customerId, events] of eventsByCustomer) {
+    const applied = applyCustomerEvents(model, resolution.states.get(customerId) as CustomerStateRow, events);
+    states.push(applied.state);
+    transitions.push(...applied.transitions.map((transition) => ({ ...transition, customerId })));
+  }
+  // Customers that only gained an externalId still need writing.
+  states.push(...resolution.linked.filter((row) => !eventsByCustomer.has(row.id)));
+  return { transitions, states };
 }
 
 async function existingTouchpoints(manager: EntityManager, messageIds: string[]): Promise<Map<string, { id: string; customerId: string }>> {
