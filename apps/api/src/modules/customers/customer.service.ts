@@ -210,6 +210,12 @@ export class CustomerService {
 }
 
 function normaliseFields(fields: CustomerFields): CustomerFields {
+  for (const [field, value] of Object.entries(fields)) {
+    const text = typeof value === 'string' ? value : value == null ? '' : JSON.stringify(value);
+    if (text.includes('\u0000') || text.includes('\\u0000')) {
+      throw new ClmError('INVALID_INPUT', `${field}: contains a NUL character (\\u0000), which cannot be stored`, { field });
+    }
+  }
   const text = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : value.trim() || null);
   const email = text(fields.email);
   if (email != null && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {

@@ -61,6 +61,10 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
     message: `${path}.${field}: ${message}`,
   });
 
+  // PostgreSQL cannot store NUL in text or JSON; refuse it here rather than fail the whole batch.
+  const withNul = firstFieldWithNul(input);
+  if (withNul !== null) return fail(withNul, 'contains a NUL character (\\u0000), which cannot be stored');
+
   const messageId = input.messageId?.trim() ?? '';
   if (messageId === '') return fail('messageId', 'is required (an idempotency key unique to this event)');
   if (messageId.length > MAX_TEXT) return fail('messageId', `must be at most ${MAX_TEXT} characters`);
@@ -119,6 +123,26 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
     campaign,
     properties: properties as Record<string, JsonValue>,
   };
+}
+
+function firstFieldWithNul(input: TouchpointSubmission): string | null {
+  const candidates: Array<[string, unknown]> = [
+    ['messageId', input.messageId],
+    ['customer.id', input.customer?.id],
+    ['customer.externalId', input.customer?.externalId],
+    ['customer.email', input.customer?.email],
+    ['customer.name', input.customer?.name],
+    ['customer.attributes', input.customer?.attributes],
+    ['type', input.type],
+    ['channel', input.channel],
+    ['currency', input.currency],
+    ['campaign', input.campaign],
+    ['properties', input.properties],
+  ];
+  for (const [field, value] of candidates) {
+    if (typeof value === 'string' ? value.includes('\u0000') : value != null && JSON.stringify(value).includes('\\u0000')) return field;
+  }
+  return null;
 }
 
 function parseDateTime(value: string | Date | null | undefined): Date | null {

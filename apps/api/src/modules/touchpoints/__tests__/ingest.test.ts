@@ -69,4 +69,60 @@ describe('recording touchpoints', () => {
       { external_id: null, from_stage: null, to_stage: 'acquisition', occurred_at: new Date('2026-01-03T10:00:00Z'), rule_id: 'acquired' },
     ]);
   });
+
+  it('rejects a NUL character, which PostgreSQL cannot store, without failing the rest of the batch', async () => {
+    const results = await context.services.ingest.record(
+      [
+        {
+          messageId: 'nul-1',
+          customer: { externalId: 'u-nul' },
+          type: 'review',
+          channel: 'web',
+          occurredAt: '2026-01-05T10:00:00Z',
+          properties: { text: 'ok\u0000' },
+        },
+        {
+          messageId: 'nul-2',
+          customer: { externalId: 'u-nul', name: 'A\u0000B' },
+          type: 'page_view',
+          channel: 'web',
+          occurredAt: '2026-01-05T10:00:00Z',
+        },
+        { messageId: 'nul-3', customer: { externalId: 'u-nul' }, type: 'page_view', channel: 'web', occurredAt: '2026-01-05T11:00:00Z' },
+      ],
+      path,
+    );
+    expect(results.map((result) => [result.status, result.error?.message ?? null])).toEqual([
+      ['REJECTED', 'touchpoints[0].properties: contains a NUL character (\\u0000), which cannot be stored'],
+      ['REJECTED', 'touchpoints[1].customer.name: contains a NUL character (\\u0000), which cannot be stored'],
+      ['ACCEPTED', null],
+    ]);
+  });
+
+  it('rejects an id that names no customer, and a replayed batch changes nothing', async () => {
+    const batch = [
+      {
+        messageId: 'r-1',
+        customer: { id: '00000000-0000-4000-8000-00000000dead' },
+        type: 'login',
+        channel: 'web',
+        occurredAt: '2026-01-06T10:00:00Z',
+      },
+      { messageId: 'r-2', customer: { externalId: 'u-1' }, type: 'login', channel: 'web', occurredAt: '2026-01-06T10:00:00Z' },
+    ];
+    const first = await context.services.ingest.record(batch, path);
+    expect(first.map((result) => [result.status, result.error?.message ?? null])).toEqual([
+      ['REJECTED', 'touchpoints[0].customer.id: no customer with id "00000000-0000-4000-8000-00000000dead"'],
+      ['ACCEPTED', null],
+    ]);
+    const counts = () =>
+      context.dataSource.query(
+        `SELECT (SELECT count(*)::int FROM touchpoints) AS t, (SELECT count(*)::int FROM stage_transitions) AS s, (SELECT count(*)::int FROM customers) AS c`,
+      );
+    const before = await counts();
+    const again = await context.services.ingest.record(batch, path);
+    expect(again.map((result) => result.status)).toEqual(['REJECTED', 'DUPLICATE']);
+    expect(again[1].touchpointId).toBe(first[1].touchpointId);
+    expect(await counts()).toEqual(before);
+  });
 });
