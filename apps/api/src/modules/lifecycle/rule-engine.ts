@@ -140,7 +140,7 @@ function chooseTarget(
 ): { stage: string; ruleId: string | null } | null {
   if (isOffPath(state.stage)) {
     const enteredAt = state.stageEnteredAt;
-    // Only events after the customer left the funnel can bring them back.
+    // Only events dated after the customer entered this state (at-risk or churned) can move them.
     if (enteredAt !== null && event.occurredAt < enteredAt) return null;
     if (matches(model.winBack.when, state, event)) {
       return { stage: model.winBack.to ?? state.funnelStage ?? model.stages[0].key, ruleId: WIN_BACK_RULE_ID };
