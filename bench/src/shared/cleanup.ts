@@ -1,0 +1,37 @@
+import { log } from './cli.js';
+
+type Step = () => Promise<unknown>;
+
+/**
+ * Undo steps run last-in first-out at the end of a run, or on Ctrl-C: scratch
+ * databases dropped, processes stopped, embedded servers shut down.
+ */
+export class Cleanup {
+  private readonly steps: Step[] = [];
+  private interrupted = false;
+
+  constructor() {
+    process.once('SIGINT', () => {
+      this.interrupted = true;
+      log('interrupted: cleaning up');
+      void this.run().finally(() => process.exit(130));
+    });
+  }
+
+  /** Registers a step; it runs before every step registered earlier. */
+  push(step: Step): void {
+    this.steps.push(step);
+  }
+
+  /** Runs every step once; a failing step is logged and the others still run. */
+  async run(): Promise<void> {
+    for (let step = this.steps.pop(); step !== undefined; step = this.steps.pop()) {
+      await step().catch((error: unknown) => log(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+
+  /** Runs the steps at the end of a run unless Ctrl-C is already doing it. */
+  async finish(): Promise<void> {
+    if (!this.interrupted) await this.run();
+  }
+}
