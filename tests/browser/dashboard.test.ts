@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from '../support/api-process';
+import { launchChromium } from '../support/browser';
 import { startClm } from '../support/clm';
 import type { ClmEnvironment } from '../support/clm';
 
 /**
- * The dashboard in a real browser (Debian's Chromium driven by playwright-core),
- * served by the API as in production. Set UPDATE_SCREENSHOT=1 to refresh the
- * README's screenshot from this run.
+ * The dashboard in a real browser (headless Chromium driven by playwright-core;
+ * support/browser.ts says which binary), served by the API as in production.
+ * Set UPDATE_SCREENSHOT=1 to refresh the README's screenshot from this run.
  */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(REPO_ROOT, 'tests', 'artifacts');
 const TYPES = ['page_view', 'signup', 'login', 'purchase', 'purchase', 'review'];
 
@@ -60,11 +59,7 @@ describe('the dashboard', () => {
   beforeAll(async () => {
     clm = await startClm();
     await clm.admin.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, { t: seed() });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
   });
   afterAll(async () => {
