@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { Config } from './config';
-import { createDataSource } from './database/data-source';
-import { sqlState } from './database/transactions';
+import { migrate } from './database/data-source';
+import { sqlState } from './database/db';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
 import { startHttpServer } from './server/http-server';
 import type { Logger } from './server/logger';
-import { createServices, stopServices } from './server/services';
+import { createServices } from './server/services';
 import type { Services } from './server/services';
 
 /** A running clm instance. */
@@ -16,7 +16,7 @@ export type App = {
   services: Services;
   /** The admin key generated on this start, if one was (shown once). */
   generatedAdminKey: string | null;
-  /** Graceful stop: no new connections, drain HTTP and WebSocket, close the pool, stop the embedded database. */
+  /** Graceful stop: no new connections, drain HTTP and WebSocket, end subscriptions, close the pool, stop the embedded database. */
   stop: () => Promise<void>;
 };
 
@@ -40,16 +40,18 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     });
     databaseUrl = embedded.url;
   }
-  const dataSource = createDataSource(databaseUrl, config.poolSize);
+  const url = databaseUrl;
   let services: Services | null = null;
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   let generatedAdminKey: string | null;
   try {
-    await dataSource.initialize();
-    const applied = await dataSource.runMigrations({ transaction: 'all' });
-    if (applied.length > 0) logger.info({ migrations: applied.map((migration) => migration.name) }, 'migrations applied');
-    services = await createServices(dataSource, databaseUrl, (error) => reportBackgroundError(logger, error), {
+    const applied = await migrate(url);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    services = await createServices({
+      url,
+      poolSize: config.poolSize,
       ingestWriters: config.ingestWriters,
+      onError: (error) => reportBackgroundError(logger, error),
     });
     generatedAdminKey = await services.apiKeys.ensureAdminKey(config.adminKey);
     // Shown at once: should a later step fail, the key must not be lost unseen.
@@ -58,8 +60,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     server = await startHttpServer({ config, services, logger, dashboardDir: path.resolve(__dirname, '../../dashboard/dist') });
   } catch (error) {
     // Leave nothing running behind a failed start.
-    if (services) await stopServices(services).catch(() => undefined);
-    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    if (services) await services.stop().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
   }
@@ -84,8 +85,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     stop: async () => {
       if (sweepTimer) clearInterval(sweepTimer);
       await server.close();
-      await stopServices(running);
-      await dataSource.destroy();
+      await running.stop();
       await embedded?.stop();
     },
   };

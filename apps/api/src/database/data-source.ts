@@ -1,29 +1,41 @@
 import { DataSource } from 'typeorm';
-import { ApiKey } from '../modules/auth/api-key.entity';
-import { Customer } from '../modules/customers/customer.entity';
-import { LifecycleModelRecord } from '../modules/lifecycle/lifecycle-model.entity';
-import { StageTransition } from '../modules/lifecycle/stage-transition.entity';
-import { Touchpoint } from '../modules/touchpoints/touchpoint.entity';
+import type { Queryable } from './db';
 import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
 
-export const ENTITIES = [Customer, Touchpoint, StageTransition, ApiKey, LifecycleModelRecord];
 export const MIGRATIONS = [Foundation1764000000000];
 
-/** A TypeORM data source on `url`. Schema changes come only from migrations. */
-export function createDataSource(url: string, poolSize = 10): DataSource {
+/**
+ * TypeORM's part in clm: it runs the migrations, and tells whether they are
+ * all applied. Queries go through `Db` (db.ts).
+ */
+export function createMigrator(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: ENTITIES,
+    entities: [],
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'all',
     synchronize: false,
     logging: false,
-    extra: { max: poolSize, application_name: 'clm' },
+    extra: { max: 1, application_name: 'clm-migrations' },
   });
 }
 
-/** Whether every migration this build knows has been applied. */
-export async function migrationsAreCurrent(dataSource: DataSource): Promise<boolean> {
-  return !(await dataSource.showMigrations());
+/** Applies pending migrations; returns their names. */
+export async function migrate(url: string): Promise<string[]> {
+  const migrator = createMigrator(url);
+  await migrator.initialize();
+  try {
+    const applied = await migrator.runMigrations({ transaction: 'all' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await migrator.destroy();
+  }
+}
+
+/** Whether every migration this build knows has been applied (read from TypeORM's `migrations` table). */
+export async function migrationsAreCurrent(db: Queryable): Promise<boolean> {
+  const rows = await db.query<{ name: string }>(`SELECT name FROM migrations`);
+  const applied = new Set(rows.map((row) => row.name));
+  return MIGRATIONS.every((migration) => applied.has(migration.name));
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { Queryable } from '../database/db';
 
 /** The channel on which instances tell each other that a log has grown. */
 export const EVENTS_CHANNEL = 'clm_events';
@@ -14,7 +14,7 @@ export class CommitNotifier {
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Queryable,
     private readonly pokeLocal: () => void,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -25,7 +25,7 @@ export class CommitNotifier {
     const announcement = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       this.scheduled = false;
       this.pokeLocal();
-      await this.dataSource.query(`SELECT pg_notify($1, '')`, [EVENTS_CHANNEL]).catch(this.onError);
+      await this.db.query(`SELECT pg_notify($1, '')`, [EVENTS_CHANNEL]).catch(this.onError);
     });
     this.sending.add(announcement);
     void announcement.finally(() => this.sending.delete(announcement));

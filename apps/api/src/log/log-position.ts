@@ -1,4 +1,4 @@
-import { ClmError } from '../../server/errors';
+import { invalidCursor } from '../core/errors';
 
 /**
  * A position in an append-only log table: the writing transaction's id, then
@@ -70,6 +70,6 @@ export function decodeCursor(cursor: string, field = 'after'): LogCursor {
   const match = /^(\d{1,20})\.(\d{1,20})(?:~(\d{1,20}:\d{1,20}:(?:\d{1,20}(?:,\d{1,20})*)?))?$/.exec(
     Buffer.from(cursor, 'base64url').toString('utf8'),
   );
-  if (!match) throw new ClmError('INVALID_CURSOR', `${field}: not a cursor returned by this API`, { field });
+  if (!match) throw invalidCursor(field);
   return { position: { txId: BigInt(match[1]), id: BigInt(match[2]) }, snapshot: match[3] ? parseSnapshot(match[3]) : null };
 }

@@ -1,4 +1,5 @@
-import type { EventLog, LogEntry } from './event-log';
+import type { LogEntry, LogReader } from './event-log';
+import { subscriberBehind } from './log.errors';
 import { advance, comparePositions, cursorAtSnapshot, hasSeen, maxPosition } from './log-position';
 import type { LogCursor, LogPosition } from './log-position';
 
@@ -23,7 +24,7 @@ export class LiveQueue<T> implements AsyncIterable<LogEntry<T>> {
       return;
     }
     if (this.buffered.length >= this.maxBuffered) {
-      this.fail(new Error('subscriber fell too far behind; resubscribe with the last cursor to resume'));
+      this.fail(subscriberBehind(this.maxBuffered));
       return;
     }
     this.buffered.push(entry);
@@ -80,7 +81,7 @@ export class LogTailer<T> {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly log: EventLog<T>,
+    private readonly log: LogReader<T>,
     private readonly pollIntervalMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -175,7 +176,7 @@ export class LogTailer<T> {
  * with the cursor to resume after it.
  */
 export async function* replayThenFollow<T>(
-  log: EventLog<T>,
+  log: LogReader<T>,
   tailer: LogTailer<T>,
   after: LogCursor | null,
   keep: (value: T) => boolean,

@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '../modules/auth/api-key.service';
-import { createCustomerLoaders } from '../modules/customers/customer.loaders';
-import type { CustomerLoaders } from '../modules/customers/customer.loaders';
-import { ClmError } from './errors';
+import { ClmError, CoreError } from '../core/errors';
+import type { Principal } from '../core/principal';
+import { RequestScope } from '../core/request-context';
+import type { RequestContext } from '../core/request-context';
 import type { Services } from './services';
-
-/** What every resolver receives. Loaders live for one HTTP request or one subscription event. */
-export type RequestContext = {
-  requestId: string;
-  principal: Principal;
-  services: Services;
-  loaders: CustomerLoaders;
-};
 
 /** Reads the key from `Bearer <key>` (header or connection parameter). */
 export function bearerToken(value: unknown): string | null {
@@ -20,15 +12,16 @@ export function bearerToken(value: unknown): string | null {
   return match ? match[1] : null;
 }
 
-/** Verifies the key and builds the context; a missing or unknown key is UNAUTHENTICATED. */
+/** Verifies the key; a missing or unknown key is UNAUTHENTICATED. */
 export async function authenticate(services: Services, authorization: unknown): Promise<Principal> {
   const key = bearerToken(authorization);
-  if (key === null) throw new ClmError('UNAUTHENTICATED', 'missing API key: send "Authorization: Bearer <key>"');
+  if (key === null) throw new ClmError(CoreError.UNAUTHENTICATED, 'missing API key: send "Authorization: Bearer <key>"');
   const principal = await services.apiKeys.verify(key);
-  if (principal === null) throw new ClmError('UNAUTHENTICATED', 'invalid or revoked API key');
+  if (principal === null) throw new ClmError(CoreError.UNAUTHENTICATED, 'invalid or revoked API key');
   return principal;
 }
 
+/** The context of one HTTP request or one WebSocket operation: loaders live exactly that long. */
 export function createContext(services: Services, principal: Principal, requestId: string = randomUUID()): RequestContext {
-  return { requestId, principal, services, loaders: createCustomerLoaders(services.dataSource, services.timeline) };
+  return { requestId, principal, scope: new RequestScope(), streams: services.streams };
 }

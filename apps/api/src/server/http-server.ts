@@ -11,14 +11,16 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config';
 import { migrationsAreCurrent } from '../database/data-source';
-import type { Principal } from '../modules/auth/api-key.service';
+import { ClmError } from '../core/errors';
+import type { Principal } from '../core/principal';
+import type { RequestContext } from '../core/request-context';
 import { authenticate, createContext } from './context';
-import type { RequestContext } from './context';
-import { ClmError, formatClientError, toGraphQLCode } from './errors';
+import { clientErrorOf, formatClientError } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { costError, limitRules, operationCost } from './operation-limits';
 import { buildClmSchema } from './schema';
+import { resolverContainer } from './services';
 import type { Services } from './services';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -38,7 +40,7 @@ export async function startHttpServer(options: {
   dashboardDir?: string;
 }): Promise<RunningServer> {
   const { config, services, logger } = options;
-  const schema = await buildClmSchema();
+  const schema = await buildClmSchema(resolverContainer(services));
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
@@ -65,7 +67,7 @@ export async function startHttpServer(options: {
   });
   app.get('/readyz', async (_request, response) => {
     try {
-      const current = await migrationsAreCurrent(services.dataSource);
+      const current = await migrationsAreCurrent(services.db);
       response.status(current ? 200 : 503).json({ status: current ? 'ready' : 'migrations pending', database: 'reachable' });
     } catch {
       response.status(503).json({ status: 'database unreachable' });
@@ -111,7 +113,8 @@ function requireApiKey(services: Services) {
       next();
     } catch (error) {
       if (!(error instanceof ClmError)) return next(error);
-      response.status(401).json({ errors: [{ message: error.message, extensions: { code: toGraphQLCode(error.code) } }] });
+      const client = clientErrorOf(error);
+      response.status(client.httpStatus).json({ errors: [{ message: error.message, extensions: { code: client.graphqlCode } }] });
     }
   };
 }

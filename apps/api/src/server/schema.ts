@@ -1,19 +1,35 @@
 import type { GraphQLObjectType, GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { GraphQLDateTime } from 'graphql-scalars';
+import type { ContainerType } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
-import { ApiKeyResolver } from '../modules/auth/api-key.resolver';
-import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers/customer.resolver';
-import { LifecycleResolver } from '../modules/lifecycle/lifecycle.resolver';
-import { TouchpointResolver } from '../modules/touchpoints/touchpoint.resolver';
+import { ApiKeyResolver } from '../modules/auth';
+import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers';
+import { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver } from '../modules/lifecycle';
+import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from '../modules/touchpoints';
 import { scopeChecker } from './auth-checker';
 
-export const RESOLVERS = [CustomerResolver, CustomerConnectionResolver, TouchpointResolver, LifecycleResolver, ApiKeyResolver] as const;
+export const RESOLVERS = [
+  CustomerResolver,
+  CustomerConnectionResolver,
+  CustomerTouchpointsResolver,
+  CustomerTransitionsResolver,
+  TouchpointResolver,
+  TouchpointConnectionResolver,
+  LifecycleResolver,
+  StageTransitionConnectionResolver,
+  ApiKeyResolver,
+] as const;
 
-/** Builds the executable schema. Resolvers are stateless: services arrive through the context. */
-export async function buildClmSchema(): Promise<GraphQLSchema> {
+/**
+ * Builds the executable schema. Resolver instances come from `container`
+ * (the composition root); without one (emitting the schema file), none is
+ * needed.
+ */
+export async function buildClmSchema(container?: ContainerType): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: RESOLVERS,
+    container,
     authChecker: scopeChecker,
     // Dates are the conventional `DateTime` scalar (ISO 8601 strings).
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],

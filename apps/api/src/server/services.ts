@@ -1,51 +1,122 @@
-import type { DataSource } from 'typeorm';
-import { ApiKeyService } from '../modules/auth/api-key.service';
-import { CustomerService } from '../modules/customers/customer.service';
-import { LifecycleService } from '../modules/lifecycle/lifecycle.service';
-import { LifecycleModelService, MODEL_CHANNEL } from '../modules/lifecycle/lifecycle-model.service';
-import { PgListener } from '../modules/stream/pg-listener';
-import { StreamService } from '../modules/stream/stream.service';
-import { TouchpointIngestService } from '../modules/touchpoints/touchpoint-ingest.service';
-import { TimelineService } from '../modules/customers/timeline.service';
+import type { ResolverData } from 'type-graphql';
+import type { RequestContext } from '../core/request-context';
+import { Streams } from '../core/request-context';
+import { Db } from '../database/db';
+import { CommitNotifier, EVENTS_CHANNEL, PgListener } from '../log';
+import { ApiKeyResolver, ApiKeyService } from '../modules/auth';
+import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import {
+  createTransitionStream,
+  CustomerTransitionsResolver,
+  JourneyWriter,
+  LifecycleModelService,
+  LifecycleResolver,
+  LifecycleService,
+  MODEL_CHANNEL,
+  StageTransitionConnectionResolver,
+  TRANSITION_STREAM,
+  TransitionReads,
+} from '../modules/lifecycle';
+import {
+  createTouchpointStream,
+  CustomerTouchpointsResolver,
+  IngestService,
+  keepMessageIdsOf,
+  TOUCHPOINT_STREAM,
+  TouchpointConnectionResolver,
+  TouchpointReads,
+  TouchpointResolver,
+} from '../modules/touchpoints';
 
-/** Every service of one API instance, wired once at start-up. */
+/**
+ * The composition root: every service of one API instance, wired once at
+ * start-up, and the resolvers built with exactly the services they use.
+ * Modules never reach each other's services through the request context.
+ */
 export type Services = {
-  dataSource: DataSource;
+  db: Db;
   apiKeys: ApiKeyService;
   models: LifecycleModelService;
   customers: CustomerService;
-  timeline: TimelineService;
-  ingest: TouchpointIngestService;
   lifecycle: LifecycleService;
-  stream: StreamService;
-  listener: PgListener;
+  ingest: IngestService;
+  streams: Streams;
+  /** The resolver instances, for type-graphql's container. */
+  resolvers: ReadonlyMap<ResolverClass, object>;
+  stop: () => Promise<void>;
 };
 
-export async function createServices(
-  dataSource: DataSource,
-  databaseUrl: string,
-  onError: (error: unknown) => void,
-  options: { ingestWriters?: number } = {},
-): Promise<Services> {
-  const listener = new PgListener(databaseUrl, onError);
-  const models = new LifecycleModelService(dataSource);
-  const stream = new StreamService(dataSource, listener, onError);
+type ResolverClass = abstract new (...args: never[]) => object;
+
+export type ServiceOptions = { url: string; poolSize: number; ingestWriters?: number; onError: (error: unknown) => void };
+
+export async function createServices(options: ServiceOptions): Promise<Services> {
+  const db = new Db({ url: options.url, poolSize: options.poolSize, onError: options.onError });
+  const listener = new PgListener(options.url, options.onError);
+  const transitionStream = createTransitionStream(db, options.onError);
+  const touchpointStream = createTouchpointStream(db, options.onError);
+  const pokeStreams = () => {
+    transitionStream.poke();
+    touchpointStream.poke();
+  };
+  const notifier = new CommitNotifier(db, pokeStreams, options.onError);
+  // Every transaction that appended to a log is announced after COMMIT, here and to the other instances.
+  db.onLogAppended = () => notifier.committed();
+  listener.on(EVENTS_CHANNEL, pokeStreams);
+
+  const models = new LifecycleModelService(db);
   listener.on(MODEL_CHANNEL, () => models.invalidate());
+  const journeys = new JourneyWriter();
+  const lifecycle = new LifecycleService(db, models, journeys);
+  const customers = new CustomerService(db, {
+    created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
+    deleting: (uow, customerId) => keepMessageIdsOf(uow, customerId),
+  });
+  const ingest = new IngestService(db, models, journeys, options.ingestWriters);
+  const apiKeys = new ApiKeyService(db);
+  const transitions = new TransitionReads(db);
+  const touchpoints = new TouchpointReads(db);
+
+  const resolvers = new Map<ResolverClass, object>([
+    [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
+    [CustomerResolver, new CustomerResolver(customers)],
+    [CustomerConnectionResolver, new CustomerConnectionResolver()],
+    [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
+    [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitions)],
+    [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
+    [TouchpointResolver, new TouchpointResolver(ingest, customers)],
+    [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpoints)],
+    [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+  ]);
+  const streams = new Streams().register(TRANSITION_STREAM, transitionStream).register(TOUCHPOINT_STREAM, touchpointStream);
+
   await listener.start();
   return {
-    dataSource,
-    apiKeys: new ApiKeyService(dataSource),
+    db,
+    apiKeys,
     models,
-    customers: new CustomerService(dataSource, models, stream.notifier),
-    timeline: new TimelineService(dataSource),
-    ingest: new TouchpointIngestService(dataSource, models, stream.notifier, options.ingestWriters),
-    lifecycle: new LifecycleService(dataSource, models, stream.notifier),
-    stream,
-    listener,
+    customers,
+    lifecycle,
+    ingest,
+    streams,
+    resolvers,
+    /** Ends every subscription, waits for reads and announcements in flight, closes the listener and the pool. */
+    stop: async () => {
+      await Promise.all([transitionStream.stop(), touchpointStream.stop()]);
+      await notifier.drain();
+      await listener.stop();
+      await db.end();
+    },
   };
 }
 
-export async function stopServices(services: Services): Promise<void> {
-  await services.stream.stop();
-  await services.listener.stop();
+/** type-graphql's container: resolvers come from the composition root. */
+export function resolverContainer(services: Services) {
+  return {
+    get: (resolverClass: ResolverClass, _data: ResolverData<RequestContext>) => {
+      const resolver = services.resolvers.get(resolverClass);
+      if (!resolver) throw new Error(`no instance of ${resolverClass.name} was wired in server/services.ts`);
+      return resolver;
+    },
+  };
 }

@@ -1,6 +1,6 @@
-import type { DataSource } from 'typeorm';
-import { createDataSource } from '../database/data-source';
-import { createServices, stopServices } from '../server/services';
+import { migrate } from '../database/data-source';
+import type { Db } from '../database/db';
+import { createServices } from '../server/services';
 import type { Services } from '../server/services';
 import { createTestDatabase } from './test-database';
 
@@ -8,23 +8,24 @@ export { createTestDatabase } from './test-database';
 export type { TestDatabase } from './test-database';
 
 /** A migrated database of its own with every service wired, for integration tests. */
-export type TestContext = { url: string; dataSource: DataSource; services: Services; close: () => Promise<void> };
+export type TestContext = { url: string; db: Db; services: Services; close: () => Promise<void> };
 
 export async function createTestContext(): Promise<TestContext> {
   const database = await createTestDatabase();
-  const dataSource = createDataSource(database.url, 12);
-  await dataSource.initialize();
-  await dataSource.runMigrations();
-  const services = await createServices(dataSource, database.url, (error) => {
-    throw error;
+  await migrate(database.url);
+  const services = await createServices({
+    url: database.url,
+    poolSize: 12,
+    onError: (error) => {
+      throw error;
+    },
   });
   return {
     url: database.url,
-    dataSource,
+    db: services.db,
     services,
     close: async () => {
-      await stopServices(services);
-      await dataSource.destroy();
+      await services.stop();
       await database.drop();
     },
   };

@@ -1,7 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { Scope } from '../modules/auth/api-key.entity';
+import { Scope } from '../core/principal';
 import { startHttpServer } from '../server/http-server';
 import { createLogger } from '../server/logger';
 import { createTestContext } from './index';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'pg';
-import { createTestContext } from '../../../testing';
-import type { TestContext } from '../../../testing';
+import { createTestContext } from '../../testing';
+import type { TestContext } from '../../testing';
 import { EventLog } from '../event-log';
 import { LOG_START } from '../log-position';
 
@@ -11,7 +11,7 @@ describe('the commit-ordered event log', () => {
   beforeAll(async () => {
     context = await createTestContext();
     customerId = '00000000-0000-4000-8000-000000000001';
-    await context.dataSource.query(`INSERT INTO customers (id, email) VALUES ($1, 'log@example.com')`, [customerId]);
+    await context.db.query(`INSERT INTO customers (id, email) VALUES ($1, 'log@example.com')`, [customerId]);
   });
   afterAll(async () => {
     await context.close();
@@ -29,7 +29,7 @@ describe('the commit-ordered event log', () => {
     }
   };
   const log = () =>
-    new EventLog(context.dataSource, { table: 'stage_transitions', select: 'e.to_stage', toValue: (row) => row.to_stage as string });
+    new EventLog(context.db, { table: 'stage_transitions', select: 'e.to_stage', toValue: (row) => row.to_stage as string });
   const insert = (client: Client, to: string) =>
     client.query(
       `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause) VALUES ($1, NULL, $2, now(), 'manual') RETURNING id`,

@@ -1,6 +1,8 @@
 import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
-import { ApiKey, Scope } from './api-key.entity';
+import { Scope } from '../../core/principal';
+import type { RequestContext } from '../../core/request-context';
+import { ApiKey } from './api-key.entity';
+import type { ApiKeyService } from './api-key.service';
 
 @ObjectType({ description: 'A new API key with its secret. The secret is shown only this once.' })
 class CreatedApiKey {
@@ -22,6 +24,8 @@ class Viewer {
 
 @Resolver()
 export class ApiKeyResolver {
+  constructor(private readonly keys: ApiKeyService) {}
+
   @Query(() => Viewer, { description: 'Which key is calling, and what it may do. Any valid key may ask.' })
   viewer(@Ctx() context: RequestContext): Viewer {
     return { keyId: context.principal.keyId, name: context.principal.name, scopes: [...context.principal.scopes] };
@@ -29,8 +33,8 @@ export class ApiKeyResolver {
 
   @Authorized(Scope.ADMIN)
   @Query(() => [ApiKey], { description: 'Every API key, revoked ones included, oldest first.' })
-  apiKeys(@Ctx() context: RequestContext): Promise<ApiKey[]> {
-    return context.services.apiKeys.list();
+  apiKeys(): Promise<ApiKey[]> {
+    return this.keys.list();
   }
 
   @Authorized(Scope.ADMIN)
@@ -40,12 +44,12 @@ export class ApiKeyResolver {
     @Arg('name', () => String, { description: 'A name to recognise the key by.' }) name: string,
     @Arg('scopes', () => [Scope], { description: 'What the key may do.' }) scopes: Scope[],
   ): Promise<CreatedApiKey> {
-    return context.services.apiKeys.create(name, scopes, context.principal.name);
+    return this.keys.create(name, scopes, context.principal.name);
   }
 
   @Authorized(Scope.ADMIN)
   @Mutation(() => ApiKey, { description: 'Revokes an API key; it is refused from then on.' })
-  revokeApiKey(@Ctx() context: RequestContext, @Arg('id', () => ID, { description: 'The key id.' }) id: string): Promise<ApiKey> {
-    return context.services.apiKeys.revoke(id);
+  revokeApiKey(@Arg('id', () => ID, { description: 'The key id.' }) id: string): Promise<ApiKey> {
+    return this.keys.revoke(id);
   }
 }

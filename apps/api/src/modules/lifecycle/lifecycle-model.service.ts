@@ -1,7 +1,9 @@
 import { DEFAULT_PRESET, LIFECYCLE_PRESETS } from '@clm/schema';
 import type { LifecycleModel } from '@clm/schema';
-import type { DataSource } from 'typeorm';
-import { ClmError } from '../../server/errors';
+import { invalidInput } from '../../core/errors';
+import type { Db } from '../../database/db';
+import { countStranded } from './journey.sql';
+import { invalidLifecycleModel } from './lifecycle.errors';
 import { validateLifecycleModel } from './model-validation';
 
 /** The channel that tells every instance the model was replaced. */
@@ -17,7 +19,7 @@ type ActiveModel = { model: LifecycleModel; version: number };
 export class LifecycleModelService {
   private active: Promise<ActiveModel> | null = null;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Db) {}
 
   async current(): Promise<LifecycleModel> {
     return (await this.load()).model;
@@ -35,9 +37,7 @@ export class LifecycleModelService {
   preset(name: string): LifecycleModel {
     const preset = LIFECYCLE_PRESETS[name];
     if (!preset) {
-      throw new ClmError('INVALID_INPUT', `preset: unknown preset "${name}" (known: ${Object.keys(LIFECYCLE_PRESETS).join(', ')})`, {
-        field: 'preset',
-      });
+      throw invalidInput('preset', `unknown preset "${name}" (known: ${Object.keys(LIFECYCLE_PRESETS).join(', ')})`);
     }
     return preset;
   }
@@ -49,35 +49,28 @@ export class LifecycleModelService {
   async replace(model: LifecycleModel, actor: string): Promise<LifecycleModel> {
     const issues = validateLifecycleModel(model);
     if (issues.length > 0) {
-      throw new ClmError(
-        'INVALID_LIFECYCLE_MODEL',
+      throw invalidLifecycleModel(
         `invalid lifecycle model: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`,
-        { issues },
+        issues,
       );
     }
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(`SELECT 1 FROM lifecycle_model WHERE id = 1 FOR UPDATE`);
-      const keys = model.stages.map((stage) => stage.key);
-      const stranded: Array<{ stage: string; count: number }> = await manager.query(
-        `SELECT stage, count(*)::int AS count FROM customers
-          WHERE stage IS NOT NULL AND stage NOT IN ('at-risk', 'churned') AND NOT (stage = ANY ($1::text[]))
-          GROUP BY stage ORDER BY stage`,
-        [keys],
+    await this.db.transaction(async (uow) => {
+      await uow.query(`SELECT 1 FROM lifecycle_model WHERE id = 1 FOR UPDATE`);
+      const stranded = await countStranded(
+        uow,
+        model.stages.map((stage) => stage.key),
       );
       if (stranded.length > 0) {
         const list = stranded.map((row) => `${row.count} in "${row.stage}"`).join(', ');
-        throw new ClmError(
-          'INVALID_LIFECYCLE_MODEL',
+        throw invalidLifecycleModel(
           `the new model lacks stages customers are in: ${list}; keep those stages or move the customers first`,
-          {
-            issues: stranded.map((row) => ({
-              path: 'stages',
-              message: `${row.count === 1 ? '1 customer is' : `${row.count} customers are`} in stage "${row.stage}"`,
-            })),
-          },
+          stranded.map((row) => ({
+            path: 'stages',
+            message: `${row.count === 1 ? '1 customer is' : `${row.count} customers are`} in stage "${row.stage}"`,
+          })),
         );
       }
-      await manager.query(
+      await uow.execute(
         `INSERT INTO lifecycle_model (id, definition, version, updated_by) VALUES (1, $1, 1, $2)
          ON CONFLICT (id) DO UPDATE SET definition = EXCLUDED.definition, version = lifecycle_model.version + 1,
            updated_at = now(), updated_by = EXCLUDED.updated_by`,
@@ -85,7 +78,7 @@ export class LifecycleModelService {
       );
     });
     this.invalidate();
-    await this.dataSource.query(`SELECT pg_notify($1, '')`, [MODEL_CHANNEL]);
+    await this.db.query(`SELECT pg_notify($1, '')`, [MODEL_CHANNEL]);
     return this.current();
   }
 
@@ -98,11 +91,13 @@ export class LifecycleModelService {
   }
 
   private async readOrInstallDefault(): Promise<ActiveModel> {
-    await this.dataSource.query(
+    await this.db.execute(
       `INSERT INTO lifecycle_model (id, definition, version, updated_by) VALUES (1, $1, 1, 'clm') ON CONFLICT (id) DO NOTHING`,
       [JSON.stringify(LIFECYCLE_PRESETS[DEFAULT_PRESET])],
     );
-    const [row] = await this.dataSource.query(`SELECT definition, version FROM lifecycle_model WHERE id = 1`);
-    return { model: row.definition as LifecycleModel, version: row.version as number };
+    const [row] = await this.db.query<{ definition: LifecycleModel; version: number }>(
+      `SELECT definition, version FROM lifecycle_model WHERE id = 1`,
+    );
+    return { model: row.definition, version: row.version };
   }
 }

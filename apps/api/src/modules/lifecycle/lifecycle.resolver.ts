@@ -1,4 +1,3 @@
-import { AT_RISK, CHURNED, OFF_PATH_STAGES } from '@clm/schema';
 import type { LifecycleModel } from '@clm/schema';
 import {
   Arg,
@@ -9,6 +8,7 @@ import {
   Field,
   FieldResolver,
   ID,
+  Int,
   Mutation,
   Query,
   Resolver,
@@ -16,16 +16,25 @@ import {
   Subscription,
 } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
-import { ClmError } from '../../server/errors';
-import { Scope } from '../auth/api-key.entity';
-import { Customer } from '../customers/customer.entity';
-import { cursorAtSnapshot, encodeCursor } from '../stream/log-position';
-import type { StreamedTransition } from '../stream/stream.service';
+import { invalidInput } from '../../core/errors';
+import { Scope } from '../../core/principal';
+import { streamKey } from '../../core/request-context';
+import type { RequestContext, RequestScoped } from '../../core/request-context';
+import { timelineLoader, TimelineReader } from '../../database/timeline';
+import type { TimelineLoader, TimelinePage } from '../../database/timeline';
+import type { Db } from '../../database/db';
+import { LogStream } from '../../log';
+import type { StreamEvent } from '../../log';
+import { Customer } from '../customers';
+import type { CustomerService } from '../customers';
 import { LifecycleModelInput, LifecycleModelType, ModelValidation } from './dto/lifecycle-model.types';
-import { StageOverview, StageTransitionEvent, SweepResult } from './dto/stream.types';
+import { StageOverview, StageTransitionConnection, StageTransitionEvent, SweepResult } from './dto/stream.types';
+import type { LifecycleModelService } from './lifecycle-model.service';
+import type { LifecycleService, Overview } from './lifecycle.service';
 import { validateLifecycleModel } from './model-validation';
 import { StageTransition } from './stage-transition.entity';
+import { TRANSITION_LOG, TRANSITION_TIMELINE } from './transition.sql';
+import type { StreamedTransition } from './transition.sql';
 
 @ArgsType()
 class TransitionStreamArgs {
@@ -41,20 +50,50 @@ class TransitionStreamArgs {
   after?: string | null;
 }
 
+@ArgsType()
+class TimelineArgs {
+  @Field(() => Int, { defaultValue: 20, description: 'Page size, newest first; at most 200.' })
+  first!: number;
+  @Field(() => String, { nullable: true, description: 'Continue after this cursor.' })
+  after?: string | null;
+}
+
+/** The live stream of stage transitions, registered at start-up (see server/services.ts). */
+export const TRANSITION_STREAM = streamKey<LogStream<StreamedTransition>>('stageTransitions');
+
+export function createTransitionStream(db: Db, onError: (error: unknown) => void): LogStream<StreamedTransition> {
+  return LogStream.of(db, TRANSITION_LOG, onError);
+}
+
+/** Customers' transitions as pages, batched per request. */
+export class TransitionReads {
+  readonly pages: RequestScoped<TimelineLoader<StageTransition>>;
+
+  constructor(db: Db) {
+    this.pages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
+  }
+}
+
 @Resolver(() => StageTransition)
 export class LifecycleResolver {
+  constructor(
+    private readonly models: LifecycleModelService,
+    private readonly lifecycle: LifecycleService,
+    private readonly customers: CustomerService,
+  ) {}
+
   @Authorized(Scope.READ)
   @Query(() => LifecycleModelType, { description: 'The active lifecycle model.' })
-  lifecycleModel(@Ctx() context: RequestContext): Promise<LifecycleModel> {
-    return context.services.models.current();
+  lifecycleModel(): Promise<LifecycleModel> {
+    return this.models.current();
   }
 
   @Authorized(Scope.READ)
   @Query(() => [LifecycleModelType], {
     description: 'The presets shipped with clm: classic, purchase-funnel, reach-to-loyalty, six-stage.',
   })
-  lifecyclePresets(@Ctx() context: RequestContext): LifecycleModel[] {
-    return context.services.models.presets();
+  lifecyclePresets(): LifecycleModel[] {
+    return this.models.presets();
   }
 
   @Authorized(Scope.ADMIN)
@@ -76,9 +115,9 @@ export class LifecycleResolver {
     @Arg('model', () => LifecycleModelInput, { nullable: true, description: 'The new model.' }) model?: LifecycleModelInput,
     @Arg('preset', () => String, { nullable: true, description: 'A preset name instead of a model.' }) preset?: string,
   ): Promise<LifecycleModel> {
-    if ((model == null) === (preset == null)) throw new ClmError('INVALID_INPUT', 'give exactly one of model, preset', { field: 'model' });
-    const next = model != null ? toModel(model) : context.services.models.preset(preset as string);
-    return context.services.models.replace(next, context.principal.name);
+    if (model != null && preset == null) return this.models.replace(toModel(model), context.principal.name);
+    if (model == null && preset != null) return this.models.replace(this.models.preset(preset), context.principal.name);
+    throw invalidInput('model', 'give exactly one of model, preset');
   }
 
   @Authorized(Scope.ADMIN)
@@ -91,8 +130,8 @@ export class LifecycleResolver {
     @Arg('to', () => String, { description: 'The stage key.' }) to: string,
     @Arg('reason', () => String, { description: 'Why; kept on the transition.' }) reason: string,
   ): Promise<Customer> {
-    await context.services.lifecycle.moveCustomer(id, to, reason, context.principal.name);
-    return context.services.customers.get(id);
+    await this.lifecycle.moveCustomer(id, to, reason, context.principal.name);
+    return this.customers.get(id);
   }
 
   @Authorized(Scope.ADMIN)
@@ -100,49 +139,35 @@ export class LifecycleResolver {
     description: 'Runs the inactivity sweep now (it also runs on a schedule). `asOf` sweeps as of another time, for backfills.',
   })
   runInactivitySweep(
-    @Ctx() context: RequestContext,
     @Arg('asOf', () => Date, { nullable: true, description: 'Sweep as of this time; default now.' }) asOf?: Date,
   ): Promise<SweepResult> {
-    return context.services.lifecycle.runInactivitySweep(asOf ?? new Date());
+    return this.lifecycle.runInactivitySweep(asOf ?? new Date());
   }
 
   @Authorized(Scope.READ)
   @Query(() => StageOverview, { description: 'Customers per stage now, and transitions between stages with event time in [from, to).' })
-  async stageOverview(
-    @Ctx() context: RequestContext,
+  stageOverview(
     @Arg('from', () => Date, { nullable: true, description: 'Start of the range (inclusive); open when omitted.' }) from?: Date,
     @Arg('to', () => Date, { nullable: true, description: 'End of the range (exclusive); open when omitted.' }) to?: Date,
-  ): Promise<StageOverview> {
-    const model = await context.services.models.current();
-    const [{ counts, snapshot }, transitions] = await Promise.all([
-      context.services.lifecycle.stageCounts(),
-      context.services.lifecycle.transitionCounts(from ?? null, to ?? null),
-    ]);
-    const names = new Map([
-      ...model.stages.map((stage): [string, string] => [stage.key, stage.name]),
-      [AT_RISK, 'At risk'],
-      [CHURNED, 'Churned'],
-    ]);
-    return {
-      cursor: encodeCursor(cursorAtSnapshot(snapshot)),
-      total: counts.reduce((sum, row) => sum + row.count, 0),
-      stages: counts.map((row) => ({ ...row, name: names.get(row.stage) ?? row.stage, offPath: OFF_PATH_STAGES.includes(row.stage) })),
-      transitions,
-    };
+  ): Promise<Overview> {
+    return this.lifecycle.overview(from ?? null, to ?? null);
   }
 
   @Authorized(Scope.READ)
   @Subscription(() => StageTransitionEvent, {
     description: 'Stage transitions as they are committed, from every instance. Keep the last cursor and pass it as `after` on reconnect.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, TransitionStreamArgs, RequestContext>) => {
-      context.services.stream.checkCursor(args.after ?? null);
-      return context.services.stream.transitions({ stages: args.stages ?? null, customerId: args.customerId ?? null }, args.after ?? null);
+      const transitions = context.streams.get(TRANSITION_STREAM);
+      transitions.checkCursor(args.after ?? null);
+      const stages = args.stages ?? null;
+      const customerId = args.customerId ?? null;
+      const keep = (transition: StreamedTransition) =>
+        (stages === null || stages.includes(transition.to) || (transition.from !== null && stages.includes(transition.from))) &&
+        (customerId === null || transition.customerId === customerId);
+      return transitions.follow(keep, args.after ?? null);
     },
   })
-  stageTransitions(
-    @Root() event: { cursor: string; value: StreamedTransition },
-    @Args() _args: TransitionStreamArgs,
-  ): StageTransitionEvent {
+  stageTransitions(@Root() event: StreamEvent<StreamedTransition>, @Args() _args: TransitionStreamArgs): StageTransitionEvent {
     return { cursor: event.cursor, transition: event.value };
   }
 
@@ -151,7 +176,29 @@ export class LifecycleResolver {
     @Root() transition: StageTransition & { customer?: Customer },
     @Ctx() context: RequestContext,
   ): Promise<Customer | null> | Customer {
-    return transition.customer ?? context.loaders.customer.load(transition.customerId);
+    return transition.customer ?? context.scope.get(this.customers.byId).load(transition.customerId);
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerTransitionsResolver {
+  constructor(private readonly reads: TransitionReads) {}
+
+  @FieldResolver(() => StageTransitionConnection, { description: "The customer's stage transitions, newest first." })
+  transitions(
+    @Root() customer: Customer,
+    @Ctx() context: RequestContext,
+    @Args() args: TimelineArgs,
+  ): Promise<TimelinePage<StageTransition>> {
+    return context.scope.get(this.reads.pages)(customer.id, { first: args.first, after: args.after ?? null });
+  }
+}
+
+@Resolver(() => StageTransitionConnection)
+export class StageTransitionConnectionResolver {
+  @FieldResolver(() => Int, { description: 'How many transitions the customer has, over all pages.' })
+  totalCount(@Root() page: TimelinePage<StageTransition>): Promise<number> {
+    return page.countTotal();
   }
 }
 

@@ -1,5 +1,6 @@
 import { AT_RISK, CHURNED, OFF_PATH_STAGES } from '@clm/schema';
 import type { JsonValue, LifecycleModel, PropertyCondition, TouchpointMatch } from '@clm/schema';
+import { unknownStage } from './lifecycle.errors';
 
 /*
  * The lifecycle rule engine: pure functions from (model, customer state,
@@ -15,7 +16,9 @@ import type { JsonValue, LifecycleModel, PropertyCondition, TouchpointMatch } fr
  *   stage entered later.
  */
 
-export type TransitionCause = 'touchpoint' | 'inactivity' | 'manual' | 'created';
+/** Why a customer moved; the GraphQL enum `TransitionCause` is built from this list. */
+export const TRANSITION_CAUSES = ['touchpoint', 'inactivity', 'manual', 'created'] as const;
+export type TransitionCause = (typeof TRANSITION_CAUSES)[number];
 
 /** What the engine needs to know about a customer. */
 export type LifecycleState = {
@@ -118,7 +121,7 @@ export function applyInactivity(model: LifecycleModel, state: LifecycleState, no
 
 /** A move by hand: to any stage of the model, forward or back. */
 export function applyManualMove(model: LifecycleModel, state: LifecycleState, to: string, at: Date): EngineResult {
-  if (!isKnownStage(model, to)) throw new RangeError(`unknown stage "${to}"`);
+  if (!isKnownStage(model, to)) throw unknownStage(model, to);
   if (state.stage === to) return { state, transitions: [] };
   return moveTo(state, to, at, 'manual', null, null);
 }

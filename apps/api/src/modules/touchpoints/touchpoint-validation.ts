@@ -1,4 +1,6 @@
 import type { JsonValue } from '@clm/schema';
+import { containsNul, isEmail, isUuid, normaliseEmail, NUL_MESSAGE } from '../../core/ids';
+import type { CustomerReference } from '../customers';
 
 /** A touchpoint as sent by a client, before validation. */
 export type TouchpointSubmission = {
@@ -23,13 +25,7 @@ export type TouchpointSubmission = {
 export type ValidTouchpoint = {
   index: number;
   messageId: string;
-  customer: {
-    id: string | null;
-    externalId: string | null;
-    email: string | null;
-    name: string | null;
-    attributes: Record<string, JsonValue>;
-  };
+  customer: CustomerReference;
   type: string;
   channel: string;
   occurredAt: Date;
@@ -42,8 +38,6 @@ export type ValidTouchpoint = {
 export type FieldError = { index: number; field: string; message: string };
 
 const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const MAX_TEXT = 256;
 const MAX_PROPERTIES_BYTES = 32_768;
@@ -63,7 +57,7 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
 
   // PostgreSQL cannot store NUL in text or JSON; refuse it here rather than fail the whole batch.
   const withNul = firstFieldWithNul(input);
-  if (withNul !== null) return fail(withNul, 'contains a NUL character (\\u0000), which cannot be stored');
+  if (withNul !== null) return fail(withNul, NUL_MESSAGE);
 
   const messageId = input.messageId?.trim() ?? '';
   if (messageId === '') return fail('messageId', 'is required (an idempotency key unique to this event)');
@@ -73,12 +67,11 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
   if (!customer) return fail('customer', 'is required');
   const id = customer.id?.trim() || null;
   const externalId = customer.externalId?.trim() || null;
-  const email = customer.email?.trim().toLowerCase() || null;
+  const email = customer.email != null && customer.email.trim() !== '' ? normaliseEmail(customer.email) : null;
   if (id === null && externalId === null && email === null) return fail('customer', 'give at least one of id, externalId, email');
-  if (id !== null && !UUID_PATTERN.test(id)) return fail('customer.id', `"${id}" is not a UUID`);
+  if (id !== null && !isUuid(id)) return fail('customer.id', `"${id}" is not a UUID`);
   if (externalId !== null && externalId.length > MAX_TEXT) return fail('customer.externalId', `must be at most ${MAX_TEXT} characters`);
-  if (email !== null && (!EMAIL_PATTERN.test(email) || email.length > MAX_TEXT))
-    return fail('customer.email', `"${email}" is not an email address`);
+  if (email !== null && (!isEmail(email) || email.length > MAX_TEXT)) return fail('customer.email', `"${email}" is not an email address`);
   if (customer.attributes != null && !isPlainObject(customer.attributes)) return fail('customer.attributes', 'must be an object');
 
   const type = input.type?.trim() ?? '';
@@ -139,9 +132,7 @@ function firstFieldWithNul(input: TouchpointSubmission): string | null {
     ['campaign', input.campaign],
     ['properties', input.properties],
   ];
-  for (const [field, value] of candidates) {
-    if (typeof value === 'string' ? value.includes('\u0000') : value != null && JSON.stringify(value).includes('\\u0000')) return field;
-  }
+  for (const [field, value] of candidates) if (containsNul(value)) return field;
   return null;
 }
 

@@ -1,12 +1,44 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
-import type { RequestContext } from '../../server/context';
-import { ClmError } from '../../server/errors';
-import { Scope } from '../auth/api-key.entity';
-import { Customer } from '../customers/customer.entity';
-import { IngestStatus, TouchpointBatchResult, TouchpointEvent, TouchpointInput, TouchpointResult } from './dto/touchpoint.types';
-import { MAX_BATCH } from './touchpoint-ingest.service';
+import { invalidInput } from '../../core/errors';
+import { Scope } from '../../core/principal';
+import { streamKey } from '../../core/request-context';
+import type { RequestContext, RequestScoped } from '../../core/request-context';
+import type { Db } from '../../database/db';
+import { timelineLoader, TimelineReader } from '../../database/timeline';
+import type { TimelineLoader, TimelinePage } from '../../database/timeline';
+import { LogStream } from '../../log';
+import type { StreamEvent } from '../../log';
+import { Customer } from '../customers';
+import type { CustomerService } from '../customers';
+import {
+  IngestStatus,
+  TouchpointBatchResult,
+  TouchpointConnection,
+  TouchpointEvent,
+  TouchpointInput,
+  TouchpointResult,
+} from './dto/touchpoint.types';
+import { MAX_BATCH } from './ingest.service';
+import type { IngestService } from './ingest.service';
 import { Touchpoint } from './touchpoint.entity';
+import { TOUCHPOINT_LOG, TOUCHPOINT_TIMELINE } from './touchpoint.sql';
+
+/** The live stream of touchpoints, registered at start-up (see server/services.ts). */
+export const TOUCHPOINT_STREAM = streamKey<LogStream<Touchpoint>>('touchpointRecorded');
+
+export function createTouchpointStream(db: Db, onError: (error: unknown) => void): LogStream<Touchpoint> {
+  return LogStream.of(db, TOUCHPOINT_LOG, onError);
+}
+
+/** Customers' touchpoints as pages, batched per request. */
+export class TouchpointReads {
+  readonly pages: RequestScoped<TimelineLoader<Touchpoint>>;
+
+  constructor(db: Db) {
+    this.pages = timelineLoader(new TimelineReader(db, TOUCHPOINT_TIMELINE));
+  }
+}
 
 @ArgsType()
 class TouchpointStreamArgs {
@@ -18,16 +50,28 @@ class TouchpointStreamArgs {
   after?: string | null;
 }
 
+@ArgsType()
+class TimelineArgs {
+  @Field(() => Int, { defaultValue: 20, description: 'Page size, newest first; at most 200.' })
+  first!: number;
+  @Field(() => String, { nullable: true, description: 'Continue after this cursor.' })
+  after?: string | null;
+}
+
 @Resolver(() => Touchpoint)
 export class TouchpointResolver {
+  constructor(
+    private readonly ingest: IngestService,
+    private readonly customers: CustomerService,
+  ) {}
+
   @Authorized(Scope.INGEST)
   @Mutation(() => TouchpointResult, { description: 'Records one touchpoint. The response comes after commit.' })
   async recordTouchpoint(
-    @Ctx() context: RequestContext,
     @Arg('input', () => TouchpointInput, { description: 'The touchpoint.' }) input: TouchpointInput,
   ): Promise<TouchpointResult> {
-    const [result] = await context.services.ingest.record([input], () => 'input');
-    return result as TouchpointResult;
+    const [result] = await this.ingest.record([input], () => 'input');
+    return result;
   }
 
   @Authorized(Scope.INGEST)
@@ -35,15 +79,10 @@ export class TouchpointResolver {
     description: `Records up to ${MAX_BATCH} touchpoints. Each item is ACCEPTED, DUPLICATE or REJECTED on its own; good items are stored even when others are rejected. The response comes after commit.`,
   })
   async recordTouchpoints(
-    @Ctx() context: RequestContext,
     @Arg('touchpoints', () => [TouchpointInput], { description: `The touchpoints, at most ${MAX_BATCH}.` }) touchpoints: TouchpointInput[],
   ): Promise<TouchpointBatchResult> {
-    if (touchpoints.length > MAX_BATCH) {
-      throw new ClmError('INVALID_INPUT', `touchpoints: at most ${MAX_BATCH} per batch, got ${touchpoints.length}`, {
-        field: 'touchpoints',
-      });
-    }
-    const results = (await context.services.ingest.record(touchpoints, (index) => `touchpoints[${index}]`)) as TouchpointResult[];
+    if (touchpoints.length > MAX_BATCH) throw invalidInput('touchpoints', `at most ${MAX_BATCH} per batch, got ${touchpoints.length}`);
+    const results = await this.ingest.record(touchpoints, (index) => `touchpoints[${index}]`);
     const count = (status: IngestStatus) => results.filter((result) => result.status === status).length;
     return {
       accepted: count(IngestStatus.ACCEPTED),
@@ -57,16 +96,39 @@ export class TouchpointResolver {
   @Subscription(() => TouchpointEvent, {
     description: 'Touchpoints as they are committed, from every instance. With `after`, first the ones recorded since that cursor.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, TouchpointStreamArgs, RequestContext>) => {
-      context.services.stream.checkCursor(args.after ?? null);
-      return context.services.stream.touchpoints({ customerId: args.customerId ?? null, types: args.types ?? null }, args.after ?? null);
+      const touchpoints = context.streams.get(TOUCHPOINT_STREAM);
+      touchpoints.checkCursor(args.after ?? null);
+      const types = args.types ?? null;
+      const customerId = args.customerId ?? null;
+      const keep = (touchpoint: Touchpoint) =>
+        (types === null || types.includes(touchpoint.type)) && (customerId === null || touchpoint.customerId === customerId);
+      return touchpoints.follow(keep, args.after ?? null);
     },
   })
-  touchpointRecorded(@Root() event: { cursor: string; value: Touchpoint }, @Args() _args: TouchpointStreamArgs): TouchpointEvent {
+  touchpointRecorded(@Root() event: StreamEvent<Touchpoint>, @Args() _args: TouchpointStreamArgs): TouchpointEvent {
     return { cursor: event.cursor, touchpoint: event.value };
   }
 
   @FieldResolver(() => Customer, { nullable: true, description: 'The customer (null if deleted since).' })
   customer(@Root() touchpoint: Touchpoint, @Ctx() context: RequestContext): Promise<Customer | null> {
-    return context.loaders.customer.load(touchpoint.customerId);
+    return context.scope.get(this.customers.byId).load(touchpoint.customerId);
+  }
+}
+
+@Resolver(() => Customer)
+export class CustomerTouchpointsResolver {
+  constructor(private readonly reads: TouchpointReads) {}
+
+  @FieldResolver(() => TouchpointConnection, { description: "The customer's touchpoints, newest first." })
+  touchpoints(@Root() customer: Customer, @Ctx() context: RequestContext, @Args() args: TimelineArgs): Promise<TimelinePage<Touchpoint>> {
+    return context.scope.get(this.reads.pages)(customer.id, { first: args.first, after: args.after ?? null });
+  }
+}
+
+@Resolver(() => TouchpointConnection)
+export class TouchpointConnectionResolver {
+  @FieldResolver(() => Int, { description: 'How many touchpoints the customer has, over all pages.' })
+  totalCount(@Root() page: TimelinePage<Touchpoint>): Promise<number> {
+    return page.countTotal();
   }
 }

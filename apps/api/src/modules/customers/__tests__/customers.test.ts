@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Logger as TypeOrmLogger } from 'typeorm';
 import { startTestServer } from '../../../testing';
 import type { TestServer } from '../../../testing';
 
@@ -79,18 +78,9 @@ describe('customers', () => {
 
   it('loads the timelines of a whole page in a fixed number of queries (no N+1)', async () => {
     let statements = 0;
-    const original = server.dataSource.logger;
-    const counting: TypeOrmLogger = {
-      logQuery: () => {
-        statements += 1;
-      },
-      logQueryError: () => undefined,
-      logQuerySlow: () => undefined,
-      logSchemaBuild: () => undefined,
-      logMigration: () => undefined,
-      log: () => undefined,
+    server.db.observe = () => {
+      statements += 1;
     };
-    Object.assign(server.dataSource, { logger: counting });
     try {
       const timelines = `query ($first: Int) { customers(first: $first) { edges { node { externalId
         touchpoints(first: 5) { totalCount edges { node { type customer { externalId } } } }
@@ -108,7 +98,7 @@ describe('customers', () => {
       expect(result.data?.customers.edges.every((edge) => edge.node.touchpoints.totalCount === 1)).toBe(true);
       expect(statements).toBe(forTwo);
     } finally {
-      Object.assign(server.dataSource, { logger: original });
+      server.db.observe = undefined;
     }
   });
 

@@ -1,15 +1,11 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, InputType, registerEnumType } from 'type-graphql';
-import { connectionTypes } from '../../../server/pagination.types';
-import { StageTransition } from '../../lifecycle/stage-transition.entity';
-import { Touchpoint } from '../../touchpoints/touchpoint.entity';
+import { connectionTypes, SortDirection } from '../../../core/connection.types';
 import { Customer } from '../customer.entity';
-import { CUSTOMER_SORT_COLUMNS } from '../customer-query';
-import type { CustomerSortField as SortFieldName } from '../customer-query';
+import { CUSTOMER_SORTS } from '../customer.sql';
+import type { CustomerSortField as SortFieldName } from '../customer.sql';
 
-export const CustomerSortField = Object.fromEntries(Object.keys(CUSTOMER_SORT_COLUMNS).map((key) => [key, key])) as {
-  [K in SortFieldName]: K;
-};
+const CustomerSortField = Object.fromEntries(Object.keys(CUSTOMER_SORTS).map((key) => [key, key]));
 const SORT_FIELD_DESCRIPTIONS: { [K in SortFieldName]: string } = {
   CREATED_AT: 'When clm created the customer.',
   UPDATED_AT: 'When the customer record last changed.',
@@ -25,16 +21,6 @@ registerEnumType(CustomerSortField, {
   name: 'CustomerSortField',
   description: 'What to sort customers by (ties broken by id; empty values last).',
   valuesConfig: Object.fromEntries(Object.entries(SORT_FIELD_DESCRIPTIONS).map(([key, description]) => [key, { description }])),
-});
-
-export enum SortDirection {
-  ASC = 'ASC',
-  DESC = 'DESC',
-}
-registerEnumType(SortDirection, {
-  name: 'SortDirection',
-  description: 'Ascending or descending.',
-  valuesConfig: { ASC: { description: 'Smallest, earliest or A first.' }, DESC: { description: 'Largest, latest or Z first.' } },
 });
 
 @InputType({ description: 'A new customer; give an externalId or an email so later events find it.' })
@@ -82,5 +68,3 @@ export class CustomerOrder {
 }
 
 export const { Connection: CustomerConnection } = connectionTypes(Customer, 'Customer', true);
-export const { Connection: TouchpointConnection } = connectionTypes(Touchpoint, 'Touchpoint', true);
-export const { Connection: StageTransitionConnection } = connectionTypes(StageTransition, 'StageTransition', true);

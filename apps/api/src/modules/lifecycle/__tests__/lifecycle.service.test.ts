@@ -25,7 +25,7 @@ describe('the lifecycle service', () => {
       (index) => `touchpoints[${index}]`,
     );
   const transitionsOf = (externalId: string) =>
-    context.dataSource.query(
+    context.db.query(
       `SELECT t.from_stage, t.to_stage, t.occurred_at, t.cause, t.rule_id, t.actor, t.reason FROM stage_transitions t
          JOIN customers c ON c.id = t.customer_id WHERE c.external_id = $1 ORDER BY t.id`,
       [externalId],
@@ -78,12 +78,10 @@ describe('the lifecycle service', () => {
 
   it('wins back a churned customer with a purchase, and a late purchase never rewinds them', async () => {
     await record([{ id: 's-4', customer: 'sleepy', type: 'purchase', at: '2026-02-01T00:00:00Z', value: 5 }]);
-    const [late] = await context.dataSource.query(`SELECT stage FROM customers WHERE external_id = 'sleepy'`);
+    const [late] = await context.db.query(`SELECT stage FROM customers WHERE external_id = 'sleepy'`);
     expect(late.stage).toBe('churned');
     await record([{ id: 's-5', customer: 'sleepy', type: 'purchase', at: '2026-05-10T00:00:00Z', value: 30 }]);
-    const [back] = await context.dataSource.query(
-      `SELECT stage, orders, revenue::float8 AS revenue FROM customers WHERE external_id = 'sleepy'`,
-    );
+    const [back] = await context.db.query(`SELECT stage, orders, revenue::float8 AS revenue FROM customers WHERE external_id = 'sleepy'`);
     expect(back).toEqual({ stage: 'retention', orders: 3, revenue: 55 });
     expect((await transitionsOf('sleepy')).at(-1)).toEqual({
       from_stage: 'churned',
@@ -97,7 +95,7 @@ describe('the lifecycle service', () => {
   });
 
   it('records who moved a customer by hand and why', async () => {
-    const [{ id }] = await context.dataSource.query(`SELECT id FROM customers WHERE external_id = 'visitor'`);
+    const [{ id }] = await context.db.query(`SELECT id FROM customers WHERE external_id = 'visitor'`);
     await context.services.lifecycle.moveCustomer(id, 'advocacy', 'Spoke at our conference', 'ops-key', new Date('2026-06-01T00:00:00Z'));
     expect((await transitionsOf('visitor')).at(-1)).toEqual({
       from_stage: 'awareness',
@@ -114,8 +112,8 @@ describe('the lifecycle service', () => {
   });
 
   it('counts customers per stage and transitions per pair of stages in a time range', async () => {
-    const { counts } = await context.services.lifecycle.stageCounts();
-    expect(counts).toEqual([
+    const overview = await context.services.lifecycle.overview(new Date('2026-03-01T00:00:00Z'), new Date('2026-05-10T00:00:00Z'));
+    expect(overview.stages.map(({ stage, count }) => ({ stage, count }))).toEqual([
       { stage: 'awareness', count: 0 },
       { stage: 'acquisition', count: 0 },
       { stage: 'engagement', count: 0 },
@@ -124,7 +122,8 @@ describe('the lifecycle service', () => {
       { stage: 'at-risk', count: 1 },
       { stage: 'churned', count: 0 },
     ]);
-    expect(await context.services.lifecycle.transitionCounts(new Date('2026-03-01T00:00:00Z'), new Date('2026-05-10T00:00:00Z'))).toEqual([
+    expect(overview.total).toBe(3);
+    expect(overview.transitions).toEqual([
       { from: 'acquisition', to: 'at-risk', count: 2 },
       { from: null, to: 'acquisition', count: 1 },
       { from: 'at-risk', to: 'churned', count: 1 },
@@ -135,7 +134,7 @@ describe('the lifecycle service', () => {
     await expect(context.services.models.replace(reachToLoyaltyPreset, 'admin')).rejects.toThrow(
       'the new model lacks stages customers are in: 1 in "advocacy"; keep those stages or move the customers first',
     );
-    const [{ id }] = await context.dataSource.query(`SELECT id FROM customers WHERE stage = 'advocacy'`);
+    const [{ id }] = await context.db.query(`SELECT id FROM customers WHERE stage = 'advocacy'`);
     await context.services.lifecycle.moveCustomer(id, 'retention', 'Preparing the switch to reach-to-loyalty', 'admin');
     expect((await context.services.models.replace(reachToLoyaltyPreset, 'admin')).name).toBe('reach-to-loyalty');
     expect((await context.services.models.current()).stages.map((stage) => stage.key)).toEqual([

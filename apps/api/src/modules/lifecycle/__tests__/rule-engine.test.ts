@@ -533,7 +533,7 @@ describe('manual moves', () => {
 
   it('reject a stage the model does not have', () => {
     expect(() => applyManualMove(classicPreset, retained, 'loyalty', date('2026-03-01T00:00:00Z'))).toThrow(
-      new RangeError('unknown stage "loyalty"'),
+      expect.objectContaining({ code: 'UNKNOWN_STAGE', message: 'to: "loyalty" is not a stage of the lifecycle model "classic"' }),
     );
   });
 

@@ -1,4 +1,5 @@
 import { Field, Int, ObjectType } from 'type-graphql';
+import { connectionTypes } from '../../../core/connection.types';
 import { StageTransition } from '../stage-transition.entity';
 
 @ObjectType({ description: 'A stage transition delivered by the live stream, with its position in the log.' })
@@ -54,3 +55,5 @@ export class SweepResult {
   @Field(() => Int, { description: 'Customers moved to churned.' })
   churned!: number;
 }
+
+export const { Connection: StageTransitionConnection } = connectionTypes(StageTransition, 'StageTransition', true);

@@ -36,17 +36,16 @@ describe('concurrent ingest', () => {
     const results = await Promise.all(batches.map((items) => context.services.ingest.record(items, (index) => `touchpoints[${index}]`)));
     expect(results.flat().filter((result) => result.status !== 'ACCEPTED')).toEqual([]);
 
-    const [{ customers, touchpoints }] = await context.dataSource.query(
+    const [{ customers, touchpoints }] = await context.db.query(
       `SELECT (SELECT count(*)::int FROM customers) AS customers, (SELECT count(*)::int FROM touchpoints) AS touchpoints`,
     );
     expect({ customers, touchpoints }).toEqual({ customers: 100, touchpoints: 1600 });
 
     // Each customer's transitions, in the order they were written, form one chain from null to the current stage.
-    const chains: Array<{ id: string; stage: string; orders: number; chain: Array<[string | null, string]> }> =
-      await context.dataSource.query(
-        `SELECT c.id, c.stage, c.orders, json_agg(json_build_array(t.from_stage, t.to_stage) ORDER BY t.id) AS chain
+    const chains: Array<{ id: string; stage: string; orders: number; chain: Array<[string | null, string]> }> = await context.db.query(
+      `SELECT c.id, c.stage, c.orders, json_agg(json_build_array(t.from_stage, t.to_stage) ORDER BY t.id) AS chain
          FROM customers c JOIN stage_transitions t ON t.customer_id = c.id GROUP BY c.id`,
-      );
+    );
     expect(chains).toHaveLength(100);
     for (const { stage, chain } of chains) {
       expect(chain[0][0]).toBeNull();
@@ -55,11 +54,11 @@ describe('concurrent ingest', () => {
       expect(new Set(chain.map(([, to]) => to)).size).toBe(chain.length);
     }
     // Rollups equal what was stored: 2 of every 6 touchpoints are purchases.
-    const [{ purchases }] = await context.dataSource.query(`SELECT count(*)::int AS purchases FROM touchpoints WHERE type = 'purchase'`);
+    const [{ purchases }] = await context.db.query(`SELECT count(*)::int AS purchases FROM touchpoints WHERE type = 'purchase'`);
     expect(chains.reduce((sum, row) => sum + row.orders, 0)).toBe(purchases);
 
     // Stage counts equal the transition log: each customer's last transition names its stage.
-    const mismatches = await context.dataSource.query(
+    const mismatches = await context.db.query(
       `SELECT count(*)::int AS n FROM (
          SELECT to_stage AS stage, count(*) FROM (
            SELECT DISTINCT ON (customer_id) customer_id, to_stage FROM stage_transitions ORDER BY customer_id, id DESC) last
@@ -70,14 +69,14 @@ describe('concurrent ingest', () => {
   });
 
   it('stores nothing again when the same 8 batches are replayed concurrently', async () => {
-    const before = await context.dataSource.query(
+    const before = await context.db.query(
       `SELECT (SELECT count(*)::int FROM touchpoints) AS t, (SELECT count(*)::int FROM stage_transitions) AS s`,
     );
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, b) => context.services.ingest.record(batch(b), (index) => `touchpoints[${index}]`)),
     );
     expect(new Set(results.flat().map((result) => result.status))).toEqual(new Set(['DUPLICATE']));
-    const after = await context.dataSource.query(
+    const after = await context.db.query(
       `SELECT (SELECT count(*)::int FROM touchpoints) AS t, (SELECT count(*)::int FROM stage_transitions) AS s`,
     );
     expect(after).toEqual(before);

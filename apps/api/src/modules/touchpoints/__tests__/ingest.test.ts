@@ -45,16 +45,16 @@ describe('recording touchpoints', () => {
       message: 'touchpoints[3].occurredAt: must be an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z',
     });
     expect(results[2].touchpointId).toBe(results[0].touchpointId);
-    const [{ count }] = await context.dataSource.query(`SELECT count(*)::int AS count FROM touchpoints`);
+    const [{ count }] = await context.db.query(`SELECT count(*)::int AS count FROM touchpoints`);
     expect(count).toBe(3);
-    const customers = await context.dataSource.query(
+    const customers = await context.db.query(
       `SELECT external_id, email, stage, orders, revenue::float8 AS revenue FROM customers ORDER BY email`,
     );
     expect(customers).toEqual([
       { external_id: 'u-1', email: 'ada@example.com', stage: 'acquisition', orders: 0, revenue: 0 },
       { external_id: null, email: 'grace@example.com', stage: 'acquisition', orders: 1, revenue: 40 },
     ]);
-    const transitions = await context.dataSource.query(
+    const transitions = await context.db.query(
       `SELECT c.external_id, t.from_stage, t.to_stage, t.occurred_at, t.rule_id FROM stage_transitions t JOIN customers c ON c.id = t.customer_id ORDER BY t.occurred_at`,
     );
     expect(transitions).toEqual([
@@ -116,7 +116,7 @@ describe('recording touchpoints', () => {
       ['ACCEPTED', null],
     ]);
     const counts = () =>
-      context.dataSource.query(
+      context.db.query(
         `SELECT (SELECT count(*)::int FROM touchpoints) AS t, (SELECT count(*)::int FROM stage_transitions) AS s, (SELECT count(*)::int FROM customers) AS c`,
       );
     const before = await counts();

@@ -1,5 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { connectionTypes } from '../../../core/connection.types';
 import { Touchpoint } from '../touchpoint.entity';
 
 /*
@@ -106,3 +107,5 @@ export class TouchpointEvent {
   @Field(() => Touchpoint, { description: 'The touchpoint.' })
   touchpoint!: Touchpoint;
 }
+
+export const { Connection: TouchpointConnection } = connectionTypes(Touchpoint, 'Touchpoint', true);

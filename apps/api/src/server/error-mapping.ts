@@ -1,51 +1,57 @@
 import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
+import { ClmError, CoreError } from '../core/errors';
+import type { CoreErrorCode } from '../core/errors';
+import { LogError } from '../log';
+import type { LogErrorCode } from '../log';
+import { ApiKeyError } from '../modules/auth';
+import type { ApiKeyErrorCode } from '../modules/auth';
+import { CustomerError } from '../modules/customers';
+import type { CustomerErrorCode } from '../modules/customers';
+import { LifecycleError } from '../modules/lifecycle';
+import type { LifecycleErrorCode } from '../modules/lifecycle';
 
-/**
- * Every error clm raises on purpose. Modules throw `ClmError` with one of
- * these codes; `toGraphQLCode` is the one mapping to `extensions.code`.
- */
-export type ClmErrorCode =
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'INVALID_INPUT'
-  | 'CUSTOMER_NOT_FOUND'
-  | 'CUSTOMER_CONFLICT'
-  | 'API_KEY_NOT_FOUND'
-  | 'INVALID_LIFECYCLE_MODEL'
-  | 'UNKNOWN_STAGE'
-  | 'INVALID_CURSOR';
+/** Every code a `ClmError` can carry, module by module. */
+export type ErrorCode = CoreErrorCode | ApiKeyErrorCode | CustomerErrorCode | LifecycleErrorCode | LogErrorCode;
 
-export class ClmError extends Error {
-  constructor(
-    readonly code: ClmErrorCode,
-    message: string,
-    /** Safe, client-facing details (for example the offending field). */
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'ClmError';
+/** What a client sees for a code: GraphQL's `extensions.code` and, for the HTTP routes, the status. */
+export type ClientError = { graphqlCode: string; httpStatus: number };
+
+/** The one mapping from clm's error codes to what clients see. Exhaustive: a new code does not compile until it is mapped. */
+export function describeErrorCode(code: ErrorCode): ClientError {
+  switch (code) {
+    case 'UNAUTHENTICATED':
+      return { graphqlCode: 'UNAUTHENTICATED', httpStatus: 401 };
+    case 'FORBIDDEN':
+      return { graphqlCode: 'FORBIDDEN', httpStatus: 403 };
+    case 'INVALID_INPUT':
+    case 'INVALID_CURSOR':
+    case 'INVALID_LIFECYCLE_MODEL':
+    case 'UNKNOWN_STAGE':
+      return { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 };
+    case 'CUSTOMER_NOT_FOUND':
+    case 'API_KEY_NOT_FOUND':
+      return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
+    case 'CUSTOMER_CONFLICT':
+      return { graphqlCode: 'CONFLICT', httpStatus: 409 };
+    case 'SUBSCRIBER_BEHIND':
+      return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };
   }
 }
 
-/** The GraphQL `extensions.code` clients see for each clm error code. */
-export function toGraphQLCode(code: ClmErrorCode): string {
-  switch (code) {
-    case 'UNAUTHENTICATED':
-      return 'UNAUTHENTICATED';
-    case 'FORBIDDEN':
-      return 'FORBIDDEN';
-    case 'INVALID_INPUT':
-    case 'INVALID_LIFECYCLE_MODEL':
-    case 'UNKNOWN_STAGE':
-    case 'INVALID_CURSOR':
-      return 'BAD_USER_INPUT';
-    case 'CUSTOMER_NOT_FOUND':
-    case 'API_KEY_NOT_FOUND':
-      return 'NOT_FOUND';
-    case 'CUSTOMER_CONFLICT':
-      return 'CONFLICT';
-  }
+/** Every code, for the test that checks each one maps (and for documentation). */
+export const ERROR_CODES: readonly ErrorCode[] = [
+  ...Object.values(CoreError),
+  ...Object.values(ApiKeyError),
+  ...Object.values(CustomerError),
+  ...Object.values(LifecycleError),
+  ...Object.values(LogError),
+];
+
+/** The client view of any ClmError; an unknown code (a programming error) is internal. */
+export function clientErrorOf(error: ClmError): ClientError {
+  const known = (ERROR_CODES as readonly string[]).includes(error.code);
+  return known ? describeErrorCode(error.code as ErrorCode) : { graphqlCode: 'INTERNAL_SERVER_ERROR', httpStatus: 500 };
 }
 
 /** Codes produced by GraphQL itself or by the operation limits; their messages are safe to show. */
@@ -61,6 +67,7 @@ const PASS_THROUGH_CODES = new Set([
   'NOT_FOUND',
   'CONFLICT',
   'COST_LIMIT_EXCEEDED',
+  'SUBSCRIBER_BEHIND',
 ]);
 
 export const GENERIC_MESSAGE = 'Internal server error';
@@ -82,7 +89,7 @@ export function formatClientError(
       message: original.message,
       locations: formatted.locations,
       path: formatted.path,
-      extensions: { code: toGraphQLCode(original.code), ...original.details },
+      extensions: { code: clientErrorOf(original).graphqlCode, ...original.details },
     };
   }
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;

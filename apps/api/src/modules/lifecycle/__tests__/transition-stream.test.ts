@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { collect, startTestServer } from '../../../testing';
 import type { TestServer } from '../../../testing';
-import { encodeCursor, LOG_START } from '../log-position';
+import { encodeLogCursor as encodeCursor, LOG_START } from '../../../log';
 
 type TransitionEvent = {
   stageTransitions: { cursor: string; transition: { id: string; from: string | null; to: string; customer: { externalId: string } } };
@@ -50,14 +50,14 @@ describe('the stageTransitions subscription', () => {
     // Reconnect while the writers are still committing.
     const second = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, { after: lastCursor }, Number.POSITIVE_INFINITY);
     await writers;
-    const [{ total }] = await server.dataSource.query(`SELECT count(*)::int AS total FROM stage_transitions`);
+    const [{ total }] = await server.db.query(`SELECT count(*)::int AS total FROM stage_transitions`);
     while (second.received.length < total - beforeDrop.length) await new Promise((resolve) => setTimeout(resolve, 20));
     await new Promise((resolve) => setTimeout(resolve, 700)); // anything extra (a duplicate) would arrive now
     second.stop();
     const afterReconnect = await second.done;
 
     const seen = [...beforeDrop, ...afterReconnect].map((event) => event.stageTransitions.transition.id);
-    const logged: Array<{ id: string }> = await server.dataSource.query(
+    const logged: Array<{ id: string }> = await server.db.query(
       `SELECT t.id::text AS id FROM stage_transitions t ORDER BY t.tx_id::text::bigint, t.id`,
     );
     expect(new Set(seen).size).toBe(seen.length);
@@ -104,7 +104,7 @@ describe('the stageTransitions subscription', () => {
       Number.POSITIVE_INFINITY,
     );
     await writers;
-    const [{ total }] = await server.dataSource.query(`SELECT count(*)::int AS total FROM stage_transitions`);
+    const [{ total }] = await server.db.query(`SELECT count(*)::int AS total FROM stage_transitions`);
     // Wait until the stream has caught up with every transition, then a little longer for strays.
     const deadline = Date.now() + 15000;
     for (;;) {

@@ -1,0 +1,25 @@
+import { invalidCursor } from './errors';
+
+/**
+ * Opaque cursors: base64url of a small JSON array. Keyset cursors start with
+ * a tag naming the list and order they belong to, so a cursor from one list
+ * or sort order is refused by another instead of silently paging wrong.
+ */
+export function encodeCursor(parts: ReadonlyArray<string | null>): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+/** Decodes a cursor made by `encodeCursor` with `length` parts whose first is `tag`; the rest are returned. */
+export function decodeCursor(cursor: string, tag: string, length: number, field: string): Array<string | null> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor(field);
+  }
+  if (!Array.isArray(parsed) || parsed.length !== length || !parsed.every((part) => part === null || typeof part === 'string')) {
+    throw invalidCursor(field);
+  }
+  if (parsed[0] !== tag) throw invalidCursor(field, `a cursor of another list or sort order (${String(parsed[0])}), not of ${tag}`);
+  return parsed.slice(1) as Array<string | null>;
+}

@@ -1,0 +1,130 @@
+import DataLoader from 'dataloader';
+import type { QueryResultRow } from 'pg';
+import { decodeCursor, encodeCursor } from '../core/cursor';
+import { invalidCursor, invalidInput } from '../core/errors';
+import type { Page } from '../core/pagination';
+import { requestScoped } from '../core/request-context';
+import type { RequestScoped } from '../core/request-context';
+import { prepared } from './db';
+import type { Queryable, Statement } from './db';
+
+/** One page request of a customer's timeline: newest first. */
+export type TimelineWindow = { first: number; after: string | null };
+
+export const MAX_TIMELINE_PAGE = 200;
+
+/** An append-only table with `customer_id`, `occurred_at` and a bigint `id`, indexed on (customer_id, occurred_at DESC, id DESC). */
+export type TimelineTable<Row extends QueryResultRow, T> = {
+  table: string;
+  /** The select list (the table aliased `t`); `Row` is what it produces. */
+  columns: string;
+  toNode: (row: Row) => T;
+};
+
+type PageRow = { customer_id: string; sort_value: string; id: string };
+
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
+
+/**
+ * Pages of many customers' timelines in one statement: `unnest` of the ids
+ * with a LATERAL index scan per customer, each reading at most `first + 1`
+ * rows. The per-request loaders call it with every customer of a response.
+ */
+export class TimelineReader<Row extends QueryResultRow, T> {
+  private readonly fromStart: Statement;
+  private readonly fromCursor: Statement;
+  private readonly count: Statement;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly spec: TimelineTable<Row, T>,
+  ) {
+    const page = (after: string) =>
+      prepared(
+        `SELECT k.customer_id, t.* FROM unnest($1::uuid[]) AS k(customer_id)
+         CROSS JOIN LATERAL (
+           SELECT ${spec.columns}, t.occurred_at::text AS sort_value FROM ${spec.table} t
+            WHERE t.customer_id = k.customer_id ${after}
+            ORDER BY t.occurred_at DESC, t.id DESC
+            LIMIT $2) t`,
+      );
+    this.fromStart = page('');
+    this.fromCursor = page('AND (t.occurred_at, t.id) < ($3::timestamptz, $4::bigint)');
+    this.count = prepared(
+      `SELECT customer_id, count(*)::int AS count FROM ${spec.table} WHERE customer_id = ANY ($1::uuid[]) GROUP BY customer_id`,
+    );
+  }
+
+  async pages(customerIds: readonly string[], window: TimelineWindow): Promise<Map<string, Page<T>>> {
+    if (!Number.isInteger(window.first) || window.first < 0 || window.first > MAX_TIMELINE_PAGE) {
+      throw invalidInput('first', `must be between 0 and ${MAX_TIMELINE_PAGE}`);
+    }
+    const after = window.after === null ? null : this.decode(window.after);
+    const rows =
+      after === null
+        ? await this.db.query<Row & PageRow>(this.fromStart, [customerIds, window.first + 1])
+        : await this.db.query<Row & PageRow>(this.fromCursor, [customerIds, window.first + 1, after.occurredAt, after.id]);
+    const byCustomer = new Map<string, Array<Row & PageRow>>(customerIds.map((id) => [id, []]));
+    for (const row of rows) byCustomer.get(row.customer_id)?.push(row);
+    const pages = new Map<string, Page<T>>();
+    for (const [customerId, mine] of byCustomer) {
+      const edges = mine
+        .slice(0, window.first)
+        .map((row) => ({ cursor: encodeCursor([this.spec.table, row.sort_value, row.id]), node: this.spec.toNode(row) }));
+      pages.set(customerId, {
+        edges,
+        pageInfo: {
+          hasNextPage: mine.length > window.first,
+          hasPreviousPage: after !== null,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      });
+    }
+    return pages;
+  }
+
+  /** How many rows each customer has (asked only when a client selects totalCount). */
+  async counts(customerIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ customer_id: string; count: number }>(this.count, [customerIds]);
+    return new Map(rows.map((row) => [row.customer_id, row.count]));
+  }
+
+  private decode(cursor: string): { occurredAt: string; id: string } {
+    const [occurredAt, id] = decodeCursor(cursor, this.spec.table, 3, 'after');
+    if (occurredAt === null || id === null || !TIMESTAMP_TEXT.test(occurredAt) || !/^\d{1,19}$/.test(id)) throw invalidCursor('after');
+    return { occurredAt, id };
+  }
+}
+
+/** A timeline page; `countTotal` runs only when a client selects totalCount (batched across customers). */
+export type TimelinePage<T> = Page<T> & { countTotal: () => Promise<number> };
+
+/** Per request: a customer's timeline page, batched across every customer of the response that asks with the same window. */
+export type TimelineLoader<T> = (customerId: string, window: TimelineWindow) => Promise<TimelinePage<T>>;
+
+export function timelineLoader<Row extends QueryResultRow, T>(reader: TimelineReader<Row, T>): RequestScoped<TimelineLoader<T>> {
+  return requestScoped(() => {
+    const byWindow = new Map<string, DataLoader<string, Page<T>>>();
+    const counts = new DataLoader(async (ids: readonly string[]) => {
+      const found = await reader.counts(ids);
+      return ids.map((id) => found.get(id) ?? 0);
+    });
+    return async (customerId, window) => {
+      const key = `${window.first}:${window.after ?? ''}`;
+      let loader = byWindow.get(key);
+      if (!loader) {
+        loader = new DataLoader(async (ids: readonly string[]) => {
+          const pages = await reader.pages(ids, window);
+          return ids.map((id) => pages.get(id) ?? emptyPage<T>());
+        });
+        byWindow.set(key, loader);
+      }
+      return { ...(await loader.load(customerId)), countTotal: () => counts.load(customerId) };
+    };
+  });
+}
+
+function emptyPage<T>(): Page<T> {
+  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+}

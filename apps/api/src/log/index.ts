@@ -1,0 +1,24 @@
+/**
+ * The event logs: append-only tables read in commit order, followed by one
+ * tailer per instance, and the after-commit announcement that wakes them
+ * (locally and, through LISTEN/NOTIFY, on every other instance). Modules
+ * define their own logs (stage transitions, touchpoints) on top of this.
+ */
+export { CommitNotifier, EVENTS_CHANNEL } from './commit-notifier';
+export { EventLog } from './event-log';
+export type { LogEntry, LogSource } from './event-log';
+export { LogError, subscriberBehind } from './log.errors';
+export type { LogErrorCode } from './log.errors';
+export {
+  advance,
+  cursorAtSnapshot,
+  decodeCursor as decodeLogCursor,
+  encodeCursor as encodeLogCursor,
+  LOG_START,
+  parseSnapshot,
+} from './log-position';
+export type { LogCursor, LogPosition, Snapshot } from './log-position';
+export { LogTailer, replayThenFollow } from './log-tailer';
+export { PgListener } from './pg-listener';
+export { LogStream } from './log-stream';
+export type { StreamEvent } from './log-stream';

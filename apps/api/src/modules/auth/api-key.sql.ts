@@ -1,0 +1,68 @@
+import type { Queryable } from '../../database/db';
+import type { Scope } from '../../core/principal';
+import { ApiKey } from './api-key.entity';
+
+/** The `api_keys` table: its row, its one mapper and its statements. */
+export type ApiKeyRow = {
+  id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  scopes: Scope[];
+  created_at: Date;
+  created_by: string | null;
+  revoked_at: Date | null;
+};
+
+const COLUMNS = 'id, name, prefix, secret_hash, scopes, created_at, created_by, revoked_at';
+
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  return Object.assign(new ApiKey(), {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    revokedAt: row.revoked_at,
+  });
+}
+
+export async function insertApiKey(
+  db: Queryable,
+  key: { name: string; prefix: string; secretHash: string; scopes: Scope[]; createdBy: string | null },
+): Promise<ApiKeyRow> {
+  const [row] = await db.query<ApiKeyRow>(
+    `INSERT INTO api_keys (name, prefix, secret_hash, scopes, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+    [key.name, key.prefix, key.secretHash, key.scopes, key.createdBy],
+  );
+  return row;
+}
+
+export async function findApiKeyByPrefix(db: Queryable, prefix: string, options: { activeOnly: boolean }): Promise<ApiKeyRow | null> {
+  const rows = await db.query<ApiKeyRow>(
+    `SELECT ${COLUMNS} FROM api_keys WHERE prefix = $1 ${options.activeOnly ? 'AND revoked_at IS NULL' : ''}`,
+    [prefix],
+  );
+  return rows[0] ?? null;
+}
+
+export function listApiKeys(db: Queryable): Promise<ApiKeyRow[]> {
+  return db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys ORDER BY created_at, id`);
+}
+
+/** Revokes the key (keeping the first revocation time); null when there is no such key. */
+export async function revokeApiKey(db: Queryable, id: string): Promise<ApiKeyRow | null> {
+  const rows = await db.query<ApiKeyRow>(
+    `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+export async function countActiveAdminKeys(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM api_keys WHERE 'admin' = ANY (scopes) AND revoked_at IS NULL`,
+  );
+  return row.count;
+}

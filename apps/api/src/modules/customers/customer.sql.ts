@@ -1,0 +1,351 @@
+import type { JsonValue } from '@clm/schema';
+import { decodeCursor, encodeCursor } from '../../core/cursor';
+import { invalidCursor } from '../../core/errors';
+import { isUuid } from '../../core/ids';
+import type { PageWindow } from '../../core/pagination';
+import { prepared } from '../../database/db';
+import type { Queryable } from '../../database/db';
+import { Customer } from './customer.entity';
+
+/**
+ * The `customers` table: its row, its one mapper, and every statement on it
+ * except the lifecycle columns (stage, stage_entered_at, funnel_stage,
+ * type_counts, first/last seen, orders, revenue), which only the journey
+ * writer in lifecycle/ writes.
+ */
+export type CustomerRow = {
+  id: string;
+  external_id: string | null;
+  email: string | null;
+  name: string | null;
+  attributes: Record<string, JsonValue>;
+  stage: string | null;
+  stage_entered_at: Date | null;
+  funnel_stage: string | null;
+  type_counts: Record<string, number>;
+  first_seen_at: Date | null;
+  last_seen_at: Date | null;
+  orders: number;
+  /** numeric(20,4) as PostgreSQL's text, exact. */
+  revenue: string;
+  created_at: Date;
+  updated_at: Date;
+};
+
+/** Every column, in the order of CustomerRow. */
+export const CUSTOMER_COLUMNS =
+  'id, external_id, email, name, attributes, stage, stage_entered_at, funnel_stage, type_counts, first_seen_at, last_seen_at, orders, revenue, created_at, updated_at';
+const C_COLUMNS = CUSTOMER_COLUMNS.split(', ')
+  .map((column) => `c.${column}`)
+  .join(', ');
+
+export function toCustomer(row: CustomerRow): Customer {
+  return Object.assign(new Customer(), {
+    id: row.id,
+    externalId: row.external_id,
+    email: row.email,
+    name: row.name,
+    attributes: row.attributes,
+    stage: row.stage,
+    stageEnteredAt: row.stage_entered_at,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    orders: row.orders,
+    revenue: Number(row.revenue),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+}
+
+/** A customer row serialised by `to_jsonb(c)` (dates as text), as the transition log reads it. */
+export type CustomerJson = Omit<
+  CustomerRow,
+  'stage_entered_at' | 'first_seen_at' | 'last_seen_at' | 'created_at' | 'updated_at' | 'revenue'
+> & {
+  stage_entered_at: string | null;
+  first_seen_at: string | null;
+  last_seen_at: string | null;
+  created_at: string;
+  updated_at: string;
+  revenue: number | string;
+};
+
+export function customerFromJson(json: CustomerJson): Customer {
+  const date = (value: string | null) => (value === null ? null : new Date(value));
+  return toCustomer({
+    ...json,
+    stage_entered_at: date(json.stage_entered_at),
+    first_seen_at: date(json.first_seen_at),
+    last_seen_at: date(json.last_seen_at),
+    created_at: new Date(json.created_at),
+    updated_at: new Date(json.updated_at),
+    revenue: String(json.revenue),
+  });
+}
+
+// ------------------------------------------------------------------ lookups
+
+const BY_ID = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1`);
+const BY_IDS = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ANY ($1::uuid[])`);
+const BY_EXTERNAL_ID = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE external_id = $1`);
+const BY_EMAIL = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE email = $1`);
+
+export type CustomerKey = { id: string } | { externalId: string } | { email: string };
+
+export async function findCustomer(db: Queryable, key: CustomerKey): Promise<CustomerRow | null> {
+  const [statement, value] = 'id' in key ? [BY_ID, key.id] : 'externalId' in key ? [BY_EXTERNAL_ID, key.externalId] : [BY_EMAIL, key.email];
+  const rows = await db.query<CustomerRow>(statement, [value]);
+  return rows[0] ?? null;
+}
+
+export function findCustomers(db: Queryable, ids: readonly string[]): Promise<CustomerRow[]> {
+  return db.query<CustomerRow>(BY_IDS, [ids]);
+}
+
+// ------------------------------------------------------------------ the connection
+
+/** Fields customers can be sorted by: the column, its SQL type, and whether it can be NULL (empty values sort last). */
+export const CUSTOMER_SORTS = {
+  CREATED_AT: { column: 'created_at', type: 'timestamptz', nullable: false },
+  UPDATED_AT: { column: 'updated_at', type: 'timestamptz', nullable: false },
+  LAST_SEEN_AT: { column: 'last_seen_at', type: 'timestamptz', nullable: true },
+  FIRST_SEEN_AT: { column: 'first_seen_at', type: 'timestamptz', nullable: true },
+  STAGE_ENTERED_AT: { column: 'stage_entered_at', type: 'timestamptz', nullable: true },
+  REVENUE: { column: 'revenue', type: 'numeric', nullable: false },
+  ORDERS: { column: 'orders', type: 'int', nullable: false },
+  NAME: { column: 'name', type: 'text', nullable: true },
+  EMAIL: { column: 'email', type: 'text', nullable: true },
+} as const;
+
+export type CustomerSortField = keyof typeof CUSTOMER_SORTS;
+export type SortDirection = 'ASC' | 'DESC';
+export type CustomerSort = { field: CustomerSortField; direction: SortDirection };
+
+export type CustomerFilterSpec = {
+  stages?: string[] | null;
+  attributes?: Record<string, unknown> | null;
+  search?: string | null;
+  seenSince?: Date | null;
+};
+
+/** A page row: the customer and the text of its sort value (the cursor's content). */
+export type CustomerPageRow = CustomerRow & { sort_value: string | null };
+
+/**
+ * One page of customers in one statement. The ORDER BY matches an index of
+ * migration 2 (or the primary key) for every sort: NOT NULL columns carry no
+ * NULLS clause, and nullable ones put empty values last both ways.
+ */
+export function readCustomerPage(
+  db: Queryable,
+  filter: CustomerFilterSpec,
+  sort: CustomerSort,
+  window: PageWindow,
+): Promise<CustomerPageRow[]> {
+  const { column, type, nullable } = CUSTOMER_SORTS[sort.field];
+  const walk = window.backwards ? flip(sort.direction) : sort.direction;
+  const parameters: unknown[] = [];
+  const where = [filterClause(filter, parameters)];
+  if (window.cursor !== null) {
+    const field = window.backwards ? 'before' : 'after';
+    const [value, id] = decodeCursor(window.cursor, cursorTag(sort), 3, field);
+    if (id === null || !isUuid(id) || !sortValueFits(CUSTOMER_SORTS[sort.field], value)) throw invalidCursor(field);
+    where.push(keysetCondition({ column, type, nullable }, walk, window.backwards, value, id, parameters));
+  }
+  parameters.push(window.size + 1);
+  const nulls = nullable ? (window.backwards ? ' NULLS FIRST' : ' NULLS LAST') : '';
+  return db.query<CustomerPageRow>(
+    prepared(
+      `SELECT ${C_COLUMNS}, c.${column}::text AS sort_value FROM customers c
+        WHERE ${where.join(' AND ')}
+        ORDER BY c.${column} ${walk}${nulls}, c.id ${walk}
+        LIMIT $${parameters.length}`,
+    ),
+    parameters,
+  );
+}
+
+export function customerCursor(sort: CustomerSort, row: CustomerPageRow): string {
+  return encodeCursor([cursorTag(sort), row.sort_value, row.id]);
+}
+
+export async function countCustomers(db: Queryable, filter: CustomerFilterSpec): Promise<number> {
+  const parameters: unknown[] = [];
+  const [row] = await db.query<{ count: number }>(
+    prepared(`SELECT count(*)::int AS count FROM customers c WHERE ${filterClause(filter, parameters)}`),
+    parameters,
+  );
+  return row.count;
+}
+
+function cursorTag(sort: CustomerSort): string {
+  return `customers:${sort.field}:${sort.direction}`;
+}
+
+/** PostgreSQL's text output of each sort type; a cursor holding anything else was not made by this API. */
+const SORT_VALUE_PATTERNS: Record<string, RegExp> = {
+  timestamptz: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/,
+  numeric: /^-?\d{1,16}(\.\d{1,4})?$/,
+  int: /^-?\d{1,10}$/,
+  text: /^[^\u0000]*$/,
+};
+
+function sortValueFits(sort: { type: string; nullable: boolean }, value: string | null): boolean {
+  if (value === null) return sort.nullable;
+  return SORT_VALUE_PATTERNS[sort.type].test(value);
+}
+
+function flip(direction: SortDirection): SortDirection {
+  return direction === 'ASC' ? 'DESC' : 'ASC';
+}
+
+/** Builds a parameterised WHERE clause; `parameters` is appended to. */
+function filterClause(filter: CustomerFilterSpec, parameters: unknown[]): string {
+  const conditions: string[] = [];
+  if (filter.stages && filter.stages.length > 0) {
+    parameters.push(filter.stages);
+    conditions.push(`c.stage = ANY ($${parameters.length}::text[])`);
+  }
+  if (filter.attributes && Object.keys(filter.attributes).length > 0) {
+    parameters.push(JSON.stringify(filter.attributes));
+    conditions.push(`c.attributes @> $${parameters.length}::jsonb`);
+  }
+  if (filter.search && filter.search.trim() !== '') {
+    parameters.push(`%${filter.search.trim().replace(/[\\%_]/g, (match) => `\\${match}`)}%`);
+    conditions.push(`(c.name ILIKE $${parameters.length} OR c.email ILIKE $${parameters.length})`);
+  }
+  if (filter.seenSince) {
+    parameters.push(filter.seenSince.toISOString());
+    conditions.push(`c.last_seen_at >= $${parameters.length}::timestamptz`);
+  }
+  return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
+}
+
+/**
+ * Rows strictly after (value, id) in the walk. NOT NULL columns use a row
+ * comparison, which the (column, id) index answers directly; nullable ones
+ * also place NULLs (last going forward, first walking back).
+ */
+function keysetCondition(
+  sort: { column: string; type: string; nullable: boolean },
+  walk: SortDirection,
+  backwards: boolean,
+  value: string | null,
+  id: string,
+  parameters: unknown[],
+): string {
+  const operator = walk === 'ASC' ? '>' : '<';
+  const column = `c.${sort.column}`;
+  parameters.push(id);
+  const idParameter = `$${parameters.length}::uuid`;
+  if (value === null) {
+    const sameNullAfter = `(${column} IS NULL AND c.id ${operator} ${idParameter})`;
+    return backwards ? `(${sameNullAfter} OR ${column} IS NOT NULL)` : sameNullAfter;
+  }
+  parameters.push(value);
+  const valueParameter = `$${parameters.length}::${sort.type}`;
+  const after = `(${column}, c.id) ${operator} (${valueParameter}, ${idParameter})`;
+  return sort.nullable && !backwards ? `(${column} IS NULL OR ${after})` : after;
+}
+
+// ------------------------------------------------------------------ writes (identity and attributes)
+
+const LOCK_BY_IDENTITY = prepared(
+  `SELECT ${CUSTOMER_COLUMNS} FROM customers
+    WHERE id = ANY ($1::uuid[]) OR external_id = ANY ($2::text[]) OR email = ANY ($3::text[])
+    ORDER BY id FOR UPDATE`,
+);
+
+/** Locks (in id order, so batches cannot deadlock on them) and returns the customers holding any of these identities. */
+export function lockCustomersByIdentity(
+  db: Queryable,
+  identities: { ids: readonly string[]; externalIds: readonly string[]; emails: readonly string[] },
+): Promise<CustomerRow[]> {
+  return db.query<CustomerRow>(LOCK_BY_IDENTITY, [identities.ids, identities.externalIds, identities.emails]);
+}
+
+const LOCK_BY_ID = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1 FOR UPDATE`);
+
+export async function lockCustomer(db: Queryable, id: string): Promise<CustomerRow | null> {
+  const rows = await db.query<CustomerRow>(LOCK_BY_ID, [id]);
+  return rows[0] ?? null;
+}
+
+const INSERT_MANY = prepared(
+  `INSERT INTO customers (id, external_id, email, name, attributes, created_at, updated_at)
+   SELECT id, external_id, email, name, attributes, now(), now() FROM json_to_recordset($1::json)
+       AS r(id uuid, external_id text, email text, name text, attributes jsonb)
+   ON CONFLICT DO NOTHING RETURNING id`,
+);
+
+/** Inserts new customers in the given order; a row another transaction created first is skipped. Returns the ids inserted. */
+export async function insertCustomers(db: Queryable, rows: readonly CustomerRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const json = rows.map((row) => ({
+    id: row.id,
+    external_id: row.external_id,
+    email: row.email,
+    name: row.name,
+    attributes: row.attributes,
+  }));
+  const inserted = await db.query<{ id: string }>(INSERT_MANY, [JSON.stringify(json)]);
+  return new Set(inserted.map((row) => row.id));
+}
+
+const LINK_EXTERNAL_IDS = prepared(
+  `UPDATE customers c SET external_id = l.external_id, updated_at = now()
+     FROM unnest($1::uuid[], $2::text[]) AS l(id, external_id)
+    WHERE c.id = l.id AND c.external_id IS NULL`,
+);
+
+/** Gives customers known only by email the externalId an event brought. */
+export async function linkExternalIds(db: Queryable, links: ReadonlyMap<string, string>): Promise<void> {
+  if (links.size === 0) return;
+  await db.execute(LINK_EXTERNAL_IDS, [[...links.keys()], [...links.values()]]);
+}
+
+export type CustomerFields = {
+  externalId?: string | null;
+  email?: string | null;
+  name?: string | null;
+  attributes?: Record<string, unknown> | null;
+};
+
+/** Inserts one customer with its identity; the journey writer then enters it into the lifecycle. */
+export async function insertCustomer(db: Queryable, id: string, fields: CustomerFields): Promise<void> {
+  await db.execute(`INSERT INTO customers (id, external_id, email, name, attributes) VALUES ($1, $2, $3, $4, $5)`, [
+    id,
+    fields.externalId ?? null,
+    fields.email ?? null,
+    fields.name ?? null,
+    JSON.stringify(fields.attributes ?? {}),
+  ]);
+}
+
+/**
+ * Changes identity fields and merges attributes (a null attribute removes
+ * the key). Returns false when there is no such customer.
+ */
+export async function updateCustomer(db: Queryable, id: string, fields: CustomerFields): Promise<boolean> {
+  const sets: string[] = [];
+  const parameters: unknown[] = [id];
+  const set = (column: string, value: unknown) => {
+    parameters.push(value);
+    sets.push(`${column} = $${parameters.length}`);
+  };
+  if (fields.externalId !== undefined) set('external_id', fields.externalId);
+  if (fields.email !== undefined) set('email', fields.email);
+  if (fields.name !== undefined) set('name', fields.name);
+  if (fields.attributes != null) {
+    const removed = Object.keys(fields.attributes).filter((key) => fields.attributes?.[key] === null);
+    parameters.push(JSON.stringify(fields.attributes), removed);
+    sets.push(`attributes = jsonb_strip_nulls(attributes || $${parameters.length - 1}::jsonb) - $${parameters.length}::text[]`);
+  }
+  if (sets.length === 0) return (await findCustomer(db, { id })) !== null;
+  return (await db.execute(`UPDATE customers SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, parameters)) > 0;
+}
+
+/** Deletes a customer; touchpoints and transitions go with it (ON DELETE CASCADE). */
+export async function deleteCustomer(db: Queryable, id: string): Promise<boolean> {
+  return (await db.execute(`DELETE FROM customers WHERE id = $1`, [id])) > 0;
+}

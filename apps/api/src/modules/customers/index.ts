@@ -1,0 +1,17 @@
+/**
+ * Customers: identity (id, externalId, email), attributes, reads and the
+ * `customers` connection, identity resolution for ingest. The lifecycle
+ * columns of the customers table are written only by lifecycle's journey
+ * writer.
+ */
+export { Customer } from './customer.entity';
+export { CustomerConnectionResolver, CustomerResolver } from './customer.resolver';
+export { CustomerService, MAX_PAGE_SIZE } from './customer.service';
+export type { CustomerHooks, CustomerPage } from './customer.service';
+export { CustomerError, customerNotFound } from './customer.errors';
+export type { CustomerErrorCode } from './customer.errors';
+export { CUSTOMER_COLUMNS, customerFromJson, lockCustomer, lockCustomersByIdentity } from './customer.sql';
+export type { CustomerJson, CustomerRow } from './customer.sql';
+export { resolveCustomers } from './customer-resolution';
+export type { EventClaim, Resolution } from './customer-resolution';
+export type { CustomerReference } from './identity';

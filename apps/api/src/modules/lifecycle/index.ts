@@ -1,0 +1,20 @@
+/**
+ * The lifecycle: the model (presets, validation, replacement), the pure rule
+ * engine, the journey writer (the only writer of customers' lifecycle
+ * columns and of stage transitions), manual moves, the inactivity sweep, the
+ * stage overview, the transition log and its live stream.
+ */
+export { JourneyWriter } from './journey-writer';
+export type { JourneyEvent } from './journey';
+export { LifecycleModelService, MODEL_CHANNEL } from './lifecycle-model.service';
+export { LifecycleService } from './lifecycle.service';
+export {
+  createTransitionStream,
+  CustomerTransitionsResolver,
+  LifecycleResolver,
+  StageTransitionConnectionResolver,
+  TRANSITION_STREAM,
+  TransitionReads,
+} from './lifecycle.resolver';
+export { LifecycleError } from './lifecycle.errors';
+export type { LifecycleErrorCode } from './lifecycle.errors';

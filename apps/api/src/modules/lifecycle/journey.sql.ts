@@ -1,0 +1,86 @@
+import { prepared } from '../../database/db';
+import type { Queryable } from '../../database/db';
+import { CUSTOMER_COLUMNS } from '../customers';
+import type { CustomerRow } from '../customers';
+import type { Journey } from './journey';
+
+/*
+ * The lifecycle columns of the `customers` table (stage, stage_entered_at,
+ * funnel_stage, type_counts, first/last seen, orders, revenue). The journey
+ * writer is their only writer.
+ */
+
+const WRITE_JOURNEYS = prepared(
+  `UPDATE customers c SET
+      stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
+      type_counts = u.type_counts, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
+      orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
+     FROM json_to_recordset($1::json)
+       AS u(id uuid, stage text, stage_entered_at timestamptz, funnel_stage text, type_counts jsonb,
+            first_seen_at timestamptz, last_seen_at timestamptz, orders int, revenue_delta numeric)
+    WHERE c.id = u.id AND c.id = ANY ($2::uuid[])`,
+);
+
+/** Writes customers' journeys in one statement (`c.id = ANY` lets the planner fetch rows by primary key). */
+export async function writeJourneys(db: Queryable, journeys: readonly Journey[]): Promise<void> {
+  if (journeys.length === 0) return;
+  const rows = journeys.map((journey) => ({
+    id: journey.customerId,
+    stage: journey.lifecycle.stage,
+    stage_entered_at: journey.lifecycle.stageEnteredAt?.toISOString() ?? null,
+    funnel_stage: journey.lifecycle.funnelStage,
+    type_counts: journey.lifecycle.typeCounts,
+    first_seen_at: journey.firstSeenAt?.toISOString() ?? null,
+    last_seen_at: journey.lifecycle.lastSeenAt?.toISOString() ?? null,
+    orders: journey.orders,
+    revenue_delta: journey.revenueDelta,
+  }));
+  await db.execute(WRITE_JOURNEYS, [JSON.stringify(rows), journeys.map((journey) => journey.customerId)]);
+}
+
+const LOCK_INACTIVE = prepared(
+  `SELECT ${CUSTOMER_COLUMNS} FROM customers
+    WHERE id > $1 AND ((stage = ANY ($2::text[]) AND last_seen_at <= $3) OR (stage = $4 AND last_seen_at <= $5))
+    ORDER BY id LIMIT $6 FOR UPDATE SKIP LOCKED`,
+);
+
+/**
+ * The next customers (by id, after `afterId`) past an inactivity threshold,
+ * locked; rows another transaction holds are skipped (it is moving them).
+ */
+export function lockInactiveCustomers(
+  db: Queryable,
+  query: { afterId: string; sweptStages: string[]; atRiskBefore: Date; atRisk: string; churnedBefore: Date; limit: number },
+): Promise<CustomerRow[]> {
+  return db.query<CustomerRow>(LOCK_INACTIVE, [
+    query.afterId,
+    query.sweptStages,
+    query.atRiskBefore.toISOString(),
+    query.atRisk,
+    query.churnedBefore.toISOString(),
+    query.limit,
+  ]);
+}
+
+const STAGE_COUNTS = prepared(
+  `SELECT s.stage, s.count, pg_current_snapshot()::text AS snapshot
+     FROM (SELECT stage, count(*)::int AS count FROM customers WHERE stage IS NOT NULL GROUP BY stage) s
+     RIGHT JOIN (SELECT 1) one ON TRUE`,
+);
+
+/** Customers per stage and the snapshot they were counted in (one statement, so the two agree). */
+export async function countStages(db: Queryable): Promise<{ counts: Map<string, number>; snapshot: string }> {
+  const rows = await db.query<{ stage: string | null; count: number | null; snapshot: string }>(STAGE_COUNTS);
+  const counts = new Map<string, number>();
+  for (const row of rows) if (row.stage !== null && row.count !== null) counts.set(row.stage, row.count);
+  return { counts, snapshot: rows[0].snapshot };
+}
+
+const STRANDED = `SELECT stage, count(*)::int AS count FROM customers
+   WHERE stage IS NOT NULL AND stage NOT IN ('at-risk', 'churned') AND NOT (stage = ANY ($1::text[]))
+   GROUP BY stage ORDER BY stage`;
+
+/** Customers in funnel stages outside `stages` (a model without them would strand them). */
+export function countStranded(db: Queryable, stages: readonly string[]): Promise<Array<{ stage: string; count: number }>> {
+  return db.query<{ stage: string; count: number }>(STRANDED, [stages]);
+}

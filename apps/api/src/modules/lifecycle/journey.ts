@@ -1,0 +1,78 @@
+import type { LifecycleModel } from '@clm/schema';
+import type { CustomerRow } from '../customers';
+import { applyTouchpoints } from './rule-engine';
+import type { LifecycleEvent, LifecycleState, PlannedTransition } from './rule-engine';
+
+/*
+ * A customer's journey as the writers see it: the lifecycle state the rule
+ * engine works on, plus the rollups kept beside it (first seen, orders,
+ * revenue). Pure: no I/O.
+ */
+
+export type Journey = {
+  customerId: string;
+  lifecycle: LifecycleState;
+  firstSeenAt: Date | null;
+  orders: number;
+  /** Revenue to add to the stored amount; PostgreSQL does the exact numeric addition. */
+  revenueDelta: number;
+};
+
+/** A new touchpoint as the journey sees it. */
+export type JourneyEvent = LifecycleEvent & { value: number | null };
+
+/** A transition to append, with who and why for manual moves. */
+export type TransitionToWrite = PlannedTransition & { customerId: string; actor: string | null; reason: string | null };
+
+/** One customer's change: the journey to store and the transitions that led there. */
+export type JourneyChange = { journey: Journey; transitions: TransitionToWrite[] };
+
+export function journeyOf(row: CustomerRow): Journey {
+  return {
+    customerId: row.id,
+    lifecycle: {
+      stage: row.stage,
+      stageEnteredAt: row.stage_entered_at,
+      funnelStage: row.funnel_stage,
+      typeCounts: row.type_counts,
+      lastSeenAt: row.last_seen_at,
+    },
+    firstSeenAt: row.first_seen_at,
+    orders: row.orders,
+    revenueDelta: 0,
+  };
+}
+
+/** A change made by the engine alone (manual moves, inactivity, entry): no rollup changes. */
+export function changeOf(
+  journey: Journey,
+  result: { state: LifecycleState; transitions: PlannedTransition[] },
+  who: { actor: string | null; reason: string | null } = { actor: null, reason: null },
+): JourneyChange {
+  return {
+    journey: { ...journey, lifecycle: result.state },
+    transitions: result.transitions.map((transition) => ({ ...transition, customerId: journey.customerId, ...who })),
+  };
+}
+
+/**
+ * Runs the rule engine over one customer's new touchpoints and updates the
+ * rollups: first seen (earliest event), orders (purchases) and revenue
+ * (purchase values minus refund values).
+ */
+export function applyTouchpointEvents(model: LifecycleModel, journey: Journey, events: readonly JourneyEvent[]): JourneyChange {
+  const result = applyTouchpoints(model, journey.lifecycle, events);
+  let firstSeenAt = journey.firstSeenAt;
+  let orders = journey.orders;
+  let revenueDelta = journey.revenueDelta;
+  for (const event of events) {
+    if (firstSeenAt === null || event.occurredAt < firstSeenAt) firstSeenAt = event.occurredAt;
+    if (event.type === 'purchase') {
+      orders += 1;
+      revenueDelta += event.value ?? 0;
+    } else if (event.type === 'refund') {
+      revenueDelta -= Math.abs(event.value ?? 0);
+    }
+  }
+  return changeOf({ ...journey, firstSeenAt, orders, revenueDelta }, result);
+}

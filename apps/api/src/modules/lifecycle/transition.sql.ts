@@ -1,0 +1,97 @@
+import type { LogSource } from '../../log';
+import { prepared } from '../../database/db';
+import type { Queryable } from '../../database/db';
+import type { TimelineTable } from '../../database/timeline';
+import { customerFromJson } from '../customers';
+import type { Customer, CustomerJson } from '../customers';
+import type { TransitionToWrite } from './journey';
+import type { TransitionCause } from './rule-engine';
+import { StageTransition } from './stage-transition.entity';
+
+/** The `stage_transitions` table: its row, its one mapper and its statements. Append-only. */
+export type TransitionRow = {
+  id: string;
+  customer_id: string;
+  from_stage: string | null;
+  to_stage: string;
+  occurred_at: Date;
+  recorded_at: Date;
+  cause: TransitionCause;
+  touchpoint_id: string | null;
+  rule_id: string | null;
+  actor: string | null;
+  reason: string | null;
+};
+
+/** The select list of a TransitionRow from the table aliased `t`. */
+const COLUMNS = `t.id::text AS id, t.customer_id, t.from_stage, t.to_stage, t.occurred_at, t.recorded_at, t.cause,
+                 t.touchpoint_id::text AS touchpoint_id, t.rule_id, t.actor, t.reason`;
+
+export function toStageTransition(row: TransitionRow): StageTransition {
+  return Object.assign(new StageTransition(), {
+    id: row.id,
+    customerId: row.customer_id,
+    from: row.from_stage,
+    to: row.to_stage,
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
+    cause: row.cause,
+    touchpointId: row.touchpoint_id,
+    ruleId: row.rule_id,
+    actor: row.actor,
+    reason: row.reason,
+  });
+}
+
+const INSERT = prepared(
+  `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
+   SELECT * FROM json_to_recordset($1::json)
+       AS t(customer_id uuid, from_stage text, to_stage text, occurred_at timestamptz, cause text, touchpoint_id bigint, rule_id text, actor text, reason text)`,
+);
+
+/** Appends transitions in one statement. */
+export async function insertTransitions(db: Queryable, transitions: readonly TransitionToWrite[]): Promise<void> {
+  if (transitions.length === 0) return;
+  const rows = transitions.map((transition) => ({
+    customer_id: transition.customerId,
+    from_stage: transition.from,
+    to_stage: transition.to,
+    occurred_at: transition.at.toISOString(),
+    cause: transition.cause,
+    touchpoint_id: transition.touchpointId,
+    rule_id: transition.ruleId,
+    actor: transition.actor,
+    reason: transition.reason,
+  }));
+  await db.execute(INSERT, [JSON.stringify(rows)]);
+}
+
+export type TransitionCount = { from: string | null; to: string; count: number };
+
+/** Transitions between each pair of stages with event time in [from, to) (either end open when null). */
+export function countTransitions(db: Queryable, from: Date | null, to: Date | null): Promise<TransitionCount[]> {
+  return db.query<TransitionCount>(
+    `SELECT from_stage AS "from", to_stage AS "to", count(*)::int AS count FROM stage_transitions
+      WHERE ($1::timestamptz IS NULL OR occurred_at >= $1) AND ($2::timestamptz IS NULL OR occurred_at < $2)
+      GROUP BY from_stage, to_stage ORDER BY count DESC, from_stage NULLS FIRST, to_stage`,
+    [from?.toISOString() ?? null, to?.toISOString() ?? null],
+  );
+}
+
+/** Customers' transitions, newest first (the Customer.transitions connection). */
+export const TRANSITION_TIMELINE: TimelineTable<TransitionRow, StageTransition> = {
+  table: 'stage_transitions',
+  columns: COLUMNS,
+  toNode: toStageTransition,
+};
+
+/** A transition as streamed, with the customer's record as of the read (read once per instance, not per subscriber). */
+export type StreamedTransition = StageTransition & { customer: Customer };
+
+/** The transition log, each row joined with its customer. */
+export const TRANSITION_LOG: LogSource<TransitionRow & { customer: CustomerJson }, StreamedTransition> = {
+  table: 'stage_transitions',
+  select: `${COLUMNS.replace(/\bt\./g, 'e.')}, to_jsonb(c) AS customer`,
+  joins: 'JOIN customers c ON c.id = e.customer_id',
+  toValue: (row) => Object.assign(toStageTransition(row), { customer: customerFromJson(row.customer) }),
+};

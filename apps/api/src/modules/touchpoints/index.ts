@@ -1,0 +1,16 @@
+/**
+ * Touchpoints: validation, the ingest path (customers resolved, touchpoints
+ * stored once per messageId, journeys applied, all in one unit of work), the
+ * touchpoint log and its live stream, customers' touchpoint pages.
+ */
+export { IngestService, MAX_BATCH } from './ingest.service';
+export type { IngestItemResult } from './ingest.service';
+export {
+  createTouchpointStream,
+  CustomerTouchpointsResolver,
+  TOUCHPOINT_STREAM,
+  TouchpointConnectionResolver,
+  TouchpointReads,
+  TouchpointResolver,
+} from './touchpoint.resolver';
+export { keepMessageIdsOf } from './touchpoint.sql';

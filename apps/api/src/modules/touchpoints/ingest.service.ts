@@ -1,0 +1,143 @@
+import type { Db, UnitOfWork } from '../../database/db';
+import { Semaphore } from '../../database/semaphore';
+import { resolveCustomers } from '../customers';
+import type { Resolution } from '../customers';
+import type { JourneyEvent, JourneyWriter, LifecycleModelService } from '../lifecycle';
+import { IngestStatus } from './dto/touchpoint.types';
+import { insertNewTouchpoints, knownMessageIds, storedTouchpoints } from './touchpoint.sql';
+import { validateTouchpoint } from './touchpoint-validation';
+import type { TouchpointSubmission, ValidTouchpoint } from './touchpoint-validation';
+
+/** The outcome for one submitted item, in submission order. */
+export type IngestItemResult = {
+  index: number;
+  status: IngestStatus;
+  messageId: string | null;
+  touchpointId: string | null;
+  customerId: string | null;
+  error: { field: string; message: string } | null;
+};
+
+export const MAX_BATCH = 1000;
+
+type Stored = { index: number; status: IngestStatus; touchpointId: string | null; customerId: string | null };
+
+/**
+ * Records batches of touchpoints. Items are validated one by one; the good
+ * ones are written in one unit of work (customers resolved and locked in id
+ * order, duplicates dropped by messageId, touchpoints inserted, the journey
+ * writer applies rules, transitions and rollups) and the caller hears back
+ * only after COMMIT.
+ */
+export class IngestService {
+  /**
+   * Batches of one instance write one at a time: on a few cores, overlapping
+   * batches only wait on each other's row locks (and deadlock), so queueing
+   * them here is faster. Validation and GraphQL work still overlap.
+   */
+  private readonly writers: Semaphore;
+
+  constructor(
+    private readonly db: Db,
+    private readonly models: LifecycleModelService,
+    private readonly journeys: JourneyWriter,
+    concurrentWriters = 1,
+  ) {
+    this.writers = new Semaphore(concurrentWriters);
+  }
+
+  async record(submissions: readonly TouchpointSubmission[], path: (index: number) => string): Promise<IngestItemResult[]> {
+    const now = new Date();
+    const results: IngestItemResult[] = submissions.map((submission, index) => ({
+      index,
+      status: IngestStatus.REJECTED,
+      messageId: submission.messageId ?? null,
+      touchpointId: null,
+      customerId: null,
+      error: null,
+    }));
+    const valid: ValidTouchpoint[] = [];
+    for (const [index, submission] of submissions.entries()) {
+      const checked = validateTouchpoint(index, path(index), submission, now);
+      if ('message' in checked) results[index].error = { field: checked.field, message: checked.message };
+      else valid.push(checked);
+    }
+    if (valid.length === 0) return results;
+
+    const outcome = await this.writers.run(() => this.db.transaction((uow) => this.write(uow, valid)));
+    for (const rejection of outcome.rejected) {
+      const field = `${path(rejection.index)}.${rejection.field}`;
+      results[rejection.index].error = { field, message: `${field}: ${rejection.message}` };
+    }
+    for (const stored of outcome.stored) Object.assign(results[stored.index], { ...stored, error: null });
+    return results;
+  }
+
+  /** One batch, inside its unit of work: customers, touchpoints, then the journeys. */
+  private async write(uow: UnitOfWork, items: ValidTouchpoint[]) {
+    const model = await this.models.current();
+    const resolution = await resolveCustomers(uow, items, (messageIds) => knownMessageIds(uow, messageIds));
+    const accepted = items.filter((item) => resolution.customerOf.has(item.index));
+    const firstOfEach = firstByMessageId(accepted);
+    const newIds = await insertNewTouchpoints(
+      uow,
+      [...firstOfEach.values()].map((touchpoint) => ({ touchpoint, customerId: customerOf(resolution, touchpoint) })),
+    );
+    if (newIds.size > 0) uow.logAppended();
+    await this.journeys.applyTouchpoints(uow, model, resolution.rows, newEventsByCustomer([...firstOfEach.values()], newIds, resolution));
+
+    const replayed = items.filter((item) => resolution.replayed.has(item.index));
+    const earlier = await storedTouchpoints(
+      uow,
+      [...accepted.filter((item) => !newIds.has(item.messageId)), ...replayed].map((item) => item.messageId),
+    );
+    const stored = [...accepted, ...replayed].map((item): Stored => {
+      const fresh = newIds.get(item.messageId);
+      const customerId = resolution.customerOf.get(item.index) ?? null;
+      if (fresh !== undefined && firstOfEach.get(item.messageId) === item) {
+        return { index: item.index, status: IngestStatus.ACCEPTED, touchpointId: fresh, customerId };
+      }
+      const existing = earlier.get(item.messageId);
+      return {
+        index: item.index,
+        status: IngestStatus.DUPLICATE,
+        touchpointId: fresh ?? existing?.id ?? null,
+        customerId: existing?.customerId ?? customerId,
+      };
+    });
+    return { stored, rejected: resolution.rejected };
+  }
+}
+
+/** The first item of each messageId, in messageId order (later ones in the batch are duplicates). */
+function firstByMessageId(items: readonly ValidTouchpoint[]): Map<string, ValidTouchpoint> {
+  const first = new Map<string, ValidTouchpoint>();
+  for (const item of [...items].sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0))) {
+    if (!first.has(item.messageId)) first.set(item.messageId, item);
+  }
+  return first;
+}
+
+function customerOf(resolution: Resolution, item: ValidTouchpoint): string {
+  const customerId = resolution.customerOf.get(item.index);
+  if (customerId === undefined) throw new Error(`item ${item.index} has no customer`);
+  return customerId;
+}
+
+/** Each customer's newly stored touchpoints, in batch order, as the journey writer takes them. */
+function newEventsByCustomer(
+  items: readonly ValidTouchpoint[],
+  newIds: ReadonlyMap<string, string>,
+  resolution: Resolution,
+): Map<string, JourneyEvent[]> {
+  const events = new Map<string, JourneyEvent[]>();
+  for (const item of [...items].sort((a, b) => a.index - b.index)) {
+    const touchpointId = newIds.get(item.messageId);
+    if (touchpointId === undefined) continue;
+    const customerId = customerOf(resolution, item);
+    const mine = events.get(customerId) ?? [];
+    mine.push({ ...item, touchpointId });
+    events.set(customerId, mine);
+  }
+  return events;
+}

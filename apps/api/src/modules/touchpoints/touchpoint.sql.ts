@@ -1,0 +1,128 @@
+import type { JsonValue } from '@clm/schema';
+import { prepared } from '../../database/db';
+import type { Queryable } from '../../database/db';
+import type { TimelineTable } from '../../database/timeline';
+import type { LogSource } from '../../log';
+import { Touchpoint } from './touchpoint.entity';
+import type { ValidTouchpoint } from './touchpoint-validation';
+
+/**
+ * The `touchpoints` table (append-only) and `deleted_message_ids` (the
+ * messageIds of touchpoints deleted with their customer, kept so a replay
+ * stays a duplicate forever): rows, the one mapper, statements.
+ */
+export type TouchpointRow = {
+  id: string;
+  message_id: string;
+  customer_id: string;
+  type: string;
+  channel: string;
+  occurred_at: Date;
+  received_at: Date;
+  value: string | null;
+  currency: string | null;
+  campaign: string | null;
+  properties: Record<string, JsonValue>;
+};
+
+/** The select list of a TouchpointRow from the table aliased `t`. */
+const COLUMNS = `t.id::text AS id, t.message_id, t.customer_id, t.type, t.channel, t.occurred_at, t.received_at,
+                 t.value, t.currency, t.campaign, t.properties`;
+
+export function toTouchpoint(row: TouchpointRow): Touchpoint {
+  return Object.assign(new Touchpoint(), {
+    id: row.id,
+    messageId: row.message_id,
+    customerId: row.customer_id,
+    type: row.type,
+    channel: row.channel,
+    occurredAt: row.occurred_at,
+    receivedAt: row.received_at,
+    value: row.value === null ? null : Number(row.value),
+    currency: row.currency,
+    campaign: row.campaign,
+    properties: row.properties,
+  });
+}
+
+const INSERT_NEW = prepared(
+  `INSERT INTO touchpoints (message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties)
+   SELECT t.message_id, t.customer_id, t.type, t.channel, t.occurred_at, t.value, t.currency, t.campaign, t.properties
+     FROM ROWS FROM (json_to_recordset($1::json)
+            AS (message_id text, customer_id uuid, type text, channel text, occurred_at timestamptz,
+                value numeric, currency text, campaign text, properties jsonb))
+          WITH ORDINALITY AS t(message_id, customer_id, type, channel, occurred_at, value, currency, campaign, properties, n)
+    WHERE NOT EXISTS (SELECT 1 FROM deleted_message_ids d WHERE d.message_id = t.message_id)
+    ORDER BY t.n
+   ON CONFLICT (message_id) DO NOTHING
+   RETURNING id::text, message_id`,
+);
+
+/**
+ * Inserts the touchpoints whose messageId is new (never stored, never
+ * deleted) and returns their ids by messageId. Rows go in the given order
+ * (kept by ORDER BY n), so concurrent batches sorted the same way meet on the
+ * unique index in one order.
+ */
+export async function insertNewTouchpoints(
+  db: Queryable,
+  rows: ReadonlyArray<{ touchpoint: ValidTouchpoint; customerId: string }>,
+): Promise<Map<string, string>> {
+  if (rows.length === 0) return new Map();
+  const json = rows.map(({ touchpoint, customerId }) => ({
+    message_id: touchpoint.messageId,
+    customer_id: customerId,
+    type: touchpoint.type,
+    channel: touchpoint.channel,
+    occurred_at: touchpoint.occurredAt.toISOString(),
+    value: touchpoint.value,
+    currency: touchpoint.currency,
+    campaign: touchpoint.campaign,
+    properties: touchpoint.properties,
+  }));
+  const inserted = await db.query<{ id: string; message_id: string }>(INSERT_NEW, [JSON.stringify(json)]);
+  return new Map(inserted.map((row) => [row.message_id, row.id]));
+}
+
+const STORED_BY_MESSAGE_ID = prepared(`SELECT id::text, message_id, customer_id FROM touchpoints WHERE message_id = ANY ($1::text[])`);
+
+/** The stored touchpoint (id and customer) of each of these messageIds. */
+export async function storedTouchpoints(db: Queryable, messageIds: string[]): Promise<Map<string, { id: string; customerId: string }>> {
+  if (messageIds.length === 0) return new Map();
+  const rows = await db.query<{ id: string; message_id: string; customer_id: string }>(STORED_BY_MESSAGE_ID, [messageIds]);
+  return new Map(rows.map((row) => [row.message_id, { id: row.id, customerId: row.customer_id }]));
+}
+
+const KNOWN_MESSAGE_IDS = prepared(
+  `SELECT message_id FROM touchpoints WHERE message_id = ANY ($1::text[])
+   UNION ALL SELECT message_id FROM deleted_message_ids WHERE message_id = ANY ($1::text[])`,
+);
+
+/** Which of these messageIds were ever stored (deleted ones included). */
+export async function knownMessageIds(db: Queryable, messageIds: string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const rows = await db.query<{ message_id: string }>(KNOWN_MESSAGE_IDS, [messageIds]);
+  return new Set(rows.map((row) => row.message_id));
+}
+
+/** Keeps a customer's messageIds before the customer (and so their touchpoints) is deleted. */
+export async function keepMessageIdsOf(db: Queryable, customerId: string): Promise<void> {
+  await db.execute(
+    `INSERT INTO deleted_message_ids (message_id) SELECT message_id FROM touchpoints WHERE customer_id = $1 ON CONFLICT DO NOTHING`,
+    [customerId],
+  );
+}
+
+/** Customers' touchpoints, newest first (the Customer.touchpoints connection). */
+export const TOUCHPOINT_TIMELINE: TimelineTable<TouchpointRow, Touchpoint> = {
+  table: 'touchpoints',
+  columns: COLUMNS,
+  toNode: toTouchpoint,
+};
+
+/** The touchpoint log. */
+export const TOUCHPOINT_LOG: LogSource<TouchpointRow, Touchpoint> = {
+  table: 'touchpoints',
+  select: COLUMNS.replace(/\bt\./g, 'e.'),
+  toValue: toTouchpoint,
+};
