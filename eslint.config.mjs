@@ -1,6 +1,48 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/*
+ * The API's architecture, enforced (see docs/architecture.md). Layers, lowest
+ * first: core → database → log → modules → server. Modules, lowest first:
+ * auth, customers → lifecycle → touchpoints. A module is reached only through
+ * its index.ts; nothing reaches up a layer or across to a module above.
+ */
+const MODULES = ['auth', 'customers', 'lifecycle', 'touchpoints'];
+const MODULES_BELOW = { auth: [], customers: [], lifecycle: ['customers'], touchpoints: ['customers', 'lifecycle'] };
+
+const deepImport = {
+  regex: `^(\\.\\./)+(modules/)?(${MODULES.join('|')})/.+`,
+  message: "Import another module only through its index.ts (e.g. '../customers'), never its files.",
+};
+const upward = (names, why) => ({ regex: `^(\\.\\./)+(${names.join('|')})(/|$)`, message: why });
+
+function boundaries(files, patterns) {
+  return { files, rules: { 'no-restricted-imports': ['error', { patterns }] } };
+}
+
+const architecture = [
+  boundaries(['apps/api/src/core/**/*.ts'], [upward(['database', 'log', 'modules', 'server', 'config'], 'core/ is the lowest layer.')]),
+  boundaries(
+    ['apps/api/src/database/**/*.ts'],
+    [upward(['log', 'modules', 'server'], 'database/ sits below log/, the modules and server/.')],
+  ),
+  boundaries(['apps/api/src/log/**/*.ts'], [upward(['modules', 'server'], 'log/ sits below the modules and server/.')]),
+  ...MODULES.map((module) =>
+    boundaries(
+      [`apps/api/src/modules/${module}/**/*.ts`],
+      [
+        deepImport,
+        upward(['server'], 'Modules do not depend on the transport (server/); services reach resolvers through the composition root.'),
+        upward(
+          MODULES.filter((other) => other !== module && !MODULES_BELOW[module].includes(other)),
+          `${module} may use only ${MODULES_BELOW[module].join(', ') || 'no other module'}: dependencies point one way.`,
+        ),
+      ],
+    ),
+  ),
+  boundaries(['apps/api/src/server/**/*.ts', 'apps/api/src/*.ts'], [deepImport]),
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '**/*.js', '**/*.cjs', '**/*.mjs'] },
   js.configs.recommended,
@@ -13,4 +55,5 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  ...architecture,
 );

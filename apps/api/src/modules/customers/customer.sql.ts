@@ -201,7 +201,11 @@ function flip(direction: SortDirection): SortDirection {
 /** Builds a parameterised WHERE clause; `parameters` is appended to. */
 function filterClause(filter: CustomerFilterSpec, parameters: unknown[]): string {
   const conditions: string[] = [];
-  if (filter.stages && filter.stages.length > 0) {
+  if (filter.stages && filter.stages.length === 1) {
+    // Equality (not ANY) lets the (stage, created_at, id) index also give the order.
+    parameters.push(filter.stages[0]);
+    conditions.push(`c.stage = $${parameters.length}`);
+  } else if (filter.stages && filter.stages.length > 1) {
     parameters.push(filter.stages);
     conditions.push(`c.stage = ANY ($${parameters.length}::text[])`);
   }
