@@ -145,4 +145,32 @@ describe('customers', () => {
     expect(replay[0].status).toBe('DUPLICATE');
     expect((await server.graphql(`{ customer(externalId: "c-01") { id } }`)).data).toEqual({ customer: null });
   });
+
+  it('reads whole pages while customers are being deleted: every edge has its customer, no page fails', async () => {
+    const created = Array.from({ length: 60 }, (_, i) => ({
+      messageId: `race-${i}`,
+      customer: { externalId: `race-${String(i).padStart(2, '0')}` },
+      type: 'page_view',
+      channel: 'web',
+      occurredAt: '2026-02-01T00:00:00Z',
+    }));
+    const stored = await server.services.ingest.record(created, (index) => `touchpoints[${index}]`);
+    const ids = stored.map((result) => result.customerId as string);
+    const read = async () => {
+      const pages: Array<Array<{ externalId: string } | null>> = [];
+      for (let round = 0; round < 15; round++) {
+        const result = await server.graphql<Page>(PAGE, { first: 50, filter: { search: '' } });
+        expect(result.errors).toBeUndefined();
+        pages.push((result.data?.customers.edges ?? []).map((edge) => edge.node));
+      }
+      return pages;
+    };
+    const remove = async () => {
+      for (const id of ids) await server.graphql(`mutation ($id: ID!) { deleteCustomer(id: $id) }`, { id });
+    };
+    const [pages] = await Promise.all([read(), remove()]);
+    for (const page of pages) expect(page.every((node) => node !== null && typeof node.externalId === 'string')).toBe(true);
+    const after = await server.graphql<Page>(PAGE, { first: 100 });
+    expect(after.data?.customers.edges.some((edge) => edge.node.externalId.startsWith('race-'))).toBe(false);
+  });
 });
