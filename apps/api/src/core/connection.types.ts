@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ClassType } from 'type-graphql';
 
 @ObjectType({ description: 'Relay page information.' })
@@ -45,3 +45,12 @@ registerEnumType(SortDirection, {
   description: 'Ascending or descending.',
   valuesConfig: { ASC: { description: 'Smallest, earliest or A first.' }, DESC: { description: 'Largest, latest or Z first.' } },
 });
+
+/** Paging arguments of a customer's timeline (touchpoints, transitions): newest first. */
+@ArgsType()
+export class TimelineArgs {
+  @Field(() => Int, { defaultValue: 20, description: 'Page size, newest first; at most 200.' })
+  first!: number;
+  @Field(() => String, { nullable: true, description: 'Continue after this cursor.' })
+  after?: string | null;
+}

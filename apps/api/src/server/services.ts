@@ -2,11 +2,11 @@ import type { ResolverData } from 'type-graphql';
 import type { RequestContext } from '../core/request-context';
 import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
-import { CommitNotifier, EVENTS_CHANNEL, PgListener } from '../log';
+import { timelineLoader, TimelineReader } from '../database/timeline';
+import { CommitNotifier, EVENTS_CHANNEL, LogStream, PgListener } from '../log';
 import { ApiKeyResolver, ApiKeyService } from '../modules/auth';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
 import {
-  createTransitionStream,
   CustomerTransitionsResolver,
   JourneyWriter,
   LifecycleModelService,
@@ -14,17 +14,18 @@ import {
   LifecycleService,
   MODEL_CHANNEL,
   StageTransitionConnectionResolver,
+  TRANSITION_LOG,
   TRANSITION_STREAM,
-  TransitionReads,
+  TRANSITION_TIMELINE,
 } from '../modules/lifecycle';
 import {
-  createTouchpointStream,
   CustomerTouchpointsResolver,
   IngestService,
   keepMessageIdsOf,
+  TOUCHPOINT_LOG,
   TOUCHPOINT_STREAM,
+  TOUCHPOINT_TIMELINE,
   TouchpointConnectionResolver,
-  TouchpointReads,
   TouchpointResolver,
 } from '../modules/touchpoints';
 
@@ -53,8 +54,8 @@ export type ServiceOptions = { url: string; poolSize: number; ingestWriters?: nu
 export async function createServices(options: ServiceOptions): Promise<Services> {
   const db = new Db({ url: options.url, poolSize: options.poolSize, onError: options.onError });
   const listener = new PgListener(options.url, options.onError);
-  const transitionStream = createTransitionStream(db, options.onError);
-  const touchpointStream = createTouchpointStream(db, options.onError);
+  const transitionStream = LogStream.of(db, TRANSITION_LOG, options.onError);
+  const touchpointStream = LogStream.of(db, TOUCHPOINT_LOG, options.onError);
   const pokeStreams = () => {
     transitionStream.poke();
     touchpointStream.poke();
@@ -74,18 +75,18 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   });
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
-  const transitions = new TransitionReads(db);
-  const touchpoints = new TouchpointReads(db);
+  const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
+  const touchpointPages = timelineLoader(new TimelineReader(db, TOUCHPOINT_TIMELINE));
 
   const resolvers = new Map<ResolverClass, object>([
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
     [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
-    [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitions)],
+    [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
     [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
     [TouchpointResolver, new TouchpointResolver(ingest, customers)],
-    [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpoints)],
+    [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
     [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
   ]);
   const streams = new Streams().register(TRANSITION_STREAM, transitionStream).register(TOUCHPOINT_STREAM, touchpointStream);

@@ -8,13 +8,7 @@ export { JourneyWriter } from './journey-writer';
 export type { JourneyEvent } from './journey';
 export { LifecycleModelService, MODEL_CHANNEL } from './lifecycle-model.service';
 export { LifecycleService } from './lifecycle.service';
-export {
-  createTransitionStream,
-  CustomerTransitionsResolver,
-  LifecycleResolver,
-  StageTransitionConnectionResolver,
-  TRANSITION_STREAM,
-  TransitionReads,
-} from './lifecycle.resolver';
+export { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver, TRANSITION_STREAM } from './lifecycle.resolver';
+export { TRANSITION_LOG, TRANSITION_TIMELINE } from './transition.sql';
 export { LifecycleError } from './lifecycle.errors';
 export type { LifecycleErrorCode } from './lifecycle.errors';

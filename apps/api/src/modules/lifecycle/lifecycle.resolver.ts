@@ -19,12 +19,10 @@ import type { SubscribeResolverData } from 'type-graphql';
 import { invalidInput } from '../../core/errors';
 import { Scope } from '../../core/principal';
 import { streamKey } from '../../core/request-context';
+import { TimelineArgs } from '../../core/connection.types';
 import type { RequestContext, RequestScoped } from '../../core/request-context';
-import { timelineLoader, TimelineReader } from '../../database/timeline';
 import type { TimelineLoader, TimelinePage } from '../../database/timeline';
-import type { Db } from '../../database/db';
-import { LogStream } from '../../log';
-import type { StreamEvent } from '../../log';
+import type { LogStream, StreamEvent } from '../../log';
 import { Customer } from '../customers';
 import type { CustomerService } from '../customers';
 import { LifecycleModelInput, LifecycleModelType, ModelValidation } from './dto/lifecycle-model.types';
@@ -33,7 +31,6 @@ import type { LifecycleModelService } from './lifecycle-model.service';
 import type { LifecycleService, Overview } from './lifecycle.service';
 import { validateLifecycleModel } from './model-validation';
 import { StageTransition } from './stage-transition.entity';
-import { TRANSITION_LOG, TRANSITION_TIMELINE } from './transition.sql';
 import type { StreamedTransition } from './transition.sql';
 
 @ArgsType()
@@ -50,29 +47,8 @@ class TransitionStreamArgs {
   after?: string | null;
 }
 
-@ArgsType()
-class TimelineArgs {
-  @Field(() => Int, { defaultValue: 20, description: 'Page size, newest first; at most 200.' })
-  first!: number;
-  @Field(() => String, { nullable: true, description: 'Continue after this cursor.' })
-  after?: string | null;
-}
-
 /** The live stream of stage transitions, registered at start-up (see server/services.ts). */
 export const TRANSITION_STREAM = streamKey<LogStream<StreamedTransition>>('stageTransitions');
-
-export function createTransitionStream(db: Db, onError: (error: unknown) => void): LogStream<StreamedTransition> {
-  return LogStream.of(db, TRANSITION_LOG, onError);
-}
-
-/** Customers' transitions as pages, batched per request. */
-export class TransitionReads {
-  readonly pages: RequestScoped<TimelineLoader<StageTransition>>;
-
-  constructor(db: Db) {
-    this.pages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
-  }
-}
 
 @Resolver(() => StageTransition)
 export class LifecycleResolver {
@@ -182,15 +158,15 @@ export class LifecycleResolver {
 
 @Resolver(() => Customer)
 export class CustomerTransitionsResolver {
-  constructor(private readonly reads: TransitionReads) {}
+  constructor(private readonly pages: RequestScoped<TimelineLoader<StageTransition>>) {}
 
   @FieldResolver(() => StageTransitionConnection, { description: "The customer's stage transitions, newest first." })
   transitions(
     @Root() customer: Customer,
     @Ctx() context: RequestContext,
-    @Args() args: TimelineArgs,
+    @Args(() => TimelineArgs) args: TimelineArgs,
   ): Promise<TimelinePage<StageTransition>> {
-    return context.scope.get(this.reads.pages)(customer.id, { first: args.first, after: args.after ?? null });
+    return context.scope.get(this.pages)(customer.id, { first: args.first, after: args.after ?? null });
   }
 }
 

@@ -5,12 +5,5 @@
  */
 export { IngestService, MAX_BATCH } from './ingest.service';
 export type { IngestItemResult } from './ingest.service';
-export {
-  createTouchpointStream,
-  CustomerTouchpointsResolver,
-  TOUCHPOINT_STREAM,
-  TouchpointConnectionResolver,
-  TouchpointReads,
-  TouchpointResolver,
-} from './touchpoint.resolver';
-export { keepMessageIdsOf } from './touchpoint.sql';
+export { CustomerTouchpointsResolver, TOUCHPOINT_STREAM, TouchpointConnectionResolver, TouchpointResolver } from './touchpoint.resolver';
+export { keepMessageIdsOf, TOUCHPOINT_LOG, TOUCHPOINT_TIMELINE } from './touchpoint.sql';

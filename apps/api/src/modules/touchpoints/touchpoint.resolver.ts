@@ -3,12 +3,10 @@ import type { SubscribeResolverData } from 'type-graphql';
 import { invalidInput } from '../../core/errors';
 import { Scope } from '../../core/principal';
 import { streamKey } from '../../core/request-context';
+import { TimelineArgs } from '../../core/connection.types';
 import type { RequestContext, RequestScoped } from '../../core/request-context';
-import type { Db } from '../../database/db';
-import { timelineLoader, TimelineReader } from '../../database/timeline';
 import type { TimelineLoader, TimelinePage } from '../../database/timeline';
-import { LogStream } from '../../log';
-import type { StreamEvent } from '../../log';
+import type { LogStream, StreamEvent } from '../../log';
 import { Customer } from '../customers';
 import type { CustomerService } from '../customers';
 import {
@@ -22,23 +20,9 @@ import {
 import { MAX_BATCH } from './ingest.service';
 import type { IngestService } from './ingest.service';
 import { Touchpoint } from './touchpoint.entity';
-import { TOUCHPOINT_LOG, TOUCHPOINT_TIMELINE } from './touchpoint.sql';
 
 /** The live stream of touchpoints, registered at start-up (see server/services.ts). */
 export const TOUCHPOINT_STREAM = streamKey<LogStream<Touchpoint>>('touchpointRecorded');
-
-export function createTouchpointStream(db: Db, onError: (error: unknown) => void): LogStream<Touchpoint> {
-  return LogStream.of(db, TOUCHPOINT_LOG, onError);
-}
-
-/** Customers' touchpoints as pages, batched per request. */
-export class TouchpointReads {
-  readonly pages: RequestScoped<TimelineLoader<Touchpoint>>;
-
-  constructor(db: Db) {
-    this.pages = timelineLoader(new TimelineReader(db, TOUCHPOINT_TIMELINE));
-  }
-}
 
 @ArgsType()
 class TouchpointStreamArgs {
@@ -47,14 +31,6 @@ class TouchpointStreamArgs {
   @Field(() => [String], { nullable: true, description: 'Only these types.' })
   types?: string[] | null;
   @Field(() => String, { nullable: true, description: 'Resume after this cursor: first everything recorded since, then live.' })
-  after?: string | null;
-}
-
-@ArgsType()
-class TimelineArgs {
-  @Field(() => Int, { defaultValue: 20, description: 'Page size, newest first; at most 200.' })
-  first!: number;
-  @Field(() => String, { nullable: true, description: 'Continue after this cursor.' })
   after?: string | null;
 }
 
@@ -117,11 +93,15 @@ export class TouchpointResolver {
 
 @Resolver(() => Customer)
 export class CustomerTouchpointsResolver {
-  constructor(private readonly reads: TouchpointReads) {}
+  constructor(private readonly pages: RequestScoped<TimelineLoader<Touchpoint>>) {}
 
   @FieldResolver(() => TouchpointConnection, { description: "The customer's touchpoints, newest first." })
-  touchpoints(@Root() customer: Customer, @Ctx() context: RequestContext, @Args() args: TimelineArgs): Promise<TimelinePage<Touchpoint>> {
-    return context.scope.get(this.reads.pages)(customer.id, { first: args.first, after: args.after ?? null });
+  touchpoints(
+    @Root() customer: Customer,
+    @Ctx() context: RequestContext,
+    @Args(() => TimelineArgs) args: TimelineArgs,
+  ): Promise<TimelinePage<Touchpoint>> {
+    return context.scope.get(this.pages)(customer.id, { first: args.first, after: args.after ?? null });
   }
 }
 
