@@ -49,6 +49,8 @@ export async function launchChromium(): Promise<Browser> {
 
 async function findChromium(): Promise<FoundChromium> {
   const fromEnv = process.env.CHROMIUM_PATH;
+  // `CHROMIUM_PATH=bundled` forces the npm package's Chromium (CI tests the fresh-machine path with it).
+  if (fromEnv === 'bundled') return sparticuzChromium();
   if (fromEnv) return { source: 'CHROMIUM_PATH', executablePath: fromEnv };
   if (existsSync(DEBIAN_CHROMIUM)) return { source: "Debian's chromium package", executablePath: DEBIAN_CHROMIUM };
   return sparticuzChromium();
