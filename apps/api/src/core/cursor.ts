@@ -23,3 +23,8 @@ export function decodeCursor(cursor: string, tag: string, length: number, field:
   if (parsed[0] !== tag) throw invalidCursor(field, `a cursor of another list or sort order (${String(parsed[0])}), not of ${tag}`);
   return parsed.slice(1) as Array<string | null>;
 }
+
+/** PostgreSQL's text output of a timestamptz (`2026-03-01 12:00:00.123+00`), as keyset cursors carry it. */
+export function isTimestampText(value: string): boolean {
+  return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/.test(value);
+}

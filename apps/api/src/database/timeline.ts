@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { QueryResultRow } from 'pg';
-import { decodeCursor, encodeCursor } from '../core/cursor';
+import { decodeCursor, encodeCursor, isTimestampText } from '../core/cursor';
 import { invalidCursor, invalidInput } from '../core/errors';
 import type { Page } from '../core/pagination';
 import { requestScoped } from '../core/request-context';
@@ -22,8 +22,6 @@ export type TimelineTable<Row extends QueryResultRow, T> = {
 };
 
 type PageRow = { customer_id: string; sort_value: string; id: string };
-
-const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/;
 
 /**
  * Pages of many customers' timelines in one statement: `unnest` of the ids
@@ -92,7 +90,7 @@ export class TimelineReader<Row extends QueryResultRow, T> {
 
   private decode(cursor: string): { occurredAt: string; id: string } {
     const [occurredAt, id] = decodeCursor(cursor, this.spec.table, 3, 'after');
-    if (occurredAt === null || id === null || !TIMESTAMP_TEXT.test(occurredAt) || !/^\d{1,19}$/.test(id)) throw invalidCursor('after');
+    if (occurredAt === null || id === null || !isTimestampText(occurredAt) || !/^\d{1,19}$/.test(id)) throw invalidCursor('after');
     return { occurredAt, id };
   }
 }

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@clm/schema';
-import { decodeCursor, encodeCursor } from '../../core/cursor';
+import { decodeCursor, encodeCursor, isTimestampText } from '../../core/cursor';
 import { invalidCursor } from '../../core/errors';
 import { containsNul, isUuid } from '../../core/ids';
 import type { PageWindow } from '../../core/pagination';
@@ -184,13 +184,13 @@ function cursorTag(sort: CustomerSort): string {
 
 /** PostgreSQL's text output of each sort type; a cursor holding anything else was not made by this API. */
 const SORT_VALUE_PATTERNS: Record<string, RegExp | undefined> = {
-  timestamptz: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2}){0,2}$/,
   numeric: /^-?\d{1,16}(\.\d{1,4})?$/,
   int: /^-?\d{1,10}$/,
 };
 
 function sortValueFits(sort: { type: string; nullable: boolean }, value: string | null): boolean {
   if (value === null) return sort.nullable;
+  if (sort.type === 'timestamptz') return isTimestampText(value);
   return SORT_VALUE_PATTERNS[sort.type]?.test(value) ?? !containsNul(value);
 }
 
