@@ -95,7 +95,7 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
 
   const properties = input.properties ?? {};
   if (!isPlainObject(properties)) return fail('properties', 'must be an object');
-  if (JSON.stringify(properties).length > MAX_PROPERTIES_BYTES)
+  if (Buffer.byteLength(JSON.stringify(properties)) > MAX_PROPERTIES_BYTES)
     return fail('properties', `must be at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
 
   return {
