@@ -180,3 +180,9 @@ export function sqlDetail(error: unknown): string {
   if (typeof error !== 'object' || error === null || !('detail' in error)) return '';
   return typeof error.detail === 'string' ? error.detail : '';
 }
+
+/** Whether an error means the database cannot be reached now (connection refused or lost, server shutting down). */
+export function databaseUnavailable(error: unknown): boolean {
+  const state = sqlState(error) ?? '';
+  return state.startsWith('08') || state.startsWith('57P') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(state);
+}

@@ -11,11 +11,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config';
 import { migrationsAreCurrent } from '../database/data-source';
+import { databaseUnavailable } from '../database/db';
 import { ClmError } from '../core/errors';
 import type { Principal } from '../core/principal';
 import type { RequestContext } from '../core/request-context';
 import { authenticate, createContext } from './context';
-import { clientErrorOf, formatClientError } from './error-mapping';
+import { clientErrorOf, formatClientError, GENERIC_MESSAGE } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { costError, limitRules, operationCost } from './operation-limits';
@@ -75,8 +76,9 @@ export async function startHttpServer(options: {
   });
   app.use(
     GRAPHQL_PATH,
-    express.json({ limit: '5mb' }),
+    // The key first: a request without a valid key is refused before its body is read.
     requireApiKey(services),
+    express.json({ limit: '5mb' }),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const locals = res.locals as Locals;
@@ -84,6 +86,7 @@ export async function startHttpServer(options: {
       },
     }),
   );
+  app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));
@@ -116,6 +119,28 @@ function requireApiKey(services: Services) {
       const client = clientErrorOf(error);
       response.status(client.httpStatus).json({ errors: [{ message: error.message, extensions: { code: client.graphqlCode } }] });
     }
+  };
+}
+
+/**
+ * Whatever fails before or around GraphQL on /graphql (a body that is not
+ * JSON, one over the size limit, anything unexpected) is answered in the
+ * GraphQL error shape, as JSON, never with an HTML page.
+ */
+function graphqlHttpErrors(logger: Logger) {
+  return (error: unknown, _request: Request, response: Response, next: NextFunction) => {
+    if (response.headersSent) return next(error);
+    const type = typeof error === 'object' && error !== null && 'type' in error ? String(error.type) : '';
+    const [status, code, message] =
+      type === 'entity.parse.failed'
+        ? [400, 'BAD_REQUEST', 'the request body is not valid JSON']
+        : type === 'entity.too.large'
+          ? [413, 'PAYLOAD_TOO_LARGE', 'the request body is larger than 5 MB; send smaller batches']
+          : databaseUnavailable(error)
+            ? [503, 'SERVICE_UNAVAILABLE', 'the database is unavailable; retry shortly']
+            : [500, 'INTERNAL_SERVER_ERROR', GENERIC_MESSAGE];
+    if (status >= 500) logger.error({ err: error }, 'unexpected error on /graphql');
+    response.status(status).json({ errors: [{ message, extensions: { code } }] });
   };
 }
 

@@ -4,6 +4,7 @@ import type {
   DocumentNode,
   FieldNode,
   FragmentDefinitionNode,
+  GraphQLField,
   GraphQLNamedType,
   GraphQLObjectType,
   GraphQLSchema,
@@ -11,6 +12,7 @@ import type {
   SelectionSetNode,
   ValidationContext,
   ValidationRule,
+  ValueNode,
 } from 'graphql';
 import type { OperationLimits } from '../config';
 
@@ -37,8 +39,9 @@ export function validateWithLimits(schema: GraphQLSchema, document: DocumentNode
 /**
  * The cost of an operation: each field costs 1, and the children of a
  * connection field (`…Connection`) count once per requested item (`first` or
- * `last`, default 50). Computed from the document and the raw variables, so
- * a large batch of input is not coerced twice.
+ * `last` as sent, by literal, variable or the variable's default; else the
+ * argument's schema default; else 50). Computed from the document and the
+ * raw variables, so a large batch of input is not coerced twice.
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -56,16 +59,22 @@ export function operationCost(
   if (!operation) return 0;
   const root = schema.getRootType(operation.operation);
   if (!root) return 0;
-  const pageSize = (field: FieldNode): number => {
+  // A variable's value is what was sent, else its default in the operation (`$n: Int = 500`).
+  const defaults = new Map(
+    (operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition.defaultValue]),
+  );
+  const argumentValue = (node: ValueNode | undefined): unknown => {
+    if (node === undefined) return undefined;
+    if (node.kind === Kind.INT) return Number(node.value);
+    if (node.kind !== Kind.VARIABLE) return undefined;
+    const name = node.name.value;
+    return name in variables ? variables[name] : argumentValue(defaults.get(name));
+  };
+  /** Items a connection field asks for: `first` or `last` as sent, else the argument's own default, else 50. */
+  const pageSize = (selection: FieldNode, field: GraphQLField<unknown, unknown>): number => {
     for (const name of ['first', 'last']) {
-      const argument = field.arguments?.find((candidate) => candidate.name.value === name);
-      if (!argument) continue;
-      const value =
-        argument.value.kind === Kind.VARIABLE
-          ? variables[argument.value.name.value]
-          : argument.value.kind === Kind.INT
-            ? Number(argument.value.value)
-            : undefined;
+      const sent = argumentValue(selection.arguments?.find((candidate) => candidate.name.value === name)?.value);
+      const value = sent ?? field.args.find((argument) => argument.name === name)?.defaultValue;
       if (typeof value === 'number') return Math.max(value, 1);
     }
     return 50;
@@ -80,7 +89,7 @@ export function operationCost(
         if (!field) continue;
         const type = getNamedType(field.type);
         const children = costOf(selection.selectionSet, type, seen);
-        cost += type.name.endsWith('Connection') ? 1 + pageSize(selection) * children : 1 + children;
+        cost += type.name.endsWith('Connection') ? 1 + pageSize(selection, field) * children : 1 + children;
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
         cost += costOf(selection.selectionSet, type ?? parent, seen);

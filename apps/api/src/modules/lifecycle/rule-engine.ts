@@ -257,7 +257,8 @@ function toNumber(value: JsonValue | undefined): number | null {
 function readPath(properties: Record<string, JsonValue>, path: string): JsonValue | undefined {
   let current: JsonValue | undefined = properties;
   for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    // Own properties only: `constructor`, `toString` or `__proto__` must not match what the object inherits.
+    if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, part)) return undefined;
     current = current[part];
   }
   return current;

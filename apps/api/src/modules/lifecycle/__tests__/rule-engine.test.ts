@@ -291,6 +291,29 @@ describe('property conditions', () => {
     expect(result.transitions).toEqual([byTouchpoint('engagement', 'advocacy', '2026-01-02T00:00:00Z', 'advocate-promoter', 't1')]);
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'survey.constructor'])(
+    'never see the inherited %s of a properties object as a property that exists',
+    (property) => {
+      expect(holds({ property, operator: 'exists' }, { survey: {} })).toBe(false);
+      expect(holds({ property, operator: 'contains', value: 'function' }, {})).toBe(false);
+    },
+  );
+
+  it('do not move a customer to advocacy on a page_view whose rule tests an inherited name', () => {
+    const model = classicWithRules({
+      id: 'odd',
+      description: 'tests constructor',
+      to: 'advocacy',
+      when: { types: ['page_view'], conditions: [{ property: 'constructor', operator: 'exists' }] },
+    });
+    const result = applyTouchpoint(
+      model,
+      customer('engagement', '2026-01-01T00:00:00Z'),
+      touchpoint('t1', 'page_view', '2026-01-02T00:00:00Z', {}),
+    );
+    expect(result.transitions).toEqual([]);
+  });
+
   it('read nested properties through dot paths', () => {
     const condition: PropertyCondition = { property: 'survey.nps.score', operator: 'gte', value: 9 };
     expect(holds(condition, { survey: { nps: { score: 10 } } })).toBe(true);
