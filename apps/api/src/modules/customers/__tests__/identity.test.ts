@@ -1,0 +1,280 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import type { CustomerRow } from '../customer.sql';
+import { assignCustomers, CustomerDirectory } from '../identity';
+import type { CustomerReference, IdentityClaim } from '../identity';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+const UNKNOWN_ID = '99999999-9999-4999-8999-999999999999';
+
+/** A stored customer with the given identities. */
+function known(id: string, externalId: string | null, email: string | null): CustomerRow {
+  return {
+    id,
+    external_id: externalId,
+    email,
+    name: null,
+    attributes: {},
+    stage: 'engagement',
+    stage_entered_at: new Date('2026-01-10T00:00:00Z'),
+    funnel_stage: 'engagement',
+    type_counts: { signup: 1, login: 1 },
+    first_seen_at: new Date('2026-01-01T00:00:00Z'),
+    last_seen_at: new Date('2026-01-10T00:00:00Z'),
+    orders: 0,
+    revenue: '0',
+    created_at: new Date('2026-01-01T00:00:00Z'),
+    updated_at: new Date('2026-01-10T00:00:00Z'),
+  };
+}
+
+// Ada has both identities, Bo only an email, Cy only an externalId.
+const ADA = known('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'ada-1', 'ada@example.com');
+const BO = known('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', null, 'bo@example.com');
+const CY = known('cccccccc-cccc-4ccc-8ccc-cccccccccccc', 'cy-1', null);
+
+function directoryOf(...rows: CustomerRow[]): CustomerDirectory {
+  const directory = new CustomerDirectory();
+  directory.add(rows);
+  return directory;
+}
+
+function claim(index: number, customer: Partial<CustomerReference>): IdentityClaim {
+  return { index, customer: { id: null, externalId: null, email: null, name: null, attributes: {}, ...customer } };
+}
+
+describe('assignCustomers', () => {
+  it('places a claim with an id on that customer, ignoring the externalId and email it also gives', () => {
+    const claims = [claim(0, { id: ADA.id, externalId: 'cy-1', email: 'bo@example.com' })];
+    expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
+      customerOf: new Map([[0, ADA.id]]),
+      created: [],
+      links: new Map(),
+      rejected: [],
+    });
+  });
+
+  it('places a claim by externalId before email, without taking the email', () => {
+    const claims = [claim(0, { externalId: 'cy-1', email: 'new@example.com' })];
+    expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
+      customerOf: new Map([[0, CY.id]]),
+      created: [],
+      links: new Map(),
+      rejected: [],
+    });
+  });
+
+  it('places a claim by email when its externalId is unknown and links that externalId to the customer who had none', () => {
+    const claims = [claim(0, { externalId: 'bo-1', email: 'bo@example.com' })];
+    expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
+      customerOf: new Map([[0, BO.id]]),
+      created: [],
+      links: new Map([[BO.id, 'bo-1']]),
+      rejected: [],
+    });
+  });
+
+  it('rejects an unknown id, naming customer.id, and creates nobody', () => {
+    const claims = [claim(0, { id: UNKNOWN_ID, externalId: 'someone-new', email: 'new@example.com' })];
+    expect(assignCustomers(claims, directoryOf(ADA), NOW)).toEqual({
+      customerOf: new Map(),
+      created: [],
+      links: new Map(),
+      rejected: [{ index: 0, field: 'customer.id', message: `no customer with id "${UNKNOWN_ID}"` }],
+    });
+  });
+
+  it('rejects an externalId and an email of two different customers, naming customer', () => {
+    const claims = [claim(0, { externalId: 'cy-1', email: 'ada@example.com' })];
+    expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
+      customerOf: new Map(),
+      created: [],
+      links: new Map(),
+      rejected: [{ index: 0, field: 'customer', message: 'externalId "cy-1" and email "ada@example.com" belong to different customers' }],
+    });
+  });
+
+  it('rejects an email owned by a customer with another externalId, naming customer.email', () => {
+    const claims = [claim(0, { externalId: 'ada-2', email: 'ada@example.com' })];
+    expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
+      customerOf: new Map(),
+      created: [],
+      links: new Map(),
+      rejected: [{ index: 0, field: 'customer.email', message: '"ada@example.com" belongs to a customer with another externalId' }],
+    });
+  });
+
+  it('links an email-known customer once: later claims with that externalId find them, and another externalId is refused', () => {
+    const claims = [
+      claim(0, { externalId: 'bo-1', email: 'bo@example.com' }),
+      claim(1, { externalId: 'bo-1', email: 'bo@example.com' }),
+      claim(2, { externalId: 'bo-1' }),
+      claim(3, { externalId: 'bo-2', email: 'bo@example.com' }),
+    ];
+    expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
+      customerOf: new Map([
+        [0, BO.id],
+        [1, BO.id],
+        [2, BO.id],
+      ]),
+      created: [],
+      links: new Map([[BO.id, 'bo-1']]),
+      rejected: [{ index: 3, field: 'customer.email', message: '"bo@example.com" belongs to a customer with another externalId' }],
+    });
+  });
+
+  it('creates a new customer once however many claims name it, from the first claim that does', () => {
+    const claims = [
+      claim(0, { externalId: 'nia-1', email: 'nia@example.com', name: 'Nia', attributes: { plan: 'pro' } }),
+      claim(1, { externalId: 'nia-1', name: 'Someone else' }),
+      claim(2, { email: 'nia@example.com' }),
+      claim(3, { externalId: 'nia-1', email: 'nia@example.com' }),
+    ];
+    const assignment = assignCustomers(claims, directoryOf(ADA, BO, CY), NOW);
+    const nia = assignment.customerOf.get(0);
+    expect(assignment.customerOf).toEqual(
+      new Map([
+        [0, nia],
+        [1, nia],
+        [2, nia],
+        [3, nia],
+      ]),
+    );
+    expect(assignment.created).toEqual([
+      {
+        id: nia,
+        external_id: 'nia-1',
+        email: 'nia@example.com',
+        name: 'Nia',
+        attributes: { plan: 'pro' },
+        stage: null,
+        stage_entered_at: null,
+        funnel_stage: null,
+        type_counts: {},
+        first_seen_at: null,
+        last_seen_at: null,
+        orders: 0,
+        revenue: '0',
+        created_at: NOW,
+        updated_at: NOW,
+      },
+    ]);
+    expect(assignment.links).toEqual(new Map());
+    expect(assignment.rejected).toEqual([]);
+  });
+
+  it('lists new customers in claim order, each with its own id', () => {
+    const claims = [claim(0, { externalId: 'new-b' }), claim(1, { email: 'new-a@example.com' }), claim(2, { externalId: 'new-b' })];
+    const { customerOf, created } = assignCustomers(claims, directoryOf(ADA), NOW);
+    expect(created.map((row) => [row.external_id, row.email])).toEqual([
+      ['new-b', null],
+      [null, 'new-a@example.com'],
+    ]);
+    expect(customerOf).toEqual(
+      new Map([
+        [0, created[0].id],
+        [1, created[1].id],
+        [2, created[0].id],
+      ]),
+    );
+    expect(created[0].id).not.toBe(created[1].id);
+  });
+
+  it('links a customer created by email earlier in the batch to the externalId of a later claim', () => {
+    const claims = [
+      claim(0, { email: 'eve@example.com' }),
+      claim(1, { externalId: 'eve-1', email: 'eve@example.com' }),
+      claim(2, { externalId: 'eve-1' }),
+    ];
+    const { customerOf, created, links, rejected } = assignCustomers(claims, directoryOf(ADA), NOW);
+    const eve = created[0].id;
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ external_id: null, email: 'eve@example.com' });
+    expect(customerOf).toEqual(
+      new Map([
+        [0, eve],
+        [1, eve],
+        [2, eve],
+      ]),
+    );
+    expect(links).toEqual(new Map([[eve, 'eve-1']]));
+    expect(rejected).toEqual([]);
+  });
+
+  it('keeps placing the claims after a rejected one', () => {
+    const claims = [claim(0, { id: UNKNOWN_ID }), claim(1, { externalId: 'ada-1' })];
+    const assignment = assignCustomers(claims, directoryOf(ADA), NOW);
+    expect(assignment.customerOf).toEqual(new Map([[1, ADA.id]]));
+    expect(assignment.rejected.map((rejection) => rejection.index)).toEqual([0]);
+  });
+
+  it('does not change the directory or the rows it is given', () => {
+    const directory = directoryOf(structuredClone(BO));
+    assignCustomers([claim(0, { externalId: 'bo-1', email: 'bo@example.com' }), claim(1, { externalId: 'new-1' })], directory, NOW);
+    expect([...directory.byId.values()]).toEqual([BO]);
+    expect([...directory.byExternalId.keys()]).toEqual([]);
+    expect([...directory.byEmail.keys()]).toEqual(['bo@example.com']);
+  });
+
+  describe('for any batch of claims over a few known customers', () => {
+    // Small pools, so claims collide on identities often.
+    const claimsArbitrary = fc
+      .array(
+        fc.record({
+          id: fc.constantFrom(null, null, null, ADA.id, UNKNOWN_ID),
+          externalId: fc.constantFrom(null, 'ada-1', 'cy-1', 'new-1', 'new-2'),
+          email: fc.constantFrom(null, 'ada@example.com', 'bo@example.com', 'new-1@example.com', 'new-2@example.com'),
+        }),
+        { maxLength: 8 },
+      )
+      .map((references) => references.map((reference, index) => claim(index, reference)));
+
+    /** Every customer after the assignment (known and new), with the externalIds the links give them. */
+    function customersAfter(assignment: ReturnType<typeof assignCustomers>): CustomerRow[] {
+      return [ADA, BO, CY, ...assignment.created].map((row) => ({
+        ...row,
+        external_id: assignment.links.get(row.id) ?? row.external_id,
+      }));
+    }
+
+    it('places every claim on exactly one customer or rejects it', () => {
+      fc.assert(
+        fc.property(claimsArbitrary, (claims) => {
+          const assignment = assignCustomers(claims, directoryOf(ADA, BO, CY), NOW);
+          const rejected = assignment.rejected.map((rejection) => rejection.index);
+          expect([...assignment.customerOf.keys(), ...rejected].sort((a, b) => a - b)).toEqual(claims.map((item) => item.index));
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('never gives two customers the same externalId or email', () => {
+      fc.assert(
+        fc.property(claimsArbitrary, (claims) => {
+          const customers = customersAfter(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW));
+          for (const key of ['external_id', 'email'] as const) {
+            const values = customers.map((row) => row[key]).filter((value) => value !== null);
+            expect(new Set(values).size).toBe(values.length);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('places a claim without an id on the customer who holds its externalId afterwards, or its email when it gives only that', () => {
+      fc.assert(
+        fc.property(claimsArbitrary, (claims) => {
+          const assignment = assignCustomers(claims, directoryOf(ADA, BO, CY), NOW);
+          const byId = new Map(customersAfter(assignment).map((row) => [row.id, row]));
+          for (const { index, customer } of claims) {
+            const placed = assignment.customerOf.get(index);
+            if (customer.id !== null || placed === undefined) continue;
+            if (customer.externalId !== null) expect(byId.get(placed)?.external_id).toBe(customer.externalId);
+            else expect(byId.get(placed)?.email).toBe(customer.email);
+          }
+        }),
+        { numRuns: 500 },
+      );
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { parse } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
+import { TEST_LIMITS } from '../../testing';
+import { costError, operationCost } from '../operation-limits';
+import { buildClmSchema } from '../schema';
+
+/*
+ * The rules, from operation-limits.ts: every field costs 1; a `…Connection`
+ * field costs 1 + (page size × the cost of its selection), the page size
+ * being `first`, else `last`, at least 1. `__typename` is not a field of the
+ * type and costs nothing. Defaults (of variables or arguments) are left to
+ * their own tests: every connection below is given its size.
+ */
+
+let schema: GraphQLSchema;
+
+beforeAll(async () => {
+  schema = await buildClmSchema();
+});
+
+function cost(source: string, variables: Record<string, unknown> = {}, operationName?: string): number {
+  return operationCost(schema, parse(source), operationName, variables);
+}
+
+describe('operationCost', () => {
+  it('counts each plain field once', () => {
+    // viewer 1 + name 1 + scopes 1
+    expect(cost('{ viewer { name scopes } }')).toBe(3);
+  });
+
+  it('multiplies a connection’s selection by its literal first', () => {
+    // selection: totalCount 1 + edges (1 + cursor 1 + node (1 + id 1 + email 1)) = 1 + 5 = 6; customers: 1 + 10 × 6
+    expect(cost('{ customers(first: 10) { totalCount edges { cursor node { id email } } } }')).toBe(61);
+  });
+
+  it('multiplies by last when paging backwards', () => {
+    // selection: edges (1 + node (1 + id 1)) = 3; customers: 1 + 3 × 3
+    expect(cost('{ customers(last: 3, before: "c") { edges { node { id } } } }')).toBe(10);
+  });
+
+  it('reads the page size from a variable', () => {
+    const query = 'query Page($n: Int) { customers(first: $n) { totalCount edges { cursor node { id email } } } }';
+    // 1 + 10 × 6 and 1 + 200 × 6, as with literals
+    expect(cost(query, { n: 10 })).toBe(61);
+    expect(cost(query, { n: 200 })).toBe(1201);
+  });
+
+  it('costs the same with a literal as with a variable of the same value, for any page size', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -5, max: 500 }), (size) => {
+        const selection = '{ totalCount edges { cursor node { id email } } }';
+        const literal = cost(`{ customers(first: ${size}) ${selection} }`);
+        // A page of 0 (or less) still costs its selection once.
+        expect(literal).toBe(1 + Math.max(size, 1) * 6);
+        expect(cost(`query ($n: Int) { customers(first: $n) ${selection} }`, { n: size })).toBe(literal);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('multiplies nested connections', () => {
+    // touchpoints: 1 + 5 × (edges 1 + node (1 + type 1)) = 1 + 5 × 3 = 16
+    // customers' selection: edges (1 + node (1 + id 1 + touchpoints 16)) = 1 + 18 = 19; customers: 1 + 10 × 19
+    const query = '{ customers(first: 10) { edges { node { id touchpoints(first: 5) { edges { node { type } } } } } } }';
+    expect(cost(query)).toBe(191);
+  });
+
+  it('multiplies nested connections sized by variables', () => {
+    // touchpoints: 1 + 20 × 3 = 61; customers' selection: 1 + (1 + 1 + 61) = 64; customers: 1 + 4 × 64
+    const query = `query ($customers: Int, $touchpoints: Int!) {
+      customers(first: $customers) { edges { node { id touchpoints(first: $touchpoints) { edges { node { type } } } } } }
+    }`;
+    expect(cost(query, { customers: 4, touchpoints: 20 })).toBe(257);
+  });
+
+  it('counts a fragment spread as its selection, the same as written inline', () => {
+    const inline = '{ customers(first: 10) { edges { node { id email name } } } }';
+    const withFragments = `
+      query { customers(first: 10) { ...page } }
+      fragment page on CustomerConnection { edges { node { ...who } } }
+      fragment who on Customer { id email name }`;
+    // selection: edges (1 + node (1 + 3)) = 5; customers: 1 + 10 × 5
+    expect(cost(inline)).toBe(51);
+    expect(cost(withFragments)).toBe(51);
+  });
+
+  it('counts a fragment spread twice as twice its selection', () => {
+    const query = `
+      { customers(first: 10) { edges { node { ...who ...who } } } }
+      fragment who on Customer { id email name }`;
+    // node: 1 + 3 + 3 = 7; edges: 8; customers: 1 + 10 × 8
+    expect(cost(query)).toBe(81);
+  });
+
+  it('counts an inline fragment as its selection', () => {
+    // node: 1 + id 1; edges: 3; customers: 1 + 2 × 3
+    expect(cost('{ customers(first: 2) { edges { node { ... on Customer { id } } } } }')).toBe(7);
+  });
+
+  it('counts a fragment inside a variable-sized connection once per item', () => {
+    const query = `
+      query ($n: Int) { customers(first: $n) { ...page } }
+      fragment page on CustomerConnection { totalCount pageInfo { hasNextPage endCursor } }`;
+    // selection: totalCount 1 + pageInfo (1 + 2) = 4; customers: 1 + 25 × 4
+    expect(cost(query, { n: 25 })).toBe(101);
+  });
+
+  it('stops at a fragment that spreads itself instead of looping (validation refuses such a document anyway)', () => {
+    const query = `
+      { customers(first: 1) { edges { node { ...loop } } } }
+      fragment loop on Customer { id ...loop }`;
+    // node: 1 + id 1 (the inner spread is skipped); edges: 3; customers: 1 + 1 × 3
+    expect(cost(query)).toBe(4);
+  });
+
+  it('does not charge for __typename', () => {
+    // selection: totalCount 1; customers: 1 + 4 × 1
+    expect(cost('{ __typename customers(first: 4) { __typename totalCount } }')).toBe(5);
+  });
+
+  it('costs the named operation of a document with several, the first without a name, and nothing for an unknown name', () => {
+    const document = 'query Who { viewer { name } } query Count { customers(first: 2) { totalCount } }';
+    // Who: viewer 1 + name 1; Count: 1 + 2 × 1
+    expect(cost(document, {}, 'Who')).toBe(2);
+    expect(cost(document, {}, 'Count')).toBe(3);
+    expect(cost(document)).toBe(2);
+    expect(cost(document, {}, 'Missing')).toBe(0);
+  });
+
+  it('costs mutations and subscriptions from their own root types', () => {
+    // createCustomer 1 + id 1 + touchpoints (1 + 3 × totalCount 1) = 6
+    expect(cost('mutation { createCustomer(input: { externalId: "a" }) { id touchpoints(first: 3) { totalCount } } }')).toBe(6);
+    // stageTransitions 1 + cursor 1 + transition (1 + id 1 + customer (1 + email 1)) = 1 + 1 + 4 = 6
+    expect(cost('subscription { stageTransitions { cursor transition { id customer { email } } } }')).toBe(6);
+  });
+});
+
+describe('costError', () => {
+  it('lets an operation at the limit through', () => {
+    expect(costError(TEST_LIMITS.maxCost, TEST_LIMITS)).toBeNull();
+  });
+
+  it('refuses one over the limit with a coded error carrying the cost and the limit', () => {
+    const error = costError(10_001, TEST_LIMITS);
+    expect(error?.message).toBe('operation cost 10001 exceeds the limit of 10000; ask for fewer items or fields');
+    expect(error?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 10_001, limit: 10_000, http: { status: 400 } });
+  });
+});
