@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
+import { storableDate } from '../../core/dates';
 import { invalidInput } from '../../core/errors';
 import { containsNul, isEmail, isUuid, normaliseEmail, NUL_MESSAGE } from '../../core/ids';
 import { pageWindow, toPage } from '../../core/pagination';
@@ -119,6 +120,7 @@ export class CustomerService {
   /** A Relay page of customers, read in one statement; `totalCount` is counted only when asked for. */
   async list(filter: CustomerFilterSpec, sort: CustomerSort, page: PageRequest): Promise<CustomerPage> {
     const window = pageWindow(page, PAGE_LIMITS);
+    if (filter.seenSince) storableDate(filter.seenSince, 'filter.seenSince');
     const rows = await readCustomerPage(this.db, filter, sort, window);
     return {
       ...toPage(rows, window, (row) => customerCursor(sort, row), toCustomer),

@@ -1,4 +1,5 @@
 import { AT_RISK, CHURNED, OFF_PATH_STAGES } from '@clm/schema';
+import { storableDate } from '../../core/dates';
 import { invalidInput } from '../../core/errors';
 import { isUuid } from '../../core/ids';
 import type { Db, UnitOfWork } from '../../database/db';
@@ -18,6 +19,8 @@ export type Overview = { cursor: string; total: number; stages: StageCount[]; tr
 
 const SWEEP_BATCH = 1000;
 const DAY_MS = 86_400_000;
+/** How far ahead of this server's clock a sweep's `asOf` may be (another server's clock may run a little ahead). */
+const CLOCK_SKEW_MS = 60_000;
 
 /** Moves that do not come from touchpoints (by hand, by inactivity), entry on creation, and the stage overview. */
 export class LifecycleService {
@@ -49,6 +52,10 @@ export class LifecycleService {
    * sweep (a customer already moved is not moved again).
    */
   async runInactivitySweep(asOf = new Date()): Promise<SweepResult> {
+    storableDate(asOf, 'asOf');
+    // A sweep as of the future would churn customers now with transitions no purchase could undo.
+    if (asOf.getTime() > Date.now() + CLOCK_SKEW_MS)
+      throw invalidInput('asOf', `${asOf.toISOString()} is in the future; sweep as of now or an earlier time`);
     const model = await this.models.current();
     const funnel = model.stages.map((stage) => stage.key);
     const query = {
@@ -80,6 +87,8 @@ export class LifecycleService {
    * taken in, so a live subscriber continues exactly from them.
    */
   async overview(from: Date | null, to: Date | null): Promise<Overview> {
+    if (from) storableDate(from, 'from');
+    if (to) storableDate(to, 'to');
     const model = await this.models.current();
     const [{ counts, snapshot }, transitions] = await Promise.all([countStages(this.db), countTransitions(this.db, from, to)]);
     const names = new Map([

@@ -173,18 +173,26 @@ function showValue(value: PropertyCondition['value']): string {
   return value === undefined ? 'missing' : JSON.stringify(value);
 }
 
+/** About a century: a threshold beyond it is a typo, and one far beyond it pushes sweep dates out of any calendar. */
+export const MAX_INACTIVITY_DAYS = 36_500;
+
 function validateInactivity(inactivity: InactivityPolicy, funnelKeys: readonly string[]): ModelIssue[] {
   const issues: ModelIssue[] = [];
   const fromIssue = checkFunnelStage(inactivity.fromStage, funnelKeys, 'inactivity starts from');
   if (fromIssue !== null) issues.push({ path: 'inactivity.fromStage', message: fromIssue });
   const { atRiskAfterDays, churnedAfterDays } = inactivity;
-  if (!Number.isInteger(atRiskAfterDays) || atRiskAfterDays < 1) {
+  if (!Number.isInteger(atRiskAfterDays) || atRiskAfterDays < 1 || atRiskAfterDays > MAX_INACTIVITY_DAYS) {
     issues.push({
       path: 'inactivity.atRiskAfterDays',
-      message: `atRiskAfterDays is ${atRiskAfterDays}, but it must be a whole number of days, at least 1`,
+      message: `atRiskAfterDays is ${atRiskAfterDays}, but it must be a whole number of days, from 1 to ${MAX_INACTIVITY_DAYS}`,
     });
   }
-  if (!Number.isInteger(churnedAfterDays) || !(churnedAfterDays > atRiskAfterDays)) {
+  if (churnedAfterDays > MAX_INACTIVITY_DAYS) {
+    issues.push({
+      path: 'inactivity.churnedAfterDays',
+      message: `churnedAfterDays is ${churnedAfterDays}, but it must be at most ${MAX_INACTIVITY_DAYS} days`,
+    });
+  } else if (!Number.isInteger(churnedAfterDays) || !(churnedAfterDays > atRiskAfterDays)) {
     issues.push({
       path: 'inactivity.churnedAfterDays',
       message: `churnedAfterDays is ${churnedAfterDays}, but it must be a whole number of days greater than atRiskAfterDays (${atRiskAfterDays})`,

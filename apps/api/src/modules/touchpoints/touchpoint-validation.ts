@@ -1,4 +1,5 @@
 import type { JsonValue } from '@clm/schema';
+import { isStorableDate, parseIsoDateTime } from '../../core/dates';
 import { containsNul, isEmail, isUuid, normaliseEmail, NUL_MESSAGE } from '../../core/ids';
 import type { CustomerReference } from '../customers';
 
@@ -38,7 +39,6 @@ export type ValidTouchpoint = {
 export type FieldError = { index: number; field: string; message: string };
 
 const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 const MAX_TEXT = 256;
 const MAX_PROPERTIES_BYTES = 32_768;
 /** Event times further ahead than this are refused as clock errors. */
@@ -137,10 +137,8 @@ function firstFieldWithNul(input: TouchpointSubmission): string | null {
 }
 
 function parseDateTime(value: string | Date | null | undefined): Date | null {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value.trim())) return null;
-  const parsed = new Date(value.trim());
-  return Number.isNaN(parsed.getTime()) ? null : parsed;
+  if (value instanceof Date) return isStorableDate(value) ? value : null;
+  return typeof value === 'string' ? parseIsoDateTime(value) : null;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

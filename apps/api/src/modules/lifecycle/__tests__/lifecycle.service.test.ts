@@ -111,6 +111,20 @@ describe('the lifecycle service', () => {
     );
   });
 
+  it('refuses a sweep as of the future or of a date it cannot store, and moves nobody', async () => {
+    const before = await context.db.query(`SELECT count(*)::int AS count FROM stage_transitions`);
+    await expect(context.services.lifecycle.runInactivitySweep(new Date(Date.now() + 3_600_000))).rejects.toThrow(
+      expect.objectContaining({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/^asOf: .* is in the future; sweep as of now or an earlier time$/),
+      }),
+    );
+    await expect(context.services.lifecycle.runInactivitySweep(new Date('0000-01-01T00:00:00Z'))).rejects.toThrow(
+      'asOf: must be a date between the years 0001 and 9999',
+    );
+    expect(await context.db.query(`SELECT count(*)::int AS count FROM stage_transitions`)).toEqual(before);
+  });
+
   it('counts customers per stage and transitions per pair of stages in a time range', async () => {
     const overview = await context.services.lifecycle.overview(new Date('2026-03-01T00:00:00Z'), new Date('2026-05-10T00:00:00Z'));
     expect(overview.stages.map(({ stage, count }) => ({ stage, count }))).toEqual([

@@ -338,8 +338,22 @@ describe('validateLifecycleModel', () => {
       expect(validateLifecycleModel(model)).toEqual([
         {
           path: 'inactivity.atRiskAfterDays',
-          message: `atRiskAfterDays is ${atRiskAfterDays}, but it must be a whole number of days, at least 1`,
+          message: `atRiskAfterDays is ${atRiskAfterDays}, but it must be a whole number of days, from 1 to 36500`,
         },
+      ]);
+    });
+
+    it('rejects thresholds beyond a century, which would push sweep dates out of the calendar', () => {
+      const model = classicWith((m) => {
+        m.inactivity.atRiskAfterDays = 1_000_000;
+        m.inactivity.churnedAfterDays = 2_000_000;
+      });
+      expect(validateLifecycleModel(model)).toEqual([
+        {
+          path: 'inactivity.atRiskAfterDays',
+          message: 'atRiskAfterDays is 1000000, but it must be a whole number of days, from 1 to 36500',
+        },
+        { path: 'inactivity.churnedAfterDays', message: 'churnedAfterDays is 2000000, but it must be at most 36500 days' },
       ]);
     });
 
@@ -440,7 +454,7 @@ describe('validateLifecycleModel', () => {
       { path: 'rules[5].from[0]', message: 'rule "advocate-review" starts from unknown stage "acquisition"' },
       { path: 'rules[6].from[0]', message: 'rule "advocate-promoter" starts from unknown stage "acquisition"' },
       { path: 'inactivity.fromStage', message: 'inactivity starts from unknown stage "acquisition"' },
-      { path: 'inactivity.atRiskAfterDays', message: 'atRiskAfterDays is 0, but it must be a whole number of days, at least 1' },
+      { path: 'inactivity.atRiskAfterDays', message: 'atRiskAfterDays is 0, but it must be a whole number of days, from 1 to 36500' },
     ]);
   });
 });
