@@ -1,0 +1,95 @@
+/**
+ * Reads benchmark: requests per second of clm's GraphQL reads (the customers
+ * connection with touchpoints, one customer's timeline, a stage filter with
+ * totalCount) against a floor server answering the same requests with one
+ * hand-written SQL statement each, on the same generated database, in
+ * alternating rounds, after checking both give the same answers. Also counts
+ * the SQL statements clm runs per request.
+ *
+ * Needs the API built (apps/api/dist, or --api-dist). See bench/README.md.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describeApiBuild } from './shared/api-build.js';
+import { apiMain, generateAdminKey, startApi } from './shared/api-process.js';
+import { Cleanup } from './shared/cleanup.js';
+import { log } from './shared/cli.js';
+import { displayPath, REPO_ROOT, RESULTS_DIR } from './shared/paths.js';
+import { openServer } from './shared/postgres.js';
+import { prepareDatasetDatabase } from './reads/dataset-database.js';
+import { startFloor } from './reads/floor-process.js';
+import { parseReadsOptions } from './reads/options.js';
+import type { ReadsOptions } from './reads/options.js';
+import { formatReadsReport, readsResult, summarise } from './reads/report.js';
+import type { ReadsContext } from './reads/report.js';
+import { planRequests } from './reads/requests.js';
+import type { Endpoint, System } from './reads/requests.js';
+import { runRounds } from './reads/rounds.js';
+import { countStatements } from './reads/statements.js';
+import { verifyAnswers } from './reads/verify.js';
+
+/** Where --keep keeps the embedded server's data (git-ignored, like the API's own .clm/postgres). */
+const KEPT_EMBEDDED_DIR = path.join(REPO_ROOT, '.clm/bench-postgres');
+
+async function runReads(options: ReadsOptions, cleanup: Cleanup): Promise<void> {
+  apiMain(options.apiDist);
+  const build = describeApiBuild(options.apiDist);
+  log(`API build ${build.distSha256} (${displayPath(options.apiDist)}, built ${build.distBuiltAt}, git ${build.gitHead})`);
+  if (!process.env.DATABASE_URL) log('starting an embedded PostgreSQL');
+  const server = await openServer({ persistentDir: options.keep ? KEPT_EMBEDDED_DIR : null });
+  cleanup.push(() => server.stop());
+  const spec = { customers: options.customers, touchpoints: options.touchpoints, seed: options.seed };
+  const database = await prepareDatasetDatabase(server, spec, { keep: options.keep, apiDist: options.apiDist }, cleanup);
+
+  const key = generateAdminKey();
+  log('starting the API and the floor server');
+  const api = await startApi({
+    apiDist: options.apiDist,
+    databaseUrl: database.url,
+    adminKey: key,
+    env: { CLM_POOL_SIZE: String(options.poolSize) },
+  });
+  cleanup.push(() => api.stop());
+  const floor = await startFloor(database.url, key, options.poolSize);
+  cleanup.push(() => floor.stop());
+  const endpoints: Record<System, Endpoint> = { clm: { url: api.graphqlUrl, key }, floor: { url: floor.graphqlUrl, key } };
+
+  const plan = await planRequests(options.queries, endpoints.clm, database.url, options.seed);
+  log('verifying: every query answered identically by clm and the floor');
+  await verifyAnswers(plan, endpoints);
+  const measurements = await runRounds(plan, endpoints, options);
+  await api.stop();
+  await floor.stop();
+
+  log(`counting SQL statements per request (${options.statementRequests} requests of each query, one at a time)`);
+  const statements = await countStatements(plan, database.url, {
+    apiDist: options.apiDist,
+    requests: options.statementRequests,
+    poolSize: options.poolSize,
+  });
+  const buildChanged = describeApiBuild(options.apiDist).distSha256 !== build.distSha256;
+  if (buildChanged) log('WARNING: the API build changed during this run (rebuilt by someone else?): the numbers mix two builds');
+  const context: ReadsContext = { options, build, buildChanged, postgres: { version: server.version, server: server.kind }, database };
+  const summaries = summarise(measurements, statements);
+  process.stdout.write(formatReadsReport(summaries, context));
+  const result = readsResult(summaries, context, statements);
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `reads-${result.timestamp.replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, JSON.stringify(result, null, 2) + '\n');
+  process.stdout.write(`  result: ${displayPath(file)}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseReadsOptions();
+  const cleanup = new Cleanup();
+  try {
+    await runReads(options, cleanup);
+  } finally {
+    await cleanup.finish();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,480 @@
+import { between, createRandom, pick, randomUuid, weighted } from '../shared/prng.js';
+import type { Random } from '../shared/prng.js';
+import { replayJourney } from './journey.js';
+import type { Journey, JourneyEvent, JourneyTransition } from './journey.js';
+
+/**
+ * The reads dataset, generated in memory from a seed: customers with their
+ * touchpoints over a year, and the stage transitions and rollups the classic
+ * preset makes of them (journey.ts). Touchpoints and transitions are numbered
+ * in event-time order across customers, as clm would have stored them.
+ */
+export type DatasetSpec = { customers: number; touchpoints: number; seed: number };
+
+export type CustomerRow = {
+  id: string;
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  attributes: string;
+  stage: string | null;
+  stageEnteredAt: number;
+  funnelStage: string | null;
+  typeCounts: string;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  orders: number;
+  revenueCents: number;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** Touchpoints column by column (a million objects would be slow to build); index = generation order. */
+export type TouchpointColumns = {
+  customer: Int32Array;
+  time: Float64Array;
+  type: Uint8Array;
+  channel: Uint8Array;
+  /** Rating of a review, score of a survey response, otherwise random bits the properties are drawn from. */
+  detail: Uint32Array;
+  valueCents: Int32Array;
+};
+
+export type TransitionRow = JourneyTransition & { customer: number; recordedAt: number };
+
+export type Dataset = {
+  spec: DatasetSpec;
+  /** In generation order: `TouchpointColumns.customer` and `TransitionRow.customer` index this list. */
+  customers: CustomerRow[];
+  touchpoints: TouchpointColumns;
+  /** Generation indexes of the touchpoints in event-time order: the touchpoint at `order[k]` gets id k + 1. */
+  touchpointOrder: Uint32Array;
+  /** Transitions in event-time order: the k-th gets id k + 1. Their `touchpoint` is a generation index. */
+  transitions: TransitionRow[];
+};
+
+export const TOUCHPOINT_TYPES = [
+  'page_view',
+  'email_open',
+  'login',
+  'purchase',
+  'email_click',
+  'signup',
+  'review',
+  'survey_response',
+  'referral',
+];
+export const CHANNELS = ['web', 'mobile', 'email', 'app', 'ads', 'sales', 'referral'];
+
+const DAY_MS = 86_400_000;
+/** The dataset's "now": fixed, so every run generates the same rows. */
+export const DATASET_NOW = Date.UTC(2026, 10, 20);
+const YEAR_START = DATASET_NOW - 365 * DAY_MS;
+
+const FIRST_NAMES = [
+  'Ada',
+  'Grace',
+  'Lin',
+  'Alan',
+  'Edsger',
+  'Barbara',
+  'Ken',
+  'Margaret',
+  'Dennis',
+  'Frances',
+  'John',
+  'Radia',
+  'Tim',
+  'Hedy',
+  'Donald',
+  'Katherine',
+  'Niklaus',
+  'Sophie',
+  'Guido',
+  'Anita',
+  'Bjarne',
+  'Mary',
+  'James',
+  'Joan',
+  'Yukihiro',
+  'Carol',
+  'Brian',
+  'Shafi',
+  'Linus',
+  'Lynn',
+];
+const LAST_NAMES = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Dijkstra',
+  'Liskov',
+  'Thompson',
+  'Hamilton',
+  'Ritchie',
+  'Allen',
+  'Backus',
+  'Perlman',
+  'Berners-Lee',
+  'Lamarr',
+  'Knuth',
+  'Johnson',
+  'Wirth',
+  'Wilson',
+  'van Rossum',
+  'Borg',
+  'Stroustrup',
+  'Keller',
+  'Gosling',
+  'Clarke',
+  'Matsumoto',
+  'Shaw',
+  'Kernighan',
+  'Goldwasser',
+  'Torvalds',
+  'Conway',
+  'Codd',
+];
+const DOMAINS = ['example.com', 'mail.example', 'acme.test', 'initech.test', 'globex.example', 'umbrella.test'];
+const PLANS = ['free', 'free', 'free', 'starter', 'starter', 'pro', 'business'];
+const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', 'NL', 'FR', 'ES', 'SE', 'JP', 'BR', 'IN', 'CA', 'AU'];
+export const PAGES = ['home', 'pricing', 'blog', 'docs', 'product', 'features', 'checkout'];
+export const CAMPAIGNS = ['spring-launch', 'newsletter-03', 'onboarding', 'winback-q2', 'black-friday'];
+export const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP'];
+
+/** How deep into the funnel a customer is meant to get (an index into FUNNEL), by how many touchpoints they have. */
+const DEPTH_BY_COUNT: Array<[maxCount: number, choose: (random: Random) => number]> = [
+  [
+    1,
+    weighted([
+      [0, 60],
+      [1, 40],
+    ]),
+  ],
+  [
+    2,
+    weighted([
+      [0, 20],
+      [1, 35],
+      [2, 45],
+    ]),
+  ],
+  [
+    3,
+    weighted([
+      [0, 10],
+      [1, 15],
+      [2, 30],
+      [3, 45],
+    ]),
+  ],
+  [
+    6,
+    weighted([
+      [0, 8],
+      [1, 10],
+      [2, 22],
+      [3, 38],
+      [4, 22],
+    ]),
+  ],
+  [
+    15,
+    weighted([
+      [0, 4],
+      [1, 6],
+      [2, 18],
+      [3, 40],
+      [4, 32],
+    ]),
+  ],
+  [
+    Infinity,
+    weighted([
+      [0, 2],
+      [1, 4],
+      [2, 14],
+      [3, 42],
+      [4, 38],
+    ]),
+  ],
+];
+
+function chooseDepth(random: Random, count: number): number {
+  const [, choose] = DEPTH_BY_COUNT.find(([maxCount]) => count <= maxCount) ?? DEPTH_BY_COUNT[DEPTH_BY_COUNT.length - 1];
+  return choose(random);
+}
+
+type Lapse = 'active' | 'at-risk' | 'churned';
+const chooseLapse = weighted<Lapse>([
+  ['active', 52],
+  ['at-risk', 16],
+  ['churned', 32],
+]);
+
+/** Filler touchpoint types by intended depth: none of them moves a customer past that depth. */
+const FILLERS = [
+  weighted([
+    ['page_view', 70],
+    ['email_open', 25],
+    ['review', 3],
+    ['survey_response', 2],
+  ]),
+  weighted([
+    ['page_view', 50],
+    ['email_open', 35],
+    ['review', 7],
+    ['survey_response', 6],
+    ['signup', 2],
+  ]),
+  weighted([
+    ['page_view', 35],
+    ['email_open', 20],
+    ['login', 25],
+    ['email_click', 10],
+    ['review', 4],
+    ['survey_response', 4],
+    ['signup', 2],
+  ]),
+  weighted([
+    ['page_view', 30],
+    ['email_open', 15],
+    ['login', 18],
+    ['purchase', 14],
+    ['email_click', 9],
+    ['review', 6],
+    ['survey_response', 6],
+    ['signup', 2],
+  ]),
+  weighted([
+    ['page_view', 28],
+    ['email_open', 14],
+    ['login', 16],
+    ['purchase', 14],
+    ['email_click', 8],
+    ['review', 8],
+    ['survey_response', 7],
+    ['referral', 3],
+    ['signup', 2],
+  ]),
+];
+
+/** Generates the whole dataset. */
+export function generateDataset(spec: DatasetSpec): Dataset {
+  if (spec.touchpoints < spec.customers) throw new Error('need at least one touchpoint per customer');
+  const random = createRandom(spec.seed);
+  const counts = touchpointCounts(random, spec.customers, spec.touchpoints);
+  const touchpoints = emptyColumns(spec.touchpoints);
+  const customers: CustomerRow[] = [];
+  const transitions: TransitionRow[] = [];
+  let offset = 0;
+  for (let customer = 0; customer < spec.customers; customer++) {
+    const events = generateEvents(random, counts[customer], offset);
+    storeEvents(touchpoints, customer, events, random);
+    const journey = replayJourney(events, DATASET_NOW);
+    for (const transition of journey.transitions) transitions.push({ ...transition, customer, recordedAt: recordedAt(random, transition) });
+    customers.push(customerRow(random, customer, events, touchpoints, journey));
+    offset += events.length;
+  }
+  transitions.sort((a, b) => a.at - b.at || a.customer - b.customer);
+  return { spec, customers, touchpoints, touchpointOrder: timeOrder(touchpoints.time), transitions };
+}
+
+/** Every customer gets one touchpoint, the rest go to customers drawn with skewed weights (a few heavy users). */
+function touchpointCounts(random: Random, customers: number, total: number): Int32Array {
+  const weights = Float64Array.from({ length: customers }, () => (-Math.log(1 - random())) ** 1.2);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const extra = total - customers;
+  const counts = new Int32Array(customers);
+  let assigned = 0;
+  for (let i = 0; i < customers; i++) {
+    counts[i] = 1 + Math.floor((weights[i] / sum) * extra);
+    assigned += counts[i];
+  }
+  while (assigned < total) {
+    counts[Math.floor(random() * customers)] += 1;
+    assigned += 1;
+  }
+  return counts;
+}
+
+function emptyColumns(size: number): TouchpointColumns {
+  return {
+    customer: new Int32Array(size),
+    time: new Float64Array(size),
+    type: new Uint8Array(size),
+    channel: new Uint8Array(size),
+    detail: new Uint32Array(size),
+    valueCents: new Int32Array(size),
+  };
+}
+
+/** One customer's touchpoints, in time order: times over their active span, types that take them to their intended depth. */
+function generateEvents(random: Random, count: number, offset: number): JourneyEvent[] {
+  const depth = chooseDepth(random, count);
+  const times = eventTimes(random, count, depth === 0 ? 'active' : chooseLapse(random));
+  const types = eventTypes(random, count, depth);
+  return times.map((time, k) => ({ index: offset + k, time, type: types[k], detail: eventDetail(random, types[k], depth) }));
+}
+
+/** First touchpoint uniform over the year; the last one active (within 60 days of now), lapsed 60–120 days ago, or older. */
+function eventTimes(random: Random, count: number, lapse: Lapse): number[] {
+  const first = YEAR_START + random() * (DATASET_NOW - YEAR_START - 3_600_000);
+  const last = lastTime(random, first, count, lapse);
+  const times = [first];
+  for (let k = 1; k < count - 1; k++) times.push(first + random() * (last - first));
+  if (count > 1) times.push(last);
+  return times.map(Math.floor).sort((a, b) => a - b);
+}
+
+function lastTime(random: Random, first: number, count: number, lapse: Lapse): number {
+  if (count === 1) return first;
+  const atRiskLine = DATASET_NOW - 60 * DAY_MS;
+  const churnLine = DATASET_NOW - 120 * DAY_MS;
+  const span = (from: number, to: number) => from + random() * (to - from);
+  if (lapse === 'churned' && first < churnLine) return span(first, churnLine);
+  if (lapse === 'at-risk' && first < atRiskLine) return span(Math.max(first, churnLine), atRiskLine);
+  return span(Math.max(first, atRiskLine), DATASET_NOW);
+}
+
+/** Filler types, with the milestones of `depth` placed after the acquiring touchpoint. */
+function eventTypes(random: Random, count: number, depth: number): string[] {
+  const types = Array.from({ length: count }, () => FILLERS[depth](random));
+  if (depth === 0) return types;
+  const acquiring = random() < 0.45 || depth === 3 ? 'purchase' : 'signup';
+  const milestones = milestonesAfterAcquisition(random, depth, count - 1);
+  const latest = count - 1 - milestones.length;
+  const acquiredAt = latest < 1 || random() < 0.05 ? 0 : between(random, 1, latest);
+  types[acquiredAt] = acquiring;
+  const later = shuffled(random, range(acquiredAt + 1, count))
+    .slice(0, milestones.length)
+    .sort((a, b) => a - b);
+  later.forEach((position, k) => (types[position] = milestones[k]));
+  return types;
+}
+
+/** What moves the customer on after acquisition, at most `room` of them (engagement is the first to go). */
+function milestonesAfterAcquisition(random: Random, depth: number, room: number): string[] {
+  if (depth === 2) return [random() < 0.7 ? 'login' : 'email_click'].slice(0, room);
+  const engagement = random() < 0.95 && room >= depth - 1 ? ['login'] : [];
+  if (depth === 3) return [...engagement, 'purchase'];
+  if (depth === 4) return [...engagement, 'purchase', pick(random, ['referral', 'review', 'survey_response'])];
+  return [];
+}
+
+/** Rating (1–5) of a review and score (0–10) of a survey response: high ones only where advocacy is intended. */
+function eventDetail(random: Random, type: string, depth: number): number {
+  if (type === 'review') return depth === 4 ? between(random, 1, 5) : between(random, 1, 3);
+  if (type === 'survey_response') return depth === 4 ? between(random, 0, 10) : between(random, 0, 8);
+  return Math.floor(random() * 2 ** 32);
+}
+
+function storeEvents(columns: TouchpointColumns, customer: number, events: readonly JourneyEvent[], random: Random): void {
+  for (const event of events) {
+    const i = event.index;
+    columns.customer[i] = customer;
+    columns.time[i] = event.time;
+    columns.type[i] = TOUCHPOINT_TYPES.indexOf(event.type);
+    columns.channel[i] = CHANNELS.indexOf(channelOf(random, event.type));
+    columns.detail[i] = event.detail;
+    columns.valueCents[i] = event.type === 'purchase' ? between(random, 999, 49_999) : 0;
+  }
+}
+
+function channelOf(random: Random, type: string): string {
+  switch (type) {
+    case 'page_view':
+      return random() < 0.8 ? 'web' : 'mobile';
+    case 'email_open':
+    case 'email_click':
+    case 'survey_response':
+      return 'email';
+    case 'login':
+      return random() < 0.6 ? 'web' : 'app';
+    case 'signup':
+      return random() < 0.7 ? 'web' : 'ads';
+    case 'purchase':
+      return pick(random, ['web', 'web', 'app', 'sales']);
+    case 'referral':
+      return 'referral';
+    default:
+      return 'web';
+  }
+}
+
+/** When clm stored touchpoint `index` of `time`: a moment after the event. */
+export function receivedAt(time: number, index: number): number {
+  return time + 200 + ((index * 7919) % 4800);
+}
+
+/** Touchpoint transitions are recorded with their touchpoint; the hourly sweep records inactivity. */
+function recordedAt(random: Random, transition: JourneyTransition): number {
+  return transition.cause === 'inactivity'
+    ? transition.at + between(random, 0, 3_600_000)
+    : receivedAt(transition.at, transition.touchpoint);
+}
+
+function customerRow(
+  random: Random,
+  customer: number,
+  events: readonly JourneyEvent[],
+  columns: TouchpointColumns,
+  journey: Journey,
+): CustomerRow {
+  const first = pick(random, FIRST_NAMES);
+  const last = pick(random, LAST_NAMES);
+  const hasEmail = random() >= 0.04;
+  const typeCounts: Record<string, number> = {};
+  let revenueCents = 0;
+  for (const event of events) {
+    typeCounts[event.type] = (typeCounts[event.type] ?? 0) + 1;
+    revenueCents += columns.valueCents[event.index];
+  }
+  const firstSeenAt = events[0].time;
+  const lastSeenAt = events[events.length - 1].time;
+  const lastRecorded = Math.max(receivedAt(lastSeenAt, events[events.length - 1].index), journey.transitions.at(-1)?.at ?? 0);
+  return {
+    id: randomUuid(random),
+    externalId: `u-${String(customer + 1).padStart(6, '0')}`,
+    email: hasEmail ? `${first}.${last}.${customer + 1}@${pick(random, DOMAINS)}`.toLowerCase().replace(/[ -]/g, '') : null,
+    name: random() < 0.06 ? null : `${first} ${last}`,
+    attributes: JSON.stringify(attributes(random)),
+    stage: journey.state.stage,
+    stageEnteredAt: journey.state.enteredAt,
+    funnelStage: journey.state.funnelStage,
+    typeCounts: JSON.stringify(typeCounts),
+    firstSeenAt,
+    lastSeenAt,
+    orders: typeCounts.purchase ?? 0,
+    revenueCents,
+    createdAt: firstSeenAt + between(random, 50, 3_000),
+    updatedAt: lastRecorded + between(random, 0, 1_000),
+  };
+}
+
+function attributes(random: Random): Record<string, string | number | boolean> {
+  return {
+    plan: pick(random, PLANS),
+    country: pick(random, COUNTRIES),
+    company_size: pick(random, [1, 5, 10, 50, 200, 1000]),
+    newsletter: random() < 0.4,
+  };
+}
+
+/** Indexes sorted by time (ties by index). */
+function timeOrder(times: Float64Array): Uint32Array {
+  const order = Uint32Array.from({ length: times.length }, (_, i) => i);
+  return order.sort((a, b) => times[a] - times[b] || a - b);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
+}
+
+function shuffled<T>(random: Random, list: T[]): T[] {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [list[i], list[j]] = [list[j], list[i]];
+  }
+  return list;
+}
