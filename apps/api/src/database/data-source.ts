@@ -2,8 +2,9 @@ import { DataSource } from 'typeorm';
 import type { Queryable } from './db';
 import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
 import { ReadPathIndexes1764100000000 } from './migrations/1764100000000-read-path-indexes';
+import { CustomerIntegrity1764200000000 } from './migrations/1764200000000-customer-integrity';
 
-export const MIGRATIONS = [Foundation1764000000000, ReadPathIndexes1764100000000];
+export const MIGRATIONS = [Foundation1764000000000, ReadPathIndexes1764100000000, CustomerIntegrity1764200000000];
 
 /**
  * TypeORM's part in clm: it runs the migrations, and tells whether they are

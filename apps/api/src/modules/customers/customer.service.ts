@@ -132,6 +132,8 @@ export class CustomerService {
     try {
       return await write();
     } catch (error) {
+      if (sqlState(error) === '23514')
+        throw invalidInput('input', 'a customer must keep an externalId or an email, or no event could find them');
       if (sqlState(error) !== '23505') throw error;
       throw customerConflict(sqlDetail(error).includes('email') ? 'email' : 'externalId');
     }

@@ -26,7 +26,7 @@ export type CustomerRow = {
   first_seen_at: Date | null;
   last_seen_at: Date | null;
   orders: number;
-  /** numeric(20,4) as PostgreSQL's text, exact. */
+  /** numeric as PostgreSQL's text, exact (amounts keep 4 decimals). */
   revenue: string;
   created_at: Date;
   updated_at: Date;
@@ -184,7 +184,7 @@ function cursorTag(sort: CustomerSort): string {
 
 /** PostgreSQL's text output of each sort type; a cursor holding anything else was not made by this API. */
 const SORT_VALUE_PATTERNS: Record<string, RegExp | undefined> = {
-  numeric: /^-?\d{1,16}(\.\d{1,4})?$/,
+  numeric: /^-?\d{1,40}(\.\d{1,4})?$/,
   int: /^-?\d{1,10}$/,
 };
 
@@ -340,9 +340,12 @@ export async function updateCustomer(db: Queryable, id: string, fields: Customer
   if (fields.email !== undefined) set('email', fields.email);
   if (fields.name !== undefined) set('name', fields.name);
   if (fields.attributes != null) {
-    const removed = Object.keys(fields.attributes).filter((key) => fields.attributes?.[key] === null);
-    parameters.push(JSON.stringify(fields.attributes), removed);
-    sets.push(`attributes = jsonb_strip_nulls(attributes || $${parameters.length - 1}::jsonb) - $${parameters.length}::text[]`);
+    // Top-level nulls remove those attributes; everything else (nested nulls included) is stored as sent.
+    const entries = Object.entries(fields.attributes);
+    const removed = entries.filter(([, value]) => value === null).map(([key]) => key);
+    const merged = Object.fromEntries(entries.filter(([, value]) => value !== null));
+    parameters.push(removed, JSON.stringify(merged));
+    sets.push(`attributes = (attributes - $${parameters.length - 1}::text[]) || $${parameters.length}::jsonb`);
   }
   if (sets.length === 0) return (await findCustomer(db, { id })) !== null;
   return (await db.execute(`UPDATE customers SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, parameters)) > 0;

@@ -117,6 +117,32 @@ describe('customers', () => {
     expect(byEmail.data?.customer.id).toBe(id);
   });
 
+  it('keeps nested nulls of other attributes when merging, and refuses to remove both externalId and email', async () => {
+    const create = await server.graphql<{ createCustomer: { id: string } }>(
+      `mutation { createCustomer(input: { externalId: "m-2", email: "nested@example.com", attributes: { address: { line2: null, city: "Utrecht" } } }) { id } }`,
+    );
+    const id = create.data?.createCustomer.id as string;
+    const update = await server.graphql<{ updateCustomer: { attributes: unknown } }>(
+      `mutation ($id: ID!) { updateCustomer(id: $id, input: { attributes: { plan: "pro", survey: { answered: null } } }) { attributes } }`,
+      { id },
+    );
+    expect(update.data?.updateCustomer.attributes).toEqual({
+      address: { line2: null, city: 'Utrecht' },
+      plan: 'pro',
+      survey: { answered: null },
+    });
+    expect(
+      (await server.graphql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { email: null }) { id } }`, { id })).errors,
+    ).toBeUndefined();
+    const orphaning = await server.graphql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { externalId: null }) { id } }`, { id });
+    expect(orphaning.errors?.[0]).toMatchObject({
+      message: 'input: a customer must keep an externalId or an email, or no event could find them',
+      extensions: { code: 'BAD_USER_INPUT', field: 'input' },
+    });
+    const kept = await server.graphql<{ customer: { externalId: string } }>(`{ customer(externalId: "m-2") { externalId } }`);
+    expect(kept.data?.customer.externalId).toBe('m-2');
+  });
+
   it('refuses an email another customer has, naming the field', async () => {
     const result = await server.graphql(`mutation { createCustomer(input: { email: "person1@example.com" }) { id } }`);
     expect(result.errors?.[0]).toMatchObject({
