@@ -73,46 +73,72 @@ export class IngestService {
     return results;
   }
 
-  /** One batch, inside its unit of work: customers, touchpoints, then the journeys. */
+  /**
+   * One batch, inside its unit of work: customers, touchpoints, then the
+   * journeys. Only the first item of each messageId in the batch is
+   * resolved and stored; a later item with the same messageId shares its
+   * outcome (it cannot create a customer of its own).
+   */
   private async write(uow: UnitOfWork, items: ValidTouchpoint[]) {
     const model = await this.models.current();
-    const resolution = await resolveCustomers(uow, items, (messageIds) => knownMessageIds(uow, messageIds));
-    const accepted = items.filter((item) => resolution.customerOf.has(item.index));
-    const firstOfEach = firstByMessageId(accepted);
+    const firstOfEach = firstByMessageId(items);
+    const firsts = [...firstOfEach.values()];
+    const resolution = await resolveCustomers(uow, firsts, (messageIds) => knownMessageIds(uow, messageIds));
+    const accepted = firsts.filter((item) => resolution.customerOf.has(item.index));
     const newIds = await insertNewTouchpoints(
       uow,
-      [...firstOfEach.values()].map((touchpoint) => ({ touchpoint, customerId: customerOf(resolution, touchpoint) })),
+      accepted.map((touchpoint) => ({ touchpoint, customerId: customerOf(resolution, touchpoint) })),
     );
     if (newIds.size > 0) uow.logAppended();
-    await this.journeys.applyTouchpoints(uow, model, resolution.rows, newEventsByCustomer([...firstOfEach.values()], newIds, resolution));
+    await this.journeys.applyTouchpoints(uow, model, resolution.rows, newEventsByCustomer(accepted, newIds, resolution));
 
-    const replayed = items.filter((item) => resolution.replayed.has(item.index));
+    const replayed = firsts.filter((item) => resolution.replayed.has(item.index));
     const earlier = await storedTouchpoints(
       uow,
       [...accepted.filter((item) => !newIds.has(item.messageId)), ...replayed].map((item) => item.messageId),
     );
-    const stored = [...accepted, ...replayed].map((item): Stored => {
+    const outcomes = new Map<number, Stored>();
+    for (const item of [...accepted, ...replayed]) {
       const fresh = newIds.get(item.messageId);
       const customerId = resolution.customerOf.get(item.index) ?? null;
-      if (fresh !== undefined && firstOfEach.get(item.messageId) === item) {
-        return { index: item.index, status: IngestStatus.ACCEPTED, touchpointId: fresh, customerId };
-      }
       const existing = earlier.get(item.messageId);
-      return {
-        index: item.index,
-        status: IngestStatus.DUPLICATE,
-        touchpointId: fresh ?? existing?.id ?? null,
-        customerId: existing?.customerId ?? customerId,
-      };
-    });
-    return { stored, rejected: resolution.rejected };
+      outcomes.set(
+        item.index,
+        fresh !== undefined
+          ? { index: item.index, status: IngestStatus.ACCEPTED, touchpointId: fresh, customerId }
+          : {
+              index: item.index,
+              status: IngestStatus.DUPLICATE,
+              touchpointId: existing?.id ?? null,
+              customerId: existing?.customerId ?? customerId,
+            },
+      );
+    }
+    const rejected = [...resolution.rejected];
+    for (const item of items) {
+      const first = firstOfEach.get(item.messageId);
+      if (first === undefined || first === item) continue;
+      const outcome = outcomes.get(first.index);
+      if (outcome) outcomes.set(item.index, { ...outcome, index: item.index, status: IngestStatus.DUPLICATE });
+      else
+        rejected.push({
+          index: item.index,
+          field: 'messageId',
+          message: `repeats the messageId of item ${first.index}, which was rejected`,
+        });
+    }
+    return { stored: [...outcomes.values()], rejected };
   }
 }
 
-/** The first item of each messageId, in messageId order (later ones in the batch are duplicates). */
+/**
+ * The first item of each messageId (later ones in the batch are duplicates),
+ * in messageId order: concurrent batches then insert in one order and meet
+ * on the unique index without deadlocking.
+ */
 function firstByMessageId(items: readonly ValidTouchpoint[]): Map<string, ValidTouchpoint> {
   const first = new Map<string, ValidTouchpoint>();
-  for (const item of [...items].sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0))) {
+  for (const item of [...items].sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : a.index - b.index))) {
     if (!first.has(item.messageId)) first.set(item.messageId, item);
   }
   return first;

@@ -125,4 +125,50 @@ describe('recording touchpoints', () => {
     expect(again[1].touchpointId).toBe(first[1].touchpointId);
     expect(await counts()).toEqual(before);
   });
+
+  it("gives a messageId repeated in one batch for another customer the first item's outcome, creating nobody for it", async () => {
+    const customersBefore = await context.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM customers`);
+    const results = await context.services.ingest.record(
+      [
+        {
+          messageId: 'twice-1',
+          customer: { externalId: 'first-owner' },
+          type: 'page_view',
+          channel: 'web',
+          occurredAt: at('2026-01-05T10:00:00Z'),
+        },
+        {
+          messageId: 'twice-1',
+          customer: { externalId: 'phantom' },
+          type: 'purchase',
+          channel: 'web',
+          occurredAt: at('2026-01-05T11:00:00Z'),
+        },
+        {
+          messageId: 'twice-2',
+          customer: { id: '00000000-0000-4000-8000-00000000dead' },
+          type: 'page_view',
+          channel: 'web',
+          occurredAt: at('2026-01-05T10:00:00Z'),
+        },
+        {
+          messageId: 'twice-2',
+          customer: { externalId: 'phantom-2' },
+          type: 'page_view',
+          channel: 'web',
+          occurredAt: at('2026-01-05T10:00:00Z'),
+        },
+      ],
+      path,
+    );
+    expect(results.map((result) => result.status)).toEqual(['ACCEPTED', 'DUPLICATE', 'REJECTED', 'REJECTED']);
+    expect(results[1]).toMatchObject({ touchpointId: results[0].touchpointId, customerId: results[0].customerId, error: null });
+    expect(results[3].error).toEqual({
+      field: 'touchpoints[3].messageId',
+      message: 'touchpoints[3].messageId: repeats the messageId of item 2, which was rejected',
+    });
+    const customersAfter = await context.db.query<{ count: number }>(`SELECT count(*)::int AS count FROM customers`);
+    expect(customersAfter[0].count).toBe(customersBefore[0].count + 1);
+    expect(await context.db.query(`SELECT external_id FROM customers WHERE external_id LIKE 'phantom%'`)).toEqual([]);
+  });
 });
