@@ -76,11 +76,22 @@ export async function countStages(db: Queryable): Promise<{ counts: Map<string, 
   return { counts, snapshot: rows[0].snapshot };
 }
 
-const STRANDED = `SELECT stage, count(*)::int AS count FROM customers
+const STRANDED = `SELECT stage, count(*)::int AS count, false AS returning FROM customers
    WHERE stage IS NOT NULL AND stage NOT IN ('at-risk', 'churned') AND NOT (stage = ANY ($1::text[]))
-   GROUP BY stage ORDER BY stage`;
+   GROUP BY stage
+   UNION ALL
+   SELECT funnel_stage, count(*)::int, true FROM customers
+   WHERE $2 AND stage IN ('at-risk', 'churned') AND funnel_stage IS NOT NULL AND NOT (funnel_stage = ANY ($1::text[]))
+   GROUP BY funnel_stage
+   ORDER BY 3, 1`;
 
-/** Customers in funnel stages outside `stages` (a model without them would strand them). */
-export function countStranded(db: Queryable, stages: readonly string[]): Promise<Array<{ stage: string; count: number }>> {
-  return db.query<{ stage: string; count: number }>(STRANDED, [stages]);
+export type Stranded = { stage: string; count: number; returning: boolean };
+
+/**
+ * Customers a model with only `stages` would strand: those in a funnel stage
+ * it lacks, and, when win-back returns customers to the stage they held
+ * (`returnsToHeldStage`), at-risk and churned customers who held one.
+ */
+export function countStranded(db: Queryable, stages: readonly string[], returnsToHeldStage: boolean): Promise<Stranded[]> {
+  return db.query<Stranded>(STRANDED, [stages, returnsToHeldStage]);
 }

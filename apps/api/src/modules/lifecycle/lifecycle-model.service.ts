@@ -3,6 +3,7 @@ import type { LifecycleModel } from '@clm/schema';
 import { invalidInput } from '../../core/errors';
 import type { Db } from '../../database/db';
 import { countStranded } from './journey.sql';
+import type { Stranded } from './journey.sql';
 import { invalidLifecycleModel } from './lifecycle.errors';
 import { validateLifecycleModel } from './model-validation';
 
@@ -59,14 +60,20 @@ export class LifecycleModelService {
       const stranded = await countStranded(
         uow,
         model.stages.map((stage) => stage.key),
+        model.winBack.to === null,
       );
       if (stranded.length > 0) {
-        const list = stranded.map((row) => `${row.count} in "${row.stage}"`).join(', ');
+        const describe = (row: Stranded) =>
+          row.returning
+            ? `${row.count} at-risk or churned who would return to "${row.stage}" on win-back`
+            : `${row.count} in "${row.stage}"`;
         throw invalidLifecycleModel(
-          `the new model lacks stages customers are in: ${list}; keep those stages or move the customers first`,
+          `the new model lacks stages customers are in: ${stranded.map(describe).join(', ')}; keep those stages or move the customers first`,
           stranded.map((row) => ({
-            path: 'stages',
-            message: `${row.count === 1 ? '1 customer is' : `${row.count} customers are`} in stage "${row.stage}"`,
+            path: row.returning ? 'winBack.to' : 'stages',
+            message: row.returning
+              ? `${row.count === 1 ? '1 at-risk or churned customer' : `${row.count} at-risk or churned customers`} would return to stage "${row.stage}" on win-back`
+              : `${row.count === 1 ? '1 customer is' : `${row.count} customers are`} in stage "${row.stage}"`,
           })),
         );
       }

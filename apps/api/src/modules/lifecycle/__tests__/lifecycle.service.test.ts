@@ -160,6 +160,23 @@ describe('the lifecycle service', () => {
     ]);
   });
 
+  it('refuses a model without the stage at-risk customers would return to on win-back', async () => {
+    const atRisk = await context.db.query<{ funnel_stage: string }>(`SELECT funnel_stage FROM customers WHERE stage = 'at-risk'`);
+    expect(atRisk).toEqual([{ funnel_stage: 'acquisition' }]);
+    const rejection = context.services.models.replace(
+      { ...purchaseFunnelPreset, winBack: { ...purchaseFunnelPreset.winBack, to: null } },
+      'admin',
+    );
+    await expect(rejection).rejects.toThrow(
+      'the new model lacks stages customers are in: 1 at-risk or churned who would return to "acquisition" on win-back; keep those stages or move the customers first',
+    );
+    await expect(rejection).rejects.toMatchObject({
+      details: {
+        issues: [{ path: 'winBack.to', message: '1 at-risk or churned customer would return to stage "acquisition" on win-back' }],
+      },
+    });
+  });
+
   it('refuses an invalid model, naming the field', async () => {
     const invalid = { ...purchaseFunnelPreset, rules: [{ ...purchaseFunnelPreset.rules[0], to: 'retension' }] };
     await expect(context.services.models.replace(invalid, 'admin')).rejects.toThrow('rules[0].to');
