@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { containsNul, isEmail, isUuid, normaliseEmail } from '../ids';
+import { findUnstorableText, isEmail, isUuid, LONE_SURROGATE_MESSAGE, normaliseEmail, NUL_MESSAGE } from '../ids';
+
+/** Whether a value holds any string (or key) PostgreSQL cannot store. */
+const containsNul = (value: unknown) => findUnstorableText(value, 'value') !== null;
 
 const NUL = '\u0000';
 
@@ -76,7 +79,7 @@ describe('normaliseEmail', () => {
   });
 });
 
-describe('containsNul', () => {
+describe('findUnstorableText: NUL characters', () => {
   it('finds a NUL in a string, wherever it is', () => {
     expect(containsNul(NUL)).toBe(true);
     expect(containsNul(`${NUL}abc`)).toBe(true);
@@ -136,6 +139,38 @@ describe('containsNul', () => {
         expect(containsNul(value)).toBe(JSON.stringify(value).includes('\\u0000'));
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('findUnstorableText: where and why', () => {
+  it('names the path of the first unstorable string and the reason', () => {
+    expect(findUnstorableText({ plan: 'pro', notes: ['ok', `bad\u0000`] }, 'properties')).toEqual({
+      field: 'properties.notes[1]',
+      message: NUL_MESSAGE,
+    });
+    expect(findUnstorableText({ survey: { answer: 'a\uD800b' } }, 'properties')).toEqual({
+      field: 'properties.survey.answer',
+      message: LONE_SURROGATE_MESSAGE,
+    });
+    expect(findUnstorableText({ ['k\uDC00']: 1 }, 'attributes')).toEqual({
+      field: 'attributes',
+      message: `has a key that ${LONE_SURROGATE_MESSAGE}`,
+    });
+    expect(findUnstorableText('\uDBFF', 'name')).toEqual({ field: 'name', message: LONE_SURROGATE_MESSAGE });
+  });
+
+  it('accepts well-formed text, surrogate pairs (emoji) included', () => {
+    expect(findUnstorableText({ greeting: 'héllo 漢字 🎉', list: ['😀', { '🔑': '✓' }] }, 'properties')).toBeNull();
+  });
+
+  it('agrees with well-formedness for arbitrary UTF-16 strings', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 12 }), (text) => {
+        const wellFormed = !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text) && !text.includes('\u0000');
+        expect(findUnstorableText(text, 'text') === null).toBe(wellFormed);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isUuid } from '../../core/ids';
+import { isUuid, textProblem } from '../../core/ids';
 import { invalidInput } from '../../core/errors';
 import { Scope } from '../../core/principal';
 import type { Principal } from '../../core/principal';
@@ -31,6 +31,8 @@ export class ApiKeyService {
   async create(name: string, scopes: Scope[], createdBy: string | null, presetKey?: string): Promise<{ key: string; apiKey: ApiKey }> {
     const trimmed = name.trim();
     if (trimmed === '') throw invalidInput('name', 'must not be empty');
+    const problem = textProblem(trimmed);
+    if (problem !== null) throw invalidInput('name', problem);
     if (scopes.length === 0) throw invalidInput('scopes', 'give at least one scope');
     const key = presetKey ?? generateKey();
     const match = KEY_PATTERN.exec(key);

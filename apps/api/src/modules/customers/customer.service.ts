@@ -2,7 +2,18 @@ import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { storableDate } from '../../core/dates';
 import { invalidInput } from '../../core/errors';
-import { containsNul, isEmail, isUuid, normaliseEmail, NUL_MESSAGE } from '../../core/ids';
+import {
+  findUnstorableText,
+  isEmail,
+  isUuid,
+  jsonBytes,
+  MAX_JSON_BYTES,
+  MAX_JSON_DEPTH,
+  MAX_TEXT,
+  nestsDeeperThan,
+  normaliseEmail,
+  textProblem,
+} from '../../core/ids';
 import { pageWindow, toPage } from '../../core/pagination';
 import { requestScoped } from '../../core/request-context';
 import type { RequestScoped } from '../../core/request-context';
@@ -60,6 +71,8 @@ export class CustomerService {
   async find(lookup: CustomerLookup): Promise<Customer | null> {
     const given = (['id', 'externalId', 'email'] as const).filter((key) => lookup[key] != null);
     if (given.length !== 1) throw invalidInput('id', 'give exactly one of id, externalId, email');
+    // Text PostgreSQL cannot store cannot name anyone.
+    if (given.some((key) => textProblem(lookup[key] ?? '') !== null)) return null;
     let row;
     if (lookup.id != null) row = isUuid(lookup.id) ? await findCustomer(this.db, { id: lookup.id.toLowerCase() }) : null;
     else if (lookup.externalId != null) row = await findCustomer(this.db, { externalId: lookup.externalId });
@@ -121,6 +134,10 @@ export class CustomerService {
   async list(filter: CustomerFilterSpec, sort: CustomerSort, page: PageRequest): Promise<CustomerPage> {
     const window = pageWindow(page, PAGE_LIMITS);
     if (filter.seenSince) storableDate(filter.seenSince, 'filter.seenSince');
+    if (nestsDeeperThan(filter.attributes, MAX_JSON_DEPTH))
+      throw invalidInput('filter.attributes', `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
+    const unstorable = findUnstorableText({ stages: filter.stages, attributes: filter.attributes, search: filter.search }, 'filter');
+    if (unstorable !== null) throw invalidInput(unstorable.field, unstorable.message);
     const rows = await readCustomerPage(this.db, filter, sort, window);
     return {
       ...toPage(rows, window, (row) => customerCursor(sort, row), toCustomer),
@@ -141,10 +158,17 @@ export class CustomerService {
 }
 
 function normaliseFields(fields: CustomerFields): CustomerFields {
-  for (const [field, value] of Object.entries(fields)) {
-    if (containsNul(value)) throw invalidInput(field, NUL_MESSAGE);
-  }
+  if (nestsDeeperThan(fields.attributes, MAX_JSON_DEPTH))
+    throw invalidInput('input.attributes', `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
+  const unstorable = findUnstorableText(fields, 'input');
+  if (unstorable !== null) throw invalidInput(unstorable.field, unstorable.message);
   const text = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : value.trim() || null);
+  for (const field of ['externalId', 'email', 'name'] as const) {
+    if ((text(fields[field])?.length ?? 0) > MAX_TEXT) throw invalidInput(`input.${field}`, `must be at most ${MAX_TEXT} characters`);
+  }
+  if (fields.attributes != null && jsonBytes(fields.attributes) > MAX_JSON_BYTES) {
+    throw invalidInput('input.attributes', `must be at most ${MAX_JSON_BYTES} bytes of JSON`);
+  }
   const email = text(fields.email);
   if (email != null && !isEmail(email)) throw invalidInput('email', `"${email}" is not an email address`);
   return {

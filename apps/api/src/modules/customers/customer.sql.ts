@@ -1,7 +1,7 @@
 import type { JsonValue } from '@clm/schema';
 import { decodeCursor, encodeCursor, isTimestampText } from '../../core/cursor';
 import { invalidCursor } from '../../core/errors';
-import { containsNul, isUuid } from '../../core/ids';
+import { isUuid, textProblem } from '../../core/ids';
 import type { PageWindow } from '../../core/pagination';
 import { prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
@@ -191,7 +191,7 @@ const SORT_VALUE_PATTERNS: Record<string, RegExp | undefined> = {
 function sortValueFits(sort: { type: string; nullable: boolean }, value: string | null): boolean {
   if (value === null) return sort.nullable;
   if (sort.type === 'timestamptz') return isTimestampText(value);
-  return SORT_VALUE_PATTERNS[sort.type]?.test(value) ?? !containsNul(value);
+  return SORT_VALUE_PATTERNS[sort.type]?.test(value) ?? textProblem(value) === null;
 }
 
 function flip(direction: SortDirection): SortDirection {

@@ -1,7 +1,7 @@
 import { AT_RISK, CHURNED, OFF_PATH_STAGES } from '@clm/schema';
 import { storableDate } from '../../core/dates';
 import { invalidInput } from '../../core/errors';
-import { isUuid } from '../../core/ids';
+import { isUuid, textProblem } from '../../core/ids';
 import type { Db, UnitOfWork } from '../../database/db';
 import { cursorAtSnapshot, encodeLogCursor, parseSnapshot } from '../../log';
 import { customerNotFound } from '../customers';
@@ -40,6 +40,8 @@ export class LifecycleService {
     const model = await this.models.current();
     if (!isKnownStage(model, to)) throw unknownStage(model, to);
     if (reason.trim() === '') throw invalidInput('reason', 'say why the customer is moved by hand');
+    const problem = textProblem(reason);
+    if (problem !== null) throw invalidInput('reason', problem);
     if (!isUuid(customerId)) throw customerNotFound(customerId);
     await this.db.transaction((uow) =>
       this.journeys.move(uow, model, { customerId: customerId.toLowerCase(), to, actor, reason: reason.trim(), at }),

@@ -1,5 +1,6 @@
 import { CONDITION_OPERATORS, OFF_PATH_STAGES } from '@clm/schema';
 import type { InactivityPolicy, LifecycleModel, PropertyCondition, TouchpointMatch, TransitionRule, WinBackPolicy } from '@clm/schema';
+import { findUnstorableText } from '../../core/ids';
 import { AT_RISK_RULE_ID, CHURNED_RULE_ID, WIN_BACK_RULE_ID } from './rule-engine';
 
 /*
@@ -25,6 +26,9 @@ const NUMERIC_OPERATORS: readonly string[] = ['gt', 'gte', 'lt', 'lte'];
 export function validateLifecycleModel(model: LifecycleModel): ModelIssue[] {
   const funnelKeys = model.stages.map((stage) => stage.key);
   const issues: ModelIssue[] = [];
+  // A string PostgreSQL cannot store would fail the write; report it like any other problem.
+  const unstorable = findUnstorableText(model, '');
+  if (unstorable !== null) issues.push({ path: unstorable.field, message: `${unstorable.field} ${unstorable.message}` });
   if (model.name.trim() === '') issues.push({ path: 'name', message: 'the model name is empty' });
   issues.push(...validateStages(model));
   issues.push(...validateRules(model.rules, funnelKeys));

@@ -1,6 +1,16 @@
 import type { JsonValue } from '@clm/schema';
 import { isStorableDate, parseIsoDateTime } from '../../core/dates';
-import { containsNul, isEmail, isUuid, normaliseEmail, NUL_MESSAGE } from '../../core/ids';
+import {
+  findUnstorableText,
+  isEmail,
+  isUuid,
+  jsonBytes,
+  MAX_JSON_BYTES,
+  MAX_JSON_DEPTH,
+  MAX_TEXT,
+  nestsDeeperThan,
+  normaliseEmail,
+} from '../../core/ids';
 import type { CustomerReference } from '../customers';
 
 /** A touchpoint as sent by a client, before validation. */
@@ -39,8 +49,6 @@ export type ValidTouchpoint = {
 export type FieldError = { index: number; field: string; message: string };
 
 const NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-const MAX_TEXT = 256;
-const MAX_PROPERTIES_BYTES = 32_768;
 /** Event times further ahead than this are refused as clock errors. */
 const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
 
@@ -55,9 +63,9 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
     message: `${path}.${field}: ${message}`,
   });
 
-  // PostgreSQL cannot store NUL in text or JSON; refuse it here rather than fail the whole batch.
-  const withNul = firstFieldWithNul(input);
-  if (withNul !== null) return fail(withNul, NUL_MESSAGE);
+  // PostgreSQL cannot store NUL or lone surrogates in text or JSON; refuse them here rather than fail the whole batch.
+  const unstorable = firstUnstorableField(input);
+  if (unstorable !== null) return fail(unstorable.field, unstorable.message);
 
   const messageId = input.messageId?.trim() ?? '';
   if (messageId === '') return fail('messageId', 'is required (an idempotency key unique to this event)');
@@ -73,6 +81,12 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
   if (externalId !== null && externalId.length > MAX_TEXT) return fail('customer.externalId', `must be at most ${MAX_TEXT} characters`);
   if (email !== null && (!isEmail(email) || email.length > MAX_TEXT)) return fail('customer.email', `"${email}" is not an email address`);
   if (customer.attributes != null && !isPlainObject(customer.attributes)) return fail('customer.attributes', 'must be an object');
+  if (nestsDeeperThan(customer.attributes, MAX_JSON_DEPTH))
+    return fail('customer.attributes', `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
+  if (customer.attributes != null && jsonBytes(customer.attributes) > MAX_JSON_BYTES)
+    return fail('customer.attributes', `must be at most ${MAX_JSON_BYTES} bytes of JSON`);
+  if (customer.name != null && customer.name.trim().length > MAX_TEXT)
+    return fail('customer.name', `must be at most ${MAX_TEXT} characters`);
 
   const type = input.type?.trim() ?? '';
   if (!NAME_PATTERN.test(type)) return fail('type', `"${type}" must be lowercase snake_case (letters, digits, _), starting with a letter`);
@@ -95,8 +109,8 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
 
   const properties = input.properties ?? {};
   if (!isPlainObject(properties)) return fail('properties', 'must be an object');
-  if (Buffer.byteLength(JSON.stringify(properties)) > MAX_PROPERTIES_BYTES)
-    return fail('properties', `must be at most ${MAX_PROPERTIES_BYTES} bytes of JSON`);
+  if (nestsDeeperThan(properties, MAX_JSON_DEPTH)) return fail('properties', `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
+  if (jsonBytes(properties) > MAX_JSON_BYTES) return fail('properties', `must be at most ${MAX_JSON_BYTES} bytes of JSON`);
 
   return {
     index,
@@ -118,7 +132,7 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
   };
 }
 
-function firstFieldWithNul(input: TouchpointSubmission): string | null {
+function firstUnstorableField(input: TouchpointSubmission): { field: string; message: string } | null {
   const candidates: Array<[string, unknown]> = [
     ['messageId', input.messageId],
     ['customer.id', input.customer?.id],
@@ -132,7 +146,10 @@ function firstFieldWithNul(input: TouchpointSubmission): string | null {
     ['campaign', input.campaign],
     ['properties', input.properties],
   ];
-  for (const [field, value] of candidates) if (containsNul(value)) return field;
+  for (const [field, value] of candidates) {
+    const found = findUnstorableText(value, field);
+    if (found !== null) return found;
+  }
   return null;
 }
 

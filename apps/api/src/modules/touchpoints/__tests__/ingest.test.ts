@@ -93,7 +93,7 @@ describe('recording touchpoints', () => {
       path,
     );
     expect(results.map((result) => [result.status, result.error?.message ?? null])).toEqual([
-      ['REJECTED', 'touchpoints[0].properties: contains a NUL character (\\u0000), which cannot be stored'],
+      ['REJECTED', 'touchpoints[0].properties.text: contains a NUL character (\\u0000), which cannot be stored'],
       ['REJECTED', 'touchpoints[1].customer.name: contains a NUL character (\\u0000), which cannot be stored'],
       ['ACCEPTED', null],
     ]);

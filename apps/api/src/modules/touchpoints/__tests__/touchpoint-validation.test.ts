@@ -100,23 +100,37 @@ describe('validateTouchpoint', () => {
   });
 
   describe('refuses a NUL character, naming the field it is in', () => {
+    const KEY_PROBLEM = `has a key that ${NUL_PROBLEM}`;
     it.each([
-      ['messageId', { messageId: `m${NUL}1` }],
-      ['customer.id', { customer: { id: `${NUL}0b7e6c3c-5a4d-4f3e-9b2a-1c0d9e8f7a6b` } }],
-      ['customer.externalId', { customer: { externalId: `ada${NUL}` } }],
-      ['customer.email', { customer: { email: `ada${NUL}@example.com` } }],
-      ['customer.name', { customer: { externalId: 'ada-1', name: `A${NUL}da` } }],
-      ['customer.attributes', { customer: { externalId: 'ada-1', attributes: { plan: `pro${NUL}` } } }],
-      ['customer.attributes', { customer: { externalId: 'ada-1', attributes: { [`pl${NUL}an`]: 'pro' } } }],
-      ['type', { type: `purchase${NUL}` }],
-      ['channel', { channel: `${NUL}web` }],
-      ['currency', { currency: `US${NUL}D` }],
-      ['campaign', { campaign: `spring${NUL}` }],
-      ['properties', { properties: { page: `home${NUL}` } }],
-      ['properties', { properties: { [`pa${NUL}ge`]: 'home' } }],
-      ['properties', { properties: { cart: [{ sku: 'a' }, { sku: `b${NUL}` }] } }],
-    ])('in %s', (field, changes) => {
-      expect(validate(changes)).toEqual(fieldError(field, NUL_PROBLEM));
+      ['messageId', { messageId: `m${NUL}1` }, NUL_PROBLEM],
+      ['customer.id', { customer: { id: `${NUL}0b7e6c3c-5a4d-4f3e-9b2a-1c0d9e8f7a6b` } }, NUL_PROBLEM],
+      ['customer.externalId', { customer: { externalId: `ada${NUL}` } }, NUL_PROBLEM],
+      ['customer.email', { customer: { email: `ada${NUL}@example.com` } }, NUL_PROBLEM],
+      ['customer.name', { customer: { externalId: 'ada-1', name: `A${NUL}da` } }, NUL_PROBLEM],
+      ['customer.attributes.plan', { customer: { externalId: 'ada-1', attributes: { plan: `pro${NUL}` } } }, NUL_PROBLEM],
+      ['customer.attributes', { customer: { externalId: 'ada-1', attributes: { [`pl${NUL}an`]: 'pro' } } }, KEY_PROBLEM],
+      ['type', { type: `purchase${NUL}` }, NUL_PROBLEM],
+      ['channel', { channel: `${NUL}web` }, NUL_PROBLEM],
+      ['currency', { currency: `US${NUL}D` }, NUL_PROBLEM],
+      ['campaign', { campaign: `spring${NUL}` }, NUL_PROBLEM],
+      ['properties.page', { properties: { page: `home${NUL}` } }, NUL_PROBLEM],
+      ['properties', { properties: { [`pa${NUL}ge`]: 'home' } }, KEY_PROBLEM],
+      ['properties.cart[1].sku', { properties: { cart: [{ sku: 'a' }, { sku: `b${NUL}` }] } }, NUL_PROBLEM],
+    ])('in %s', (field, changes, problem) => {
+      expect(validate(changes)).toEqual(fieldError(field, problem));
+    });
+  });
+
+  describe('refuses a lone UTF-16 surrogate, naming the field it is in', () => {
+    const SURROGATE_PROBLEM = 'contains a lone UTF-16 surrogate (half of a \\uD800–\\uDFFF pair), which is not valid Unicode';
+    it.each([
+      ['messageId', { messageId: 'm\uD8001' }, SURROGATE_PROBLEM],
+      ['customer.name', { customer: { externalId: 'ada-1', name: 'A\uDC00da' } }, SURROGATE_PROBLEM],
+      ['campaign', { campaign: 'spring\uDBFF' }, SURROGATE_PROBLEM],
+      ['properties.note', { properties: { note: '\uD83D' } }, SURROGATE_PROBLEM],
+      ['properties', { properties: { ['k\uDE00']: 1 } }, `has a key that ${SURROGATE_PROBLEM}`],
+    ])('in %s', (field, changes, problem) => {
+      expect(validate(changes)).toEqual(fieldError(field, problem));
     });
   });
 
