@@ -2,6 +2,7 @@ import type { QueryResultRow } from 'pg';
 import type { Queryable } from '../database/db';
 import { EventLog } from './event-log';
 import type { LogReader, LogSource } from './event-log';
+import { invalidCursor } from '../core/errors';
 import { decodeCursor, encodeCursor } from './log-position';
 import { LogTailer, replayThenFollow } from './log-tailer';
 
@@ -31,16 +32,30 @@ export class LogStream<T> {
   }
 
   /** Entries after the cursor `after` (or from now) that `keep` accepts, in log order. */
-  async *follow(keep: (value: T) => boolean, after: string | null): AsyncGenerator<StreamEvent<T>> {
+  private async *follow(keep: (value: T) => boolean, after: string | null): AsyncGenerator<StreamEvent<T>> {
     const from = after === null ? null : decodeCursor(after);
     for await (const entry of replayThenFollow(this.log, this.tailer, from, keep)) {
       yield { cursor: encodeCursor(entry.cursor), value: entry.value };
     }
   }
 
-  /** Refuses a malformed cursor before a subscription starts, so the subscribe call itself fails. */
-  checkCursor(after: string | null): void {
-    if (after !== null) decodeCursor(after);
+  /**
+   * Checks the cursor, then follows: a malformed cursor, or one from the
+   * future (another database, a restored backup: after it nothing would ever
+   * arrive), fails the subscribe call itself.
+   */
+  async open(keep: (value: T) => boolean, after: string | null): Promise<AsyncGenerator<StreamEvent<T>>> {
+    if (after !== null) {
+      const cursor = decodeCursor(after);
+      const now = await this.log.snapshot();
+      if (cursor.position.txId >= now.xmax || (cursor.snapshot !== null && cursor.snapshot.xmax > now.xmax)) {
+        throw invalidCursor(
+          'after',
+          'a cursor from the future: this database has not reached it (was it handed out by another database, or before a restore?)',
+        );
+      }
+    }
+    return this.follow(keep, after);
   }
 
   poke(): void {

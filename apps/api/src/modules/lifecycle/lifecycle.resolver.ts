@@ -134,13 +134,12 @@ export class LifecycleResolver {
     description: 'Stage transitions as they are committed, from every instance. Keep the last cursor and pass it as `after` on reconnect.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, TransitionStreamArgs, RequestContext>) => {
       const transitions = context.streams.get(TRANSITION_STREAM);
-      transitions.checkCursor(args.after ?? null);
       const stages = args.stages ?? null;
       const customerId = args.customerId ?? null;
       const keep = (transition: StreamedTransition) =>
         (stages === null || stages.includes(transition.to) || (transition.from !== null && stages.includes(transition.from))) &&
         (customerId === null || transition.customerId === customerId);
-      return transitions.follow(keep, args.after ?? null);
+      return transitions.open(keep, args.after ?? null);
     },
   })
   stageTransitions(@Root() event: StreamEvent<StreamedTransition>, @Args() _args: TransitionStreamArgs): StageTransitionEvent {

@@ -73,12 +73,11 @@ export class TouchpointResolver {
     description: 'Touchpoints as they are committed, from every instance. With `after`, first the ones recorded since that cursor.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, TouchpointStreamArgs, RequestContext>) => {
       const touchpoints = context.streams.get(TOUCHPOINT_STREAM);
-      touchpoints.checkCursor(args.after ?? null);
       const types = args.types ?? null;
       const customerId = args.customerId ?? null;
       const keep = (touchpoint: Touchpoint) =>
         (types === null || types.includes(touchpoint.type)) && (customerId === null || touchpoint.customerId === customerId);
-      return touchpoints.follow(keep, args.after ?? null);
+      return touchpoints.open(keep, args.after ?? null);
     },
   })
   touchpointRecorded(@Root() event: StreamEvent<Touchpoint>, @Args() _args: TouchpointStreamArgs): TouchpointEvent {

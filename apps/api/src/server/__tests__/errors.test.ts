@@ -198,6 +198,23 @@ describe('deliberate errors reach clients with their code and message', () => {
     ]);
   });
 
+  it.each([
+    ['a position past anything this database has committed', `${10n ** 15n}.1`],
+    ['a snapshot from a database further ahead', `1.1~${10n ** 15n}:${10n ** 15n}:`],
+  ])('refuses a stream cursor from the future (%s) with BAD_USER_INPUT, over WebSocket', async (_, text) => {
+    const cursor = Buffer.from(text).toString('base64url');
+    const { errors } = await overWebSocket('subscription ($after: String) { stageTransitions(after: $after) { cursor } }', {
+      after: cursor,
+    });
+    expect(errors).toEqual([
+      expect.objectContaining({
+        message:
+          'after: a cursor from the future: this database has not reached it (was it handed out by another database, or before a restore?)',
+        extensions: { code: 'BAD_USER_INPUT', field: 'after' },
+      }),
+    ]);
+  });
+
   it('refuses a request without a key, or with an unknown one, with UNAUTHENTICATED over HTTP', async () => {
     expect(await server.graphql('{ viewer { name } }', {}, null)).toEqual({
       errors: [{ message: 'missing API key: send "Authorization: Bearer <key>"', extensions: { code: 'UNAUTHENTICATED' } }],
