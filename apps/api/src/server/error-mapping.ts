@@ -68,6 +68,7 @@ const PASS_THROUGH_CODES = new Set([
   'CONFLICT',
   'COST_LIMIT_EXCEEDED',
   'SUBSCRIBER_BEHIND',
+  'TOO_MANY_OPERATIONS',
 ]);
 
 export const GENERIC_MESSAGE = 'Internal server error';

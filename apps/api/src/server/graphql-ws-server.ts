@@ -15,6 +15,11 @@ import type { Services } from './services';
 
 type SocketExtra = { principal?: Principal };
 
+/** The largest WebSocket message accepted, as for an HTTP body. */
+export const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
+/** Subscriptions (and other operations) running at once on one connection. */
+export const MAX_OPERATIONS_PER_SOCKET = 100;
+
 /**
  * GraphQL over WebSocket (graphql-transport-ws) on the HTTP server's port and
  * path. The API key comes in `connectionParams.authorization` as
@@ -30,7 +35,8 @@ export function attachGraphQLWebSocket(options: {
   logger: Logger;
 }) {
   const { schema, services, limits, logger } = options;
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path });
+  // The same body limit as HTTP: a larger message closes the socket (1009) before it is parsed.
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: MAX_MESSAGE_BYTES });
   const mask = (errors: readonly GraphQLError[]) =>
     errors.map((error) =>
       formatClientError(error.toJSON(), error, (original) => logger.error({ err: original }, 'unexpected error in a WebSocket operation')),
@@ -51,6 +57,17 @@ export function attachGraphQLWebSocket(options: {
         }
       },
       onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+        // The operation being started holds a reservation in ctx.subscriptions already.
+        if (Object.keys(ctx.subscriptions).length > MAX_OPERATIONS_PER_SOCKET) {
+          return [
+            new GraphQLError(
+              `at most ${MAX_OPERATIONS_PER_SOCKET} operations may run at once on one connection; complete some or open another`,
+              {
+                extensions: { code: 'TOO_MANY_OPERATIONS' },
+              },
+            ),
+          ];
+        }
         let document;
         try {
           document = parseWithLimits(payload.query, limits);
