@@ -1,4 +1,4 @@
-import { between, createRandom, pick, randomUuid, weighted } from '../shared/prng.js';
+import { between, createRandom, pick, randomUuid, weighted, weightedIndex, weightedKey } from '../shared/prng.js';
 import type { Random } from '../shared/prng.js';
 import { replayJourney } from './journey.js';
 import type { Journey, JourneyEvent, JourneyTransition } from './journey.js';
@@ -53,17 +53,7 @@ export type Dataset = {
   transitions: TransitionRow[];
 };
 
-export const TOUCHPOINT_TYPES = [
-  'page_view',
-  'email_open',
-  'login',
-  'purchase',
-  'email_click',
-  'signup',
-  'review',
-  'survey_response',
-  'referral',
-];
+export const TOUCHPOINT_TYPES = 'page_view email_open login purchase email_click signup review survey_response referral'.split(' ');
 export const CHANNELS = ['web', 'mobile', 'email', 'app', 'ads', 'sales', 'referral'];
 
 const DAY_MS = 86_400_000;
@@ -71,70 +61,14 @@ const DAY_MS = 86_400_000;
 export const DATASET_NOW = Date.UTC(2026, 10, 20);
 const YEAR_START = DATASET_NOW - 365 * DAY_MS;
 
-const FIRST_NAMES = [
-  'Ada',
-  'Grace',
-  'Lin',
-  'Alan',
-  'Edsger',
-  'Barbara',
-  'Ken',
-  'Margaret',
-  'Dennis',
-  'Frances',
-  'John',
-  'Radia',
-  'Tim',
-  'Hedy',
-  'Donald',
-  'Katherine',
-  'Niklaus',
-  'Sophie',
-  'Guido',
-  'Anita',
-  'Bjarne',
-  'Mary',
-  'James',
-  'Joan',
-  'Yukihiro',
-  'Carol',
-  'Brian',
-  'Shafi',
-  'Linus',
-  'Lynn',
-];
-const LAST_NAMES = [
-  'Lovelace',
-  'Hopper',
-  'Turing',
-  'Dijkstra',
-  'Liskov',
-  'Thompson',
-  'Hamilton',
-  'Ritchie',
-  'Allen',
-  'Backus',
-  'Perlman',
-  'Berners-Lee',
-  'Lamarr',
-  'Knuth',
-  'Johnson',
-  'Wirth',
-  'Wilson',
-  'van Rossum',
-  'Borg',
-  'Stroustrup',
-  'Keller',
-  'Gosling',
-  'Clarke',
-  'Matsumoto',
-  'Shaw',
-  'Kernighan',
-  'Goldwasser',
-  'Torvalds',
-  'Conway',
-  'Codd',
-];
+const FIRST_NAMES = (
+  'Ada Grace Lin Alan Edsger Barbara Ken Margaret Dennis Frances John Radia Tim Hedy Donald ' +
+  'Katherine Niklaus Sophie Guido Anita Bjarne Mary James Joan Yukihiro Carol Brian Shafi Linus Lynn'
+).split(' ');
+const LAST_NAMES = (
+  'Lovelace,Hopper,Turing,Dijkstra,Liskov,Thompson,Hamilton,Ritchie,Allen,Backus,Perlman,Berners-Lee,Lamarr,Knuth,Johnson,' +
+  'Wirth,Wilson,van Rossum,Borg,Stroustrup,Keller,Gosling,Clarke,Matsumoto,Shaw,Kernighan,Goldwasser,Torvalds,Conway,Codd'
+).split(',');
 const DOMAINS = ['example.com', 'mail.example', 'acme.test', 'initech.test', 'globex.example', 'umbrella.test'];
 const PLANS = ['free', 'free', 'free', 'starter', 'starter', 'pro', 'business'];
 const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', 'NL', 'FR', 'ES', 'SE', 'JP', 'BR', 'IN', 'CA', 'AU'];
@@ -144,60 +78,12 @@ export const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP'];
 
 /** How deep into the funnel a customer is meant to get (an index into FUNNEL), by how many touchpoints they have. */
 const DEPTH_BY_COUNT: Array<[maxCount: number, choose: (random: Random) => number]> = [
-  [
-    1,
-    weighted([
-      [0, 60],
-      [1, 40],
-    ]),
-  ],
-  [
-    2,
-    weighted([
-      [0, 20],
-      [1, 35],
-      [2, 45],
-    ]),
-  ],
-  [
-    3,
-    weighted([
-      [0, 10],
-      [1, 15],
-      [2, 30],
-      [3, 45],
-    ]),
-  ],
-  [
-    6,
-    weighted([
-      [0, 8],
-      [1, 10],
-      [2, 22],
-      [3, 38],
-      [4, 22],
-    ]),
-  ],
-  [
-    15,
-    weighted([
-      [0, 4],
-      [1, 6],
-      [2, 18],
-      [3, 40],
-      [4, 32],
-    ]),
-  ],
-  [
-    Infinity,
-    weighted([
-      [0, 2],
-      [1, 4],
-      [2, 14],
-      [3, 42],
-      [4, 38],
-    ]),
-  ],
+  [1, weightedIndex([60, 40])],
+  [2, weightedIndex([20, 35, 45])],
+  [3, weightedIndex([10, 15, 30, 45])],
+  [6, weightedIndex([8, 10, 22, 38, 22])],
+  [15, weightedIndex([4, 6, 18, 40, 32])],
+  [Infinity, weightedIndex([2, 4, 14, 42, 38])],
 ];
 
 function chooseDepth(random: Random, count: number): number {
@@ -206,57 +92,30 @@ function chooseDepth(random: Random, count: number): number {
 }
 
 type Lapse = 'active' | 'at-risk' | 'churned';
-const chooseLapse = weighted<Lapse>([
+const LAPSES: ReadonlyArray<readonly [Lapse, number]> = [
   ['active', 52],
   ['at-risk', 16],
   ['churned', 32],
-]);
+];
+const chooseLapse = weighted(LAPSES);
 
 /** Filler touchpoint types by intended depth: none of them moves a customer past that depth. */
 const FILLERS = [
-  weighted([
-    ['page_view', 70],
-    ['email_open', 25],
-    ['review', 3],
-    ['survey_response', 2],
-  ]),
-  weighted([
-    ['page_view', 50],
-    ['email_open', 35],
-    ['review', 7],
-    ['survey_response', 6],
-    ['signup', 2],
-  ]),
-  weighted([
-    ['page_view', 35],
-    ['email_open', 20],
-    ['login', 25],
-    ['email_click', 10],
-    ['review', 4],
-    ['survey_response', 4],
-    ['signup', 2],
-  ]),
-  weighted([
-    ['page_view', 30],
-    ['email_open', 15],
-    ['login', 18],
-    ['purchase', 14],
-    ['email_click', 9],
-    ['review', 6],
-    ['survey_response', 6],
-    ['signup', 2],
-  ]),
-  weighted([
-    ['page_view', 28],
-    ['email_open', 14],
-    ['login', 16],
-    ['purchase', 14],
-    ['email_click', 8],
-    ['review', 8],
-    ['survey_response', 7],
-    ['referral', 3],
-    ['signup', 2],
-  ]),
+  weightedKey({ page_view: 70, email_open: 25, review: 3, survey_response: 2 }),
+  weightedKey({ page_view: 50, email_open: 35, review: 7, survey_response: 6, signup: 2 }),
+  weightedKey({ page_view: 35, email_open: 20, login: 25, email_click: 10, review: 4, survey_response: 4, signup: 2 }),
+  weightedKey({ page_view: 30, email_open: 15, login: 18, purchase: 14, email_click: 9, review: 6, survey_response: 6, signup: 2 }),
+  weightedKey({
+    page_view: 28,
+    email_open: 14,
+    login: 16,
+    purchase: 14,
+    email_click: 8,
+    review: 8,
+    survey_response: 7,
+    referral: 3,
+    signup: 2,
+  }),
 ];
 
 /** Generates the whole dataset. */

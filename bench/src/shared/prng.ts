@@ -44,3 +44,13 @@ export function randomUuid(random: Random): string {
   const text = hex.join('');
   return `${text.slice(0, 8)}-${text.slice(8, 12)}-${text.slice(12, 16)}-${text.slice(16, 20)}-${text.slice(20)}`;
 }
+
+/** A chooser of a key of `weights` (`{ page_view: 30, login: 14 }`), in proportion to its value. */
+export function weightedKey(weights: Record<string, number>): (random: Random) => string {
+  return weighted(Object.entries(weights));
+}
+
+/** A chooser of an index of `weights` (`[60, 40]`: 0 six times in ten), in proportion to its value. */
+export function weightedIndex(weights: readonly number[]): (random: Random) => number {
+  return weighted(weights.map((weight, index) => [index, weight] as const));
+}
