@@ -13,10 +13,10 @@ export function bearerToken(value: unknown): string | null {
 }
 
 /** Verifies the key; a missing or unknown key is UNAUTHENTICATED. */
-export async function authenticate(services: Services, authorization: unknown): Promise<Principal> {
+export async function authenticate(services: Services, authorization: unknown, options: { fresh?: boolean } = {}): Promise<Principal> {
   const key = bearerToken(authorization);
   if (key === null) throw new ClmError(CoreError.UNAUTHENTICATED, 'missing API key: send "Authorization: Bearer <key>"');
-  const principal = await services.apiKeys.verify(key);
+  const principal = await services.apiKeys.verify(key, options);
   if (principal === null) throw new ClmError(CoreError.UNAUTHENTICATED, 'invalid or revoked API key');
   return principal;
 }

@@ -4,6 +4,7 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Server as HttpServer } from 'node:http';
 import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
 import type { OperationLimits } from '../config';
 import { ClmError } from '../core/errors';
 import type { Principal } from '../core/principal';
@@ -14,10 +15,12 @@ import { costError, operationCost, parseWithLimits, validateWithLimits } from '.
 import type { Services } from './services';
 import { writeOnlyKeyError } from './write-only-keys';
 
-type SocketExtra = { principal?: Principal };
+type SocketExtra = { principal?: Principal; authorization?: unknown };
 
 /** The largest WebSocket message accepted, as for an HTTP body. */
 export const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
+/** How often open connections' keys are verified again in the database: the longest a missed revocation can go unseen. */
+const KEY_RECHECK_MS = 2_500;
 /** Subscriptions (and other operations) running at once on one connection. */
 export const MAX_OPERATIONS_PER_SOCKET = 100;
 
@@ -43,12 +46,33 @@ export function attachGraphQLWebSocket(options: {
       formatClientError(error.toJSON(), error, (original) => logger.error({ err: original }, 'unexpected error in a WebSocket operation')),
     );
 
+  /** Open connections and the key each authenticated with, to close them when that key is revoked. */
+  const sockets = new Map<WebSocket, SocketExtra>();
+  const closeRevoked = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'UNAUTHENTICATED: invalid or revoked API key');
+  services.apiKeys.onRevoked((keyId) => {
+    for (const [socket, extra] of sockets) if (extra.principal?.keyId === keyId) closeRevoked(socket);
+  });
+  // A revocation whose NOTIFY was missed (the listener reconnecting) is found by asking the database again, once per key.
+  const recheck = setInterval(() => {
+    const byKey = new Map<unknown, WebSocket[]>();
+    for (const [socket, extra] of sockets) byKey.set(extra.authorization, [...(byKey.get(extra.authorization) ?? []), socket]);
+    for (const [authorization, open] of byKey) {
+      authenticate(services, authorization, { fresh: true }).catch((error: unknown) => {
+        if (error instanceof ClmError) for (const socket of open) closeRevoked(socket);
+      });
+    }
+  }, KEY_RECHECK_MS);
+  recheck.unref();
+
   const disposable = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
       onConnect: async (ctx) => {
         try {
-          ctx.extra.principal = await authenticate(services, ctx.connectionParams?.authorization);
+          ctx.extra.authorization = ctx.connectionParams?.authorization;
+          ctx.extra.principal = await authenticate(services, ctx.extra.authorization);
+          sockets.set(ctx.extra.socket, ctx.extra);
+          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
           return true;
         } catch (error) {
           if (!(error instanceof ClmError)) logger.error({ err: error }, 'WebSocket authentication failed');
@@ -57,7 +81,15 @@ export function attachGraphQLWebSocket(options: {
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload): ExecutionArgs | readonly GraphQLError[] => {
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+        // The key is checked again for every operation: a revoked key runs nothing more on a socket opened before.
+        try {
+          ctx.extra.principal = await authenticate(services, ctx.extra.authorization);
+        } catch (error) {
+          if (!(error instanceof ClmError)) throw error;
+          closeRevoked(ctx.extra.socket);
+          return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })];
+        }
         // The operation being started holds a reservation in ctx.subscriptions already.
         if (Object.keys(ctx.subscriptions).length > MAX_OPERATIONS_PER_SOCKET) {
           return [
@@ -102,6 +134,7 @@ export function attachGraphQLWebSocket(options: {
   return {
     /** Closes every socket (1001 Going Away) and stops accepting new ones. */
     close: async () => {
+      clearInterval(recheck);
       for (const client of wsServer.clients) client.close(1001, 'server shutting down');
       await disposable.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

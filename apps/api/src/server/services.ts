@@ -4,7 +4,7 @@ import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
 import { timelineLoader, TimelineReader } from '../database/timeline';
 import { CommitNotifier, EVENTS_CHANNEL, LogStream, PgListener } from '../log';
-import { ApiKeyResolver, ApiKeyService } from '../modules/auth';
+import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
 import {
   CustomerTransitionsResolver,
@@ -75,6 +75,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   });
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
+  // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
+  listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
   const touchpointPages = timelineLoader(new TimelineReader(db, TOUCHPOINT_TIMELINE));
 

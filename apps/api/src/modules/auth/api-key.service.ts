@@ -22,10 +22,25 @@ export function hashKey(key: string): string {
  * `clm_<8-character prefix>_<43-character secret>`; only its SHA-256 is
  * stored (the secret is 256 random bits, so a slow hash adds nothing).
  */
+/** The channel on which instances tell each other that a key was revoked (payload: the key id). */
+export const KEYS_CHANNEL = 'clm_keys';
+
 export class ApiKeyService {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly revokedListeners: Array<(keyId: string) => void> = [];
 
   constructor(private readonly db: Queryable) {}
+
+  /** Calls `listener` with the id of every key revoked, here or (through KEYS_CHANNEL) on another instance. */
+  onRevoked(listener: (keyId: string) => void): void {
+    this.revokedListeners.push(listener);
+  }
+
+  /** Forgets a revoked key at once: the cache entry goes, and open connections using it are told. */
+  forget(keyId: string): void {
+    for (const [key, entry] of this.verified) if (entry.principal.keyId === keyId) this.verified.delete(key);
+    for (const listener of this.revokedListeners) listener(keyId);
+  }
 
   /** Creates a key and returns it with its secret, which is never shown again. */
   async create(name: string, scopes: Scope[], createdBy: string | null, presetKey?: string): Promise<{ key: string; apiKey: ApiKey }> {
@@ -47,14 +62,20 @@ export class ApiKeyService {
     return { key, apiKey: toApiKey(row) };
   }
 
-  /** The principal behind `key`, or null when it is unknown, malformed or revoked. */
-  async verify(key: string): Promise<Principal | null> {
+  /**
+   * The principal behind `key`, or null when it is unknown, malformed or
+   * revoked. Trusted from cache for up to 5 s unless `fresh`.
+   */
+  async verify(key: string, options: { fresh?: boolean } = {}): Promise<Principal | null> {
     const cached = this.verified.get(key);
-    if (cached && cached.until > Date.now()) return cached.principal;
+    if (cached && cached.until > Date.now() && !options.fresh) return cached.principal;
     const match = KEY_PATTERN.exec(key);
     if (!match) return null;
     const apiKey = await findApiKeyByPrefix(this.db, match[1], { activeOnly: true });
-    if (!apiKey || !sameHash(apiKey.secret_hash, hashKey(key))) return null;
+    if (!apiKey || !sameHash(apiKey.secret_hash, hashKey(key))) {
+      this.verified.delete(key);
+      return null;
+    }
     const principal: Principal = { keyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes };
     this.verified.set(key, { principal, until: Date.now() + CACHE_TTL_MS });
     return principal;
@@ -67,7 +88,8 @@ export class ApiKeyService {
   async revoke(id: string): Promise<ApiKey> {
     const row = isUuid(id) ? await revokeApiKey(this.db, id) : null;
     if (!row) throw apiKeyNotFound(id);
-    for (const [key, entry] of this.verified) if (entry.principal.keyId === id) this.verified.delete(key);
+    this.forget(row.id);
+    await this.db.query(`SELECT pg_notify($1, $2)`, [KEYS_CHANNEL, row.id]);
     return toApiKey(row);
   }
 

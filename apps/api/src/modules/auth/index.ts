@@ -1,5 +1,5 @@
 /** API keys: create, verify, revoke; the `viewer`, `apiKeys`, `createApiKey` and `revokeApiKey` operations. */
 export { ApiKeyResolver } from './api-key.resolver';
-export { ApiKeyService, hashKey } from './api-key.service';
+export { ApiKeyService, hashKey, KEYS_CHANNEL } from './api-key.service';
 export { ApiKeyError } from './api-key.errors';
 export type { ApiKeyErrorCode } from './api-key.errors';
