@@ -82,15 +82,7 @@ export function attachGraphQLWebSocket(options: {
         }
       },
       onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
-        // The key is checked again for every operation: a revoked key runs nothing more on a socket opened before.
-        try {
-          ctx.extra.principal = await authenticate(services, ctx.extra.authorization);
-        } catch (error) {
-          if (!(error instanceof ClmError)) throw error;
-          closeRevoked(ctx.extra.socket);
-          return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })];
-        }
-        // The operation being started holds a reservation in ctx.subscriptions already.
+        // Counted before anything is awaited: the operation being started holds a reservation in ctx.subscriptions already.
         if (Object.keys(ctx.subscriptions).length > MAX_OPERATIONS_PER_SOCKET) {
           return [
             new GraphQLError(
@@ -100,6 +92,14 @@ export function attachGraphQLWebSocket(options: {
               },
             ),
           ];
+        }
+        // The key is checked again for every operation: a revoked key runs nothing more on a socket opened before.
+        try {
+          ctx.extra.principal = await authenticate(services, ctx.extra.authorization);
+        } catch (error) {
+          if (!(error instanceof ClmError)) throw error;
+          closeRevoked(ctx.extra.socket);
+          return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })];
         }
         let document;
         try {
