@@ -34,10 +34,12 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     logger.info({ dataDir: path.resolve(config.dataDir) }, 'starting the embedded PostgreSQL (set DATABASE_URL to use your own server)');
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
+      explicitDataDir: config.dataDirExplicit,
       database: 'clm',
       persistent: true,
-      onLog: (line) => logger.debug({ postgres: line }),
+      onLog: (message, details) => logger.warn(details ?? {}, message),
     });
+    logger.info({ dataDir: embedded.dataDir, log: `${embedded.dataDir}.log` }, 'the embedded PostgreSQL is running');
     databaseUrl = embedded.url;
   }
   const url = databaseUrl;

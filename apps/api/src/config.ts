@@ -37,6 +37,8 @@ export type Config = {
   host: string;
   databaseUrl: string | null;
   dataDir: string;
+  /** Whether CLM_DATA_DIR was set (then the folder is used as given, never moved). */
+  dataDirExplicit: boolean;
   adminKey: string | null;
   poolSize: number;
   /** Ingest transactions one instance runs at once. */
@@ -67,6 +69,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     host: env.HOST,
     databaseUrl: env.DATABASE_URL ?? null,
     dataDir: env.CLM_DATA_DIR,
+    dataDirExplicit: present.CLM_DATA_DIR !== undefined,
     adminKey: env.CLM_ADMIN_KEY ?? null,
     poolSize: env.CLM_POOL_SIZE,
     ingestWriters: env.CLM_INGEST_WRITERS,

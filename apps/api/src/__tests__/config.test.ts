@@ -8,6 +8,7 @@ describe('configuration', () => {
       host: '0.0.0.0',
       databaseUrl: null,
       dataDir: '.clm/postgres',
+      dataDirExplicit: false,
       adminKey: null,
       poolSize: 10,
       ingestWriters: 1,

