@@ -20,7 +20,7 @@ import { makeWorkload, toBatches, typeMix } from './ingest/workload.js';
 import type { Batch, WorkloadRow } from './ingest/workload.js';
 import { describeApiBuild } from './shared/api-build.js';
 import type { ApiBuild } from './shared/api-build.js';
-import { apiMain, generateAdminKey, migrateWithApi, startApi } from './shared/api-process.js';
+import { generateAdminKey, migrateWithApi, requireApiBuild, startApi } from './shared/api-process.js';
 import type { ApiProcess } from './shared/api-process.js';
 import { Cleanup } from './shared/cleanup.js';
 import { fail, intFlag, log } from './shared/cli.js';
@@ -209,7 +209,7 @@ async function writeResult(result: { timestamp: string }): Promise<string> {
 }
 
 async function runIngest(options: IngestOptions, cleanup: Cleanup): Promise<void> {
-  apiMain(options.apiDist);
+  requireApiBuild(options.apiDist);
   const build: ApiBuild = describeApiBuild(options.apiDist);
   log(
     `API build ${build.distSha256} (dist built ${build.distBuiltAt}, git ${build.gitHead}${build.sourceChangedSinceHead ? ' + uncommitted changes' : ''})`,

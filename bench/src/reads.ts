@@ -11,7 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeApiBuild } from './shared/api-build.js';
-import { apiMain, generateAdminKey, startApi } from './shared/api-process.js';
+import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
 import { Cleanup } from './shared/cleanup.js';
 import { log } from './shared/cli.js';
 import { displayPath, REPO_ROOT, RESULTS_DIR } from './shared/paths.js';
@@ -32,7 +32,7 @@ import { verifyAnswers } from './reads/verify.js';
 const KEPT_EMBEDDED_DIR = path.join(REPO_ROOT, '.clm/bench-postgres');
 
 async function runReads(options: ReadsOptions, cleanup: Cleanup): Promise<void> {
-  apiMain(options.apiDist);
+  requireApiBuild(options.apiDist);
   const build = describeApiBuild(options.apiDist);
   log(`API build ${build.distSha256} (${displayPath(options.apiDist)}, built ${build.distBuiltAt}, git ${build.gitHead})`);
   if (!process.env.DATABASE_URL) log('starting an embedded PostgreSQL');

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fail } from './cli.js';
 import { findFreePort } from './postgres.js';
 import { REPO_ROOT } from './paths.js';
 
@@ -38,8 +39,14 @@ export function generateAdminKey(): string {
   return `clm_${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 
-/** `apiDist/main.js`, or a failure explaining how to build it. */
-export function apiMain(apiDist: string): string {
+/** Stops the run at once (before anything was started) when `apiDist` holds no build. */
+export function requireApiBuild(apiDist: string): void {
+  if (!existsSync(path.join(apiDist, 'main.js')))
+    fail(`${path.join(apiDist, 'main.js')} is missing: build the API first (npx turbo run build --filter=@clm/api...)`);
+}
+
+/** `apiDist/main.js`, or an error explaining how to build it. */
+function apiMain(apiDist: string): string {
   const main = path.join(apiDist, 'main.js');
   if (!existsSync(main)) {
     throw new Error(`${main} is missing: build the API first (npx turbo run build --filter=@clm/api...)`);

@@ -3,19 +3,25 @@ import { log } from './cli.js';
 type Step = () => Promise<unknown>;
 
 /**
- * Undo steps run last-in first-out at the end of a run, or on Ctrl-C: scratch
- * databases dropped, processes stopped, embedded servers shut down.
+ * Undo steps run last-in first-out at the end of a run, or on Ctrl-C or
+ * SIGTERM: scratch databases dropped, processes stopped, embedded servers
+ * shut down.
  */
 export class Cleanup {
   private readonly steps: Step[] = [];
   private interrupted = false;
 
   constructor() {
-    process.once('SIGINT', () => {
-      this.interrupted = true;
-      log('interrupted: cleaning up');
-      void this.run().finally(() => process.exit(130));
-    });
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+    ] as const) {
+      process.once(signal, () => {
+        this.interrupted = true;
+        log(`${signal}: cleaning up`);
+        void this.run().finally(() => process.exit(code));
+      });
+    }
   }
 
   /** Registers a step; it runs before every step registered earlier. */

