@@ -1,9 +1,12 @@
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { chmod, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startApi } from '../support/api-process';
 import type { ApiProcess } from '../support/api-process';
+import { readFileSync } from 'node:fs';
 import { graphqlClient } from '../support/graphql-http';
+import { connectWs, subscribe } from '../support/graphql-ws';
+import { createWarmUpCustomer, waitUntilLive } from '../support/live-stream';
 
 /* clm on its embedded PostgreSQL, as on a fresh machine: the order of a SIGTERM, and a start after kill -9. */
 
@@ -48,7 +51,8 @@ describe('the embedded PostgreSQL under signals', () => {
       admin.request(RECORD, { touchpoints: batch('drain-a', 1000) }),
       admin.request(RECORD, { touchpoints: batch('drain-b', 1000) }),
     ];
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // Long enough for both bodies to arrive; the first batch is then being written and the second waits behind it.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const exit = api.stop('SIGTERM');
     const answers = await Promise.all(inFlight);
     expect(answers.map((answer) => answer.body)).toEqual([
@@ -88,5 +92,72 @@ describe('the embedded PostgreSQL under signals', () => {
       `{ customers(first: 0) { totalCount } }`,
     );
     expect(count.customers.totalCount).toBeGreaterThanOrEqual(10);
+  }, 120_000);
+
+  it('notices a database that died: /healthz 503, subscribers told to resubscribe, the database started again, nothing lost', async () => {
+    api = await startOnEmbedded();
+    const adminKey = api.adminKey;
+    const admin = graphqlClient(api.graphqlUrl, adminKey);
+    const connection = connectWs(api.wsUrl, adminKey);
+    const live = subscribe<{ stageTransitions: { cursor: string } }>(
+      connection.client,
+      `subscription { stageTransitions { cursor transition { to } } }`,
+    );
+    await waitUntilLive(live, createWarmUpCustomer(admin));
+    await admin.data(RECORD, { touchpoints: batch('before-death', 5) });
+    await live.waitUntil((data) => data.length >= 6);
+
+    const dataDir = path.join(folder, 'postgres');
+    process.kill(Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]), 'SIGKILL');
+    // While it is down (at least the 100 ms before clm starts it again, and its start), /healthz says so.
+    const seen: Array<{ status: number; body: unknown }> = [];
+    for (const until = Date.now() + 5000; Date.now() < until && !seen.some((answer) => answer.status === 503);) {
+      const health = await fetch(`${api.baseUrl}/healthz`);
+      seen.push({ status: health.status, body: await health.json() });
+    }
+    expect(seen.find((answer) => answer.status === 503)).toEqual({ status: 503, body: { status: 'degraded', database: 'unreachable' } });
+    // The stream ends with an error result the client can act on: resubscribe from its last cursor.
+    const endedWith = await live.ended;
+    expect(endedWith.error).toEqual([
+      expect.objectContaining({
+        message: 'the database is unavailable; resubscribe with the last cursor you received; nothing is lost',
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      }),
+    ]);
+
+    // clm starts its database again and serves as before; the stream resumes from the last cursor.
+    await api.waitForLine((line) => line.json?.msg === 'the embedded PostgreSQL is running again', 30_000);
+    const healthy = await fetch(`${api.baseUrl}/healthz`);
+    expect(await healthy.json()).toEqual({ status: 'ok', database: 'reachable' });
+    const cursor = live
+      .results()
+      .filter((result) => result.data)
+      .at(-1)?.data?.stageTransitions.cursor;
+    const resumed = subscribe<{ stageTransitions: { cursor: string } }>(
+      connection.client,
+      `subscription ($after: String) { stageTransitions(after: $after) { cursor } }`,
+      { after: cursor },
+    );
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const answer = await admin.request(RECORD, { touchpoints: batch(`after-death-${attempt}`, 1) });
+      if (answer.body.data) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await resumed.waitUntil((data) => data.length >= 1);
+    await connection.dispose();
+  }, 120_000);
+
+  it('exits with a clear message when its database cannot be started again', async () => {
+    api = await startOnEmbedded();
+    const dataDir = path.join(folder, 'postgres');
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    await rename(dataDir, `${dataDir}-gone`);
+    process.kill(pid, 'SIGKILL');
+    expect(await api.exited).toEqual({ code: 1, signal: null });
+    const fatal = api.lines().find((line) => line.json?.level === 60);
+    expect(String(fatal?.json?.msg)).toMatch(
+      new RegExp(`^the embedded PostgreSQL in ${dataDir} stopped and could not be started again \\(.+\\); see ${dataDir}\\.log$`),
+    );
+    await rm(`${dataDir}-gone`, { recursive: true, force: true });
   }, 120_000);
 });

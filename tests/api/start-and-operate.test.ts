@@ -73,10 +73,10 @@ describe('a clm API started from the command line', () => {
   const recordBatch = async (touchpoints: Array<Record<string, unknown>>) =>
     (await clm.admin.data<{ recordTouchpoints: BatchResult }>(RECORD_TOUCHPOINTS, { touchpoints })).recordTouchpoints;
 
-  it('answers /healthz with 200 {"status":"ok"} and /readyz with 200 once migrated', async () => {
+  it('answers /healthz with 200 {"status":"ok","database":"reachable"} and /readyz with 200 once migrated', async () => {
     const health = await fetch(`${clm.api.baseUrl}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await health.json()).toEqual({ status: 'ok', database: 'reachable' });
     const ready = await fetch(`${clm.api.baseUrl}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', database: 'reachable' });

@@ -38,6 +38,10 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       database: 'clm',
       persistent: true,
       onLog: (message, details) => logger.warn(details ?? {}, message),
+      onFatal: (message) => {
+        logger.fatal(message);
+        process.exit(1);
+      },
     });
     logger.info({ dataDir: embedded.dataDir, log: `${embedded.dataDir}.log` }, 'the embedded PostgreSQL is running');
     databaseUrl = embedded.url;

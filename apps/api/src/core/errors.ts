@@ -23,6 +23,8 @@ export const CoreError = {
   FORBIDDEN: 'FORBIDDEN',
   INVALID_INPUT: 'INVALID_INPUT',
   INVALID_CURSOR: 'INVALID_CURSOR',
+  /** The database cannot be reached now; retrying later (or resubscribing with the last cursor) loses nothing. */
+  DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
 } as const;
 export type CoreErrorCode = (typeof CoreError)[keyof typeof CoreError];
 
@@ -34,4 +36,8 @@ export function invalidInput(field: string, problem: string): ClmError<CoreError
 /** A cursor this API did not hand out (or handed out for another list or order). */
 export function invalidCursor(field: string, problem = 'not a cursor returned by this API'): ClmError<CoreErrorCode> {
   return new ClmError(CoreError.INVALID_CURSOR, `${field}: ${problem}`, { field });
+}
+
+export function databaseUnavailableError(action = 'retry shortly'): ClmError<CoreErrorCode> {
+  return new ClmError(CoreError.DATABASE_UNAVAILABLE, `the database is unavailable; ${action}`);
 }

@@ -184,5 +184,8 @@ export function sqlDetail(error: unknown): string {
 /** Whether an error means the database cannot be reached now (connection refused or lost, server shutting down). */
 export function databaseUnavailable(error: unknown): boolean {
   const state = sqlState(error) ?? '';
-  return state.startsWith('08') || state.startsWith('57P') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(state);
+  if (state.startsWith('08') || state.startsWith('57P') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(state))
+    return true;
+  // node-postgres reports a connection lost mid-query without a code.
+  return error instanceof Error && /^Connection terminated|timeout exceeded when trying to connect/.test(error.message);
 }

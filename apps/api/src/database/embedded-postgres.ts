@@ -19,7 +19,12 @@ export type EmbeddedOptions = {
   /** Whether the folder was chosen by the user (CLM_DATA_DIR): then it is never moved elsewhere. */
   explicitDataDir?: boolean;
   onLog?: (message: string, details?: Record<string, unknown>) => void;
+  /** The server stopped on its own and could not be started again: clm cannot go on. */
+  onFatal?: (message: string) => void;
 };
+
+/** Attempts to start the server again after it stopped on its own, with the wait before each. */
+const RESTART_BACKOFF_MS = [100, 1000, 5000];
 
 const USER = 'clm';
 const PASSWORD = 'clm';
@@ -46,13 +51,39 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await stopOrphan(dataDir, log);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initialise(dataDir, binaries, runAs);
   const port = await findFreePort();
-  const server = await startServer(dataDir, port, binaries, runAs);
+  let server = await startServer(dataDir, port, binaries, runAs);
   await writeFile(ownerFile(dataDir), String(process.pid));
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   await ensureDatabase(url, options.database);
   let stopped: Promise<void> | null = null;
+
+  /** The server stopped without being asked (killed, crashed): start it again on the same port, so clm's pool reconnects. */
+  const watch = (running: ChildProcess) =>
+    running.once('exit', (code, signal) => {
+      if (stopped !== null) return;
+      log('the embedded PostgreSQL stopped unexpectedly; starting it again', { code, signal, log: `${dataDir}.log` });
+      void restart();
+    });
+  const restart = async () => {
+    let reason = '';
+    for (const wait of RESTART_BACKOFF_MS) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      if (stopped !== null) return;
+      try {
+        server = await startServer(dataDir, port, binaries, runAs);
+        watch(server);
+        log('the embedded PostgreSQL is running again', { dataDir });
+        return;
+      } catch (error) {
+        reason = error instanceof Error ? error.message : String(error);
+      }
+    }
+    options.onFatal?.(`the embedded PostgreSQL in ${dataDir} stopped and could not be started again (${reason}); see ${dataDir}.log`);
+  };
+  watch(server);
+
   // Should clm exit without stopping it (an uncaught error), ask the server for a fast shutdown on the way out.
-  const onExit = () => server.pid !== undefined && process.kill(server.pid, 'SIGINT');
+  const onExit = () => server.pid !== undefined && server.exitCode === null && process.kill(server.pid, 'SIGINT');
   process.once('exit', onExit);
   return {
     url: `${url}/${options.database}`,

@@ -1,4 +1,5 @@
 import type { LogEntry, LogReader } from './event-log';
+import { databaseUnavailableError } from '../core/errors';
 import { subscriberBehind } from './log.errors';
 import { advance, comparePositions, cursorAtSnapshot, hasSeen, maxPosition } from './log-position';
 import type { LogCursor, LogPosition } from './log-position';
@@ -6,7 +7,7 @@ import type { LogCursor, LogPosition } from './log-position';
 /** Live entries delivered to one subscriber, in log order. */
 export class LiveQueue<T> implements AsyncIterable<LogEntry<T>> {
   private readonly buffered: Array<LogEntry<T>> = [];
-  private waiting: ((result: IteratorResult<LogEntry<T>>) => void) | null = null;
+  private waiting: { resolve: (result: IteratorResult<LogEntry<T>>) => void; reject: (error: Error) => void } | null = null;
   private failure: Error | null = null;
   private closed = false;
 
@@ -18,7 +19,7 @@ export class LiveQueue<T> implements AsyncIterable<LogEntry<T>> {
   push(entry: LogEntry<T>): void {
     if (this.closed) return;
     if (this.waiting) {
-      const resolve = this.waiting;
+      const { resolve } = this.waiting;
       this.waiting = null;
       resolve({ value: entry, done: false });
       return;
@@ -39,10 +40,12 @@ export class LiveQueue<T> implements AsyncIterable<LogEntry<T>> {
     if (this.closed) return;
     this.closed = true;
     this.onClose();
+    // A consumer waiting for the next entry hears the failure (it must not look like a normal end).
     if (this.waiting) {
-      const resolve = this.waiting;
+      const { resolve, reject } = this.waiting;
       this.waiting = null;
-      resolve({ value: undefined, done: true });
+      if (this.failure) reject(this.failure);
+      else resolve({ value: undefined, done: true });
     }
   }
 
@@ -53,7 +56,7 @@ export class LiveQueue<T> implements AsyncIterable<LogEntry<T>> {
         if (entry) return Promise.resolve({ value: entry, done: false });
         if (this.failure) return Promise.reject(this.failure);
         if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiting = resolve));
+        return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
       },
       return: () => {
         this.close();
@@ -79,6 +82,7 @@ export class LogTailer<T> {
   private polling: Promise<void> | null = null;
   private pollAgain = false;
   private timer: NodeJS.Timeout | null = null;
+  private outage = false;
 
   constructor(
     private readonly log: LogReader<T>,
@@ -149,8 +153,14 @@ export class LogTailer<T> {
         }
         if (entries.length < PAGE_SIZE) return;
       }
+      this.outage = false;
     } catch (error) {
-      this.onError(error);
+      // Live subscribers cannot be served from here on: tell them to resubscribe (from their cursor, losing nothing).
+      const told = databaseUnavailableError('resubscribe with the last cursor you received; nothing is lost');
+      for (const queue of [...this.subscribers]) queue.fail(told);
+      // Logged once per outage, not on every poll.
+      if (!this.outage) this.onError(error);
+      this.outage = true;
     }
   }
 

@@ -1,6 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
-import { ClmError, CoreError } from '../core/errors';
+import { ClmError, CoreError, databaseUnavailableError } from '../core/errors';
+import { databaseUnavailable } from '../database/db';
 import type { CoreErrorCode } from '../core/errors';
 import { LogError } from '../log';
 import type { LogErrorCode } from '../log';
@@ -36,6 +37,8 @@ export function describeErrorCode(code: ErrorCode): ClientError {
       return { graphqlCode: 'CONFLICT', httpStatus: 409 };
     case 'SUBSCRIBER_BEHIND':
       return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };
+    case 'DATABASE_UNAVAILABLE':
+      return { graphqlCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 };
   }
 }
 
@@ -69,6 +72,7 @@ const PASS_THROUGH_CODES = new Set([
   'COST_LIMIT_EXCEEDED',
   'SUBSCRIBER_BEHIND',
   'TOO_MANY_OPERATIONS',
+  'SERVICE_UNAVAILABLE',
 ]);
 
 export const GENERIC_MESSAGE = 'Internal server error';
@@ -84,7 +88,9 @@ export function formatClientError(
   error: unknown,
   report: (error: unknown) => void,
 ): GraphQLFormattedError {
-  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const unwrapped = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  // A query that failed because the database is down says so, instead of an internal error.
+  const original = databaseUnavailable(unwrapped) ? databaseUnavailableError() : unwrapped;
   if (original instanceof ClmError) {
     return {
       message: original.message,

@@ -64,8 +64,14 @@ export async function startHttpServer(options: {
   await apollo.start();
 
   app.use(requestLogging(logger));
-  app.get('/healthz', (_request, response) => {
-    response.json({ status: 'ok' });
+  // Liveness with the database's state: 503 while it cannot be reached (clm reconnects when it is back).
+  app.get('/healthz', async (_request, response) => {
+    try {
+      await services.db.query('SELECT 1');
+      response.json({ status: 'ok', database: 'reachable' });
+    } catch {
+      response.status(503).json({ status: 'degraded', database: 'unreachable' });
+    }
   });
   app.get('/readyz', async (_request, response) => {
     try {
