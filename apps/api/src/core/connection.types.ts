@@ -1,7 +1,7 @@
 import { ArgsType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { ClassType } from 'type-graphql';
 
-@ObjectType({ description: 'Relay page information.' })
+@ObjectType({ description: 'Relay page information.', simpleResolvers: true })
 export class PageInfo {
   @Field({ description: 'More items follow the last edge.' })
   hasNextPage!: boolean;
@@ -15,7 +15,7 @@ export class PageInfo {
 
 /** Builds the Edge and Connection object types for one node type. */
 export function connectionTypes<T extends object>(node: ClassType<T>, name: string, withTotalCount: boolean) {
-  @ObjectType(`${name}Edge`, { description: `One ${name} with its cursor.` })
+  @ObjectType(`${name}Edge`, { description: `One ${name} with its cursor.`, simpleResolvers: true })
   class Edge {
     @Field({ description: 'Pass as `after` (or `before`) to continue from this edge.' })
     cursor!: string;
@@ -23,7 +23,7 @@ export function connectionTypes<T extends object>(node: ClassType<T>, name: stri
     node!: T;
   }
 
-  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay connection).` })
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay connection).`, simpleResolvers: true })
   class Connection {
     @Field(() => [Edge], { description: 'The items of this page with their cursors.' })
     edges!: Edge[];

@@ -2,7 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 
 /** One person or account, with the lifecycle fields clm keeps current. */
-@ObjectType({ description: 'A person or account, with its lifecycle stage and the figures clm keeps up to date.' })
+@ObjectType({ description: 'A person or account, with its lifecycle stage and the figures clm keeps up to date.', simpleResolvers: true })
 export class Customer {
   @Field(() => ID, { description: 'The internal id (a UUID).' })
   id!: string;

@@ -18,7 +18,7 @@ registerEnumType(TransitionCauseEnum, {
 });
 
 /** One move of one customer between stages. Append-only: the source of truth for journeys and the live stream. */
-@ObjectType({ description: 'One move of a customer from one stage to another.' })
+@ObjectType({ description: 'One move of a customer from one stage to another.', simpleResolvers: true })
 export class StageTransition {
   @Field(() => ID, { description: 'The internal id.' })
   id!: string;

@@ -2,7 +2,7 @@ import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, ObjectType } from 'type-graphql';
 
 /** One recorded interaction. Append-only. */
-@ObjectType({ description: 'One interaction of a customer with the business.' })
+@ObjectType({ description: 'One interaction of a customer with the business.', simpleResolvers: true })
 export class Touchpoint {
   @Field(() => ID, { description: 'The internal id.' })
   id!: string;
