@@ -16,6 +16,7 @@ describe('the error mapping', () => {
       API_KEY_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
       CUSTOMER_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
       CUSTOMER_CONFLICT: { graphqlCode: 'CONFLICT', httpStatus: 409 },
+      DATABASE_UNAVAILABLE: { graphqlCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 },
       INVALID_LIFECYCLE_MODEL: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       UNKNOWN_STAGE: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       SUBSCRIBER_BEHIND: { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 },
