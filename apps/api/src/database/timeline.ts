@@ -8,16 +8,20 @@ import type { RequestScoped } from '../core/request-context';
 import { prepared } from './db';
 import type { Queryable, Statement } from './db';
 
-/** One page request of a customer's timeline: newest first. */
-export type TimelineWindow = { first: number; after: string | null };
+/** One page request of a customer's timeline, newest first, and the node fields a client selected (all when null). */
+export type TimelineWindow = { first: number; after: string | null; fields?: ReadonlySet<string> | null };
 
 export const MAX_TIMELINE_PAGE = 200;
 
 /** An append-only table with `customer_id`, `occurred_at` and a bigint `id`, indexed on (customer_id, occurred_at DESC, id DESC). */
 export type TimelineTable<Row extends QueryResultRow, T> = {
   table: string;
-  /** The select list (the table aliased `t`); `Row` is what it produces. */
-  columns: string;
+  /**
+   * Select-list expressions (the table aliased `t`) by the node field they
+   * answer; `t.id::text AS id` and `t.customer_id` are always read. `Row`
+   * is what the whole list produces; a page reads only what its client selected.
+   */
+  fieldColumns: Readonly<Record<string, string>>;
   toNode: (row: Row) => T;
 };
 
@@ -29,25 +33,14 @@ type PageRow = { customer_id: string; sort_value: string; id: string };
  * rows. The per-request loaders call it with every customer of a response.
  */
 export class TimelineReader<Row extends QueryResultRow, T> {
-  private readonly fromStart: Statement;
-  private readonly fromCursor: Statement;
+  /** Page statements by their select list and whether they start after a cursor. */
+  private readonly statements = new Map<string, Statement>();
   private readonly count: Statement;
 
   constructor(
     private readonly db: Queryable,
     private readonly spec: TimelineTable<Row, T>,
   ) {
-    const page = (after: string) =>
-      prepared(
-        `SELECT k.customer_id, t.* FROM unnest($1::uuid[]) AS k(customer_id)
-         CROSS JOIN LATERAL (
-           SELECT ${spec.columns}, t.occurred_at::text AS sort_value FROM ${spec.table} t
-            WHERE t.customer_id = k.customer_id ${after}
-            ORDER BY t.occurred_at DESC, t.id DESC
-            LIMIT $2) t`,
-      );
-    this.fromStart = page('');
-    this.fromCursor = page('AND (t.occurred_at, t.id) < ($3::timestamptz, $4::bigint)');
     this.count = prepared(
       `SELECT customer_id, count(*)::int AS count FROM ${spec.table} WHERE customer_id = ANY ($1::uuid[]) GROUP BY customer_id`,
     );
@@ -58,10 +51,11 @@ export class TimelineReader<Row extends QueryResultRow, T> {
       throw invalidInput('first', `must be between 0 and ${MAX_TIMELINE_PAGE}`);
     }
     const after = window.after === null ? null : this.decode(window.after);
+    const statement = this.statement(window.fields ?? null, after !== null);
     const rows =
       after === null
-        ? await this.db.query<Row & PageRow>(this.fromStart, [customerIds, window.first + 1])
-        : await this.db.query<Row & PageRow>(this.fromCursor, [customerIds, window.first + 1, after.occurredAt, after.id]);
+        ? await this.db.query<Row & PageRow>(statement, [customerIds, window.first + 1])
+        : await this.db.query<Row & PageRow>(statement, [customerIds, window.first + 1, after.occurredAt, after.id]);
     const byCustomer = new Map<string, Array<Row & PageRow>>(customerIds.map((id) => [id, []]));
     for (const row of rows) byCustomer.get(row.customer_id)?.push(row);
     const pages = new Map<string, Page<T>>();
@@ -88,6 +82,27 @@ export class TimelineReader<Row extends QueryResultRow, T> {
     return new Map(rows.map((row) => [row.customer_id, row.count]));
   }
 
+  private statement(fields: ReadonlySet<string> | null, afterCursor: boolean): Statement {
+    const selected = Object.entries(this.spec.fieldColumns)
+      .filter(([field]) => fields === null || fields.has(field))
+      .map(([, column]) => column);
+    const columns = [...new Set(['t.id::text AS id', 't.customer_id', ...selected])].join(', ');
+    const key = `${columns}|${afterCursor}`;
+    let statement = this.statements.get(key);
+    if (!statement) {
+      statement = prepared(
+        `SELECT k.customer_id, t.* FROM unnest($1::uuid[]) AS k(customer_id)
+         CROSS JOIN LATERAL (
+           SELECT ${columns}, t.occurred_at::text AS sort_value FROM ${this.spec.table} t
+            WHERE t.customer_id = k.customer_id ${afterCursor ? 'AND (t.occurred_at, t.id) < ($3::timestamptz, $4::bigint)' : ''}
+            ORDER BY t.occurred_at DESC, t.id DESC
+            LIMIT $2) t`,
+      );
+      this.statements.set(key, statement);
+    }
+    return statement;
+  }
+
   private decode(cursor: string): { occurredAt: string; id: string } {
     const [occurredAt, id] = decodeCursor(cursor, this.spec.table, 3, 'after');
     if (occurredAt === null || id === null || !isTimestampText(occurredAt) || !/^\d{1,19}$/.test(id)) throw invalidCursor('after');
@@ -109,7 +124,7 @@ export function timelineLoader<Row extends QueryResultRow, T>(reader: TimelineRe
       return ids.map((id) => found.get(id) ?? 0);
     });
     return async (customerId, window) => {
-      const key = `${window.first}:${window.after ?? ''}`;
+      const key = `${window.first}:${window.after ?? ''}:${window.fields ? [...window.fields].sort().join(',') : '*'}`;
       let loader = byWindow.get(key);
       if (!loader) {
         loader = new DataLoader(async (ids: readonly string[]) => {

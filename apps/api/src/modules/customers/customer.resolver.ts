@@ -1,6 +1,8 @@
-import { Arg, Args, ArgsType, Authorized, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ArgsType, Authorized, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { SortDirection } from '../../core/connection.types';
 import { Scope } from '../../core/principal';
+import { selectedFields } from '../../core/selection';
 import { Customer } from './customer.entity';
 import type { CustomerPage, CustomerService } from './customer.service';
 import { CreateCustomerInput, CustomerConnection, CustomerFilter, CustomerOrder, UpdateCustomerInput } from './dto/customer.types';
@@ -39,9 +41,9 @@ export class CustomerResolver {
   @Query(() => CustomerConnection, {
     description: 'Customers as a Relay connection: filter, sort, page forwards (first/after) or backwards (last/before).',
   })
-  customers(@Args() args: CustomersArgs): Promise<CustomerPage> {
+  customers(@Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<CustomerPage> {
     const sort = args.orderBy ?? { field: 'CREATED_AT' as const, direction: SortDirection.DESC };
-    return this.service.list(args.filter ?? {}, sort, args);
+    return this.service.list(args.filter ?? {}, sort, args, selectedFields(info, ['edges', 'node']));
   }
 
   @Authorized(Scope.INGEST)

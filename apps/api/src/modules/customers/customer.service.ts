@@ -24,6 +24,7 @@ import type { Customer } from './customer.entity';
 import { customerConflict, customerNotFound } from './customer.errors';
 import {
   countCustomers,
+  customerColumns,
   customerCursor,
   deleteCustomer,
   findCustomer,
@@ -130,15 +131,24 @@ export class CustomerService {
     });
   }
 
-  /** A Relay page of customers, read in one statement; `totalCount` is counted only when asked for. */
-  async list(filter: CustomerFilterSpec, sort: CustomerSort, page: PageRequest): Promise<CustomerPage> {
+  /**
+   * A Relay page of customers, read in one statement with the columns of
+   * `fields` (the node fields a client selected; all when null);
+   * `totalCount` is counted only when asked for.
+   */
+  async list(
+    filter: CustomerFilterSpec,
+    sort: CustomerSort,
+    page: PageRequest,
+    fields: ReadonlySet<string> | null = null,
+  ): Promise<CustomerPage> {
     const window = pageWindow(page, PAGE_LIMITS);
     if (filter.seenSince) storableDate(filter.seenSince, 'filter.seenSince');
     if (nestsDeeperThan(filter.attributes, MAX_JSON_DEPTH))
       throw invalidInput('filter.attributes', `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
     const unstorable = findUnstorableText({ stages: filter.stages, attributes: filter.attributes, search: filter.search }, 'filter');
     if (unstorable !== null) throw invalidInput(unstorable.field, unstorable.message);
-    const rows = await readCustomerPage(this.db, filter, sort, window);
+    const rows = await readCustomerPage(this.db, filter, sort, window, customerColumns(fields));
     return {
       ...toPage(rows, window, (row) => customerCursor(sort, row), toCustomer),
       countTotal: () => countCustomers(this.db, filter),

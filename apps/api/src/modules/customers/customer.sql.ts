@@ -35,26 +35,48 @@ export type CustomerRow = {
 /** Every column, in the order of CustomerRow. */
 export const CUSTOMER_COLUMNS =
   'id, external_id, email, name, attributes, stage, stage_entered_at, funnel_stage, type_counts, first_seen_at, last_seen_at, orders, revenue, created_at, updated_at';
-const C_COLUMNS = CUSTOMER_COLUMNS.split(', ')
-  .map((column) => `c.${column}`)
-  .join(', ');
 
-export function toCustomer(row: CustomerRow): Customer {
-  return Object.assign(new Customer(), {
-    id: row.id,
-    externalId: row.external_id,
-    email: row.email,
-    name: row.name,
-    attributes: row.attributes,
-    stage: row.stage,
-    stageEnteredAt: row.stage_entered_at,
-    firstSeenAt: row.first_seen_at,
-    lastSeenAt: row.last_seen_at,
-    orders: row.orders,
-    revenue: Number(row.revenue),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
+/** The column behind each Customer field a client can select. */
+const FIELD_COLUMNS: Record<string, keyof CustomerRow> = {
+  externalId: 'external_id',
+  email: 'email',
+  name: 'name',
+  attributes: 'attributes',
+  stage: 'stage',
+  stageEnteredAt: 'stage_entered_at',
+  firstSeenAt: 'first_seen_at',
+  lastSeenAt: 'last_seen_at',
+  orders: 'orders',
+  revenue: 'revenue',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+/** The columns that answer these Customer fields (`id` always); all of them when the fields are not known. */
+export function customerColumns(fields: ReadonlySet<string> | null): Array<keyof CustomerRow> {
+  if (fields === null) return CUSTOMER_COLUMNS.split(', ') as Array<keyof CustomerRow>;
+  return ['id', ...new Set([...fields].flatMap((field) => FIELD_COLUMNS[field] ?? []))];
+}
+
+/** A row with `id` and any subset of the other columns (a list reads only what its client selected). */
+export type CustomerRowPart = Pick<CustomerRow, 'id'> & Partial<CustomerRow>;
+
+/** The one mapper from a customers row (whole or in part) to a Customer; fields whose column was not read stay unset. */
+export function toCustomer(row: CustomerRowPart): Customer {
+  const customer = Object.assign(new Customer(), { id: row.id });
+  if (row.external_id !== undefined) customer.externalId = row.external_id;
+  if (row.email !== undefined) customer.email = row.email;
+  if (row.name !== undefined) customer.name = row.name;
+  if (row.attributes !== undefined) customer.attributes = row.attributes;
+  if (row.stage !== undefined) customer.stage = row.stage;
+  if (row.stage_entered_at !== undefined) customer.stageEnteredAt = row.stage_entered_at;
+  if (row.first_seen_at !== undefined) customer.firstSeenAt = row.first_seen_at;
+  if (row.last_seen_at !== undefined) customer.lastSeenAt = row.last_seen_at;
+  if (row.orders !== undefined) customer.orders = row.orders;
+  if (row.revenue !== undefined) customer.revenue = Number(row.revenue);
+  if (row.created_at !== undefined) customer.createdAt = row.created_at;
+  if (row.updated_at !== undefined) customer.updatedAt = row.updated_at;
+  return customer;
 }
 
 /** A customer row serialised by `to_jsonb(c)` (dates as text), as the transition log reads it. */
@@ -128,8 +150,8 @@ export type CustomerFilterSpec = {
   seenSince?: Date | null;
 };
 
-/** A page row: the customer and the text of its sort value (the cursor's content). */
-export type CustomerPageRow = CustomerRow & { sort_value: string | null };
+/** A page row: the columns asked for and the text of the sort value (the cursor's content). */
+export type CustomerPageRow = CustomerRowPart & { sort_value: string | null };
 
 /**
  * One page of customers in one statement. The ORDER BY matches an index of
@@ -141,6 +163,7 @@ export function readCustomerPage(
   filter: CustomerFilterSpec,
   sort: CustomerSort,
   window: PageWindow,
+  columns: ReadonlyArray<keyof CustomerRow>,
 ): Promise<CustomerPageRow[]> {
   const { column, type, nullable } = CUSTOMER_SORTS[sort.field];
   const walk = window.backwards ? flip(sort.direction) : sort.direction;
@@ -156,7 +179,7 @@ export function readCustomerPage(
   const nulls = nullable ? (window.backwards ? ' NULLS FIRST' : ' NULLS LAST') : '';
   return db.query<CustomerPageRow>(
     prepared(
-      `SELECT ${C_COLUMNS}, c.${column}::text AS sort_value FROM customers c
+      `SELECT ${columns.map((name) => `c.${name}`).join(', ')}, c.${column}::text AS sort_value FROM customers c
         WHERE ${where.join(' AND ')}
         ORDER BY c.${column} ${walk}${nulls}, c.id ${walk}
         LIMIT $${parameters.length}`,

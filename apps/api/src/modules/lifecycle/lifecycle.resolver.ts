@@ -7,6 +7,7 @@ import {
   Ctx,
   Field,
   FieldResolver,
+  Info,
   ID,
   Int,
   Mutation,
@@ -15,9 +16,11 @@ import {
   Root,
   Subscription,
 } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { invalidInput } from '../../core/errors';
 import { Scope } from '../../core/principal';
+import { selectedFields } from '../../core/selection';
 import { streamKey } from '../../core/request-context';
 import { TimelineArgs } from '../../core/connection.types';
 import type { RequestContext, RequestScoped } from '../../core/request-context';
@@ -164,8 +167,13 @@ export class CustomerTransitionsResolver {
     @Root() customer: Customer,
     @Ctx() context: RequestContext,
     @Args(() => TimelineArgs) args: TimelineArgs,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<TimelinePage<StageTransition>> {
-    return context.scope.get(this.pages)(customer.id, { first: args.first, after: args.after ?? null });
+    return context.scope.get(this.pages)(customer.id, {
+      first: args.first,
+      after: args.after ?? null,
+      fields: selectedFields(info, ['edges', 'node']),
+    });
   }
 }
 

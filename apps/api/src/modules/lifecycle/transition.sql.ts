@@ -27,20 +27,22 @@ export type TransitionRow = {
 const COLUMNS = `t.id::text AS id, t.customer_id, t.from_stage, t.to_stage, t.occurred_at, t.recorded_at, t.cause,
                  t.touchpoint_id::text AS touchpoint_id, t.rule_id, t.actor, t.reason`;
 
-export function toStageTransition(row: TransitionRow): StageTransition {
-  return Object.assign(new StageTransition(), {
-    id: row.id,
-    customerId: row.customer_id,
-    from: row.from_stage,
-    to: row.to_stage,
-    occurredAt: row.occurred_at,
-    recordedAt: row.recorded_at,
-    cause: row.cause,
-    touchpointId: row.touchpoint_id,
-    ruleId: row.rule_id,
-    actor: row.actor,
-    reason: row.reason,
-  });
+/** A row with `id` and `customer_id` and any subset of the other columns (a page reads only what its client selected). */
+export type TransitionRowPart = Pick<TransitionRow, 'id' | 'customer_id'> & Partial<TransitionRow>;
+
+/** The one mapper from a stage_transitions row (whole or in part) to a StageTransition; fields whose column was not read stay unset. */
+export function toStageTransition(row: TransitionRowPart): StageTransition {
+  const transition = Object.assign(new StageTransition(), { id: row.id, customerId: row.customer_id });
+  if (row.from_stage !== undefined) transition.from = row.from_stage;
+  if (row.to_stage !== undefined) transition.to = row.to_stage;
+  if (row.occurred_at !== undefined) transition.occurredAt = row.occurred_at;
+  if (row.recorded_at !== undefined) transition.recordedAt = row.recorded_at;
+  if (row.cause !== undefined) transition.cause = row.cause;
+  if (row.touchpoint_id !== undefined) transition.touchpointId = row.touchpoint_id;
+  if (row.rule_id !== undefined) transition.ruleId = row.rule_id;
+  if (row.actor !== undefined) transition.actor = row.actor;
+  if (row.reason !== undefined) transition.reason = row.reason;
+  return transition;
 }
 
 const INSERT = prepared(
@@ -79,9 +81,19 @@ export function countTransitions(db: Queryable, from: Date | null, to: Date | nu
 }
 
 /** Customers' transitions, newest first (the Customer.transitions connection). */
-export const TRANSITION_TIMELINE: TimelineTable<TransitionRow, StageTransition> = {
+export const TRANSITION_TIMELINE: TimelineTable<TransitionRowPart, StageTransition> = {
   table: 'stage_transitions',
-  columns: COLUMNS,
+  fieldColumns: {
+    from: 't.from_stage',
+    to: 't.to_stage',
+    occurredAt: 't.occurred_at',
+    recordedAt: 't.recorded_at',
+    cause: 't.cause',
+    touchpointId: 't.touchpoint_id::text AS touchpoint_id',
+    ruleId: 't.rule_id',
+    actor: 't.actor',
+    reason: 't.reason',
+  },
   toNode: toStageTransition,
 };
 

@@ -1,7 +1,24 @@
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Int, Mutation, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Field,
+  FieldResolver,
+  ID,
+  Info,
+  Int,
+  Mutation,
+  Resolver,
+  Root,
+  Subscription,
+} from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { invalidInput } from '../../core/errors';
 import { Scope } from '../../core/principal';
+import { selectedFields } from '../../core/selection';
 import { streamKey } from '../../core/request-context';
 import { TimelineArgs } from '../../core/connection.types';
 import type { RequestContext, RequestScoped } from '../../core/request-context';
@@ -99,8 +116,13 @@ export class CustomerTouchpointsResolver {
     @Root() customer: Customer,
     @Ctx() context: RequestContext,
     @Args(() => TimelineArgs) args: TimelineArgs,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<TimelinePage<Touchpoint>> {
-    return context.scope.get(this.pages)(customer.id, { first: args.first, after: args.after ?? null });
+    return context.scope.get(this.pages)(customer.id, {
+      first: args.first,
+      after: args.after ?? null,
+      fields: selectedFields(info, ['edges', 'node']),
+    });
   }
 }
 

@@ -29,20 +29,22 @@ export type TouchpointRow = {
 const COLUMNS = `t.id::text AS id, t.message_id, t.customer_id, t.type, t.channel, t.occurred_at, t.received_at,
                  t.value, t.currency, t.campaign, t.properties`;
 
-export function toTouchpoint(row: TouchpointRow): Touchpoint {
-  return Object.assign(new Touchpoint(), {
-    id: row.id,
-    messageId: row.message_id,
-    customerId: row.customer_id,
-    type: row.type,
-    channel: row.channel,
-    occurredAt: row.occurred_at,
-    receivedAt: row.received_at,
-    value: row.value === null ? null : Number(row.value),
-    currency: row.currency,
-    campaign: row.campaign,
-    properties: row.properties,
-  });
+/** A row with `id` and `customer_id` and any subset of the other columns (a page reads only what its client selected). */
+export type TouchpointRowPart = Pick<TouchpointRow, 'id' | 'customer_id'> & Partial<TouchpointRow>;
+
+/** The one mapper from a touchpoints row (whole or in part) to a Touchpoint; fields whose column was not read stay unset. */
+export function toTouchpoint(row: TouchpointRowPart): Touchpoint {
+  const touchpoint = Object.assign(new Touchpoint(), { id: row.id, customerId: row.customer_id });
+  if (row.message_id !== undefined) touchpoint.messageId = row.message_id;
+  if (row.type !== undefined) touchpoint.type = row.type;
+  if (row.channel !== undefined) touchpoint.channel = row.channel;
+  if (row.occurred_at !== undefined) touchpoint.occurredAt = row.occurred_at;
+  if (row.received_at !== undefined) touchpoint.receivedAt = row.received_at;
+  if (row.value !== undefined) touchpoint.value = row.value === null ? null : Number(row.value);
+  if (row.currency !== undefined) touchpoint.currency = row.currency;
+  if (row.campaign !== undefined) touchpoint.campaign = row.campaign;
+  if (row.properties !== undefined) touchpoint.properties = row.properties;
+  return touchpoint;
 }
 
 const INSERT_NEW = prepared(
@@ -114,9 +116,19 @@ export async function keepMessageIdsOf(db: Queryable, customerId: string): Promi
 }
 
 /** Customers' touchpoints, newest first (the Customer.touchpoints connection). */
-export const TOUCHPOINT_TIMELINE: TimelineTable<TouchpointRow, Touchpoint> = {
+export const TOUCHPOINT_TIMELINE: TimelineTable<TouchpointRowPart, Touchpoint> = {
   table: 'touchpoints',
-  columns: COLUMNS,
+  fieldColumns: {
+    messageId: 't.message_id',
+    type: 't.type',
+    channel: 't.channel',
+    occurredAt: 't.occurred_at',
+    receivedAt: 't.received_at',
+    value: 't.value',
+    currency: 't.currency',
+    campaign: 't.campaign',
+    properties: 't.properties',
+  },
   toNode: toTouchpoint,
 };
 
