@@ -31,7 +31,7 @@ export class JourneyWriter {
 
   /** A customer created through the API enters the first stage (cause `created`). */
   async enter(uow: UnitOfWork, model: LifecycleModel, customerId: string, at: Date): Promise<void> {
-    const journey = { customerId, lifecycle: newCustomerState(), firstSeenAt: null, orders: 0, revenueDelta: 0 };
+    const journey = { customerId, lifecycle: newCustomerState(), firstSeenAt: null, orders: 0, revenueDelta: 0n };
     await this.record(uow, [changeOf(journey, enterLifecycle(model, journey.lifecycle, at, 'created'))]);
   }
 

@@ -1,3 +1,4 @@
+import { formatTenThousandths } from '../../core/money';
 import { prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import { CUSTOMER_COLUMNS } from '../customers';
@@ -14,7 +15,7 @@ const WRITE_JOURNEYS = prepared(
   `UPDATE customers c SET
       stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
       type_counts = u.type_counts, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
-      orders = u.orders, revenue = c.revenue + round(u.revenue_delta, 4), updated_at = now()
+      orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
      FROM json_to_recordset($1::json)
        AS u(id uuid, stage text, stage_entered_at timestamptz, funnel_stage text, type_counts jsonb,
             first_seen_at timestamptz, last_seen_at timestamptz, orders int, revenue_delta numeric)
@@ -33,7 +34,7 @@ export async function writeJourneys(db: Queryable, journeys: readonly Journey[])
     first_seen_at: journey.firstSeenAt?.toISOString() ?? null,
     last_seen_at: journey.lifecycle.lastSeenAt?.toISOString() ?? null,
     orders: journey.orders,
-    revenue_delta: journey.revenueDelta,
+    revenue_delta: formatTenThousandths(journey.revenueDelta),
   }));
   await db.execute(WRITE_JOURNEYS, [JSON.stringify(rows), journeys.map((journey) => journey.customerId)]);
 }

@@ -1,4 +1,5 @@
 import type { LifecycleModel } from '@clm/schema';
+import { toTenThousandths } from '../../core/money';
 import type { CustomerRow } from '../customers';
 import { applyTouchpoints } from './rule-engine';
 import type { LifecycleEvent, LifecycleState, PlannedTransition } from './rule-engine';
@@ -14,8 +15,8 @@ export type Journey = {
   lifecycle: LifecycleState;
   firstSeenAt: Date | null;
   orders: number;
-  /** Revenue to add to the stored amount; PostgreSQL does the exact numeric addition. */
-  revenueDelta: number;
+  /** Revenue to add to the stored amount, exact, in ten-thousandths (see core/money.ts); PostgreSQL adds it. */
+  revenueDelta: bigint;
 };
 
 /** A new touchpoint as the journey sees it. */
@@ -39,7 +40,7 @@ export function journeyOf(row: CustomerRow): Journey {
     },
     firstSeenAt: row.first_seen_at,
     orders: row.orders,
-    revenueDelta: 0,
+    revenueDelta: 0n,
   };
 }
 
@@ -69,9 +70,9 @@ export function applyTouchpointEvents(model: LifecycleModel, journey: Journey, e
     if (firstSeenAt === null || event.occurredAt < firstSeenAt) firstSeenAt = event.occurredAt;
     if (event.type === 'purchase') {
       orders += 1;
-      revenueDelta += event.value ?? 0;
+      revenueDelta += toTenThousandths(event.value ?? 0);
     } else if (event.type === 'refund') {
-      revenueDelta -= Math.abs(event.value ?? 0);
+      revenueDelta -= toTenThousandths(Math.abs(event.value ?? 0));
     }
   }
   return changeOf({ ...journey, firstSeenAt, orders, revenueDelta }, result);

@@ -137,6 +137,31 @@ describe('operationCost', () => {
   });
 });
 
+describe('operationCost with defaults', () => {
+  const NESTED = `edges { node { id touchpoints(first: $m) { edges { node { id } } } } }`;
+
+  it('counts a variable left out by its default in the operation, as the server will run it', () => {
+    // touchpoints: 1 + 200 × (edges 1 + node 1 + id 1) = 601; node: 1 + id 1 + 601 = 603; edges: 1 + 603 = 604; customers: 1 + 500 × 604
+    const withDefaults = cost(`query ($n: Int = 500, $m: Int = 200) { customers(first: $n) { ${NESTED} } }`);
+    const withLiterals = cost(`{ customers(first: 500) { edges { node { id touchpoints(first: 200) { edges { node { id } } } } } } }`);
+    expect(withDefaults).toBe(302_001);
+    expect(withDefaults).toBe(withLiterals);
+    expect(costError(withDefaults, TEST_LIMITS)?.extensions.code).toBe('COST_LIMIT_EXCEEDED');
+  });
+
+  it('lets a variable that was sent win over its default, an explicit null included', () => {
+    // first: 2 → customers: 1 + 2 × (edges 1 + node 1 + id 1) = 7
+    expect(cost(`query ($n: Int = 500) { customers(first: $n) { edges { node { id } } } }`, { n: 2 })).toBe(7);
+    // null: no page size sent, so the schema's own default for customers (none: 50) applies: 1 + 50 × 3
+    expect(cost(`query ($n: Int = 500) { customers(first: $n) { edges { node { id } } } }`, { n: null })).toBe(151);
+  });
+
+  it("counts a connection argument left out by the argument's schema default", () => {
+    // Customer.touchpoints has first = 20 by default: 1 + 20 × (edges 1 + node 1 + id 1) = 61; node 1 + id 1 + 61 = 63; edges 64; customers 1 + 1 × 64
+    expect(cost(`{ customers(first: 1) { edges { node { id touchpoints { edges { node { id } } } } } } }`)).toBe(65);
+  });
+});
+
 describe('costError', () => {
   it('lets an operation at the limit through', () => {
     expect(costError(TEST_LIMITS.maxCost, TEST_LIMITS)).toBeNull();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { classicPreset } from '@clm/schema';
 import fc from 'fast-check';
+import { toTenThousandths } from '../../../core/money';
 import { applyTouchpointEvents } from '../journey';
 import type { Journey, JourneyEvent, TransitionToWrite } from '../journey';
 import { applyTouchpoints, newCustomerState } from '../rule-engine';
@@ -17,7 +18,7 @@ function event(touchpointId: string, type: string, occurredAt: string, value: nu
 }
 
 function journey(lifecycle: LifecycleState = newCustomerState(), rollups: Partial<Journey> = {}): Journey {
-  return { customerId: CUSTOMER_ID, lifecycle, firstSeenAt: null, orders: 0, revenueDelta: 0, ...rollups };
+  return { customerId: CUSTOMER_ID, lifecycle, firstSeenAt: null, orders: 0, revenueDelta: 0n, ...rollups };
 }
 
 function byTouchpoint(from: string | null, to: string, at: string, ruleId: string | null, touchpointId: string): TransitionToWrite {
@@ -45,8 +46,8 @@ describe('applyTouchpointEvents', () => {
         // The earliest event, though it arrived last.
         firstSeenAt: date('2026-01-03T10:00:00Z'),
         orders: 2,
-        // 40 + 0 (a purchase without a value) − |−15|
-        revenueDelta: 25,
+        // 40 + 0 (a purchase without a value) − |−15| = 25, in ten-thousandths
+        revenueDelta: 250_000n,
       },
       transitions: [
         byTouchpoint(null, 'acquisition', '2026-01-03T10:00:00Z', 'acquired', 't4'),
@@ -57,13 +58,13 @@ describe('applyTouchpointEvents', () => {
 
   it('subtracts a refund by its size whether it is sent positive or negative', () => {
     const events = [event('r1', 'refund', '2026-02-01T00:00:00Z', 15), event('r2', 'refund', '2026-02-02T00:00:00Z', -10)];
-    expect(applyTouchpointEvents(classicPreset, journey(), events).journey.revenueDelta).toBe(-25);
+    expect(applyTouchpointEvents(classicPreset, journey(), events).journey.revenueDelta).toBe(-250_000n);
   });
 
   it('counts a purchase without a value as an order that adds no revenue, and ignores refunds without a value', () => {
     const events = [event('p1', 'purchase', '2026-02-01T00:00:00Z'), event('r1', 'refund', '2026-02-02T00:00:00Z')];
     const { journey: after } = applyTouchpointEvents(classicPreset, journey(), events);
-    expect([after.orders, after.revenueDelta]).toEqual([1, 0]);
+    expect([after.orders, after.revenueDelta]).toEqual([1, 0n]);
   });
 
   it('adds to the rollups already held and moves first seen back only for an earlier event', () => {
@@ -74,13 +75,13 @@ describe('applyTouchpointEvents', () => {
       typeCounts: { purchase: 3 },
       lastSeenAt: date('2026-02-01T00:00:00Z'),
     };
-    const before = journey(retained, { firstSeenAt: date('2026-01-01T00:00:00Z'), orders: 3, revenueDelta: 7.5 });
+    const before = journey(retained, { firstSeenAt: date('2026-01-01T00:00:00Z'), orders: 3, revenueDelta: 75_000n });
 
     const later = applyTouchpointEvents(classicPreset, before, [event('p4', 'purchase', '2026-03-01T00:00:00Z', 20)]);
-    expect(later.journey).toMatchObject({ firstSeenAt: date('2026-01-01T00:00:00Z'), orders: 4, revenueDelta: 27.5 });
+    expect(later.journey).toMatchObject({ firstSeenAt: date('2026-01-01T00:00:00Z'), orders: 4, revenueDelta: 275_000n });
 
     const earlier = applyTouchpointEvents(classicPreset, before, [event('v0', 'page_view', '2025-12-24T00:00:00Z')]);
-    expect(earlier.journey).toMatchObject({ firstSeenAt: date('2025-12-24T00:00:00Z'), orders: 3, revenueDelta: 7.5 });
+    expect(earlier.journey).toMatchObject({ firstSeenAt: date('2025-12-24T00:00:00Z'), orders: 3, revenueDelta: 75_000n });
     expect(earlier.transitions).toEqual([]);
   });
 
@@ -98,7 +99,7 @@ describe('applyTouchpointEvents', () => {
   });
 
   it('changes nothing for no events', () => {
-    const before = journey(newCustomerState(), { firstSeenAt: date('2026-01-01T00:00:00Z'), orders: 2, revenueDelta: 5 });
+    const before = journey(newCustomerState(), { firstSeenAt: date('2026-01-01T00:00:00Z'), orders: 2, revenueDelta: 50_000n });
     expect(applyTouchpointEvents(classicPreset, before, [])).toEqual({ journey: before, transitions: [] });
   });
 
@@ -114,8 +115,11 @@ describe('applyTouchpointEvents', () => {
       .array(
         fc.record({
           type: fc.constantFrom('purchase', 'refund', 'signup', 'login', 'page_view', 'review'),
-          // Whole values, so the expected sums are exact in floating point.
-          value: fc.option(fc.integer({ min: -10_000, max: 10_000 }), { nil: null }),
+          // Amounts with up to 4 decimals, up to the largest a touchpoint accepts.
+          value: fc.option(
+            fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }).map((units) => Number(units) / 10_000),
+            { nil: null },
+          ),
           occurredAt: fc.date({ min: date('2026-01-01T00:00:00Z'), max: date('2026-12-31T00:00:00Z'), noInvalidDate: true }),
         }),
         { maxLength: 12 },
@@ -127,19 +131,20 @@ describe('applyTouchpointEvents', () => {
 
     fc.assert(
       fc.property(events, firstSeen, fc.nat(100), (drawn, firstSeenAt, orders) => {
-        const before = journey(newCustomerState(), { firstSeenAt, orders, revenueDelta: 3 });
+        const before = journey(newCustomerState(), { firstSeenAt, orders, revenueDelta: 30_000n });
         const change = applyTouchpointEvents(classicPreset, before, drawn);
         const engine = applyTouchpoints(classicPreset, before.lifecycle, drawn);
         const times = [firstSeenAt, ...drawn.map((item) => item.occurredAt)].filter((time) => time !== null).map((time) => time.getTime());
+        // Exact: each value as PostgreSQL stores it (4 decimals), summed in ten-thousandths.
         const sum = (type: string, size: (value: number) => number) =>
-          drawn.filter((item) => item.type === type).reduce((total, item) => total + size(item.value ?? 0), 0);
+          drawn.filter((item) => item.type === type).reduce((total, item) => total + toTenThousandths(size(item.value ?? 0)), 0n);
 
         expect(change.journey).toEqual({
           customerId: CUSTOMER_ID,
           lifecycle: engine.state,
           firstSeenAt: times.length === 0 ? null : new Date(Math.min(...times)),
           orders: orders + drawn.filter((item) => item.type === 'purchase').length,
-          revenueDelta: 3 + sum('purchase', (value) => value) - sum('refund', Math.abs),
+          revenueDelta: 30_000n + sum('purchase', (value) => value) - sum('refund', Math.abs),
         });
         expect(change.transitions).toEqual(
           engine.transitions.map((transition) => ({ ...transition, customerId: CUSTOMER_ID, actor: null, reason: null })),

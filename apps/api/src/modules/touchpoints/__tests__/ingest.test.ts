@@ -171,4 +171,30 @@ describe('recording touchpoints', () => {
     expect(customersAfter[0].count).toBe(customersBefore[0].count + 1);
     expect(await context.db.query(`SELECT external_id FROM customers WHERE external_id LIKE 'phantom%'`)).toEqual([]);
   });
+
+  it('keeps adding revenue past what numeric(20,4) held, without failing the batch or other customers', async () => {
+    const purchases = (prefix: string, externalId: string, count: number) =>
+      Array.from({ length: count }, (_, index) => ({
+        messageId: `${prefix}-${index}`,
+        customer: { externalId },
+        type: 'purchase',
+        channel: 'web',
+        occurredAt: at(`2026-02-01T00:00:${String(index).padStart(2, '0')}Z`),
+        value: 999_999_999_999_999.5,
+      }));
+    // 12 × 999,999,999,999,999.5 = 11,999,999,999,999,994 > 10^16, the old column's limit.
+    const first = await context.services.ingest.record(purchases('whale', 'whale', 12), path);
+    const second = await context.services.ingest.record(
+      [...purchases('whale-more', 'whale', 2), ...purchases('minnow', 'minnow', 1)],
+      path,
+    );
+    expect([...first, ...second].map((result) => result.status)).toEqual(Array(15).fill('ACCEPTED'));
+    const rows = await context.db.query<{ external_id: string; revenue: string; orders: number }>(
+      `SELECT external_id, revenue::text, orders FROM customers WHERE external_id IN ('whale', 'minnow') ORDER BY external_id`,
+    );
+    expect(rows).toEqual([
+      { external_id: 'minnow', revenue: '999999999999999.5000', orders: 1 },
+      { external_id: 'whale', revenue: '13999999999999993.0000', orders: 14 },
+    ]);
+  });
 });
