@@ -48,7 +48,10 @@ export class LogStream<T> {
     if (after !== null) {
       const cursor = decodeCursor(after);
       const now = await this.log.snapshot();
-      if (cursor.position.txId >= now.xmax || (cursor.snapshot !== null && cursor.snapshot.xmax > now.xmax)) {
+      // A row's transaction id is below xmax once committed; a snapshot cursor's position is its xmin (at most its xmax).
+      const { position, snapshot } = cursor;
+      const ahead = position.id > 0n ? position.txId >= now.xmax : position.txId > now.xmax;
+      if (ahead || (snapshot !== null && snapshot.xmax > now.xmax)) {
         throw invalidCursor(
           'after',
           'a cursor from the future: this database has not reached it (was it handed out by another database, or before a restore?)',

@@ -216,6 +216,24 @@ describe('deliberate errors reach clients with their code and message', () => {
     ]);
   });
 
+  it('accepts the cursor of a snapshot taken when nothing was in flight (its xmin equals xmax, the present)', async () => {
+    const [{ xmax }] = await server.db.query<{ xmax: string }>(`SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`);
+    const cursor = Buffer.from(`${xmax}.0~${xmax}:${xmax}:`).toString('base64url');
+    const client = server.wsClient();
+    const outcome = await new Promise<string>((resolve) => {
+      const stop = client.subscribe(
+        { query: 'subscription ($after: String) { stageTransitions(after: $after) { cursor } }', variables: { after: cursor } },
+        { next: () => resolve('event'), error: (error) => resolve(JSON.stringify(error)), complete: () => resolve('complete') },
+      );
+      // No error within a second: the subscription is live.
+      setTimeout(() => {
+        stop();
+        resolve('live');
+      }, 1000);
+    });
+    expect(outcome).toBe('live');
+  });
+
   it('refuses a request without a key, or with an unknown one, with UNAUTHENTICATED over HTTP', async () => {
     expect(await server.graphql('{ viewer { name } }', {}, null)).toEqual({
       errors: [{ message: 'missing API key: send "Authorization: Bearer <key>"', extensions: { code: 'UNAUTHENTICATED' } }],
