@@ -455,7 +455,7 @@ describe('a clm API started from the command line', () => {
     expect(refused.body.errors?.map((error) => [error.extensions?.code, error.message])).toEqual([
       [
         'BAD_USER_INPUT',
-        'the new model lacks stages customers are in: 2 in "acquisition", 1 in "engagement"; keep those stages or move the customers first',
+        'the new model lacks stages customers are in: 2 in "acquisition", 1 in "engagement", 1 at-risk or churned who would return to "acquisition" on win-back; keep those stages or move the customers first',
       ],
     ]);
     expect((await clm.admin.data<{ lifecycleModel: { name: string } }>(`{ lifecycleModel { name } }`)).lifecycleModel.name).toBe('classic');
@@ -463,7 +463,8 @@ describe('a clm API started from the command line', () => {
 
   it('switches to the purchase-funnel preset once nobody holds a missing stage, and applies its rules at once', async () => {
     const move = `mutation Move($id: ID!) { moveCustomer(id: $id, to: "retention", reason: "moving to the purchase funnel") { stage } }`;
-    for (const externalId of ['ada', 'margaret']) await clm.admin.data(move, { id: (await customer(externalId))?.id });
+    // The churned old-timer would return to "acquisition" on win-back, a stage purchase-funnel lacks: moved too.
+    for (const externalId of ['ada', 'margaret', 'old-timer']) await clm.admin.data(move, { id: (await customer(externalId))?.id });
     const { customer: grace } = await clm.admin.data<{ customer: { id: string } }>(`{ customer(email: "grace@example.com") { id } }`);
     await clm.admin.data(move, { id: grace.id });
 

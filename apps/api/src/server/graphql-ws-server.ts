@@ -13,7 +13,6 @@ import { formatClientError } from './error-mapping';
 import type { Logger } from './logger';
 import { costError, operationCost, parseWithLimits, validateWithLimits } from './operation-limits';
 import type { Services } from './services';
-import { writeOnlyKeyError } from './write-only-keys';
 
 type SocketExtra = { principal?: Principal; authorization?: unknown };
 
@@ -111,10 +110,8 @@ export function attachGraphQLWebSocket(options: {
         const errors = validateWithLimits(schema, document, limits);
         if (errors.length > 0) return mask(errors).map(toGraphQLError);
         const variables = payload.variables ?? {};
-        const refused =
-          writeOnlyKeyError(schema, document, ctx.extra.principal as Principal) ??
-          costError(operationCost(schema, document, payload.operationName ?? undefined, variables), limits);
-        if (refused) return mask([refused]).map(toGraphQLError);
+        const tooCostly = costError(operationCost(schema, document, payload.operationName ?? undefined, variables), limits);
+        if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
         return {
           schema,
           document,

@@ -22,7 +22,6 @@ import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { costError, limitRules, operationCost } from './operation-limits';
 import { buildClmSchema } from './schema';
-import { writeOnlyKeyError } from './write-only-keys';
 import { resolverContainer } from './services';
 import type { Services } from './services';
 
@@ -187,10 +186,8 @@ function costLimitPlugin(limits: Config['limits']): ApolloServerPlugin<RequestCo
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema, contextValue }) {
-          const error =
-            writeOnlyKeyError(schema, document, contextValue.principal) ??
-            costError(operationCost(schema, document, request.operationName ?? undefined, request.variables ?? {}), limits);
+        async didResolveOperation({ request, document, schema }) {
+          const error = costError(operationCost(schema, document, request.operationName ?? undefined, request.variables ?? {}), limits);
           if (error) throw error;
         },
       };
