@@ -84,10 +84,37 @@ export type LifecycleModel = {
   name: string;
   description: string;
   stages: Stage[];
+  /**
+   * The funnel stage that counts as "acquired": entering it makes someone a
+   * customer (new-customer counts, CAC, acquisition channel and campaign).
+   * In every preset it is the first stage a purchase reaches.
+   */
+  acquiredStage: string;
   rules: TransitionRule[];
   inactivity: InactivityPolicy;
   winBack: WinBackPolicy;
 };
+
+/** A model as stored before `acquiredStage` existed, or as a client may submit it. */
+export type LifecycleModelDraft = Omit<LifecycleModel, 'acquiredStage'> & { acquiredStage?: string | null };
+
+/**
+ * The acquired stage of a model that does not name one: the first funnel
+ * stage, in funnel order, that a rule whose `when.types` includes `purchase`
+ * moves to; else the last funnel stage ('' for a model without stages, which
+ * validation refuses anyway).
+ */
+export function defaultAcquiredStage(model: Pick<LifecycleModel, 'stages' | 'rules'>): string {
+  const purchaseTargets = new Set(model.rules.filter((rule) => rule.when.types?.includes('purchase')).map((rule) => rule.to));
+  const first = model.stages.find((stage) => purchaseTargets.has(stage.key));
+  return first?.key ?? model.stages.at(-1)?.key ?? '';
+}
+
+/** `model` with its acquired stage, defaulted (see defaultAcquiredStage) when it names none. */
+export function withAcquiredStage(model: LifecycleModelDraft): LifecycleModel {
+  const { acquiredStage, ...rest } = model;
+  return { ...rest, acquiredStage: acquiredStage ?? defaultAcquiredStage(model) };
+}
 
 /** Every stage key a customer can hold under `model`: the funnel, then the off-path states. */
 export function allStageKeys(model: LifecycleModel): string[] {

@@ -23,6 +23,7 @@ export const classicPreset: LifecycleModel = {
     { key: 'retention', name: 'Retention', description: 'Came back: a second purchase or a renewal.' },
     { key: 'advocacy', name: 'Advocacy', description: 'Recommends the brand: referral, good review or NPS promoter.' },
   ],
+  acquiredStage: 'acquisition',
   rules: [
     {
       id: 'acquired',
@@ -75,6 +76,7 @@ export const purchaseFunnelPreset: LifecycleModel = {
     { key: 'retention', name: 'Retention', description: 'Bought again.' },
     { key: 'advocacy', name: 'Advocacy', description: 'Recommends the brand.' },
   ],
+  acquiredStage: 'purchase',
   rules: [
     {
       id: 'considering-pricing',
@@ -108,6 +110,7 @@ export const reachToLoyaltyPreset: LifecycleModel = {
     { key: 'retention', name: 'Retention', description: 'Bought again or renewed.' },
     { key: 'loyalty', name: 'Loyalty', description: 'Refers others, promotes the brand, or buys habitually.' },
   ],
+  acquiredStage: 'conversion',
   rules: [
     {
       id: 'lead',
@@ -137,6 +140,7 @@ export const sixStagePreset: LifecycleModel = {
     { key: 'post-purchase-support', name: 'Post-purchase support', description: 'Onboarding or support after buying.' },
     { key: 'advocacy-and-retention', name: 'Advocacy & retention', description: 'Bought again, or recommends the brand.' },
   ],
+  acquiredStage: 'purchase',
   rules: [
     {
       id: 'engaged',

@@ -1,5 +1,5 @@
-import { DEFAULT_PRESET, LIFECYCLE_PRESETS } from '@clm/schema';
-import type { LifecycleModel } from '@clm/schema';
+import { DEFAULT_PRESET, LIFECYCLE_PRESETS, withAcquiredStage } from '@clm/schema';
+import type { LifecycleModel, LifecycleModelDraft } from '@clm/schema';
 import { invalidInput } from '../../core/errors';
 import type { Db } from '../../database/db';
 import { countStranded } from './journey.sql';
@@ -44,10 +44,12 @@ export class LifecycleModelService {
   }
 
   /**
-   * Replaces the model. Refused when invalid, or when customers hold a
-   * funnel stage the new model lacks (they would be stranded).
+   * Replaces the model (one without an acquired stage gets the default).
+   * Refused when invalid, or when customers hold a funnel stage the new
+   * model lacks (they would be stranded).
    */
-  async replace(model: LifecycleModel, actor: string): Promise<LifecycleModel> {
+  async replace(draft: LifecycleModelDraft, actor: string): Promise<LifecycleModel> {
+    const model = withAcquiredStage(draft);
     const issues = validateLifecycleModel(model);
     if (issues.length > 0) {
       throw invalidLifecycleModel(
@@ -102,9 +104,10 @@ export class LifecycleModelService {
       `INSERT INTO lifecycle_model (id, definition, version, updated_by) VALUES (1, $1, 1, 'clm') ON CONFLICT (id) DO NOTHING`,
       [JSON.stringify(LIFECYCLE_PRESETS[DEFAULT_PRESET])],
     );
-    const [row] = await this.db.query<{ definition: LifecycleModel; version: number }>(
+    const [row] = await this.db.query<{ definition: LifecycleModelDraft; version: number }>(
       `SELECT definition, version FROM lifecycle_model WHERE id = 1`,
     );
-    return { model: row.definition, version: row.version };
+    // A model stored before acquiredStage existed gets the default (see defaultAcquiredStage).
+    return { model: withAcquiredStage(row.definition), version: row.version };
   }
 }

@@ -1,3 +1,4 @@
+import { withAcquiredStage } from '@clm/schema';
 import type { LifecycleModel } from '@clm/schema';
 import {
   Arg,
@@ -185,7 +186,7 @@ export class StageTransitionConnectionResolver {
   }
 }
 
-/** The GraphQL input, as the plain-data model (dropping GraphQL's nulls for absent optional parts). */
+/** The GraphQL input, as the plain-data model (dropping GraphQL's nulls for absent optional parts; the acquired stage defaulted when absent). */
 function toModel(input: LifecycleModelInput): LifecycleModel {
   const match = (when: LifecycleModelInput['rules'][number]['when']) => ({
     ...(when.types != null && { types: when.types }),
@@ -203,10 +204,11 @@ function toModel(input: LifecycleModelInput): LifecycleModel {
     }),
     ...(when.minCount != null && { minCount: when.minCount }),
   });
-  return {
+  return withAcquiredStage({
     name: input.name,
     description: input.description,
     stages: input.stages.map((stage) => ({ key: stage.key, name: stage.name, description: stage.description })),
+    acquiredStage: input.acquiredStage ?? null,
     rules: input.rules.map((rule) => ({
       id: rule.id,
       description: rule.description,
@@ -216,5 +218,5 @@ function toModel(input: LifecycleModelInput): LifecycleModel {
     })),
     inactivity: { ...input.inactivity },
     winBack: { when: match(input.winBack.when), to: input.winBack.to ?? null },
-  };
+  });
 }

@@ -31,6 +31,7 @@ export function validateLifecycleModel(model: LifecycleModel): ModelIssue[] {
   if (unstorable !== null) issues.push({ path: unstorable.field, message: `${unstorable.field} ${unstorable.message}` });
   if (model.name.trim() === '') issues.push({ path: 'name', message: 'the model name is empty' });
   issues.push(...validateStages(model));
+  issues.push(...validateAcquiredStage(model.acquiredStage, funnelKeys));
   issues.push(...validateRules(model.rules, funnelKeys));
   issues.push(...validateInactivity(model.inactivity, funnelKeys));
   issues.push(...validateWinBack(model.winBack, funnelKeys));
@@ -55,6 +56,18 @@ function validateStages(model: LifecycleModel): ModelIssue[] {
     if (stage.name.trim() === '') issues.push({ path: `${path}.name`, message: `stage "${stage.key}" has an empty name` });
   });
   return issues;
+}
+
+function validateAcquiredStage(acquiredStage: string, funnelKeys: readonly string[]): ModelIssue[] {
+  // A model without stages is already refused; an acquired stage cannot be checked against nothing.
+  if (funnelKeys.length === 0) return [];
+  if (OFF_PATH_STAGES.includes(acquiredStage)) {
+    return [{ path: 'acquiredStage', message: `the acquired stage must be a funnel stage, not "${acquiredStage}"` }];
+  }
+  if (!funnelKeys.includes(acquiredStage)) {
+    return [{ path: 'acquiredStage', message: `the acquired stage "${acquiredStage}" is not a stage of this model` }];
+  }
+  return [];
 }
 
 /** The first problem with a stage key or rule id, or null; records the value in `seen`. */

@@ -181,4 +181,25 @@ describe('the lifecycle service', () => {
     const invalid = { ...purchaseFunnelPreset, rules: [{ ...purchaseFunnelPreset.rules[0], to: 'retension' }] };
     await expect(context.services.models.replace(invalid, 'admin')).rejects.toThrow('rules[0].to');
   });
+
+  it('gives a stored or submitted model without an acquired stage the default, and refuses an off-path one', async () => {
+    // The active model is reach-to-loyalty (replaced above); drop its acquiredStage as a model stored before the field existed.
+    await context.db.execute(`UPDATE lifecycle_model SET definition = definition - 'acquiredStage' WHERE id = 1`);
+    context.services.models.invalidate();
+    expect((await context.services.models.current()).acquiredStage).toBe('conversion');
+
+    const draft = { ...reachToLoyaltyPreset, acquiredStage: undefined };
+    await context.services.models.replace(draft, 'admin');
+    const [stored] = await context.db.query<{ acquired: string }>(`SELECT definition->>'acquiredStage' AS acquired FROM lifecycle_model`);
+    expect(stored.acquired).toBe('conversion');
+
+    const offPath = context.services.models.replace({ ...reachToLoyaltyPreset, acquiredStage: 'churned' }, 'admin');
+    await expect(offPath).rejects.toThrow(
+      'invalid lifecycle model: acquiredStage: the acquired stage must be a funnel stage, not "churned"',
+    );
+    await expect(offPath).rejects.toMatchObject({
+      details: { issues: [{ path: 'acquiredStage', message: 'the acquired stage must be a funnel stage, not "churned"' }] },
+    });
+    expect((await context.services.models.current()).acquiredStage).toBe('conversion');
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { LIFECYCLE_PRESETS, classicPreset } from '@clm/schema';
+import { LIFECYCLE_PRESETS, classicPreset, defaultAcquiredStage, withAcquiredStage } from '@clm/schema';
 import type { ConditionOperator, LifecycleModel, PropertyCondition, TouchpointMatch } from '@clm/schema';
 import { validateLifecycleModel } from '../model-validation';
 
@@ -41,6 +41,7 @@ describe('validateLifecycleModel', () => {
         m.rules = [];
         m.inactivity.fromStage = 'awareness';
         m.winBack.to = null;
+        m.acquiredStage = 'awareness';
       });
       expect(validateLifecycleModel(model)).toEqual([{ path: 'stages', message: 'a model needs at least 2 stages, this one has 1' }]);
     });
@@ -101,6 +102,60 @@ describe('validateLifecycleModel', () => {
         m.stages[2].name = '';
       });
       expect(validateLifecycleModel(model)).toEqual([{ path: 'stages[2].name', message: 'stage "engagement" has an empty name' }]);
+    });
+  });
+
+  describe('the acquired stage', () => {
+    it.each([
+      ['classic', 'acquisition'],
+      ['purchase-funnel', 'purchase'],
+      ['reach-to-loyalty', 'conversion'],
+      ['six-stage', 'purchase'],
+    ])('is set explicitly in the %s preset, to the first stage a purchase reaches (%s)', (name, stage) => {
+      expect(LIFECYCLE_PRESETS[name].acquiredStage).toBe(stage);
+      expect(defaultAcquiredStage(LIFECYCLE_PRESETS[name])).toBe(stage);
+    });
+
+    it('defaults to the first funnel stage, in funnel order, that a purchase rule moves to', () => {
+      // The retention rule (a second purchase) comes first in rule order; acquisition comes first in the funnel.
+      const model = classicWith((m) => {
+        m.rules = [m.rules[2], m.rules[0]];
+      });
+      expect(model.rules.map((rule) => rule.to)).toEqual(['retention', 'acquisition']);
+      const draft = { ...model, acquiredStage: undefined };
+      expect(withAcquiredStage(draft).acquiredStage).toBe('acquisition');
+      expect(withAcquiredStage({ ...draft, acquiredStage: null }).acquiredStage).toBe('acquisition');
+    });
+
+    it('defaults to the last funnel stage when no rule matches purchases', () => {
+      const model = classicWith((m) => {
+        m.rules = m.rules.filter((rule) => !rule.when.types?.includes('purchase'));
+      });
+      expect(defaultAcquiredStage(model)).toBe('advocacy');
+    });
+
+    it('ignores a purchase rule that moves to an off-path or unknown stage', () => {
+      const model = classicWith((m) => {
+        m.rules = [{ id: 'odd', description: '', to: 'churned', when: { types: ['purchase'] } }];
+      });
+      expect(defaultAcquiredStage(model)).toBe('advocacy');
+    });
+
+    it('keeps an acquired stage that is given', () => {
+      const draft = { ...classicPreset, acquiredStage: undefined };
+      expect(withAcquiredStage({ ...draft, acquiredStage: 'engagement' }).acquiredStage).toBe('engagement');
+    });
+
+    it.each([
+      ['at-risk', 'the acquired stage must be a funnel stage, not "at-risk"'],
+      ['churned', 'the acquired stage must be a funnel stage, not "churned"'],
+      ['aquisition', 'the acquired stage "aquisition" is not a stage of this model'],
+      ['', 'the acquired stage "" is not a stage of this model'],
+    ])('rejects %p as the acquired stage', (stage, message) => {
+      const model = classicWith((m) => {
+        m.acquiredStage = stage;
+      });
+      expect(validateLifecycleModel(model)).toEqual([{ path: 'acquiredStage', message }]);
     });
   });
 
@@ -448,6 +503,7 @@ describe('validateLifecycleModel', () => {
         path: 'stages[1].key',
         message: 'stage key "Acquisition" must be lowercase kebab-case (a lowercase letter, then lowercase letters, digits or hyphens)',
       },
+      { path: 'acquiredStage', message: 'the acquired stage "acquisition" is not a stage of this model' },
       { path: 'rules[0].to', message: 'rule "acquired" moves to unknown stage "acquisition"' },
       { path: 'rules[1].from[0]', message: 'rule "engaged" starts from unknown stage "acquisition"' },
       { path: 'rules[4].from[0]', message: 'rule "advocate-referral" starts from unknown stage "acquisition"' },

@@ -86,6 +86,11 @@ export class LifecycleModelType {
   description!: string;
   @Field(() => [StageType], { description: 'Funnel stages in order. Every model also has the off-path states at-risk and churned.' })
   stages!: StageType[];
+  @Field({
+    description:
+      'The funnel stage that counts as acquired: entering it makes someone a customer (new customers, CAC, acquisition channel and campaign). In every preset, the first stage a purchase reaches.',
+  })
+  acquiredStage!: string;
   @Field(() => [TransitionRuleType], { description: 'Rules that move customers forward on touchpoints.' })
   rules!: TransitionRuleType[];
   @Field(() => InactivityPolicyType, { description: 'The inactivity policy.' })
@@ -166,6 +171,12 @@ export class LifecycleModelInput {
   description!: string;
   @Field(() => [StageInput], { description: 'Funnel stages in order.' })
   stages!: StageInput[];
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The funnel stage that counts as acquired (not at-risk or churned). When omitted: the first funnel stage, in funnel order, that a rule matching `purchase` moves to; else the last funnel stage.',
+  })
+  acquiredStage?: string | null;
   @Field(() => [TransitionRuleInput], { description: 'Transition rules.' })
   rules!: TransitionRuleInput[];
   @Field(() => InactivityPolicyInput, { description: 'The inactivity policy.' })
