@@ -22,3 +22,5 @@ export { LogTailer, replayThenFollow } from './log-tailer';
 export { PgListener } from './pg-listener';
 export { LogStream } from './log-stream';
 export type { StreamEvent } from './log-stream';
+export { Projector, storedPosition } from './projection';
+export type { LogRange, ProjectedLog } from './projection';

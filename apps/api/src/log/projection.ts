@@ -1,0 +1,221 @@
+import type { Db, UnitOfWork } from '../database/db';
+import type { LogEntry, LogReader } from './event-log';
+import { comparePositions, LOG_START } from './log-position';
+import type { LogPosition } from './log-position';
+
+/** A stretch of one log: every row after `after` up to and including `upTo`, in commit-safe order. */
+export type LogRange = { after: LogPosition; upTo: LogPosition };
+
+/** A log as projections see it: its name (stored with positions) and its table (rows with `tx_id` and `id`). */
+export type ProjectedLog = { name: string; table: string };
+
+type Follower = {
+  projection: string;
+  log: ProjectedLog;
+  /** Applies one stretch of the log, inside the transaction that also moves the position. */
+  apply: (uow: UnitOfWork, range: LogRange) => Promise<void>;
+  /** Another projection whose position on the same log bounds this one. */
+  after?: string;
+};
+
+export type ProjectorOptions = {
+  /** Rows applied per transaction. */
+  batchSize?: number;
+  /** How often to look for new rows when nobody pokes (rows held back behind a long transaction, lost notifications). */
+  pollMs?: number;
+  onError: (error: unknown) => void;
+};
+
+/**
+ * Runs projections: read models derived from the logs, each following a log
+ * from the position it stored. A step reads the projection's position with
+ * `FOR UPDATE SKIP LOCKED`, applies the next stretch of the log and stores
+ * the new position in the same transaction, so every row is applied exactly
+ * once, and when several instances run, one of them does each step while the
+ * others skip it. Only rows of transactions older than every transaction in
+ * flight are applied (the same rule as the live streams), so a row that
+ * commits late can never fall behind a stored position.
+ *
+ * Projections run in the order they were registered; `after` bounds one to
+ * what another has already applied (segments read the acquisitions the
+ * metrics projection wrote).
+ */
+export class Projector {
+  private readonly followers: Follower[] = [];
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private lastError: string | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: ProjectorOptions,
+  ) {
+    this.batchSize = options.batchSize ?? 5000;
+    this.pollMs = options.pollMs ?? 1000;
+  }
+
+  /** Follows a log with set-based SQL: `apply` gets the stretch of the log to fold in. */
+  followRange(
+    projection: string,
+    log: ProjectedLog,
+    apply: (uow: UnitOfWork, range: LogRange) => Promise<void>,
+    options: { after?: string } = {},
+  ): this {
+    this.followers.push({ projection, log, apply, after: options.after });
+    return this;
+  }
+
+  /** Follows a log entry by entry: `apply` gets the stretch's entries, read through `reader`. */
+  follow<T>(
+    projection: string,
+    log: ProjectedLog & { reader: LogReader<T> },
+    apply: (uow: UnitOfWork, entries: Array<LogEntry<T>>) => Promise<void>,
+    options: { after?: string } = {},
+  ): this {
+    return this.followRange(
+      projection,
+      log,
+      async (uow, range) => {
+        const entries: Array<LogEntry<T>> = [];
+        let after = range.after;
+        for (;;) {
+          const page = await log.reader.read(after, this.batchSize, range.upTo);
+          entries.push(...page);
+          if (page.length < this.batchSize) break;
+          after = page[page.length - 1].position;
+        }
+        if (entries.length > 0) await apply(uow, entries);
+      },
+      options,
+    );
+  }
+
+  /** Starts following: at once, on every poke, and on an interval. */
+  start(): void {
+    this.poke();
+    this.timer = setInterval(() => this.poke(), this.pollMs);
+    this.timer.unref();
+  }
+
+  /** Something was committed: run soon (runs are coalesced). */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.runUntilIdle()
+      .catch((error: unknown) => this.report(error))
+      .finally(() => {
+        this.running = null;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+
+  /** Applies everything committed so far (tests and benchmarks wait on it). */
+  async catchUp(): Promise<void> {
+    while (this.running) await this.running;
+    await this.runUntilIdle();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    while (this.running) await this.running;
+  }
+
+  private async runUntilIdle(): Promise<void> {
+    for (;;) {
+      let applied = false;
+      for (const follower of this.followers) {
+        if (this.stopped) return;
+        applied = (await this.step(follower)) || applied;
+      }
+      this.lastError = null;
+      if (!applied) return;
+    }
+  }
+
+  /** One transaction: lock the position, find the next stretch, apply it, move the position. Whether anything was applied. */
+  private async step(follower: Follower): Promise<boolean> {
+    return this.db.transaction(async (uow) => {
+      // One step of a projection at a time, across its logs and across instances: the others skip it.
+      const [{ locked }] = await uow.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
+        `clm.projection:${follower.projection}`,
+      ]);
+      if (!locked) return false;
+      const position = await lockPosition(uow, follower.projection, follower.log.name);
+      if (!position) return false;
+      const ceiling = follower.after ? await storedPosition(uow, follower.after, follower.log.name) : null;
+      const upTo = await nextStretchEnd(uow, follower.log.table, position, this.batchSize, ceiling);
+      if (!upTo) return false;
+      await follower.apply(uow, { after: position, upTo });
+      await uow.execute(
+        `UPDATE projection_positions SET tx_id = $3::xid8, id = $4::bigint, updated_at = now() WHERE projection = $1 AND log = $2`,
+        [follower.projection, follower.log.name, upTo.txId.toString(), upTo.id.toString()],
+      );
+      return true;
+    });
+  }
+
+  private report(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    // A database that is down fails every step; say so once, not every second.
+    if (message === this.lastError) return;
+    this.lastError = message;
+    this.options.onError(error);
+  }
+}
+
+/** The projection's position in the log, locked for this transaction; null when another instance holds it. */
+async function lockPosition(uow: UnitOfWork, projection: string, log: string): Promise<LogPosition | null> {
+  await uow.execute(
+    `INSERT INTO projection_positions (projection, log, tx_id, id) VALUES ($1, $2, '0', 0) ON CONFLICT DO NOTHING`,
+    [projection, log],
+  );
+  const rows = await uow.query<{ tx_id: string; id: string }>(
+    `SELECT tx_id::text, id::text FROM projection_positions WHERE projection = $1 AND log = $2 FOR UPDATE SKIP LOCKED`,
+    [projection, log],
+  );
+  return rows.length === 0 ? null : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
+}
+
+/** Where a projection stands in a log (the start of the log when it has not begun). */
+export async function storedPosition(db: Pick<UnitOfWork, 'query'>, projection: string, log: string): Promise<LogPosition> {
+  const rows = await db.query<{ tx_id: string; id: string }>(
+    `SELECT tx_id::text, id::text FROM projection_positions WHERE projection = $1 AND log = $2`,
+    [projection, log],
+  );
+  return rows.length === 0 ? LOG_START : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
+}
+
+/** The last row of the next stretch (at most `limit` final rows after `after`, none past `ceiling`), or null when there is none. */
+async function nextStretchEnd(
+  uow: UnitOfWork,
+  table: string,
+  after: LogPosition,
+  limit: number,
+  ceiling: LogPosition | null,
+): Promise<LogPosition | null> {
+  if (ceiling && comparePositions(ceiling, after) <= 0) return null;
+  const bound = ceiling ? `AND (tx_id, id) <= ($4::xid8, $5::bigint)` : '';
+  const parameters: unknown[] = [after.txId.toString(), after.id.toString(), limit];
+  if (ceiling) parameters.push(ceiling.txId.toString(), ceiling.id.toString());
+  const rows = await uow.query<{ tx_id: string; id: string }>(
+    `SELECT tx_id::text, id::text FROM (
+       SELECT tx_id, id FROM ${table}
+        WHERE (tx_id, id) > ($1::xid8, $2::bigint) ${bound}
+          AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY tx_id, id LIMIT $3) stretch
+      ORDER BY tx_id DESC, id DESC LIMIT 1`,
+    parameters,
+  );
+  return rows.length === 0 ? null : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
+}
