@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from './config';
+import { applyBiPassword } from './database/bi-role';
 import { migrate } from './database/data-source';
 import { sqlState } from './database/db';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -43,7 +44,11 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
         process.exit(1);
       },
     });
-    logger.info({ dataDir: embedded.dataDir, log: `${embedded.dataDir}.log` }, 'the embedded PostgreSQL is running');
+    // The port is chosen free at each start; BI tools connecting to the embedded server read it here (or in postmaster.pid).
+    logger.info(
+      { dataDir: embedded.dataDir, log: `${embedded.dataDir}.log`, host: '127.0.0.1', port: Number(new URL(embedded.url).port) },
+      'the embedded PostgreSQL is running',
+    );
     databaseUrl = embedded.url;
   }
   const url = databaseUrl;
@@ -59,6 +64,12 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       ingestWriters: config.ingestWriters,
       onError: (error) => reportBackgroundError(logger, error),
     });
+    // A BI login that cannot be set up is reported, not fatal: the API itself is unaffected.
+    if (config.biPassword !== null)
+      await applyBiPassword(services.db, config.biPassword).then(
+        () => logger.info('the clm_bi role (BI tools) can log in with CLM_BI_PASSWORD'),
+        (error: unknown) => logger.error({ err: error }, 'could not set the password of the clm_bi role'),
+      );
     generatedAdminKey = await services.apiKeys.ensureAdminKey(config.adminKey);
     // Shown at once: should a later step fail, the key must not be lost unseen.
     if (generatedAdminKey !== null) onAdminKeyCreated(generatedAdminKey);

@@ -29,6 +29,7 @@ const environmentSchema = z.object({
   CLM_MAX_COST: z.coerce.number().int().min(1).default(10000),
   CLM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   CLM_INTROSPECTION: booleanFlag.default(true),
+  CLM_BI_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -47,6 +48,8 @@ export type Config = {
   limits: OperationLimits;
   shutdownGraceMs: number;
   introspection: boolean;
+  /** The password of the read-only `clm_bi` role (BI tools); without it the role cannot log in. */
+  biPassword: string | null;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 };
 
@@ -77,6 +80,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
     shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,
     introspection: env.CLM_INTROSPECTION,
+    biPassword: env.CLM_BI_PASSWORD ?? null,
     logLevel: env.LOG_LEVEL,
   };
 }

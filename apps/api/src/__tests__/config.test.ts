@@ -16,6 +16,7 @@ describe('configuration', () => {
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       shutdownGraceMs: 10000,
       introspection: true,
+      biPassword: null,
       logLevel: 'info',
     });
   });

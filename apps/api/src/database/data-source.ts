@@ -4,12 +4,14 @@ import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
 import { ReadPathIndexes1764100000000 } from './migrations/1764100000000-read-path-indexes';
 import { CustomerIntegrity1764200000000 } from './migrations/1764200000000-customer-integrity';
 import { Projections1764300000000 } from './migrations/1764300000000-projections';
+import { Bi1764600000000 } from './migrations/1764600000000-bi';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
   ReadPathIndexes1764100000000,
   CustomerIntegrity1764200000000,
   Projections1764300000000,
+  Bi1764600000000,
 ];
 
 /**
