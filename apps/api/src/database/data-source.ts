@@ -5,6 +5,7 @@ import { ReadPathIndexes1764100000000 } from './migrations/1764100000000-read-pa
 import { CustomerIntegrity1764200000000 } from './migrations/1764200000000-customer-integrity';
 import { Projections1764300000000 } from './migrations/1764300000000-projections';
 import { Bi1764600000000 } from './migrations/1764600000000-bi';
+import { Campaigns1764500000000 } from './migrations/1764500000000-campaigns';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   CustomerIntegrity1764200000000,
   Projections1764300000000,
   Bi1764600000000,
+  Campaigns1764500000000,
 ];
 
 /**

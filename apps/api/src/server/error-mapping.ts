@@ -7,13 +7,15 @@ import { LogError } from '../log';
 import type { LogErrorCode } from '../log';
 import { ApiKeyError } from '../modules/auth';
 import type { ApiKeyErrorCode } from '../modules/auth';
+import { CampaignError } from '../modules/campaigns';
+import type { CampaignErrorCode } from '../modules/campaigns';
 import { CustomerError } from '../modules/customers';
 import type { CustomerErrorCode } from '../modules/customers';
 import { LifecycleError } from '../modules/lifecycle';
 import type { LifecycleErrorCode } from '../modules/lifecycle';
 
 /** Every code a `ClmError` can carry, module by module. */
-export type ErrorCode = CoreErrorCode | ApiKeyErrorCode | CustomerErrorCode | LifecycleErrorCode | LogErrorCode;
+export type ErrorCode = CoreErrorCode | ApiKeyErrorCode | CustomerErrorCode | LifecycleErrorCode | LogErrorCode | CampaignErrorCode;
 
 /** What a client sees for a code: GraphQL's `extensions.code` and, for the HTTP routes, the status. */
 export type ClientError = { graphqlCode: string; httpStatus: number };
@@ -32,8 +34,10 @@ export function describeErrorCode(code: ErrorCode): ClientError {
       return { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 };
     case 'CUSTOMER_NOT_FOUND':
     case 'API_KEY_NOT_FOUND':
+    case 'CAMPAIGN_NOT_FOUND':
       return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
     case 'CUSTOMER_CONFLICT':
+    case 'CAMPAIGN_EXISTS':
       return { graphqlCode: 'CONFLICT', httpStatus: 409 };
     case 'SUBSCRIBER_BEHIND':
       return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };
@@ -49,6 +53,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(CustomerError),
   ...Object.values(LifecycleError),
   ...Object.values(LogError),
+  ...Object.values(CampaignError),
 ];
 
 /** The client view of any ClmError; an unknown code (a programming error) is internal. */

@@ -4,6 +4,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import type { ContainerType } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from '../modules/auth';
+import { CampaignResolver } from '../modules/campaigns';
 import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers';
 import { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver } from '../modules/lifecycle';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from '../modules/touchpoints';
@@ -19,6 +20,7 @@ export const RESOLVERS = [
   LifecycleResolver,
   StageTransitionConnectionResolver,
   ApiKeyResolver,
+  CampaignResolver,
 ] as const;
 
 /**

@@ -5,6 +5,7 @@ import { Db } from '../database/db';
 import { timelineLoader, TimelineReader } from '../database/timeline';
 import { CommitNotifier, EVENTS_CHANNEL, LogStream, PgListener } from '../log';
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
+import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
 import {
   CustomerTransitionsResolver,
@@ -75,6 +76,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   });
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
+  const campaigns = new CampaignService(db);
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
@@ -82,6 +84,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
 
   const resolvers = new Map<ResolverClass, object>([
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
+    [CampaignResolver, new CampaignResolver(campaigns)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
     [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],

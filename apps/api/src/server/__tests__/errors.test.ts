@@ -20,6 +20,8 @@ describe('the error mapping', () => {
       INVALID_LIFECYCLE_MODEL: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       UNKNOWN_STAGE: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       SUBSCRIBER_BEHIND: { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 },
+      CAMPAIGN_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
+      CAMPAIGN_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
     });
   });
 
