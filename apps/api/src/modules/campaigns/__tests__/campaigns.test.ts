@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { Scope } from '../../../core/principal';
 import { startTestServer } from '../../../testing';
 import type { GraphQLResponse, TestServer } from '../../../testing';
@@ -310,6 +311,42 @@ describe('campaigns', () => {
         field: 'line 3, campaign',
       });
       expect(await spendRows()).toEqual(before);
+    });
+
+    it('answers hostile spend rows and CSV text with a result or BAD_USER_INPUT, never an internal error, and writes nothing on refusal', async () => {
+      const text = fc.oneof(
+        fc.string({
+          unit: fc.constantFrom('a', '0', '9', '-', '.', ',', '"', '\r', '\n', '\u0000', '\uD800', '\uDC00', '😀', 'e', ' '),
+          maxLength: 24,
+        }),
+        fc.constantFrom('fuzz', ' fuzz ', '0001-01-01', '9999-12-31', '2026-02-29', '999999999999999.9999', '1e309', '-0', 'x'.repeat(300)),
+      );
+      const amount = fc.oneof(text, fc.double(), fc.constantFrom(0, 1e15, -1, 0.1, 999999999999999.9));
+      const row = fc.record({ campaign: text, day: text, amount });
+      const csv = fc
+        .array(fc.tuple(text, text, text), { maxLength: 5 })
+        .map((rows) => `campaign,day,amount\r\n${rows.map((cells) => cells.join(',')).join('\r\n')}`);
+      // Rows that happen to be valid land on a campaign of their own, deleted afterwards.
+      await server.graphql(CREATE, { input: { key: 'fuzz', name: 'Fuzz', channel: 'web', startsOn: '2026-01-01' } });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            fc.array(row, { maxLength: 5 }).map((spend) => ({ spend })),
+            csv.map((text) => ({ csv: text })),
+          ),
+          async (variables) => {
+            const before = await spendRows();
+            const response = 'spend' in variables ? await server.graphql(RECORD, variables) : await server.graphql(IMPORT, variables);
+            const codes = (response.errors ?? []).map((error) => error.extensions?.code);
+            if (codes.length > 0) {
+              expect(codes).toEqual(['BAD_USER_INPUT']);
+              expect(await spendRows()).toEqual(before);
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+      await server.graphql(DELETE, { key: 'fuzz' });
     });
 
     it('deletes a campaign with its spend', async () => {
