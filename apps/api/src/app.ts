@@ -62,6 +62,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       url,
       poolSize: config.poolSize,
       ingestWriters: config.ingestWriters,
+      segmentRefreshSeconds: config.segmentRefreshSeconds,
       onError: (error) => reportBackgroundError(logger, error),
     });
     // A BI login that cannot be set up is reported, not fatal: the API itself is unaffected.

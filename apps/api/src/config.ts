@@ -23,6 +23,7 @@ const environmentSchema = z.object({
   CLM_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
+  CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
   CLM_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
   CLM_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
   CLM_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
@@ -45,6 +46,8 @@ export type Config = {
   /** Ingest transactions one instance runs at once. */
   ingestWriters: number;
   sweepIntervalMinutes: number;
+  /** How often every segment is re-evaluated as time passes; 0 turns it off. */
+  segmentRefreshSeconds: number;
   limits: OperationLimits;
   shutdownGraceMs: number;
   introspection: boolean;
@@ -77,6 +80,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     poolSize: env.CLM_POOL_SIZE,
     ingestWriters: env.CLM_INGEST_WRITERS,
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
+    segmentRefreshSeconds: env.CLM_SEGMENT_REFRESH_SECONDS,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
     shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,
     introspection: env.CLM_INTROSPECTION,

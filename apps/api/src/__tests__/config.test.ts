@@ -13,6 +13,7 @@ describe('configuration', () => {
       poolSize: 10,
       ingestWriters: 1,
       sweepIntervalMinutes: 60,
+      segmentRefreshSeconds: 60,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       shutdownGraceMs: 10000,
       introspection: true,

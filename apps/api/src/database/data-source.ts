@@ -4,6 +4,7 @@ import { Foundation1764000000000 } from './migrations/1764000000000-foundation';
 import { ReadPathIndexes1764100000000 } from './migrations/1764100000000-read-path-indexes';
 import { CustomerIntegrity1764200000000 } from './migrations/1764200000000-customer-integrity';
 import { Projections1764300000000 } from './migrations/1764300000000-projections';
+import { Segments1764400000000 } from './migrations/1764400000000-segments';
 import { Bi1764600000000 } from './migrations/1764600000000-bi';
 import { Campaigns1764500000000 } from './migrations/1764500000000-campaigns';
 
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   ReadPathIndexes1764100000000,
   CustomerIntegrity1764200000000,
   Projections1764300000000,
+  Segments1764400000000,
   Bi1764600000000,
   Campaigns1764500000000,
 ];

@@ -7,6 +7,7 @@ import { ApiKeyResolver } from '../modules/auth';
 import { CampaignResolver } from '../modules/campaigns';
 import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers';
 import { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver } from '../modules/lifecycle';
+import { CustomerSegmentsResolver, SegmentResolver } from '../modules/segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from '../modules/touchpoints';
 import { scopeChecker } from './auth-checker';
 
@@ -20,6 +21,8 @@ export const RESOLVERS = [
   LifecycleResolver,
   StageTransitionConnectionResolver,
   ApiKeyResolver,
+  SegmentResolver,
+  CustomerSegmentsResolver,
   CampaignResolver,
 ] as const;
 

@@ -29,6 +29,14 @@ import {
   TouchpointConnectionResolver,
   TouchpointResolver,
 } from '../modules/touchpoints';
+import {
+  CustomerSegmentsResolver,
+  SEGMENT_CHANGE_LOG,
+  SEGMENT_CHANGE_STREAM,
+  SegmentResolver,
+  SegmentSchedule,
+  SegmentService,
+} from '../modules/segments';
 
 /**
  * The composition root: every service of one API instance, wired once at
@@ -42,6 +50,7 @@ export type Services = {
   customers: CustomerService;
   lifecycle: LifecycleService;
   ingest: IngestService;
+  segments: SegmentService;
   streams: Streams;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
@@ -50,16 +59,25 @@ export type Services = {
 
 type ResolverClass = abstract new (...args: never[]) => object;
 
-export type ServiceOptions = { url: string; poolSize: number; ingestWriters?: number; onError: (error: unknown) => void };
+export type ServiceOptions = {
+  url: string;
+  poolSize: number;
+  ingestWriters?: number;
+  /** How often every segment is re-evaluated as time passes; 0 or absent: never (tests call refreshOnSchedule). */
+  segmentRefreshSeconds?: number;
+  onError: (error: unknown) => void;
+};
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
   const db = new Db({ url: options.url, poolSize: options.poolSize, onError: options.onError });
   const listener = new PgListener(options.url, options.onError);
   const transitionStream = LogStream.of(db, TRANSITION_LOG, options.onError);
   const touchpointStream = LogStream.of(db, TOUCHPOINT_LOG, options.onError);
+  const segmentChangeStream = LogStream.of(db, SEGMENT_CHANGE_LOG, options.onError);
   const pokeStreams = () => {
     transitionStream.poke();
     touchpointStream.poke();
+    segmentChangeStream.poke();
   };
   const notifier = new CommitNotifier(db, pokeStreams, options.onError);
   // Every transaction that appended to a log is announced after COMMIT, here and to the other instances.
@@ -72,8 +90,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const lifecycle = new LifecycleService(db, models, journeys);
   const customers = new CustomerService(db, {
     created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
-    deleting: (uow, customerId) => keepMessageIdsOf(uow, customerId),
+    deleting: async (uow, customerId) => {
+      await keepMessageIdsOf(uow, customerId);
+      await segments.customerDeleting(uow, customerId);
+    },
+    updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
   });
+  const segments: SegmentService = new SegmentService(db, customers);
+  const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
   const campaigns = new CampaignService(db);
@@ -91,12 +115,18 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
     [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
     [TouchpointResolver, new TouchpointResolver(ingest, customers)],
+    [SegmentResolver, new SegmentResolver(segments)],
+    [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
     [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
     [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
   ]);
-  const streams = new Streams().register(TRANSITION_STREAM, transitionStream).register(TOUCHPOINT_STREAM, touchpointStream);
+  const streams = new Streams()
+    .register(TRANSITION_STREAM, transitionStream)
+    .register(TOUCHPOINT_STREAM, touchpointStream)
+    .register(SEGMENT_CHANGE_STREAM, segmentChangeStream);
 
   await listener.start();
+  segmentSchedule.start();
   return {
     db,
     apiKeys,
@@ -104,11 +134,12 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     customers,
     lifecycle,
     ingest,
+    segments,
     streams,
     resolvers,
     /** Ends every subscription, waits for reads and announcements in flight, closes the listener and the pool. */
     stop: async () => {
-      await Promise.all([transitionStream.stop(), touchpointStream.stop()]);
+      await Promise.all([transitionStream.stop(), touchpointStream.stop(), segmentChangeStream.stop(), segmentSchedule.stop()]);
       await notifier.drain();
       await listener.stop();
       await db.end();

@@ -49,6 +49,8 @@ export type CustomerPage = Page<Customer> & { countTotal: () => Promise<number> 
 export type CustomerHooks = {
   /** A customer created through the API enters the lifecycle (lifecycle's journey writer). */
   created: (uow: UnitOfWork, customerId: string, at: Date) => Promise<void>;
+  /** A customer's identity or attributes changed (segments re-evaluate them), after the update. */
+  updated: (uow: UnitOfWork, customerId: string) => Promise<void>;
   /** A customer is about to be deleted (touchpoints keeps their messageIds, so replays stay duplicates). */
   deleting: (uow: UnitOfWork, customerId: string) => Promise<void>;
 };
@@ -113,7 +115,15 @@ export class CustomerService {
   /** Changes identity fields and merges `attributes` into the stored ones (a null attribute value removes the key). */
   async update(id: string, fields: CustomerFields): Promise<Customer> {
     const values = normaliseFields(fields);
-    const found = isUuid(id) && (await this.withConflictMessages(() => updateCustomer(this.db, id.toLowerCase(), values)));
+    const found =
+      isUuid(id) &&
+      (await this.withConflictMessages(() =>
+        this.db.transaction(async (uow) => {
+          const updated = await updateCustomer(uow, id.toLowerCase(), values);
+          if (updated) await this.hooks.updated(uow, id.toLowerCase());
+          return updated;
+        }),
+      ));
     if (!found) throw customerNotFound(id);
     return this.get(id);
   }
@@ -144,6 +154,7 @@ export class CustomerService {
   ): Promise<CustomerPage> {
     const window = pageWindow(page, PAGE_LIMITS);
     if (filter.seenSince) storableDate(filter.seenSince, 'filter.seenSince');
+    if (filter.segment != null && !isUuid(filter.segment)) throw invalidInput('filter.segment', `"${filter.segment}" is not a segment id`);
     if (nestsDeeperThan(filter.attributes, MAX_JSON_DEPTH))
       throw invalidInput('filter.attributes', `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
     const unstorable = findUnstorableText({ stages: filter.stages, attributes: filter.attributes, search: filter.search }, 'filter');

@@ -148,6 +148,8 @@ export type CustomerFilterSpec = {
   attributes?: Record<string, unknown> | null;
   search?: string | null;
   seenSince?: Date | null;
+  /** Members of this segment (a UUID). */
+  segment?: string | null;
 };
 
 /** A page row: the columns asked for and the text of the sort value (the cursor's content). */
@@ -243,6 +245,10 @@ function filterClause(filter: CustomerFilterSpec, parameters: unknown[]): string
   if (filter.seenSince) {
     parameters.push(filter.seenSince.toISOString());
     conditions.push(`c.last_seen_at >= $${parameters.length}::timestamptz`);
+  }
+  if (filter.segment) {
+    parameters.push(filter.segment.toLowerCase());
+    conditions.push(`EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = $${parameters.length}::uuid AND m.customer_id = c.id)`);
   }
   return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
 }

@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, InputType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { connectionTypes, SortDirection } from '../../../core/connection.types';
 import { Customer } from '../customer.entity';
 import { CUSTOMER_SORTS } from '../customer.sql';
@@ -57,6 +57,8 @@ export class CustomerFilter {
   search?: string | null;
   @Field(() => Date, { nullable: true, description: 'Last seen at or after this time.' })
   seenSince?: Date | null;
+  @Field(() => ID, { nullable: true, description: 'Members of this segment.' })
+  segment?: string | null;
 }
 
 @InputType({ description: 'Sort order for customers.' })

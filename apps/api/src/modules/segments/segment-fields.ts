@@ -1,0 +1,63 @@
+/*
+ * The customer fields a segment rule can compare, looked up by name by the
+ * validator and the compiler. A new field (a prediction's churn risk, say) is
+ * one more entry: its kind decides the operators and values it accepts, and
+ * its SQL is either a column of the customer row `c` or a per-customer
+ * lookup joined to it. The GraphQL enum `SegmentField` is built from this
+ * registry.
+ */
+
+/**
+ * - `text`: EQ, NEQ, IN, CONTAINS, EXISTS with strings;
+ * - `number`: EQ, NEQ, IN, LT, LTE, GT, GTE, EXISTS with numbers;
+ * - `time`: LT, LTE, GT, GTE with ISO 8601 date-times, EXISTS;
+ * - `duration`: days from a time to the evaluation time ("days since last
+ *   seen"): LT, LTE, GT, GTE with a number of days, EXISTS.
+ */
+export type FieldKind = 'text' | 'number' | 'time' | 'duration';
+
+export type SegmentFieldDefinition = {
+  kind: FieldKind;
+  /** For the schema (the enum value's description) and the README. */
+  description: string;
+} & (
+  | {
+      /** The value's SQL on the customer row `c` (for `duration`, the time the days are counted from). */
+      sql: string;
+    }
+  | {
+      /**
+       * A relation `(customer_id, value)` with at most one row per customer,
+       * LEFT JOINed to the customer row. `customers` is the SQL of a uuid[]
+       * of the customers being evaluated (null for all), so a lookup reads
+       * only their rows.
+       */
+      lookup: (customers: string | null) => string;
+    }
+);
+
+export type FieldRegistry = Readonly<Record<string, SegmentFieldDefinition>>;
+
+/** A JSON number, or a string holding one ("9" from a form field); NULL otherwise. Defined by the segments migration. */
+export const JSON_NUMBER = 'segment_json_number';
+
+export const SEGMENT_FIELDS: FieldRegistry = {
+  STAGE: { kind: 'text', sql: 'c.stage', description: 'The current lifecycle stage key (at-risk and churned included).' },
+  DAYS_IN_STAGE: { kind: 'duration', sql: 'c.stage_entered_at', description: 'Days since the customer entered the current stage.' },
+  FIRST_SEEN_AT: { kind: 'time', sql: 'c.first_seen_at', description: 'Time of the earliest touchpoint.' },
+  LAST_SEEN_AT: { kind: 'time', sql: 'c.last_seen_at', description: 'Time of the latest touchpoint.' },
+  DAYS_SINCE_FIRST_SEEN: { kind: 'duration', sql: 'c.first_seen_at', description: 'Days since the earliest touchpoint.' },
+  DAYS_SINCE_LAST_SEEN: { kind: 'duration', sql: 'c.last_seen_at', description: 'Days since the latest touchpoint.' },
+  ORDERS: { kind: 'number', sql: 'c.orders', description: 'Number of purchases.' },
+  REVENUE: { kind: 'number', sql: 'c.revenue', description: 'Revenue: purchase values minus refund values.' },
+  NPS_SCORE: {
+    kind: 'number',
+    description: "The `score` property of the customer's latest `survey_response` touchpoint that has a numeric score.",
+    lookup: (customers) =>
+      `SELECT DISTINCT ON (t.customer_id) t.customer_id, ${JSON_NUMBER}(t.properties -> 'score') AS value
+         FROM touchpoints t
+        WHERE t.type = 'survey_response' AND ${JSON_NUMBER}(t.properties -> 'score') IS NOT NULL
+              ${customers === null ? '' : `AND t.customer_id = ANY (${customers})`}
+        ORDER BY t.customer_id, t.occurred_at DESC, t.id DESC`,
+  },
+};

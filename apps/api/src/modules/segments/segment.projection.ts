@@ -1,0 +1,57 @@
+import { prepared } from '../../database/db';
+import type { UnitOfWork } from '../../database/db';
+import type { LogRange, Projector } from '../../log';
+import type { SegmentChangeCause } from './segment.entity';
+import type { SegmentService } from './segment.service';
+
+/** The projection's name in projection_positions. */
+export const SEGMENTS_PROJECTION = 'segments';
+
+/** The logs it follows, under the names every projection uses for them. */
+const LOGS = {
+  touchpoints: { name: 'touchpoints', table: 'touchpoints' },
+  transitions: { name: 'stage_transitions', table: 'stage_transitions' },
+} as const;
+
+/** The customers named by rows of a log table in the stretch ($1, $2] … ($3, $4]. */
+function customersIn(table: string) {
+  return prepared(
+    `SELECT DISTINCT e.customer_id FROM ${table} e
+      WHERE (e.tx_id, e.id) > ($1::xid8, $2::bigint) AND (e.tx_id, e.id) <= ($3::xid8, $4::bigint)`,
+  );
+}
+const CUSTOMERS_IN = { touchpoints: customersIn('touchpoints'), transitions: customersIn('stage_transitions') };
+
+/**
+ * Segment membership as a projection of the touchpoint and transition logs:
+ * each stretch of a log names the customers it touched, and every segment is
+ * re-evaluated for that batch of customers (one statement per segment), in
+ * the transaction that moves the projection's position. Ingest, manual
+ * moves, sweeps and creation all append to these logs, so all are covered
+ * without the writers knowing about segments.
+ */
+export class SegmentProjection {
+  constructor(private readonly segments: SegmentService) {}
+
+  /** `after`: a projection whose position bounds this one (metrics, which writes the acquisitions rules read). */
+  register(projector: Projector, options: { after?: string } = {}): void {
+    projector
+      .followRange(SEGMENTS_PROJECTION, LOGS.touchpoints, (uow, range) => this.apply(uow, 'touchpoints', range, 'touchpoint'), options)
+      .followRange(SEGMENTS_PROJECTION, LOGS.transitions, (uow, range) => this.apply(uow, 'transitions', range, 'transition'), options);
+  }
+
+  async apply(uow: UnitOfWork, log: keyof typeof LOGS, range: LogRange, cause: SegmentChangeCause, asOf = new Date()): Promise<void> {
+    const rows = await uow.query<{ customer_id: string }>(CUSTOMERS_IN[log], [
+      range.after.txId.toString(),
+      range.after.id.toString(),
+      range.upTo.txId.toString(),
+      range.upTo.id.toString(),
+    ]);
+    await this.segments.refreshMembership(
+      uow,
+      rows.map((row) => row.customer_id),
+      cause,
+      asOf,
+    );
+  }
+}

@@ -1,0 +1,231 @@
+import { prepared } from '../../database/db';
+import type { Queryable } from '../../database/db';
+import type { LogSource } from '../../log';
+import { customerFromJson } from '../customers';
+import type { CustomerJson } from '../customers';
+import { compileSegmentRule, SqlParameters } from './rule-compiler';
+import { Segment, SegmentMembershipChange } from './segment.entity';
+import type { SegmentChangeCause } from './segment.entity';
+import type { SegmentRule } from './segment-rule';
+
+/**
+ * The `segments`, `segment_members` and `segment_membership_changes`
+ * tables: rows, their one mapper each, and every statement on them. The
+ * membership of a segment changes only through `refreshMembers`,
+ * `recordErasure` and `exitEveryone`, which append each entry and exit to the
+ * log in the same statement.
+ */
+export type SegmentRow = {
+  id: string;
+  name: string;
+  description: string | null;
+  /** Validated when written; read back as stored. */
+  rule: SegmentRule;
+  created_at: Date;
+  updated_at: Date;
+};
+
+const COLUMNS = 's.id, s.name, s.description, s.rule, s.created_at, s.updated_at';
+
+export function toSegment(row: SegmentRow): Segment {
+  return Object.assign(new Segment(), {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    rule: row.rule,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+}
+
+// ------------------------------------------------------------------ segments
+
+const LIST = prepared(`SELECT ${COLUMNS} FROM segments s ORDER BY lower(s.name), s.id`);
+const BY_ID = prepared(`SELECT ${COLUMNS} FROM segments s WHERE s.id = $1`);
+const LOCK_BY_ID = prepared(`SELECT ${COLUMNS} FROM segments s WHERE s.id = $1 FOR UPDATE`);
+
+export function listSegments(db: Queryable): Promise<SegmentRow[]> {
+  return db.query<SegmentRow>(LIST);
+}
+
+export async function findSegment(db: Queryable, id: string, lock = false): Promise<SegmentRow | null> {
+  const rows = await db.query<SegmentRow>(lock ? LOCK_BY_ID : BY_ID, [id]);
+  return rows[0] ?? null;
+}
+
+export async function insertSegment(
+  db: Queryable,
+  segment: { name: string; description: string | null; rule: SegmentRule; actor: string },
+): Promise<SegmentRow> {
+  const [row] = await db.query<SegmentRow>(
+    `INSERT INTO segments AS s (name, description, rule, created_by, updated_by) VALUES ($1, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
+    [segment.name, segment.description, JSON.stringify(segment.rule), segment.actor],
+  );
+  return row;
+}
+
+export async function updateSegmentRow(
+  db: Queryable,
+  id: string,
+  changes: { name?: string; description?: string | null; rule?: SegmentRule; actor: string },
+): Promise<SegmentRow> {
+  const [row] = await db.query<SegmentRow>(
+    `UPDATE segments s SET name = coalesce($2, s.name),
+            description = CASE WHEN $3::boolean THEN $4 ELSE s.description END,
+            rule = coalesce($5::jsonb, s.rule), updated_by = $6, updated_at = now()
+      WHERE s.id = $1 RETURNING ${COLUMNS}`,
+    [
+      id,
+      changes.name ?? null,
+      changes.description !== undefined,
+      changes.description ?? null,
+      changes.rule === undefined ? null : JSON.stringify(changes.rule),
+      changes.actor,
+    ],
+  );
+  return row;
+}
+
+export async function deleteSegmentRow(db: Queryable, id: string): Promise<boolean> {
+  return (await db.execute(`DELETE FROM segments WHERE id = $1`, [id])) > 0;
+}
+
+// ------------------------------------------------------------------ membership
+
+/**
+ * Re-evaluates one segment for `customers` (or everyone, when null) as of
+ * `asOf`, in one statement: enters those that match and are not members,
+ * removes members that no longer match, and logs each entry and exit with
+ * `cause`. Only rows this statement actually inserted or deleted are logged,
+ * so two evaluations racing on the same customer log one change, not two.
+ * New members are inserted in id order, so the foreign-key locks they take on
+ * customers come in the order ingest locks them. Returns the changes logged.
+ */
+export async function refreshMembers(
+  db: Queryable,
+  segment: { id: string; rule: SegmentRule },
+  customers: readonly string[] | null,
+  cause: SegmentChangeCause,
+  asOf: Date,
+): Promise<number> {
+  const parameters = new SqlParameters([segment.id, asOf.toISOString(), cause]);
+  const ids = customers === null ? null : parameters.add(customers, 'uuid[]');
+  const { joins, predicate } = compileSegmentRule(segment.rule, parameters, { asOf, customers: ids });
+  const text = `
+    WITH target AS (
+      SELECT c.id FROM customers c
+      ${joins}
+      WHERE ${ids === null ? '' : `c.id = ANY (${ids}) AND `}${predicate}
+    ), entered AS (
+      INSERT INTO segment_members (segment_id, customer_id, entered_at)
+      SELECT $1::uuid, target.id, $2::timestamptz FROM target ORDER BY target.id
+      ON CONFLICT DO NOTHING
+      RETURNING customer_id
+    ), exited AS (
+      DELETE FROM segment_members m
+       WHERE m.segment_id = $1::uuid ${ids === null ? '' : `AND m.customer_id = ANY (${ids})`}
+         AND NOT EXISTS (SELECT 1 FROM target WHERE target.id = m.customer_id)
+      RETURNING m.customer_id
+    )
+    INSERT INTO segment_membership_changes (segment_id, customer_id, entered, occurred_at, cause)
+    SELECT $1::uuid, change.customer_id, change.entered, $2::timestamptz, $3::text
+      FROM (SELECT customer_id, false AS entered FROM exited UNION ALL SELECT customer_id, true FROM entered) change
+     ORDER BY change.entered, change.customer_id`;
+  // A batch of customers recurs with every ingest batch: prepare it. A whole-table evaluation runs unnamed.
+  return db.execute(ids === null ? text : prepared(text), parameters.values);
+}
+
+const ERASE = prepared(
+  `WITH gone AS (DELETE FROM segment_members WHERE customer_id = $1 RETURNING segment_id)
+   INSERT INTO segment_membership_changes (segment_id, customer_id, entered, occurred_at, cause)
+   SELECT gone.segment_id, $1, false, now(), 'erased' FROM gone ORDER BY gone.segment_id`,
+);
+
+/** A customer about to be deleted leaves every segment (cause `erased`). Returns the exits logged. */
+export function recordErasure(db: Queryable, customerId: string): Promise<number> {
+  return db.execute(ERASE, [customerId]);
+}
+
+/** Every member leaves (before the segment is deleted). Returns the exits logged. */
+export function exitEveryone(db: Queryable, segmentId: string, cause: SegmentChangeCause): Promise<number> {
+  return db.execute(
+    `WITH gone AS (DELETE FROM segment_members WHERE segment_id = $1 RETURNING customer_id)
+     INSERT INTO segment_membership_changes (segment_id, customer_id, entered, occurred_at, cause)
+     SELECT $1, gone.customer_id, false, now(), $2 FROM gone ORDER BY gone.customer_id`,
+    [segmentId, cause],
+  );
+}
+
+const MEMBER_COUNTS = prepared(
+  `SELECT segment_id, count(*)::int AS count FROM segment_members WHERE segment_id = ANY ($1::uuid[]) GROUP BY segment_id`,
+);
+
+export async function countMembers(db: Queryable, segmentIds: readonly string[]): Promise<Map<string, number>> {
+  const rows = await db.query<{ segment_id: string; count: number }>(MEMBER_COUNTS, [segmentIds]);
+  return new Map(rows.map((row) => [row.segment_id, row.count]));
+}
+
+const SEGMENTS_OF = prepared(
+  `SELECT m.customer_id, ${COLUMNS} FROM segment_members m JOIN segments s ON s.id = m.segment_id
+    WHERE m.customer_id = ANY ($1::uuid[]) ORDER BY lower(s.name), s.id`,
+);
+
+/** The segments of each of these customers, by name, in one statement. */
+export async function segmentsOfCustomers(db: Queryable, customerIds: readonly string[]): Promise<Map<string, SegmentRow[]>> {
+  const rows = await db.query<SegmentRow & { customer_id: string }>(SEGMENTS_OF, [customerIds]);
+  const byCustomer = new Map<string, SegmentRow[]>();
+  for (const row of rows) byCustomer.set(row.customer_id, [...(byCustomer.get(row.customer_id) ?? []), row]);
+  return byCustomer;
+}
+
+// ------------------------------------------------------------------ preview
+
+/** How many customers `rule` selects as of `asOf`, and the ids of the newest `sampleSize`, in one statement. */
+export async function previewRule(
+  db: Queryable,
+  rule: SegmentRule,
+  asOf: Date,
+  sampleSize: number,
+): Promise<{ count: number; ids: string[] }> {
+  const parameters = new SqlParameters();
+  const { joins, predicate } = compileSegmentRule(rule, parameters, { asOf, customers: null });
+  const limit = parameters.add(sampleSize, 'int');
+  const rows = await db.query<{ id: string; total: number }>(
+    `SELECT c.id, (count(*) OVER ())::int AS total FROM customers c
+     ${joins}
+     WHERE ${predicate}
+     ORDER BY c.created_at DESC, c.id DESC
+     LIMIT ${limit}`,
+    parameters.values,
+  );
+  return { count: rows[0]?.total ?? 0, ids: rows.map((row) => row.id) };
+}
+
+// ------------------------------------------------------------------ the membership log
+
+type ChangeRow = {
+  id: string;
+  segment_id: string;
+  customer_id: string;
+  entered: boolean;
+  occurred_at: Date;
+  cause: SegmentChangeCause;
+  customer: CustomerJson | null;
+};
+
+/** The membership log, each entry with its customer's record as of the read (null once deleted). */
+export const SEGMENT_CHANGE_LOG: LogSource<ChangeRow, SegmentMembershipChange> = {
+  table: 'segment_membership_changes',
+  select: `e.id::text AS id, e.segment_id, e.customer_id, e.entered, e.occurred_at, e.cause, to_jsonb(c) AS customer`,
+  joins: 'LEFT JOIN customers c ON c.id = e.customer_id',
+  toValue: (row) =>
+    Object.assign(new SegmentMembershipChange(), {
+      id: row.id,
+      segmentId: row.segment_id,
+      customerId: row.customer_id,
+      entered: row.entered,
+      occurredAt: row.occurred_at,
+      cause: row.cause,
+      customer: row.customer === null ? null : customerFromJson(row.customer),
+    }),
+};
