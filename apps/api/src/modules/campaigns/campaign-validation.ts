@@ -125,6 +125,9 @@ function checkNumberAmount(value: number): Checked<Amount> {
 /** One problem with one item: `path` as the caller names it (`spend[3].amount`, `line 4, amount`), `message` starting with it. */
 export type Issue = { path: string; message: string };
 
+/** A problem with the item at `index` of what was sent. */
+export type ItemIssue = Issue & { index: number };
+
 /** Names a spend item, or one of its fields, the way the caller sent it. */
 export type SpendNamer = (index: number, field: 'campaign' | 'day' | 'amount' | null) => string;
 
@@ -145,8 +148,8 @@ export const MAX_SPEND_ROWS = 10_000;
  * field), a repeated campaign and day (setting one day twice in one call is
  * a mistake, not an update), or the rows. All or nothing.
  */
-export function validateSpend(items: readonly SpendSubmission[], name: SpendNamer): { rows: SpendRow[] } | { issues: Issue[] } {
-  const issues: Issue[] = [];
+export function validateSpend(items: readonly SpendSubmission[], name: SpendNamer): { rows: SpendRow[] } | { issues: ItemIssue[] } {
+  const issues: ItemIssue[] = [];
   const rows: SpendRow[] = [];
   const firstOf = new Map<string, number>();
   items.forEach((item, index) => {
@@ -159,7 +162,7 @@ export function validateSpend(items: readonly SpendSubmission[], name: SpendName
         ['day', day],
         ['amount', amount],
       ] as const
-    ).flatMap(([field, checked]) => (checked.ok ? [] : [issue(name(index, field), checked.problem)]));
+    ).flatMap(([field, checked]) => (checked.ok ? [] : [{ index, ...issue(name(index, field), checked.problem) }]));
     if (!campaign.ok || !day.ok || !amount.ok) {
       issues.push(...fieldIssues);
       return;
@@ -167,7 +170,10 @@ export function validateSpend(items: readonly SpendSubmission[], name: SpendName
     const slot = JSON.stringify([campaign.value, day.value]);
     const first = firstOf.get(slot);
     if (first !== undefined) {
-      issues.push(issue(name(index, null), `the same campaign and day as ${name(first, null)}; give each campaign and day once`));
+      issues.push({
+        index,
+        ...issue(name(index, null), `the same campaign and day as ${name(first, null)}; give each campaign and day once`),
+      });
       return;
     }
     firstOf.set(slot, index);

@@ -31,7 +31,7 @@ export function invalidItems(issues: readonly Issue[], outcome: string): ClmErro
   const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
   return new ClmError(CoreError.INVALID_INPUT, `${outcome} (${count}): ${quoted.join('; ')}${rest > 0 ? `; and ${rest} more` : ''}`, {
     field: issues[0]?.path ?? null,
-    issues: issues.slice(0, LISTED_ISSUES),
+    issues: issues.slice(0, LISTED_ISSUES).map((found) => ({ path: found.path, message: found.message })),
     issueCount: issues.length,
   });
 }

@@ -135,31 +135,30 @@ export function readSpendCsv(text: string): { rows: SpendRow[]; lines: SpendName
   if (data.length > MAX_SPEND_ROWS) {
     return { issues: [issue('csv', `at most ${MAX_SPEND_ROWS} spend rows per import; this text has ${data.length}`)] };
   }
-  const shapeIssues = new Map<CsvRecord, Issue>();
+  const shapeProblems = new Map<CsvRecord, string>();
   for (const record of data) {
-    if (record.problem !== null) shapeIssues.set(record, issue(`line ${record.line}`, record.problem));
+    if (record.problem !== null) shapeProblems.set(record, record.problem);
     else if (record.fields.length !== COLUMNS.length) {
-      shapeIssues.set(
-        record,
-        issue(`line ${record.line}`, `expected ${COLUMNS.length} fields (${columns.join(',')}), found ${record.fields.length}`),
-      );
+      shapeProblems.set(record, `expected ${COLUMNS.length} fields (${columns.join(',')}), found ${record.fields.length}`);
     }
   }
-  const wellShaped = data.filter((record) => !shapeIssues.has(record));
+  const wellShaped = data.filter((record) => !shapeProblems.has(record));
   const submissions = wellShaped.map((record): SpendSubmission => {
     const value = (column: Column) => record.fields[columns.indexOf(column)];
     return { campaign: value('campaign'), day: value('day'), amount: value('amount') };
   });
   const lines = lineNamer(wellShaped);
   const result = validateSpend(submissions, lines);
-  if (shapeIssues.size === 0) return 'issues' in result ? result : { rows: result.rows, lines };
-  // Every problem, in line order: the badly shaped lines and the bad values of the others.
-  const valueIssues = 'issues' in result ? result.issues : [];
-  return { issues: [...shapeIssues.values(), ...valueIssues].sort((a, b) => lineOf(a) - lineOf(b)) };
-}
-
-function lineOf(found: Issue): number {
-  return Number(/^line (\d+)/.exec(found.path)?.[1] ?? 0);
+  if (shapeProblems.size === 0 && 'rows' in result) return { rows: result.rows, lines };
+  // Every problem, in line order: the badly shaped lines, and the bad values of the others.
+  const found = [
+    ...[...shapeProblems].map(([record, problem]) => ({ line: record.line, issue: issue(`line ${record.line}`, problem) })),
+    ...('issues' in result ? result.issues : []).map((bad) => ({
+      line: wellShaped[bad.index].line,
+      issue: { path: bad.path, message: bad.message },
+    })),
+  ];
+  return { issues: found.sort((a, b) => a.line - b.line).map((entry) => entry.issue) };
 }
 
 /** The header's columns in order, or null unless it names campaign, day and amount once each. */

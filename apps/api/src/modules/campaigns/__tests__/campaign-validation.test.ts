@@ -166,13 +166,14 @@ describe('validateSpend', () => {
       ),
     ).toEqual({
       issues: [
-        { path: 'spend[1].campaign', message: 'spend[1].campaign: is required (the text your touchpoints carry in `campaign`)' },
+        { index: 1, path: 'spend[1].campaign', message: 'spend[1].campaign: is required (the text your touchpoints carry in `campaign`)' },
         {
+          index: 1,
           path: 'spend[1].day',
           message: 'spend[1].day: "2026-02-30" is not a date; write YYYY-MM-DD, a real day in the years 0001–9999',
         },
-        { path: 'spend[1].amount', message: 'spend[1].amount: must not be negative, got "-1"' },
-        { path: 'spend[3]', message: 'spend[3]: the same campaign and day as spend[0]; give each campaign and day once' },
+        { index: 1, path: 'spend[1].amount', message: 'spend[1].amount: must not be negative, got "-1"' },
+        { index: 3, path: 'spend[3]', message: 'spend[3]: the same campaign and day as spend[0]; give each campaign and day once' },
       ],
     });
   });
