@@ -33,3 +33,27 @@ export function parseIsoDateTime(text: string): Date | null {
   const parsed = new Date(text.trim());
   return isStorableDate(parsed) ? parsed : null;
 }
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Parses a calendar day `YYYY-MM-DD` (years 0001–9999, real dates only) to its UTC midnight; null otherwise. */
+export function parseIsoDate(text: string): Date | null {
+  const match = ISO_DATE.exec(text);
+  if (!match) return null;
+  const [year, month, day] = match.slice(1, 4).map(Number);
+  if (year < 1) return null;
+  const parsed = new Date(Date.UTC(2000, month - 1, day));
+  parsed.setUTCFullYear(year);
+  if (parsed.getUTCFullYear() !== year || parsed.getUTCMonth() !== month - 1 || parsed.getUTCDate() !== day) return null;
+  return parsed;
+}
+
+/** The calendar day of a UTC instant, `YYYY-MM-DD`. */
+export function isoDay(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
+
+/** `day` moved by `days` whole days. */
+export function addDays(day: Date, days: number): Date {
+  return new Date(day.getTime() + days * 86_400_000);
+}

@@ -44,8 +44,8 @@ export class Projector {
   private readonly followers: Follower[] = [];
   private readonly batchSize: number;
   private readonly pollMs: number;
-  private running: Promise<void> | null = null;
-  private again = false;
+  private queue: Promise<void> = Promise.resolve();
+  private pending = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private lastError: string | null = null;
@@ -101,34 +101,32 @@ export class Projector {
     this.timer.unref();
   }
 
-  /** Something was committed: run soon (runs are coalesced). */
+  /** Something was committed: run soon (pokes during a run schedule one more run, no more). */
   poke(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.runUntilIdle()
-      .catch((error: unknown) => this.report(error))
-      .finally(() => {
-        this.running = null;
-        if (this.again) {
-          this.again = false;
-          this.poke();
-        }
-      });
+    if (this.stopped || this.pending) return;
+    this.pending = true;
+    void this.exclusive(async () => {
+      this.pending = false;
+      await this.runUntilIdle();
+    }).catch((error: unknown) => this.report(error));
   }
 
-  /** Applies everything committed so far (tests and benchmarks wait on it). */
-  async catchUp(): Promise<void> {
-    while (this.running) await this.running;
-    await this.runUntilIdle();
+  /** Applies everything committed so far (tests and benchmarks wait on it); its errors are the caller's. */
+  catchUp(): Promise<void> {
+    return this.exclusive(() => this.runUntilIdle());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    while (this.running) await this.running;
+    await this.queue;
+  }
+
+  /** Runs `work` after every run before it: one run at a time in this process. */
+  private exclusive(work: () => Promise<void>): Promise<void> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   private async runUntilIdle(): Promise<void> {
@@ -176,10 +174,10 @@ export class Projector {
 
 /** The projection's position in the log, locked for this transaction; null when another instance holds it. */
 async function lockPosition(uow: UnitOfWork, projection: string, log: string): Promise<LogPosition | null> {
-  await uow.execute(
-    `INSERT INTO projection_positions (projection, log, tx_id, id) VALUES ($1, $2, '0', 0) ON CONFLICT DO NOTHING`,
-    [projection, log],
-  );
+  await uow.execute(`INSERT INTO projection_positions (projection, log, tx_id, id) VALUES ($1, $2, '0', 0) ON CONFLICT DO NOTHING`, [
+    projection,
+    log,
+  ]);
   const rows = await uow.query<{ tx_id: string; id: string }>(
     `SELECT tx_id::text, id::text FROM projection_positions WHERE projection = $1 AND log = $2 FOR UPDATE SKIP LOCKED`,
     [projection, log],

@@ -6,6 +6,7 @@ import { buildSchema } from 'type-graphql';
 import { ApiKeyResolver } from '../modules/auth';
 import { CampaignResolver } from '../modules/campaigns';
 import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers';
+import { MetricsResolver } from '../modules/metrics';
 import { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver } from '../modules/lifecycle';
 import { CustomerSegmentsResolver, SegmentResolver } from '../modules/segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from '../modules/touchpoints';
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   SegmentResolver,
   CustomerSegmentsResolver,
   CampaignResolver,
+  MetricsResolver,
 ] as const;
 
 /**

@@ -3,10 +3,11 @@ import type { RequestContext } from '../core/request-context';
 import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
 import { timelineLoader, TimelineReader } from '../database/timeline';
-import { CommitNotifier, EVENTS_CHANNEL, LogStream, PgListener } from '../log';
+import { CommitNotifier, EVENTS_CHANNEL, LogStream, PgListener, Projector } from '../log';
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import { METRICS_PROJECTION, MetricsProjection, MetricsResolver, MetricsService, recordErasure } from '../modules/metrics';
 import {
   CustomerTransitionsResolver,
   JourneyWriter,
@@ -33,6 +34,7 @@ import {
   CustomerSegmentsResolver,
   SEGMENT_CHANGE_LOG,
   SEGMENT_CHANGE_STREAM,
+  SegmentProjection,
   SegmentResolver,
   SegmentSchedule,
   SegmentService,
@@ -50,6 +52,9 @@ export type Services = {
   customers: CustomerService;
   lifecycle: LifecycleService;
   ingest: IngestService;
+  metrics: MetricsService;
+  /** Follows the logs into the read models (metrics, segments); tests wait on `catchUp()`. */
+  projector: Projector;
   segments: SegmentService;
   streams: Streams;
   /** The resolver instances, for type-graphql's container. */
@@ -74,10 +79,12 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const transitionStream = LogStream.of(db, TRANSITION_LOG, options.onError);
   const touchpointStream = LogStream.of(db, TOUCHPOINT_LOG, options.onError);
   const segmentChangeStream = LogStream.of(db, SEGMENT_CHANGE_LOG, options.onError);
+  const projector = new Projector(db, { onError: options.onError });
   const pokeStreams = () => {
     transitionStream.poke();
     touchpointStream.poke();
     segmentChangeStream.poke();
+    projector.poke();
   };
   const notifier = new CommitNotifier(db, pokeStreams, options.onError);
   // Every transaction that appended to a log is announced after COMMIT, here and to the other instances.
@@ -92,6 +99,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
     deleting: async (uow, customerId) => {
       await keepMessageIdsOf(uow, customerId);
+      await recordErasure(uow, customerId);
       await segments.customerDeleting(uow, customerId);
     },
     updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
@@ -100,6 +108,10 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
+  const metrics = new MetricsService(db, () => models.current());
+  new MetricsProjection(() => models.current()).register(projector);
+  // After metrics: rules read the acquisitions it writes.
+  new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
   const campaigns = new CampaignService(db);
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
@@ -108,6 +120,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
 
   const resolvers = new Map<ResolverClass, object>([
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
+    [MetricsResolver, new MetricsResolver(metrics)],
     [CampaignResolver, new CampaignResolver(campaigns)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
@@ -126,6 +139,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     .register(SEGMENT_CHANGE_STREAM, segmentChangeStream);
 
   await listener.start();
+  projector.start();
   segmentSchedule.start();
   return {
     db,
@@ -134,12 +148,20 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     customers,
     lifecycle,
     ingest,
+    metrics,
     segments,
+    projector,
     streams,
     resolvers,
     /** Ends every subscription, waits for reads and announcements in flight, closes the listener and the pool. */
     stop: async () => {
-      await Promise.all([transitionStream.stop(), touchpointStream.stop(), segmentChangeStream.stop(), segmentSchedule.stop()]);
+      await Promise.all([
+        transitionStream.stop(),
+        touchpointStream.stop(),
+        segmentChangeStream.stop(),
+        projector.stop(),
+        segmentSchedule.stop(),
+      ]);
       await notifier.drain();
       await listener.stop();
       await db.end();
