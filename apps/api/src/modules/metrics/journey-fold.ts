@@ -1,3 +1,5 @@
+import { isoDay } from '../../core/dates';
+
 /**
  * The metrics projection's reading of stage transitions, as a pure fold: given
  * what it knew of some customers and their next transitions in log order, what
@@ -42,11 +44,6 @@ export type JourneyFold = {
   acquisitions: Acquisition[];
 };
 
-/** The UTC calendar day of an instant, as YYYY-MM-DD. */
-export function utcDay(at: Date): string {
-  return at.toISOString().slice(0, 10);
-}
-
 /**
  * Folds transitions (in log order) into the customers' states:
  * - the first transition a customer has is their entry into the lifecycle (their funnel cohort is its day);
@@ -86,10 +83,10 @@ export function foldTransitions(
     if (state.erased) continue;
 
     if (state.enteredAt === null) state.enteredAt = transition.occurredAt;
-    const cohortDay = utcDay(state.enteredAt);
+    const cohortDay = isoDay(state.enteredAt);
     if (state.stage !== null && state.stageSince !== null) {
       const seconds = Math.max(0, (transition.occurredAt.getTime() - state.stageSince.getTime()) / 1000);
-      result.stays.push({ day: utcDay(transition.occurredAt), stage: state.stage, seconds });
+      result.stays.push({ day: isoDay(transition.occurredAt), stage: state.stage, seconds });
     }
     state.stage = transition.to;
     state.stageSince = transition.occurredAt;

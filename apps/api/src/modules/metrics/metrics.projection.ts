@@ -2,7 +2,8 @@ import type { LifecycleModel } from '@clm/schema';
 import { prepared } from '../../database/db';
 import type { UnitOfWork } from '../../database/db';
 import type { LogRange, Projector } from '../../log';
-import { foldTransitions, utcDay } from './journey-fold';
+import { isoDay } from '../../core/dates';
+import { foldTransitions } from './journey-fold';
 import type { FoldedTransition, MetricCustomer } from './journey-fold';
 import { ACTIVITY_KINDS_SQL, ENGAGEMENT_TYPES, PURCHASE, SCORE_SQL } from './vocabulary';
 
@@ -319,7 +320,7 @@ export class MetricsProjection {
       customers.map((c) => c.stage),
       customers.map((c) => c.stageSince),
       customers.map((c) => c.enteredAt),
-      customers.map((c) => (c.enteredAt ? utcDay(c.enteredAt) : null)),
+      customers.map((c) => (c.enteredAt ? isoDay(c.enteredAt) : null)),
       customers.map((c) => c.furthestStage),
       customers.map((c) => c.acquiredAt),
     ]);
