@@ -17,6 +17,7 @@ import { ClmError } from '../core/errors';
 import type { Principal } from '../core/principal';
 import type { RequestContext } from '../core/request-context';
 import { authenticate, createContext } from './context';
+import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
 import { clientErrorOf, formatClientError, GENERIC_MESSAGE } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
@@ -99,6 +100,8 @@ export async function startHttpServer(options: {
     }),
   );
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
+  // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
+  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, metrics: null }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));

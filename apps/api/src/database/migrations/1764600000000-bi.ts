@@ -22,13 +22,6 @@ export class Bi1764600000000 implements MigrationInterface {
   name = 'Bi1764600000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const segmentTables = await queryRunner.query(
-      `SELECT to_regclass('segment_members') IS NOT NULL AND to_regclass('segments') IS NOT NULL AS present`,
-    );
-    // Segment memberships (names, sorted) once the segments migration has created its tables.
-    const segments = (segmentTables as Array<{ present: boolean }>)[0].present
-      ? `ARRAY(SELECT s.name FROM segment_members m JOIN segments s ON s.id = m.segment_id WHERE m.customer_id = c.id ORDER BY s.name)`
-      : `'{}'::text[]`;
     await queryRunner.query(`
       CREATE SCHEMA bi;
       COMMENT ON SCHEMA bi IS 'clm: read-only views for BI tools (days are UTC days)';
@@ -37,10 +30,12 @@ export class Bi1764600000000 implements MigrationInterface {
         SELECT c.id, c.external_id, c.email, c.name, c.stage, c.stage_entered_at, c.first_seen_at, c.last_seen_at,
                c.orders, c.revenue, c.attributes, c.created_at, c.updated_at,
                a.acquired_at, a.channel AS acquisition_channel, a.campaign AS acquisition_campaign,
-               ${segments} AS segments
+               ARRAY(SELECT s.name FROM segment_members m JOIN segments s ON s.id = m.segment_id
+                      WHERE m.customer_id = c.id ORDER BY s.name) AS segments
           FROM customers c
           LEFT JOIN customer_acquisitions a ON a.customer_id = c.id;
-      COMMENT ON VIEW bi.customers IS 'Every customer: current stage, rollups, acquisition (first entry into the acquired stage) and segment names';
+      COMMENT ON VIEW bi.customers IS
+        'Every customer: current stage, rollups, acquisition (first entry into the acquired stage) and the names of the segments it is in';
 
       CREATE VIEW bi.daily_transitions AS
         SELECT day, NULLIF(from_stage, '') AS from_stage, NULLIF(to_stage, '') AS to_stage, cause, transitions

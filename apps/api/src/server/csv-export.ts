@@ -1,0 +1,394 @@
+import { Router } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { parseIsoDate } from '../core/dates';
+import { ClmError, CoreError } from '../core/errors';
+import { isUuid, textProblem } from '../core/ids';
+import { hasScope, Scope } from '../core/principal';
+import type { Db } from '../database/db';
+import { databaseUnavailable } from '../database/db';
+import { Semaphore } from '../database/semaphore';
+import { authenticate } from './context';
+import { csvDecimal, csvRecord, csvTable } from './csv';
+import type { CsvCell } from './csv';
+import { clientErrorOf, GENERIC_MESSAGE } from './error-mapping';
+import type { Logger } from './logger';
+import type { Services } from './services';
+
+/*
+ * CSV exports for BI tools and spreadsheets, under /api:
+ *
+ * - GET /api/customers.csv: every customer (optionally by stage or segment),
+ *   streamed from a server-side cursor: one batch is fetched, written, and the
+ *   next is fetched only once the client has taken it (the response's
+ *   backpressure), so memory stays flat whatever the table's size, and a
+ *   client that goes away releases its connection at the next batch.
+ * - GET /api/metrics.csv: one metric as a table, one row per bucket.
+ *
+ * Both need a key with the `read` scope, sent as for /graphql; refusals and
+ * bad parameters are answered in the GraphQL error shape, as JSON.
+ */
+
+export const CSV_EXPORT_PATH = '/api';
+
+/** Rows fetched from the cursor per round trip (about 1 MB of CSV for typical customers). */
+const FETCH_ROWS = 1000;
+/** Exports running at once on one instance (each holds a pooled connection while its client reads); others wait. */
+const CONCURRENT_EXPORTS = 2;
+/** A client that takes nothing for this long is cut off, so it cannot hold a connection and a snapshot forever. */
+const DEFAULT_STALL_MS = 60_000;
+
+/** The metrics service as the CSV route uses it (modules/metrics). */
+export type MetricTables = {
+  names: readonly string[];
+  table(metric: string, query: MetricTableQuery): Promise<{ columns: string[]; rows: Array<Array<string | number | null>> }>;
+};
+export type Bucket = 'DAY' | 'WEEK' | 'MONTH';
+export type MetricTableQuery = {
+  /** First day of the range (UTC midnight). */
+  from: Date;
+  /** Last day of the range, included (UTC midnight). */
+  to: Date;
+  bucket: Bucket;
+  filter: { segment?: string; channel?: string; campaign?: string };
+};
+
+export type CsvExportOptions = {
+  services: Services;
+  logger: Logger;
+  /** null until the metrics module is wired: /api/metrics.csv then answers 503. */
+  metrics: MetricTables | null;
+  stallMs?: number;
+};
+
+type Locals = { requestId: string };
+
+/** The /api router: the key check, both exports, and JSON 404s for anything else under /api. */
+export function csvExportRouter(options: CsvExportOptions): Router {
+  const router = Router();
+  const exports = new Semaphore(CONCURRENT_EXPORTS);
+  const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
+  router.use(requireReadKey(options.services));
+  router.get('/customers.csv', async (request, response, next) => {
+    try {
+      const filter = parseCustomersCsvQuery(request.query);
+      await exports.run(async () => {
+        // A client that left while waiting for its turn costs nothing.
+        if (response.destroyed) return;
+        await streamCustomers(options.services.db, filter, response, stallMs);
+      });
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.get('/metrics.csv', async (request, response, next) => {
+    try {
+      const metrics = options.metrics;
+      if (metrics === null) throw new ClmError(CoreError.DATABASE_UNAVAILABLE, 'metrics are not available on this instance yet');
+      const { metric, ...query } = parseMetricsCsvQuery(request.query, metrics.names);
+      const table = await metrics.table(metric, query);
+      sendCsvHeaders(response, `${metric}.csv`);
+      response.end(csvTable(table.columns, table.rows));
+    } catch (error) {
+      next(error);
+    }
+  });
+  router.use((request: Request, response: Response) => {
+    response
+      .status(404)
+      .json({ errors: [{ message: `no export at ${request.baseUrl}${request.path}`, extensions: { code: 'NOT_FOUND' } }] });
+  });
+  router.use(exportErrors(options.logger));
+  return router;
+}
+
+// ------------------------------------------------------------------ keys and errors
+
+/** The same key check as /graphql, then the `read` scope: 401 without a valid key, 403 without the scope. */
+function requireReadKey(services: Services) {
+  return async (request: Request, _response: Response, next: NextFunction) => {
+    try {
+      const principal = await authenticate(services, request.headers.authorization);
+      if (!hasScope(principal, Scope.READ))
+        throw new ClmError(CoreError.FORBIDDEN, 'this API key lacks the read scope that CSV exports need');
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** Errors as JSON in the GraphQL shape; once the CSV has begun, the only honest signal left is to cut the response short. */
+function exportErrors(logger: Logger) {
+  return (error: unknown, request: Request, response: Response, next: NextFunction) => {
+    const requestId = (response.locals as Locals).requestId;
+    if (response.headersSent) {
+      logger.error({ err: error, requestId, path: request.path }, 'a CSV export failed midway; the response was cut short');
+      response.destroy();
+      return;
+    }
+    if (error instanceof ClmError) {
+      const client = clientErrorOf(error);
+      response
+        .status(client.httpStatus)
+        .json({ errors: [{ message: error.message, extensions: { code: client.graphqlCode, ...error.details } }] });
+      return;
+    }
+    if (databaseUnavailable(error)) {
+      response
+        .status(503)
+        .json({ errors: [{ message: 'the database is unavailable; retry shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      return;
+    }
+    logger.error({ err: error, requestId, path: request.path }, 'unexpected error in a CSV export');
+    if (!response.writableEnded)
+      response.status(500).json({ errors: [{ message: GENERIC_MESSAGE, extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    else next(error);
+  };
+}
+
+/** A parameter problem: which parameter, and what is wrong with it. */
+export type ParameterIssue = { field: string; message: string };
+
+/** One error naming every bad parameter (message: `from: not a date (YYYY-MM-DD); bucket: …`). */
+function invalidParameters(issues: ParameterIssue[]): ClmError {
+  return new ClmError(CoreError.INVALID_INPUT, issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), {
+    field: issues[0].field,
+    issues,
+  });
+}
+
+type QueryValues = Request['query'];
+
+/** Parameters not in `known`, and known ones given more than once, as issues. */
+function shapeIssues(query: QueryValues, known: readonly string[], repeatable: readonly string[] = []): ParameterIssue[] {
+  const issues: ParameterIssue[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (!known.includes(name)) issues.push({ field: name, message: `unknown parameter (known: ${known.join(', ')})` });
+    else if (typeof value !== 'string' && !(repeatable.includes(name) && Array.isArray(value)))
+      issues.push({ field: name, message: 'given more than once' });
+  }
+  return issues;
+}
+
+/** A free-text parameter: storable and at most 256 characters. */
+function textIssue(field: string, value: string): ParameterIssue | null {
+  const problem = textProblem(value) ?? (value.length > 256 ? 'longer than 256 characters' : value === '' ? 'is empty' : null);
+  return problem === null ? null : { field, message: problem };
+}
+
+// ------------------------------------------------------------------ customers.csv
+
+/** Customers in any of `stages` (all when empty) and, when given, members of the segment with id `segment`. */
+export type CustomersCsvFilter = { stages: string[]; segment: string | null };
+
+const CUSTOMER_PARAMETERS = ['stage', 'segment'] as const;
+
+/** `?stage=a&stage=b&segment=…`; every bad parameter named. */
+export function parseCustomersCsvQuery(query: QueryValues): CustomersCsvFilter {
+  const issues = shapeIssues(query, CUSTOMER_PARAMETERS, ['stage']);
+  const rawStages = query.stage === undefined ? [] : Array.isArray(query.stage) ? query.stage : [query.stage];
+  const stages = rawStages.filter((stage): stage is string => typeof stage === 'string');
+  stages.forEach((stage, index) => {
+    const issue = textIssue(stages.length > 1 ? `stage[${index}]` : 'stage', stage);
+    if (issue) issues.push(issue);
+  });
+  const segment = typeof query.segment === 'string' ? query.segment.toLowerCase() : null;
+  if (segment !== null && !isUuid(segment)) issues.push({ field: 'segment', message: 'not a segment id (a UUID)' });
+  if (issues.length > 0) throw invalidParameters(issues);
+  return { stages, segment };
+}
+
+/** The columns of customers.csv, in order. */
+export const CUSTOMER_CSV_COLUMNS = [
+  'id',
+  'external_id',
+  'email',
+  'name',
+  'stage',
+  'stage_entered_at',
+  'first_seen_at',
+  'last_seen_at',
+  'orders',
+  'revenue',
+  'acquired_at',
+  'acquisition_channel',
+  'acquisition_campaign',
+  'segments',
+  'attributes',
+] as const;
+
+/** An instant as ISO 8601 UTC with milliseconds, like the API's DateTime. */
+const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * Every column as text, so rows need no parsing: read from `bi.customers`, the
+ * view BI tools query, so the export and the SQL view cannot disagree. In
+ * creation order (the (created_at, id) index gives it without sorting).
+ */
+function customersQuery(filter: CustomersCsvFilter): { text: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  if (filter.stages.length > 0) {
+    values.push(filter.stages);
+    where.push(`c.stage = ANY ($${values.length}::text[])`);
+  }
+  if (filter.segment !== null) {
+    values.push(filter.segment);
+    where.push(`EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = $${values.length}::uuid AND m.customer_id = c.id)`);
+  }
+  const text = `SELECT c.id::text, c.external_id, c.email, c.name, c.stage, ${iso('c.stage_entered_at')}, ${iso('c.first_seen_at')},
+      ${iso('c.last_seen_at')}, c.orders::text, c.revenue::text, ${iso('c.acquired_at')}, c.acquisition_channel,
+      c.acquisition_campaign, array_to_string(c.segments, ';'), c.attributes::text
+    FROM bi.customers c
+    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY c.created_at, c.id`;
+  return { text, values };
+}
+
+const REVENUE_COLUMN = CUSTOMER_CSV_COLUMNS.indexOf('revenue');
+const ORDERS_COLUMN = CUSTOMER_CSV_COLUMNS.indexOf('orders');
+
+/** One customer row (all text) as cells: counts and amounts are numbers, never prefixed; the rest is text. */
+function customerCells(row: Array<string | null>): CsvCell[] {
+  const cells: CsvCell[] = row;
+  const revenue = row[REVENUE_COLUMN];
+  const orders = row[ORDERS_COLUMN];
+  if (revenue !== null) cells[REVENUE_COLUMN] = csvDecimal(revenue);
+  if (orders !== null) cells[ORDERS_COLUMN] = csvDecimal(orders);
+  return cells;
+}
+
+async function streamCustomers(db: Db, filter: CustomersCsvFilter, response: Response, stallMs: number): Promise<void> {
+  await streamCursor(db, customersQuery(filter), response, {
+    filename: 'customers.csv',
+    header: csvRecord(CUSTOMER_CSV_COLUMNS),
+    record: (row) => csvRecord(customerCells(row)),
+    stallMs,
+  });
+}
+
+// ------------------------------------------------------------------ streaming a cursor
+
+/**
+ * Streams a query's rows as CSV through a server-side cursor, in one
+ * read-only transaction (one snapshot from the first row to the last).
+ *
+ * The connection is released on every path: done, failed, or the client
+ * gone (noticed when the response closes; the batch in flight finishes, then
+ * the transaction is rolled back and the connection returned to the pool).
+ * Errors before the first byte (a bad query) reach the caller with no header
+ * sent; later ones cut the response short (the caller's error handler).
+ */
+async function streamCursor(
+  db: Db,
+  query: { text: string; values: unknown[] },
+  response: Response,
+  output: { filename: string; header: string; record: (row: Array<string | null>) => string; stallMs: number },
+): Promise<void> {
+  const client = await db.pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await client.query({ text: `DECLARE csv_export NO SCROLL CURSOR FOR ${query.text}`, values: query.values });
+    sendCsvHeaders(response, output.filename);
+    let pending = output.header;
+    for (;;) {
+      if (response.destroyed) break;
+      const batch = await client.query<Array<string | null>>({ text: `FETCH ${FETCH_ROWS} FROM csv_export`, rowMode: 'array' });
+      for (const row of batch.rows) pending += output.record(row);
+      if (!response.write(pending)) await drained(response, output.stallMs);
+      pending = '';
+      if (batch.rows.length < FETCH_ROWS) break;
+    }
+    await client.query(response.destroyed ? 'ROLLBACK' : 'COMMIT');
+    if (!response.destroyed) response.end();
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Resolves once the response wants more, or has closed; a client that takes nothing for `stallMs` is cut off. */
+function drained(response: Response, stallMs: number): Promise<void> {
+  // A client that left while the batch was fetched: its 'close' has already been emitted.
+  if (response.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      response.destroy();
+      done();
+    }, stallMs);
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
+
+function sendCsvHeaders(response: Response, filename: string): void {
+  response.status(200);
+  response.setHeader('content-type', 'text/csv; charset=utf-8');
+  response.setHeader('content-disposition', `attachment; filename="${filename}"`);
+  response.setHeader('cache-control', 'no-store');
+  response.setHeader('x-content-type-options', 'nosniff');
+}
+
+// ------------------------------------------------------------------ metrics.csv
+
+const METRIC_PARAMETERS = ['metric', 'from', 'to', 'bucket', 'segment', 'channel', 'campaign'] as const;
+const BUCKETS: readonly Bucket[] = ['DAY', 'WEEK', 'MONTH'];
+/** The longest range one request may ask for: ten years of days. */
+const MAX_RANGE_DAYS = 3660;
+
+/** `?metric=…&from=YYYY-MM-DD&to=YYYY-MM-DD&bucket=DAY|WEEK|MONTH&segment=…&channel=…&campaign=…`; every bad parameter named. */
+export function parseMetricsCsvQuery(query: QueryValues, metricNames: readonly string[]): MetricTableQuery & { metric: string } {
+  const issues = shapeIssues(query, METRIC_PARAMETERS);
+  const single = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
+
+  const metric = single('metric');
+  const valid = `valid: ${metricNames.join(', ')}`;
+  if (metric === undefined) {
+    if (query.metric === undefined) issues.push({ field: 'metric', message: `required (${valid})` });
+  } else if (!metricNames.includes(metric)) {
+    issues.push({ field: 'metric', message: `unknown metric "${metric.slice(0, 100)}" (${valid})` });
+  }
+
+  const day = (name: 'from' | 'to'): Date | null => {
+    const text = single(name);
+    if (text === undefined) {
+      if (query[name] === undefined) issues.push({ field: name, message: 'required, a date (YYYY-MM-DD)' });
+      return null;
+    }
+    const parsed = parseIsoDate(text);
+    if (parsed === null) issues.push({ field: name, message: 'not a date (YYYY-MM-DD)' });
+    return parsed;
+  };
+  const from = day('from');
+  const to = day('to');
+  if (from && to && to < from) issues.push({ field: 'to', message: 'before from' });
+  else if (from && to && (to.getTime() - from.getTime()) / 86_400_000 >= MAX_RANGE_DAYS)
+    issues.push({ field: 'to', message: `the range is longer than ${MAX_RANGE_DAYS} days` });
+
+  const bucketText = single('bucket');
+  const bucket = (bucketText ?? 'DAY').toUpperCase() as Bucket;
+  if (!BUCKETS.includes(bucket)) issues.push({ field: 'bucket', message: 'must be DAY, WEEK or MONTH' });
+
+  const filter: MetricTableQuery['filter'] = {};
+  for (const name of ['segment', 'channel', 'campaign'] as const) {
+    const value = single(name);
+    if (value === undefined) continue;
+    const issue = textIssue(name, value);
+    if (issue) issues.push(issue);
+    else filter[name] = value;
+  }
+
+  if (issues.length > 0 || metric === undefined || from === null || to === null) throw invalidParameters(issues);
+  return { metric, from, to, bucket, filter };
+}
