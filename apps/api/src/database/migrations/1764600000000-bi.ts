@@ -80,6 +80,13 @@ export class Bi1764600000000 implements MigrationInterface {
                  sum(touchpoints) FILTER (WHERE type = 'purchase') AS purchases,
                  sum(value_sum) FILTER (WHERE type = 'purchase') AS revenue
             FROM metric_touchpoints_daily GROUP BY day
+        ), active AS (
+          -- Distinct customers per day: each active (customer, day) is one row of the gap counts, whatever its previous day.
+          SELECT day,
+                 sum(customers) FILTER (WHERE kind = 'active') AS active_customers,
+                 sum(customers) FILTER (WHERE kind = 'visit') AS visitors,
+                 sum(customers) FILTER (WHERE kind = 'engaged') AS engaged_customers
+            FROM metric_activity_gaps GROUP BY day
         ), acquisitions AS (
           SELECT day, sum(customers) AS new_customers FROM metric_acquisitions_daily GROUP BY day
         ), transitions AS (
@@ -99,14 +106,18 @@ export class Bi1764600000000 implements MigrationInterface {
                coalesce(t.page_views, 0)::bigint AS page_views,
                coalesce(t.signups, 0)::bigint AS signups,
                coalesce(t.touchpoints, 0)::bigint AS touchpoints,
+               coalesce(v.active_customers, 0)::bigint AS active_customers,
+               coalesce(v.visitors, 0)::bigint AS visitors,
+               coalesce(v.engaged_customers, 0)::bigint AS engaged_customers,
                coalesce(r.transitions, 0)::bigint AS transitions
           FROM span
          CROSS JOIN generate_series(span.first_day, span.last_day, interval '1 day') AS d(day)
           LEFT JOIN touchpoints t ON t.day = d.day::date
           LEFT JOIN acquisitions a ON a.day = d.day::date
+          LEFT JOIN active v ON v.day = d.day::date
           LEFT JOIN transitions r ON r.day = d.day::date;
       COMMENT ON VIEW bi.daily_metrics IS
-        'Per UTC day: new (acquired) customers, customers entering the lifecycle, purchases and their revenue, page views, signups, touchpoints, transitions';
+        'Per UTC day: new (acquired) customers, customers entering the lifecycle, purchases and their revenue, page views, signups, touchpoints, distinct active customers, visitors and engaged customers, transitions';
     `);
     await queryRunner.query(biRoleSql('clm_bi'));
   }
