@@ -98,7 +98,8 @@ export async function deleteSegmentRow(db: Queryable, id: string): Promise<boole
  * removes members that no longer match, and logs each entry and exit with
  * `cause`. Only rows this statement actually inserted or deleted are logged,
  * so two evaluations racing on the same customer log one change, not two.
- * New members are inserted in id order, so the foreign-key locks they take on
+ * Only customers not yet members are inserted (a re-evaluation that changes
+ * nothing writes nothing), in id order, so the foreign-key locks they take on
  * customers come in the order ingest locks them. Returns the changes logged.
  */
 export async function refreshMembers(
@@ -118,7 +119,9 @@ export async function refreshMembers(
       WHERE ${ids === null ? '' : `c.id = ANY (${ids}) AND `}${predicate}
     ), entered AS (
       INSERT INTO segment_members (segment_id, customer_id, entered_at)
-      SELECT $1::uuid, target.id, $2::timestamptz FROM target ORDER BY target.id
+      SELECT $1::uuid, target.id, $2::timestamptz FROM target
+       WHERE NOT EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = $1::uuid AND m.customer_id = target.id)
+       ORDER BY target.id
       ON CONFLICT DO NOTHING
       RETURNING customer_id
     ), exited AS (

@@ -1,0 +1,190 @@
+/**
+ * Segments benchmark: the latency of `previewSegment` (what a rule builder
+ * calls on every keystroke) for four typical rules at 100,000 customers and
+ * 1,000,000 touchpoints (the reads dataset, loaded with COPY into a scratch
+ * database), over HTTP against the API, next to the same compiled SQL run
+ * directly with pg (the floor: what PostgreSQL itself needs).
+ *
+ * Needs the API built (apps/api/dist, or --api-dist). Usage:
+ *   npm run segments -w @clm/bench -- [--customers N] [--touchpoints N] [--runs N] [--explain]
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type pg from 'pg';
+import { pathToFileURL } from 'node:url';
+import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
+import { Cleanup } from './shared/cleanup.js';
+import { fail, intFlag, log } from './shared/cli.js';
+import { query } from './shared/graphql.js';
+import { DEFAULT_API_DIST } from './shared/paths.js';
+import { createDatabase, databaseUrl, dropDatabase, openServer, withClient } from './shared/postgres.js';
+import { median, percentile, round } from './shared/stats.js';
+import { copyDataset } from './reads/dataset-copy.js';
+import { DATASET_NOW, generateDataset } from './reads/dataset.js';
+
+type Options = { customers: number; touchpoints: number; runs: number; explain: boolean; apiDist: string };
+
+/** Four rules a marketer would build, as `SegmentRuleInput` values. */
+const RULES: Record<string, unknown> = {
+  'repeat buyers: ≥ 2 purchases in the last 90 days': { behaviour: { types: ['purchase'], withinDays: 90, operator: 'GTE', value: 2 } },
+  'pro/business plan in NL or DE, seen in the last 30 days': {
+    and: [
+      { attribute: { name: 'plan', operator: 'IN', value: ['pro', 'business'] } },
+      { attribute: { name: 'country', operator: 'IN', value: ['NL', 'DE'] } },
+      { field: { field: 'DAYS_SINCE_LAST_SEEN', operator: 'LTE', value: 30 } },
+    ],
+  },
+  'retention customers with no login for 30 days': {
+    and: [
+      { field: { field: 'STAGE', operator: 'EQ', value: 'retention' } },
+      { behaviour: { types: ['login'], withinDays: 30, operator: 'EQ', value: 0 } },
+    ],
+  },
+  'detractors (latest NPS ≤ 6) or revenue > 500 and not churned': {
+    or: [
+      { field: { field: 'NPS_SCORE', operator: 'LTE', value: 6 } },
+      {
+        and: [
+          { field: { field: 'REVENUE', operator: 'GT', value: 500 } },
+          { not: { field: { field: 'STAGE', operator: 'EQ', value: 'churned' } } },
+        ],
+      },
+    ],
+  },
+};
+
+const PREVIEW = `query ($rule: SegmentRuleInput!, $asOf: DateTime) { previewSegment(rule: $rule, asOf: $asOf) { count sample { id email stage } } }`;
+
+/** The API build's pure compiler and validator, loaded from its dist (CommonJS). */
+type SegmentsDist = {
+  validateSegmentRule: (input: unknown) => { rule: unknown; issues: unknown[] };
+  compileSegmentRule: (
+    rule: unknown,
+    parameters: { values: unknown[] },
+    options: { asOf: Date; customers: string | null },
+  ) => {
+    joins: string;
+    predicate: string;
+  };
+  SqlParameters: new () => { values: unknown[]; add(value: unknown, type: string): string };
+};
+
+function loadCompiler(apiDist: string): SegmentsDist {
+  const require = createRequire(pathToFileURL(path.join(apiDist, 'package.json')));
+  const validation = require(path.join(apiDist, 'modules/segments/rule-validation.js')) as Pick<SegmentsDist, 'validateSegmentRule'>;
+  const compiler = require(path.join(apiDist, 'modules/segments/rule-compiler.js')) as Omit<SegmentsDist, 'validateSegmentRule'>;
+  return { ...validation, ...compiler };
+}
+
+/** The SQL previewSegment runs, for the floor and for EXPLAIN. */
+function previewSql(dist: SegmentsDist, input: unknown, asOf: Date): { text: string; values: unknown[] } {
+  const { rule } = dist.validateSegmentRule(input);
+  if (rule === null) fail(`a benchmark rule is invalid: ${JSON.stringify(input)}`);
+  const parameters = new dist.SqlParameters();
+  const { joins, predicate } = dist.compileSegmentRule(rule, parameters, { asOf, customers: null });
+  const limit = parameters.add(10, 'int');
+  const text = `SELECT c.id, (count(*) OVER ())::int AS total FROM customers c ${joins} WHERE ${predicate}
+                ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit}`;
+  return { text, values: parameters.values };
+}
+
+/** The client, with every TRUNCATE it is asked to run extended to the tables that reference them (all empty here). */
+function truncatingWithCascade(client: pg.Client): pg.Client {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
+      return (text: unknown, ...rest: unknown[]) =>
+        Reflect.apply(target.query, target, [typeof text === 'string' && text.startsWith('TRUNCATE ') ? `${text} CASCADE` : text, ...rest]);
+    },
+  });
+}
+
+async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const started = performance.now();
+  const result = await work();
+  return [performance.now() - started, result];
+}
+
+async function run(options: Options, cleanup: Cleanup): Promise<void> {
+  requireApiBuild(options.apiDist);
+  const dist = loadCompiler(options.apiDist);
+  if (!process.env.DATABASE_URL) log('starting an embedded PostgreSQL (set DATABASE_URL to use your own server)');
+  const server = await openServer();
+  cleanup.push(() => server.stop());
+  const name = `clm_bench_segments_${randomBytes(4).toString('hex')}`;
+  const url = databaseUrl(server.url, name);
+  await createDatabase(server.url, name);
+  cleanup.push(() => dropDatabase(server.url, name));
+
+  const key = generateAdminKey();
+  log('migrating the scratch database (starting the API once)');
+  const first = await startApi({ apiDist: options.apiDist, databaseUrl: url, adminKey: key, env: { CLM_SEGMENT_REFRESH_SECONDS: '0' } });
+  await first.stop();
+  log(
+    `generating and loading ${options.customers.toLocaleString('en-US')} customers and ${options.touchpoints.toLocaleString('en-US')} touchpoints with COPY`,
+  );
+  const dataset = generateDataset({ customers: options.customers, touchpoints: options.touchpoints, seed: 1 });
+  // copyDataset empties the three tables first; newer tables (acquisitions, segment members) reference customers, so the TRUNCATE cascades.
+  await withClient(url, (client) => copyDataset(truncatingWithCascade(client), dataset));
+
+  const api = await startApi({ apiDist: options.apiDist, databaseUrl: url, adminKey: key, env: { CLM_SEGMENT_REFRESH_SECONDS: '0' } });
+  cleanup.push(() => api.stop());
+  const asOf = new Date(DATASET_NOW);
+  const lines: string[] = [];
+  lines.push(
+    `previewSegment at ${options.customers.toLocaleString('en-US')} customers / ${options.touchpoints.toLocaleString('en-US')} touchpoints, PostgreSQL ${server.version} (${server.kind}), ${options.runs} runs each after 3 warm-ups, asOf ${asOf.toISOString()}`,
+  );
+  lines.push('rule | matches | API p50 ms | API p90 ms | SQL p50 ms | API ÷ SQL');
+  await withClient(url, async (client) => {
+    for (const [label, rule] of Object.entries(RULES)) {
+      const sql = previewSql(dist, rule, asOf);
+      const apiTimes: number[] = [];
+      const sqlTimes: number[] = [];
+      let count = 0;
+      for (let attempt = 0; attempt < options.runs + 3; attempt++) {
+        const [apiMs, data] = await time(() => query(api.graphqlUrl, key, PREVIEW, { rule, asOf: asOf.toISOString() }));
+        const [sqlMs] = await time(() => client.query(sql.text, sql.values));
+        count = (data as { previewSegment: { count: number } }).previewSegment.count;
+        if (attempt >= 3) {
+          apiTimes.push(apiMs);
+          sqlTimes.push(sqlMs);
+        }
+      }
+      const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+      const apiP50 = median(apiTimes) ?? 0;
+      const sqlP50 = median(sqlTimes) ?? 0;
+      lines.push(
+        `${label} | ${count.toLocaleString('en-US')} | ${round(apiP50, 1)} | ${round(percentile(sorted(apiTimes), 90), 1)} | ${round(sqlP50, 1)} | ${round(apiP50 / sqlP50, 2)}`,
+      );
+      if (options.explain) {
+        const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql.text}`, sql.values);
+        lines.push(plan.rows.map((row) => `    ${row['QUERY PLAN']}`).join('\n'));
+      }
+    }
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = { customers: 100_000, touchpoints: 1_000_000, runs: 21, explain: false, apiDist: DEFAULT_API_DIST };
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index];
+    const value = () => argv[++index] ?? fail(`${flag} needs a value`);
+    if (flag === '--customers') options.customers = intFlag('customers', value());
+    else if (flag === '--touchpoints') options.touchpoints = intFlag('touchpoints', value());
+    else if (flag === '--runs') options.runs = intFlag('runs', value());
+    else if (flag === '--explain') options.explain = true;
+    else if (flag === '--api-dist') options.apiDist = path.resolve(value());
+    else fail(`unknown flag ${flag}`);
+  }
+  return options;
+}
+
+const cleanup = new Cleanup();
+run(parseOptions(process.argv.slice(2)), cleanup)
+  .catch((error: unknown) => {
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup.finish());
