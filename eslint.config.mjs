@@ -4,10 +4,10 @@ import tseslint from 'typescript-eslint';
 /*
  * The API's architecture, enforced (see docs/architecture.md). Layers, lowest
  * first: core → database → log → modules → server. Modules, lowest first:
- * auth, customers → lifecycle → touchpoints. A module is reached only through
+ * auth, campaigns, customers → lifecycle → touchpoints, segments, metrics. A module is reached only through
  * its index.ts; nothing reaches up a layer or across to a module above.
  */
-const MODULES = ['auth', 'customers', 'lifecycle', 'touchpoints', 'campaigns', 'segments'];
+const MODULES = ['auth', 'customers', 'lifecycle', 'touchpoints', 'campaigns', 'segments', 'metrics'];
 const MODULES_BELOW = {
   auth: [],
   customers: [],
@@ -15,6 +15,7 @@ const MODULES_BELOW = {
   touchpoints: ['customers', 'lifecycle'],
   campaigns: [],
   segments: ['customers', 'lifecycle'],
+  metrics: ['customers', 'lifecycle'],
 };
 
 const deepImport = {

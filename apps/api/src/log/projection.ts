@@ -111,9 +111,23 @@ export class Projector {
     }).catch((error: unknown) => this.report(error));
   }
 
-  /** Applies everything committed so far (tests and benchmarks wait on it); its errors are the caller's. */
-  catchUp(): Promise<void> {
-    return this.exclusive(() => this.runUntilIdle());
+  /**
+   * Applies everything committed before the call (tests and benchmarks wait on
+   * it). Rows behind a transaction still in flight are not final yet, so it
+   * waits for them, up to `timeoutMs`. Its errors are the caller's.
+   */
+  async catchUp(timeoutMs = 30_000): Promise<void> {
+    const targets = await Promise.all(this.followers.map((follower) => logHead(this.db, follower.log.table)));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.exclusive(() => this.runUntilIdle());
+      const positions = await Promise.all(
+        this.followers.map((follower) => storedPosition(this.db, follower.projection, follower.log.name)),
+      );
+      if (positions.every((position, index) => comparePositions(position, targets[index]) >= 0)) return;
+      if (Date.now() > deadline) throw new Error('projections did not catch up with the logs in time (a transaction held open?)');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   async stop(): Promise<void> {
@@ -183,6 +197,14 @@ async function lockPosition(uow: UnitOfWork, projection: string, log: string): P
     [projection, log],
   );
   return rows.length === 0 ? null : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
+}
+
+/** The last row of a log table visible now (committed), or the start of the log. */
+async function logHead(db: Pick<UnitOfWork, 'query'>, table: string): Promise<LogPosition> {
+  const rows = await db.query<{ tx_id: string; id: string }>(
+    `SELECT tx_id::text, id::text FROM ${table} ORDER BY tx_id DESC, id DESC LIMIT 1`,
+  );
+  return rows.length === 0 ? LOG_START : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
 }
 
 /** Where a projection stands in a log (the start of the log when it has not begun). */

@@ -94,7 +94,12 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const models = new LifecycleModelService(db);
   listener.on(MODEL_CHANNEL, () => models.invalidate());
   const journeys = new JourneyWriter();
-  const lifecycle = new LifecycleService(db, models, journeys);
+  const metrics = new MetricsService(db, () => models.current());
+  // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
+  const lifecycle = new LifecycleService(db, models, journeys, {
+    counts: () => metrics.stageCounts(),
+    flows: (from, to) => metrics.stageFlows(from, to),
+  });
   const customers = new CustomerService(db, {
     created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
     deleting: async (uow, customerId) => {
@@ -108,7 +113,6 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
-  const metrics = new MetricsService(db, () => models.current());
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });

@@ -17,6 +17,18 @@ export type SweepResult = { examined: number; atRisk: number; churned: number };
 export type StageCount = { stage: string; name: string; count: number; offPath: boolean };
 export type Overview = { cursor: string; total: number; stages: StageCount[]; transitions: TransitionCount[] };
 
+/**
+ * Where the overview's numbers come from when a projection keeps them (the
+ * metrics module, plugged in by the composition root); without one the
+ * customers and transitions tables are counted.
+ */
+export type StageTally = {
+  /** Customers per stage, exact at the returned snapshot. */
+  counts(): Promise<{ counts: Map<string, number>; snapshot: string }>;
+  /** Transitions per (from, to) in [from, to), or null when the tally cannot answer for those bounds. */
+  flows(from: Date | null, to: Date | null): Promise<TransitionCount[] | null>;
+};
+
 const SWEEP_BATCH = 1000;
 const DAY_MS = 86_400_000;
 /** How far ahead of this server's clock a sweep's `asOf` may be (another server's clock may run a little ahead). */
@@ -28,6 +40,7 @@ export class LifecycleService {
     private readonly db: Db,
     private readonly models: LifecycleModelService,
     private readonly journeys: JourneyWriter,
+    private readonly tally: StageTally | null = null,
   ) {}
 
   /** A customer created through the API enters the lifecycle (the customers module's `created` hook). */
@@ -92,7 +105,10 @@ export class LifecycleService {
     if (from) storableDate(from, 'from');
     if (to) storableDate(to, 'to');
     const model = await this.models.current();
-    const [{ counts, snapshot }, transitions] = await Promise.all([countStages(this.db), countTransitions(this.db, from, to)]);
+    const [{ counts, snapshot }, transitions] = await Promise.all([
+      this.tally ? this.tally.counts() : countStages(this.db),
+      (this.tally ? this.tally.flows(from, to) : Promise.resolve(null)).then((flows) => flows ?? countTransitions(this.db, from, to)),
+    ]);
     const names = new Map([
       ...model.stages.map((stage): [string, string] => [stage.key, stage.name]),
       [AT_RISK, 'At risk'],

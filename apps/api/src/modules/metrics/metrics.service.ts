@@ -4,12 +4,14 @@ import { addDays, isoDay, parseIsoDate } from '../../core/dates';
 import { invalidInput } from '../../core/errors';
 import { isUuid } from '../../core/ids';
 import type { Queryable } from '../../database/db';
+import type { TransitionCount } from '../lifecycle';
 import { encodeLogCursor, storedPosition } from '../../log';
 import { Attribution, MetricSources, Parameters } from './metric-sources';
 import type { MetricFilter } from './metric-sources';
 import { metricWindows } from './metric-windows';
 import type { DayWindow, MetricWindows, Bucket } from './metric-windows';
 import { METRIC_LOGS, METRICS_PROJECTION } from './metrics.projection';
+import { projectedFlows, projectedStageCounts } from './stage-tally.sql';
 import { ENGAGEMENT_TYPES, MENTION, PAGE_VIEW, PURCHASE, SOCIAL_ENGAGEMENT, SOCIAL_SHARE } from './vocabulary';
 
 /** The longest range a metrics query may cover. */
@@ -93,6 +95,16 @@ export class MetricsService {
     if (request.filter.segment && !isUuid(request.filter.segment)) throw invalidInput('filter.segment', 'must be a segment id');
     const windows = metricWindows(from, to, request.bucket);
     return { ...request, windows, model: await this.model() };
+  }
+
+  /** Customers per stage now, from the projection and the tail of the log it has not applied (the stage overview's counts). */
+  stageCounts(): Promise<{ counts: Map<string, number>; snapshot: string }> {
+    return projectedStageCounts(this.db);
+  }
+
+  /** Transitions per (from, to) in [from, to) on whole UTC days, from the projection and the log's tail; null for other bounds. */
+  stageFlows(from: Date | null, to: Date | null): Promise<TransitionCount[] | null> {
+    return projectedFlows(this.db, from, to);
   }
 
   /** The log cursors up to which the projection has applied the logs (metrics are exact up to there). */

@@ -6,6 +6,9 @@ import type { RelationName } from '../metric-sources';
 import { ENGAGEMENT_TYPES } from '../vocabulary';
 
 /*
+ * (With a customer deleted, the projection keeps their history in its
+ * aggregates while the base tables lose it, so only the stage counts compare.)
+ *
  * The metrics projection folds the logs batch by batch, in commit order, with
  * late events and repeated scores. Whatever the order and the batching, each of
  * its relations must equal the same relation computed from the base tables in
@@ -90,7 +93,8 @@ describe('the metrics projection', () => {
       fc.asyncProperty(
         fc.array(event, { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 2, max: 15 }),
-        async (events: Event[], batchSize) => {
+        fc.boolean(),
+        async (events: Event[], batchSize, erase) => {
           run += 1;
           // Holding the projection's lock keeps the projector (woken by commits) away while the tables are emptied.
           await context.db.transaction(async (uow) => {
@@ -114,8 +118,24 @@ describe('the metrics projection', () => {
             // Apply some batches before the next arrives and some together.
             if (start % (batchSize * 2) === 0) await context.services.projector.catchUp();
           }
+          // The overview's counts are exact before the projection has caught up (the log's tail is added) and after.
+          const customersTable = async () => {
+            const rows = await context.db.query<{ stage: string; count: number }>(
+              `SELECT stage, count(*)::int AS count FROM customers GROUP BY stage`,
+            );
+            return Object.fromEntries(rows.map((row) => [row.stage, row.count]));
+          };
+          const tally = async () => Object.fromEntries((await context.services.metrics.stageCounts()).counts);
+          expect(await tally()).toEqual(await customersTable());
+          if (erase) {
+            const [victim] = await context.db.query<{ id: string }>(`SELECT id FROM customers ORDER BY external_id LIMIT 1`);
+            await context.services.customers.delete(victim.id);
+            expect(await tally()).toEqual(await customersTable());
+          }
           await context.services.projector.catchUp();
-          expect(await relations('auto')).toEqual(await relations('scan'));
+          expect(await tally()).toEqual(await customersTable());
+          // A deleted customer's history stays in the projection's aggregates and leaves the base tables: only counts compare then.
+          if (!erase) expect(await relations('auto')).toEqual(await relations('scan'));
         },
       ),
       { numRuns: 30 },
