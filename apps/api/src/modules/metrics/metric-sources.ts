@@ -13,7 +13,20 @@ import { ACTIVITY_KINDS_SQL, PURCHASE, SCORE_SQL } from './vocabulary';
  * compares their speed.
  */
 export type RelationName =
-  'tp_daily' | 'tr_daily' | 'gaps' | 'acq_daily' | 'funnel_daily' | 'entries' | 'stays' | 'scores_daily' | 'score_chain' | 'purchasers';
+  | 'tp_daily'
+  | 'tr_daily'
+  | 'gaps'
+  | 'acq_daily'
+  | 'funnel_daily'
+  | 'entries'
+  | 'stays'
+  | 'scores_daily'
+  | 'score_chain'
+  | 'purchasers'
+  /** Activity gaps of the customers in the filter (by segment and by acquisition), whatever the touchpoint's channel. */
+  | 'customer_gaps'
+  /** Touchpoint rollups of the customers in the filter, whatever the touchpoint's channel. */
+  | 'customer_tp_daily';
 
 export type MetricFilter = { segment?: string | null; channel?: string | null; campaign?: string | null };
 
@@ -21,6 +34,7 @@ export type MetricFilter = { segment?: string | null; channel?: string | null; c
 export enum Attribution {
   FIRST_TOUCH = 'FIRST_TOUCH',
   ACQUIRING_TOUCH = 'ACQUIRING_TOUCH',
+  LAST_TOUCH = 'LAST_TOUCH',
 }
 
 /** Collects positional parameters while SQL is assembled. */
@@ -44,6 +58,8 @@ const PROJECTED: Record<RelationName, string> = {
   scores_daily: 'metric_scores_daily',
   score_chain: 'metric_score_chain',
   purchasers: '(SELECT customer_id, first_purchase_at, second_purchase_at FROM metric_customers WHERE first_purchase_at IS NOT NULL)',
+  customer_gaps: 'metric_activity_gaps',
+  customer_tp_daily: 'metric_touchpoints_daily',
 };
 
 const DAY = `(t.occurred_at AT TIME ZONE 'UTC')::date`;
@@ -54,6 +70,8 @@ export type SourceContext = {
   acquiredStage: string;
   engagementTypes: readonly string[];
   attribution: Attribution;
+  /** LAST_TOUCH: how many days before the acquisition a campaign touch may be. */
+  lookbackDays?: number;
 };
 
 /**
@@ -92,9 +110,11 @@ export class MetricSources {
     const byTouch = Boolean(channel) || Boolean(campaign);
     switch (name) {
       case 'tp_daily':
-      case 'acq_daily':
-        // Both carry channel and campaign columns; the metric filters on them.
+        // It carries channel and campaign columns; the metric filters on them.
         return Boolean(segment);
+      case 'acq_daily':
+        // So does this one, for the first and the acquiring touch; the last touch within N days is computed.
+        return Boolean(segment) || this.context.attribution === Attribution.LAST_TOUCH;
       default:
         return Boolean(segment) || byTouch;
     }
@@ -110,13 +130,21 @@ export class MetricSources {
       );
     }
     if (byAcquisition && (this.filter.channel || this.filter.campaign)) {
-      const first = this.context.attribution === Attribution.FIRST_TOUCH;
       const conditions: string[] = [];
-      if (this.filter.channel)
-        conditions.push(`a.${first ? 'first_touch_channel' : 'channel'} = ${this.parameters.add(this.filter.channel)}`);
-      if (this.filter.campaign)
-        conditions.push(`a.${first ? 'first_touch_campaign' : 'campaign'} = ${this.parameters.add(this.filter.campaign)}`);
-      parts.push(`${column} IN (SELECT a.customer_id FROM customer_acquisitions a WHERE ${conditions.join(' AND ')})`);
+      if (this.filter.channel) conditions.push(`x.channel = ${this.parameters.add(this.filter.channel)}`);
+      if (this.filter.campaign) conditions.push(`x.campaign = ${this.parameters.add(this.filter.campaign)}`);
+      // First touch: every customer, acquired or not (a funnel keeps those who never bought): an acquired customer's
+      // first touch as known when they were acquired, anyone else's first touchpoint.
+      const credited =
+        this.context.attribution === Attribution.FIRST_TOUCH
+          ? `SELECT f.customer_id,
+                    CASE WHEN a.customer_id IS NULL THEN f.channel ELSE a.first_touch_channel END AS channel,
+                    CASE WHEN a.customer_id IS NULL THEN f.campaign ELSE a.first_touch_campaign END AS campaign
+               FROM (SELECT DISTINCT ON (t.customer_id) t.customer_id, t.channel, t.campaign
+                       FROM touchpoints t ORDER BY t.customer_id, t.occurred_at, t.id) f
+               LEFT JOIN customer_acquisitions a ON a.customer_id = f.customer_id`
+          : this.creditedSql();
+      parts.push(`${column} IN (SELECT x.customer_id FROM (${credited}) x WHERE ${conditions.join(' AND ')})`);
     }
     return parts.length === 0 ? 'true' : parts.join(' AND ');
   }
@@ -135,14 +163,8 @@ export class MetricSources {
         return `SELECT ${DAY} AS day, t.type, t.channel, coalesce(t.campaign, '') AS campaign,
                        count(*)::bigint AS touchpoints, coalesce(sum(t.value), 0) AS value_sum
                   FROM touchpoints t WHERE ${this.customers('t.customer_id', false)} GROUP BY 1, 2, 3, 4`;
-      case 'gaps': {
-        const kinds = ACTIVITY_KINDS_SQL.replace('$5::text[]', `${this.parameters.add(this.context.engagementTypes)}::text[]`);
-        return `SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day,
-                       1::bigint AS customers
-                  FROM (SELECT DISTINCT k.kind, t.customer_id, ${DAY} AS day
-                          FROM touchpoints t CROSS JOIN LATERAL ${kinds} k(kind)
-                         WHERE k.kind IS NOT NULL AND ${this.customers('t.customer_id', false)} AND ${this.touches()}) d`;
-      }
+      case 'gaps':
+        return this.gapsScan(this.customers('t.customer_id', false), this.touches());
       case 'scores_daily':
         return `SELECT s.kind, ${DAY} AS day, s.score, count(*)::bigint AS responses
                   FROM touchpoints t CROSS JOIN LATERAL ${SCORE_SQL} s
@@ -158,7 +180,18 @@ export class MetricSources {
       case 'tr_daily':
         return `SELECT ${DAY} AS day, coalesce(t.from_stage, '') AS from_stage, t.to_stage, t.cause, count(*)::bigint AS transitions
                   FROM stage_transitions t WHERE ${this.customers('t.customer_id', true)} GROUP BY 1, 2, 3, 4`;
+      case 'customer_gaps':
+        return this.gapsScan(this.customers('t.customer_id', true), 'true');
+      case 'customer_tp_daily':
+        return `SELECT ${DAY} AS day, t.type, t.channel, coalesce(t.campaign, '') AS campaign,
+                       count(*)::bigint AS touchpoints, coalesce(sum(t.value), 0) AS value_sum
+                  FROM touchpoints t WHERE ${this.customers('t.customer_id', true)} GROUP BY 1, 2, 3, 4`;
       case 'acq_daily': {
+        if (this.context.attribution === Attribution.LAST_TOUCH) {
+          return `SELECT (x.acquired_at AT TIME ZONE 'UTC')::date AS day, coalesce(x.channel, '') AS channel, coalesce(x.campaign, '') AS campaign,
+                         coalesce(x.channel, '') AS first_channel, coalesce(x.campaign, '') AS first_campaign, count(*)::bigint AS customers
+                    FROM (${this.creditedSql()}) x WHERE ${this.customers('x.customer_id', false)} GROUP BY 1, 2, 3, 4, 5`;
+        }
         const acquired = this.parameters.add(this.context.acquiredStage);
         return `SELECT (a.occurred_at AT TIME ZONE 'UTC')::date AS day, coalesce(tp.channel, '') AS channel, coalesce(tp.campaign, '') AS campaign,
                        coalesce(f.channel, '') AS first_channel, coalesce(f.campaign, '') AS first_campaign, count(*)::bigint AS customers
@@ -181,6 +214,50 @@ export class MetricSources {
                           FROM touchpoints t WHERE t.type = '${PURCHASE}' AND ${this.customers('t.customer_id', true)}
                          GROUP BY t.customer_id) p`;
     }
+  }
+
+  private gapsScan(customers: string, touches: string): string {
+    const kinds = ACTIVITY_KINDS_SQL.replace('$5::text[]', `${this.parameters.add(this.context.engagementTypes)}::text[]`);
+    return `SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day,
+                   1::bigint AS customers
+              FROM (SELECT DISTINCT k.kind, t.customer_id, ${DAY} AS day
+                      FROM touchpoints t CROSS JOIN LATERAL ${kinds} k(kind)
+                     WHERE k.kind IS NOT NULL AND ${customers} AND ${touches}) d`;
+  }
+
+  /**
+   * The acquired customers with the channel and campaign they are credited to
+   * (customer_id, acquired_at, channel, campaign): their first touch, the
+   * touch that acquired them, or the last campaign touch within the lookback
+   * (else the acquiring touch).
+   */
+  creditedSql(): string {
+    switch (this.context.attribution) {
+      case Attribution.FIRST_TOUCH:
+        return `SELECT a.customer_id, a.acquired_at, a.first_touch_channel AS channel, a.first_touch_campaign AS campaign FROM customer_acquisitions a`;
+      case Attribution.ACQUIRING_TOUCH:
+        return `SELECT a.customer_id, a.acquired_at, a.channel, a.campaign FROM customer_acquisitions a`;
+      case Attribution.LAST_TOUCH: {
+        const lookback = this.parameters.add(this.context.lookbackDays ?? 30);
+        return `SELECT a.customer_id, a.acquired_at, coalesce(l.channel, a.channel) AS channel, coalesce(l.campaign, a.campaign) AS campaign
+                  FROM customer_acquisitions a
+                  LEFT JOIN LATERAL (
+                    SELECT t.channel, t.campaign FROM touchpoints t
+                     WHERE t.customer_id = a.customer_id AND t.campaign IS NOT NULL AND t.occurred_at <= a.acquired_at
+                       AND t.occurred_at >= a.acquired_at - make_interval(days => ${lookback}::int)
+                     ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1) l ON true`;
+      }
+    }
+  }
+
+  /** The credited customers (see creditedSql) among the filter's segment. */
+  creditedCustomers(): string {
+    return `SELECT x.* FROM (${this.creditedSql()}) x WHERE ${this.segmentOnly('x.customer_id')}`;
+  }
+
+  private segmentOnly(column: string): string {
+    if (!this.filter.segment) return 'true';
+    return `${column} IN (SELECT m.customer_id FROM segment_members m WHERE m.segment_id = ${this.parameters.add(this.filter.segment)}::uuid)`;
   }
 
   private journeyRelation(name: 'entries' | 'stays' | 'funnel_daily'): string {

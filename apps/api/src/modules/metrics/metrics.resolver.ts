@@ -1,4 +1,4 @@
-import { Arg, Authorized, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { Scope } from '../../core/principal';
 import {
   ActiveCustomersType,
@@ -55,6 +55,11 @@ export class MetricsResolver {
       description: 'Which touch new customers are credited to.',
     })
     attribution: Attribution,
+    @Arg('lookbackDays', () => Int, {
+      defaultValue: 30,
+      description: 'LAST_TOUCH: how many days before the acquisition a campaign touch counts (1–365).',
+    })
+    lookbackDays: number,
   ): Promise<Metrics> {
     const query = await this.service.query({
       from: range.from,
@@ -62,6 +67,7 @@ export class MetricsResolver {
       bucket,
       filter: { segment: filter?.segment ?? null, channel: filter?.channel ?? null, campaign: filter?.campaign ?? null },
       attribution,
+      lookbackDays,
       compareToPrevious,
     });
     return Object.assign(new Metrics(), { query, from: range.from, to: range.to });

@@ -23,6 +23,8 @@ export type MetricsRequest = {
   bucket: Bucket;
   filter: MetricFilter;
   attribution: Attribution;
+  /** LAST_TOUCH: how many days before the acquisition a campaign touch counts (1–365; 30 when omitted). */
+  lookbackDays?: number;
   compareToPrevious: boolean;
   /** 'scan' computes everything from the base tables (the benchmark's baseline and the projection's test oracle). */
   mode?: 'auto' | 'scan';
@@ -93,6 +95,9 @@ export class MetricsService {
     const days = Math.round((to.getTime() - from.getTime()) / 86_400_000) + 1;
     if (days > MAX_RANGE_DAYS) throw invalidInput('range', `must cover at most ${MAX_RANGE_DAYS} days`);
     if (request.filter.segment && !isUuid(request.filter.segment)) throw invalidInput('filter.segment', 'must be a segment id');
+    const lookback = request.lookbackDays ?? 30;
+    if (!Number.isInteger(lookback) || lookback < 1 || lookback > 365)
+      throw invalidInput('lookbackDays', 'must be a whole number of days from 1 to 365');
     const windows = metricWindows(from, to, request.bucket);
     return { ...request, windows, model: await this.model() };
   }
@@ -163,19 +168,20 @@ export class MetricsService {
     );
   }
 
-  /** Sales growth: (sales − sales of the previous period) ÷ sales of the previous period; each bucket against the bucket-length period before it. */
+  /** Sales growth: (sales − sales of the previous period of equal length) ÷ sales of that period; each bucket against the period of its length just before it. */
   async salesGrowth(query: MetricsQuery): Promise<MetricSeries> {
-    const sales = await this.sales({ ...query, compareToPrevious: true });
-    const series: SeriesPoint[] = [];
-    for (const window of query.windows.buckets) {
-      const before = await this.sales({
-        ...query,
-        compareToPrevious: true,
-        windows: { ...query.windows, range: window, buckets: [], previous: previousOf(window) },
-      });
-      series.push({ bucket: window.key, value: relativeChange(before.total, before.previous) });
-    }
-    return { total: relativeChange(sales.total, sales.previous), previous: null, change: null, series };
+    const { range, previous, buckets } = query.windows;
+    const windows = [range, previous, ...buckets.flatMap((bucket) => [bucket, { ...previousOf(bucket), key: `before:${bucket.key}` }])];
+    const parts = await this.evaluate(query, windows, (p, sources) => ({
+      sales: this.touchpointSum(p, sources, query, [PURCHASE], 'value_sum', 'w.lo'),
+    }));
+    const growth = (key: string, before: string) => relativeChange(parts.get(key)!.sales, parts.get(before)!.sales);
+    return {
+      total: growth('range', 'previous'),
+      previous: null,
+      change: null,
+      series: buckets.map((bucket) => ({ bucket: bucket.key, value: growth(bucket.key, `before:${bucket.key}`) })),
+    };
   }
 
   /** Conversion: of the customers who entered the lifecycle in the window, the share that has reached the acquired stage (or beyond). */
@@ -213,7 +219,8 @@ export class MetricsService {
     const stages = [...query.model.stages.map((stage) => stage.key), AT_RISK];
     return this.series(
       query,
-      (p, sources) => ({ engaged: this.distinct('engaged'), lifecycle: this.holding(p, sources, stages, 'w.hi') }),
+      // Both sides are customers: with a channel or campaign filter, those acquired through it.
+      (p, sources) => ({ engaged: this.distinct('engaged', 'customer_gaps'), lifecycle: this.holding(p, sources, stages, 'w.hi') }),
       (parts) => ratio(parts.engaged, parts.lifecycle),
     );
   }
@@ -301,12 +308,13 @@ export class MetricsService {
     );
   }
 
-  /** Historical CLV: all sales before the end of the window ÷ every customer acquired before its end. */
+  /** Historical CLV: all sales before the end of the window ÷ every customer acquired before its end (with a channel or campaign filter: the sales of the customers acquired through it). */
   historicalClv(query: MetricsQuery): Promise<MetricSeries> {
     return this.series(
       query,
       (p, sources) => ({
-        sales: this.touchpointSum(p, sources, query, [PURCHASE], 'value_sum', null),
+        // Those customers' own purchases, through any channel.
+        sales: `(SELECT coalesce(sum(x.value_sum), 0) FROM {customer_tp_daily} x WHERE x.type = '${PURCHASE}' AND x.day < w.hi)`,
         acquired: this.acquired(p, sources, query, null),
       }),
       (parts) => ratio(parts.sales, parts.acquired),
@@ -455,15 +463,16 @@ export class MetricsService {
    */
   async cohortRetention(query: MetricsQuery): Promise<CohortRow[]> {
     const parameters = new Parameters();
+    const sources = this.sources(query, parameters);
     const from = parameters.add(isoDay(query.windows.range.from));
     const until = parameters.add(isoDay(query.windows.range.until));
-    const members = this.customerPredicate(parameters, query, 'a.customer_id');
-    const rows = await this.db.query<{ cohort: string; offset: number; active: string; size: string }>(
+    const conditions = this.creditConditions(parameters, query, 'x');
+    const rows = await this.db.query<{ cohort: string; month_offset: number | null; active: string; size: string }>(
       `WITH cohort AS (
-         SELECT a.customer_id, date_trunc('month', a.acquired_at AT TIME ZONE 'UTC')::date AS cohort
-           FROM customer_acquisitions a
-          WHERE a.acquired_at >= (${from}::date::timestamp AT TIME ZONE 'UTC') AND a.acquired_at < (${until}::date::timestamp AT TIME ZONE 'UTC')
-            AND ${members}
+         SELECT x.customer_id, date_trunc('month', x.acquired_at AT TIME ZONE 'UTC')::date AS cohort
+           FROM (${sources.creditedCustomers()}) x
+          WHERE x.acquired_at >= (${from}::date::timestamp AT TIME ZONE 'UTC') AND x.acquired_at < (${until}::date::timestamp AT TIME ZONE 'UTC')
+            AND ${conditions}
        ), sizes AS (SELECT cohort, count(*) AS size FROM cohort GROUP BY cohort),
        activity AS (
          SELECT c.cohort, date_trunc('month', d.day)::date AS month, count(DISTINCT c.customer_id) AS active
@@ -471,24 +480,25 @@ export class MetricsService {
                                                    AND d.day >= c.cohort AND d.day < ${until}::date
           GROUP BY 1, 2)
        SELECT to_char(s.cohort, 'YYYY-MM') AS cohort,
-              ((extract(year FROM a.month) - extract(year FROM s.cohort)) * 12 + extract(month FROM a.month) - extract(month FROM s.cohort))::int AS offset,
+              ((extract(year FROM a.month) - extract(year FROM s.cohort)) * 12 + extract(month FROM a.month) - extract(month FROM s.cohort))::int AS month_offset,
               coalesce(a.active, 0)::text AS active, s.size::text AS size
          FROM sizes s LEFT JOIN activity a ON a.cohort = s.cohort
-        ORDER BY s.cohort, offset`,
+        ORDER BY s.cohort, month_offset`,
       parameters.values,
     );
-    const lastMonth = query.windows.range.until;
+    const lastDay = addDays(query.windows.range.until, -1);
     const cohorts = new Map<string, CohortRow>();
     for (const row of rows) {
       let cohort = cohorts.get(row.cohort);
       if (!cohort) {
         const [year, month] = row.cohort.split('-').map(Number);
-        const months = (lastMonth.getUTCFullYear() - year) * 12 + (addDays(lastMonth, -1).getUTCMonth() + 1 - month) + 1;
+        // Months from the cohort's month to the range's last month, both included.
+        const months = (lastDay.getUTCFullYear() - year) * 12 + (lastDay.getUTCMonth() + 1 - month) + 1;
         cohort = { cohort: row.cohort, customers: Number(row.size), retention: Array.from({ length: Math.max(1, months) }, () => 0) };
         cohorts.set(row.cohort, cohort);
       }
-      if (row.offset !== null && row.offset < cohort.retention.length)
-        cohort.retention[row.offset] = ratio(Number(row.active), cohort.customers);
+      if (row.month_offset !== null && row.month_offset < cohort.retention.length)
+        cohort.retention[row.month_offset] = ratio(Number(row.active), cohort.customers);
     }
     return [...cohorts.values()];
   }
@@ -496,23 +506,23 @@ export class MetricsService {
   /** Per campaign with spend or new customers in the range: spend, new customers, CAC, attributed revenue and ROI. */
   async campaigns(query: MetricsQuery): Promise<CampaignResult[]> {
     const parameters = new Parameters();
+    const sources = this.sources(query, parameters);
     const from = parameters.add(isoDay(query.windows.range.from));
     const until = parameters.add(isoDay(query.windows.range.until));
-    const first = query.attribution === Attribution.FIRST_TOUCH;
-    const campaignColumn = first ? 'first_touch_campaign' : 'campaign';
+    const campaignColumn = query.attribution === Attribution.FIRST_TOUCH ? 'first_campaign' : 'campaign';
     const rows = await this.db.query<{ campaign: string; channel: string | null; spend: string; acquired: string; revenue: string }>(
-      `WITH spend AS (
+      sources.render(`
+       WITH spend AS (
          SELECT s.campaign_key AS campaign, sum(s.amount) AS spend FROM campaign_spend s
           WHERE s.day >= ${from}::date AND s.day < ${until}::date GROUP BY 1
        ), acquired AS (
-         SELECT a.${campaignColumn} AS campaign, count(*) AS acquired FROM customer_acquisitions a
-          WHERE a.${campaignColumn} IS NOT NULL
-            AND a.acquired_at >= (${from}::date::timestamp AT TIME ZONE 'UTC') AND a.acquired_at < (${until}::date::timestamp AT TIME ZONE 'UTC')
+         SELECT x.${campaignColumn} AS campaign, sum(x.customers) AS acquired FROM {acq_daily} x
+          WHERE x.${campaignColumn} <> '' AND x.day >= ${from}::date AND x.day < ${until}::date
           GROUP BY 1
        ), revenue AS (
-         SELECT a.${campaignColumn} AS campaign, sum(t.value) AS revenue
-           FROM touchpoints t JOIN customer_acquisitions a ON a.customer_id = t.customer_id
-          WHERE t.type = '${PURCHASE}' AND a.${campaignColumn} IS NOT NULL
+         SELECT x.campaign, sum(t.value) AS revenue
+           FROM touchpoints t JOIN (${sources.creditedCustomers()}) x ON x.customer_id = t.customer_id
+          WHERE t.type = '${PURCHASE}' AND x.campaign IS NOT NULL
             AND t.occurred_at >= (${from}::date::timestamp AT TIME ZONE 'UTC') AND t.occurred_at < (${until}::date::timestamp AT TIME ZONE 'UTC')
           GROUP BY 1
        ), keys AS (SELECT campaign FROM spend UNION SELECT campaign FROM acquired)
@@ -520,7 +530,7 @@ export class MetricsService {
               coalesce(r.revenue, 0)::text AS revenue
          FROM keys k LEFT JOIN campaigns c ON c.key = k.campaign LEFT JOIN spend s ON s.campaign = k.campaign
          LEFT JOIN acquired a ON a.campaign = k.campaign LEFT JOIN revenue r ON r.campaign = k.campaign
-        ORDER BY k.campaign`,
+        ORDER BY k.campaign`),
       parameters.values,
     );
     return rows
@@ -593,6 +603,7 @@ export class MetricsService {
         acquiredStage: query.model.acquiredStage,
         engagementTypes: ENGAGEMENT_TYPES,
         attribution: query.attribution,
+        lookbackDays: query.lookbackDays,
       },
       parameters,
       query.mode ?? 'auto',
@@ -634,8 +645,8 @@ export class MetricsService {
   }
 
   /** Distinct customers with activity of `kind` in the window. */
-  private distinct(kind: string): string {
-    return `(SELECT coalesce(sum(g.customers), 0) FROM {gaps} g WHERE g.kind = '${kind}' AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
+  private distinct(kind: string, relation: 'gaps' | 'customer_gaps' = 'gaps'): string {
+    return `(SELECT coalesce(sum(g.customers), 0) FROM {${relation}} g WHERE g.kind = '${kind}' AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
   }
 
   /** Customers holding one of `stages` at the start of day `at`. */
@@ -655,15 +666,11 @@ export class MetricsService {
     return `(SELECT coalesce(sum(s.amount), 0) FROM campaign_spend s WHERE ${conditions.join(' AND ')})`;
   }
 
-  private customerPredicate(parameters: Parameters, query: MetricsQuery, column: string): string {
+  /** Conditions on a credited-customers relation aliased `alias` for the filter's channel and campaign. */
+  private creditConditions(parameters: Parameters, query: MetricsQuery, alias: string): string {
     const parts: string[] = [];
-    if (query.filter.segment)
-      parts.push(
-        `${column} IN (SELECT m.customer_id FROM segment_members m WHERE m.segment_id = ${parameters.add(query.filter.segment)}::uuid)`,
-      );
-    const first = query.attribution === Attribution.FIRST_TOUCH;
-    if (query.filter.channel) parts.push(`a.${first ? 'first_touch_channel' : 'channel'} = ${parameters.add(query.filter.channel)}`);
-    if (query.filter.campaign) parts.push(`a.${first ? 'first_touch_campaign' : 'campaign'} = ${parameters.add(query.filter.campaign)}`);
+    if (query.filter.channel) parts.push(`${alias}.channel = ${parameters.add(query.filter.channel)}`);
+    if (query.filter.campaign) parts.push(`${alias}.campaign = ${parameters.add(query.filter.campaign)}`);
     return parts.length === 0 ? 'true' : parts.join(' AND ');
   }
 

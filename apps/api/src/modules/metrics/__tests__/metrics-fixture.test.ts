@@ -17,10 +17,7 @@ import type { FixtureBusiness } from './fixture-business';
  * Unless a test says otherwise: range 2026-01-01 … 2026-03-31, MONTH buckets
  * (Jan, Feb, Mar), compareToPrevious (previous = 2025-10-03 … 2025-12-31),
  * FIRST_TOUCH attribution, no filter.
- *
- * Tests marked KNOWN BUG (`it.failing`) assert the value the written
- * definition gives where the code computes another; they pass while the bug
- * is there and fail once it is fixed (then turn them into plain `it`).
+
  */
 
 const close = (value: number) => expect.closeTo(value, 9);
@@ -152,6 +149,33 @@ describe('the metrics of the fixture business', () => {
       expect(await metrics.newCustomers(await filtered(pro()))).toMatchObject({ total: 3, previous: 1, series: months(1, 1, 1) });
     });
 
+    it('credits new customers to the last campaign touch within the lookback (LAST_TOUCH)', async () => {
+      const metrics = server.services.metrics;
+      const lastTouch = (lookbackDays: number) => ({ attribution: Attribution.LAST_TOUCH, lookbackDays });
+      // spring-search, 30 days: c06 (its signup), c07 (its purchase), and c12 — acquired on 03-18 by a signup without a
+      // campaign, but its page view of 03-16 (recorded late, 2 days before) carried spring-search = 3, all in March.
+      expect(await metrics.newCustomers(await filtered({ campaign: 'spring-search' }, lastTouch(30)))).toMatchObject({
+        total: 3,
+        series: months(0, 0, 3),
+      });
+      // 1 day: the page view is 2 days before, so c12 falls back to its acquiring touch (no campaign) = 2.
+      expect(await totalOf(metrics.newCustomers(await filtered({ campaign: 'spring-search' }, lastTouch(1))))).toBe(2);
+      // Channel social, 30 days: c12 (that page view came through social) and c09 (acquired by a social purchase) = 2.
+      expect(await totalOf(metrics.newCustomers(await filtered({ channel: 'social' }, lastTouch(30))))).toBe(2);
+      // Spend 400 (spring-search, March) over 3 = 400/3.
+      expect(await totalOf(metrics.cac(await filtered({ campaign: 'spring-search' }, lastTouch(30))))).toBe(400 / 3);
+      await expect(
+        metrics.query({
+          ...FIXTURE_RANGE,
+          bucket: Bucket.MONTH,
+          filter: {},
+          attribution: Attribution.LAST_TOUCH,
+          lookbackDays: 0,
+          compareToPrevious: false,
+        }),
+      ).rejects.toThrow('lookbackDays: must be a whole number of days from 1 to 365');
+    });
+
     it('gives the conversion rate of the cohort that entered the lifecycle in each window', async () => {
       const metrics = server.services.metrics;
       // Entered in Jan: c04, c05, c08, c10, c11, c09 (01-31) = 6, of whom c04, c05, c08, c09 reached acquisition: 4/6.
@@ -163,10 +187,10 @@ describe('the metrics of the fixture business', () => {
       expect(await totalOf(metrics.conversionRate(await filtered(pro())))).toBe(1);
     });
 
-    it('DEFINITION QUESTION: with a channel filter, the conversion cohort holds only customers acquired through it', async () => {
-      // The cohort is filtered by acquisition, so everyone in it converted: web → c08, c07, c12 = 3/3 = 1, whatever the
-      // visitors who came through web and never bought (c10). See the report: a user would expect 3/4 here.
-      expect(await totalOf(server.services.metrics.conversionRate(await filtered({ channel: 'web' })))).toBe(1);
+    it('with a channel filter, takes the cohort by first touch, acquired or not', async () => {
+      // Entered in the range with first touch web: c07, c08, c10 (never acquired), c12 (first touch when acquired: its
+      // signup; the late page view came after). Reached acquisition: c07, c08, c12 → 3/4.
+      expect(await totalOf(server.services.metrics.conversionRate(await filtered({ channel: 'web' })))).toBe(3 / 4);
     });
 
     it('gives CAC as spend over new customers, null when nobody was acquired', async () => {
@@ -194,7 +218,7 @@ describe('the metrics of the fixture business', () => {
       expect(await totalOf(metrics.sales(await filtered(pro())))).toBe(700);
     });
 
-    it.failing('KNOWN BUG: sales growth throws for every bucket (its per-bucket windows are not keyed "range")', async () => {
+    it('sales growth throws for every bucket (its per-bucket windows are not keyed "range")', async () => {
       // Range: (910 − 350) ÷ 350 = 1.6.
       // Jan (31 days) against Dec 1–31: (310 − 200) ÷ 200 = 0.55.
       // Feb (28 days) against Jan 4–31: (70 − 310) ÷ 310 = −24/31.
@@ -226,7 +250,7 @@ describe('the metrics of the fixture business', () => {
       expect((await metrics.campaigns(await filtered({ channel: 'paid_search' }))).map((row) => row.campaign)).toEqual(['spring-search']);
     });
 
-    it.failing('KNOWN BUG: campaigns ignore the segment filter', async () => {
+    it('campaigns ignore the segment filter', async () => {
       // Segment pro: winter-email credits only c04 (c05 is free): CAC 150, revenue 180, ROI (180 − 150) ÷ 150 = 0.2;
       // spring-search credits c06 (pro): unchanged. The code counts c05 too (2 customers, revenue 220).
       expect(await server.services.metrics.campaigns(await filtered(pro()))).toEqual([
@@ -276,7 +300,7 @@ describe('the metrics of the fixture business', () => {
       expect(await totalOf(metrics.engagementRate(await filtered(pro())))).toBe(1);
     });
 
-    it.failing('KNOWN BUG: a channel filter takes engaged customers by touchpoint but the lifecycle by acquisition', async () => {
+    it('a channel filter takes engaged customers by touchpoint but the lifecycle by acquisition', async () => {
       // A customer ratio filters both sides by acquisition. First touch email: c02 (churned), c04, c05; in the lifecycle
       // at the end c04, c05; engaged c04 (login, feedback, referral) = 1/2. The code counts engagement touchpoints sent
       // through email (there are none) over c04, c05 = 0.
@@ -350,14 +374,11 @@ describe('the metrics of the fixture business', () => {
       expect(await totalOf(metrics.historicalClv(await filtered(pro())))).toBe(225);
     });
 
-    it.failing(
-      'KNOWN BUG: with a channel filter, CLV divides purchases made through the channel by customers acquired through it',
-      async () => {
-        // First touch email: c02, c04, c05; their purchases c02 50 + c04 180 + c05 40 = 270 → 270/3 = 90.
-        // The code takes purchases whose own channel is email (c05 40, c01 80) = 120/3 = 40.
-        expect(await totalOf(server.services.metrics.historicalClv(await filtered({ channel: 'email' })))).toBe(90);
-      },
-    );
+    it('with a channel filter, divides the purchases of the customers acquired through it by their number', async () => {
+      // First touch email: c02, c04, c05; their purchases c02 50 + c04 180 + c05 40 = 270 → 270/3 = 90.
+      // (Not the purchases made through email, c05 40 + c01 80 = 120: CLV is about the customers.)
+      expect(await totalOf(server.services.metrics.historicalClv(await filtered({ channel: 'email' })))).toBe(90);
+    });
 
     it('gives the repeat purchase rate to date', async () => {
       const metrics = server.services.metrics;
@@ -447,7 +468,7 @@ describe('the metrics of the fixture business', () => {
       ]);
     });
 
-    it.failing('KNOWN BUG: cohort retention fails in SQL (`AS offset`: a reserved word)', async () => {
+    it('cohort retention fails in SQL (`AS offset`: a reserved word)', async () => {
       const metrics = server.services.metrics;
       // 2026-01 (c04, c05, c08): Jan all 3 → 1; Feb c04, c08 → 2/3; Mar c04, c08 → 2/3.
       // 2026-02 (c09): Feb 1, Mar 1. 2026-03 (c06, c07, c12): 1.
@@ -464,7 +485,7 @@ describe('the metrics of the fixture business', () => {
       ]);
     });
 
-    it.failing('KNOWN BUG: a range ending in December gives each cohort twelve months too many', async () => {
+    it('a range ending in December gives each cohort twelve months too many', async () => {
       // (Read from the code: the SQL error above hides it for now.)
       // Q4 2025: 2025-10 c01 (active in Oct only) → [1, 0, 0]; 2025-11 c02 (Nov only) → [1, 0]; 2025-12 c03 → [1].
       // The month count takes the year of the day after the range (2026) with the month of its last day (12).
@@ -599,7 +620,7 @@ describe('the metrics of the fixture business', () => {
       expect(await totalOf(metrics.socialEngagements(await query()))).toBe(2);
     });
 
-    it.failing('KNOWN BUG: per-campaign figures forget a deleted customer’s acquisition, unlike CAC and new customers', async () => {
+    it('per-campaign figures forget a deleted customer’s acquisition, unlike CAC and new customers', async () => {
       const metrics = server.services.metrics;
       expect(await server.services.customers.delete(fixture.ids.c05)).toBe(true);
       await server.services.projector.catchUp();

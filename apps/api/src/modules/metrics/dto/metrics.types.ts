@@ -19,7 +19,11 @@ registerEnumType(Attribution, {
   description: 'Which touch a new customer is credited to, for channel and campaign filters, CAC and ROI.',
   valuesConfig: {
     FIRST_TOUCH: { description: "The customer's first touchpoint (as known when they were acquired)." },
-    ACQUIRING_TOUCH: { description: 'The touchpoint that moved the customer into the acquired stage (the last touch).' },
+    ACQUIRING_TOUCH: { description: 'The touchpoint that moved the customer into the acquired stage.' },
+    LAST_TOUCH: {
+      description:
+        'The last touchpoint with a campaign in the lookbackDays before the acquisition, else the acquiring touchpoint (computed at query time).',
+    },
   },
 });
 
