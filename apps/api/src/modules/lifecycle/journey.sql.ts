@@ -42,12 +42,15 @@ export async function writeJourneys(db: Queryable, journeys: readonly Journey[])
 const LOCK_INACTIVE = prepared(
   `SELECT ${CUSTOMER_COLUMNS} FROM customers
     WHERE id > $1 AND ((stage = ANY ($2::text[]) AND last_seen_at <= $3) OR (stage = $4 AND last_seen_at <= $5))
-    ORDER BY id LIMIT $6 FOR UPDATE SKIP LOCKED`,
+    ORDER BY id LIMIT $6 FOR NO KEY UPDATE SKIP LOCKED`,
 );
 
 /**
  * The next customers (by id, after `afterId`) past an inactivity threshold,
- * locked; rows another transaction holds are skipped (it is moving them).
+ * locked; rows another writer holds are skipped (it is moving them). The lock
+ * is FOR NO KEY UPDATE, like ingest's: rows that projections merely reference
+ * (a foreign key check's KEY SHARE lock, when they write acquisitions or
+ * segment members) are not skipped.
  */
 export function lockInactiveCustomers(
   db: Queryable,
