@@ -1,0 +1,115 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import pg from 'pg';
+
+/** The parts of the API build's services this benchmark drives in-process (apps/api/dist is CommonJS). */
+export type MetricsRequest = {
+  from: string;
+  to: string;
+  bucket: 'DAY' | 'WEEK' | 'MONTH';
+  filter: { segment: string | null; channel: string | null; campaign: string | null };
+  attribution: 'FIRST_TOUCH' | 'ACQUIRING_TOUCH';
+  compareToPrevious: boolean;
+  mode?: 'auto' | 'scan';
+};
+export type MetricsQuery = MetricsRequest & { readonly __query: unique symbol };
+export type MetricsService = Record<string, (query: MetricsQuery) => Promise<unknown>> & {
+  query: (request: MetricsRequest) => Promise<MetricsQuery>;
+};
+export type ApiServices = {
+  metrics: MetricsService;
+  projector: { catchUp: () => Promise<void>; stop: () => Promise<void> };
+  stop: () => Promise<void>;
+};
+type CreateServices = (options: { url: string; poolSize: number; onError: (error: unknown) => void }) => Promise<ApiServices>;
+
+/** `createServices` of the API build in `apiDist` (the composition root the API itself starts from). */
+export function loadCreateServices(apiDist: string): CreateServices {
+  const require = createRequire(pathToFileURL(path.join(apiDist, 'main.js')));
+  // What main.js loads before anything else: the decorators' metadata polyfill (and production mode).
+  require(path.join(apiDist, 'production-mode.js'));
+  require('reflect-metadata');
+  const services = require(path.join(apiDist, 'server/services.js')) as { createServices: CreateServices };
+  return services.createServices;
+}
+
+/** Time and calls per SQL statement, with the parameters of the last call (for EXPLAIN). */
+export type StatementStats = { text: string; calls: number; ms: number; lastParameters: unknown[] };
+
+/**
+ * Times every statement the API's own connections (application_name `clm`)
+ * run, by statement text: the pool clients of the services built in this
+ * process share the `pg` module with the benchmark, so wrapping
+ * `Client.prototype.query` sees them all, start to result.
+ */
+export class StatementProfiler {
+  private readonly stats = new Map<string, StatementStats>();
+  private enabled = false;
+  private installed = false;
+
+  install(): void {
+    if (this.installed) return;
+    this.installed = true;
+    const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    const enabled = () => this.enabled;
+    const store = (text: string, parameters: unknown[], ms: number) => this.record(text, parameters, ms);
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const application = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters
+        ?.application_name;
+      if (!enabled() || application !== 'clm') return original.apply(this, args);
+      const [first, second] = args;
+      const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '');
+      const parameters = (Array.isArray(second) ? second : ((first as { values?: unknown[] } | null)?.values ?? [])) as unknown[];
+      const started = performance.now();
+      const record = () => store(text, parameters, performance.now() - started);
+      // The pool's own query() passes a callback; a checked-out client's returns a promise.
+      const callback = args.at(-1);
+      if (typeof callback === 'function') {
+        args[args.length - 1] = (...results: unknown[]) => {
+          record();
+          return (callback as (...values: unknown[]) => unknown)(...results);
+        };
+      }
+      const result = original.apply(this, args);
+      if (typeof callback !== 'function' && isPromise(result)) result.then(record, record);
+      return result;
+    } as typeof pg.Client.prototype.query;
+  }
+
+  start(): void {
+    this.stats.clear();
+    this.enabled = true;
+  }
+
+  /** What has been recorded so far, still recording. */
+  snapshot(): StatementStats[] {
+    return [...this.stats.values()];
+  }
+
+  stop(): StatementStats[] {
+    this.enabled = false;
+    return [...this.stats.values()].sort((a, b) => b.ms - a.ms);
+  }
+
+  private record(text: string, parameters: unknown[], ms: number): void {
+    const entry = this.stats.get(text) ?? { text, calls: 0, ms: 0, lastParameters: [] };
+    entry.calls += 1;
+    entry.ms += ms;
+    entry.lastParameters = parameters;
+    this.stats.set(text, entry);
+  }
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** A statement on one line: the table it writes (if any), then its text, cut to `width` characters. */
+export function statementLabel(text: string, width = 100): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  const target = /\b(INSERT INTO|UPDATE|DELETE FROM) (\w+)/.exec(line);
+  const head = target ? `[${target[1].split(' ')[0].toLowerCase()} ${target[2]}] ` : '';
+  const full = head + line;
+  return full.length > width ? `${full.slice(0, width - 1)}…` : full;
+}
