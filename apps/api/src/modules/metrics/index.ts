@@ -9,3 +9,5 @@ export { MetricsResolver } from './metrics.resolver';
 export { Attribution } from './metric-sources';
 export { Bucket } from './metric-windows';
 export { recordErasure } from './erasure.sql';
+export { METRIC_NAMES, metricTable } from './metric-tables';
+export type { MetricTable, MetricTableQuery } from './metric-tables';

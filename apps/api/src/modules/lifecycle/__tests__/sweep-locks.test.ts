@@ -24,7 +24,7 @@ describe('the inactivity sweep beside the projections', () => {
       (index) => `touchpoints[${index}]`,
     );
   const transitionsOf = (externalId: string) =>
-    context.db.query(
+    context.db.query<{ to_stage: string }>(
       `SELECT t.to_stage FROM stage_transitions t JOIN customers c ON c.id = t.customer_id WHERE c.external_id = $1 ORDER BY t.id`,
       [externalId],
     );
@@ -46,11 +46,7 @@ describe('the inactivity sweep beside the projections', () => {
     try {
       const result = await context.services.lifecycle.runInactivitySweep(new Date('2026-01-01T00:00:00Z'));
       expect(result).toEqual({ examined: 1, atRisk: 1, churned: 1 });
-      expect((await transitionsOf('referenced')).map((row: { to_stage: string }) => row.to_stage)).toEqual([
-        'acquisition',
-        'at-risk',
-        'churned',
-      ]);
+      expect((await transitionsOf('referenced')).map((row) => row.to_stage)).toEqual(['acquisition', 'at-risk', 'churned']);
     } finally {
       release();
       await projection;
