@@ -10,6 +10,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   index answers `Customer.segments` and the cascade when a customer goes.
  * - `segment_membership_changes` has no foreign keys: an exit outlives the
  *   customer (erased) and the segment (deleted) it records.
+ * - `touchpoints (type, occurred_at) INCLUDE (customer_id, value)` answers
+ *   behaviour conditions by type and window from the index alone (an insert
+ *   into an append-only table pays one more index entry; customers' hot
+ *   columns stay unindexed).
  * - Two helpers the compiled rules call, with the rule engine's semantics:
  *   a JSON number or numeric string as numeric (NULL otherwise, never an
  *   error), and "contains" for a JSON string (substring) or array (element).
@@ -51,6 +55,10 @@ export class Segments1764400000000 implements MigrationInterface {
       CREATE INDEX segment_membership_changes_stream_idx ON segment_membership_changes (tx_id, id);
       CREATE INDEX segment_membership_changes_segment_idx ON segment_membership_changes (segment_id, id);
 
+      -- Behaviour conditions ("≥ 2 purchases in the last 90 days") read one type's touchpoints in a window:
+      -- an index-only range scan here instead of every type's touchpoints in the window.
+      CREATE INDEX touchpoints_type_time_idx ON touchpoints (type, occurred_at) INCLUDE (customer_id, value);
+
       CREATE FUNCTION segment_json_number(value jsonb) RETURNS numeric
         LANGUAGE sql IMMUTABLE PARALLEL SAFE
         RETURN CASE jsonb_typeof(value)
@@ -73,6 +81,7 @@ export class Segments1764400000000 implements MigrationInterface {
     await queryRunner.query(`
       DROP FUNCTION segment_json_contains(jsonb, jsonb);
       DROP FUNCTION segment_json_number(jsonb);
+      DROP INDEX touchpoints_type_time_idx;
       DROP TABLE segment_membership_changes;
       DROP TABLE segment_members;
       DROP TABLE segments;

@@ -52,12 +52,13 @@ export const SEGMENT_FIELDS: FieldRegistry = {
   REVENUE: { kind: 'number', sql: 'c.revenue', description: 'Revenue: purchase values minus refund values.' },
   NPS_SCORE: {
     kind: 'number',
-    description: "The `score` property of the customer's latest `survey_response` touchpoint that has a numeric score.",
+    description:
+      "The customer's latest NPS score: the `score` (a whole number from 0 to 10) of their latest `survey_response`, as the NPS metric counts it (read from the metrics projection's per-customer scores).",
+    // One row per customer and day (that day's latest score): the latest day holds the latest score.
     lookup: (customers) =>
-      `SELECT DISTINCT ON (t.customer_id) t.customer_id, ${JSON_NUMBER}(t.properties -> 'score') AS value
-         FROM touchpoints t
-        WHERE t.type = 'survey_response' AND ${JSON_NUMBER}(t.properties -> 'score') IS NOT NULL
-              ${customers === null ? '' : `AND t.customer_id = ANY (${customers})`}
-        ORDER BY t.customer_id, t.occurred_at DESC, t.id DESC`,
+      `SELECT DISTINCT ON (s.customer_id) s.customer_id, s.score AS value
+         FROM metric_customer_scores s
+        WHERE s.kind = 'nps' ${customers === null ? '' : `AND s.customer_id = ANY (${customers})`}
+        ORDER BY s.customer_id, s.day DESC`,
   },
 };

@@ -183,6 +183,27 @@ export async function segmentsOfCustomers(db: Queryable, customerIds: readonly s
 
 // ------------------------------------------------------------------ preview
 
+/**
+ * The statement of a preview: how many customers `rule` selects as of
+ * `asOf`, and the ids of the newest `sampleSize`. The matches are a
+ * materialized CTE so the LIMIT of the sample cannot lead the planner into a
+ * nested loop over them (the count needs every match anyway).
+ */
+export function previewStatement(rule: SegmentRule, asOf: Date, sampleSize: number): { text: string; values: unknown[] } {
+  const parameters = new SqlParameters();
+  const { joins, predicate } = compileSegmentRule(rule, parameters, { asOf, customers: null });
+  const limit = parameters.add(sampleSize, 'int');
+  const text = `WITH matches AS MATERIALIZED (
+      SELECT c.id, c.created_at FROM customers c
+      ${joins}
+      WHERE ${predicate}
+    )
+    SELECT (SELECT count(*) FROM matches)::int AS total, sample.id
+      FROM (SELECT id, created_at FROM matches ORDER BY created_at DESC, id DESC LIMIT ${limit}) sample
+     ORDER BY sample.created_at DESC, sample.id DESC`;
+  return { text, values: parameters.values };
+}
+
 /** How many customers `rule` selects as of `asOf`, and the ids of the newest `sampleSize`, in one statement. */
 export async function previewRule(
   db: Queryable,
@@ -190,17 +211,8 @@ export async function previewRule(
   asOf: Date,
   sampleSize: number,
 ): Promise<{ count: number; ids: string[] }> {
-  const parameters = new SqlParameters();
-  const { joins, predicate } = compileSegmentRule(rule, parameters, { asOf, customers: null });
-  const limit = parameters.add(sampleSize, 'int');
-  const rows = await db.query<{ id: string; total: number }>(
-    `SELECT c.id, (count(*) OVER ())::int AS total FROM customers c
-     ${joins}
-     WHERE ${predicate}
-     ORDER BY c.created_at DESC, c.id DESC
-     LIMIT ${limit}`,
-    parameters.values,
-  );
+  const { text, values } = previewStatement(rule, asOf, sampleSize);
+  const rows = await db.query<{ id: string; total: number }>(text, values);
   return { count: rows[0]?.total ?? 0, ids: rows.map((row) => row.id) };
 }
 

@@ -57,6 +57,8 @@ describe('compiled segment rules on PostgreSQL', () => {
       { messageId: 'p5', customer: { externalId: 'dee' }, type: 'purchase', channel: 'app', occurredAt: at(100), value: -5 },
     ];
     await context.services.ingest.record(items, (index) => `touchpoints[${index}]`);
+    // NPS scores and acquisitions come from the metrics projection.
+    await context.services.projector.catchUp();
     everyone = (await context.db.query<{ id: string }>(`SELECT id FROM customers ORDER BY id`)).map((row) => row.id);
   });
   afterAll(async () => {

@@ -87,7 +87,7 @@ describe('the segment rule compiler', () => {
       ],
     });
     expect(compiled.joins.match(/customer_acquisitions/g)).toHaveLength(1);
-    expect(compiled.joins.match(/survey_response/g)).toHaveLength(1);
+    expect(compiled.joins.match(/metric_customer_scores/g)).toHaveLength(1);
     expect(compiled.predicate).toBe(
       '((acq.customer_id IS NOT NULL AND acq.channel = ANY ($1::text[])) OR (acq.customer_id IS NOT NULL AND acq.first_touch_campaign = ANY ($2::text[])) OR (f1.value <= $3::numeric) OR (f1.value IS NOT NULL))',
     );
