@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import express from 'express';
+import { get as httpGet } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Scope } from '../../core/principal';
 import { startTestServer } from '../../testing';
 import type { TestServer } from '../../testing';
-import { parseCustomersCsvQuery, parseMetricsCsvQuery } from '../csv-export';
+import { csvExportRouter, parseCustomersCsvQuery, parseMetricsCsvQuery } from '../csv-export';
+import { createLogger } from '../logger';
 
 /** A full garbage collection, without starting node with --expose-gc (the flag takes effect for new contexts). */
 setFlagsFromString('--expose-gc');
@@ -290,6 +295,46 @@ describe('CSV exports', () => {
       while (!(await released()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await exportBackends()).toBe(0);
       expect(server.db.pool.totalCount - server.db.pool.idleCount).toBe(0);
+    });
+
+    it('cuts off a client that stops reading, releasing the connection', async () => {
+      const app = express().use(
+        '/api',
+        csvExportRouter({ services: server.services, logger: createLogger('silent'), metrics: null, stallMs: 300 }),
+      );
+      const listener = app.listen(0, '127.0.0.1');
+      await new Promise((resolve) => listener.once('listening', resolve));
+      const { port } = listener.address() as AddressInfo;
+      try {
+        let paused: IncomingMessage | undefined;
+        const ended = new Promise<string>((resolve) => {
+          const request = httpGet(
+            `http://127.0.0.1:${port}/api/customers.csv`,
+            { headers: { authorization: `Bearer ${readKey}` } },
+            (response) => {
+              // Read nothing: the socket's buffers fill and the export waits for a drain that does not come.
+              response.pause();
+              paused = response;
+              response.on('close', () => resolve(response.complete ? 'ended' : 'cut off'));
+              response.on('error', () => resolve('cut off'));
+            },
+          );
+          request.on('error', () => resolve('cut off'));
+        });
+        // The export starts, stalls, and after 300 ms without a drain gives its connection back.
+        const deadline = Date.now() + 5000;
+        while ((await exportBackends()) === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        while ((await exportBackends()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(paused?.statusCode).toBe(200);
+        expect(await exportBackends()).toBe(0);
+        expect(server.db.pool.totalCount - server.db.pool.idleCount).toBe(0);
+        // Reading again, the client finds the response cut short (no terminating chunk), not complete.
+        paused?.resume();
+        expect(await ended).toBe('cut off');
+      } finally {
+        listener.closeAllConnections();
+        await new Promise((resolve) => listener.close(resolve));
+      }
     });
 
     /** Backends of this database with the export's transaction open (its cursor declared), other than this query's. */
