@@ -30,9 +30,9 @@ import type { LogStream, StreamEvent } from '../../log';
 import { Customer } from '../customers';
 import type { CustomerService } from '../customers';
 import { LifecycleModelInput, LifecycleModelType, ModelValidation } from './dto/lifecycle-model.types';
-import { StageOverview, StageTransitionConnection, StageTransitionEvent, SweepResult } from './dto/stream.types';
+import { RecentTransitions, StageOverview, StageTransitionConnection, StageTransitionEvent, SweepResult } from './dto/stream.types';
 import type { LifecycleModelService } from './lifecycle-model.service';
-import type { LifecycleService, Overview } from './lifecycle.service';
+import type { LifecycleService, Overview, RecentTransitions as RecentTransitionsResult } from './lifecycle.service';
 import { validateLifecycleModel } from './model-validation';
 import { StageTransition } from './stage-transition.entity';
 import type { StreamedTransition } from './transition.sql';
@@ -131,6 +131,16 @@ export class LifecycleResolver {
     @Arg('to', () => Date, { nullable: true, description: 'End of the range (exclusive); open when omitted.' }) to?: Date,
   ): Promise<Overview> {
     return this.lifecycle.overview(from ?? null, to ?? null);
+  }
+
+  @Authorized(Scope.READ)
+  @Query(() => RecentTransitions, {
+    description: 'The newest stage transitions (what a live feed opens with) and the cursor to continue the stageTransitions stream from.',
+  })
+  recentTransitions(
+    @Arg('first', () => Int, { defaultValue: 20, description: 'How many, newest first; 1 to 200.' }) first: number,
+  ): Promise<RecentTransitionsResult> {
+    return this.lifecycle.recentTransitions(first);
   }
 
   @Authorized(Scope.READ)

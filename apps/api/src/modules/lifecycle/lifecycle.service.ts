@@ -10,11 +10,15 @@ import { countStages, lockInactiveCustomers } from './journey.sql';
 import type { LifecycleModelService } from './lifecycle-model.service';
 import { unknownStage } from './lifecycle.errors';
 import { isKnownStage } from './rule-engine';
-import { countTransitions } from './transition.sql';
+import { countTransitions, recentTransitions } from './transition.sql';
+import type { StageTransition } from './stage-transition.entity';
 import type { TransitionCount } from './transition.sql';
 
 export type SweepResult = { examined: number; atRisk: number; churned: number };
 export type StageCount = { stage: string; name: string; count: number; offPath: boolean };
+export type RecentTransitions = { cursor: string; transitions: StageTransition[] };
+/** The most recentTransitions returns at once. */
+export const RECENT_TRANSITIONS_MAX = 200;
 export type Overview = { cursor: string; total: number; stages: StageCount[]; transitions: TransitionCount[] };
 
 /**
@@ -128,5 +132,17 @@ export class LifecycleService {
       stages,
       transitions,
     };
+  }
+
+  /**
+   * The newest `first` stage transitions (newest first) and the cursor of the
+   * snapshot they were read in: subscribe to stageTransitions after it to
+   * continue with exactly the transitions committed since.
+   */
+  async recentTransitions(first: number): Promise<RecentTransitions> {
+    if (!Number.isInteger(first) || first < 1 || first > RECENT_TRANSITIONS_MAX)
+      throw invalidInput('first', `must be a whole number from 1 to ${RECENT_TRANSITIONS_MAX}, got ${first}`);
+    const { transitions, snapshot } = await recentTransitions(this.db, first);
+    return { cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot))), transitions };
   }
 }

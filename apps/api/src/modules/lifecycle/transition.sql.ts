@@ -80,6 +80,32 @@ export function countTransitions(db: Queryable, from: Date | null, to: Date | nu
   );
 }
 
+const RECENT = prepared(
+  `SELECT ${COLUMNS}, to_jsonb(c) AS customer, pg_current_snapshot()::text AS snapshot
+     FROM (SELECT 1) one
+     LEFT JOIN LATERAL (SELECT * FROM stage_transitions ORDER BY id DESC LIMIT $1) t ON TRUE
+     LEFT JOIN customers c ON c.id = t.customer_id
+    ORDER BY t.id DESC`,
+);
+
+/**
+ * The newest `limit` transitions in the log (by id, newest first), each with its
+ * customer (null once deleted), and the snapshot they were read in (one
+ * statement, so a subscriber continuing from it misses nothing committed since).
+ */
+export async function recentTransitions(db: Queryable, limit: number): Promise<{ transitions: StageTransition[]; snapshot: string }> {
+  const rows = await db.query<(TransitionRow & { customer: CustomerJson | null; snapshot: string }) | { id: null; snapshot: string }>(
+    RECENT,
+    [limit],
+  );
+  const transitions = rows.flatMap((row) =>
+    row.id === null
+      ? []
+      : [Object.assign(toStageTransition(row as TransitionRow), { customer: row.customer ? customerFromJson(row.customer) : null })],
+  );
+  return { transitions, snapshot: rows[0].snapshot };
+}
+
 /** Customers' transitions, newest first (the Customer.transitions connection). */
 export const TRANSITION_TIMELINE: TimelineTable<TransitionRowPart, StageTransition> = {
   table: 'stage_transitions',

@@ -46,6 +46,14 @@ export class StageOverview {
   transitions!: TransitionCountType[];
 }
 
+@ObjectType({ description: 'The newest stage transitions, and where to continue the live stream from.' })
+export class RecentTransitions {
+  @Field({ description: 'Pass as `after` to stageTransitions to receive exactly the transitions committed after these were read.' })
+  cursor!: string;
+  @Field(() => [StageTransition], { description: 'The newest transitions in the log, newest first.' })
+  transitions!: StageTransition[];
+}
+
 @ObjectType({ description: 'What an inactivity sweep did.' })
 export class SweepResult {
   @Field(() => Int, { description: 'Customers past a threshold that were examined.' })
