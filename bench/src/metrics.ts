@@ -55,7 +55,7 @@ type Options = {
 };
 
 const KEPT_EMBEDDED_DIR = path.join(REPO_ROOT, '.clm/bench-postgres');
-const DATASET_VERSION = 'clm-bench metrics dataset v1';
+const DATASET_VERSION = 'clm-bench metrics dataset v2';
 const DAY_MS = 86_400_000;
 
 async function run(options: Options, cleanup: Cleanup): Promise<void> {

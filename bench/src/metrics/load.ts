@@ -29,9 +29,21 @@ export type LoadSummary = {
 };
 
 const TOUCHPOINTS_COPY = `COPY touchpoints (id, message_id, customer_id, type, channel, occurred_at, received_at, value, currency, campaign,
-  properties) FROM STDIN WITH (FREEZE)`;
+  properties, tx_id) FROM STDIN WITH (FREEZE)`;
 const TRANSITIONS_COPY = `COPY stage_transitions (id, customer_id, from_stage, to_stage, occurred_at, recorded_at, cause, touchpoint_id,
-  rule_id) FROM STDIN WITH (FREEZE)`;
+  rule_id, tx_id) FROM STDIN WITH (FREEZE)`;
+/**
+ * The logs as ingest would have written them: one transaction per batch of
+ * this many touchpoints, in time order, with the transitions they caused
+ * (and the sweep's, and creations, in the batch of their time). One tx_id for
+ * all ten million rows would be unlike anything clm writes, and slow for the
+ * wrong reason: a btree scan bounded by (tx_id, id) <= (x, n) only stops at a
+ * greater tx_id, so with a single one every batch would read the rest of the
+ * log's index.
+ */
+const INGEST_BATCH = 500;
+/** The first normal transaction id; the synthetic ones count up from here and must stay below every snapshot's xmin. */
+const FIRST_TX = 3;
 const BASE_TABLES = ['customers', 'touchpoints', 'stage_transitions'];
 
 /**
@@ -61,10 +73,11 @@ export async function loadDataset(client: pg.Client, spec: MetricsDatasetSpec): 
     const order = touchpointOrder(logs.touchpoints.time);
     const rank = new Int32Array(order.length);
     order.forEach((index, position) => (rank[index] = position));
+    const times = Float64Array.from(order, (index) => logs.touchpoints.time[index]);
     log('COPY touchpoints');
     await copyIn(client, TOUCHPOINTS_COPY, batches(touchpointLines(logs, order)));
     log('COPY stage_transitions');
-    await copyIn(client, TRANSITIONS_COPY, batches(transitionLines(logs, rank)));
+    await copyIn(client, TRANSITIONS_COPY, batches(transitionLines(logs, rank, times)));
     await insertCampaigns(client, spec.seed);
     const copied = performance.now();
     log(`loaded in ${((copied - started) / 1000).toFixed(0)} s; building ${dropped.length} indexes and constraints`);
@@ -72,6 +85,7 @@ export async function loadDataset(client: pg.Client, spec: MetricsDatasetSpec): 
     await client.query(`SELECT setval(pg_get_serial_sequence('touchpoints', 'id'), $1)`, [spec.touchpoints]);
     await client.query(`SELECT setval(pg_get_serial_sequence('stage_transitions', 'id'), $1)`, [logs.transitions.length]);
     await client.query('COMMIT');
+    await passSyntheticTransactions(client, FIRST_TX + Math.ceil(spec.touchpoints / INGEST_BATCH));
     const indexed = performance.now();
     log(`indexes built in ${((indexed - copied) / 1000).toFixed(0)} s; VACUUM ANALYZE`);
     await client.query(`VACUUM (ANALYZE) ${BASE_TABLES.join(', ')}, campaigns, campaign_spend`);
@@ -157,6 +171,7 @@ function* touchpointLines(logs: GeneratedLogs, order: Uint32Array): Generator<st
       purchase ? CURRENCIES[(detail >>> 8) % CURRENCIES.length] : null,
       t.campaign[i] === 0 ? null : CAMPAIGNS[t.campaign[i] - 1].key,
       JSON.stringify(propertiesOf(type, detail, k + 1)),
+      FIRST_TX + Math.floor(k / INGEST_BATCH),
     ]);
   }
 }
@@ -193,7 +208,7 @@ function propertiesOf(type: (typeof TYPES)[number], detail: number, id: number):
 }
 
 /** Transitions in event-time order; the k-th gets id k + 1 and names its touchpoint by id. */
-function* transitionLines(logs: GeneratedLogs, rank: Int32Array): Generator<string> {
+function* transitionLines(logs: GeneratedLogs, rank: Int32Array, times: Float64Array): Generator<string> {
   const tr = logs.transitions;
   const order = transitionOrder(tr);
   for (let k = 0; k < order.length; k++) {
@@ -217,8 +232,32 @@ function* transitionLines(logs: GeneratedLogs, rank: Int32Array): Generator<stri
       cause,
       touchpoint < 0 ? null : rank[touchpoint] + 1,
       RULES[tr.rule[i]],
+      FIRST_TX + Math.floor((touchpoint < 0 ? firstAtOrAfter(times, at) : rank[touchpoint]) / INGEST_BATCH),
     ]);
   }
+}
+
+/** The position of the first of the ascending `times` at or after `time` (the batch a transition of that time was written in). */
+function firstAtOrAfter(times: Float64Array, time: number): number {
+  let low = 0;
+  let high = times.length - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (times[middle] < time) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * Spends transaction ids until the server's next one is past `last`: the
+ * projector and the live streams read only rows of transactions older than
+ * every one in flight (tx_id below the snapshot's xmin).
+ */
+async function passSyntheticTransactions(client: pg.Client, last: number): Promise<void> {
+  let spent = 0;
+  while (Number((await client.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid')).rows[0].xid) <= last) spent += 1;
+  if (spent > 0) log(`spent ${spent.toLocaleString('en-US')} transaction ids so the server's are past the dataset's synthetic ones`);
 }
 
 /** The campaigns, and spend for each day each ran within the dataset's year (its daily figure ± 30 %, seeded). */
