@@ -146,6 +146,14 @@ export class Projector {
     await this.queue;
   }
 
+  /** Runs `work` while no projection runs in this process (a test counting a request's statements). */
+  whilePaused<T>(work: () => Promise<T>): Promise<T> {
+    let result: T;
+    return this.exclusive(async () => {
+      result = await work();
+    }).then(() => result);
+  }
+
   /** Runs `work` after every run before it: one run at a time in this process. */
   private exclusive(work: () => Promise<void>): Promise<void> {
     const result = this.queue.then(work);
