@@ -202,4 +202,33 @@ describe('the lifecycle service', () => {
     });
     expect((await context.services.models.current()).acquiredStage).toBe('conversion');
   });
+
+  // Last: it adds a churned customer the tests above do not expect.
+  it('sweeps a customer that a projection is referencing at that moment (a foreign-key check holds KEY SHARE)', async () => {
+    await record([{ id: 'k-1', customer: 'referenced', type: 'purchase', at: '2025-06-01T00:00:00Z', value: 5 }]);
+    const [customer] = await context.db.query<{ id: string }>(`SELECT id FROM customers WHERE external_id = 'referenced'`);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    // Another transaction writes a row referencing the customer (as the metrics and segments projections do) and stays open.
+    const projection = context.db.transaction(async (uow) => {
+      await uow.query(`SELECT 1 FROM customers WHERE id = $1 FOR KEY SHARE`, [customer.id]);
+      locked();
+      await held;
+    });
+    await isLocked;
+    try {
+      const result = await context.services.lifecycle.runInactivitySweep(new Date('2026-01-01T00:00:00Z'));
+      expect(result).toEqual({ examined: 1, atRisk: 1, churned: 1 });
+      // Bought (into the model's acquired stage), then swept twice over.
+      expect((await transitionsOf('referenced')).map((row) => (row as { to_stage: string }).to_stage).slice(1)).toEqual([
+        'at-risk',
+        'churned',
+      ]);
+    } finally {
+      release();
+      await projection;
+    }
+  });
 });
