@@ -1,12 +1,16 @@
 import { ApolloProvider } from '@apollo/client/react';
-import { LivePage } from '../pages/live/LivePage';
+import { useMemo } from 'react';
+import { BrowserRouter } from 'react-router';
 import { REJECTED_KEY_MESSAGE } from './api-errors';
-import { AppShell } from './AppShell';
+import { AppRoutes } from './routes';
 import { LoginPage } from './LoginPage';
+import { SessionContext } from './session';
+import type { Session } from './session';
+import { createTransitionPulse } from './transition-pulse';
 import { useApiKey } from './useApiKey';
 import { useApiSession } from './useApiSession';
 
-/** The dashboard: the sign-in form until there is an API key, then the app. */
+/** The dashboard: the sign-in form until there is an API key, then the app (any URL is kept through sign-in). */
 export function App() {
   const { apiKey, signOutReason, signIn, signOut } = useApiKey();
   if (!apiKey) return <LoginPage onSignIn={signIn} error={signOutReason} />;
@@ -19,14 +23,21 @@ type SignedInAppProps = {
 };
 
 function SignedInApp({ apiKey, onSignOut }: SignedInAppProps) {
-  const session = useApiSession(apiKey);
-  if (!session) return null;
+  const apiSession = useApiSession(apiKey);
+  const pulse = useMemo(createTransitionPulse, [apiSession]);
+  const session = useMemo<Session | null>(
+    () => apiSession && { connection: apiSession.connection, pulse, onUnauthenticated: () => onSignOut(REJECTED_KEY_MESSAGE) },
+    [apiSession, pulse, onSignOut],
+  );
+  if (!apiSession || !session) return null;
 
   return (
-    <ApolloProvider client={session.client}>
-      <AppShell onSignOut={() => onSignOut()}>
-        <LivePage connection={session.connection} onUnauthenticated={() => onSignOut(REJECTED_KEY_MESSAGE)} />
-      </AppShell>
+    <ApolloProvider client={apiSession.client}>
+      <SessionContext.Provider value={session}>
+        <BrowserRouter>
+          <AppRoutes onSignOut={() => onSignOut()} />
+        </BrowserRouter>
+      </SessionContext.Provider>
     </ApolloProvider>
   );
 }

@@ -1,7 +1,10 @@
 import type { EventClosedListener, EventConnectedListener, EventConnectingListener } from 'graphql-ws';
 
 /** The state of the WebSocket that carries live updates, as shown to the user. */
-export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting';
+export type ConnectionStatus = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+/** How long a lost socket shows "reconnecting" before it shows "offline" (also shown at once when the browser is offline). */
+export const OFFLINE_AFTER_MS = 10_000;
 
 /**
  * A tiny external store fed by graphql-ws socket events, read by React through
@@ -22,10 +25,12 @@ export type ConnectionStatusStore = {
 };
 
 /** Creates a store that starts in `connecting`. */
-export function createConnectionStatusStore(): ConnectionStatusStore {
+export function createConnectionStatusStore(isOnline: () => boolean = () => navigator.onLine): ConnectionStatusStore {
   let status: ConnectionStatus = 'connecting';
   let wasLive = false;
   let closeCode: number | null = null;
+  let lostAt: number | null = null;
+  let offlineTimer: ReturnType<typeof setTimeout> | undefined;
   const listeners = new Set<() => void>();
 
   const set = (next: ConnectionStatus) => {
@@ -33,7 +38,14 @@ export function createConnectionStatusStore(): ConnectionStatusStore {
     status = next;
     listeners.forEach((listener) => listener());
   };
-  const notLive = () => set(wasLive ? 'reconnecting' : 'connecting');
+  const notLive = () => {
+    if (!wasLive) return set('connecting');
+    lostAt ??= Date.now();
+    const lostFor = Date.now() - lostAt;
+    set(!isOnline() || lostFor >= OFFLINE_AFTER_MS ? 'offline' : 'reconnecting');
+    clearTimeout(offlineTimer);
+    if (status === 'reconnecting') offlineTimer = setTimeout(notLive, OFFLINE_AFTER_MS - lostFor);
+  };
 
   return {
     getSnapshot: () => status,
@@ -47,6 +59,8 @@ export function createConnectionStatusStore(): ConnectionStatusStore {
       connected: () => {
         wasLive = true;
         closeCode = null;
+        lostAt = null;
+        clearTimeout(offlineTimer);
         set('live');
       },
       closed: (event) => {

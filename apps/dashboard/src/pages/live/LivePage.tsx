@@ -1,46 +1,49 @@
-import type { ConnectionStatusStore } from '../../app/connection-status';
-import { useConnectionStatus } from '../../app/useConnectionStatus';
-import { ConnectionBadge } from './ConnectionBadge';
-import { formatCount } from './format';
+import { useSearchParams } from 'react-router';
+import { plural } from '../../components/format';
+import { ErrorState, LoadingState } from '../../components/States';
+import { FlowView } from './FlowView';
 import { StageBoard } from './StageBoard';
 import { TransitionFeed } from './TransitionFeed';
 import { useLiveBoard } from './useLiveBoard';
 
-type LivePageProps = {
-  connection: ConnectionStatusStore;
-  onUnauthenticated: () => void;
-};
-
-/** Where every customer is right now, and who just moved. */
-export function LivePage({ connection, onUnauthenticated }: LivePageProps) {
-  const status = useConnectionStatus(connection);
-  const { overview, feed, loading, error } = useLiveBoard({ connection, onUnauthenticated });
+/** Where every customer is right now, who just moved, and the flows between stages. */
+export function LivePage() {
+  const { overview, feed, latestLiveId, loading, error, retry } = useLiveBoard();
+  const [params, setParams] = useSearchParams();
+  const flowsRange = params.get('flows') ?? '30d';
 
   return (
     <div className="live">
       <header className="page-header">
         <div>
           <h1 className="page-header__title">Live</h1>
-          <p className="page-header__subtitle">
-            {overview ? `${formatCount(overview.total)} customers across the lifecycle` : 'Stage counts, as they change'}
+          <p className="page-header__subtitle" data-testid="live-total">
+            {overview ? `${plural(overview.total, 'customer')} across the lifecycle` : 'Stage counts, as they change'}
           </p>
         </div>
-        <ConnectionBadge status={status} />
       </header>
 
-      {error && (
-        <p className="alert alert--error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <ErrorState message={error} onRetry={retry} />}
 
       {overview ? (
         <>
           <StageBoard overview={overview} />
-          <TransitionFeed transitions={feed} stages={overview.stages} />
+          <TransitionFeed transitions={feed} stages={overview.stages} latestLiveId={latestLiveId} />
+          <FlowView
+            range={flowsRange}
+            onRangeChange={(value) =>
+              setParams(
+                (current) => {
+                  current.set('flows', value);
+                  return current;
+                },
+                { replace: true },
+              )
+            }
+          />
         </>
       ) : (
-        loading && <p className="muted">Loading stage counts…</p>
+        loading && <LoadingState label="Loading stage counts…" />
       )}
     </div>
   );

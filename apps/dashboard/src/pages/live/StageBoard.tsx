@@ -1,5 +1,5 @@
 import { formatCount, formatShare } from './format';
-import type { StageCount, StageOverview } from './graphql/types';
+import type { StageCount, StageOverview } from './types';
 import { stageToneClasses } from './stage-tone';
 
 /** One card per funnel stage in order, then the off-path states set apart. */

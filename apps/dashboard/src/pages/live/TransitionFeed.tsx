@@ -1,18 +1,41 @@
+import { useEffect, useId, useState } from 'react';
+import { plural } from '../../components/format';
 import { customerLabel, formatCause, formatEventTime } from './format';
-import type { StageCount, StageTransition } from './graphql/types';
 import { FEED_LENGTH } from './live-board';
 import { stageToneClasses } from './stage-tone';
+import type { StageCount, StageTransition } from './types';
 
 type TransitionFeedProps = {
   transitions: readonly StageTransition[];
   stages: readonly StageCount[];
+  /** The last transition that arrived live: highlighted for a few seconds. */
+  latestLiveId: string | null;
 };
 
-/** The latest stage transitions, newest on top. */
-export function TransitionFeed({ transitions, stages }: TransitionFeedProps) {
+const HIGHLIGHT_MS = 4_000;
+
+/** The latest stage transitions, newest on top; pause it to read, filter it by stage. */
+export function TransitionFeed({ transitions, stages, latestLiveId }: TransitionFeedProps) {
+  const filterId = useId();
+  const [stage, setStage] = useState('');
+  const [paused, setPaused] = useState<readonly StageTransition[] | null>(null);
+  const [highlighted, setHighlighted] = useState<string | null>(null);
   const tones = stageToneClasses(stages);
-  const names = new Map(stages.map((stage) => [stage.stage, stage.name]));
-  const chip = (stage: string) => <span className={`stage-chip ${tones.get(stage) ?? ''}`}>{names.get(stage) ?? stage}</span>;
+  const names = new Map(stages.map((candidate) => [candidate.stage, candidate.name]));
+  const chip = (key: string) => <span className={`stage-chip ${tones.get(key) ?? ''}`}>{names.get(key) ?? key}</span>;
+
+  useEffect(() => {
+    if (latestLiveId === null) return;
+    setHighlighted(latestLiveId);
+    const timer = setTimeout(() => setHighlighted(null), HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [latestLiveId]);
+
+  const shownIds = new Set((paused ?? []).map((transition) => transition.id));
+  const waiting = paused ? transitions.filter((transition) => !shownIds.has(transition.id)).length : 0;
+  const matches = (transition: StageTransition) => stage === '' || transition.to === stage || transition.from === stage;
+  const shown = (paused ?? transitions).filter(matches);
+  const latest = latestLiveId ? transitions.find((transition) => transition.id === latestLiveId) : undefined;
 
   return (
     <section className="feed" aria-labelledby="feed-title">
@@ -21,20 +44,49 @@ export function TransitionFeed({ transitions, stages }: TransitionFeedProps) {
           Latest transitions
         </h2>
         <span className="muted">last {FEED_LENGTH}, newest first</span>
+        <span className="feed__controls">
+          <label htmlFor={filterId} className="picker__label">
+            Stage
+          </label>
+          <select id={filterId} className="picker__control" value={stage} onChange={(event) => setStage(event.target.value)}>
+            <option value="">All stages</option>
+            {stages.map((candidate) => (
+              <option key={candidate.stage} value={candidate.stage}>
+                {candidate.name}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="button button--quiet"
+            aria-pressed={paused !== null}
+            onClick={() => setPaused(paused ? null : transitions)}
+          >
+            {paused ? (waiting > 0 ? `Resume (${plural(waiting, 'new move')})` : 'Resume') : 'Pause'}
+          </button>
+        </span>
       </header>
-      {transitions.length === 0 ? (
-        <p className="feed__empty">Waiting for the next stage change — transitions appear here as they happen.</p>
+      <p className="visually-hidden" aria-live="polite">
+        {latest && !paused ? `${customerLabel(latest.customer)} moved to ${names.get(latest.to) ?? latest.to}` : ''}
+      </p>
+      {shown.length === 0 ? (
+        <p className="feed__empty">
+          {stage
+            ? `No recent moves into or out of ${names.get(stage) ?? stage}.`
+            : 'Waiting for the next stage change — transitions appear here as they happen.'}
+        </p>
       ) : (
         <ol className="feed__list">
-          {transitions.map((transition) => {
+          {shown.map((transition) => {
             const { customer } = transition;
             const label = customerLabel(customer);
             const time = formatEventTime(transition.occurredAt);
+            const justMoved = transition.id === highlighted;
             return (
-              <li key={transition.id} className="feed__item">
+              <li key={transition.id} className={`feed__item${justMoved ? ' feed__item--just-moved' : ''}`}>
                 <span className="feed__customer">
                   <span className="feed__customer-name">{label}</span>
-                  {customer.email && customer.email !== label && <span className="feed__customer-email">{customer.email}</span>}
+                  {customer?.email && customer.email !== label && <span className="feed__customer-email">{customer.email}</span>}
                 </span>
                 <span className="feed__move">
                   {transition.from === null ? <span className="stage-chip stage-chip--entry">New</span> : chip(transition.from)}

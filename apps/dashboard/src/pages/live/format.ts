@@ -1,7 +1,5 @@
-import type { TransitionCustomer } from './graphql/types';
+import type { StageTransition } from './types';
 
-const numberFormat = new Intl.NumberFormat();
-const percentFormat = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
   month: 'short',
@@ -11,13 +9,7 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
 });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
 
-export function formatCount(value: number): string {
-  return numberFormat.format(value);
-}
-
-export function formatShare(part: number, whole: number): string {
-  return whole > 0 ? percentFormat.format(part / whole) : '—';
-}
+export { formatCount, formatShare } from '../../components/format';
 
 /** Today's events by clock time; late events from earlier days with their date. */
 export function formatEventTime(iso: string, now: Date = new Date()): { short: string; full: string } {
@@ -27,8 +19,9 @@ export function formatEventTime(iso: string, now: Date = new Date()): { short: s
   return { short: (sameDay ? timeFormat : dateTimeFormat).format(date), full: fullFormat.format(date) };
 }
 
-/** The most human identifier a customer has. */
-export function customerLabel(customer: TransitionCustomer): string {
+/** The most human identifier a customer has ("Deleted customer" once erased). */
+export function customerLabel(customer: StageTransition['customer']): string {
+  if (!customer) return 'Deleted customer';
   return customer.name || customer.email || customer.externalId || customer.id;
 }
 

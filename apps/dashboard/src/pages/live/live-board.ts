@@ -1,4 +1,4 @@
-import type { StageOverview, StageTransition } from './graphql/types';
+import type { StageOverview, StageTransition } from './types';
 
 /** How many transitions the live feed keeps. */
 export const FEED_LENGTH = 50;

@@ -5,11 +5,10 @@ import { useEffect, useEffectEvent, useState } from 'react';
 import type { Subscription } from 'rxjs';
 import { describeError, isUnauthenticated } from '../../app/api-errors';
 import type { ConnectionStatusStore } from '../../app/connection-status';
-import { LiveTransitionsDocument } from './graphql/documents';
-import type { StageTransition } from './graphql/types';
+import { retryDelay } from '../../app/retry';
+import { LiveTransitionsDocument } from '../../gql/graphql';
+import type { StageTransition } from './types';
 
-const RETRY_BASE_MS = 1_000;
-const RETRY_MAX_MS = 15_000;
 /** Transition ids remembered to drop a replayed event instead of counting it twice. */
 const REMEMBERED_IDS = 1_000;
 
@@ -85,12 +84,6 @@ export function useLiveTransitions({ enabled, after, connection, onTransition, o
   }, [client, connection, enabled, after]);
 
   return { error };
-}
-
-/** Exponential backoff with jitter, so many dashboards do not reconnect in step. */
-function retryDelay(attempt: number): number {
-  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
-  return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
 /** Returns a predicate that is true the first time it sees an id among the last `limit` ids. */
