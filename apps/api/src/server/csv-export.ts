@@ -5,6 +5,8 @@ import { ClmError, CoreError } from '../core/errors';
 import { isUuid, textProblem } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
 import type { Db } from '../database/db';
+import { METRIC_NAMES, metricTable } from '../modules/metrics';
+import type { MetricTableQuery } from '../modules/metrics';
 import { databaseUnavailable } from '../database/db';
 import { Semaphore } from '../database/semaphore';
 import { authenticate } from './context';
@@ -22,7 +24,8 @@ import type { Services } from './services';
  *   next is fetched only once the client has taken it (the response's
  *   backpressure), so memory stays flat whatever the table's size, and a
  *   client that goes away releases its connection at the next batch.
- * - GET /api/metrics.csv: one metric as a table, one row per bucket.
+ * - GET /api/metrics.csv: one metric as a table (modules/metrics `metricTable`):
+ *   `bucket,value` per bucket, or the journey's and spend's own columns.
  *
  * Both need a key with the `read` scope, sent as for /graphql; refusals and
  * bad parameters are answered in the GraphQL error shape, as JSON.
@@ -37,26 +40,9 @@ const CONCURRENT_EXPORTS = 2;
 /** A client that takes nothing for this long is cut off, so it cannot hold a connection and a snapshot forever. */
 const DEFAULT_STALL_MS = 60_000;
 
-/** The metrics service as the CSV route uses it (modules/metrics). */
-export type MetricTables = {
-  names: readonly string[];
-  table(metric: string, query: MetricTableQuery): Promise<{ columns: string[]; rows: Array<Array<string | number | null>> }>;
-};
-export type Bucket = 'DAY' | 'WEEK' | 'MONTH';
-export type MetricTableQuery = {
-  /** First day of the range (UTC midnight). */
-  from: Date;
-  /** Last day of the range, included (UTC midnight). */
-  to: Date;
-  bucket: Bucket;
-  filter: { segment?: string; channel?: string; campaign?: string };
-};
-
 export type CsvExportOptions = {
   services: Services;
   logger: Logger;
-  /** null until the metrics module is wired: /api/metrics.csv then answers 503. */
-  metrics: MetricTables | null;
   stallMs?: number;
 };
 
@@ -82,12 +68,16 @@ export function csvExportRouter(options: CsvExportOptions): Router {
   });
   router.get('/metrics.csv', async (request, response, next) => {
     try {
-      const metrics = options.metrics;
-      if (metrics === null) throw new ClmError(CoreError.DATABASE_UNAVAILABLE, 'metrics are not available on this instance yet');
-      const { metric, ...query } = parseMetricsCsvQuery(request.query, metrics.names);
-      const table = await metrics.table(metric, query);
+      const { metric, ...query } = parseMetricsCsvQuery(request.query, METRIC_NAMES);
+      const table = await metricTable(options.services.metrics, metric, query);
       sendCsvHeaders(response, `${metric}.csv`);
-      response.end(csvTable(table.columns, table.rows));
+      // Amounts may come as exact decimal text: numbers, never prefixed; any other text is defended.
+      response.end(
+        csvTable(
+          table.columns,
+          table.rows.map((row) => row.map((cell) => (typeof cell === 'string' ? csvDecimal(cell) : cell))),
+        ),
+      );
     } catch (error) {
       next(error);
     }
@@ -343,6 +333,7 @@ function sendCsvHeaders(response: Response, filename: string): void {
 // ------------------------------------------------------------------ metrics.csv
 
 const METRIC_PARAMETERS = ['metric', 'from', 'to', 'bucket', 'segment', 'channel', 'campaign'] as const;
+type Bucket = MetricTableQuery['bucket'];
 const BUCKETS: readonly Bucket[] = ['DAY', 'WEEK', 'MONTH'];
 /** The longest range one request may ask for: ten years of days. */
 const MAX_RANGE_DAYS = 3660;
@@ -384,9 +375,10 @@ export function parseMetricsCsvQuery(query: QueryValues, metricNames: readonly s
   for (const name of ['segment', 'channel', 'campaign'] as const) {
     const value = single(name);
     if (value === undefined) continue;
-    const issue = textIssue(name, value);
+    const issue =
+      name === 'segment' ? (isUuid(value) ? null : { field: name, message: 'not a segment id (a UUID)' }) : textIssue(name, value);
     if (issue) issues.push(issue);
-    else filter[name] = value;
+    else filter[name] = name === 'segment' ? value.toLowerCase() : value;
   }
 
   if (issues.length > 0 || metric === undefined || from === null || to === null) throw invalidParameters(issues);

@@ -101,7 +101,7 @@ export async function startHttpServer(options: {
   );
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
-  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, metrics: null }));
+  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));
