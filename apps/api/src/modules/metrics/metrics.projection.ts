@@ -27,6 +27,29 @@ function rangeParameters(range: LogRange): string[] {
 
 const DAY = `(t.occurred_at AT TIME ZONE 'UTC')::date`;
 
+/**
+ * The CTEs `touched`, `bounds` and `known`: for each (kind, customer) with
+ * rows in `changed`, the rows `table` already holds from the last day before
+ * the first changed one (lo) to the first day after the last (hi) — the only
+ * stretch whose links a change can alter.
+ */
+function neighbourhood(table: string, changed: string, extraColumns = ''): string {
+  return `touched AS (
+    SELECT kind, customer_id, min(day) AS first_new, max(day) AS last_new FROM ${changed} GROUP BY kind, customer_id
+  ), bounds AS (
+    SELECT x.kind, x.customer_id,
+           (SELECT max(a.day) FROM ${table} a WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day < x.first_new) AS lo,
+           (SELECT min(a.day) FROM ${table} a WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day > x.last_new) AS hi
+      FROM touched x
+  ), known AS (
+    SELECT a.kind, a.customer_id, a.day${extraColumns}
+      FROM bounds b
+      JOIN ${table} a
+        ON a.kind = b.kind AND a.customer_id = b.customer_id
+       AND a.day >= coalesce(b.lo, '-infinity'::date) AND a.day <= coalesce(b.hi, 'infinity'::date)
+  )`;
+}
+
 const TOUCHPOINTS_DAILY = prepared(`
   INSERT INTO metric_touchpoints_daily AS m (day, type, channel, campaign, touchpoints, value_sum)
   SELECT ${DAY}, t.type, t.channel, coalesce(t.campaign, ''), count(*), coalesce(sum(t.value), 0)
@@ -54,22 +77,8 @@ const ACTIVITY = prepared(`
     SELECT kind, customer_id, day FROM batch
     ON CONFLICT DO NOTHING
     RETURNING kind, customer_id, day
-  ), touched AS (
-    SELECT kind, customer_id, min(day) AS first_new, max(day) AS last_new FROM new_days GROUP BY kind, customer_id
-  ), bounds AS (
-    SELECT x.kind, x.customer_id,
-           (SELECT max(a.day) FROM metric_activity_days a
-             WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day < x.first_new) AS lo,
-           (SELECT min(a.day) FROM metric_activity_days a
-             WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day > x.last_new) AS hi
-      FROM touched x
-  ), known AS (
-    SELECT a.kind, a.customer_id, a.day
-      FROM bounds b
-      JOIN metric_activity_days a
-        ON a.kind = b.kind AND a.customer_id = b.customer_id
-       AND a.day >= coalesce(b.lo, '-infinity'::date) AND a.day <= coalesce(b.hi, 'infinity'::date)
-  ), links AS (
+  ), ${neighbourhood('metric_activity_days', 'new_days')}
+  , links AS (
     SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day, -1 AS delta
       FROM known
     UNION ALL
@@ -103,22 +112,8 @@ const SCORE_CHAIN = prepared(`
     SELECT b.* FROM batch b
       LEFT JOIN metric_customer_scores c ON c.kind = b.kind AND c.customer_id = b.customer_id AND c.day = b.day
      WHERE c.customer_id IS NULL OR (b.occurred_at, b.id) > (c.scored_at, c.touchpoint_id)
-  ), touched AS (
-    SELECT kind, customer_id, min(day) AS first_new, max(day) AS last_new FROM winners GROUP BY kind, customer_id
-  ), bounds AS (
-    SELECT x.kind, x.customer_id,
-           (SELECT max(c.day) FROM metric_customer_scores c
-             WHERE c.kind = x.kind AND c.customer_id = x.customer_id AND c.day < x.first_new) AS lo,
-           (SELECT min(c.day) FROM metric_customer_scores c
-             WHERE c.kind = x.kind AND c.customer_id = x.customer_id AND c.day > x.last_new) AS hi
-      FROM touched x
-  ), known AS (
-    SELECT c.kind, c.customer_id, c.day, c.score
-      FROM bounds b
-      JOIN metric_customer_scores c
-        ON c.kind = b.kind AND c.customer_id = b.customer_id
-       AND c.day >= coalesce(b.lo, '-infinity'::date) AND c.day <= coalesce(b.hi, 'infinity'::date)
-  ), merged AS (
+  ), ${neighbourhood('metric_customer_scores', 'winners', ', a.score')}
+  , merged AS (
     SELECT k.kind, k.customer_id, k.day, k.score FROM known k
      WHERE NOT EXISTS (SELECT 1 FROM winners w WHERE w.kind = k.kind AND w.customer_id = k.customer_id AND w.day = k.day)
     UNION ALL
