@@ -5,6 +5,8 @@ import { migrate } from './database/data-source';
 import { sqlState } from './database/db';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
+import { startDemo } from './demo';
+import type { Demo } from './demo';
 import { startHttpServer } from './server/http-server';
 import type { Logger } from './server/logger';
 import { createServices } from './server/services';
@@ -55,6 +57,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   let services: Services | null = null;
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   let generatedAdminKey: string | null;
+  let demo: Demo | null = null;
   try {
     const applied = await migrate(url);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -76,8 +79,18 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     if (generatedAdminKey !== null) onAdminKeyCreated(generatedAdminKey);
     await services.models.current();
     server = await startHttpServer({ config, services, logger, dashboardDir: path.resolve(__dirname, '../../dashboard/dist') });
+    // The demo loads in the background while the API serves (the board fills up as it loads). A failed demo is not fatal.
+    if (config.demo) {
+      const failed = (error: unknown) => logger.error({ err: error }, 'demo: the demo business could not be loaded; clm runs without it');
+      demo = await startDemo(services, logger).catch((error: unknown) => {
+        failed(error);
+        return null;
+      });
+      demo?.ready.catch(failed);
+    }
   } catch (error) {
     // Leave nothing running behind a failed start.
+    await demo?.stop().catch(() => undefined);
     if (services) await services.stop().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
@@ -102,6 +115,8 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     generatedAdminKey,
     stop: async () => {
       if (sweepTimer) clearInterval(sweepTimer);
+      // The simulator drains first: its last batch commits while the database is still there.
+      await demo?.stop();
       await server.close();
       await running.stop();
       await embedded?.stop();

@@ -31,6 +31,7 @@ const environmentSchema = z.object({
   CLM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   CLM_INTROSPECTION: booleanFlag.default(true),
   CLM_BI_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1000).optional(),
+  CLM_DEMO: booleanFlag.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -53,6 +54,8 @@ export type Config = {
   introspection: boolean;
   /** The password of the read-only `clm_bi` role (BI tools); without it the role cannot log in. */
   biPassword: string | null;
+  /** Load the demo business into an empty database and keep it moving: CLM_DEMO, or by default only on the embedded database. */
+  demo: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
 };
 
@@ -85,6 +88,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,
     introspection: env.CLM_INTROSPECTION,
     biPassword: env.CLM_BI_PASSWORD ?? null,
+    demo: env.CLM_DEMO ?? env.DATABASE_URL === undefined,
     logLevel: env.LOG_LEVEL,
   };
 }

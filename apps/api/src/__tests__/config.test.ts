@@ -18,6 +18,7 @@ describe('configuration', () => {
       shutdownGraceMs: 10000,
       introspection: true,
       biPassword: null,
+      demo: true,
       logLevel: 'info',
     });
   });

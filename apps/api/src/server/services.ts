@@ -56,6 +56,7 @@ export type Services = {
   /** Follows the logs into the read models (metrics, segments); tests wait on `catchUp()`. */
   projector: Projector;
   segments: SegmentService;
+  campaigns: CampaignService;
   streams: Streams;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
@@ -154,6 +155,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     ingest,
     metrics,
     segments,
+    campaigns,
     projector,
     streams,
     resolvers,
