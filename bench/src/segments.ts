@@ -6,7 +6,7 @@
  * directly with pg (the floor: what PostgreSQL itself needs).
  *
  * Needs the API built (apps/api/dist, or --api-dist). Usage:
- *   npm run segments -w @clm/bench -- [--customers N] [--touchpoints N] [--runs N] [--explain]
+ *   npm run segments -w @clm/bench -- [--customers N] [--touchpoints N] [--runs N] [--explain] [--keep] [--api-dist DIR]
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -18,12 +18,12 @@ import { Cleanup } from './shared/cleanup.js';
 import { fail, intFlag, log } from './shared/cli.js';
 import { query } from './shared/graphql.js';
 import { DEFAULT_API_DIST } from './shared/paths.js';
-import { createDatabase, databaseUrl, dropDatabase, openServer, withClient } from './shared/postgres.js';
+import { createDatabase, databaseExists, databaseUrl, dropDatabase, openServer, withClient } from './shared/postgres.js';
 import { median, percentile, round } from './shared/stats.js';
 import { copyDataset } from './reads/dataset-copy.js';
 import { DATASET_NOW, generateDataset } from './reads/dataset.js';
 
-type Options = { customers: number; touchpoints: number; runs: number; explain: boolean; apiDist: string };
+type Options = { customers: number; touchpoints: number; runs: number; explain: boolean; keep: boolean; apiDist: string };
 
 /** Four rules a marketer would build, as `SegmentRuleInput` values. */
 const RULES: Record<string, unknown> = {
@@ -54,39 +54,51 @@ const RULES: Record<string, unknown> = {
   },
 };
 
+/** Customers per re-evaluated batch: about what one ingest batch of 500 touchpoints names. */
+const BATCH = 500;
+
 const PREVIEW = `query ($rule: SegmentRuleInput!, $asOf: DateTime) { previewSegment(rule: $rule, asOf: $asOf) { count sample { id email stage } } }`;
 
-/** The API build's pure compiler and validator, loaded from its dist (CommonJS). */
+/** What the benchmark uses of the API build's segment module (CommonJS, loaded from its dist). */
 type SegmentsDist = {
   validateSegmentRule: (input: unknown) => { rule: unknown; issues: unknown[] };
-  compileSegmentRule: (
-    rule: unknown,
-    parameters: { values: unknown[] },
-    options: { asOf: Date; customers: string | null },
-  ) => {
-    joins: string;
-    predicate: string;
-  };
-  SqlParameters: new () => { values: unknown[]; add(value: unknown, type: string): string };
+  previewStatement: (rule: unknown, asOf: Date, sampleSize: number) => { text: string; values: unknown[] };
+  compileSegmentRule: (rule: unknown, parameters: SqlParameters, options: { asOf: Date; customers: string | null }) => CompiledRule;
+  SqlParameters: new () => SqlParameters;
 };
+type SqlParameters = { values: unknown[]; add(value: unknown, type: string): string };
+type CompiledRule = { joins: string; predicate: string };
 
-function loadCompiler(apiDist: string): SegmentsDist {
+function loadSegmentsDist(apiDist: string): SegmentsDist {
   const require = createRequire(pathToFileURL(path.join(apiDist, 'package.json')));
+  // The SQL module defines GraphQL entity classes, whose decorators need reflect-metadata.
+  require('reflect-metadata');
   const validation = require(path.join(apiDist, 'modules/segments/rule-validation.js')) as Pick<SegmentsDist, 'validateSegmentRule'>;
-  const compiler = require(path.join(apiDist, 'modules/segments/rule-compiler.js')) as Omit<SegmentsDist, 'validateSegmentRule'>;
-  return { ...validation, ...compiler };
+  const sql = require(path.join(apiDist, 'modules/segments/segment.sql.js')) as Pick<SegmentsDist, 'previewStatement'>;
+  const compiler = require(path.join(apiDist, 'modules/segments/rule-compiler.js')) as Pick<
+    SegmentsDist,
+    'compileSegmentRule' | 'SqlParameters'
+  >;
+  return { ...validation, ...sql, ...compiler };
 }
 
-/** The SQL previewSegment runs, for the floor and for EXPLAIN. */
+/**
+ * What the projection evaluates for one batch of customers (the read half of
+ * the membership refresh statement: which of them match).
+ */
+function batchSql(dist: SegmentsDist, input: unknown, asOf: Date, customers: string[]): { text: string; values: unknown[] } {
+  const { rule } = dist.validateSegmentRule(input);
+  const parameters = new dist.SqlParameters();
+  const ids = parameters.add(customers, 'uuid[]');
+  const { joins, predicate } = dist.compileSegmentRule(rule, parameters, { asOf, customers: ids });
+  return { text: `SELECT c.id FROM customers c ${joins} WHERE c.id = ANY (${ids}) AND ${predicate}`, values: parameters.values };
+}
+
+/** The statement previewSegment runs, for the floor and for EXPLAIN. */
 function previewSql(dist: SegmentsDist, input: unknown, asOf: Date): { text: string; values: unknown[] } {
   const { rule } = dist.validateSegmentRule(input);
   if (rule === null) fail(`a benchmark rule is invalid: ${JSON.stringify(input)}`);
-  const parameters = new dist.SqlParameters();
-  const { joins, predicate } = dist.compileSegmentRule(rule, parameters, { asOf, customers: null });
-  const limit = parameters.add(10, 'int');
-  const text = `SELECT c.id, (count(*) OVER ())::int AS total FROM customers c ${joins} WHERE ${predicate}
-                ORDER BY c.created_at DESC, c.id DESC LIMIT ${limit}`;
-  return { text, values: parameters.values };
+  return dist.previewStatement(rule, asOf, 10);
 }
 
 /** The client, with every TRUNCATE it is asked to run extended to the tables that reference them (all empty here). */
@@ -100,6 +112,28 @@ function truncatingWithCascade(client: pg.Client): pg.Client {
   });
 }
 
+/** Waits until every projection has applied the whole touchpoint and transition logs. */
+async function waitForProjections(url: string): Promise<void> {
+  log('waiting for the projections to apply the loaded logs');
+  const started = performance.now();
+  await withClient(url, async (client) => {
+    for (;;) {
+      const { rows } = await client.query<{ behind: number }>(
+        `SELECT count(*)::int AS behind
+           FROM (VALUES ('metrics'), ('segments')) p(projection)
+           CROSS JOIN (VALUES ('touchpoints', (SELECT max(id) FROM touchpoints)),
+                              ('stage_transitions', (SELECT max(id) FROM stage_transitions))) l(log, head)
+           LEFT JOIN projection_positions pp ON pp.projection = p.projection AND pp.log = l.log
+          WHERE coalesce(pp.id, 0) < coalesce(l.head, 0)`,
+      );
+      if (rows[0].behind === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  });
+  log(`projections caught up in ${round((performance.now() - started) / 1000, 1)} s; analyzing (as autovacuum would)`);
+  await withClient(url, (client) => client.query('ANALYZE'));
+}
+
 async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
   const started = performance.now();
   const result = await work();
@@ -108,54 +142,69 @@ async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
 
 async function run(options: Options, cleanup: Cleanup): Promise<void> {
   requireApiBuild(options.apiDist);
-  const dist = loadCompiler(options.apiDist);
+  const dist = loadSegmentsDist(options.apiDist);
   if (!process.env.DATABASE_URL) log('starting an embedded PostgreSQL (set DATABASE_URL to use your own server)');
   const server = await openServer();
   cleanup.push(() => server.stop());
-  const name = `clm_bench_segments_${randomBytes(4).toString('hex')}`;
+  // --keep: a database named after the dataset survives the run and is reused by the next one (the API migrates it on start).
+  const name = options.keep
+    ? `clm_bench_segments_${options.customers}_${options.touchpoints}`
+    : `clm_bench_segments_${randomBytes(4).toString('hex')}`;
   const url = databaseUrl(server.url, name);
-  await createDatabase(server.url, name);
-  cleanup.push(() => dropDatabase(server.url, name));
-
+  const reuse = options.keep && (await databaseExists(server.url, name));
+  if (!options.keep) cleanup.push(() => dropDatabase(server.url, name));
   const key = generateAdminKey();
-  log('migrating the scratch database (starting the API once)');
-  const first = await startApi({ apiDist: options.apiDist, databaseUrl: url, adminKey: key, env: { CLM_SEGMENT_REFRESH_SECONDS: '0' } });
-  await first.stop();
-  log(
-    `generating and loading ${options.customers.toLocaleString('en-US')} customers and ${options.touchpoints.toLocaleString('en-US')} touchpoints with COPY`,
-  );
-  const dataset = generateDataset({ customers: options.customers, touchpoints: options.touchpoints, seed: 1 });
-  // copyDataset empties the three tables first; newer tables (acquisitions, segment members) reference customers, so the TRUNCATE cascades.
-  await withClient(url, (client) => copyDataset(truncatingWithCascade(client), dataset));
+  if (reuse) log(`reusing database ${name} (--keep)`);
+  else {
+    await createDatabase(server.url, name);
+    log('migrating the scratch database (starting the API once)');
+    const first = await startApi({ apiDist: options.apiDist, databaseUrl: url, adminKey: key, env: { CLM_SEGMENT_REFRESH_SECONDS: '0' } });
+    await first.stop();
+    log(
+      `generating and loading ${options.customers.toLocaleString('en-US')} customers and ${options.touchpoints.toLocaleString('en-US')} touchpoints with COPY`,
+    );
+    const dataset = generateDataset({ customers: options.customers, touchpoints: options.touchpoints, seed: 1 });
+    // copyDataset empties the three tables first; newer tables (acquisitions, segment members) reference customers, so the TRUNCATE cascades.
+    await withClient(url, (client) => copyDataset(truncatingWithCascade(client), dataset));
+  }
 
   const api = await startApi({ apiDist: options.apiDist, databaseUrl: url, adminKey: key, env: { CLM_SEGMENT_REFRESH_SECONDS: '0' } });
   cleanup.push(() => api.stop());
+  // NPS scores and acquisitions are read from the metrics projection: let it fold the loaded logs first.
+  await waitForProjections(url);
   const asOf = new Date(DATASET_NOW);
   const lines: string[] = [];
   lines.push(
     `previewSegment at ${options.customers.toLocaleString('en-US')} customers / ${options.touchpoints.toLocaleString('en-US')} touchpoints, PostgreSQL ${server.version} (${server.kind}), ${options.runs} runs each after 3 warm-ups, asOf ${asOf.toISOString()}`,
   );
-  lines.push('rule | matches | API p50 ms | API p90 ms | SQL p50 ms | API ÷ SQL');
+  lines.push(`rule | matches | API p50 ms | API p90 ms | SQL p50 ms | API ÷ SQL | batch of ${BATCH} customers p50 ms`);
   await withClient(url, async (client) => {
+    const batch = (await client.query<{ id: string }>(`SELECT id FROM customers ORDER BY md5(id::text) LIMIT ${BATCH}`)).rows.map(
+      (row) => row.id,
+    );
     for (const [label, rule] of Object.entries(RULES)) {
       const sql = previewSql(dist, rule, asOf);
       const apiTimes: number[] = [];
       const sqlTimes: number[] = [];
+      const batchTimes: number[] = [];
+      const batchStatement = batchSql(dist, rule, asOf, batch);
       let count = 0;
       for (let attempt = 0; attempt < options.runs + 3; attempt++) {
         const [apiMs, data] = await time(() => query(api.graphqlUrl, key, PREVIEW, { rule, asOf: asOf.toISOString() }));
         const [sqlMs] = await time(() => client.query(sql.text, sql.values));
+        const [batchMs] = await time(() => client.query(batchStatement.text, batchStatement.values));
         count = (data as { previewSegment: { count: number } }).previewSegment.count;
         if (attempt >= 3) {
           apiTimes.push(apiMs);
           sqlTimes.push(sqlMs);
+          batchTimes.push(batchMs);
         }
       }
       const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
       const apiP50 = median(apiTimes) ?? 0;
       const sqlP50 = median(sqlTimes) ?? 0;
       lines.push(
-        `${label} | ${count.toLocaleString('en-US')} | ${round(apiP50, 1)} | ${round(percentile(sorted(apiTimes), 90), 1)} | ${round(sqlP50, 1)} | ${round(apiP50 / sqlP50, 2)}`,
+        `${label} | ${count.toLocaleString('en-US')} | ${round(apiP50, 1)} | ${round(percentile(sorted(apiTimes), 90), 1)} | ${round(sqlP50, 1)} | ${round(apiP50 / sqlP50, 2)} | ${round(median(batchTimes), 1)}`,
       );
       if (options.explain) {
         const plan = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql.text}`, sql.values);
@@ -167,7 +216,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { customers: 100_000, touchpoints: 1_000_000, runs: 21, explain: false, apiDist: DEFAULT_API_DIST };
+  const options: Options = { customers: 100_000, touchpoints: 1_000_000, runs: 21, explain: false, keep: false, apiDist: DEFAULT_API_DIST };
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index];
     const value = () => argv[++index] ?? fail(`${flag} needs a value`);
@@ -175,6 +224,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--touchpoints') options.touchpoints = intFlag('touchpoints', value());
     else if (flag === '--runs') options.runs = intFlag('runs', value());
     else if (flag === '--explain') options.explain = true;
+    else if (flag === '--keep') options.keep = true;
     else if (flag === '--api-dist') options.apiDist = path.resolve(value());
     else fail(`unknown flag ${flag}`);
   }

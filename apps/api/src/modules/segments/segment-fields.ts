@@ -55,10 +55,11 @@ export const SEGMENT_FIELDS: FieldRegistry = {
     description:
       "The customer's latest NPS score: the `score` (a whole number from 0 to 10) of their latest `survey_response`, as the NPS metric counts it (read from the metrics projection's per-customer scores).",
     // One row per customer and day (that day's latest score): the latest day holds the latest score.
+    // Both keys descending, so the primary key (kind, customer_id, day) read backwards gives the order without a sort.
     lookup: (customers) =>
       `SELECT DISTINCT ON (s.customer_id) s.customer_id, s.score AS value
          FROM metric_customer_scores s
         WHERE s.kind = 'nps' ${customers === null ? '' : `AND s.customer_id = ANY (${customers})`}
-        ORDER BY s.customer_id, s.day DESC`,
+        ORDER BY s.customer_id DESC, s.day DESC`,
   },
 };
