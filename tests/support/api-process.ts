@@ -72,6 +72,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiProcess> {
       CLM_ADMIN_KEY: adminKey,
       LOG_LEVEL: 'info',
       CLM_SWEEP_INTERVAL_MINUTES: '0',
+      // The demo (on by default on the embedded database) only where a test asks for it with CLM_DEMO=1.
+      CLM_DEMO: '0',
       // Bounds the cleanup of every test should a stop hang; the shutdown test runs with the default (10 s).
       CLM_SHUTDOWN_GRACE_MS: '3000',
       ...options.env,
