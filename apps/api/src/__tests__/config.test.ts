@@ -38,4 +38,9 @@ describe('configuration', () => {
     });
     expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://clm@db:5432/clm', introspection: false, limits: { maxCost: 500 } });
   });
+
+  it('takes the BI role password as it is, and refuses one shorter than 12 characters', () => {
+    expect(loadConfig({ CLM_BI_PASSWORD: `it's "long" enough` }).biPassword).toBe(`it's "long" enough`);
+    expect(() => loadConfig({ CLM_BI_PASSWORD: 'short' })).toThrow('CLM_BI_PASSWORD: must be at least 12 characters');
+  });
 });
