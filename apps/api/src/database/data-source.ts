@@ -5,8 +5,8 @@ import { ReadPathIndexes1764100000000 } from './migrations/1764100000000-read-pa
 import { CustomerIntegrity1764200000000 } from './migrations/1764200000000-customer-integrity';
 import { Projections1764300000000 } from './migrations/1764300000000-projections';
 import { Segments1764400000000 } from './migrations/1764400000000-segments';
-import { Bi1764600000000 } from './migrations/1764600000000-bi';
 import { Campaigns1764500000000 } from './migrations/1764500000000-campaigns';
+import { Bi1764600000000 } from './migrations/1764600000000-bi';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -14,8 +14,8 @@ export const MIGRATIONS = [
   CustomerIntegrity1764200000000,
   Projections1764300000000,
   Segments1764400000000,
-  Bi1764600000000,
   Campaigns1764500000000,
+  Bi1764600000000,
 ];
 
 /**
