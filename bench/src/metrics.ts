@@ -46,6 +46,7 @@ type Options = {
   lagCustomers: number;
   budgetMinutes: number;
   stopAtBudget: boolean;
+  finishBatch: number;
   scanPerMetric: boolean;
   poolSize: number;
   keep: boolean;
@@ -82,7 +83,13 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
   } else {
     if (already.touchpoints + already.transitions > 0) await withClient(database.url, resetProjections);
     log(`building the metrics projection (budget ${options.budgetMinutes} min)`);
-    projection = await buildProjection(database.url, startServices, profiler, options.budgetMinutes, !options.stopAtBudget);
+    projection = await buildProjection(
+      database.url,
+      startServices,
+      profiler,
+      options.budgetMinutes,
+      options.stopAtBudget ? null : { apiDist: options.apiDist, batch: options.finishBatch },
+    );
   }
 
   const to = new Date(DATASET_END - DAY_MS);
@@ -374,7 +381,7 @@ function formatReport(report: Report): string {
       `projection (the API's Projector + MetricsProjection, in-process): ${projection.complete ? 'caught up' : 'STOPPED AT THE BUDGET'} in ${int(projection.seconds)} s — ` +
         `${int(projection.rows.touchpoints)} touchpoints + ${int(projection.rows.transitions)} transitions = ${int(projection.rowsPerSecond)} rows/s`,
       projection.atBudget
-        ? `  at the ${report.options.budgetMinutes}-minute budget (${int(projection.atBudget.seconds)} s): ${int(projection.atBudget.touchpoints)} touchpoints + ${int(projection.atBudget.transitions)} transitions applied (${int((projection.atBudget.touchpoints + projection.atBudget.transitions) / projection.atBudget.seconds)} rows/s)`
+        ? `  (finished in batches of ${int(projection.finishBatch ?? 0)} rows after the budget) at the ${report.options.budgetMinutes}-minute budget (${int(projection.atBudget.seconds)} s): ${int(projection.atBudget.touchpoints)} touchpoints + ${int(projection.atBudget.transitions)} transitions applied (${int((projection.atBudget.touchpoints + projection.atBudget.transitions) / projection.atBudget.seconds)} rows/s)`
         : '',
       '  time by statement (share of SQL time, seconds, calls):',
     );
@@ -446,7 +453,8 @@ const HELP = `Usage: npm run metrics -w @clm/bench -- [flags]   (DATABASE_URL: u
   --lag-batches N         batches ingested to measure the lag (20; 0 skips it)
   --lag-customers N       new customers per lag batch (25)
   --budget-minutes N      after this long building the projection, pause it and EXPLAIN ANALYZE its next batch (15)
-  --stop-at-budget        and stop there (no overview, no lag) instead of letting it finish
+  --finish-batch N        then finish it with the same projections in batches of N rows (500000)
+  --stop-at-budget        or stop there (no overview, no lag)
   --pool-size N           database connections of the services and the API (10)
   --keep                  keep the database (clm_bench_metrics_<customers>_<touchpoints>_s<seed>) and reuse it
   --reproject             on a reused database, empty the projections and time building them again
@@ -465,6 +473,7 @@ function parseOptions(argv: string[]): Options {
     lagCustomers: 25,
     budgetMinutes: 15,
     stopAtBudget: false,
+    finishBatch: 500_000,
     scanPerMetric: false,
     poolSize: 10,
     keep: false,
@@ -490,6 +499,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--reproject') options.reproject = true;
     else if (flag === '--skip-scan') options.skipScan = true;
     else if (flag === '--stop-at-budget') options.stopAtBudget = true;
+    else if (flag === '--finish-batch') options.finishBatch = intFlag('finish-batch', value());
     else if (flag === '--scan-per-metric') options.scanPerMetric = true;
     else if (flag === '--api-dist') options.apiDist = path.resolve(value());
     else if (flag === '--help' || flag === '-h') {

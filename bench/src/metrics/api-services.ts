@@ -17,9 +17,13 @@ export type MetricsQuery = MetricsRequest & { readonly __query: unique symbol };
 export type MetricsService = Record<string, (query: MetricsQuery) => Promise<unknown>> & {
   query: (request: MetricsRequest) => Promise<MetricsQuery>;
 };
+type ProjectorLike = { catchUp: () => Promise<void>; stop: () => Promise<void> };
 export type ApiServices = {
+  db: unknown;
   metrics: MetricsService;
-  projector: { catchUp: () => Promise<void>; stop: () => Promise<void> };
+  models: { current: () => Promise<unknown> };
+  segments: unknown;
+  projector: ProjectorLike;
   stop: () => Promise<void>;
 };
 type CreateServices = (options: { url: string; poolSize: number; onError: (error: unknown) => void }) => Promise<ApiServices>;
@@ -32,6 +36,30 @@ export function loadCreateServices(apiDist: string): CreateServices {
   require('reflect-metadata');
   const services = require(path.join(apiDist, 'server/services.js')) as { createServices: CreateServices };
   return services.createServices;
+}
+
+type ProjectorClass = new (db: unknown, options: { batchSize: number; onError: (error: unknown) => void }) => ProjectorLike & object;
+type Registrable = { register: (projector: unknown, options?: { after?: string }) => void };
+
+/**
+ * A projector of the API build with the same projections as `createServices`
+ * wires (metrics, then segments after it) over the services' pool, but
+ * `batchSize` rows per transaction instead of the default: the same SQL over
+ * longer stretches of the logs. The services' own projector is stopped first.
+ */
+export async function projectorWithBatch(apiDist: string, services: ApiServices, batchSize: number, onError: (error: unknown) => void) {
+  await services.projector.stop();
+  const require = createRequire(pathToFileURL(path.join(apiDist, 'main.js')));
+  const { Projector } = require(path.join(apiDist, 'log/index.js')) as { Projector: ProjectorClass };
+  const metrics = require(path.join(apiDist, 'modules/metrics/index.js')) as {
+    MetricsProjection: new (model: () => Promise<unknown>) => Registrable;
+    METRICS_PROJECTION: string;
+  };
+  const segments = require(path.join(apiDist, 'modules/segments/index.js')) as { SegmentProjection: new (service: unknown) => Registrable };
+  const projector = new Projector(services.db, { batchSize, onError });
+  new metrics.MetricsProjection(() => services.models.current()).register(projector);
+  new segments.SegmentProjection(services.segments).register(projector, { after: metrics.METRICS_PROJECTION });
+  return projector;
 }
 
 /** Time and calls per SQL statement, with the parameters of the last call (for EXPLAIN). */

@@ -2,13 +2,15 @@ import type pg from 'pg';
 import { log } from '../shared/cli.js';
 import { withClient } from '../shared/postgres.js';
 import type { ApiServices, StatementProfiler, StatementStats } from './api-services.js';
-import { statementLabel } from './api-services.js';
+import { projectorWithBatch, statementLabel } from './api-services.js';
 
 /** How building the metrics projection from the logs went. */
 export type ProjectionBuild = {
   seconds: number;
   /** When it ran past the budget and was then let finish: seconds to catch up in all (the profile's pause left out). */
   finishedAfterSeconds: number | null;
+  /** Rows per transaction when finishing after the budget (the API's default, 5,000, before). */
+  finishBatch: number | null;
   /** Rows applied when the budget ran out (null: within it). */
   atBudget: { seconds: number; touchpoints: number; transitions: number } | null;
   /** Whether it caught up with both logs within the budget. */
@@ -60,7 +62,7 @@ export async function buildProjection(
   startServices: () => Promise<ApiServices>,
   profiler: StatementProfiler,
   budgetMinutes: number,
-  finish: boolean,
+  finish: { apiDist: string; batch: number } | null,
 ): Promise<ProjectionBuild> {
   profiler.start();
   const started = performance.now();
@@ -97,11 +99,15 @@ export async function buildProjection(
         [...profiler.snapshot()].sort((a, b) => b.ms - a.ms),
       );
       if (finish) {
-        log('projection: profiled; letting it finish (--stop-at-budget to stop here)');
+        log(
+          `projection: profiled; finishing it in batches of ${finish.batch.toLocaleString('en-US')} rows (--stop-at-budget to stop here)`,
+        );
         const resumed = performance.now();
         const again = await startServices();
         try {
-          await again.projector.catchUp();
+          const projector = await projectorWithBatch(finish.apiDist, again, finish.batch, (error) => log(String(error)));
+          await projector.catchUp();
+          await projector.stop();
         } finally {
           await again.stop();
         }
@@ -116,6 +122,7 @@ export async function buildProjection(
     return {
       seconds,
       finishedAfterSeconds,
+      finishBatch: finishedAfterSeconds === null ? null : (finish?.batch ?? null),
       atBudget,
       complete: rows.complete,
       rows: { touchpoints: rows.touchpoints, transitions: rows.transitions },
