@@ -51,6 +51,9 @@ export function compileSegmentRule(rule: SegmentRule, parameters: SqlParameters,
   return { joins: compiler.joins.join('\n'), predicate };
 }
 
+/** Up to this many IN options on attributes are also written as containments the GIN index answers. */
+const MAX_CONTAINMENT_OPTIONS = 20;
+
 const COMPARISON_SQL: Partial<Record<SegmentOperator, string>> = { EQ: '=', NEQ: '<>', LT: '<', LTE: '<=', GT: '>', GTE: '>=' };
 /** `days since t ≥ n` ⇔ `t ≤ asOf − n days`: the comparison on the time itself, so an index on it applies. */
 const DURATION_SQL: Partial<Record<SegmentOperator, string>> = { LT: '>', LTE: '>=', GT: '<', GTE: '<=' };
@@ -115,8 +118,10 @@ class Compiler {
 
   /**
    * A condition on a JSON document's value at a dot path (attributes or
-   * touchpoint properties). With `containment`, EQ is also written as `@>`
-   * on the whole document, which the GIN index on attributes answers.
+   * touchpoint properties). With `containment`, EQ (and IN with a few
+   * options) is also written as `@>` on the whole document, which the GIN
+   * index on attributes answers; the number of options shapes the SQL, their
+   * values never do.
    */
   private json(document: string, path: string, operator: SegmentOperator, expected: JsonValue | undefined, containment: boolean): string {
     const parts = path.split('.');
@@ -127,14 +132,20 @@ class Compiler {
       case 'EQ': {
         const exact = `${value} = ${this.add(JSON.stringify(expected), 'jsonb')}`;
         if (!containment) return `(${exact})`;
-        const nested = parts.reduceRight<JsonValue>((inner, part) => ({ [part]: inner }), expected ?? null);
-        return `(${document} @> ${this.add(JSON.stringify(nested), 'jsonb')} AND ${exact})`;
+        return `(${document} @> ${this.add(JSON.stringify(nest(parts, expected ?? null)), 'jsonb')} AND ${exact})`;
       }
       case 'NEQ':
         return `(${value} IS DISTINCT FROM ${this.add(JSON.stringify(expected), 'jsonb')})`;
       case 'IN': {
-        const options = Array.isArray(expected) ? expected.map((option) => JSON.stringify(option)) : [];
-        return `(${value} = ANY (${this.add(options, 'jsonb[]')}))`;
+        const options = Array.isArray(expected) ? expected : [];
+        const exact = `${value} = ANY (${this.add(
+          options.map((option) => JSON.stringify(option)),
+          'jsonb[]',
+        )})`;
+        if (!containment || options.length > MAX_CONTAINMENT_OPTIONS) return `(${exact})`;
+        // One containment per option (a bitmap OR on the GIN index), then the exact comparison.
+        const contained = options.map((option) => `${document} @> ${this.add(JSON.stringify(nest(parts, option)), 'jsonb')}`);
+        return `((${contained.join(' OR ')}) AND ${exact})`;
       }
       case 'CONTAINS':
         return `segment_json_contains(${value}, ${this.add(JSON.stringify(expected), 'jsonb')})`;
@@ -196,6 +207,11 @@ class Compiler {
   private add(value: unknown, type: string): string {
     return this.parameters.add(value, type);
   }
+}
+
+/** `{"a": {"b": value}}` for the path a.b: a document that contains `value` at the path. */
+function nest(parts: readonly string[], value: JsonValue): JsonValue {
+  return parts.reduceRight<JsonValue>((inner, part) => ({ [part]: inner }), value);
 }
 
 function comparison(operator: SegmentOperator): string {

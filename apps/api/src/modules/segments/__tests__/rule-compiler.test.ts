@@ -52,6 +52,14 @@ describe('the segment rule compiler', () => {
     });
   });
 
+  it('writes a short attribute IN list as one containment per option (a bitmap OR on the GIN index) and the exact test', () => {
+    expect(compile({ attribute: { name: 'plan', operator: 'IN', value: ['pro', 'team'] } })).toEqual({
+      joins: '',
+      predicate: '((c.attributes @> $3::jsonb OR c.attributes @> $4::jsonb) AND (c.attributes #> $1::text[]) = ANY ($2::jsonb[]))',
+      parameters: [['plan'], ['"pro"', '"team"'], '{"plan":"pro"}', '{"plan":"team"}'],
+    });
+  });
+
   it('keeps names with quotes, semicolons and dollar signs out of the SQL text', () => {
     const name = `it's"; DROP TABLE customers; -- $1`;
     const compiled = compile({ attribute: { name, operator: 'EXISTS' } });
