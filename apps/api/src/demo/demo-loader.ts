@@ -41,7 +41,7 @@ export const DEMO_ACTOR = 'demo';
  * calls would go: campaigns and their spend (`createCampaign`,
  * `recordCampaignSpend`), every touchpoint through `IngestService.record`
  * (the `recordTouchpoints` mutation's validation, rules and transactions) in
- * weekly windows of batches of at most 1,000, the inactivity sweep at the end
+ * two-week windows of batches of at most 1,000, the inactivity sweep at the end
  * of each window (so churn happens during the year and later purchases win
  * customers back), and the segments (`createSegment`) once the metrics
  * projection has caught up. Any refused item stops the load with its error.

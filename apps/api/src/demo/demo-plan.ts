@@ -20,7 +20,7 @@ import { Prng } from './prng';
  *   touchpoints are less than 45 days apart, except a deliberate lapse of at
  *   least 75 days that always ends with a purchase (a win-back);
  * - `expectedStage` is the stage the default (`classic`) model gives each
- *   customer once every touchpoint is recorded in weekly windows, the
+ *   customer once every touchpoint is recorded in windows of `DEMO_WINDOW_DAYS`, the
  *   inactivity sweep running at the end of each (see `demoWindows`), as of
  *   `today`. It is folded here from the classic rules, so the demo's test can
  *   check clm against the plan rather than against clm's own output.
@@ -33,6 +33,11 @@ const DAY_MS = 86_400_000;
 const YEAR_DAYS = 365;
 /** Gaps inside an active stretch stay below this, so the sweep (60 days) never catches an active customer. */
 const MAX_ACTIVE_GAP_DAYS = 44;
+/**
+ * The load's windows (the sweep runs at the end of each). Two weeks: fewer,
+ * fuller batches than one week, and still shorter than MIN_LAPSE_DAYS − 60.
+ */
+export const DEMO_WINDOW_DAYS = 14;
 /** A lapse that ends in a win-back is at least this long: past 60 days plus a sweep window, so the sweep has moved them. */
 const MIN_LAPSE_DAYS = 75;
 
@@ -151,7 +156,7 @@ export type DemoWindow = { batches: DemoTouchpoint[][]; sweepAt: Date };
  * touchpoint of a window is earlier than its `sweepAt` and later than or at
  * the previous window's, so each customer's history arrives in time order.
  */
-export function demoWindows(plan: DemoPlan, windowDays = 7, maxBatch = 1000): DemoWindow[] {
+export function demoWindows(plan: DemoPlan, windowDays = DEMO_WINDOW_DAYS, maxBatch = 1000): DemoWindow[] {
   const windowMs = windowDays * DAY_MS;
   const end = plan.today.getTime();
   const first = plan.touchpoints[0]?.occurredAt.getTime() ?? end;

@@ -96,7 +96,7 @@ describe('the demo plan', () => {
     );
   });
 
-  it('cuts the load into weekly windows ending today, batches of at most 1,000, each customer in time order', () => {
+  it('cuts the load into windows ending today, in batches of at most the given size (1,000 by default), each customer in time order', () => {
     const plan = planDemo({ seed: 7, customers: 300, today: TODAY });
     const windows = demoWindows(plan, 7, 100);
     expect(windows[windows.length - 1].sweepAt).toEqual(TODAY);
@@ -283,6 +283,22 @@ describe('a demo of 200 customers loaded through the real services', () => {
       await restarted?.stop();
     }
     expect(restarted?.simulator()?.sent).toBeGreaterThan(0);
+  });
+
+  it('stops loading between two batches on shutdown, without starting the simulator', async () => {
+    const other = await startTestServer();
+    try {
+      const stopping = await startDemo(other.services, log.logger, { customers: 300, today: TODAY, simulateEveryMs: 200 });
+      await stopping?.stop();
+      const result = await stopping?.ready;
+      expect(result).toMatchObject({ stopped: true, segments: 0 });
+      expect(result!.touchpoints).toBeLessThan(planDemo({ customers: 300, today: TODAY }).touchpoints.length);
+      expect(stopping?.simulator()).toBeNull();
+      const [{ touchpoints }] = await other.db.query<{ touchpoints: number }>(`SELECT count(*)::int AS touchpoints FROM touchpoints`);
+      expect(touchpoints).toBe(result!.touchpoints);
+    } finally {
+      await other.close();
+    }
   });
 
   it('stays off on a database whose customers are not the demo', async () => {
