@@ -49,6 +49,10 @@ const architecture = [
     ),
   ),
   boundaries(['apps/api/src/server/**/*.ts', 'apps/api/src/*.ts'], [deepImport]),
+  boundaries(
+    ['apps/api/src/demo/**/*.ts'],
+    [deepImport, upward(['server'], "The demo calls the modules' services like a client would; app.ts hands them over, not server/.")],
+  ),
 ];
 
 export default tseslint.config(
