@@ -350,4 +350,14 @@ describe('segments', () => {
     ]);
     expect(replayed[0].segmentMembershipChanged.cursor).toBe(events[1].segmentMembershipChanged.cursor);
   });
+  it('follows the inactivity sweep (cause transition)', async () => {
+    // sam's only purchase was 200 days ago: the classic model's sweep churns him; nobody else is past a threshold.
+    await record([{ id: 's1', customer: 'sam', type: 'purchase', days: 200, value: 1 }]);
+    const segment = await create('Churned', { field: { field: 'STAGE', operator: 'EQ', value: 'churned' } });
+    expect(await members(segment.id)).toEqual([]);
+    await server.services.lifecycle.runInactivitySweep();
+    await server.services.projector.catchUp();
+    expect(await members(segment.id)).toEqual(['sam']);
+    expect(await changesOf(segment.id)).toEqual([{ customer: 'sam', entered: true, cause: 'transition' }]);
+  });
 });
