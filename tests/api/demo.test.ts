@@ -63,4 +63,14 @@ describe('clm started with CLM_DEMO=1 on an empty database', () => {
       transitions.unsubscribe();
     }
   });
+
+  it('stops the simulator first on SIGTERM and exits with 0', async () => {
+    expect(await clm.api.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    const messages = clm.api.lines().map((line) => line.json?.msg);
+    const simulatorStopped = messages.indexOf('demo: the simulator stopped');
+    expect(simulatorStopped).toBeGreaterThan(messages.indexOf('shutting down'));
+    expect(messages.indexOf('stopped')).toBeGreaterThan(simulatorStopped);
+    // Its last batch committed before the pool closed: no tick failed on the way down.
+    expect(messages).not.toContain('demo: the simulator could not send its touchpoints');
+  });
 });

@@ -70,9 +70,11 @@ export class DemoSimulator {
 
   /** Stops the ticks and waits for the one in flight. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    if (!this.timer) return;
+    clearInterval(this.timer);
     this.timer = null;
     await this.tick;
+    this.log.info({ sent: this.sent }, 'demo: the simulator stopped');
   }
 
   /** One tick's touchpoints (exposed for tests). */
