@@ -1,11 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { REPO_ROOT } from '../support/api-process';
+import type { Browser, Page } from 'playwright-core';
+import { REPO_ROOT, startApi } from '../support/api-process';
+import type { ApiProcess } from '../support/api-process';
 import { launchChromium } from '../support/browser';
 import { startClm } from '../support/clm';
 import type { ClmEnvironment } from '../support/clm';
+import {
+  feedItemSeenAt,
+  percentile,
+  saveScreenshot,
+  seriousAxeViolations,
+  settledText,
+  signIn,
+  stageCount,
+  watchFeed,
+} from '../support/dashboard-page';
+import { graphqlClient } from '../support/graphql-http';
 
 /**
  * The dashboard in a real browser (headless Chromium driven by playwright-core;
@@ -34,27 +46,11 @@ function seed(): Array<Record<string, unknown>> {
   return items;
 }
 
-/** The locator's text once it equals `expected`, or its last text after `timeoutMs` (the assertion then fails with it). */
-async function settledText(locator: Locator, expected: string, timeoutMs = 10_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (
-      (await locator
-        .first()
-        .textContent({ timeout: timeoutMs })
-        .catch(() => '')) ?? ''
-    ).trim();
-    if (text === expected) return text;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return text;
-}
-
 describe('the dashboard', () => {
   let clm: ClmEnvironment;
   let browser: Browser;
   let page: Page;
+  let restarted: ApiProcess | undefined;
 
   beforeAll(async () => {
     clm = await startClm();
@@ -64,18 +60,14 @@ describe('the dashboard', () => {
   });
   afterAll(async () => {
     await browser?.close();
+    await restarted?.stop();
     await clm?.close();
   });
 
-  const count = (stage: string) =>
-    page
-      .locator('.stage-card', { has: page.locator('.stage-card__name', { hasText: new RegExp(`^${stage}$`) }) })
-      .locator('.stage-card__count');
+  const count = (stage: string) => stageCount(page, stage);
 
   it('signs in with an API key and shows the customers in each stage', async () => {
-    await page.goto(clm.api.baseUrl);
-    await page.getByPlaceholder('Paste your key').fill(clm.api.adminKey);
-    await page.getByRole('button', { name: /sign in/i }).click();
+    await signIn(page, clm.api.baseUrl, clm.api.adminKey, '/');
     // n mod 6 = 0 → awareness; 1 → acquisition; 2, 3 → engagement (a first purchase does not pull them back);
     // 4 → retention (second purchase); 5 → advocacy (review rated 5).
     expect(await settledText(count('Awareness'), '10')).toBe('10');
@@ -136,5 +128,109 @@ describe('the dashboard', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     if (process.env.UPDATE_SCREENSHOT === '1')
       copyFileSync(path.join(ARTIFACTS, 'dashboard.png'), path.join(REPO_ROOT, 'apps', 'dashboard', 'screenshot.png'));
+  });
+
+  it('opened the feed with the transitions committed before the page loaded, and reads counts naturally', async () => {
+    // The seed's newest transition (customer 59 reaching advocacy) was listed before any live move.
+    await page.reload();
+    await page.locator('.feed__item', { hasText: 'customer59@example.com' }).first().waitFor({ timeout: 10_000 });
+    expect(await settledText(page.getByTestId('live-total'), '60 customers across the lifecycle')).toBe(
+      '60 customers across the lifecycle',
+    );
+    expect(page.url()).toBe(`${clm.api.baseUrl}/live`);
+  });
+
+  it('has no serious or critical accessibility violations on the Live page (axe-core)', async () => {
+    await page.locator('.sankey__svg').waitFor({ timeout: 10_000 });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await saveScreenshot(page, 'live');
+  });
+
+  it('catches up with exact counts when the API restarts while the page is open and moves happened meanwhile', async () => {
+    const overview = async (client = clm.admin) =>
+      Object.fromEntries(
+        (
+          await client.data<{ stageOverview: { stages: Array<{ name: string; count: number }> } }>(
+            `{ stageOverview { stages { name count } } }`,
+          )
+        ).stageOverview.stages.map((stage) => [stage.name, stage.count]),
+      );
+    const before = await overview();
+    // Another instance on the same database takes the ingest while the page's API is down.
+    const other = await clm.startAnotherApi();
+    const otherClient = graphqlClient(other.graphqlUrl, clm.api.adminKey);
+    await clm.api.stop();
+    await page.locator('.connection[data-status="reconnecting"], .connection[data-status="offline"]').waitFor({ timeout: 10_000 });
+    // Five new customers (→ awareness) and three awareness customers signing up (→ acquisition).
+    const items = [
+      ...[0, 1, 2, 3, 4].map((n) => ({
+        messageId: `down-new-${n}`,
+        customer: { externalId: `down-${n}`, email: `down${n}@example.com` },
+        type: 'page_view',
+      })),
+      ...['c-18', 'c-24', 'c-30'].map((externalId) => ({ messageId: `down-${externalId}`, customer: { externalId }, type: 'signup' })),
+    ].map((item, index) => ({ ...item, channel: 'web', occurredAt: new Date(Date.UTC(2026, 10, 22, 8, index)).toISOString() }));
+    await otherClient.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, { t: items });
+    const after = await overview(otherClient);
+    expect(after.Awareness).toBe(before.Awareness + 5 - 3);
+    expect(after.Acquisition).toBe(before.Acquisition + 3);
+
+    restarted = await startApi({ databaseUrl: clm.database.url, adminKey: clm.api.adminKey, port: clm.api.port });
+    await page.locator('.connection[data-status="live"]').waitFor({ timeout: 30_000 });
+    for (const [stage, expected] of Object.entries(after))
+      expect(await settledText(count(stage), String(expected), 20_000)).toBe(String(expected));
+    await other.stop();
+  });
+
+  it('shows a move within a second of the ingest call returning; prints the budget (time to a rendered board, delay over 50 moves)', async () => {
+    const movers = Array.from({ length: 50 }, (_, n) => n);
+    await clm.admin.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, {
+      t: movers.map((n) => ({
+        messageId: `mover-${n}`,
+        customer: { externalId: `mover-${n}`, email: `mover${n}@example.com` },
+        type: 'page_view',
+        channel: 'web',
+        occurredAt: new Date(Date.UTC(2026, 10, 23, 8, n)).toISOString(),
+      })),
+    });
+
+    // Time to a rendered Live board: a new tab whose session already holds the key, from navigation until the first count shows.
+    const renders: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const signedIn = await browser.newContext();
+      await signedIn.addInitScript(`sessionStorage.setItem('clm.apiKey', ${JSON.stringify(clm.api.adminKey)})`);
+      const tab = await signedIn.newPage();
+      const started = Date.now();
+      await tab.goto(`${clm.api.baseUrl}/live`);
+      await tab.locator('.stage-card__count').first().waitFor();
+      renders.push(Date.now() - started);
+      await signedIn.close();
+    }
+
+    await page.reload();
+    await page.locator('.connection[data-status="live"]').waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await watchFeed(page, 'mover', 'Acquisition');
+    const delays: number[] = [];
+    for (const n of movers) {
+      await clm.admin.data(`mutation ($t: TouchpointInput!) { recordTouchpoint(input: $t) { status } }`, {
+        t: {
+          messageId: `mover-signup-${n}`,
+          customer: { externalId: `mover-${n}` },
+          type: 'signup',
+          channel: 'web',
+          occurredAt: new Date(Date.UTC(2026, 10, 23, 9, n)).toISOString(),
+        },
+      });
+      const returned = Date.now();
+      const seenAt = await feedItemSeenAt(page, `mover${n}@example.com`);
+      delays.push(Math.max(0, seenAt - returned));
+    }
+    const median = percentile(delays, 50);
+    const p95 = percentile(delays, 95);
+    console.info(
+      `Live board budget: first render ${firstRender} ms; ingest → board over ${delays.length} moves: median ${median} ms, p95 ${p95} ms, max ${Math.max(...delays)} ms`,
+    );
+    expect(median).toBeLessThan(1000);
   });
 });

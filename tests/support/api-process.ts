@@ -43,6 +43,8 @@ export type StartApiOptions = {
   databaseUrl: string;
   /** The admin key to register through CLM_ADMIN_KEY; a new one by default. */
   adminKey?: string;
+  /** Listen on this port (e.g. to restart an API where a browser expects it); a free one by default. */
+  port?: number;
   /** Extra environment variables (they win over the defaults; an empty value means "not set", as for clm's configuration). */
   env?: Record<string, string>;
 };
@@ -60,7 +62,7 @@ export function generateApiKey(): string {
  * when it exits or is not ready in time.
  */
 export async function startApi(options: StartApiOptions): Promise<ApiProcess> {
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const adminKey = options.adminKey ?? generateApiKey();
   const child = spawn(process.execPath, [API_MAIN], {
     cwd: REPO_ROOT,

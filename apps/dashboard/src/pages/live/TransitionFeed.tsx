@@ -76,7 +76,7 @@ export function TransitionFeed({ transitions, stages, latestLiveId }: Transition
             : 'Waiting for the next stage change — transitions appear here as they happen.'}
         </p>
       ) : (
-        <ol className="feed__list">
+        <ol className="feed__list" tabIndex={0} aria-label="Transitions, newest first">
           {shown.map((transition) => {
             const { customer } = transition;
             const label = customerLabel(customer);

@@ -10,30 +10,32 @@ type FunnelProps = {
 export function Funnel({ steps, names }: FunnelProps) {
   const top = Math.max(1, ...steps.map((step) => step.reached));
   return (
-    <table className="funnel">
-      <thead>
-        <tr>
-          <th scope="col">Stage</th>
-          <th scope="col" className="funnel__bar-head">
-            Reached
-          </th>
-          <th scope="col">Conversion from previous</th>
-          <th scope="col">Median time to reach</th>
-        </tr>
-      </thead>
-      <tbody>
-        {steps.map((step, index) => (
-          <tr key={step.stage} data-testid={`funnel-${step.stage}`} className={`stage-tone--funnel-${index % 6}`}>
-            <th scope="row">{names.get(step.stage) ?? step.stage}</th>
-            <td className="funnel__bar-cell">
-              <span className="funnel__bar" aria-hidden="true" style={{ width: `${(step.reached / top) * 100}%` }} />
-              <span className="funnel__reached">{formatCount(step.reached)}</span>
-            </td>
-            <td className="funnel__conversion">{index === 0 ? '—' : formatPercent(step.conversionFromPrevious)}</td>
-            <td className="funnel__median">{formatDuration(step.medianSecondsToReach)}</td>
+    <div className="table-scroll">
+      <table className="funnel">
+        <thead>
+          <tr>
+            <th scope="col">Stage</th>
+            <th scope="col" className="funnel__bar-head">
+              Reached
+            </th>
+            <th scope="col">Conversion from previous</th>
+            <th scope="col">Median time to reach</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {steps.map((step, index) => (
+            <tr key={step.stage} data-testid={`funnel-${step.stage}`} className={`stage-tone--funnel-${index % 6}`}>
+              <th scope="row">{names.get(step.stage) ?? step.stage}</th>
+              <td className="funnel__bar-cell">
+                <span className="funnel__bar" aria-hidden="true" style={{ width: `${(step.reached / top) * 100}%` }} />
+                <span className="funnel__reached">{formatCount(step.reached)}</span>
+              </td>
+              <td className="funnel__conversion">{index === 0 ? '—' : formatPercent(step.conversionFromPrevious)}</td>
+              <td className="funnel__median">{formatDuration(step.medianSecondsToReach)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
