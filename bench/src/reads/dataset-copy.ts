@@ -12,7 +12,8 @@ export async function copyDataset(client: pg.Client, dataset: Dataset): Promise<
   const rank = ranks(dataset.touchpointOrder);
   await client.query('BEGIN');
   try {
-    await client.query('TRUNCATE customers, touchpoints, stage_transitions');
+    // Newer tables (acquisitions, segment members, read models) reference customers: they go too (empty here).
+    await client.query('TRUNCATE customers, touchpoints, stage_transitions CASCADE');
     const indexes = await dropSecondaryIndexes(client);
     await copyIn(client, CUSTOMERS_COPY, batches(customerLines(dataset)));
     await copyIn(client, TOUCHPOINTS_COPY, batches(touchpointLines(dataset)));

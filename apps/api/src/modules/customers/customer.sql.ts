@@ -285,10 +285,17 @@ function keysetCondition(
 const LOCK_BY_IDENTITY = prepared(
   `SELECT ${CUSTOMER_COLUMNS} FROM customers
     WHERE id = ANY ($1::uuid[]) OR external_id = ANY ($2::text[]) OR email = ANY ($3::text[])
-    ORDER BY id FOR UPDATE`,
+    ORDER BY id FOR NO KEY UPDATE`,
 );
 
-/** Locks (in id order, so batches cannot deadlock on them) and returns the customers holding any of these identities. */
+/**
+ * Locks (in id order, so batches cannot deadlock on them) and returns the
+ * customers holding any of these identities. FOR NO KEY UPDATE: ingest then
+ * never waits for a projection that is merely referencing a customer (the
+ * KEY SHARE lock of a foreign-key check when it writes an acquisition or a
+ * segment member); linking an externalId (a key) takes the stronger lock for
+ * that one row when it updates it.
+ */
 export function lockCustomersByIdentity(
   db: Queryable,
   identities: { ids: readonly string[]; externalIds: readonly string[]; emails: readonly string[] },
