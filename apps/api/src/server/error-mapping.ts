@@ -9,13 +9,16 @@ import { ApiKeyError } from '../modules/auth';
 import type { ApiKeyErrorCode } from '../modules/auth';
 import { CampaignError } from '../modules/campaigns';
 import type { CampaignErrorCode } from '../modules/campaigns';
+import { SegmentError } from '../modules/segments';
+import type { SegmentErrorCode } from '../modules/segments';
 import { CustomerError } from '../modules/customers';
 import type { CustomerErrorCode } from '../modules/customers';
 import { LifecycleError } from '../modules/lifecycle';
 import type { LifecycleErrorCode } from '../modules/lifecycle';
 
 /** Every code a `ClmError` can carry, module by module. */
-export type ErrorCode = CoreErrorCode | ApiKeyErrorCode | CustomerErrorCode | LifecycleErrorCode | LogErrorCode | CampaignErrorCode;
+export type ErrorCode =
+  CoreErrorCode | ApiKeyErrorCode | CustomerErrorCode | LifecycleErrorCode | LogErrorCode | CampaignErrorCode | SegmentErrorCode;
 
 /** What a client sees for a code: GraphQL's `extensions.code` and, for the HTTP routes, the status. */
 export type ClientError = { graphqlCode: string; httpStatus: number };
@@ -35,9 +38,11 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'CUSTOMER_NOT_FOUND':
     case 'API_KEY_NOT_FOUND':
     case 'CAMPAIGN_NOT_FOUND':
+    case 'SEGMENT_NOT_FOUND':
       return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
     case 'CUSTOMER_CONFLICT':
     case 'CAMPAIGN_EXISTS':
+    case 'SEGMENT_EXISTS':
       return { graphqlCode: 'CONFLICT', httpStatus: 409 };
     case 'SUBSCRIBER_BEHIND':
       return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };
@@ -54,6 +59,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(LifecycleError),
   ...Object.values(LogError),
   ...Object.values(CampaignError),
+  ...Object.values(SegmentError),
 ];
 
 /** The client view of any ClmError; an unknown code (a programming error) is internal. */

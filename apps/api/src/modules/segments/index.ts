@@ -15,3 +15,5 @@ export type { SegmentChangeCause } from './segment.entity';
 export { SEGMENT_FIELDS } from './segment-fields';
 export type { FieldRegistry, SegmentFieldDefinition } from './segment-fields';
 export type { SegmentRule } from './segment-rule';
+export { SegmentError } from './segment.errors';
+export type { SegmentErrorCode } from './segment.errors';

@@ -22,6 +22,8 @@ describe('the error mapping', () => {
       SUBSCRIBER_BEHIND: { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 },
       CAMPAIGN_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
       CAMPAIGN_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
+      SEGMENT_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
+      SEGMENT_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
     });
   });
 

@@ -279,7 +279,14 @@ describe('segments', () => {
     });
     expect(taken.errors?.[0]).toMatchObject({
       message: 'input.name: another segment is already named "unique NAME"',
-      extensions: { code: 'BAD_USER_INPUT', field: 'input.name' },
+      extensions: { code: 'CONFLICT', field: 'input.name' },
+    });
+    const missing = await server.graphql(`mutation ($id: ID!) { updateSegment(id: $id, input: { name: "Other" }) { id } }`, {
+      id: '99999999-9999-4999-8999-999999999999',
+    });
+    expect(missing.errors?.[0]).toMatchObject({
+      message: 'id: no segment with id "99999999-9999-4999-8999-999999999999"',
+      extensions: { code: 'NOT_FOUND', field: 'id' },
     });
     const reader = await server.createKey([Scope.READ]);
     const forbidden = await server.graphql(
