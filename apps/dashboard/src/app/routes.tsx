@@ -11,20 +11,12 @@ import { LivePage } from '../pages/live/LivePage';
  */
 const MetricsPage = lazy(() => import('../pages/metrics'));
 const CohortsPage = lazy(() => import('../pages/cohorts'));
+const CustomersPage = lazy(() => import('../pages/customers'));
+const SegmentsPage = lazy(() => import('../pages/segments'));
+const SettingsPage = lazy(() => import('../pages/settings'));
 
 function Page({ children }: { children: ReactNode }) {
   return <Suspense fallback={<LoadingState label="Loading the page…" />}>{children}</Suspense>;
-}
-
-function Coming({ title }: { title: string }) {
-  return (
-    <div>
-      <header className="page-header">
-        <h1 className="page-header__title">{title}</h1>
-      </header>
-      <EmptyState title={`${title} is coming`}>This page is being built.</EmptyState>
-    </div>
-  );
 }
 
 function NotFound() {
@@ -58,9 +50,30 @@ export function AppRoutes({ onSignOut }: { onSignOut: () => void }) {
             </Page>
           }
         />
-        <Route path="customers/:id?" element={<Coming title="Customers" />} />
-        <Route path="segments/:id?" element={<Coming title="Segments" />} />
-        <Route path="settings" element={<Coming title="Settings" />} />
+        <Route
+          path="customers/:id?"
+          element={
+            <Page>
+              <CustomersPage />
+            </Page>
+          }
+        />
+        <Route
+          path="segments/:id?"
+          element={
+            <Page>
+              <SegmentsPage />
+            </Page>
+          }
+        />
+        <Route
+          path="settings"
+          element={
+            <Page>
+              <SettingsPage />
+            </Page>
+          }
+        />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -1,0 +1,59 @@
+import { CombinedGraphQLErrors } from '@apollo/client';
+import type { ErrorLike } from '@apollo/client';
+import { useQuery } from '@apollo/client/react';
+import { useEffect, useState } from 'react';
+import { PreviewSegmentDocument } from '../../gql/graphql';
+import type { PreviewSegmentQuery, SegmentRuleInput } from '../../gql/graphql';
+
+/** How long the rule must stay unchanged before it is previewed. */
+export const PREVIEW_DEBOUNCE_MS = 400;
+
+export type ApiIssue = { path: string; message: string };
+
+export type SegmentPreview = {
+  preview: PreviewSegmentQuery['previewSegment'] | null;
+  /** True while the shown preview is for an older version of the rule. */
+  stale: boolean;
+  loading: boolean;
+  error: ErrorLike | null;
+  /** The API's problems with the rule, each with its path (from BAD_USER_INPUT's `issues`). */
+  issues: ApiIssue[];
+};
+
+/** The count and sample of an unsaved rule, asked for once the rule stops changing. */
+export function useSegmentPreview(rule: SegmentRuleInput | null): SegmentPreview {
+  const key = rule === null ? '' : JSON.stringify(rule);
+  const [debounced, setDebounced] = useState(key);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(key), PREVIEW_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [key]);
+
+  const { data, previousData, loading, error } = useQuery(PreviewSegmentDocument, {
+    variables: { rule: debounced === '' ? {} : (JSON.parse(debounced) as SegmentRuleInput) },
+    skip: debounced === '',
+    fetchPolicy: 'network-only',
+  });
+  const preview = (data ?? previousData)?.previewSegment ?? null;
+  return {
+    preview: debounced === '' ? null : preview,
+    stale: key !== debounced || loading,
+    loading,
+    error: error ?? null,
+    issues: issuesOf(error),
+  };
+}
+
+/** The issues a BAD_USER_INPUT error lists, else none. */
+export function issuesOf(error: ErrorLike | undefined | null): ApiIssue[] {
+  if (!CombinedGraphQLErrors.is(error)) return [];
+  return error.errors.flatMap((graphQLError) => {
+    const issues = graphQLError.extensions?.issues;
+    if (!Array.isArray(issues)) return [];
+    return issues.flatMap((issue: unknown) =>
+      typeof issue === 'object' && issue !== null && 'path' in issue && 'message' in issue
+        ? [{ path: String(issue.path), message: String(issue.message) }]
+        : [],
+    );
+  });
+}

@@ -1,0 +1,49 @@
+import { readOnlyExplanation, useViewer } from '../customers/shared/useViewer';
+import { LoadingState } from '../customers/shared/PageStates';
+import { ApiKeysSection } from './ApiKeysSection';
+import { CampaignsSection } from './CampaignsSection';
+import { LifecycleSection } from './LifecycleSection';
+
+/** The lifecycle model, API keys, and campaigns with their spend. Admin keys change them; read keys look. */
+export function SettingsPage() {
+  const access = useViewer();
+  return (
+    <div className="clm-page">
+      <header className="page-header">
+        <div>
+          <h1 className="page-header__title">Settings</h1>
+          <p className="page-header__subtitle">Lifecycle model, API keys, campaigns and spend</p>
+        </div>
+      </header>
+      {access.loading ? (
+        <LoadingState label="Checking this key's scopes…" />
+      ) : (
+        <>
+          {!access.isAdmin && (
+            <p className="clm-notice" data-testid="settings-read-only">
+              Read-only. {readOnlyExplanation(access)}
+            </p>
+          )}
+          <section className="clm-section" aria-labelledby="settings-model">
+            <h2 id="settings-model" className="clm-section__title">
+              Lifecycle model
+            </h2>
+            <LifecycleSection isAdmin={access.isAdmin} />
+          </section>
+          <section className="clm-section" aria-labelledby="settings-keys">
+            <h2 id="settings-keys" className="clm-section__title">
+              API keys
+            </h2>
+            <ApiKeysSection isAdmin={access.isAdmin} />
+          </section>
+          <section className="clm-section" aria-labelledby="settings-campaigns">
+            <h2 id="settings-campaigns" className="clm-section__title">
+              Campaigns and daily spend
+            </h2>
+            <CampaignsSection isAdmin={access.isAdmin} />
+          </section>
+        </>
+      )}
+    </div>
+  );
+}
