@@ -11,7 +11,7 @@ import type { Principal } from '../core/principal';
 import { authenticate, createContext } from './context';
 import { formatClientError } from './error-mapping';
 import type { Logger } from './logger';
-import { costError, operationCost, parseWithLimits, validateWithLimits } from './operation-limits';
+import { costError, operationCost, parseWithLimits, validateWithLimits, variablesDepthError } from './operation-limits';
 import type { Services } from './services';
 
 type SocketExtra = { principal?: Principal; authorization?: unknown };
@@ -110,6 +110,8 @@ export function attachGraphQLWebSocket(options: {
         const errors = validateWithLimits(schema, document, limits);
         if (errors.length > 0) return mask(errors).map(toGraphQLError);
         const variables = payload.variables ?? {};
+        const tooDeep = variablesDepthError(variables);
+        if (tooDeep) return [tooDeep];
         const tooCostly = costError(operationCost(schema, document, payload.operationName ?? undefined, variables), limits);
         if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
         return {

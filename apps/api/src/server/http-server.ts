@@ -21,7 +21,7 @@ import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
 import { clientErrorOf, formatClientError, GENERIC_MESSAGE } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
-import { costError, limitRules, operationCost } from './operation-limits';
+import { costError, limitRules, operationCost, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
 import { resolverContainer } from './services';
 import type { Services } from './services';
@@ -92,6 +92,7 @@ export async function startHttpServer(options: {
     // The key first: a request without a valid key is refused before its body is read.
     requireApiKey(services),
     express.json({ limit: '5mb' }),
+    refuseDeepVariables,
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const locals = res.locals as Locals;
@@ -121,6 +122,15 @@ export async function startHttpServer(options: {
       await apollo.stop();
     },
   };
+}
+
+/** Variables nested absurdly deep are refused before GraphQL coerces them (which would overflow the stack). */
+function refuseDeepVariables(request: Request, response: Response, next: NextFunction) {
+  const body: unknown = request.body;
+  const variables = body !== null && typeof body === 'object' ? (body as { variables?: unknown }).variables : undefined;
+  const error = variablesDepthError(variables ?? null);
+  if (!error) return next();
+  response.status(400).json({ errors: [{ message: error.message, extensions: error.extensions }] });
 }
 
 /** Every GraphQL request over HTTP needs a valid key; without one the answer is 401 UNAUTHENTICATED. */

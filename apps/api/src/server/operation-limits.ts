@@ -15,6 +15,7 @@ import type {
   ValueNode,
 } from 'graphql';
 import type { OperationLimits } from '../config';
+import { nestsDeeperThan } from '../core/ids';
 
 /*
  * Bounds on every operation, applied identically to HTTP and WebSocket:
@@ -172,4 +173,13 @@ function maxAliasesRule(maxAliases: number): ValidationRule {
       },
     };
   };
+}
+
+/** How deep an operation's variables may nest (a segment rule of the deepest kind allowed needs about 50 levels). */
+export const MAX_VARIABLES_DEPTH = 128;
+
+/** An error for variables nested deeper than MAX_VARIABLES_DEPTH (GraphQL's coercion of them would overflow the stack long before any validation ran), or null. */
+export function variablesDepthError(variables: unknown): GraphQLError | null {
+  if (!nestsDeeperThan(variables, MAX_VARIABLES_DEPTH)) return null;
+  return new GraphQLError(`variables: nested deeper than ${MAX_VARIABLES_DEPTH} levels`, { extensions: { code: 'BAD_USER_INPUT' } });
 }
