@@ -35,6 +35,16 @@ function seed(): Array<Record<string, unknown>> {
     value: step.value ?? null,
     properties: step.properties ?? {},
   }));
+  // Busy: a signup, then 44 page views an hour apart (more than one page of the timeline: 30 a page).
+  for (let n = 0; n < 45; n++) {
+    items.push({
+      messageId: `busy-${n}`,
+      customer: { externalId: 'busy', email: 'busy@example.com', name: 'Busy Bee' },
+      type: n === 0 ? 'signup' : 'page_view',
+      channel: 'web',
+      occurredAt: new Date(START + 20 * DAY + n * 3_600_000).toISOString(),
+    });
+  }
   for (let n = 0; n < 10; n++) {
     items.push({
       messageId: `other-${n}`,
@@ -77,7 +87,7 @@ describe('the Customers pages', () => {
   const rows = () => page.locator('.clm-table tbody tr');
 
   it('lists every customer, and narrows the list by search, stage and attributes', async () => {
-    expect(await settledText(page.locator('.page-header__subtitle'), '11 customers')).toBe('11 customers');
+    expect(await settledText(page.locator('.page-header__subtitle'), '12 customers')).toBe('12 customers');
     await page.getByRole('searchbox', { name: 'Search' }).fill('ada@');
     expect(await settledText(page.locator('.page-header__subtitle'), '1 customer match')).toBe('1 customer match');
     expect(await rows().first().locator('a').textContent()).toBe('Ada Lovelace');
@@ -85,11 +95,11 @@ describe('the Customers pages', () => {
 
     await page.getByRole('searchbox', { name: 'Search' }).fill('');
     await page.getByRole('combobox', { name: /^Stage/ }).selectOption('acquisition');
-    // other-0 … other-3 signed up: acquisition; Ada has moved on.
-    expect(await settledText(page.locator('.page-header__subtitle'), '4 customers match')).toBe('4 customers match');
+    // other-0 … other-3 and Busy signed up: acquisition; Ada has moved on.
+    expect(await settledText(page.locator('.page-header__subtitle'), '5 customers match')).toBe('5 customers match');
     await page.getByRole('textbox', { name: 'Attributes', exact: true }).fill('plan=pro');
     await page.getByRole('textbox', { name: 'Attributes', exact: true }).press('Enter');
-    // other-1 and other-3 are pro among them.
+    // other-1 and other-3 are pro among them (Busy has no plan).
     expect(await settledText(page.locator('.page-header__subtitle'), '2 customers match')).toBe('2 customers match');
     expect((await rows().locator('a').allTextContents()).sort()).toEqual(['Other 1', 'Other 3']);
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -127,7 +137,25 @@ describe('the Customers pages', () => {
     await saveScreenshot(page, 'customer');
   });
 
+  it('loads older timeline entries as the end scrolls into view, keeping the order', async () => {
+    const busy = await clm.admin.data<{ customer: { id: string } }>(`{ customer(externalId: "busy") { id } }`);
+    await page.goto(`${clm.api.baseUrl}/customers/${busy.customer.id}`);
+    await page.getByRole('heading', { name: 'Busy Bee' }).waitFor();
+    const items = page.locator('.clm-timeline__item');
+    // 45 touchpoints and 1 transition (the signup enters acquisition): more than the first page of 30.
+    for (let attempt = 0; attempt < 20 && (await items.count()) < 46; attempt++) {
+      await items.last().scrollIntoViewIfNeeded();
+      await page.waitForTimeout(250);
+    }
+    const times = await items.locator('time').evaluateAll((elements) => elements.map((element) => element.getAttribute('datetime') ?? ''));
+    expect(times).toHaveLength(46);
+    expect([...times].sort((a, b) => Date.parse(b) - Date.parse(a))).toEqual(times);
+    expect(await page.locator('.clm-timeline__item[data-kind="transition"]').count()).toBe(1);
+  });
+
   it('moves the customer by hand with a reason: the API records it and the Live feed shows it', async () => {
+    await page.goto(`${clm.api.baseUrl}/customers/${adaId}`);
+    await page.getByRole('heading', { name: 'Ada Lovelace' }).waitFor();
     await page.getByLabel('New stage').selectOption('at-risk');
     await page.getByLabel('Reason').fill('Asked to cancel on the phone');
     await page.getByRole('button', { name: 'Move customer' }).click();

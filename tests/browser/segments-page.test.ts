@@ -150,4 +150,30 @@ describe('the Segments pages', () => {
       await reader.close();
     }
   });
+
+  it('edits the saved rule and deletes the segment', async () => {
+    await page.locator('.clm-table tbody tr', { hasText: 'Repeat pro buyers' }).getByRole('link', { name: 'Repeat pro buyers' }).click();
+    await page.getByRole('button', { name: 'Save changes' }).waitFor();
+    const orders = page.getByRole('group', { name: 'Customer field' });
+    expect(await orders.getByLabel('Value').inputValue()).toBe('2');
+    await orders.getByLabel('Value').fill('3');
+    // Orders ≥ 3 on pro: 3 and 7.
+    expect(await settledText(previewCount(), '2')).toBe('2');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved: 2 members.').waitFor();
+    const id = decodeURIComponent(page.url().split('/').pop() ?? '');
+    const edited = await clm.admin.data<{ segment: { memberCount: number } }>(`query ($id: ID!) { segment(id: $id) { memberCount } }`, {
+      id,
+    });
+    expect(edited.segment.memberCount).toBe(2);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete segment' }).click();
+    await page.waitForURL(/\/segments$/);
+    await page.getByText('No segments yet.').waitFor();
+    const gone = await clm.admin
+      .data<{ segment: unknown }>(`query ($id: ID!) { segment(id: $id) { id } }`, { id })
+      .catch((error: Error) => error);
+    expect(String(gone instanceof Error ? gone.message : JSON.stringify(gone))).toMatch(/NOT_FOUND|"segment":null/);
+  });
 });
