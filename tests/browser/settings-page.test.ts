@@ -37,6 +37,12 @@ describe('the Settings page', () => {
     expect(await page.getByRole('button', { name: 'Save the model' }).isDisabled()).toBe(true);
     await stageName.fill('Awareness');
     await page.getByText('The model is valid.').waitFor({ timeout: 10_000 });
+    const atRisk = page.getByRole('spinbutton', { name: /^At risk after \(days\)/ });
+    await atRisk.fill('');
+    await page.locator('.field', { has: atRisk }).getByText('Give a whole number of days.').waitFor();
+    expect(await page.getByRole('button', { name: 'Save the model' }).isDisabled()).toBe(true);
+    await atRisk.fill('30');
+    await page.getByText('The model is valid.').waitFor({ timeout: 10_000 });
     expect(await seriousAxeViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Cancel' }).click();
   });

@@ -111,14 +111,21 @@ function ModelEditor({ draft, onChange, onClose }: ModelEditorProps) {
     const timer = setTimeout(() => setChecked(draft), VALIDATE_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [draft]);
-  const validation = useQuery(ValidateLifecycleModelDocument, { variables: { model: checked }, fetchPolicy: 'network-only' });
+  const local = useMemo(() => wholeNumberIssues(draft), [draft]);
+  const validation = useQuery(ValidateLifecycleModelDocument, {
+    variables: { model: checked },
+    fetchPolicy: 'network-only',
+    // A number field left empty cannot be sent (the API's Int!); it is named here instead.
+    skip: wholeNumberIssues(checked).length > 0,
+  });
   const [save, saving] = useMutation(SetLifecycleModelDocument, { refetchQueries: ['LifecycleSettings', 'CustomerFilterOptions'] });
   const issues = useMemo(
     () => [
-      ...(validation.data?.validateLifecycleModel.issues ?? []),
+      ...local,
+      ...(local.length > 0 ? [] : (validation.data?.validateLifecycleModel.issues ?? [])),
       ...issuesOf(saving.error).map((issue) => ({ ...issue, path: issue.path.replace(/^model\./, '') })),
     ],
-    [validation.data, saving.error],
+    [local, validation.data, saving.error],
   );
   const at = (path: string) => issuesAt(issues, path);
   const stageOptions = [...draft.stages.map((stage) => ({ key: stage.key, name: stage.name || stage.key })), ...OFF_PATH];
@@ -132,7 +139,7 @@ function ModelEditor({ draft, onChange, onClose }: ModelEditorProps) {
     stages.splice(index + by, 0, stage);
     onChange({ ...draft, stages });
   };
-  const valid = validation.data?.validateLifecycleModel.valid === true && checked === draft;
+  const valid = local.length === 0 && validation.data?.validateLifecycleModel.valid === true && checked === draft;
 
   return (
     <form
@@ -398,7 +405,7 @@ function ModelEditor({ draft, onChange, onClose }: ModelEditorProps) {
       <div role="status" className="model-editor__status">
         {validation.error ? (
           <span className="field__error">{apiErrorMessage(validation.error)}</span>
-        ) : checked !== draft || validation.loading ? (
+        ) : local.length === 0 && (checked !== draft || validation.loading) ? (
           <span className="muted">Checking…</span>
         ) : valid ? (
           <span className="clm-success">The model is valid.</span>
@@ -448,4 +455,18 @@ function NumberField({
       <FieldIssues messages={issues} />
     </label>
   );
+}
+
+/** Number fields that do not hold a whole number (left empty, say), each with its path. */
+function wholeNumberIssues(model: LifecycleModelInput): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  for (const field of ['atRiskAfterDays', 'churnedAfterDays'] as const) {
+    if (!Number.isInteger(model.inactivity[field])) issues.push({ path: `inactivity.${field}`, message: 'Give a whole number of days.' });
+  }
+  model.rules.forEach((rule, index) => {
+    const minCount = rule.when.minCount;
+    if (minCount !== null && minCount !== undefined && !Number.isInteger(minCount))
+      issues.push({ path: `rules[${index}].when.minCount`, message: 'Give a whole number, or leave it empty for the first.' });
+  });
+  return issues;
 }
