@@ -10,7 +10,7 @@ export { SegmentService } from './segment.service';
 export { SegmentSchedule } from './segment.schedule';
 export { SegmentProjection, SEGMENTS_PROJECTION } from './segment.projection';
 export { SEGMENT_CHANGE_LOG } from './segment.sql';
-export { Segment, SegmentMembershipChange } from './segment.entity';
+export { Segment, SegmentMembershipChange, SegmentTrendPoint } from './segment.entity';
 export type { SegmentChangeCause } from './segment.entity';
 export { SEGMENT_FIELDS } from './segment-fields';
 export type { FieldRegistry, SegmentFieldDefinition } from './segment-fields';

@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Customer } from '../customers';
 import type { SegmentRule } from './segment-rule';
 
@@ -26,6 +26,16 @@ export class Segment {
 
   @Field(() => Date, { description: 'When the segment was last changed.' })
   updatedAt!: Date;
+}
+
+/** The member count of a segment at the end of one UTC day. */
+@ObjectType({ description: 'How many customers a segment had at the end of one UTC day.' })
+export class SegmentTrendPoint {
+  @Field(() => String, { description: 'The UTC day (YYYY-MM-DD); the last point is today, counted now.' })
+  day!: string;
+
+  @Field(() => Int, { description: 'Members at the end of the day (midnight UTC).' })
+  members!: number;
 }
 
 /** Why a customer entered or left a segment; the GraphQL enum `SegmentChangeCause` is built from this list. */

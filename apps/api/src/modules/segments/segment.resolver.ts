@@ -25,7 +25,7 @@ import type { LogStream, StreamEvent } from '../../log';
 import { Customer } from '../customers';
 import { CreateSegmentInput, SegmentMembershipEvent, SegmentPreview, SegmentRuleInput, UpdateSegmentInput } from './dto/segment.types';
 import type { SegmentMembershipChange } from './segment.entity';
-import { Segment } from './segment.entity';
+import { Segment, SegmentTrendPoint } from './segment.entity';
 import type { Preview, SegmentService } from './segment.service';
 
 /** The live stream of segment membership changes, registered at start-up (see server/services.ts). */
@@ -102,6 +102,19 @@ export class SegmentResolver {
   @FieldResolver(() => Int, { description: 'How many customers are in the segment now.' })
   memberCount(@Root() segment: Segment, @Ctx() context: RequestContext): Promise<number> {
     return context.scope.get(this.service.memberCounts).load(segment.id);
+  }
+
+  @FieldResolver(() => [SegmentTrendPoint], {
+    description:
+      'Members at the end of each of the last `days` UTC days, oldest first (the last is today, counted now), computed back from the current count through the membership log.',
+  })
+  async memberTrend(
+    @Root() segment: Segment,
+    @Ctx() context: RequestContext,
+    @Arg('days', () => Int, { defaultValue: 30, description: 'How many days, 1 to 366; default 30.' }) days: number,
+  ): Promise<SegmentTrendPoint[]> {
+    if (!Number.isInteger(days) || days < 1 || days > 366) throw invalidInput('days', 'must be a whole number from 1 to 366');
+    return context.scope.get(this.service.memberTrends).load(`${days}:${segment.id}`);
   }
 
   @Authorized(Scope.READ)

@@ -16,6 +16,7 @@ import {
   findSegment,
   insertSegment,
   listSegments,
+  memberTrends,
   previewRule,
   recordErasure,
   refreshMembers,
@@ -23,7 +24,7 @@ import {
   toSegment,
   updateSegmentRow,
 } from './segment.sql';
-import type { SegmentRow } from './segment.sql';
+import type { SegmentRow, TrendPoint } from './segment.sql';
 import type { SegmentRule } from './segment-rule';
 
 export type SegmentFields = { name: string; description?: string | null; rule: unknown };
@@ -31,6 +32,7 @@ export type SegmentChanges = { name?: string | null; description?: string | null
 export type Preview = { count: number; sample: Customer[]; asOf: Date };
 
 const SAMPLE_SIZE = 10;
+const MAX_TREND_DAYS = 366;
 /** Prefix of the transaction-scoped advisory lock that keeps two instances from re-evaluating one segment at once. */
 const SCHEDULE_LOCK = 'clm.segments.schedule';
 
@@ -59,6 +61,26 @@ export class SegmentService {
       }),
   );
 
+  /**
+   * Per request: member trends, in one statement per response (per distinct
+   * `days`), keyed `days:segmentId`. Days end at midnight UTC; the last is today.
+   */
+  readonly memberTrends: RequestScoped<DataLoader<string, TrendPoint[]>> = requestScoped(
+    () =>
+      new DataLoader(async (keys: readonly string[]) => {
+        const byDays = new Map<number, string[]>();
+        for (const key of keys) {
+          const [days, id] = key.split(':');
+          byDays.set(Number(days), [...(byDays.get(Number(days)) ?? []), id]);
+        }
+        const results = new Map<string, TrendPoint[]>();
+        for (const [days, ids] of byDays) {
+          for (const [id, points] of await this.trends(ids, days)) results.set(`${days}:${id}`, points);
+        }
+        return keys.map((key) => results.get(key) ?? []);
+      }),
+  );
+
   constructor(
     private readonly db: Db,
     private readonly customers: CustomerService,
@@ -72,6 +94,18 @@ export class SegmentService {
     if (!isUuid(id)) return null;
     const row = await findSegment(this.db, id.toLowerCase());
     return row === null ? null : toSegment(row);
+  }
+
+  /**
+   * Members at the end of each of the last `days` UTC days up to the day of
+   * `asOf`, oldest first, per segment: computed back from the current count
+   * through the membership log. `days` is 1–366.
+   */
+  async trends(segmentIds: readonly string[], days: number, asOf = new Date()): Promise<Map<string, TrendPoint[]>> {
+    if (!Number.isInteger(days) || days < 1 || days > MAX_TREND_DAYS) {
+      throw invalidInput('days', `must be a whole number from 1 to ${MAX_TREND_DAYS}`);
+    }
+    return memberTrends(this.db, segmentIds.filter(isUuid), days, asOf);
   }
 
   /** Creates a segment and evaluates it over every customer at once (cause `definition`). */

@@ -168,6 +168,49 @@ export async function countMembers(db: Queryable, segmentIds: readonly string[])
   return new Map(rows.map((row) => [row.segment_id, row.count]));
 }
 
+/**
+ * Members at the end of each of the last `$3` UTC days up to the day of `$2`
+ * (oldest first), for every segment in `$1`: the current count minus the net
+ * entries logged after each day's end. Only the log since the first day's end
+ * is read, summed per day.
+ */
+const MEMBER_TRENDS = prepared(
+  `WITH bounds AS (SELECT ($2::timestamptz AT TIME ZONE 'UTC')::date AS today),
+        ids AS (SELECT DISTINCT unnest($1::uuid[]) AS segment_id),
+        current AS (
+          SELECT ids.segment_id, (SELECT count(*) FROM segment_members m WHERE m.segment_id = ids.segment_id) AS members FROM ids
+        ),
+        later AS (
+          SELECT c.segment_id, (c.occurred_at AT TIME ZONE 'UTC')::date AS day, sum(CASE WHEN c.entered THEN 1 ELSE -1 END) AS delta
+            FROM segment_membership_changes c, bounds
+           WHERE c.segment_id = ANY ($1::uuid[]) AND c.occurred_at >= ((bounds.today - ($3::int - 2))::timestamp AT TIME ZONE 'UTC')
+           GROUP BY 1, 2
+        ),
+        days AS (SELECT bounds.today - k AS day FROM bounds, generate_series(0, $3::int - 1) k)
+   SELECT cur.segment_id, to_char(d.day, 'YYYY-MM-DD') AS day,
+          (cur.members - COALESCE((SELECT sum(l.delta) FROM later l WHERE l.segment_id = cur.segment_id AND l.day > d.day), 0))::int AS members
+     FROM current cur CROSS JOIN days d
+    ORDER BY cur.segment_id, d.day`,
+);
+
+export type TrendPoint = { day: string; members: number };
+
+export async function memberTrends(
+  db: Queryable,
+  segmentIds: readonly string[],
+  days: number,
+  asOf: Date,
+): Promise<Map<string, TrendPoint[]>> {
+  const rows = await db.query<{ segment_id: string; day: string; members: number }>(MEMBER_TRENDS, [segmentIds, asOf, days]);
+  const trends = new Map<string, TrendPoint[]>();
+  for (const row of rows) {
+    const points = trends.get(row.segment_id) ?? [];
+    points.push({ day: row.day, members: row.members });
+    trends.set(row.segment_id, points);
+  }
+  return trends;
+}
+
 const SEGMENTS_OF = prepared(
   `SELECT m.customer_id, ${COLUMNS} FROM segment_members m JOIN segments s ON s.id = m.segment_id
     WHERE m.customer_id = ANY ($1::uuid[]) ORDER BY lower(s.name), s.id`,
