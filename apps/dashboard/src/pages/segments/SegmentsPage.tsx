@@ -1,5 +1,6 @@
 import { useQuery } from '@apollo/client/react';
 import { Link } from 'react-router';
+import { Sparkline } from '../../components/Sparkline';
 import { SegmentListDocument } from '../../gql/graphql';
 import { formatDateTime, formatNumber, plural } from '../customers/shared/format';
 import { EmptyState, ErrorState, LoadingState } from '../customers/shared/PageStates';
@@ -7,9 +8,8 @@ import { useViewer } from '../customers/shared/useViewer';
 import { TableScroll } from '../customers/shared/TableScroll';
 
 /**
- * Every segment with its member count. The API keeps no member-count
- * history (only the membership change log, streamed per segment), so the
- * list shows the count now and when the segment last changed.
+ * Every segment with its member count now, its trend over the last 30 UTC
+ * days (computed by the API from the membership log) and when it last changed.
  */
 export function SegmentsPage() {
   const { data, loading, error } = useQuery(SegmentListDocument, { fetchPolicy: 'cache-and-network' });
@@ -57,6 +57,7 @@ export function SegmentsPage() {
                 <th scope="col" className="clm-table__number">
                   Members now
                 </th>
+                <th scope="col">Last 30 days</th>
                 <th scope="col">Last changed</th>
                 <th scope="col">
                   <span className="visually-hidden">Members</span>
@@ -75,6 +76,9 @@ export function SegmentsPage() {
                   <td className="clm-table__number" data-testid="member-count">
                     {formatNumber(segment.memberCount)}
                   </td>
+                  <td>
+                    <MemberTrend points={segment.memberTrend} />
+                  </td>
                   <td>{formatDateTime(segment.updatedAt)}</td>
                   <td>
                     <Link className="clm-link" to={`/customers?segment=${encodeURIComponent(segment.id)}`}>
@@ -88,5 +92,17 @@ export function SegmentsPage() {
         </TableScroll>
       )}
     </div>
+  );
+}
+
+/** The sparkline of a segment's members over the days, labelled with its first and last count. */
+function MemberTrend({ points }: { points: ReadonlyArray<{ members: number }> }) {
+  if (points.length === 0) return null;
+  const values = points.map((point) => point.members);
+  const label = `Members over the last ${plural(points.length, 'day')}: ${formatNumber(values[0])} to ${formatNumber(values[values.length - 1])}`;
+  return (
+    <span role="img" aria-label={label} title={label} data-testid="member-trend">
+      <Sparkline values={values} width={96} height={24} />
+    </span>
   );
 }
