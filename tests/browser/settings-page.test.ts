@@ -47,6 +47,52 @@ describe('the Settings page', () => {
     await page.getByRole('button', { name: 'Cancel' }).click();
   });
 
+  it("edits a rule's property conditions and the win-back policy, with each problem beside its field, and saves them", async () => {
+    await page.getByRole('button', { name: 'Edit stages and rules' }).click();
+    const engaged = page.locator('.model-editor__item--rule').nth(1);
+    expect(await engaged.getByRole('textbox', { name: 'Rule id' }).inputValue()).toBe('engaged');
+    await engaged.getByRole('button', { name: 'Add a condition to rule engaged' }).click();
+    const condition = engaged.locator('.model-editor__condition').first();
+    const property = condition.getByRole('textbox', { name: 'Property' });
+    await condition
+      .locator('.field', { has: page.getByRole('textbox', { name: 'Property' }) })
+      .getByText('has a condition with an empty property')
+      .waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('button', { name: 'Save the model' }).isDisabled()).toBe(true);
+    await property.fill('plan');
+    await condition.getByRole('combobox', { name: 'Operator' }).selectOption('in');
+    const value = condition.getByRole('textbox', { name: 'Value' });
+    await value.fill('pro');
+    await condition
+      .locator('.field', { has: page.getByRole('textbox', { name: 'Value' }) })
+      .getByText('tests "plan" with "in", which needs a list value, but the value is "pro"')
+      .waitFor({ timeout: 10_000 });
+    expect(await property.getAttribute('aria-invalid')).toBeNull();
+    expect(await page.getByRole('button', { name: 'Save the model' }).isDisabled()).toBe(true);
+    await value.fill('["pro", "team"]');
+    await page.getByRole('combobox', { name: 'Win-back moves to' }).selectOption({ label: '(back to the stage they held)' });
+    await page.getByText('The model is valid.').waitFor({ timeout: 10_000 });
+    expect(await value.inputValue()).toBe('["pro", "team"]');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Save the model' }).click();
+    await page.getByRole('form', { name: 'Edit the lifecycle model' }).waitFor({ state: 'detached', timeout: 10_000 });
+
+    const saved = await clm.admin.data<{ lifecycleModel: { rules: Array<{ id: string; when: unknown }>; winBack: unknown } }>(
+      `{ lifecycleModel { rules { id when { types channels minCount conditions { property operator value } } }
+         winBack { to when { types channels minCount conditions { property operator value } } } } }`,
+    );
+    expect(saved.lifecycleModel.rules.find((rule) => rule.id === 'engaged')?.when).toEqual({
+      types: ['login', 'feature_used', 'product_usage', 'email_click', 'webinar_attended'],
+      channels: null,
+      minCount: null,
+      conditions: [{ property: 'plan', operator: 'in', value: ['pro', 'team'] }],
+    });
+    expect(saved.lifecycleModel.winBack).toEqual({
+      to: null,
+      when: { types: ['purchase'], channels: null, minCount: null, conditions: null },
+    });
+  });
+
   it('creates an API key, shows it once, and revokes it', async () => {
     await page.getByLabel('Key name').fill('Web shop');
     await page.getByLabel('Ingest (send events)').check();

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { conditionValueText, parseConditionValue } from './model-draft';
 
 /** Validation messages shown right under the field they are about. */
 export function FieldIssues({ id, messages }: { id?: string; messages: readonly string[] }) {
@@ -60,4 +61,43 @@ function normalise(text: string): string {
     .map((item) => item.trim())
     .filter((item) => item !== '')
     .join(', ');
+}
+
+/**
+ * A text box for a condition value (see parseConditionValue) that keeps what
+ * is typed and reports the parsed value on every change; it shows a value set
+ * from outside in the editor's notation.
+ */
+export function ConditionValueInput({
+  value,
+  label,
+  disabled,
+  invalid,
+  onChange,
+}: {
+  value: unknown;
+  label: string;
+  disabled?: boolean;
+  invalid?: boolean;
+  onChange: (value: unknown) => void;
+}) {
+  const shown = conditionValueText(value);
+  const [text, setText] = useState(shown);
+  useEffect(() => {
+    setText((current) => (JSON.stringify(parseConditionValue(current)) === JSON.stringify(parseConditionValue(shown)) ? current : shown));
+  }, [shown]);
+  return (
+    <input
+      className="field__input"
+      aria-label={label}
+      aria-invalid={invalid || undefined}
+      placeholder={disabled ? 'no value' : 'e.g. 5, "gold" or ["a", "b"]'}
+      disabled={disabled}
+      value={text}
+      onChange={(event) => {
+        setText(event.target.value);
+        onChange(parseConditionValue(event.target.value));
+      }}
+    />
+  );
 }

@@ -1,10 +1,17 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useMemo, useState } from 'react';
 import { LifecycleSettingsDocument, SetLifecycleModelDocument, ValidateLifecycleModelDocument } from '../../gql/graphql';
-import type { LifecycleModelFieldsFragment, LifecycleModelInput, StageInput, TransitionRuleInput } from '../../gql/graphql';
+import type {
+  LifecycleModelFieldsFragment,
+  LifecycleModelInput,
+  PropertyConditionInput,
+  StageInput,
+  TouchpointMatchInput,
+  TransitionRuleInput,
+} from '../../gql/graphql';
 import { apiErrorMessage, ErrorState, LoadingState } from '../customers/shared/PageStates';
 import { plural } from '../customers/shared/format';
-import { FieldIssues, ListInput } from './FieldIssues';
+import { ConditionValueInput, FieldIssues, ListInput } from './FieldIssues';
 import { issuesAt, keyFromName, modelToInput } from './model-draft';
 import { issuesOf } from '../segments/useSegmentPreview';
 
@@ -128,6 +135,7 @@ function ModelEditor({ draft, onChange, onClose }: ModelEditorProps) {
     [local, validation.data, saving.error],
   );
   const at = (path: string) => issuesAt(issues, path);
+  const only = (path: string) => issues.filter((issue) => issue.path === path).map((issue) => issue.message);
   const stageOptions = [...draft.stages.map((stage) => ({ key: stage.key, name: stage.name || stage.key })), ...OFF_PATH];
   const setStage = (index: number, change: Partial<StageInput>) =>
     onChange({ ...draft, stages: draft.stages.map((stage, position) => (position === index ? { ...stage, ...change } : stage)) });
@@ -303,39 +311,7 @@ function ModelEditor({ draft, onChange, onClose }: ModelEditorProps) {
                   <input className="field__input" value={rule.id} onChange={(event) => setRule(index, { id: event.target.value })} />
                   <FieldIssues messages={at(`${path}.id`)} />
                 </label>
-                <label className="field">
-                  <span className="field__label">Touchpoint types</span>
-                  <ListInput
-                    label="Touchpoint types"
-                    placeholder="any"
-                    value={rule.when.types}
-                    onChange={(types) => setRule(index, { when: { ...rule.when, types } })}
-                  />
-                  <FieldIssues messages={at(`${path}.when.types`)} />
-                </label>
-                <label className="field">
-                  <span className="field__label">Channels</span>
-                  <ListInput
-                    label="Channels"
-                    placeholder="any"
-                    value={rule.when.channels}
-                    onChange={(channels) => setRule(index, { when: { ...rule.when, channels } })}
-                  />
-                  <FieldIssues messages={at(`${path}.when.channels`)} />
-                </label>
-                <label className="field">
-                  <span className="field__label">From the Nth</span>
-                  <input
-                    className="field__input"
-                    inputMode="numeric"
-                    placeholder="1"
-                    value={rule.when.minCount ?? ''}
-                    onChange={(event) =>
-                      setRule(index, { when: { ...rule.when, minCount: event.target.value === '' ? null : Number(event.target.value) } })
-                    }
-                  />
-                  <FieldIssues messages={at(`${path}.when.minCount`)} />
-                </label>
+                <MatchFields match={rule.when} path={`${path}.when`} at={at} onChange={(when) => setRule(index, { when })} />
                 <label className="field">
                   <span className="field__label">Only from stages</span>
                   <ListInput
@@ -358,15 +334,14 @@ function ModelEditor({ draft, onChange, onClose }: ModelEditorProps) {
                   </select>
                   <FieldIssues messages={at(`${path}.to`)} />
                 </label>
-                {rule.when.conditions?.length ? (
-                  <p className="muted clm-small">
-                    and {plural(rule.when.conditions.length, 'property condition')} (kept):{' '}
-                    {rule.when.conditions
-                      .map((condition) => `${condition.property} ${condition.operator} ${JSON.stringify(condition.value)}`)
-                      .join('; ')}
-                  </p>
-                ) : null}
-                <FieldIssues messages={at(`${path}.when.conditions`)} />
+                <ConditionsField
+                  conditions={rule.when.conditions}
+                  path={`${path}.when`}
+                  subject={`rule ${rule.id}`}
+                  at={at}
+                  only={only}
+                  onChange={(conditions) => setRule(index, { when: { ...rule.when, conditions } })}
+                />
                 <button
                   type="button"
                   className="button button--quiet"
@@ -400,6 +375,46 @@ function ModelEditor({ draft, onChange, onClose }: ModelEditorProps) {
         >
           Add a rule
         </button>
+      </fieldset>
+
+      <fieldset className="clm-fieldset">
+        <legend>Win-back: an at-risk or churned customer returns when a touchpoint matches</legend>
+        <div className="model-editor__item">
+          <MatchFields
+            match={draft.winBack.when}
+            path="winBack.when"
+            at={at}
+            onChange={(when) => onChange({ ...draft, winBack: { ...draft.winBack, when } })}
+          />
+          <label className="field">
+            <span className="field__label">Win-back moves to</span>
+            <select
+              className="field__input"
+              value={draft.winBack.to ?? ''}
+              aria-invalid={at('winBack.to').length > 0 || undefined}
+              onChange={(event) => onChange({ ...draft, winBack: { ...draft.winBack, to: event.target.value || null } })}
+            >
+              <option value="">(back to the stage they held)</option>
+              {draft.winBack.to && !draft.stages.some((stage) => stage.key === draft.winBack.to) && (
+                <option value={draft.winBack.to}>{draft.winBack.to}</option>
+              )}
+              {draft.stages.map((stage, index) => (
+                <option key={index} value={stage.key}>
+                  {stage.name || stage.key}
+                </option>
+              ))}
+            </select>
+            <FieldIssues messages={at('winBack.to')} />
+          </label>
+          <ConditionsField
+            conditions={draft.winBack.when.conditions}
+            path="winBack.when"
+            subject="win-back"
+            at={at}
+            only={only}
+            onChange={(conditions) => onChange({ ...draft, winBack: { ...draft.winBack, when: { ...draft.winBack.when, conditions } } })}
+          />
+        </div>
       </fieldset>
 
       <div role="status" className="model-editor__status">
@@ -463,10 +478,176 @@ function wholeNumberIssues(model: LifecycleModelInput): Array<{ path: string; me
   for (const field of ['atRiskAfterDays', 'churnedAfterDays'] as const) {
     if (!Number.isInteger(model.inactivity[field])) issues.push({ path: `inactivity.${field}`, message: 'Give a whole number of days.' });
   }
-  model.rules.forEach((rule, index) => {
-    const minCount = rule.when.minCount;
+  const matches = [
+    ...model.rules.map((rule, index) => ({ when: rule.when, path: `rules[${index}].when` })),
+    { when: model.winBack.when, path: 'winBack.when' },
+  ];
+  for (const { when, path } of matches) {
+    const minCount = when.minCount;
     if (minCount !== null && minCount !== undefined && !Number.isInteger(minCount))
-      issues.push({ path: `rules[${index}].when.minCount`, message: 'Give a whole number, or leave it empty for the first.' });
-  });
+      issues.push({ path: `${path}.minCount`, message: 'Give a whole number, or leave it empty for the first.' });
+  }
   return issues;
+}
+
+type At = (path: string) => string[];
+
+/** The types, channels and "from the Nth" of what a rule or the win-back policy matches; `path` is its `when`. */
+function MatchFields({
+  match,
+  path,
+  at,
+  onChange,
+}: {
+  match: TouchpointMatchInput;
+  path: string;
+  at: At;
+  onChange: (match: TouchpointMatchInput) => void;
+}) {
+  return (
+    <>
+      <label className="field">
+        <span className="field__label">Touchpoint types</span>
+        <ListInput label="Touchpoint types" placeholder="any" value={match.types} onChange={(types) => onChange({ ...match, types })} />
+        <FieldIssues messages={at(`${path}.types`)} />
+      </label>
+      <label className="field">
+        <span className="field__label">Channels</span>
+        <ListInput label="Channels" placeholder="any" value={match.channels} onChange={(channels) => onChange({ ...match, channels })} />
+        <FieldIssues messages={at(`${path}.channels`)} />
+      </label>
+      <label className="field">
+        <span className="field__label">From the Nth</span>
+        <input
+          className="field__input"
+          inputMode="numeric"
+          placeholder="1"
+          value={match.minCount ?? ''}
+          onChange={(event) => onChange({ ...match, minCount: event.target.value === '' ? null : Number(event.target.value) })}
+        />
+        <FieldIssues messages={at(`${path}.minCount`)} />
+      </label>
+    </>
+  );
+}
+
+const OPERATOR_LABELS: ReadonlyArray<{ operator: string; label: string }> = [
+  { operator: 'eq', label: 'equals' },
+  { operator: 'neq', label: 'does not equal' },
+  { operator: 'gt', label: 'greater than' },
+  { operator: 'gte', label: 'at least' },
+  { operator: 'lt', label: 'less than' },
+  { operator: 'lte', label: 'at most' },
+  { operator: 'in', label: 'one of (a list)' },
+  { operator: 'exists', label: 'is present' },
+  { operator: 'contains', label: 'contains' },
+];
+
+/**
+ * The property conditions of a match, each editable (property, operator,
+ * value) with its problems beside the field; `path` is the match's `when`,
+ * whose own problems ("no criteria") are shown here too.
+ */
+function ConditionsField({
+  conditions,
+  path,
+  subject,
+  at,
+  only,
+  onChange,
+}: {
+  conditions: readonly PropertyConditionInput[] | null | undefined;
+  path: string;
+  subject: string;
+  at: At;
+  only: At;
+  onChange: (conditions: PropertyConditionInput[] | null) => void;
+}) {
+  const list = conditions ?? [];
+  const own = [...only(path), ...only(`${path}.conditions`)];
+  const setCondition = (index: number, change: Partial<PropertyConditionInput>) =>
+    onChange(list.map((condition, position) => (position === index ? { ...condition, ...change } : condition)));
+  return (
+    <fieldset className="clm-fieldset model-editor__conditions">
+      <legend>Property conditions{list.length === 0 ? ' (none)' : ''}</legend>
+      <FieldIssues messages={own} />
+      {list.length > 0 && (
+        <ol className="model-editor__list">
+          {list.map((condition, index) => {
+            const conditionPath = `${path}.conditions[${index}]`;
+            const number = `condition ${index + 1} of ${subject}`;
+            return (
+              <li key={index} className="model-editor__condition">
+                <label className="field">
+                  <span className="field__label">Property</span>
+                  <input
+                    className="field__input"
+                    placeholder="e.g. rating or survey.score"
+                    value={condition.property}
+                    aria-invalid={at(`${conditionPath}.property`).length > 0 || undefined}
+                    onChange={(event) => setCondition(index, { property: event.target.value })}
+                  />
+                  <FieldIssues messages={at(`${conditionPath}.property`)} />
+                </label>
+                <label className="field">
+                  <span className="field__label">Operator</span>
+                  <select
+                    className="field__input"
+                    value={condition.operator}
+                    aria-invalid={at(`${conditionPath}.operator`).length > 0 || undefined}
+                    onChange={(event) =>
+                      setCondition(
+                        index,
+                        event.target.value === 'exists' ? { operator: 'exists', value: null } : { operator: event.target.value },
+                      )
+                    }
+                  >
+                    {!OPERATOR_LABELS.some((option) => option.operator === condition.operator) && (
+                      <option value={condition.operator}>{condition.operator}</option>
+                    )}
+                    {OPERATOR_LABELS.map((option) => (
+                      <option key={option.operator} value={option.operator}>
+                        {option.operator} ({option.label})
+                      </option>
+                    ))}
+                  </select>
+                  <FieldIssues messages={at(`${conditionPath}.operator`)} />
+                </label>
+                <label className="field">
+                  <span className="field__label">Value</span>
+                  <ConditionValueInput
+                    label="Value"
+                    value={condition.value}
+                    disabled={condition.operator === 'exists'}
+                    invalid={at(`${conditionPath}.value`).length > 0}
+                    onChange={(value) => setCondition(index, { value })}
+                  />
+                  <FieldIssues messages={at(`${conditionPath}.value`)} />
+                </label>
+                <button
+                  type="button"
+                  className="button button--quiet"
+                  aria-label={`Remove ${number}`}
+                  onClick={() => {
+                    const rest = list.filter((_, position) => position !== index);
+                    onChange(rest.length > 0 ? rest : null);
+                  }}
+                >
+                  Remove
+                </button>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      <button
+        type="button"
+        className="button"
+        aria-label={`Add a condition to ${subject}`}
+        onClick={() => onChange([...list, { property: '', operator: 'eq', value: null }])}
+      >
+        Add a condition
+      </button>
+    </fieldset>
+  );
 }

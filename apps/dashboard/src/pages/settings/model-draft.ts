@@ -73,3 +73,25 @@ export function keyFromName(name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
 }
+
+/**
+ * A condition value as typed: JSON when it parses (`5`, `true`, `"5"`,
+ * `["gold", "silver"]`), else the text itself as a string; null for an empty
+ * box (no value, as `exists` wants).
+ */
+export function parseConditionValue(text: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  try {
+    return JSON.parse(trimmed) as unknown;
+  } catch {
+    return trimmed;
+  }
+}
+
+/** A condition value as the editor shows it: plain text for a string that reads back as itself, else JSON. */
+export function conditionValueText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string' && value.trim() === value && value !== '' && parseConditionValue(value) === value) return value;
+  return JSON.stringify(value);
+}
