@@ -219,7 +219,7 @@ async function countRows(url: string): Promise<DatabaseInfo['counts']> {
 
 /** Empties what the projections derived (metric tables, acquisitions, segment changes) and their positions, to build them again. */
 async function resetProjections(client: pg.Client): Promise<void> {
-  log('emptying the projections to build them again (--reproject)');
+  log('emptying the projections to build them from the start');
   const tables = await client.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = 'public' AND c.relkind = 'r'

@@ -156,7 +156,9 @@ async function explainNextBatch(url: string, statements: StatementStats[]): Prom
       );
       const from = after.rows[0] ?? { tx_id: '0', id: '0' };
       const upTo = await client.query<{ tx_id: string; id: string }>(
-        `SELECT tx_id::text, id::text FROM ${table} WHERE (tx_id, id) > ($1::xid8, $2::bigint) ORDER BY tx_id, id OFFSET ${BATCH - 1} LIMIT 1`,
+        // Ordered by the columns, not by their text (a bare name in ORDER BY is the output column's).
+        `SELECT l.tx_id::text AS tx_id, l.id::text AS id FROM ${table} l WHERE (l.tx_id, l.id) > ($1::xid8, $2::bigint)
+          ORDER BY l.tx_id, l.id OFFSET ${BATCH - 1} LIMIT 1`,
         [from.tx_id, from.id],
       );
       if (upTo.rows[0]) ranges.set(table, [from.tx_id, from.id, upTo.rows[0].tx_id, upTo.rows[0].id]);
