@@ -30,6 +30,8 @@ describe('Segment.memberTrend', () => {
       (index) => `touchpoints[${index}]`,
     );
     const [ann, ben, cat] = results.map((result) => result.customerId as string);
+    // Let the projection evaluate these customers now, so nothing re-evaluates the hand-written members below later.
+    await server.services.projector.catchUp();
     // Rules no customer matches: the history below is written by hand, as the log and the members it leads to.
     const nobody = (value: string) => ({ attribute: { name: 'plan', operator: 'EQ', value } });
     const trended = await server.services.segments.create({ name: 'Trended', rule: nobody('t') }, 'test');
@@ -62,8 +64,9 @@ describe('Segment.memberTrend', () => {
 
   it('counts members at the end of each UTC day back from the current count, for every segment in one statement', async () => {
     let statements = 0;
+    // Only statements that read the log and the members together: the live stream's background polls share the pool.
     server.db.observe = (text) => {
-      if (/segment_membership_changes/.test(text)) statements += 1;
+      if (/segment_membership_changes/.test(text) && /segment_members/.test(text)) statements += 1;
     };
     let result;
     try {
