@@ -265,11 +265,18 @@ describe('segments', () => {
     const condition = { field: { field: 'ORDERS', operator: 'GTE', value: 1 } };
     const wide = await server.graphql(CREATE, { input: { name: 'Wide', rule: { or: Array.from({ length: 10_000 }, () => condition) } } });
     expect(wide.errors?.[0].message).toBe('the segment rule is invalid: input.rule: the rule has 10001 groups and conditions; at most 200');
-    let deep: unknown = condition;
-    for (let level = 1; level < 1000; level++) deep = { not: deep };
-    const nestedResponse = await server.graphql(CREATE, { input: { name: 'Deep', rule: deep } });
-    expect(nestedResponse.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
-    expect(nestedResponse.errors?.[0].message).toContain('nests deeper than 16 levels');
+    const nested = (levels: number) => {
+      let deep: unknown = condition;
+      for (let level = 1; level < levels; level++) deep = { not: deep };
+      return server.graphql(CREATE, { input: { name: 'Deep', rule: deep } });
+    };
+    // 40 levels: the rule's own limit names it.
+    const deepRule = await nested(40);
+    expect(deepRule.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(deepRule.errors?.[0].message).toContain('nests deeper than 16 levels');
+    // 1,000 levels: refused before GraphQL reads the variables at all.
+    const absurd = await nested(1000);
+    expect(absurd.errors?.[0]).toEqual({ message: 'variables: nested deeper than 128 levels', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
   it('refuses a taken name and needs the admin scope to write, the read scope to list', async () => {
