@@ -114,10 +114,13 @@ const SCORE_CHAIN = prepared(`
      WHERE c.customer_id IS NULL OR (b.occurred_at, b.id) > (c.scored_at, c.touchpoint_id)
   ), ${neighbourhood('metric_customer_scores', 'winners', ', a.score')}
   , merged AS (
-    SELECT k.kind, k.customer_id, k.day, k.score FROM known k
-     WHERE NOT EXISTS (SELECT 1 FROM winners w WHERE w.kind = k.kind AND w.customer_id = k.customer_id AND w.day = k.day)
-    UNION ALL
-    SELECT kind, customer_id, day, score FROM winners
+    -- A day the batch scored again takes the batch's score (by sorting, not a join: the planner
+    -- cannot size these CTEs and would compare every pair).
+    SELECT DISTINCT ON (kind, customer_id, day) kind, customer_id, day, score
+      FROM (SELECT kind, customer_id, day, score, 0 AS preference FROM winners
+            UNION ALL
+            SELECT kind, customer_id, day, score, 1 FROM known) candidates
+     ORDER BY kind, customer_id, day, preference
   ), links AS (
     SELECT kind, day, coalesce(lead(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '9999-12-31'::date) AS next_day, score, -1 AS delta
       FROM known
