@@ -69,9 +69,10 @@ export class EventLog<T, Row extends QueryResultRow> implements LogReader<T> {
   /** The position of the newest row that is final, or the start of the log. */
   async head(): Promise<LogPosition> {
     const rows = await this.db.query<{ tx_id: string; id: string }>(
-      `SELECT tx_id::text, id::text FROM ${this.source.table}
-        WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY tx_id DESC, id DESC LIMIT 1`,
+      // Ordered by the columns, not by the text output columns of the same name ('999' > '1000').
+      `SELECT e.tx_id::text AS tx_id, e.id::text AS id FROM ${this.source.table} e
+        WHERE e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.tx_id DESC, e.id DESC LIMIT 1`,
     );
     return rows.length === 0 ? { txId: 0n, id: 0n } : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
   }

@@ -220,7 +220,7 @@ async function lockPosition(uow: UnitOfWork, projection: string, log: string): P
 /** The last row of a log table visible now (committed), or the start of the log. */
 async function logHead(db: Pick<UnitOfWork, 'query'>, table: string): Promise<LogPosition> {
   const rows = await db.query<{ tx_id: string; id: string }>(
-    `SELECT tx_id::text, id::text FROM ${table} ORDER BY tx_id DESC, id DESC LIMIT 1`,
+    `SELECT e.tx_id::text AS tx_id, e.id::text AS id FROM ${table} e ORDER BY e.tx_id DESC, e.id DESC LIMIT 1`,
   );
   return rows.length === 0 ? LOG_START : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
 }
@@ -243,16 +243,16 @@ async function nextStretchEnd(
   ceiling: LogPosition | null,
 ): Promise<LogPosition | null> {
   if (ceiling && comparePositions(ceiling, after) <= 0) return null;
-  const bound = ceiling ? `AND (tx_id, id) <= ($4::xid8, $5::bigint)` : '';
+  const bound = ceiling ? `AND (tx_id, id) <= ($4::xid8, $5::bigint) AND tx_id <= $4::xid8` : '';
   const parameters: unknown[] = [after.txId.toString(), after.id.toString(), limit];
   if (ceiling) parameters.push(ceiling.txId.toString(), ceiling.id.toString());
   const rows = await uow.query<{ tx_id: string; id: string }>(
-    `SELECT tx_id::text, id::text FROM (
+    `SELECT stretch.tx_id::text AS tx_id, stretch.id::text AS id FROM (
        SELECT tx_id, id FROM ${table}
-        WHERE (tx_id, id) > ($1::xid8, $2::bigint) ${bound}
+        WHERE (tx_id, id) > ($1::xid8, $2::bigint) AND tx_id >= $1::xid8 ${bound}
           AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY tx_id, id LIMIT $3) stretch
-      ORDER BY tx_id DESC, id DESC LIMIT 1`,
+      ORDER BY stretch.tx_id DESC, stretch.id DESC LIMIT 1`,
     parameters,
   );
   return rows.length === 0 ? null : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };

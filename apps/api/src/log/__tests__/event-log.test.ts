@@ -86,4 +86,19 @@ describe('the commit-ordered event log', () => {
       await second.end();
     }
   });
+
+  it('finds the head by transaction id as a number, not as text (999 before 1000)', async () => {
+    // Rows stamped with explicit transaction ids on both sides of a digit boundary, both long committed.
+    await context.db.query(
+      `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, tx_id)
+       VALUES ($1, NULL, 'nine', now(), 'manual', '999'), ($1, NULL, 'ten', now(), 'manual', '1000')`,
+      [customerId],
+    );
+    const head = await log().head();
+    const [newest] = await context.db.query<{ tx_id: string; id: string }>(
+      `SELECT tx_id::text, id::text FROM stage_transitions t ORDER BY t.tx_id DESC, t.id DESC LIMIT 1`,
+    );
+    expect(head).toEqual({ txId: BigInt(newest.tx_id), id: BigInt(newest.id) });
+    expect(head.txId).toBeGreaterThanOrEqual(1000n);
+  });
 });

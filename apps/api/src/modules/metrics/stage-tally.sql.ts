@@ -25,13 +25,13 @@ const STAGE_COUNTS = prepared(`
     UNION ALL
     SELECT from_stage, -transitions FROM metric_transitions_daily WHERE from_stage <> ''
     UNION ALL
-    SELECT t.to_stage, 1 FROM stage_transitions t, applied a WHERE (t.tx_id, t.id) > (a.tx_id, a.id)
+    SELECT t.to_stage, 1 FROM stage_transitions t, applied a WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.tx_id >= a.tx_id
     UNION ALL
-    SELECT t.from_stage, -1 FROM stage_transitions t, applied a WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.from_stage IS NOT NULL
+    SELECT t.from_stage, -1 FROM stage_transitions t, applied a WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.tx_id >= a.tx_id AND t.from_stage IS NOT NULL
     UNION ALL
     -- Deleted since the projection's last erasure step: they leave the stage the projection has them in.
     SELECT m.stage, -1 FROM customer_erasures e JOIN metric_customers m ON m.customer_id = e.customer_id, applied_erasures a
-     WHERE (e.tx_id, e.id) > (a.tx_id, a.id) AND NOT m.erased AND m.stage IS NOT NULL
+     WHERE (e.tx_id, e.id) > (a.tx_id, a.id) AND e.tx_id >= a.tx_id AND NOT m.erased AND m.stage IS NOT NULL
   )
   SELECT s.stage, s.count, pg_current_snapshot()::text AS snapshot
     FROM (SELECT stage, sum(n)::int AS count FROM moves GROUP BY stage HAVING sum(n) <> 0) s
@@ -43,7 +43,7 @@ const FLOWS = prepared(`
      WHERE cause <> 'erased' AND ($1::date IS NULL OR day >= $1::date) AND ($2::date IS NULL OR day < $2::date)
     UNION ALL
     SELECT coalesce(t.from_stage, ''), t.to_stage, 1 FROM stage_transitions t, applied a
-     WHERE (t.tx_id, t.id) > (a.tx_id, a.id)
+     WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.tx_id >= a.tx_id
        AND ($1::date IS NULL OR t.occurred_at >= ($1::date::timestamp AT TIME ZONE 'UTC'))
        AND ($2::date IS NULL OR t.occurred_at < ($2::date::timestamp AT TIME ZONE 'UTC'))
   )

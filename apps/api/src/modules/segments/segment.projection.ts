@@ -17,7 +17,8 @@ const LOGS = {
 function customersIn(table: string) {
   return prepared(
     `SELECT DISTINCT e.customer_id FROM ${table} e
-      WHERE (e.tx_id, e.id) > ($1::xid8, $2::bigint) AND (e.tx_id, e.id) <= ($3::xid8, $4::bigint)`,
+      WHERE (e.tx_id, e.id) > ($1::xid8, $2::bigint) AND (e.tx_id, e.id) <= ($3::xid8, $4::bigint)
+        AND e.tx_id >= $1::xid8 AND e.tx_id <= $3::xid8`,
   );
 }
 const CUSTOMERS_IN = { touchpoints: customersIn('touchpoints'), transitions: customersIn('stage_transitions') };
