@@ -110,7 +110,7 @@ export function attachGraphQLWebSocket(options: {
         const errors = validateWithLimits(schema, document, limits);
         if (errors.length > 0) return mask(errors).map(toGraphQLError);
         const variables = payload.variables ?? {};
-        const tooDeep = variablesDepthError(variables);
+        const tooDeep = variablesDepthError(schema, payload.query, variables);
         if (tooDeep) return [tooDeep];
         const tooCostly = costError(operationCost(schema, document, payload.operationName ?? undefined, variables), limits);
         if (tooCostly) return mask([tooCostly]).map(toGraphQLError);

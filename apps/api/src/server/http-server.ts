@@ -4,6 +4,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import type { GraphQLSchema } from 'graphql';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -92,7 +93,7 @@ export async function startHttpServer(options: {
     // The key first: a request without a valid key is refused before its body is read.
     requireApiKey(services),
     express.json({ limit: '5mb' }),
-    refuseDeepVariables,
+    refuseDeepVariables(schema),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const locals = res.locals as Locals;
@@ -124,13 +125,15 @@ export async function startHttpServer(options: {
   };
 }
 
-/** Variables nested absurdly deep are refused before GraphQL coerces them (which would overflow the stack). */
-function refuseDeepVariables(request: Request, response: Response, next: NextFunction) {
-  const body: unknown = request.body;
-  const variables = body !== null && typeof body === 'object' ? (body as { variables?: unknown }).variables : undefined;
-  const error = variablesDepthError(variables ?? null);
-  if (!error) return next();
-  response.status(400).json({ errors: [{ message: error.message, extensions: error.extensions }] });
+/** Typed input nested absurdly deep is refused before GraphQL coerces it (which would overflow the stack). */
+function refuseDeepVariables(schema: GraphQLSchema) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const body: unknown = request.body;
+    const { query, variables } = body !== null && typeof body === 'object' ? (body as { query?: unknown; variables?: unknown }) : {};
+    const error = variablesDepthError(schema, query, variables ?? null);
+    if (!error) return next();
+    response.status(400).json({ errors: [{ message: error.message, extensions: error.extensions }] });
+  };
 }
 
 /** Every GraphQL request over HTTP needs a valid key; without one the answer is 401 UNAUTHENTICATED. */

@@ -1,10 +1,23 @@
-import { getNamedType, GraphQLError, Kind, parse, specifiedRules, validate } from 'graphql';
+import {
+  getNamedType,
+  GraphQLError,
+  isInputObjectType,
+  isInputType,
+  isListType,
+  isNonNullType,
+  Kind,
+  parse,
+  specifiedRules,
+  typeFromAST,
+  validate,
+} from 'graphql';
 import type {
   ASTVisitor,
   DocumentNode,
   FieldNode,
   FragmentDefinitionNode,
   GraphQLField,
+  GraphQLInputType,
   GraphQLNamedType,
   GraphQLObjectType,
   GraphQLSchema,
@@ -175,11 +188,62 @@ function maxAliasesRule(maxAliases: number): ValidationRule {
   };
 }
 
-/** How deep an operation's variables may nest (a segment rule of the deepest kind allowed needs about 50 levels). */
+/**
+ * How deep typed input may nest in an operation's variables: input objects
+ * and lists, counted through the schema's input types (a JSON scalar's
+ * contents are not typed input and are checked by the services). The deepest
+ * segment rule allowed needs about 50 levels; graphql-js coerces typed input
+ * recursively and overflows the stack near 5,000.
+ */
 export const MAX_VARIABLES_DEPTH = 128;
 
-/** An error for variables nested deeper than MAX_VARIABLES_DEPTH (GraphQL's coercion of them would overflow the stack long before any validation ran), or null. */
-export function variablesDepthError(variables: unknown): GraphQLError | null {
-  if (!nestsDeeperThan(variables, MAX_VARIABLES_DEPTH)) return null;
-  return new GraphQLError(`variables: nested deeper than ${MAX_VARIABLES_DEPTH} levels`, { extensions: { code: 'BAD_USER_INPUT' } });
+/**
+ * An error when typed input in `variables` nests deeper than
+ * MAX_VARIABLES_DEPTH, or null. Cheap for ordinary requests: the typed walk
+ * runs only when the raw JSON is deeper than the limit at all.
+ */
+export function variablesDepthError(schema: GraphQLSchema, query: unknown, variables: unknown): GraphQLError | null {
+  if (variables === null || typeof variables !== 'object' || !nestsDeeperThan(variables, MAX_VARIABLES_DEPTH)) return null;
+  if (typeof query !== 'string') return null;
+  let document: DocumentNode;
+  try {
+    document = parse(query, { noLocation: true });
+  } catch {
+    return null; // GraphQL reports the parse error itself.
+  }
+  const values = variables as Record<string, unknown>;
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const variable of definition.variableDefinitions ?? []) {
+      const type = typeFromAST(schema, variable.type);
+      if (type && isInputType(type) && typedDepthExceeds(values[variable.variable.name.value], type, MAX_VARIABLES_DEPTH)) {
+        return new GraphQLError(`variables.${variable.variable.name.value}: nested deeper than ${MAX_VARIABLES_DEPTH} levels`, {
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+    }
+  }
+  return null;
+}
+
+/** Whether `value`, read as `type`, nests input objects and lists deeper than `max` (iterative: no recursion to overflow). */
+function typedDepthExceeds(value: unknown, type: GraphQLInputType, max: number): boolean {
+  const pending: Array<[unknown, GraphQLInputType, number]> = [[value, type, 0]];
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    const [next, nextType, depth] = entry;
+    const unwrapped = isNonNullType(nextType) ? nextType.ofType : nextType;
+    if (next === null || typeof next !== 'object') continue;
+    if (isListType(unwrapped)) {
+      if (depth >= max) return true;
+      for (const item of Array.isArray(next) ? next : [next]) pending.push([item, unwrapped.ofType, depth + 1]);
+    } else if (isInputObjectType(unwrapped)) {
+      if (depth >= max) return true;
+      const fields = unwrapped.getFields();
+      for (const [key, child] of Object.entries(next)) {
+        const field = fields[key];
+        if (field) pending.push([child, field.type, depth + 1]);
+      }
+    }
+  }
+  return false;
 }

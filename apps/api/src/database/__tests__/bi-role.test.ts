@@ -106,7 +106,9 @@ describe('the clm_bi role', () => {
   it('cannot log in until a password is set, then logs in with exactly that password', async () => {
     await withClient(context.url, (client) => client.query(`ALTER ROLE ${BI_ROLE} NOLOGIN PASSWORD NULL`));
     const password = `it's "quoted" $$; DROP ROLE ${BI_ROLE}; -- \\ %L ${randomBytes(4).toString('hex')}`;
-    await expect(connect(context.url, { user: BI_ROLE, password })).rejects.toMatchObject({ code: '28000' });
+    // Refused: "not permitted to log in" (28000) where the server trusts the connection; where it asks for a password
+    // (the embedded server), the role without one fails that first (28P01).
+    await expect(connect(context.url, { user: BI_ROLE, password })).rejects.toMatchObject({ code: expect.stringMatching(/^28(000|P01)$/) });
 
     await applyBiPassword(context.db, password);
     const bi = await connect(context.url, { user: BI_ROLE, password });

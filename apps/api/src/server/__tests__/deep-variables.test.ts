@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { startTestServer } from '../../testing';
 import type { TestServer } from '../../testing';
 import { MAX_VARIABLES_DEPTH, variablesDepthError } from '../operation-limits';
+import { buildClmSchema } from '../schema';
 
 /** The JSON text of a segment rule nested `depth` levels of `not` (written as text: JSON.stringify itself overflows long before 50,000). */
 function nestedRule(depth: number): string {
@@ -11,7 +12,7 @@ function nestedRule(depth: number): string {
 }
 
 const PREVIEW = `query ($rule: SegmentRuleInput!) { previewSegment(rule: $rule) { count } }`;
-const REFUSED = `variables: nested deeper than ${MAX_VARIABLES_DEPTH} levels`;
+const REFUSED = `variables.rule: nested deeper than ${MAX_VARIABLES_DEPTH} levels`;
 
 describe('variables nested absurdly deep', () => {
   let server: TestServer;
@@ -22,14 +23,22 @@ describe('variables nested absurdly deep', () => {
     await server.close();
   });
 
-  it('are told apart from reasonable ones by depth alone, whatever their shape', () => {
+  it("are told apart by the depth of typed input alone; JSON values inside are the services' to check", async () => {
+    const schema = await buildClmSchema();
+    const preview = `query ($rule: SegmentRuleInput!) { previewSegment(rule: $rule) { count } }`;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 * MAX_VARIABLES_DEPTH }), fc.boolean(), (depth, inArrays) => {
-        let value: unknown = 'leaf';
-        for (let level = 0; level < depth; level += 1) value = inArrays ? [value] : { child: value };
-        expect(variablesDepthError(value) !== null).toBe(depth > MAX_VARIABLES_DEPTH);
+      fc.property(fc.integer({ min: 0, max: 3 * MAX_VARIABLES_DEPTH }), (levels) => {
+        let rule: unknown = { field: { field: 'ORDERS', operator: 'EXISTS' } };
+        for (let level = 0; level < levels; level += 1) rule = { not: rule };
+        // The leaf's `field` object sits at depth levels + 1.
+        expect(variablesDepthError(schema, preview, { rule }) !== null).toBe(levels + 1 >= MAX_VARIABLES_DEPTH);
       }),
     );
+    // A JSON scalar 5,000 levels deep (a touchpoint's properties) is left to the ingest validation, which names the item.
+    let properties: unknown = { leaf: true };
+    for (let level = 0; level < 5_000; level += 1) properties = { nested: properties };
+    const record = `mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`;
+    expect(variablesDepthError(schema, record, { t: [{ properties }] })).toBeNull();
   });
 
   it.each([200, 5_000, 50_000])('%i levels over HTTP: a clear BAD_USER_INPUT, before GraphQL coerces them', async (depth) => {

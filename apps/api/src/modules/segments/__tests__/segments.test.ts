@@ -276,7 +276,10 @@ describe('segments', () => {
     expect(deepRule.errors?.[0].message).toContain('nests deeper than 16 levels');
     // 1,000 levels: refused before GraphQL reads the variables at all.
     const absurd = await nested(1000);
-    expect(absurd.errors?.[0]).toEqual({ message: 'variables: nested deeper than 128 levels', extensions: { code: 'BAD_USER_INPUT' } });
+    expect(absurd.errors?.[0]).toEqual({
+      message: 'variables.input: nested deeper than 128 levels',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
   });
 
   it('refuses a taken name and needs the admin scope to write, the read scope to list', async () => {
