@@ -144,6 +144,12 @@ export class Db implements Queryable {
   private async attempt<T>(work: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
+    // A connection the server drops while the work awaits something else (the database restarting) emits 'error' on the
+    // checked-out client; without a listener that would end the process. The next query on it fails, and so does the work.
+    const dropped = () => {
+      broken = true;
+    };
+    client.on('error', dropped);
     try {
       await client.query('BEGIN');
       const uow = new UnitOfWork(client, this.observe);
@@ -164,6 +170,7 @@ export class Db implements Queryable {
       }
       return result;
     } finally {
+      client.removeListener('error', dropped);
       client.release(broken);
     }
   }

@@ -277,6 +277,11 @@ async function streamCursor(
 ): Promise<void> {
   const client = await db.pool.connect();
   let broken: Error | undefined;
+  // The server may drop the connection while the export waits for the client to read: that must not end the process.
+  const dropped = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', dropped);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await client.query({ text: `DECLARE csv_export NO SCROLL CURSOR FOR ${query.text}`, values: query.values });
@@ -298,6 +303,7 @@ async function streamCursor(
     });
     throw error;
   } finally {
+    client.removeListener('error', dropped);
     client.release(broken);
   }
 }
