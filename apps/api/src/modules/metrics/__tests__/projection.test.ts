@@ -30,7 +30,7 @@ const CANONICAL: Record<RelationName, string> = {
   scores_daily: `SELECT kind, day::text, score, sum(responses)::int AS n FROM {scores_daily} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
   score_chain: `SELECT kind, day::text, next_day::text, score, sum(customers)::int AS n FROM {score_chain}
                  GROUP BY 1, 2, 3, 4 HAVING sum(customers) <> 0 ORDER BY 1, 2, 3, 4`,
-  purchasers: `SELECT customer_id, first_purchase_at, second_purchase_at FROM {purchasers} ORDER BY 1`,
+  purchasers: `SELECT p.customer_id, p.first_purchase_at, p.second_purchase_at FROM {purchasers} p ORDER BY 1`,
   customer_gaps: `SELECT kind, day::text, prev_day::text, sum(customers)::int AS n FROM {customer_gaps}
                    GROUP BY 1, 2, 3 HAVING sum(customers) <> 0 ORDER BY 1, 2, 3`,
   customer_tp_daily: `SELECT day::text, type, channel, campaign, sum(touchpoints)::int AS n, sum(value_sum)::text AS v FROM {customer_tp_daily}
