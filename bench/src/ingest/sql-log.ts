@@ -38,7 +38,9 @@ function summarise(text: string): SqlTiming {
   const groups = new Map<string, { statement: string; count: number; totalMs: number }>();
   let statements = 0;
   let totalMs = 0;
-  for (const match of text.matchAll(/duration: ([\d.]+) ms\s+(statement|parse|bind|execute)[^:]*: ([^\n]*)/g)) {
+  // A statement's text runs to the next log line (the server's lines start with a timestamp); multi-line statements are
+  // named by their first words, not by an empty first line.
+  for (const match of text.matchAll(/duration: ([\d.]+) ms\s+(statement|parse|bind|execute)[^:]*: ([\s\S]*?)(?=\n\d{4}-\d\d-\d\d |$)/g)) {
     const ms = Number(match[1]);
     const sql = match[3].replace(/\s+/g, ' ').trim();
     const kind = `${match[2] === 'statement' ? '' : `${match[2]}: `}${sql.slice(0, 90)}`;

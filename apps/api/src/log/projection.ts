@@ -23,10 +23,17 @@ export type ProjectorOptions = {
   batchSize?: number;
   /** How often to look for new rows when nobody pokes (rows held back behind a long transaction, lost notifications). */
   pollMs?: number;
-  /** The least time between two runs started by pokes (so a busy log is applied in longer stretches). */
+  /**
+   * The least time between the starts of two runs started by pokes (so a busy
+   * log is applied in longer stretches); a run that took longer than a third
+   * of it spaces the next one out to three times its own length, up to 2 s.
+   */
   gatherMs?: number;
   onError: (error: unknown) => void;
 };
+
+/** The longest a run's own length may space out the next one (what a read model may lag behind under load). */
+const MAX_SPACING_MS = 2_000;
 
 /**
  * Runs projections: read models derived from the logs, each following a log
@@ -48,6 +55,7 @@ export class Projector {
   private readonly pollMs: number;
   private readonly gatherMs: number;
   private lastRun = 0;
+  private lastRunMs = 0;
   private queue: Promise<void> = Promise.resolve();
   private pending = false;
   private timer: NodeJS.Timeout | null = null;
@@ -110,13 +118,19 @@ export class Projector {
   poke(): void {
     if (this.stopped || this.pending) return;
     this.pending = true;
-    // Commits come many times a second under ingest: gathering them into fewer, longer stretches costs less per row.
-    const wait = Math.max(0, this.lastRun + this.gatherMs - Date.now());
+    // Commits come many times a second under ingest: gathering them into fewer, longer stretches costs less per row
+    // (each step has a fixed cost), and spacing runs by their own length keeps the projections to a third of the
+    // machine while ingest saturates it; they catch up in longer stretches.
+    const wait = Math.max(0, this.lastRun + Math.max(this.gatherMs, Math.min(3 * this.lastRunMs, MAX_SPACING_MS)) - Date.now());
     setTimeout(() => {
       void this.exclusive(async () => {
         this.pending = false;
         this.lastRun = Date.now();
-        if (!this.stopped) await this.runUntilIdle();
+        try {
+          if (!this.stopped) await this.runUntilIdle();
+        } finally {
+          this.lastRunMs = Date.now() - this.lastRun;
+        }
       }).catch((error: unknown) => this.report(error));
     }, wait).unref();
   }

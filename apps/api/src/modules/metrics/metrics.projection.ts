@@ -30,25 +30,53 @@ function rangeParameters(range: LogRange): string[] {
 const DAY = `(t.occurred_at AT TIME ZONE 'UTC')::date`;
 
 /**
- * The CTEs `touched`, `bounds` and `known`: for each (kind, customer) with
- * rows in `changed`, the rows `table` already holds from the last day before
- * the first changed one (lo) to the first day after the last (hi) — the only
- * stretch whose links a change can alter.
+ * The CTEs `touched` and `known`: for each (kind, customer) with rows in
+ * `changed`, the rows `table` already holds from the last day before the
+ * first changed one (lo) to the first day after the last (hi) — the only
+ * stretch whose links a change can alter. That is lo, hi, and the known days
+ * from the first changed day to the last: looked up only when the changed
+ * days span several days (rare) or, with `changedMayBeKnown`, may themselves
+ * be known (a day scored again).
+ *
+ * Every lookup is by the table's primary key (kind, customer_id, day), each
+ * in a LATERAL subquery kept apart by OFFSET 0: the planner cannot size
+ * `changed` (fed by RETURNING) and, left to itself, hashes the whole table,
+ * which grows with every active day of every customer, or scans an index by
+ * (kind, day) through every customer's days. The row comparisons of the
+ * middle days follow the primary key's column order for the same reason.
+ * `extraColumn` (such as `score`) is read for each known day by its key.
  */
-function neighbourhood(table: string, changed: string, extraColumns = ''): string {
+function neighbourhood(table: string, changed: string, options: { extraColumn?: string; changedMayBeKnown: boolean }): string {
+  const extraColumn = options.extraColumn ?? null;
+  const extra = extraColumn === null ? '' : `, e.${extraColumn}`;
+  const readExtra =
+    extraColumn === null
+      ? ''
+      : `CROSS JOIN LATERAL (SELECT a.${extraColumn} FROM ${table} a
+                          WHERE a.kind = k.kind AND a.customer_id = k.customer_id AND a.day = k.day OFFSET 0) e`;
   return `touched AS (
     SELECT kind, customer_id, min(day) AS first_new, max(day) AS last_new FROM ${changed} GROUP BY kind, customer_id
-  ), bounds AS (
-    SELECT x.kind, x.customer_id,
-           (SELECT max(a.day) FROM ${table} a WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day < x.first_new) AS lo,
-           (SELECT min(a.day) FROM ${table} a WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day > x.last_new) AS hi
+  ), known_days AS (
+    SELECT x.kind, x.customer_id, n.day
       FROM touched x
+      CROSS JOIN LATERAL (
+        SELECT (SELECT max(a.day) FROM ${table} a WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day < x.first_new) AS lo,
+               (SELECT min(a.day) FROM ${table} a WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day > x.last_new) AS hi
+        OFFSET 0
+      ) b
+      CROSS JOIN LATERAL (VALUES (b.lo), (b.hi)) n(day)
+     WHERE n.day IS NOT NULL
+    UNION ALL
+    SELECT x.kind, x.customer_id, a.day
+      FROM touched x
+      CROSS JOIN LATERAL (
+        SELECT a.day FROM ${table} a
+         WHERE a.kind = x.kind AND (a.customer_id, a.day) >= (x.customer_id, x.first_new) AND (a.customer_id, a.day) <= (x.customer_id, x.last_new)
+        OFFSET 0
+      ) a
+     WHERE x.first_new < x.last_new OR ${options.changedMayBeKnown}
   ), known AS (
-    SELECT a.kind, a.customer_id, a.day${extraColumns}
-      FROM bounds b
-      JOIN ${table} a
-        ON a.kind = b.kind AND a.customer_id = b.customer_id
-       AND a.day >= coalesce(b.lo, '-infinity'::date) AND a.day <= coalesce(b.hi, 'infinity'::date)
+    SELECT k.kind, k.customer_id, k.day${extra} FROM known_days k ${readExtra}
   )`;
 }
 
@@ -79,7 +107,7 @@ const ACTIVITY = prepared(`
     SELECT kind, customer_id, day FROM batch
     ON CONFLICT DO NOTHING
     RETURNING kind, customer_id, day
-  ), ${neighbourhood('metric_activity_days', 'new_days')}
+  ), ${neighbourhood('metric_activity_days', 'new_days', { changedMayBeKnown: false })}
   , links AS (
     SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day, -1 AS delta
       FROM known
@@ -114,7 +142,7 @@ const SCORE_CHAIN = prepared(`
     SELECT b.* FROM batch b
       LEFT JOIN metric_customer_scores c ON c.kind = b.kind AND c.customer_id = b.customer_id AND c.day = b.day
      WHERE c.customer_id IS NULL OR (b.occurred_at, b.id) > (c.scored_at, c.touchpoint_id)
-  ), ${neighbourhood('metric_customer_scores', 'winners', ', a.score')}
+  ), ${neighbourhood('metric_customer_scores', 'winners', { extraColumn: 'score', changedMayBeKnown: true })}
   , merged AS (
     -- A day the batch scored again takes the batch's score (by sorting, not a join: the planner
     -- cannot size these CTEs and would compare every pair).
