@@ -7,6 +7,7 @@ import { Projections1764300000000 } from './migrations/1764300000000-projections
 import { Segments1764400000000 } from './migrations/1764400000000-segments';
 import { Campaigns1764500000000 } from './migrations/1764500000000-campaigns';
 import { Bi1764600000000 } from './migrations/1764600000000-bi';
+import { IngestUpdates1764700000000 } from './migrations/1764700000000-ingest-updates';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   Segments1764400000000,
   Campaigns1764500000000,
   Bi1764600000000,
+  IngestUpdates1764700000000,
 ];
 
 /**

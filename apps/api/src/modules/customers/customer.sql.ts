@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor, isTimestampText } from '../../core/cursor';
 import { invalidCursor } from '../../core/errors';
 import { isUuid, textProblem } from '../../core/ids';
 import type { PageWindow } from '../../core/pagination';
-import { prepared } from '../../database/db';
+import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import { Customer } from './customer.entity';
 
@@ -312,22 +312,19 @@ export async function lockCustomer(db: Queryable, id: string): Promise<CustomerR
 
 const INSERT_MANY = prepared(
   `INSERT INTO customers (id, external_id, email, name, attributes, created_at, updated_at)
-   SELECT id, external_id, email, name, attributes, now(), now() FROM json_to_recordset($1::json)
-       AS r(id uuid, external_id text, email text, name text, attributes jsonb)
+   SELECT r.id, r.external_id, r.email, r.name, r.attributes::jsonb, now(), now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS r(id, external_id, email, name, attributes, n)
+    ORDER BY r.n
    ON CONFLICT DO NOTHING RETURNING id`,
 );
 
 /** Inserts new customers in the given order; a row another transaction created first is skipped. Returns the ids inserted. */
 export async function insertCustomers(db: Queryable, rows: readonly CustomerRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
-  const json = rows.map((row) => ({
-    id: row.id,
-    external_id: row.external_id,
-    email: row.email,
-    name: row.name,
-    attributes: row.attributes,
-  }));
-  const inserted = await db.query<{ id: string }>(INSERT_MANY, [JSON.stringify(json)]);
+  const inserted = await db.query<{ id: string }>(
+    INSERT_MANY,
+    columnsOf(rows, (row) => [row.id, row.external_id, row.email, row.name, JSON.stringify(row.attributes)]),
+  );
   return new Set(inserted.map((row) => row.id));
 }
 

@@ -1,5 +1,5 @@
 import { formatTenThousandths } from '../../core/money';
-import { prepared } from '../../database/db';
+import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import { CUSTOMER_COLUMNS } from '../customers';
 import type { CustomerRow } from '../customers';
@@ -14,29 +14,31 @@ import type { Journey } from './journey';
 const WRITE_JOURNEYS = prepared(
   `UPDATE customers c SET
       stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
-      type_counts = u.type_counts, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
+      type_counts = u.type_counts::jsonb, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
       orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
-     FROM json_to_recordset($1::json)
-       AS u(id uuid, stage text, stage_entered_at timestamptz, funnel_stage text, type_counts jsonb,
-            first_seen_at timestamptz, last_seen_at timestamptz, orders int, revenue_delta numeric)
-    WHERE c.id = u.id AND c.id = ANY ($2::uuid[])`,
+     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+                 $8::int[], $9::numeric[])
+       AS u(id, stage, stage_entered_at, funnel_stage, type_counts, first_seen_at, last_seen_at, orders, revenue_delta)
+    WHERE c.id = u.id AND c.id = ANY ($1::uuid[])`,
 );
 
 /** Writes customers' journeys in one statement (`c.id = ANY` lets the planner fetch rows by primary key). */
 export async function writeJourneys(db: Queryable, journeys: readonly Journey[]): Promise<void> {
   if (journeys.length === 0) return;
-  const rows = journeys.map((journey) => ({
-    id: journey.customerId,
-    stage: journey.lifecycle.stage,
-    stage_entered_at: journey.lifecycle.stageEnteredAt?.toISOString() ?? null,
-    funnel_stage: journey.lifecycle.funnelStage,
-    type_counts: journey.lifecycle.typeCounts,
-    first_seen_at: journey.firstSeenAt?.toISOString() ?? null,
-    last_seen_at: journey.lifecycle.lastSeenAt?.toISOString() ?? null,
-    orders: journey.orders,
-    revenue_delta: formatTenThousandths(journey.revenueDelta),
-  }));
-  await db.execute(WRITE_JOURNEYS, [JSON.stringify(rows), journeys.map((journey) => journey.customerId)]);
+  await db.execute(
+    WRITE_JOURNEYS,
+    columnsOf(journeys, (journey) => [
+      journey.customerId,
+      journey.lifecycle.stage,
+      journey.lifecycle.stageEnteredAt?.toISOString() ?? null,
+      journey.lifecycle.funnelStage,
+      JSON.stringify(journey.lifecycle.typeCounts),
+      journey.firstSeenAt?.toISOString() ?? null,
+      journey.lifecycle.lastSeenAt?.toISOString() ?? null,
+      journey.orders,
+      formatTenThousandths(journey.revenueDelta),
+    ]),
+  );
 }
 
 const LOCK_INACTIVE = prepared(

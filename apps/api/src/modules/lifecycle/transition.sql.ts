@@ -1,5 +1,5 @@
 import type { LogSource } from '../../log';
-import { prepared } from '../../database/db';
+import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { TimelineTable } from '../../database/timeline';
 import { customerFromJson } from '../customers';
@@ -47,25 +47,26 @@ export function toStageTransition(row: TransitionRowPart): StageTransition {
 
 const INSERT = prepared(
   `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
-   SELECT * FROM json_to_recordset($1::json)
-       AS t(customer_id uuid, from_stage text, to_stage text, occurred_at timestamptz, cause text, touchpoint_id bigint, rule_id text, actor text, reason text)`,
+   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])`,
 );
 
-/** Appends transitions in one statement. */
+/** Appends transitions in one statement, in the given order. */
 export async function insertTransitions(db: Queryable, transitions: readonly TransitionToWrite[]): Promise<void> {
   if (transitions.length === 0) return;
-  const rows = transitions.map((transition) => ({
-    customer_id: transition.customerId,
-    from_stage: transition.from,
-    to_stage: transition.to,
-    occurred_at: transition.at.toISOString(),
-    cause: transition.cause,
-    touchpoint_id: transition.touchpointId,
-    rule_id: transition.ruleId,
-    actor: transition.actor,
-    reason: transition.reason,
-  }));
-  await db.execute(INSERT, [JSON.stringify(rows)]);
+  await db.execute(
+    INSERT,
+    columnsOf(transitions, (transition) => [
+      transition.customerId,
+      transition.from,
+      transition.to,
+      transition.at.toISOString(),
+      transition.cause,
+      transition.touchpointId,
+      transition.ruleId,
+      transition.actor,
+      transition.reason,
+    ]),
+  );
 }
 
 export type TransitionCount = { from: string | null; to: string; count: number };

@@ -41,9 +41,7 @@ const DAY = `(t.occurred_at AT TIME ZONE 'UTC')::date`;
  * Every lookup is by the table's primary key (kind, customer_id, day), each
  * in a LATERAL subquery kept apart by OFFSET 0: the planner cannot size
  * `changed` (fed by RETURNING) and, left to itself, hashes the whole table,
- * which grows with every active day of every customer, or scans an index by
- * (kind, day) through every customer's days. The row comparisons of the
- * middle days follow the primary key's column order for the same reason.
+ * which grows with every active day of every customer.
  * `extraColumn` (such as `score`) is read for each known day by its key.
  */
 function neighbourhood(table: string, changed: string, options: { extraColumn?: string; changedMayBeKnown: boolean }): string {
@@ -71,7 +69,7 @@ function neighbourhood(table: string, changed: string, options: { extraColumn?: 
       FROM touched x
       CROSS JOIN LATERAL (
         SELECT a.day FROM ${table} a
-         WHERE a.kind = x.kind AND (a.customer_id, a.day) >= (x.customer_id, x.first_new) AND (a.customer_id, a.day) <= (x.customer_id, x.last_new)
+         WHERE a.kind = x.kind AND a.customer_id = x.customer_id AND a.day >= x.first_new AND a.day <= x.last_new
         OFFSET 0
       ) a
      WHERE x.first_new < x.last_new OR ${options.changedMayBeKnown}
