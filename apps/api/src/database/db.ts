@@ -17,14 +17,15 @@ export function prepared(text: string): Statement {
 /**
  * A batch as one array per column, for statements that take it as typed array
  * parameters (`unnest($1::text[], $2::uuid[], …)`): cheaper to send and to
- * read than a JSON document. `values` gives one row's values in parameter
- * order.
+ * read than a JSON document. `values` gives one row's `width` values in
+ * parameter order; no rows give `width` empty arrays.
  */
-export function columnsOf<T>(rows: readonly T[], values: (row: T) => readonly unknown[]): unknown[][] {
-  const columns: unknown[][] = [];
+export function columnsOf<T>(rows: readonly T[], width: number, values: (row: T) => readonly unknown[]): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: width }, () => []);
   for (const row of rows) {
     const rowValues = values(row);
-    for (let index = 0; index < rowValues.length; index++) (columns[index] ??= []).push(rowValues[index]);
+    if (rowValues.length !== width) throw new Error(`columnsOf: a row gave ${rowValues.length} values, not ${width}`);
+    for (let index = 0; index < width; index++) columns[index].push(rowValues[index]);
   }
   return columns;
 }

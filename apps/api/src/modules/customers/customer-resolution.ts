@@ -1,7 +1,7 @@
 import { RetryTransaction } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { CustomerRow } from './customer.sql';
-import { insertCustomers, linkExternalIds, lockCustomersByIdentity } from './customer.sql';
+import { findCustomersByIdentity, insertCustomers, linkExternalIds, lockCustomersByIdentity } from './customer.sql';
 import { assignCustomers, compareIdentity, CustomerDirectory } from './identity';
 import type { CustomerReference, IdentityClaim, IdentityRejection } from './identity';
 
@@ -55,6 +55,28 @@ export async function resolveCustomers(
     directory.add(assignment.created.filter((row) => inserted.has(row.id)));
     directory.add(await lockCustomersByIdentity(db, identitiesOf(lost.map(referenceOf))));
   }
+}
+
+/**
+ * Creates the customers these claims name that do not exist yet, in a
+ * statement of its own, before the batch's transaction. The batch then finds
+ * them like any existing customer, and its transaction, which holds the
+ * writer's turn and its row locks, does no creating (unless another writer
+ * changed an identity in between: `resolveCustomers` still creates what is
+ * missing). Creating is idempotent, so a batch that fails afterwards leaves
+ * only customers its retry will use. The same rules decide whom to create:
+ * the same assignment, and nobody for a replayed messageId.
+ */
+export async function createMissingCustomers(
+  db: Queryable,
+  claims: readonly EventClaim[],
+  knownMessageIds: (messageIds: string[]) => Promise<Set<string>>,
+): Promise<void> {
+  const directory = new CustomerDirectory();
+  directory.add(await findCustomersByIdentity(db, identitiesOf(claims.map((claim) => claim.customer))));
+  const assignment = assignCustomers(claims, directory);
+  await dropReplays(claims, assignment, knownMessageIds);
+  await insertCustomers(db, [...assignment.created].sort(compareIdentity));
 }
 
 /**

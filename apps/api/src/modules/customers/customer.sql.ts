@@ -303,6 +303,18 @@ export function lockCustomersByIdentity(
   return db.query<CustomerRow>(LOCK_BY_IDENTITY, [identities.ids, identities.externalIds, identities.emails]);
 }
 
+const FIND_BY_IDENTITY = prepared(
+  `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ANY ($1::uuid[]) OR external_id = ANY ($2::text[]) OR email = ANY ($3::text[])`,
+);
+
+/** The customers holding any of these identities, unlocked (to decide whom to create before a batch's transaction). */
+export function findCustomersByIdentity(
+  db: Queryable,
+  identities: { ids: readonly string[]; externalIds: readonly string[]; emails: readonly string[] },
+): Promise<CustomerRow[]> {
+  return db.query<CustomerRow>(FIND_BY_IDENTITY, [identities.ids, identities.externalIds, identities.emails]);
+}
+
 const LOCK_BY_ID = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1 FOR UPDATE`);
 
 export async function lockCustomer(db: Queryable, id: string): Promise<CustomerRow | null> {
@@ -323,7 +335,7 @@ export async function insertCustomers(db: Queryable, rows: readonly CustomerRow[
   if (rows.length === 0) return new Set();
   const inserted = await db.query<{ id: string }>(
     INSERT_MANY,
-    columnsOf(rows, (row) => [row.id, row.external_id, row.email, row.name, JSON.stringify(row.attributes)]),
+    columnsOf(rows, 5, (row) => [row.id, row.external_id, row.email, row.name, JSON.stringify(row.attributes)]),
   );
   return new Set(inserted.map((row) => row.id));
 }

@@ -6,7 +6,6 @@ import { applyTouchpointEvents, changeOf, journeyOf } from './journey';
 import type { JourneyChange, JourneyEvent } from './journey';
 import { writeJourneys } from './journey.sql';
 import { applyInactivity, applyManualMove, enterLifecycle, newCustomerState } from './rule-engine';
-import { insertTransitions } from './transition.sql';
 
 /**
  * The one writer of customers' journeys: every change to a customer's
@@ -18,13 +17,13 @@ import { insertTransitions } from './transition.sql';
  * prediction-driven moves) into `record`, once.
  */
 export class JourneyWriter {
-  /** Writes the changes: transitions appended, then each customer's state, in one statement each. */
+  /** Writes the changes: each customer's state and the transitions appended, in one statement. */
   async record(uow: UnitOfWork, changes: readonly JourneyChange[]): Promise<void> {
     const transitions = changes.flatMap((change) => change.transitions);
-    await insertTransitions(uow, transitions);
     await writeJourneys(
       uow,
       changes.map((change) => change.journey),
+      transitions,
     );
     if (transitions.length > 0) uow.logAppended();
   }

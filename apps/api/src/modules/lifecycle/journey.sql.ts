@@ -3,7 +3,8 @@ import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import { CUSTOMER_COLUMNS } from '../customers';
 import type { CustomerRow } from '../customers';
-import type { Journey } from './journey';
+import type { Journey, TransitionToWrite } from './journey';
+import { insertTransitionsSql, transitionColumns } from './transition.sql';
 
 /*
  * The lifecycle columns of the `customers` table (stage, stage_entered_at,
@@ -11,8 +12,9 @@ import type { Journey } from './journey';
  * writer is their only writer.
  */
 
-const WRITE_JOURNEYS = prepared(
-  `UPDATE customers c SET
+const WRITE_CHANGES = prepared(
+  `WITH appended AS (${insertTransitionsSql(10)})
+   UPDATE customers c SET
       stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
       type_counts = u.type_counts::jsonb, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
       orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
@@ -22,23 +24,25 @@ const WRITE_JOURNEYS = prepared(
     WHERE c.id = u.id AND c.id = ANY ($1::uuid[])`,
 );
 
-/** Writes customers' journeys in one statement (`c.id = ANY` lets the planner fetch rows by primary key). */
-export async function writeJourneys(db: Queryable, journeys: readonly Journey[]): Promise<void> {
-  if (journeys.length === 0) return;
-  await db.execute(
-    WRITE_JOURNEYS,
-    columnsOf(journeys, (journey) => [
-      journey.customerId,
-      journey.lifecycle.stage,
-      journey.lifecycle.stageEnteredAt?.toISOString() ?? null,
-      journey.lifecycle.funnelStage,
-      JSON.stringify(journey.lifecycle.typeCounts),
-      journey.firstSeenAt?.toISOString() ?? null,
-      journey.lifecycle.lastSeenAt?.toISOString() ?? null,
-      journey.orders,
-      formatTenThousandths(journey.revenueDelta),
-    ]),
-  );
+/**
+ * Writes customers' journeys and appends the transitions that led there, in
+ * one statement (one round trip inside the batch's transaction; `c.id = ANY`
+ * lets the planner fetch rows by primary key).
+ */
+export async function writeJourneys(db: Queryable, journeys: readonly Journey[], transitions: readonly TransitionToWrite[]): Promise<void> {
+  if (journeys.length === 0 && transitions.length === 0) return;
+  const journeyColumns = columnsOf(journeys, 9, (journey) => [
+    journey.customerId,
+    journey.lifecycle.stage,
+    journey.lifecycle.stageEnteredAt?.toISOString() ?? null,
+    journey.lifecycle.funnelStage,
+    JSON.stringify(journey.lifecycle.typeCounts),
+    journey.firstSeenAt?.toISOString() ?? null,
+    journey.lifecycle.lastSeenAt?.toISOString() ?? null,
+    journey.orders,
+    formatTenThousandths(journey.revenueDelta),
+  ]);
+  await db.execute(WRITE_CHANGES, [...journeyColumns, ...transitionColumns(transitions)]);
 }
 
 const LOCK_INACTIVE = prepared(

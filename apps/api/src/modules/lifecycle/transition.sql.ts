@@ -45,28 +45,31 @@ export function toStageTransition(row: TransitionRowPart): StageTransition {
   return transition;
 }
 
-const INSERT = prepared(
-  `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
-   SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[])`,
-);
+/**
+ * The INSERT that appends transitions given as nine arrays from parameter
+ * `$first` on (see `transitionColumns`), in their order; for a statement that
+ * writes them together with other changes.
+ */
+export function insertTransitionsSql(first: number): string {
+  const p = (offset: number) => `$${first + offset}`;
+  return `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
+   SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::timestamptz[], ${p(4)}::text[],
+                        ${p(5)}::bigint[], ${p(6)}::text[], ${p(7)}::text[], ${p(8)}::text[])`;
+}
 
-/** Appends transitions in one statement, in the given order. */
-export async function insertTransitions(db: Queryable, transitions: readonly TransitionToWrite[]): Promise<void> {
-  if (transitions.length === 0) return;
-  await db.execute(
-    INSERT,
-    columnsOf(transitions, (transition) => [
-      transition.customerId,
-      transition.from,
-      transition.to,
-      transition.at.toISOString(),
-      transition.cause,
-      transition.touchpointId,
-      transition.ruleId,
-      transition.actor,
-      transition.reason,
-    ]),
-  );
+/** Transitions as the nine array parameters of `insertTransitionsSql`. */
+export function transitionColumns(transitions: readonly TransitionToWrite[]): unknown[][] {
+  return columnsOf(transitions, 9, (transition) => [
+    transition.customerId,
+    transition.from,
+    transition.to,
+    transition.at.toISOString(),
+    transition.cause,
+    transition.touchpointId,
+    transition.ruleId,
+    transition.actor,
+    transition.reason,
+  ]);
 }
 
 export type TransitionCount = { from: string | null; to: string; count: number };

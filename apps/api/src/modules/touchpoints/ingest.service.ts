@@ -1,6 +1,6 @@
 import type { Db, UnitOfWork } from '../../database/db';
 import { Semaphore } from '../../database/semaphore';
-import { resolveCustomers } from '../customers';
+import { createMissingCustomers, KnownIdentities, resolveCustomers } from '../customers';
 import type { Resolution } from '../customers';
 import type { JourneyEvent, JourneyWriter, LifecycleModelService } from '../lifecycle';
 import { IngestStatus } from './dto/touchpoint.types';
@@ -23,11 +23,12 @@ export const MAX_BATCH = 1000;
 type Stored = { index: number; status: IngestStatus; touchpointId: string | null; customerId: string | null };
 
 /**
- * Records batches of touchpoints. Items are validated one by one; the good
- * ones are written in one unit of work (customers resolved and locked in id
- * order, duplicates dropped by messageId, touchpoints inserted, the journey
- * writer applies rules, transitions and rollups) and the caller hears back
- * only after COMMIT.
+ * Records batches of touchpoints. Items are validated one by one; customers
+ * they name that do not exist yet are created; then the good items are
+ * written in one unit of work (customers found and locked in id order,
+ * duplicates dropped by messageId, touchpoints inserted, the journey writer
+ * applies rules, transitions and rollups) and the caller hears back only
+ * after COMMIT.
  */
 export class IngestService {
   /**
@@ -36,6 +37,8 @@ export class IngestService {
    * them here is faster. Validation and GraphQL work still overlap.
    */
   private readonly writers: Semaphore;
+  /** Customers known to exist: a batch naming only them creates nobody, so it skips the look-up before its transaction. */
+  private readonly knownIdentities = new KnownIdentities();
 
   constructor(
     private readonly db: Db,
@@ -64,7 +67,11 @@ export class IngestService {
     }
     if (valid.length === 0) return results;
 
+    // New customers are created before the writer's turn, so the batch's transaction only finds and locks them.
+    const mayCreate = [...firstByMessageId(valid).values()].filter((item) => this.knownIdentities.mayCreate(item.customer));
+    if (mayCreate.length > 0) await createMissingCustomers(this.db, mayCreate, (messageIds) => knownMessageIds(this.db, messageIds));
     const outcome = await this.writers.run(() => this.db.transaction((uow) => this.write(uow, valid)));
+    for (const row of outcome.customers) this.knownIdentities.add({ externalId: row.external_id, email: row.email });
     for (const rejection of outcome.rejected) {
       const field = `${path(rejection.index)}.${rejection.field}`;
       results[rejection.index].error = { field, message: `${field}: ${rejection.message}` };
@@ -127,7 +134,7 @@ export class IngestService {
           message: `repeats the messageId of item ${first.index}, which was rejected`,
         });
     }
-    return { stored: [...outcomes.values()], rejected };
+    return { stored: [...outcomes.values()], rejected, customers: [...resolution.rows.values()] };
   }
 }
 

@@ -70,7 +70,7 @@ export async function insertNewTouchpoints(
   rows: ReadonlyArray<{ touchpoint: ValidTouchpoint; customerId: string }>,
 ): Promise<Map<string, string>> {
   if (rows.length === 0) return new Map();
-  const columns = columnsOf(rows, ({ touchpoint, customerId }) => [
+  const columns = columnsOf(rows, 9, ({ touchpoint, customerId }) => [
     touchpoint.messageId,
     customerId,
     touchpoint.type,

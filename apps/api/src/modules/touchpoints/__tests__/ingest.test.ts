@@ -197,4 +197,55 @@ describe('recording touchpoints', () => {
       { external_id: 'whale', revenue: '13999999999999993.0000', orders: 14 },
     ]);
   });
+
+  it('creates a customer again for a known identity whose customer was deleted (the instance still remembers it)', async () => {
+    const event = (messageId: string, day: string) => ({
+      messageId,
+      customer: { externalId: 'phoenix', email: 'phoenix@example.com' },
+      type: 'purchase',
+      channel: 'web',
+      occurredAt: at(`2026-03-${day}T09:00:00Z`),
+      value: 10,
+    });
+    const [first] = await context.services.ingest.record([event('phoenix-1', '01')], path);
+    await context.services.customers.delete(first.customerId as string);
+    const [second] = await context.services.ingest.record([event('phoenix-2', '02')], path);
+    expect(second.status).toBe('ACCEPTED');
+    expect(second.customerId).not.toBe(first.customerId);
+    const rows = await context.db.query(`SELECT id, orders FROM customers WHERE external_id = 'phoenix'`);
+    expect(rows).toEqual([{ id: second.customerId, orders: 1 }]);
+  });
+
+  it('creates the new customers of a batch before its transaction, once each, and attributes every item to them', async () => {
+    const items = Array.from({ length: 6 }, (_, index) => ({
+      messageId: `fresh-${index}`,
+      customer: index % 2 === 0 ? { externalId: `fresh-${index % 3}` } : { email: `fresh-${index % 3}@example.com` },
+      type: 'page_view',
+      channel: 'web',
+      occurredAt: at(`2026-04-01T00:00:0${index}Z`),
+    }));
+    // Two identical batches at once: each creates the customers it names, whichever commits them first.
+    const [left, right] = await Promise.all([
+      context.services.ingest.record(items, path),
+      context.services.ingest.record(
+        items.map((item) => ({ ...item, messageId: `${item.messageId}-again` })),
+        path,
+      ),
+    ]);
+    expect([...left, ...right].every((result) => result.status === 'ACCEPTED')).toBe(true);
+    const customers = await context.db.query<{ external_id: string | null; email: string | null; touchpoints: number }>(
+      `SELECT c.external_id, c.email, count(t.id)::int AS touchpoints FROM customers c JOIN touchpoints t ON t.customer_id = c.id
+        WHERE c.external_id LIKE 'fresh-%' OR c.email LIKE 'fresh-%' GROUP BY c.id ORDER BY c.external_id NULLS LAST, c.email`,
+    );
+    // Items 0, 2, 4 name fresh-0, fresh-2, fresh-1 by externalId; 1, 3, 5 name fresh-1, fresh-0, fresh-2 by email.
+    expect(customers).toEqual([
+      { external_id: 'fresh-0', email: null, touchpoints: 2 },
+      { external_id: 'fresh-1', email: null, touchpoints: 2 },
+      { external_id: 'fresh-2', email: null, touchpoints: 2 },
+      { external_id: null, email: 'fresh-0@example.com', touchpoints: 2 },
+      { external_id: null, email: 'fresh-1@example.com', touchpoints: 2 },
+      { external_id: null, email: 'fresh-2@example.com', touchpoints: 2 },
+    ]);
+    expect(left.map((result) => result.customerId)).toEqual(right.map((result) => result.customerId));
+  });
 });
