@@ -190,10 +190,13 @@ export class Projector {
   /** One transaction: lock the position, find the next stretch, apply it, move the position. Whether anything was applied. */
   private async step(follower: Follower): Promise<boolean> {
     return this.db.transaction(async (uow) => {
-      // One step of a projection at a time, across its logs and across instances: the others skip it.
-      const [{ locked }] = await uow.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
-        `clm.projection:${follower.projection}`,
-      ]);
+      // One step of a projection at a time, across its logs and across instances: the others skip it. Its commit
+      // does not wait for the disk: a step lost in a crash is lost with its position and applied again from the
+      // log, which is durable, so a projection only saves the flush that ingest's own commits wait for.
+      const [{ locked }] = await uow.query<{ locked: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked, set_config('synchronous_commit', 'off', true)`,
+        [`clm.projection:${follower.projection}`],
+      );
       if (!locked) return false;
       const position = await lockPosition(uow, follower.projection, follower.log.name);
       if (!position) return false;
