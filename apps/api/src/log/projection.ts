@@ -16,6 +16,14 @@ type Follower = {
   apply: (uow: UnitOfWork, range: LogRange) => Promise<void>;
   /** Another projection whose position on the same log bounds this one. */
   after?: string;
+  /**
+   * Whether a step's commit may return before it is on disk. Safe for a read
+   * model nobody streams: a step lost in a crash is lost with its position and
+   * applied again from the log, which is durable. Not for a projection that
+   * appends to a streamed log (a subscriber could receive a row a crash then
+   * takes back).
+   */
+  lazyCommit?: boolean;
 };
 
 export type ProjectorOptions = {
@@ -76,9 +84,9 @@ export class Projector {
     projection: string,
     log: ProjectedLog,
     apply: (uow: UnitOfWork, range: LogRange) => Promise<void>,
-    options: { after?: string } = {},
+    options: { after?: string; lazyCommit?: boolean } = {},
   ): this {
-    this.followers.push({ projection, log, apply, after: options.after });
+    this.followers.push({ projection, log, apply, after: options.after, lazyCommit: options.lazyCommit });
     return this;
   }
 
@@ -190,12 +198,11 @@ export class Projector {
   /** One transaction: lock the position, find the next stretch, apply it, move the position. Whether anything was applied. */
   private async step(follower: Follower): Promise<boolean> {
     return this.db.transaction(async (uow) => {
-      // One step of a projection at a time, across its logs and across instances: the others skip it. Its commit
-      // does not wait for the disk: a step lost in a crash is lost with its position and applied again from the
-      // log, which is durable, so a projection only saves the flush that ingest's own commits wait for.
+      // One step of a projection at a time, across its logs and across instances: the others skip it. A lazy
+      // commit spares the disk flush that ingest's own commits would otherwise queue behind.
       const [{ locked }] = await uow.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked, set_config('synchronous_commit', 'off', true)`,
-        [`clm.projection:${follower.projection}`],
+        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked, set_config('synchronous_commit', $2, true)`,
+        [`clm.projection:${follower.projection}`, follower.lazyCommit ? 'off' : 'on'],
       );
       if (!locked) return false;
       const position = await lockPosition(uow, follower.projection, follower.log.name);

@@ -16,6 +16,9 @@ export const METRIC_LOGS = {
   erasures: { name: 'customer_erasures', table: 'customer_erasures' },
 } as const;
 
+/** Metrics are a read model nobody streams: its steps may commit lazily (see Projector). */
+const LAZY = { lazyCommit: true };
+
 /** Rows of `alias` in the stretch ($1, $2] of its log, as (tx_id, id) pairs. */
 function inRange(alias: string): string {
   // The plain tx_id bounds say nothing new, but let the planner see how few rows a stretch holds (it cannot from the row comparisons).
@@ -294,9 +297,9 @@ export class MetricsProjection {
 
   register(projector: Projector): void {
     projector
-      .followRange(METRICS_PROJECTION, METRIC_LOGS.transitions, (uow, range) => this.applyTransitions(uow, range))
-      .followRange(METRICS_PROJECTION, METRIC_LOGS.touchpoints, (uow, range) => this.applyTouchpoints(uow, range))
-      .followRange(METRICS_PROJECTION, METRIC_LOGS.erasures, (uow, range) => this.applyErasures(uow, range));
+      .followRange(METRICS_PROJECTION, METRIC_LOGS.transitions, (uow, range) => this.applyTransitions(uow, range), LAZY)
+      .followRange(METRICS_PROJECTION, METRIC_LOGS.touchpoints, (uow, range) => this.applyTouchpoints(uow, range), LAZY)
+      .followRange(METRICS_PROJECTION, METRIC_LOGS.erasures, (uow, range) => this.applyErasures(uow, range), LAZY);
   }
 
   async applyTouchpoints(uow: UnitOfWork, range: LogRange): Promise<void> {
