@@ -37,7 +37,7 @@ import { makeBatches, TRANSITIONS_PER_CUSTOMER } from './fanout/workload.js';
 
 /** The filters of the filtered subscriptions, in turn. */
 const FILTERS = [['awareness'], ['acquisition'], ['engagement'], ['retention', 'advocacy'], ['acquisition', 'engagement']];
-/** Time for the server to register every subscription before the first batch (they start from a cursor, so none can miss one). */
+/** Time for the floor to register every subscription before the first batch. */
 const SETTLE_MS = 1_500;
 
 function subscriptionSpecs(options: FanoutOptions): SubscriptionSpec[] {
@@ -70,13 +70,18 @@ async function runClm(
     'cursor',
   ) as string;
   await client.open({ url: api.graphqlUrl.replace(/^http/, 'ws'), key, after: cursor }, options.connections, specs);
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const perBatch = options.customersPerBatch * TRANSITIONS_PER_CUSTOMER;
   const steadyCount = Math.max(1, Math.round((options.rate * options.seconds) / perBatch));
   const respondedAt: Record<number, number> = {};
 
+  // Batch 0 warms up (every subscription live and replayed, code compiled) and is not measured.
+  log('clm warm-up: one batch, until every subscription has it');
+  await postBatch(api.graphqlUrl, key, makeBatches(0, 1, options.customersPerBatch)[0], respondedAt);
+  await client.waitFor(totalDeliveries(expectedTallies(await readLog(url), specs)));
+  const warmUp = await client.collect(respondedAt);
+
   log(`clm steady: ${steadyCount} batches of ${perBatch} transitions, one every ${formatMs((1000 * perBatch) / options.rate)}`);
-  const steadyStart = await paced(makeBatches(0, steadyCount, options.customersPerBatch), (1000 * perBatch) / options.rate, (batch) =>
+  const steadyStart = await paced(makeBatches(1, steadyCount, options.customersPerBatch), (1000 * perBatch) / options.rate, (batch) =>
     postBatch(api.graphqlUrl, key, batch, respondedAt),
   );
   const afterSteady = expectedTallies(await readLog(url), specs);
@@ -95,11 +100,12 @@ async function runClm(
   await client.waitFor(totalDeliveries(expected));
   const burst = await client.collect(respondedAt);
   await client.close();
-  const events = { steady: afterSteady[0].count, burst: expected[0].count - afterSteady[0].count };
+  const warmUpEvents = warmUp.tallies[0].count;
+  const events = { steady: afterSteady[0].count - warmUpEvents, burst: expected[0].count - afterSteady[0].count };
   return {
     result: { steady: phase(steadyStart, events.steady, steady.times), burst: phase(burstStart, events.burst, burst.times) },
     tallies: burst.tallies,
-    frames: [...steady.frames, ...burst.frames],
+    frames: [...warmUp.frames, ...steady.frames, ...burst.frames],
     expected,
     steadyBatches: steadyCount,
   };
@@ -129,20 +135,25 @@ async function runFloor(
     const batchEvents = (index: number): FloorEvent[] => events.filter((event) => event.batch === index);
     const respondedAt: Record<number, number> = {};
     const perBatch = options.customersPerBatch * TRANSITIONS_PER_CUSTOMER;
-    const steadyIndexes = Array.from({ length: clm.steadyBatches }, (_, k) => k);
+    const steadyIndexes = Array.from({ length: clm.steadyBatches }, (_, k) => 1 + k);
+
+    log('floor warm-up: batch 0, until every subscription has it');
+    await floor.ask({ type: 'broadcast', events: batchEvents(0) }, 'broadcast-done');
+    await client.waitFor(deliveriesOf(batchEvents(0), specs));
+    await client.collect({});
 
     log('floor steady: the same frames on the same schedule');
     const steadyStart = await paced(steadyIndexes, (1000 * perBatch) / options.rate, async (index) => {
       respondedAt[index] = now();
       await floor.ask({ type: 'broadcast', events: batchEvents(index) }, 'broadcast-done');
     });
-    const steadyExpected = steadyIndexes.reduce((sum, index) => sum + deliveriesOf(batchEvents(index), specs), 0);
+    const steadyExpected = [0, ...steadyIndexes].reduce((sum, index) => sum + deliveriesOf(batchEvents(index), specs), 0);
     await client.waitFor(steadyExpected);
     const steady = await client.collect(respondedAt);
 
     log('floor burst: the burst frames all at once');
     // In the order clm delivered them: burst batches commit interleaved.
-    const burstEvents = events.filter((event) => event.batch >= clm.steadyBatches);
+    const burstEvents = events.filter((event) => event.batch > clm.steadyBatches);
     const burstStart = now();
     for (const event of burstEvents) respondedAt[event.batch] = burstStart;
     await floor.ask({ type: 'broadcast', events: burstEvents }, 'broadcast-done');
