@@ -92,7 +92,7 @@ async function runClm(
   const burstStart = await postAll(
     api.graphqlUrl,
     key,
-    makeBatches(steadyCount, options.burstBatches, options.customersPerBatch),
+    makeBatches(1 + steadyCount, options.burstBatches, options.burstCustomersPerBatch),
     2,
     respondedAt,
   );

@@ -12,6 +12,7 @@ export type FanoutOptions = {
   seconds: number;
   customersPerBatch: number;
   burstBatches: number;
+  burstCustomersPerBatch: number;
   apiDist: string;
   cpuProfDir: string | null;
 };
@@ -22,8 +23,9 @@ export const FANOUT_HELP = `usage: npm run fanout -w @clm/bench -- [options]    
   --connections N          graphql-ws connections carrying them, round-robin (default 20)
   --rate N                 transitions per second ingested in the steady phase (default 40)
   --seconds N              length of the steady phase (default 10)
-  --customers-per-batch N  new customers per recordTouchpoints call; each makes ${TRANSITIONS_PER_CUSTOMER} transitions (default 5)
-  --burst N                batches sent back to back in the throughput phase (default 20)
+  --customers-per-batch N  new customers per recordTouchpoints call in the steady phase; each makes ${TRANSITIONS_PER_CUSTOMER} transitions (default 1)
+  --burst N                batches sent back to back (two in flight) in the throughput phase (default 20)
+  --burst-customers N      new customers per batch of the burst (default 5)
   --api-dist DIR           the API build to measure (default apps/api/dist)
   --cpu-prof DIR           run the API under node --cpu-prof, writing the profile to DIR
 DATABASE_URL: use this PostgreSQL server (a scratch database is created there); else an embedded one.
@@ -37,8 +39,9 @@ export function parseFanoutOptions(): FanoutOptions {
       connections: { type: 'string', default: '20' },
       rate: { type: 'string', default: '40' },
       seconds: { type: 'string', default: '10' },
-      'customers-per-batch': { type: 'string', default: '5' },
+      'customers-per-batch': { type: 'string', default: '1' },
       burst: { type: 'string', default: '20' },
+      'burst-customers': { type: 'string', default: '5' },
       'api-dist': { type: 'string', default: DEFAULT_API_DIST },
       'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -56,6 +59,7 @@ export function parseFanoutOptions(): FanoutOptions {
     seconds: intFlag('seconds', values.seconds),
     customersPerBatch: intFlag('customers-per-batch', values['customers-per-batch']),
     burstBatches: intFlag('burst', values.burst),
+    burstCustomersPerBatch: intFlag('burst-customers', values['burst-customers']),
     apiDist: path.resolve(values['api-dist']),
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
   };

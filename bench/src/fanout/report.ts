@@ -40,7 +40,7 @@ export function formatFanoutReport(clm: SystemResult, floor: SystemResult, conte
     `\nbench/fanout — ${describeBuildLine(context.build, context.buildChanged)}\n` +
     `  machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}; PostgreSQL ${context.postgres.version} (${context.postgres.server})\n` +
     `  ${formatInt(subscriptions)} subscriptions (${formatInt(options.unfiltered)} unfiltered, ${formatInt(options.filtered)} with a stages filter) on ${options.connections} connections in a separate process\n` +
-    `  steady: ${options.rate} transitions/s for ${options.seconds} s (${formatInt(context.events.steady)} transitions); burst: ${options.burstBatches} batches back to back (${formatInt(context.events.burst)} transitions)\n` +
+    `  steady: ${options.rate} transitions/s for ${options.seconds} s (${formatInt(context.events.steady)} transitions); burst: ${options.burstBatches} batches of ${options.burstCustomersPerBatch} customers back to back (${formatInt(context.events.burst)} transitions)\n` +
     `  latency = receive time in the client − ingest response time of the batch (floor: − the time the bench handed it the batch)\n\n` +
     `  ${pad('phase', 26)}${pad('delivered', 11)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('per second', 12)}\n` +
     phaseLine('clm steady', clm.steady) +

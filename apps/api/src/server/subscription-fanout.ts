@@ -40,8 +40,12 @@ export const MAX_SOCKET_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export class SubscriptionFanout {
   private executionCount = 0;
-  /** Serialised results per event value (kept while anyone holds the event) and selection key. */
-  private readonly frames = new WeakMap<object, Map<string, Frame>>();
+  /**
+   * Serialised results per event value (kept while anyone holds the event),
+   * cursor and selection key. Keys are looked up, never built, per subscriber
+   * and event: a string's hash is computed once and kept on it.
+   */
+  private readonly frames = new WeakMap<object, Map<string, Map<string, Frame>>>();
   private readonly outlets = new WeakMap<object, Outlet>();
   private readonly corks = new Corks();
 
@@ -84,19 +88,23 @@ export class SubscriptionFanout {
 
   /** The serialised result of `event` for `selection`: executed by the first subscriber to need it, reused by the rest. */
   private frameFor(selection: string, event: StreamEvent<unknown>, args: ExecutionArgs, principal: Principal): Frame {
-    const { value } = event;
+    const { value, cursor } = event;
     if (typeof value !== 'object' || value === null) return this.execute(args, event, principal);
-    let bySelection = this.frames.get(value);
-    if (!bySelection) {
-      bySelection = new Map();
-      this.frames.set(value, bySelection);
+    let byCursor = this.frames.get(value);
+    if (!byCursor) {
+      byCursor = new Map();
+      this.frames.set(value, byCursor);
     }
     // The cursor is part of the result, and differs between subscribers only while one is still inside its start snapshot.
-    const key = `${event.cursor}\n${selection}`;
-    let frame = bySelection.get(key);
+    let bySelection = byCursor.get(cursor);
+    if (!bySelection) {
+      bySelection = new Map();
+      byCursor.set(cursor, bySelection);
+    }
+    let frame = bySelection.get(selection);
     if (frame === undefined) {
       frame = this.execute(args, event, principal);
-      bySelection.set(key, frame);
+      bySelection.set(selection, frame);
     }
     return frame;
   }
