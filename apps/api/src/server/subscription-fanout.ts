@@ -33,7 +33,36 @@ import type { StreamEvent } from '../log';
 export type Outlet = { socket: WebSocket; stream: Socket; id: string };
 
 /** A result serialised once, or still executing (a resolver returned a promise). */
-type Frame = string | Promise<string>;
+type Frame = string | PendingFrame;
+
+/**
+ * A result still executing. Its subscribers wait on it in order with a
+ * callback each, not a promise each: one event, a thousand subscribers.
+ */
+class PendingFrame {
+  json: string | null = null;
+  failure: Error | null = null;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(result: Promise<string>) {
+    result.then(
+      (json) => this.release(json, null),
+      (error: unknown) => this.release(null, error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
+  /** Calls `waiter` once the result is serialised or has failed (at once if it has). */
+  whenDone(waiter: () => void): void {
+    if (this.json !== null || this.failure !== null) waiter();
+    else this.waiters.push(waiter);
+  }
+
+  private release(json: string | null, failure: Error | null): void {
+    this.json = json;
+    this.failure = failure;
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+}
 
 /** The most bytes a socket may hold unsent before its subscriptions are told to resubscribe: a slow client must not grow memory without bound. */
 export const MAX_SOCKET_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -112,7 +141,7 @@ export class SubscriptionFanout {
   private execute(args: ExecutionArgs, event: StreamEvent<unknown>, principal: Principal): Frame {
     this.executionCount += 1;
     const result = execute({ ...args, rootValue: event, contextValue: this.options.context(principal) });
-    return result instanceof Promise ? result.then((settled) => this.serialise(settled)) : this.serialise(result);
+    return result instanceof Promise ? new PendingFrame(result.then((settled) => this.serialise(settled))) : this.serialise(result);
   }
 
   private serialise(result: ExecutionResult): string {
@@ -159,7 +188,7 @@ class Delivery {
     if (this.waiting.length === 0 && typeof frame === 'string') return this.send(frame, event);
     if (this.waiting.length >= MAX_BUFFERED) return this.settle(subscriberBehind(`${MAX_BUFFERED} events`));
     this.waiting.push(frame);
-    if (this.waiting.length === 1) void this.drain();
+    if (this.waiting.length === 1) this.flush();
   }
 
   /** The feed ended: settles once every frame before it is out. */
@@ -195,19 +224,19 @@ class Delivery {
     return iterator;
   }
 
-  private async drain(): Promise<void> {
+  /** Sends the waiting frames that are ready, in order; waits (by callback) on the first that is not. */
+  private readonly flush = (): void => {
     while (this.waiting.length > 0 && !this.settled) {
-      let json: string;
-      try {
-        json = await this.waiting[0];
-      } catch (error) {
-        return this.settle(error instanceof Error ? error : new Error(String(error)));
+      const head = this.waiting[0];
+      if (typeof head !== 'string') {
+        if (head.failure) return this.settle(head.failure);
+        if (head.json === null) return head.whenDone(this.flush);
       }
       this.waiting.shift();
-      this.send(json, null);
+      this.send(typeof head === 'string' ? head : (head.json as string), head);
     }
     if (this.ending && !this.settled) this.settle(this.ending.failure);
-  }
+  };
 
   private send(json: string, event: unknown): void {
     const { socket } = this.outlet;
