@@ -6,24 +6,30 @@
  * subscription that wants it. No GraphQL, no database, no checks: what
  * sending the same frames to the same sockets costs at least.
  */
+import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { FloorEvent, FloorReply, FloorRequest } from './protocol.js';
 
-type FloorSubscription = { socket: WebSocket; id: string; stages: string[] | null };
+type FloorSubscription = { socket: WebSocket; stream: Socket; id: string; stages: string[] | null };
 
 const subscriptions = new Map<string, FloorSubscription>();
 let nextSocket = 0;
 
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'graphql-transport-ws' });
-server.on('connection', (socket) => {
+server.on('connection', (socket, request) => {
   const socketId = nextSocket++;
   socket.on('message', (data: Buffer) => {
     const message = JSON.parse(data.toString()) as { type: string; id?: string; payload?: { variables?: { stages?: string[] | null } } };
     const key = `${socketId}/${message.id}`;
     if (message.type === 'connection_init') socket.send('{"type":"connection_ack"}');
     else if (message.type === 'subscribe')
-      subscriptions.set(key, { socket, id: message.id as string, stages: message.payload?.variables?.stages ?? null });
+      subscriptions.set(key, {
+        socket,
+        stream: request.socket,
+        id: message.id as string,
+        stages: message.payload?.variables?.stages ?? null,
+      });
     else if (message.type === 'complete') subscriptions.delete(key);
     else if (message.type === 'ping') socket.send('{"type":"pong"}');
   });
@@ -32,13 +38,24 @@ server.on('connection', (socket) => {
   });
 });
 
-/** Sends each event to every subscription whose filter it passes, in order. */
+/**
+ * Sends each event to every subscription whose filter it passes, in order;
+ * each connection's frames of one event leave in one write (corked), as clm
+ * does, so the floor is not slowed by a system call per frame.
+ */
 function broadcast(events: readonly FloorEvent[]): void {
+  const corked = new Set<Socket>();
   for (const event of events) {
-    for (const { socket, id, stages } of subscriptions.values()) {
+    for (const { socket, stream, id, stages } of subscriptions.values()) {
       if (stages !== null && !stages.includes(event.to) && (event.from === null || !stages.includes(event.from))) continue;
+      if (!corked.has(stream)) {
+        stream.cork();
+        corked.add(stream);
+      }
       socket.send(`{"id":"${id}","type":"next","payload":${event.payload}}`);
     }
+    for (const stream of corked) stream.uncork();
+    corked.clear();
   }
 }
 
