@@ -75,7 +75,8 @@ export class SubscriptionFanout {
    * and event: a string's hash is computed once and kept on it.
    */
   private readonly frames = new WeakMap<object, Map<string, Map<string, Frame>>>();
-  private readonly outlets = new WeakMap<object, Outlet>();
+  /** Each subscription's outlet and principal, by the context value graphql-ws hands back to `subscribe`. */
+  private readonly bound = new WeakMap<object, { outlet: Outlet; principal: Principal }>();
   private readonly corks = new Corks();
 
   constructor(
@@ -94,7 +95,7 @@ export class SubscriptionFanout {
 
   /** Names the socket and id a subscription with this context value delivers to (set in onSubscribe, read in `subscribe`). */
   bind(contextValue: RequestContext, outlet: Outlet): void {
-    this.outlets.set(contextValue, outlet);
+    this.bound.set(contextValue, { outlet, principal: contextValue.principal });
   }
 
   /**
@@ -104,15 +105,13 @@ export class SubscriptionFanout {
    */
   async subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const source = await createSourceEventStream(args);
-    if (!(source instanceof LiveFeed)) {
-      if ('errors' in source || 'data' in source) return source as ExecutionResult;
-      throw new Error('a subscription field returned something other than a LiveFeed');
-    }
-    const context = args.contextValue as RequestContext;
-    const outlet = this.outlets.get(context);
-    if (!outlet) throw new Error('a subscription started without an outlet (bind it in onSubscribe)');
-    const selection = selectionKey(args, context.principal);
-    return this.deliver(source as LiveFeed<unknown>, outlet, (event) => this.frameFor(selection, event, args, context.principal));
+    if (!isAsyncIterable(source)) return source;
+    if (!(source instanceof LiveFeed)) throw new Error('a subscription field returned something other than a LiveFeed');
+    const bound = typeof args.contextValue === 'object' && args.contextValue !== null ? this.bound.get(args.contextValue) : undefined;
+    if (!bound) throw new Error('a subscription started without an outlet (bind it in onSubscribe)');
+    const { outlet, principal } = bound;
+    const selection = selectionKey(args, principal);
+    return this.deliver(source, outlet, (event) => this.frameFor(selection, event, args, principal));
   }
 
   /** The serialised result of `event` for `selection`: executed by the first subscriber to need it, reused by the rest. */
@@ -297,18 +296,11 @@ function selectionKey(args: ExecutionArgs, principal: Principal): string {
   const variables = args.variableValues ?? {};
   const used = operation ? payloadVariables(args.document, operation) : Object.keys(variables);
   const values = used.map((name) => [name, variables[name] ?? null]);
-  return JSON.stringify([principal.keyId, args.operationName ?? null, printed(args.document), values]);
+  return JSON.stringify([principal.keyId, args.operationName ?? null, print(args.document), values]);
 }
 
-const printedDocuments = new WeakMap<DocumentNode, string>();
-
-function printed(document: DocumentNode): string {
-  let text = printedDocuments.get(document);
-  if (text === undefined) {
-    text = print(document);
-    printedDocuments.set(document, text);
-  }
-  return text;
+function isAsyncIterable(value: object): value is AsyncIterable<unknown> {
+  return Symbol.asyncIterator in value;
 }
 
 /** Variables used anywhere but in the root field's arguments (which only choose and filter events), sorted. */
