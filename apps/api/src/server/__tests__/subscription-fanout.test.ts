@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Client } from 'graphql-ws';
+import WebSocket from 'ws';
 import { Scope } from '../../core/principal';
+import { MAX_SOCKET_BUFFERED_BYTES } from '../subscription-fanout';
 import { collect, startTestServer } from '../../testing';
 import type { TestServer } from '../../testing';
 
@@ -188,4 +190,82 @@ describe('subscription fan-out', () => {
       { numRuns: 15 },
     );
   });
+
+  it('fails the subscriptions of a connection that stops reading with SUBSCRIBER_BEHIND, while others get every event', async () => {
+    const subscriptions = 40;
+    const before = await lastTransitionId(server);
+    const cursor = await currentCursor(server);
+    const other = collect<Delivered>(
+      server.wsClient(),
+      SELECTIONS.customer,
+      { after: cursor, stages: null },
+      Number.POSITIVE_INFINITY,
+      120_000,
+    );
+    const slow = await openRawConnection(server.wsUrl, server.adminKey);
+    for (let index = 0; index < subscriptions; index++) {
+      slow.send({
+        id: `s${index}`,
+        type: 'subscribe',
+        payload: { query: SELECTIONS.customer, variables: { after: cursor, stages: null } },
+      });
+    }
+    await record(server, 'behind-warm', [{ customer: 0, type: 'page_view' }]);
+    await until(() => slow.received.length >= subscriptions && other.received.length >= 1);
+    slow.socket.pause();
+
+    // Far more than the socket may hold unsent, even after the kernel's buffers are full.
+    const customers = Math.ceil((3 * MAX_SOCKET_BUFFERED_BYTES) / (subscriptions * 3 * 250));
+    for (let first = 1; first < customers; first += 300) {
+      const steps = Array.from({ length: Math.min(300, customers - first) }, (_, k) =>
+        ['page_view', 'signup', 'login'].map((type) => ({ customer: first + k, type })),
+      ).flat();
+      await record(server, `behind-${first}`, steps);
+    }
+    const log = await loggedAfter(server, before);
+    await until(() => other.received.length >= log.length);
+    other.stop();
+    expect(received(other.received, 'customer')).toEqual(expectedFor({ selection: 'customer', stages: null, key: server.adminKey }, log));
+
+    slow.socket.resume();
+    await until(() => slow.errors.size === subscriptions);
+    for (let index = 0; index < subscriptions; index++) {
+      const delivered = slow.received.filter((message) => message.id === `s${index}`).map((message) => message.payload);
+      // A prefix of the log, in order, then the error.
+      expect(delivered).toEqual(expectedFor({ selection: 'customer', stages: null, key: server.adminKey }, log.slice(0, delivered.length)));
+      expect(delivered.length).toBeLessThan(log.length);
+      expect(slow.errors.get(`s${index}`)).toBe('SUBSCRIBER_BEHIND');
+    }
+    slow.socket.close();
+  });
 });
+
+type RawConnection = {
+  socket: WebSocket;
+  send: (message: object) => void;
+  /** `next` payloads' transitions, with the subscription id. */
+  received: Array<{ id: string; payload: unknown }>;
+  /** The error code each failed subscription got. */
+  errors: Map<string, string>;
+};
+
+/** A graphql-transport-ws connection on a plain ws socket, so the test can stop reading it (pause) like a stalled client. */
+async function openRawConnection(url: string, key: string): Promise<RawConnection> {
+  const socket = new WebSocket(url, 'graphql-transport-ws');
+  const received: RawConnection['received'] = [];
+  const errors = new Map<string, string>();
+  let acknowledged: () => void = () => undefined;
+  const ack = new Promise<void>((resolve) => (acknowledged = resolve));
+  socket.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as { type: string; id: string; payload: unknown };
+    if (message.type === 'connection_ack') acknowledged();
+    if (message.type === 'next')
+      received.push({ id: message.id, payload: (message.payload as { data: Delivered }).data.stageTransitions.transition });
+    if (message.type === 'error') errors.set(message.id, (message.payload as Array<{ extensions: { code: string } }>)[0].extensions.code);
+  });
+  await new Promise((resolve) => socket.once('open', resolve));
+  const send = (message: object) => socket.send(JSON.stringify(message));
+  send({ type: 'connection_init', payload: { authorization: `Bearer ${key}` } });
+  await ack;
+  return { socket, send, received, errors };
+}
