@@ -87,7 +87,7 @@ export class LiveQueue<T> implements AsyncIterable<LogEntry<T>> {
 }
 
 const PAGE_SIZE = 1000;
-/** How soon to read again while committed rows are held back behind a transaction in flight. */
+/** How soon to read again (at first) while committed rows are held back behind a transaction in flight. */
 const HELD_BACK_RETRY_MS = 5;
 /** The most events one subscriber may have waiting for it; past that it is told to resubscribe (SUBSCRIBER_BEHIND). */
 export const MAX_BUFFERED = 50_000;
@@ -106,6 +106,7 @@ export class LogTailer<T> {
   private pollAgain = false;
   private timer: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
+  private retryDelay = HELD_BACK_RETRY_MS;
   private outage = false;
 
   constructor(
@@ -173,6 +174,7 @@ export class LogTailer<T> {
     try {
       for (;;) {
         const entries = await this.log.read(this.head as LogPosition, PAGE_SIZE);
+        if (entries.length > 0) this.retryDelay = HELD_BACK_RETRY_MS;
         for (const entry of entries) {
           this.head = maxPosition(this.head as LogPosition, entry.position);
           for (const queue of this.subscribers) queue.push(entry);
@@ -193,17 +195,20 @@ export class LogTailer<T> {
 
   /**
    * Rows committed but held back behind an older transaction (the
-   * projector's, another instance's ingest, anything on the cluster) become
-   * readable when it ends, and nothing pokes then: without this they would
-   * wait for the fallback poll, half a second.
+   * projector's, another instance's ingest, anything on the cluster: xids
+   * are cluster-wide) become readable when it ends, and nothing pokes then:
+   * without this they would wait for the fallback poll, half a second. The
+   * delay doubles while nothing new comes through (a long transaction),
+   * up to that poll's interval.
    */
   private retrySoon(): void {
     if (this.retry) return;
     this.retry = setTimeout(() => {
       this.retry = null;
       this.poke();
-    }, HELD_BACK_RETRY_MS);
+    }, this.retryDelay);
     this.retry.unref();
+    this.retryDelay = Math.min(this.retryDelay * 2, Math.max(HELD_BACK_RETRY_MS, this.pollIntervalMs));
   }
 
   private ensureTimer(): void {
