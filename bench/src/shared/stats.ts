@@ -1,7 +1,7 @@
 /** Statistics and number formatting for reports. */
 
 /** The p-th percentile of an ascending list (nearest rank, rounded down); null for an empty list. */
-export function percentile(sorted: readonly number[], p: number): number | null {
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }

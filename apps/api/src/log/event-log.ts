@@ -24,6 +24,8 @@ export type LogReader<T> = {
   read(after: LogPosition, limit: number, upTo?: LogPosition): Promise<Array<LogEntry<T>>>;
   snapshot(): Promise<Snapshot>;
   head(): Promise<LogPosition>;
+  /** Whether rows after `after` have committed that `read` cannot return yet (held back behind an older transaction still in flight). */
+  heldBack(after: LogPosition): Promise<boolean>;
 };
 
 /**
@@ -40,6 +42,7 @@ export type LogReader<T> = {
 export class EventLog<T, Row extends QueryResultRow> implements LogReader<T> {
   private readonly readOpen: Statement;
   private readonly readBounded: Statement;
+  private readonly committedAfter: Statement;
 
   constructor(
     private readonly db: Queryable,
@@ -47,6 +50,10 @@ export class EventLog<T, Row extends QueryResultRow> implements LogReader<T> {
   ) {
     this.readOpen = prepared(readStatement(source, ''));
     this.readBounded = prepared(readStatement(source, 'AND (e.tx_id, e.id) <= ($4::xid8, $5::bigint)'));
+    // Without the xmin bound: every committed row is visible to this statement, final or not.
+    this.committedAfter = prepared(
+      `SELECT EXISTS (SELECT 1 FROM ${source.table} e WHERE (e.tx_id, e.id) > ($1::xid8, $2::bigint)) AS held_back`,
+    );
   }
 
   /** Rows after `after` (and at or below `upTo`, when given), oldest first. */
@@ -58,6 +65,11 @@ export class EventLog<T, Row extends QueryResultRow> implements LogReader<T> {
       position: { txId: BigInt(row.log_tx_id), id: BigInt(row.log_id) },
       value: this.source.toValue(row),
     }));
+  }
+
+  async heldBack(after: LogPosition): Promise<boolean> {
+    const [row] = await this.db.query<{ held_back: boolean }>(this.committedAfter, [after.txId.toString(), after.id.toString()]);
+    return row.held_back;
   }
 
   /** The database's current snapshot: what "now" means for a subscriber without a cursor. */

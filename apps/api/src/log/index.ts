@@ -18,9 +18,10 @@ export {
   parseSnapshot,
 } from './log-position';
 export type { LogCursor, LogPosition, Snapshot } from './log-position';
-export { LogTailer, replayThenFollow } from './log-tailer';
+export { LogTailer, MAX_BUFFERED, replayThenFollow } from './log-tailer';
+export type { LogSink } from './log-tailer';
 export { PgListener } from './pg-listener';
-export { LogStream } from './log-stream';
+export { LiveFeed, LogStream } from './log-stream';
 export type { StreamEvent } from './log-stream';
 export { Projector, storedPosition } from './projection';
 export type { LogRange, ProjectedLog } from './projection';

@@ -4,10 +4,34 @@ import { EventLog } from './event-log';
 import type { LogReader, LogSource } from './event-log';
 import { invalidCursor } from '../core/errors';
 import { decodeCursor, encodeCursor } from './log-position';
-import { LogTailer, replayThenFollow } from './log-tailer';
+import { LogTailer, replayThenDeliver, replayThenFollow } from './log-tailer';
+import type { LogSink } from './log-tailer';
+import type { LogCursor } from './log-position';
 
 /** One event as a subscriber receives it, with the cursor to resume after it. */
 export type StreamEvent<T> = { cursor: string; value: T };
+
+/**
+ * One subscriber's view of a stream: an async iterable (what GraphQL
+ * execution expects from a subscription field), which a fan-out that knows
+ * it can instead `listen` to, receiving each live event synchronously from
+ * the one tailer read that every subscriber shares.
+ */
+export class LiveFeed<T> implements AsyncIterable<StreamEvent<T>> {
+  constructor(
+    private readonly follow: () => AsyncGenerator<StreamEvent<T>>,
+    private readonly deliver: (sink: LogSink<StreamEvent<T>>) => () => void,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<StreamEvent<T>> {
+    return this.follow();
+  }
+
+  /** Pushes every event into `sink` (see replayThenDeliver); returns the function that stops it. Use this or iterate, not both. */
+  listen(sink: LogSink<StreamEvent<T>>): () => void {
+    return this.deliver(sink);
+  }
+}
 
 const FALLBACK_POLL_MS = 500;
 
@@ -31,12 +55,35 @@ export class LogStream<T> {
     return new LogStream(new EventLog(db, source), onError);
   }
 
+  /** Cursors once the subscriber is past its snapshot are the same for every subscriber: encoded once per entry. */
+  private readonly encodedCursors = new WeakMap<object, string>();
+
   /** Entries after the cursor `after` (or from now) that `keep` accepts, in log order. */
   private async *follow(keep: (value: T) => boolean, after: string | null): AsyncGenerator<StreamEvent<T>> {
     const from = after === null ? null : decodeCursor(after);
     for await (const entry of replayThenFollow(this.log, this.tailer, from, keep)) {
-      yield { cursor: encodeCursor(entry.cursor), value: entry.value };
+      yield this.toEvent(entry);
     }
+  }
+
+  /** The same entries as `follow`, pushed into `sink`. */
+  private deliver(keep: (value: T) => boolean, after: string | null, sink: LogSink<StreamEvent<T>>): () => void {
+    const from = after === null ? null : decodeCursor(after);
+    return replayThenDeliver(this.log, this.tailer, from, keep, {
+      next: (entry) => sink.next(this.toEvent(entry)),
+      end: sink.end,
+    });
+  }
+
+  private toEvent(entry: { cursor: LogCursor; value: T }): StreamEvent<T> {
+    const { cursor, value } = entry;
+    if (cursor.snapshot !== null || typeof value !== 'object' || value === null) return { cursor: encodeCursor(cursor), value };
+    let encoded = this.encodedCursors.get(value);
+    if (encoded === undefined) {
+      encoded = encodeCursor(cursor);
+      this.encodedCursors.set(value, encoded);
+    }
+    return { cursor: encoded, value };
   }
 
   /**
@@ -44,7 +91,7 @@ export class LogStream<T> {
    * future (another database, a restored backup: after it nothing would ever
    * arrive), fails the subscribe call itself.
    */
-  async open(keep: (value: T) => boolean, after: string | null): Promise<AsyncGenerator<StreamEvent<T>>> {
+  async open(keep: (value: T) => boolean, after: string | null): Promise<LiveFeed<T>> {
     if (after !== null) {
       const cursor = decodeCursor(after);
       const now = await this.log.snapshot();
@@ -58,7 +105,10 @@ export class LogStream<T> {
         );
       }
     }
-    return this.follow(keep, after);
+    return new LiveFeed(
+      () => this.follow(keep, after),
+      (sink) => this.deliver(keep, after, sink),
+    );
   }
 
   poke(): void {

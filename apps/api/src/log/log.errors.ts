@@ -6,9 +6,10 @@ export const LogError = {
 } as const;
 export type LogErrorCode = (typeof LogError)[keyof typeof LogError];
 
-export function subscriberBehind(buffered: number): ClmError<LogErrorCode> {
+/** `behind` says by how much, e.g. "50000 events". */
+export function subscriberBehind(behind: string): ClmError<LogErrorCode> {
   return new ClmError(
     LogError.SUBSCRIBER_BEHIND,
-    `subscriber fell more than ${buffered} events behind; resubscribe with the last cursor you received to resume without loss`,
+    `subscriber fell more than ${behind} behind; resubscribe with the last cursor you received to resume without loss`,
   );
 }

@@ -13,6 +13,7 @@ import { formatClientError } from './error-mapping';
 import type { Logger } from './logger';
 import { costError, operationCost, parseWithLimits, validateWithLimits, variablesDepthError } from './operation-limits';
 import type { Services } from './services';
+import { SubscriptionFanout } from './subscription-fanout';
 
 type SocketExtra = { principal?: Principal; authorization?: unknown };
 
@@ -44,6 +45,8 @@ export function attachGraphQLWebSocket(options: {
     errors.map((error) =>
       formatClientError(error.toJSON(), error, (original) => logger.error({ err: original }, 'unexpected error in a WebSocket operation')),
     );
+
+  const fanout = new SubscriptionFanout({ context: (principal) => createContext(services, principal), mask });
 
   /** Open connections and the key each authenticated with, to close them when that key is revoked. */
   const sockets = new Map<WebSocket, SocketExtra>();
@@ -80,7 +83,7 @@ export function attachGraphQLWebSocket(options: {
           return false;
         }
       },
-      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | readonly GraphQLError[]> => {
         // Counted before anything is awaited: the operation being started holds a reservation in ctx.subscriptions already.
         if (Object.keys(ctx.subscriptions).length > MAX_OPERATIONS_PER_SOCKET) {
           return [
@@ -114,14 +117,12 @@ export function attachGraphQLWebSocket(options: {
         if (tooDeep) return [tooDeep];
         const tooCostly = costError(operationCost(schema, document, payload.operationName ?? undefined, variables), limits);
         if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
-        return {
-          schema,
-          document,
-          variableValues: variables,
-          operationName: payload.operationName,
-          contextValue: createContext(services, ctx.extra.principal as Principal),
-        };
+        const contextValue = createContext(services, ctx.extra.principal as Principal);
+        fanout.bind(contextValue, { socket: ctx.extra.socket, stream: ctx.extra.request.socket, id });
+        return { schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
       },
+      // Every subscription is delivered by fan-out: executed and serialised once per event and selection (see subscription-fanout.ts).
+      subscribe: (args) => fanout.subscribe(args),
       onNext: (_ctx, _id, _payload, _args, result) => {
         if (!result.errors || result.errors.length === 0) return result;
         return { ...result, errors: mask(result.errors).map(toGraphQLError) };
@@ -131,6 +132,8 @@ export function attachGraphQLWebSocket(options: {
     wsServer,
   );
   return {
+    /** How many times a subscription's selection was executed for an event (once per event and distinct selection). */
+    subscriptionExecutions: () => fanout.executions,
     /** Closes every socket (1001 Going Away) and stops accepting new ones. */
     close: async () => {
       clearInterval(recheck);

@@ -29,7 +29,13 @@ import type { Services } from './services';
 
 export const GRAPHQL_PATH = '/graphql';
 
-export type RunningServer = { url: string; port: number; close: () => Promise<void> };
+export type RunningServer = {
+  url: string;
+  port: number;
+  /** Subscription executions so far (see subscription-fanout.ts): what shared execution saves is visible here. */
+  subscriptionExecutions: () => number;
+  close: () => Promise<void>;
+};
 
 type Locals = { requestId: string; principal?: Principal };
 
@@ -118,6 +124,7 @@ export async function startHttpServer(options: {
   return {
     url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
     port,
+    subscriptionExecutions: webSocket.subscriptionExecutions,
     close: async () => {
       await webSocket.close();
       await apollo.stop();

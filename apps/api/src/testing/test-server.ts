@@ -29,6 +29,8 @@ export type TestServer = TestContext & {
   /** A graphql-ws client authenticated with `key` (the admin key by default). */
   wsClient: (key?: string) => Client;
   createKey: (scopes: Scope[]) => Promise<string>;
+  /** How many times the server has executed a subscription's selection for an event. */
+  subscriptionExecutions: () => number;
 };
 
 export async function startTestServer(): Promise<TestServer> {
@@ -71,6 +73,7 @@ export async function startTestServer(): Promise<TestServer> {
       clients.push(client);
       return client;
     },
+    subscriptionExecutions: server.subscriptionExecutions,
     createKey: async (scopes) => (await context.services.apiKeys.create(`test ${scopes.join('+')}`, scopes, null)).key,
     close: async () => {
       await Promise.all(clients.map((client) => client.dispose()));
