@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../shared/api-process.js';
 import type { ExitInfo } from '../shared/api-process.js';
 
 /** A forked bench process (subscriber client or floor server) answering requests over IPC, one at a time. */
@@ -46,13 +47,6 @@ export function forkBenchProcess<Request, Reply extends { type: string }>(
       send(request);
       return reply;
     },
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const info = await exited;
-      clearTimeout(timer);
-      return info;
-    },
+    stop: () => stopChild(child, exited, 10_000),
   };
 }

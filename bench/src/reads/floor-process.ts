@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChild } from '../shared/api-process.js';
 import type { ExitInfo } from '../shared/api-process.js';
 import { findFreePort } from '../shared/postgres.js';
 
@@ -25,13 +26,6 @@ export async function startFloor(databaseUrl: string, key: string, poolSize: num
   });
   return {
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const info = await exited;
-      clearTimeout(timer);
-      return info;
-    },
+    stop: () => stopChild(child, exited, 10_000),
   };
 }

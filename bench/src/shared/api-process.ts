@@ -18,6 +18,23 @@ export type ApiProcess = {
 
 export type ExitInfo = { code: number | null; signal: NodeJS.Signals | null };
 
+/**
+ * Stops a child process: SIGTERM, then SIGKILL if it has not exited after
+ * `graceMs`; resolves with how it exited (at once if it already had).
+ */
+export async function stopChild(
+  child: { exitCode: number | null; signalCode: NodeJS.Signals | null; kill: (signal: NodeJS.Signals) => boolean },
+  exited: Promise<ExitInfo>,
+  graceMs: number,
+): Promise<ExitInfo> {
+  if (child.exitCode !== null || child.signalCode !== null) return exited;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const info = await exited;
+  clearTimeout(timer);
+  return info;
+}
+
 export type ApiStartOptions = {
   /** The build to run: a folder holding main.js. */
   apiDist: string;
@@ -104,14 +121,7 @@ export async function startApi(options: ApiStartOptions): Promise<ApiProcess> {
     baseUrl,
     graphqlUrl: `${baseUrl}/graphql`,
     output: () => output,
-    stop: async () => {
-      if (exitInfo) return exitInfo;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      const info = await exited;
-      clearTimeout(timer);
-      return info;
-    },
+    stop: () => (exitInfo ? Promise.resolve(exitInfo) : stopChild(child, exited, 15_000)),
   };
 }
 
