@@ -244,7 +244,9 @@ const WRITE_FUNNEL = prepared(`
  * Acquisitions: the acquiring touchpoint's channel and campaign, and the
  * customer's first touchpoint (first touch) among those recorded up to the
  * acquiring transaction (a late event recorded afterwards changes nothing). A customer deleted
- * since has no row to join and is skipped.
+ * since has no row to join and is skipped; the row is locked (KEY SHARE, as the foreign key
+ * check would) so that one being deleted right now is waited for and skipped too, instead of
+ * failing the step on the foreign key.
  */
 const WRITE_ACQUISITIONS = prepared(`
   WITH acquired AS (
@@ -257,6 +259,7 @@ const WRITE_ACQUISITIONS = prepared(`
       LEFT JOIN LATERAL (
         SELECT f.occurred_at, f.channel, f.campaign FROM touchpoints f
          WHERE f.customer_id = a.customer_id AND f.tx_id <= a.tx_id ORDER BY f.occurred_at, f.id LIMIT 1) first_touch ON true
+       FOR KEY SHARE OF c
   ), kept AS (
     INSERT INTO customer_acquisitions (customer_id, acquired_at, stage, touchpoint_id, channel, campaign,
                                        first_touch_at, first_touch_channel, first_touch_campaign)
