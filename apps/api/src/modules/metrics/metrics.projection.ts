@@ -16,6 +16,11 @@ export const METRIC_LOGS = {
   erasures: { name: 'customer_erasures', table: 'customer_erasures' },
 } as const;
 
+const LOCK_STRETCH_CUSTOMERS = prepared(`
+  SELECT c.id FROM customers c
+   WHERE c.id IN (SELECT t.customer_id FROM stage_transitions t WHERE ${inRange('t')})
+   ORDER BY c.id FOR KEY SHARE OF c`);
+
 /** Metrics are a read model nobody streams: its steps may commit lazily (see Projector). */
 const LAZY = { lazyCommit: true };
 
@@ -316,6 +321,9 @@ export class MetricsProjection {
 
   async applyTransitions(uow: UnitOfWork, range: LogRange): Promise<void> {
     const parameters = rangeParameters(range);
+    // First wait for any deletion of the stretch's customers in progress: every statement after this one sees it done
+    // (their transitions gone with them), so a customer is never half applied and then erased behind the step's back.
+    await uow.query(LOCK_STRETCH_CUSTOMERS, parameters);
     await uow.execute(TRANSITIONS_DAILY, parameters);
     const rows = await uow.query<TransitionRow>(READ_TRANSITIONS, parameters);
     if (rows.length === 0) return;
