@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Pool } from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
+import { SqlFragment } from './sql';
 
 /**
  * SQL text, optionally prepared: a `Statement` made by `prepared()` is parsed
- * and planned once per connection and then only executed (hot reads use it).
+ * and planned once per connection and then only executed (hot reads use it);
+ * or a fragment composed with the `sql` tag (./sql.ts), which carries its own
+ * parameters.
  */
-export type Sql = string | Statement;
+export type Sql = string | Statement | SqlFragment;
 export type Statement = { readonly name: string; readonly text: string };
 
 /** Names a statement by a hash of its text, so the same text always reuses the same prepared statement. */
@@ -41,6 +44,11 @@ export type Queryable = {
 type Runner = Pick<PoolClient, 'query'>;
 
 async function run<Row extends QueryResultRow>(runner: Runner, sql: Sql, parameters: readonly unknown[], observe?: (text: string) => void) {
+  if (sql instanceof SqlFragment) {
+    if (parameters.length > 0) throw new Error('A sql`…` fragment carries its own parameters; pass none beside it');
+    const { text, values } = sql.render();
+    return run<Row>(runner, text, values, observe);
+  }
   observe?.(typeof sql === 'string' ? sql : sql.text);
   const values = parameters as unknown[];
   return typeof sql === 'string' ? runner.query<Row>(sql, values) : runner.query<Row>({ name: sql.name, text: sql.text, values });
