@@ -1,4 +1,5 @@
 import type { JsonValue } from '@clm/schema';
+import { isListIndex } from '../../core/json-values';
 import { JSON_NUMBER, SEGMENT_FIELDS } from './segment-fields';
 import type { FieldRegistry, SegmentFieldDefinition } from './segment-fields';
 import type { AcquisitionCondition, BehaviourCondition, FieldCondition, SegmentOperator, SegmentRule } from './segment-rule';
@@ -50,6 +51,9 @@ export function compileSegmentRule(rule: SegmentRule, parameters: SqlParameters,
   const predicate = compiler.rule(rule);
   return { joins: compiler.joins.join('\n'), predicate };
 }
+
+/** What PostgreSQL's `#>` takes for a list index (blanks, a sign, leading zeros); only `isListIndex` parts are one in clm. */
+const LOOSE_INTEGER = /^\s*[-+]?[0-9]+$/;
 
 /** Up to this many IN options on attributes are also written as containments the GIN index answers. */
 const MAX_CONTAINMENT_OPTIONS = 20;
@@ -118,20 +122,23 @@ class Compiler {
 
   /**
    * A condition on a JSON document's value at a dot path (attributes or
-   * touchpoint properties). With `containment`, EQ (and IN with a few
-   * options) is also written as `@>` on the whole document, which the GIN
-   * index on attributes answers; the number of options shapes the SQL, their
-   * values never do.
+   * touchpoint properties), read as `readJsonPath` reads it (core/json-values.ts):
+   * a list index part (`tags.1`) indexes a list, 0-based. With
+   * `containment`, EQ (and IN with a few options) is also written as `@>`
+   * on the whole document, which the GIN index on attributes answers, when
+   * the path goes through objects only (containment cannot say "the element
+   * at index 1"); the number of options shapes the SQL, their values never do.
    */
   private json(document: string, path: string, operator: SegmentOperator, expected: JsonValue | undefined, containment: boolean): string {
     const parts = path.split('.');
-    const value = `(${document} #> ${this.add(parts, 'text[]')})`;
+    const value = this.jsonPath(document, parts);
+    const contain = containment && !parts.some(isListIndex);
     switch (operator) {
       case 'EXISTS':
         return `(jsonb_typeof(${value}) <> 'null')`;
       case 'EQ': {
         const exact = `${value} = ${this.add(JSON.stringify(expected), 'jsonb')}`;
-        if (!containment) return `(${exact})`;
+        if (!contain) return `(${exact})`;
         return `(${document} @> ${this.add(JSON.stringify(nest(parts, expected ?? null)), 'jsonb')} AND ${exact})`;
       }
       case 'NEQ':
@@ -142,7 +149,7 @@ class Compiler {
           options.map((option) => JSON.stringify(option)),
           'jsonb[]',
         )})`;
-        if (!containment || options.length > MAX_CONTAINMENT_OPTIONS) return `(${exact})`;
+        if (!contain || options.length > MAX_CONTAINMENT_OPTIONS) return `(${exact})`;
         // One containment per option (a bitmap OR on the GIN index), then the exact comparison.
         const contained = options.map((option) => `${document} @> ${this.add(JSON.stringify(nest(parts, option)), 'jsonb')}`);
         return `((${contained.join(' OR ')}) AND ${exact})`;
@@ -155,6 +162,31 @@ class Compiler {
       case 'GTE':
         return `(${JSON_NUMBER}(${value}) ${comparison(operator)} ${this.add(expected, 'numeric')})`;
     }
+  }
+
+  /**
+   * The value at `parts` in `document`, NULL when absent. PostgreSQL's `#>`
+   * indexes a list by any text its integer parser accepts (` 1`, `01`, `-1`
+   * from the end); such a part is read with `->` on text, which finds an
+   * object's key and nothing in a list, so only a list index part indexes.
+   */
+  private jsonPath(document: string, parts: readonly string[]): string {
+    let value = document;
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length > 0) value = `(${value} #> ${this.add(run, 'text[]')})`;
+      run = [];
+    };
+    for (const part of parts) {
+      if (!LOOSE_INTEGER.test(part) || isListIndex(part)) {
+        run.push(part);
+        continue;
+      }
+      flush();
+      value = `(${value} -> ${this.add(part, 'text')})`;
+    }
+    flush();
+    return value;
   }
 
   private behaviour(condition: BehaviourCondition): string {
