@@ -7,6 +7,7 @@ import { ApiKeyResolver } from '../modules/auth';
 import { CampaignResolver } from '../modules/campaigns';
 import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers';
 import { MetricsResolver } from '../modules/metrics';
+import { ProjectionResolver } from '../modules/projections';
 import { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver } from '../modules/lifecycle';
 import { CustomerSegmentsResolver, SegmentResolver } from '../modules/segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from '../modules/touchpoints';
@@ -26,6 +27,7 @@ export const RESOLVERS = [
   CustomerSegmentsResolver,
   CampaignResolver,
   MetricsResolver,
+  ProjectionResolver,
 ] as const;
 
 /**
