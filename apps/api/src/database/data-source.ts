@@ -9,6 +9,7 @@ import { Campaigns1764500000000 } from './migrations/1764500000000-campaigns';
 import { Bi1764600000000 } from './migrations/1764600000000-bi';
 import { IngestUpdates1764700000000 } from './migrations/1764700000000-ingest-updates';
 import { SafeValuesAndProjectionFailures1764900000000 } from './migrations/1764900000000-safe-values-and-projection-failures';
+import { CustomerCreations1764900000001 } from './migrations/1764900000001-customer-creations';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   Bi1764600000000,
   IngestUpdates1764700000000,
   SafeValuesAndProjectionFailures1764900000000,
+  CustomerCreations1764900000001,
 ];
 
 /**
