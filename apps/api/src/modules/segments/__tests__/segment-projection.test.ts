@@ -66,4 +66,32 @@ describe('the segments projection', () => {
       [{ n: 1 }],
     );
   });
+
+  it('reads numeric-looking attributes PostgreSQL cannot hold as numbers as no number, in the projection, previews, creation and the schedule', async () => {
+    const scores: Record<string, string | number> = {
+      wide: '7\u3000',
+      long: '9'.repeat(400),
+      huge: '1e999999',
+      nan: 'NaN',
+      seven: ' 7 ',
+      eight: 8,
+    };
+    const items = Object.entries(scores).map(([externalId, score], index) => ({
+      messageId: `score-${index}`,
+      customer: { externalId, attributes: { score } },
+      type: 'page_view',
+      channel: 'web',
+      occurredAt: new Date().toISOString(),
+    }));
+    const results = await context.services.ingest.record(items, (index) => `touchpoints[${index}]`);
+    expect(results.map((result) => result.status)).toEqual(items.map(() => 'ACCEPTED'));
+    const rule = { attribute: { name: 'score', operator: 'GT', value: 5 } };
+    const segment = await context.services.segments.create({ name: 'Scored above 5', rule }, 'test');
+    await context.services.projector.catchUp();
+    expect(await members(segment.id)).toEqual(['eight', 'seven']);
+    expect((await context.services.segments.preview(rule)).count).toBe(2);
+    await context.services.segments.refreshOnSchedule();
+    expect(await members(segment.id)).toEqual(['eight', 'seven']);
+    expect(await context.db.query(`SELECT * FROM projection_failures`)).toEqual([]);
+  });
 });
