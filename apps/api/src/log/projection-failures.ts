@@ -65,12 +65,15 @@ export async function clearFailure(uow: UnitOfWork, projection: string, log: str
   ]);
 }
 
-/** The failed rows of one projection in one log, oldest first, locked for a retry (others retrying skip them). */
+/** Failed rows one retry takes per projection and log (a transaction's worth; the rest wait for the next retry). */
+export const RETRY_BATCH = 500;
+
+/** The failed rows of one projection in one log, oldest first (at most `RETRY_BATCH`), locked for a retry (others retrying skip them). */
 export async function lockFailures(uow: UnitOfWork, projection: string, log: string): Promise<LogPosition[]> {
   const rows = await uow.query<{ tx_id: string; id: string }>(
     `SELECT f.tx_id::text AS tx_id, f.id::text AS id FROM projection_failures f
-      WHERE f.projection = $1 AND f.log = $2 ORDER BY f.tx_id, f.id FOR UPDATE SKIP LOCKED`,
-    [projection, log],
+      WHERE f.projection = $1 AND f.log = $2 ORDER BY f.tx_id, f.id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+    [projection, log, RETRY_BATCH],
   );
   return rows.map((row) => ({ txId: BigInt(row.tx_id), id: BigInt(row.id) }));
 }

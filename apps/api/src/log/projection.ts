@@ -153,9 +153,10 @@ export class Projector {
   }
 
   /**
-   * Tries every recorded failure again (of one projection, or all), oldest
+   * Tries recorded failures again (of one projection, or all), oldest
    * first, each in its own savepoint: applied rows lose their record, the
-   * others keep it with the new error. Rows another instance is retrying are
+   * others keep it with the new error. At most 500 per projection and log in
+   * one call (one transaction each); rows another instance is retrying are
    * skipped.
    */
   async retryFailures(projection?: string): Promise<RetryOutcome> {
