@@ -98,7 +98,9 @@ export function rowRange(position: LogPosition): { after: LogPosition; upTo: Log
  * the data trips, a bug for this input), so isolating them is worth it.
  * Not when the database is away or asks for a retry (deadlock, serialization),
  * is out of resources or broken: those fail any row, and the step is retried
- * whole later.
+ * whole later. A statement timeout (57014) is isolated like a row's fault: a
+ * smaller stretch may fit the limit, and a row that alone does not is skipped
+ * rather than holding the projection.
  */
 export function mayBeRowFault(error: unknown): boolean {
   if (databaseUnavailable(error)) return false;
