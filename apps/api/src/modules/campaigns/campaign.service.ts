@@ -4,7 +4,7 @@ import { formatTenThousandths } from '../../core/money';
 import { requestScoped } from '../../core/request-context';
 import type { RequestScoped } from '../../core/request-context';
 import type { Db } from '../../database/db';
-import type { Campaign } from './campaign.entity';
+import type { Campaign } from './campaign.type';
 import { campaignExists, campaignNotFound, invalidItems } from './campaign.errors';
 import { deleteCampaign, findCampaign, insertCampaign, listCampaigns, lockExistingKeys, toCampaign, updateCampaign } from './campaign.sql';
 import { setSpend, spendDays } from './campaign-spend.sql';

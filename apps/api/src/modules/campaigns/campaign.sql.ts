@@ -1,5 +1,5 @@
 import type { Queryable } from '../../database/db';
-import { Campaign } from './campaign.entity';
+import { Campaign } from './campaign.type';
 import type { ValidCampaign } from './campaign-validation';
 
 /** The `campaigns` table: its row, its one mapper and its statements. Days travel as `YYYY-MM-DD` text, never as JS dates. */

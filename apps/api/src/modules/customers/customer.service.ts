@@ -20,7 +20,7 @@ import type { RequestScoped } from '../../core/request-context';
 import type { Page, PageRequest } from '../../core/pagination';
 import { sqlDetail, sqlState } from '../../database/db';
 import type { Db, UnitOfWork } from '../../database/db';
-import type { Customer } from './customer.entity';
+import type { Customer } from './customer.type';
 import { customerConflict, customerNotFound } from './customer.errors';
 import {
   countCustomers,

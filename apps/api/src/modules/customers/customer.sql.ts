@@ -5,7 +5,7 @@ import { isUuid, textProblem } from '../../core/ids';
 import type { PageWindow } from '../../core/pagination';
 import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
-import { Customer } from './customer.entity';
+import { Customer } from './customer.type';
 
 /**
  * The `customers` table: its row, its one mapper, and every statement on it

@@ -4,7 +4,7 @@
  * columns of the customers table are written only by lifecycle's journey
  * writer.
  */
-export { Customer } from './customer.entity';
+export { Customer } from './customer.type';
 export { CustomerConnectionResolver, CustomerResolver } from './customer.resolver';
 export { CustomerService, MAX_PAGE_SIZE } from './customer.service';
 export type { CustomerHooks, CustomerPage } from './customer.service';

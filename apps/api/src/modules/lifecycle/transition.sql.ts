@@ -6,7 +6,7 @@ import { customerFromJson } from '../customers';
 import type { Customer, CustomerJson } from '../customers';
 import type { TransitionToWrite } from './journey';
 import type { TransitionCause } from './rule-engine';
-import { StageTransition } from './stage-transition.entity';
+import { StageTransition } from './stage-transition.type';
 
 /** The `stage_transitions` table: its row, its one mapper and its statements. Append-only. */
 export type TransitionRow = {

@@ -7,7 +7,7 @@ import { RetryTransaction, sqlState } from '../../database/db';
 import type { Db, UnitOfWork } from '../../database/db';
 import type { Customer, CustomerService } from '../customers';
 import { validateSegmentRule } from './rule-validation';
-import type { Segment, SegmentChangeCause } from './segment.entity';
+import type { Segment, SegmentChangeCause } from './segment.type';
 import { invalidSegmentRule, segmentNameTaken, segmentNotFound } from './segment.errors';
 import {
   countMembers,

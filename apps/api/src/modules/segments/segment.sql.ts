@@ -4,8 +4,8 @@ import type { LogSource } from '../../log';
 import { customerFromJson } from '../customers';
 import type { CustomerJson } from '../customers';
 import { compileSegmentRule, SqlParameters } from './rule-compiler';
-import { Segment, SegmentMembershipChange } from './segment.entity';
-import type { SegmentChangeCause } from './segment.entity';
+import { Segment, SegmentMembershipChange } from './segment.type';
+import type { SegmentChangeCause } from './segment.type';
 import type { SegmentRule } from './segment-rule';
 
 /**

@@ -3,7 +3,7 @@ import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { TimelineTable } from '../../database/timeline';
 import type { LogSource } from '../../log';
-import { Touchpoint } from './touchpoint.entity';
+import { Touchpoint } from './touchpoint.type';
 import type { ValidTouchpoint } from './touchpoint-validation';
 
 /**
