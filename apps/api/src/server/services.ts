@@ -2,11 +2,15 @@ import type { ResolverData } from 'type-graphql';
 import type { RequestContext } from '../core/request-context';
 import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
+import { sql } from '../database/sql';
 import { timelineLoader, TimelineReader } from '../database/timeline';
 import { CommitNotifier, EVENTS_CHANNEL, LogStream, PgListener, Projector } from '../log';
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
+import type { CampaignRelations } from '../modules/campaigns';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import type { CustomerRelations } from '../modules/customers';
+import { MODULE_RESOLVERS } from '../modules/manifest';
 import { METRICS_PROJECTION, MetricsProjection, MetricsResolver, MetricsService, recordErasure } from '../modules/metrics';
 import {
   CustomerTransitionsResolver,
@@ -38,6 +42,7 @@ import {
   SegmentResolver,
   SegmentSchedule,
   SegmentService,
+  segmentMembers,
 } from '../modules/segments';
 
 /**
@@ -62,6 +67,17 @@ export type Services = {
   resolvers: ReadonlyMap<ResolverClass, object>;
   stop: () => Promise<void>;
 };
+
+/** What the customers module reads of the modules above it (a list filtered by segment). */
+export const CUSTOMER_RELATIONS: CustomerRelations = { segmentMembers };
+
+/**
+ * What the campaigns module reads of the modules above it: the metrics
+ * projection's daily touchpoint rollup. Named here until the metrics module
+ * exports it as a relation of its own (it is being rewritten into a registry);
+ * then this is `{ touchpointsDaily: <that export> }`.
+ */
+export const CAMPAIGN_RELATIONS: CampaignRelations = { touchpointsDaily: sql.raw('metric_touchpoints_daily') };
 
 type ResolverClass = abstract new (...args: never[]) => object;
 
@@ -101,15 +117,19 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     counts: () => metrics.stageCounts(),
     flows: (from, to) => metrics.stageFlows(from, to),
   });
-  const customers = new CustomerService(db, {
-    created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
-    deleting: async (uow, customerId) => {
-      await keepMessageIdsOf(uow, customerId);
-      await recordErasure(uow, customerId);
-      await segments.customerDeleting(uow, customerId);
+  const customers = new CustomerService(
+    db,
+    {
+      created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
+      deleting: async (uow, customerId) => {
+        await keepMessageIdsOf(uow, customerId);
+        await recordErasure(uow, customerId);
+        await segments.customerDeleting(uow, customerId);
+      },
+      updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
     },
-    updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
-  });
+    CUSTOMER_RELATIONS,
+  );
   const segments: SegmentService = new SegmentService(db, customers);
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
@@ -117,7 +137,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
-  const campaigns = new CampaignService(db);
+  const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
@@ -138,6 +158,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
     [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
   ]);
+  // Every resolver the manifest lists is wired here, or the instance does not start.
+  const unwired = MODULE_RESOLVERS.filter((resolverClass) => !resolvers.has(resolverClass));
+  if (unwired.length > 0) throw new Error(`no instance of ${unwired.map((type) => type.name).join(', ')} was wired in server/services.ts`);
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
     .register(TOUCHPOINT_STREAM, touchpointStream)

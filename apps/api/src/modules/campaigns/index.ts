@@ -5,5 +5,6 @@
  */
 export { CampaignResolver } from './campaign.resolver';
 export { CampaignService } from './campaign.service';
+export type { CampaignRelations } from './campaign-touchpoints.sql';
 export { CampaignError } from './campaign.errors';
 export type { CampaignErrorCode } from './campaign.errors';

@@ -1,7 +1,7 @@
 import { formatTenThousandths } from '../../core/money';
 import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
-import { CUSTOMER_COLUMNS } from '../customers';
+import { CUSTOMER_COLUMNS, CUSTOMERS_TABLE } from '../customers';
 import type { CustomerRow } from '../customers';
 import type { Journey, TransitionToWrite } from './journey';
 import { insertTransitionsSql, transitionColumns } from './transition.sql';
@@ -14,7 +14,7 @@ import { insertTransitionsSql, transitionColumns } from './transition.sql';
 
 const WRITE_CHANGES = prepared(
   `WITH appended AS (${insertTransitionsSql(10)})
-   UPDATE customers c SET
+   UPDATE ${CUSTOMERS_TABLE} c SET
       stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
       type_counts = u.type_counts::jsonb, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
       orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
@@ -46,7 +46,7 @@ export async function writeJourneys(db: Queryable, journeys: readonly Journey[],
 }
 
 const LOCK_INACTIVE = prepared(
-  `SELECT ${CUSTOMER_COLUMNS} FROM customers
+  `SELECT ${CUSTOMER_COLUMNS} FROM ${CUSTOMERS_TABLE}
     WHERE id > $1 AND ((stage = ANY ($2::text[]) AND last_seen_at <= $3) OR (stage = $4 AND last_seen_at <= $5))
     ORDER BY id LIMIT $6 FOR NO KEY UPDATE SKIP LOCKED`,
 );
@@ -74,7 +74,7 @@ export function lockInactiveCustomers(
 
 const STAGE_COUNTS = prepared(
   `SELECT s.stage, s.count, pg_current_snapshot()::text AS snapshot
-     FROM (SELECT stage, count(*)::int AS count FROM customers WHERE stage IS NOT NULL GROUP BY stage) s
+     FROM (SELECT stage, count(*)::int AS count FROM ${CUSTOMERS_TABLE} WHERE stage IS NOT NULL GROUP BY stage) s
      RIGHT JOIN (SELECT 1) one ON TRUE`,
 );
 
@@ -86,11 +86,11 @@ export async function countStages(db: Queryable): Promise<{ counts: Map<string, 
   return { counts, snapshot: rows[0].snapshot };
 }
 
-const STRANDED = `SELECT stage, count(*)::int AS count, false AS returning FROM customers
+const STRANDED = `SELECT stage, count(*)::int AS count, false AS returning FROM ${CUSTOMERS_TABLE}
    WHERE stage IS NOT NULL AND stage NOT IN ('at-risk', 'churned') AND NOT (stage = ANY ($1::text[]))
    GROUP BY stage
    UNION ALL
-   SELECT funnel_stage, count(*)::int, true FROM customers
+   SELECT funnel_stage, count(*)::int, true FROM ${CUSTOMERS_TABLE}
    WHERE $2 AND stage IN ('at-risk', 'churned') AND funnel_stage IS NOT NULL AND NOT (funnel_stage = ANY ($1::text[]))
    GROUP BY funnel_stage
    ORDER BY 3, 1`;

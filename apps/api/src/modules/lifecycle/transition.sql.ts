@@ -2,7 +2,7 @@ import type { LogSource } from '../../log';
 import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { TimelineTable } from '../../database/timeline';
-import { customerFromJson } from '../customers';
+import { CUSTOMERS_TABLE, customerFromJson } from '../customers';
 import type { Customer, CustomerJson } from '../customers';
 import type { TransitionToWrite } from './journey';
 import type { TransitionCause } from './rule-engine';
@@ -23,9 +23,18 @@ export type TransitionRow = {
   reason: string | null;
 };
 
-/** The select list of a TransitionRow from the table aliased `t`. */
-const COLUMNS = `t.id::text AS id, t.customer_id, t.from_stage, t.to_stage, t.occurred_at, t.recorded_at, t.cause,
-                 t.touchpoint_id::text AS touchpoint_id, t.rule_id, t.actor, t.reason`;
+/**
+ * The transition log as a relation, for the modules that use lifecycle (the
+ * metrics read it): one row per transition with the columns of TransitionRow.
+ */
+export const TRANSITIONS_TABLE = 'stage_transitions';
+
+/** The select list of a TransitionRow from the table aliased `alias`. */
+function columns(alias: string): string {
+  return `${alias}.id::text AS id, ${alias}.customer_id, ${alias}.from_stage, ${alias}.to_stage, ${alias}.occurred_at,
+          ${alias}.recorded_at, ${alias}.cause, ${alias}.touchpoint_id::text AS touchpoint_id, ${alias}.rule_id, ${alias}.actor,
+          ${alias}.reason`;
+}
 
 /** A row with `id` and `customer_id` and any subset of the other columns (a page reads only what its client selected). */
 export type TransitionRowPart = Pick<TransitionRow, 'id' | 'customer_id'> & Partial<TransitionRow>;
@@ -85,10 +94,10 @@ export function countTransitions(db: Queryable, from: Date | null, to: Date | nu
 }
 
 const RECENT = prepared(
-  `SELECT ${COLUMNS}, to_jsonb(c) AS customer, pg_current_snapshot()::text AS snapshot
+  `SELECT ${columns('t')}, to_jsonb(c) AS customer, pg_current_snapshot()::text AS snapshot
      FROM (SELECT 1) one
      LEFT JOIN LATERAL (SELECT * FROM stage_transitions ORDER BY id DESC LIMIT $1) t ON TRUE
-     LEFT JOIN customers c ON c.id = t.customer_id
+     LEFT JOIN ${CUSTOMERS_TABLE} c ON c.id = t.customer_id
     ORDER BY t.id DESC`,
 );
 
@@ -133,7 +142,7 @@ export type StreamedTransition = StageTransition & { customer: Customer };
 /** The transition log, each row joined with its customer. */
 export const TRANSITION_LOG: LogSource<TransitionRow & { customer: CustomerJson }, StreamedTransition> = {
   table: 'stage_transitions',
-  select: `${COLUMNS.replace(/\bt\./g, 'e.')}, to_jsonb(c) AS customer`,
-  joins: 'JOIN customers c ON c.id = e.customer_id',
+  select: `${columns('e')}, to_jsonb(c) AS customer`,
+  joins: `JOIN ${CUSTOMERS_TABLE} c ON c.id = e.customer_id`,
   toValue: (row) => Object.assign(toStageTransition(row), { customer: customerFromJson(row.customer) }),
 };

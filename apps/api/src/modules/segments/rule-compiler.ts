@@ -1,4 +1,5 @@
 import type { JsonValue } from '@clm/schema';
+import { TOUCHPOINTS_TABLE } from '../touchpoints';
 import { JSON_NUMBER, SEGMENT_FIELDS } from './segment-fields';
 import type { FieldRegistry, SegmentFieldDefinition } from './segment-fields';
 import type { AcquisitionCondition, BehaviourCondition, FieldCondition, SegmentOperator, SegmentRule } from './segment-rule';
@@ -173,7 +174,7 @@ class Compiler {
       filters.push(this.json('t.properties', property.property, property.operator, property.value, false));
     const aggregate = condition.aggregate === 'SUM' ? 'sum(t.value)' : 'count(*)';
     this.joins.push(
-      `LEFT JOIN (SELECT t.customer_id, ${aggregate} AS value FROM touchpoints t
+      `LEFT JOIN (SELECT t.customer_id, ${aggregate} AS value FROM ${TOUCHPOINTS_TABLE} t
                    WHERE ${filters.length === 0 ? 'TRUE' : filters.join(' AND ')}
                    GROUP BY t.customer_id) ${alias} ON ${alias}.customer_id = c.id`,
     );

@@ -1,7 +1,9 @@
 import { prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
+import { sql } from '../../database/sql';
+import type { SqlFragment } from '../../database/sql';
 import type { LogSource } from '../../log';
-import { customerFromJson } from '../customers';
+import { CUSTOMERS_TABLE, customerFromJson } from '../customers';
 import type { CustomerJson } from '../customers';
 import { compileSegmentRule, SqlParameters } from './rule-compiler';
 import { Segment, SegmentMembershipChange } from './segment.type';
@@ -36,6 +38,14 @@ export function toSegment(row: SegmentRow): Segment {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
+}
+
+/**
+ * A segment's members as a relation of one column, `customer_id`, for the
+ * modules that filter by segment (customers' lists and export, metrics).
+ */
+export function segmentMembers(segmentId: string): SqlFragment {
+  return sql`SELECT m.customer_id FROM segment_members m WHERE m.segment_id = ${segmentId}::uuid`;
 }
 
 // ------------------------------------------------------------------ segments
@@ -114,7 +124,7 @@ export async function refreshMembers(
   const { joins, predicate } = compileSegmentRule(segment.rule, parameters, { asOf, customers: ids });
   const text = `
     WITH target AS (
-      SELECT c.id FROM customers c
+      SELECT c.id FROM ${CUSTOMERS_TABLE} c
       ${joins}
       WHERE ${ids === null ? '' : `c.id = ANY (${ids}) AND `}${predicate}
     ), entered AS (
@@ -237,7 +247,7 @@ export function previewStatement(rule: SegmentRule, asOf: Date, sampleSize: numb
   const { joins, predicate } = compileSegmentRule(rule, parameters, { asOf, customers: null });
   const limit = parameters.add(sampleSize, 'int');
   const text = `WITH matches AS MATERIALIZED (
-      SELECT c.id, c.created_at FROM customers c
+      SELECT c.id, c.created_at FROM ${CUSTOMERS_TABLE} c
       ${joins}
       WHERE ${predicate}
     )
@@ -275,7 +285,7 @@ type ChangeRow = {
 export const SEGMENT_CHANGE_LOG: LogSource<ChangeRow, SegmentMembershipChange> = {
   table: 'segment_membership_changes',
   select: `e.id::text AS id, e.segment_id, e.customer_id, e.entered, e.occurred_at, e.cause, to_jsonb(c) AS customer`,
-  joins: 'LEFT JOIN customers c ON c.id = e.customer_id',
+  joins: `LEFT JOIN ${CUSTOMERS_TABLE} c ON c.id = e.customer_id`,
   toValue: (row) =>
     Object.assign(new SegmentMembershipChange(), {
       id: row.id,
