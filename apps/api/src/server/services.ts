@@ -44,6 +44,7 @@ import {
   SegmentService,
   segmentMembers,
 } from '../modules/segments';
+import type { SegmentRelations } from '../modules/segments';
 
 /**
  * The composition root: every service of one API instance, wired once at
@@ -71,13 +72,21 @@ export type Services = {
 /** What the customers module reads of the modules above it (a list filtered by segment). */
 export const CUSTOMER_RELATIONS: CustomerRelations = { segmentMembers };
 
-/**
- * What the campaigns module reads of the modules above it: the metrics
- * projection's daily touchpoint rollup. Named here until the metrics module
- * exports it as a relation of its own (it is being rewritten into a registry);
- * then this is `{ touchpointsDaily: <that export> }`.
+/*
+ * What lower modules read of the metrics projection (acquisitions, scores,
+ * the daily touchpoint rollup), handed to them as relations. The tables are
+ * named here until the metrics module exports these relations itself (it is
+ * being rewritten into a registry); then each is that export.
  */
+
+/** What the campaigns module reads of the modules above it: the daily touchpoint rollup. */
 export const CAMPAIGN_RELATIONS: CampaignRelations = { touchpointsDaily: sql.raw('metric_touchpoints_daily') };
+
+/** What segment rules read of the modules above them: acquisitions and per-customer daily scores. */
+export const SEGMENT_RELATIONS: SegmentRelations = {
+  acquisitions: sql.raw('customer_acquisitions'),
+  customerScores: sql.raw('metric_customer_scores'),
+};
 
 type ResolverClass = abstract new (...args: never[]) => object;
 
@@ -130,7 +139,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     },
     CUSTOMER_RELATIONS,
   );
-  const segments: SegmentService = new SegmentService(db, customers);
+  const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);

@@ -15,5 +15,7 @@ export type { SegmentChangeCause } from './segment.type';
 export { SEGMENT_FIELDS } from './segment-fields';
 export type { FieldRegistry, SegmentFieldDefinition } from './segment-fields';
 export type { SegmentRule } from './segment-rule';
+export type { SegmentRelations } from './rule-compiler';
+export { matchingStatement, previewStatement } from './segment.sql';
 export { SegmentError } from './segment.errors';
 export type { SegmentErrorCode } from './segment.errors';
