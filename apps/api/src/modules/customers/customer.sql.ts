@@ -1,5 +1,4 @@
 import type { JsonValue } from '@clm/schema';
-import type { QueryResultRow } from 'pg';
 import { decodeCursor, encodeCursor, isTimestampText } from '../../core/cursor';
 import { invalidCursor } from '../../core/errors';
 import { isUuid, textProblem } from '../../core/ids';
@@ -200,12 +199,11 @@ export function readCustomerPage(
   const nulls = nullable ? (window.backwards ? ' NULLS FIRST' : ' NULLS LAST') : '';
   const selected = sql.raw(columns.map((name) => `c.${name}`).join(', '));
   const order = sql.raw(`c.${column} ${walk}${nulls}, c.id ${walk}`);
-  return queryPrepared<CustomerPageRow>(
-    db,
-    sql`SELECT ${selected}, ${sql.raw(`c.${column}`)}::text AS sort_value FROM customers c
+  return db.query<CustomerPageRow>(
+    prepared(sql`SELECT ${selected}, ${sql.raw(`c.${column}`)}::text AS sort_value FROM customers c
         WHERE ${sql.join(where, ' AND ')}
         ORDER BY ${order}
-        LIMIT ${window.size + 1}`,
+        LIMIT ${window.size + 1}`),
   );
 }
 
@@ -214,17 +212,10 @@ export function customerCursor(sort: CustomerSort, row: CustomerPageRow): string
 }
 
 export async function countCustomers(db: Queryable, filter: CustomerFilterSpec, relations: CustomerRelations): Promise<number> {
-  const [row] = await queryPrepared<{ count: number }>(
-    db,
-    sql`SELECT count(*)::int AS count FROM customers c WHERE ${customerFilter(filter, relations)}`,
+  const [row] = await db.query<{ count: number }>(
+    prepared(sql`SELECT count(*)::int AS count FROM customers c WHERE ${customerFilter(filter, relations)}`),
   );
   return row.count;
-}
-
-/** Runs a composed statement prepared (named by its text), so each connection plans each filter's shape once. */
-function queryPrepared<Row extends QueryResultRow>(db: Queryable, statement: SqlFragment): Promise<Row[]> {
-  const { text, values } = statement.render();
-  return db.query<Row>(prepared(text), values);
 }
 
 function cursorTag(sort: CustomerSort): string {

@@ -1,6 +1,8 @@
 import type { LogSource } from '../../log';
 import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
+import { sql } from '../../database/sql';
+import type { SqlFragment } from '../../database/sql';
 import type { TimelineTable } from '../../database/timeline';
 import { CUSTOMERS_TABLE, customerFromJson } from '../customers';
 import type { Customer, CustomerJson } from '../customers';
@@ -55,20 +57,12 @@ export function toStageTransition(row: TransitionRowPart): StageTransition {
 }
 
 /**
- * The INSERT that appends transitions given as nine arrays from parameter
- * `$first` on (see `transitionColumns`), in their order; for a statement that
- * writes them together with other changes.
+ * The INSERT that appends `transitions` in their order, sent as one typed
+ * array per column; for a statement that writes them together with other
+ * changes.
  */
-export function insertTransitionsSql(first: number): string {
-  const p = (offset: number) => `$${first + offset}`;
-  return `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
-   SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::timestamptz[], ${p(4)}::text[],
-                        ${p(5)}::bigint[], ${p(6)}::text[], ${p(7)}::text[], ${p(8)}::text[])`;
-}
-
-/** Transitions as the nine array parameters of `insertTransitionsSql`. */
-export function transitionColumns(transitions: readonly TransitionToWrite[]): unknown[][] {
-  return columnsOf(transitions, 9, (transition) => [
+export function insertTransitions(transitions: readonly TransitionToWrite[]): SqlFragment {
+  const [customers, from, to, at, cause, touchpoints, rules, actors, reasons] = columnsOf(transitions, 9, (transition) => [
     transition.customerId,
     transition.from,
     transition.to,
@@ -79,6 +73,9 @@ export function transitionColumns(transitions: readonly TransitionToWrite[]): un
     transition.actor,
     transition.reason,
   ]);
+  return sql`INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
+   SELECT * FROM unnest(${customers}::uuid[], ${from}::text[], ${to}::text[], ${at}::timestamptz[], ${cause}::text[],
+                        ${touchpoints}::bigint[], ${rules}::text[], ${actors}::text[], ${reasons}::text[])`;
 }
 
 export type TransitionCount = { from: string | null; to: string; count: number };

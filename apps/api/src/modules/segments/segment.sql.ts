@@ -142,9 +142,7 @@ export async function refreshMembers(
       FROM (SELECT customer_id, false AS entered FROM exited UNION ALL SELECT customer_id, true FROM entered) change
      ORDER BY change.entered, change.customer_id`;
   // A batch of customers recurs with every ingest batch: prepare it. A whole-table evaluation runs unnamed.
-  if (ids === null) return db.execute(statement);
-  const { text, values } = statement.render();
-  return db.execute(prepared(text), values);
+  return db.execute(ids === null ? statement : prepared(statement));
 }
 
 /**
