@@ -255,7 +255,7 @@ export function customerFilter(filter: CustomerFilterSpec, relations: CustomerRe
     conditions.push(sql`c.attributes @> ${JSON.stringify(filter.attributes)}::jsonb`);
   }
   if (filter.search && filter.search.trim() !== '') {
-    const pattern = `%${filter.search.trim().replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
+    const pattern = sql.value(`%${filter.search.trim().replace(/[\\%_]/g, (match) => `\\${match}`)}%`);
     conditions.push(sql`(c.name ILIKE ${pattern} OR c.email ILIKE ${pattern})`);
   }
   if (filter.seenSince) {
@@ -281,11 +281,12 @@ function keysetCondition(
 ): SqlFragment {
   const operator = sql.raw(walk === 'ASC' ? '>' : '<');
   const column = sql.raw(`c.${sort.column}`);
+  const afterId = sql`${id}::uuid`;
   if (value === null) {
-    const sameNullAfter = sql`(${column} IS NULL AND c.id ${operator} ${id}::uuid)`;
+    const sameNullAfter = sql`(${column} IS NULL AND c.id ${operator} ${afterId})`;
     return backwards ? sql`(${sameNullAfter} OR ${column} IS NOT NULL)` : sameNullAfter;
   }
-  const after = sql`(${column}, c.id) ${operator} (${value}::${sql.raw(sort.type)}, ${id}::uuid)`;
+  const after = sql`(${column}, c.id) ${operator} (${value}::${sql.raw(sort.type)}, ${afterId})`;
   return sort.nullable && !backwards ? sql`(${column} IS NULL OR ${after})` : after;
 }
 

@@ -212,8 +212,11 @@ class Compiler {
     return sql`(${this.asOf()} - ${days} * interval '1 day')`;
   }
 
+  /** The evaluation time, one parameter however often a rule uses it. */
+  private readonly asOfValue = sql.value(this.options.asOf.toISOString());
+
   private asOf(): SqlFragment {
-    return sql`${this.options.asOf.toISOString()}::timestamptz`;
+    return sql`${this.asOfValue}::timestamptz`;
   }
 }
 

@@ -46,18 +46,19 @@ describe("the customers filter (the list's, the count's and the CSV export's)", 
 
   it('escapes LIKE wildcards in a search and matches name or email', () => {
     expect(customerFilter({ search: ' 50%_off\\ ' }, RELATIONS).render()).toEqual({
-      text: '(c.name ILIKE $1 OR c.email ILIKE $2)',
-      values: ['%50\\%\\_off\\\\%', '%50\\%\\_off\\\\%'],
+      text: '(c.name ILIKE $1 OR c.email ILIKE $1)',
+      values: ['%50\\%\\_off\\\\%'],
     });
   });
 
-  it('never puts a value in the text, numbers one placeholder per value, and depends only on the shape', () => {
+  it('never puts a value in the text, numbers each value where it first appears, and depends only on the shape', () => {
     const textByShape = new Map<string, string>();
     fc.assert(
       fc.property(filterArbitrary, (filter) => {
         const { text, values } = customerFilter(filter, RELATIONS).render();
         expect(text.includes('§')).toBe(false);
-        expect([...text.matchAll(/\$(\d+)/g)].map((match) => Number(match[1]))).toEqual(values.map((_, index) => index + 1));
+        const placeholders = [...new Set([...text.matchAll(/\$(\d+)/g)].map((match) => Number(match[1])))];
+        expect(placeholders).toEqual(values.map((_, index) => index + 1));
         const shape = shapeOf(filter);
         const known = textByShape.get(shape);
         if (known === undefined) textByShape.set(shape, text);
