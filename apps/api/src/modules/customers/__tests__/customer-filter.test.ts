@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { sql } from '../../../database/sql';
-import { customerFilter } from '../customer.sql';
-import type { CustomerFilterSpec, CustomerRelations } from '../customer.sql';
+import { customerFilter } from '../customer-filter';
+import type { CustomerFilterSpec, CustomerRelations } from '../customer-filter';
 
 /** A stand-in for segments' relation: the filter only splices it in. */
 const RELATIONS: CustomerRelations = {
