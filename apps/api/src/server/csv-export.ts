@@ -345,16 +345,20 @@ const BUCKETS: readonly Bucket[] = ['DAY', 'WEEK', 'MONTH'];
 const MAX_RANGE_DAYS = 3660;
 
 /** `?metric=…&from=YYYY-MM-DD&to=YYYY-MM-DD&bucket=DAY|WEEK|MONTH&segment=…&channel=…&campaign=…`; every bad parameter named. */
-export function parseMetricsCsvQuery(query: QueryValues, metricNames: readonly string[]): MetricTableQuery & { metric: string } {
+export function parseMetricsCsvQuery<Name extends string>(
+  query: QueryValues,
+  metricNames: readonly Name[],
+): MetricTableQuery & { metric: Name } {
   const issues = shapeIssues(query, METRIC_PARAMETERS);
   const single = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
 
-  const metric = single('metric');
+  const metricText = single('metric');
+  const metric = metricNames.find((name) => name === metricText);
   const valid = `valid: ${metricNames.join(', ')}`;
-  if (metric === undefined) {
+  if (metricText === undefined) {
     if (query.metric === undefined) issues.push({ field: 'metric', message: `required (${valid})` });
-  } else if (!metricNames.includes(metric)) {
-    issues.push({ field: 'metric', message: `unknown metric "${metric.slice(0, 100)}" (${valid})` });
+  } else if (metric === undefined) {
+    issues.push({ field: 'metric', message: `unknown metric "${metricText.slice(0, 100)}" (${valid})` });
   }
 
   const day = (name: 'from' | 'to'): Date | null => {
