@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { parseIsoDate } from '../core/dates';
+import { isoDay, parseIsoDate } from '../core/dates';
 import { ClmError, CoreError } from '../core/errors';
 import { isUuid, textProblem } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
 import type { Db } from '../database/db';
 import { databaseUnavailable } from '../database/db';
 import { Semaphore } from '../database/semaphore';
-import { METRIC_NAMES, metricTable } from '../modules/metrics';
+import { LAST_RANGE_DAY, METRIC_NAMES, metricTable } from '../modules/metrics';
 import type { MetricTableQuery } from '../modules/metrics';
 import { authenticate } from './context';
 import { csvDecimal, csvRecord, csvTable } from './csv';
@@ -373,7 +373,8 @@ export function parseMetricsCsvQuery<Name extends string>(
   };
   const from = day('from');
   const to = day('to');
-  if (from && to && to < from) issues.push({ field: 'to', message: 'before from' });
+  if (to && isoDay(to) > LAST_RANGE_DAY) issues.push({ field: 'to', message: `after ${LAST_RANGE_DAY} (the last day a range may end on)` });
+  else if (from && to && to < from) issues.push({ field: 'to', message: 'before from' });
   else if (from && to && (to.getTime() - from.getTime()) / 86_400_000 >= MAX_RANGE_DAYS)
     issues.push({ field: 'to', message: `the range is longer than ${MAX_RANGE_DAYS} days` });
 

@@ -3,7 +3,7 @@
  * lifecycle metrics computed from it.
  */
 export { MetricsProjection, METRICS_PROJECTION, METRIC_LOGS } from './metrics.projection';
-export { MetricsService } from './metrics.service';
+export { LAST_RANGE_DAY, MetricsService } from './metrics.service';
 export type { MetricsQuery, MetricsRequest } from './metrics.service';
 export { MetricsResolver } from './metrics.resolver';
 export { Attribution } from './metric-sources';

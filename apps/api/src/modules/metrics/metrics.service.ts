@@ -1,14 +1,14 @@
 import type { LifecycleModel } from '@clm/schema';
-import { parseIsoDate } from '../../core/dates';
+import { addDays, isoDay, isStorableDate, parseIsoDate } from '../../core/dates';
 import { invalidInput } from '../../core/errors';
-import { isUuid } from '../../core/ids';
+import { isUuid, textProblem } from '../../core/ids';
 import type { Queryable } from '../../database/db';
 import type { TransitionCount } from '../lifecycle';
 import { encodeLogCursor, storedPosition } from '../../log';
 import { PartsBatcher, sourcesOf } from './metric-evaluation';
 import type { MetricContext } from './metric-evaluation';
 import type { MetricsQuery, MetricsRequest, MetricTable } from './metric-types';
-import { metricWindows } from './metric-windows';
+import { EARLIEST_DAY, metricWindows } from './metric-windows';
 import { METRIC_LOGS, METRICS_PROJECTION } from './metrics.projection';
 import { METRICS } from './registry';
 import type { MetricName, MetricResults } from './registry';
@@ -37,6 +37,12 @@ export { ratio } from './metric-types';
 export const MAX_RANGE_DAYS = 3660;
 
 /**
+ * The last day a range may end on: a window ends at the start of the day
+ * after its last, and that day must be a date clm can write (years 0001–9999).
+ */
+export const LAST_RANGE_DAY = '9999-12-30';
+
+/**
  * Computes the lifecycle metrics of the registry (registry.ts; one file per
  * family in definitions/). Each metric is defined once, as SQL over the
  * metric relations (see metric-sources.ts); the series metrics of one
@@ -61,13 +67,25 @@ export class MetricsService {
     const to = parseIsoDate(request.to);
     if (!to) throw invalidInput('range.to', 'must be a calendar day YYYY-MM-DD (years 0001–9999)');
     if (to < from) throw invalidInput('range.to', 'must not be before range.from');
+    if (request.to > LAST_RANGE_DAY)
+      throw invalidInput('range.to', `must be ${LAST_RANGE_DAY} or earlier (a window ends on the day after its last)`);
     const days = Math.round((to.getTime() - from.getTime()) / 86_400_000) + 1;
     if (days > MAX_RANGE_DAYS) throw invalidInput('range', `must cover at most ${MAX_RANGE_DAYS} days`);
     if (request.filter.segment && !isUuid(request.filter.segment)) throw invalidInput('filter.segment', 'must be a segment id');
+    for (const name of ['channel', 'campaign'] as const) {
+      const value = request.filter[name];
+      const problem = value ? textProblem(value) : null;
+      if (problem !== null) throw invalidInput(`filter.${name}`, problem);
+    }
     const lookback = request.lookbackDays ?? 30;
     if (!Number.isInteger(lookback) || lookback < 1 || lookback > 365)
       throw invalidInput('lookbackDays', 'must be a whole number of days from 1 to 365');
     const windows = metricWindows(from, to, request.bucket);
+    if (request.compareToPrevious && !isStorableDate(windows.previous.from))
+      throw invalidInput(
+        'compareToPrevious',
+        `the previous period of ${days} days would begin before 0001-01-01; start the range on ${isoDay(addDays(EARLIEST_DAY, days))} or later, or leave compareToPrevious off`,
+      );
     return { ...request, windows, model: await this.model() };
   }
 

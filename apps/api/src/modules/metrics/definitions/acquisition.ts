@@ -5,6 +5,7 @@ import type { MetricDefinition } from '../metric-definition';
 import { acquired, LO, spend, touchpointSum } from '../metric-parts';
 import { ratio, relativeChange } from '../metric-types';
 import type { MetricSeries } from '../metric-types';
+import { storableWindow } from '../metric-windows';
 import type { DayWindow } from '../metric-windows';
 import { PURCHASE } from '../vocabulary';
 
@@ -21,7 +22,8 @@ const salesGrowth: MetricDefinition<MetricSeries> = {
     'Sales growth: (sales − sales of the previous period of equal length) ÷ sales of that period; each bucket against the period before it.',
   async compute(context) {
     const { range, previous, buckets } = context.query.windows;
-    const windows = [range, previous, ...buckets.flatMap((bucket) => [bucket, previousOf(bucket)])];
+    // A period before year 1 holds no sales: cut to 0001-01-01, it is the same window for the sum.
+    const windows = [range, previous, ...buckets.flatMap((bucket) => [bucket, previousOf(bucket)])].map(storableWindow);
     const [rangeSales, previousSales, ...bucketSales] = await context.evaluate(windows, (on, query) => ({
       sales: touchpointSum(on, query, [PURCHASE], 'value_sum', LO),
     }));
