@@ -2,6 +2,7 @@ import './production-mode';
 import 'reflect-metadata';
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
+import { PortUnavailableError } from './server/bind-port';
 import { createLogger } from './server/logger';
 
 /** Bootstrap only: configuration, then the app, then signal handling. */
@@ -52,6 +53,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Nothing was created: the port is taken before the database is touched. One sentence, no stack.
+  if (error instanceof PortUnavailableError) {
+    process.stderr.write(`clm: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`clm failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
