@@ -121,7 +121,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiProcess> {
  * changes how libraries behave (Apollo Server, for one, installs no signal
  * handlers under test), and a user's shell does not set it.
  */
-function userEnvironment(): NodeJS.ProcessEnv {
+export function userEnvironment(): NodeJS.ProcessEnv {
   const environment = { ...process.env };
   for (const name of Object.keys(environment)) {
     if (name === 'NODE_ENV' || name.startsWith('JEST_') || name === 'CLM_TEST_SERVER_URL') delete environment[name];

@@ -1,6 +1,5 @@
 import '../production-mode';
 import 'reflect-metadata';
-import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import type { Config } from '../config';
 import { Scope } from '../core/principal';
@@ -62,7 +61,7 @@ async function openDatabase(config: Config): Promise<Database> {
   const state = await embeddedPostgresState(options);
   if (!state.initialised)
     throw new CommandError(
-      `there is no clm database in ${path.relative(process.cwd(), state.dataDir) || state.dataDir} yet; start clm (npm start): its first start creates the database and prints an admin key (set DATABASE_URL or CLM_DATA_DIR if clm uses another database)`,
+      `there is no clm database in ${state.dataDir} yet; start clm (npm start): its first start creates the database and prints an admin key (set DATABASE_URL or CLM_DATA_DIR if clm uses another database)`,
     );
   if (state.runningUrl !== null) return { url: state.runningUrl, close: nothing };
   const embedded = await startEmbeddedPostgres({ ...options, persistent: true });

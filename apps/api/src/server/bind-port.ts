@@ -64,7 +64,7 @@ function listeningAddress(server: Server): AddressInfo {
 }
 
 function portProblem(error: NodeJS.ErrnoException, port: number): PortUnavailableError | null {
-  const other = port === 4000 ? 4001 : 4000;
+  const other = port < 65535 ? port + 1 : port - 1;
   if (error.code === 'EADDRINUSE')
     return new PortUnavailableError(
       `port ${port} is already in use by another program (another clm?); stop it, or start clm on another port, e.g. PORT=${other} npm start`,
@@ -72,7 +72,7 @@ function portProblem(error: NodeJS.ErrnoException, port: number): PortUnavailabl
     );
   if (error.code === 'EACCES')
     return new PortUnavailableError(
-      `port ${port} needs privileges this user does not have; start clm on a port above 1023, e.g. PORT=${other} npm start`,
+      `port ${port} needs privileges this user does not have; start clm on a port above 1023, e.g. PORT=4000 npm start`,
       port,
     );
   return null;
