@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
 import { PortUnavailableError } from './server/bind-port';
-import { createLogger } from './server/logger';
+import { chooseLogFormat, createLogger } from './server/logger';
 
 /** Bootstrap only: configuration, then the app, then signal handling. */
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, chooseLogFormat(config.logFormat, process.stdout.isTTY === true));
   const app = await startApp(config, logger, (key) => {
     // Printed once, on the terminal, never into the JSON log.
     process.stderr.write(

@@ -37,7 +37,8 @@ export type RunningServer = {
   close: () => Promise<void>;
 };
 
-type Locals = { requestId: string; principal?: Principal };
+/** `asset`: the request is for the dashboard (a static file or its index.html), logged at debug rather than info. */
+type Locals = { requestId: string; principal?: Principal; asset?: boolean };
 
 /**
  * The HTTP server: GraphQL over HTTP and WebSocket on one port and path,
@@ -115,6 +116,7 @@ export async function startHttpServer(options: {
   app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
+    app.use(markAsset);
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));
     app.get(/^\/(?!graphql|healthz|readyz).*/, (_request, response) => response.sendFile(path.join(dashboardDir, 'index.html')));
   }
@@ -187,7 +189,8 @@ function requestLogging(logger: Logger) {
     const started = process.hrtime.bigint();
     response.on('finish', () => {
       const locals = response.locals as Locals;
-      logger.info(
+      // A page load fetches a dozen files: at info they would bury the API's own requests.
+      logger[locals.asset ? 'debug' : 'info'](
         {
           requestId,
           method: request.method,
@@ -201,6 +204,12 @@ function requestLogging(logger: Logger) {
     });
     next();
   };
+}
+
+/** Requests that reach the dashboard's files (everything the API's own routes did not answer). */
+function markAsset(_request: Request, response: Response, next: NextFunction): void {
+  (response.locals as Locals).asset = true;
+  next();
 }
 
 /** Refuses operations whose cost (see operation-limits.ts) exceeds the limit, before they run. */
