@@ -73,6 +73,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiProcess> {
       DATABASE_URL: options.databaseUrl,
       CLM_ADMIN_KEY: adminKey,
       LOG_LEVEL: 'info',
+      // The tests read the log as JSON lines, whatever the developer's shell sets.
+      LOG_FORMAT: 'json',
       CLM_SWEEP_INTERVAL_MINUTES: '0',
       // The demo (on by default on the embedded database) only where a test asks for it with CLM_DEMO=1.
       CLM_DEMO: '0',
