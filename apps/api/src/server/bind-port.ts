@@ -34,11 +34,11 @@ function answerStarting(_request: IncomingMessage, response: ServerResponse): vo
   response.end(JSON.stringify({ status: 'starting' }));
 }
 
-/** Listens on `port` at `host`; a port that is taken (or needs privileges) rejects with PortUnavailableError. */
+/** Listens on `port` at `host`; a port that is taken, needs privileges or a host that is not this machine's rejects with PortUnavailableError. */
 export async function bindPort(options: { port: number; host: string }): Promise<BoundPort> {
   const server = createServer(answerStarting);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(portProblem(error, options.port) ?? error));
+    server.once('error', (error: NodeJS.ErrnoException) => reject(portProblem(error, options) ?? error));
     server.listen(options.port, options.host, () => resolve());
   });
   server.removeAllListeners('error');
@@ -63,7 +63,7 @@ function listeningAddress(server: Server): AddressInfo {
   return address;
 }
 
-function portProblem(error: NodeJS.ErrnoException, port: number): PortUnavailableError | null {
+function portProblem(error: NodeJS.ErrnoException, { port, host }: { port: number; host: string }): PortUnavailableError | null {
   const other = port < 65535 ? port + 1 : port - 1;
   if (error.code === 'EADDRINUSE')
     return new PortUnavailableError(
@@ -73,6 +73,11 @@ function portProblem(error: NodeJS.ErrnoException, port: number): PortUnavailabl
   if (error.code === 'EACCES')
     return new PortUnavailableError(
       `port ${port} needs privileges this user does not have; start clm on a port above 1023, e.g. PORT=4000 npm start`,
+      port,
+    );
+  if (error.code === 'EADDRNOTAVAIL')
+    return new PortUnavailableError(
+      `HOST=${host} is not an address of this machine, so clm cannot listen on port ${port} there; unset HOST to listen on every interface, or set one of this machine's addresses`,
       port,
     );
   return null;

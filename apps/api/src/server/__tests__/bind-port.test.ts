@@ -37,4 +37,13 @@ describe('the port taken at start-up', () => {
       await holder.close();
     }
   });
+
+  it('refuses a HOST that is not an address of this machine, naming HOST and the port', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never assigned to a machine.
+    await expect(bindPort({ port: 4000, host: '192.0.2.1' })).rejects.toMatchObject({
+      port: 4000,
+      message:
+        "HOST=192.0.2.1 is not an address of this machine, so clm cannot listen on port 4000 there; unset HOST to listen on every interface, or set one of this machine's addresses",
+    });
+  });
 });
