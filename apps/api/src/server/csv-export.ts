@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { parseIsoDate } from '../core/dates';
+import { isoDay, parseIsoDate } from '../core/dates';
 import { ClmError, CoreError } from '../core/errors';
 import { isUuid, textProblem } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
@@ -10,7 +10,7 @@ import { Semaphore } from '../database/semaphore';
 import { sql } from '../database/sql';
 import type { SqlFragment } from '../database/sql';
 import { customerFilter } from '../modules/customers';
-import { METRIC_NAMES, metricTable } from '../modules/metrics';
+import { LAST_RANGE_DAY, METRIC_NAMES, metricTable } from '../modules/metrics';
 import type { MetricTableQuery } from '../modules/metrics';
 import { authenticate } from './context';
 import { csvDecimal, csvRecord, csvTable } from './csv';
@@ -342,16 +342,20 @@ const BUCKETS: readonly Bucket[] = ['DAY', 'WEEK', 'MONTH'];
 const MAX_RANGE_DAYS = 3660;
 
 /** `?metric=…&from=YYYY-MM-DD&to=YYYY-MM-DD&bucket=DAY|WEEK|MONTH&segment=…&channel=…&campaign=…`; every bad parameter named. */
-export function parseMetricsCsvQuery(query: QueryValues, metricNames: readonly string[]): MetricTableQuery & { metric: string } {
+export function parseMetricsCsvQuery<Name extends string>(
+  query: QueryValues,
+  metricNames: readonly Name[],
+): MetricTableQuery & { metric: Name } {
   const issues = shapeIssues(query, METRIC_PARAMETERS);
   const single = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
 
-  const metric = single('metric');
+  const metricText = single('metric');
+  const metric = metricNames.find((name) => name === metricText);
   const valid = `valid: ${metricNames.join(', ')}`;
-  if (metric === undefined) {
+  if (metricText === undefined) {
     if (query.metric === undefined) issues.push({ field: 'metric', message: `required (${valid})` });
-  } else if (!metricNames.includes(metric)) {
-    issues.push({ field: 'metric', message: `unknown metric "${metric.slice(0, 100)}" (${valid})` });
+  } else if (metric === undefined) {
+    issues.push({ field: 'metric', message: `unknown metric "${metricText.slice(0, 100)}" (${valid})` });
   }
 
   const day = (name: 'from' | 'to'): Date | null => {
@@ -366,7 +370,8 @@ export function parseMetricsCsvQuery(query: QueryValues, metricNames: readonly s
   };
   const from = day('from');
   const to = day('to');
-  if (from && to && to < from) issues.push({ field: 'to', message: 'before from' });
+  if (to && isoDay(to) > LAST_RANGE_DAY) issues.push({ field: 'to', message: `after ${LAST_RANGE_DAY} (the last day a range may end on)` });
+  else if (from && to && to < from) issues.push({ field: 'to', message: 'before from' });
   else if (from && to && (to.getTime() - from.getTime()) / 86_400_000 >= MAX_RANGE_DAYS)
     issues.push({ field: 'to', message: `the range is longer than ${MAX_RANGE_DAYS} days` });
 
