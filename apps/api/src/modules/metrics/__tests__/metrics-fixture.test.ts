@@ -678,6 +678,12 @@ describe('the metrics of the fixture business', () => {
       expect(await totalOf(metrics.metric('cac', await filtered({ campaign: 'winter-email' })))).toBe(75);
       // campaigns() counts new customers from the same rollup, so it agrees.
       expect(await metrics.metric('campaigns', await filtered({ campaign: 'winter-email' }))).toMatchObject([{ newCustomers: 2, cac: 75 }]);
+      // Unfiltered, new customers are a count by day, whatever the attribution: c05 (acquired 01-08) still counts,
+      // 3, 1, 3 → 7 as before the deletion; previous 3; change 4/3. CAC likewise: 550/7.
+      for (const attribution of [Attribution.FIRST_TOUCH, Attribution.ACQUIRING_TOUCH, Attribution.LAST_TOUCH]) {
+        expect(await metrics.metric('newCustomers', await query({ attribution }))).toEqual(metric(7, 3, 4 / 3, months(3, 1, 3)));
+        expect(await totalOf(metrics.metric('cac', await query({ attribution })))).toBe(550 / 7);
+      }
     });
   });
 });
