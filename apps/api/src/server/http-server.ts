@@ -19,7 +19,7 @@ import type { Principal } from '../core/principal';
 import type { RequestContext } from '../core/request-context';
 import { authenticate, createContext } from './context';
 import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
-import { clientErrorOf, formatClientError, GENERIC_MESSAGE } from './error-mapping';
+import { clientErrorOf, formatClientError, GENERIC_MESSAGE, refuseSubscriptionsOverHttp } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { costError, limitRules, operationCost, variablesDepthError } from './operation-limits';
@@ -72,6 +72,7 @@ export async function startHttpServer(options: {
       // Cache hints wrap every field resolver; clm sets none, and the wrapping cost a tenth of a list's time.
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(config.limits),
+      refuseSubscriptionsOverHttp(),
     ],
   });
   await apollo.start();
