@@ -12,7 +12,7 @@ export { CustomerError, customerNotFound } from './customer.errors';
 export type { CustomerErrorCode } from './customer.errors';
 export { CUSTOMER_COLUMNS, customerFromJson, lockCustomer, lockCustomersByIdentity } from './customer.sql';
 export type { CustomerJson, CustomerRow } from './customer.sql';
-export { createMissingCustomers, resolveCustomers } from './customer-resolution';
+export { addDetails, createMissingCustomers, resolveCustomers } from './customer-resolution';
 export type { EventClaim, Resolution } from './customer-resolution';
 export type { CustomerReference } from './identity';
 export { KnownIdentities } from './known-identities';

@@ -50,18 +50,30 @@ describe('assignCustomers', () => {
       customerOf: new Map([[0, ADA.id]]),
       created: [],
       links: new Map(),
+      emails: new Map(),
       rejected: [],
     });
   });
 
-  it('places a claim by externalId before email, without taking the email', () => {
+  // This placed the claim on Cy and dropped the email (a later email-only event then created a second customer).
+  it('places a claim by externalId before email, and gives that customer the email it lacked', () => {
     const claims = [claim(0, { externalId: 'cy-1', email: 'new@example.com' })];
     expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
       customerOf: new Map([[0, CY.id]]),
       created: [],
       links: new Map(),
+      emails: new Map([[CY.id, 'new@example.com']]),
       rejected: [],
     });
+  });
+
+  it("places a claim by externalId on a customer with another email without taking the claim's email (nothing is replaced)", () => {
+    const claims = [claim(0, { externalId: 'ada-1', email: 'new@example.com' }), claim(1, { email: 'new@example.com' })];
+    const assignment = assignCustomers(claims, directoryOf(ADA, BO, CY), NOW);
+    expect(assignment.customerOf.get(0)).toBe(ADA.id);
+    expect(assignment.created.map((row) => [row.external_id, row.email])).toEqual([[null, 'new@example.com']]);
+    expect(assignment.customerOf.get(1)).toBe(assignment.created[0].id);
+    expect([assignment.links, assignment.emails, assignment.rejected]).toEqual([new Map(), new Map(), []]);
   });
 
   it('places a claim by email when its externalId is unknown and links that externalId to the customer who had none', () => {
@@ -70,6 +82,7 @@ describe('assignCustomers', () => {
       customerOf: new Map([[0, BO.id]]),
       created: [],
       links: new Map([[BO.id, 'bo-1']]),
+      emails: new Map(),
       rejected: [],
     });
   });
@@ -80,6 +93,7 @@ describe('assignCustomers', () => {
       customerOf: new Map(),
       created: [],
       links: new Map(),
+      emails: new Map(),
       rejected: [{ index: 0, field: 'customer.id', message: `no customer with id "${UNKNOWN_ID}"` }],
     });
   });
@@ -90,6 +104,7 @@ describe('assignCustomers', () => {
       customerOf: new Map(),
       created: [],
       links: new Map(),
+      emails: new Map(),
       rejected: [{ index: 0, field: 'customer', message: 'externalId "cy-1" and email "ada@example.com" belong to different customers' }],
     });
   });
@@ -100,6 +115,7 @@ describe('assignCustomers', () => {
       customerOf: new Map(),
       created: [],
       links: new Map(),
+      emails: new Map(),
       rejected: [{ index: 0, field: 'customer.email', message: '"ada@example.com" belongs to a customer with another externalId' }],
     });
   });
@@ -119,6 +135,7 @@ describe('assignCustomers', () => {
       ]),
       created: [],
       links: new Map([[BO.id, 'bo-1']]),
+      emails: new Map(),
       rejected: [{ index: 3, field: 'customer.email', message: '"bo@example.com" belongs to a customer with another externalId' }],
     });
   });
@@ -229,11 +246,12 @@ describe('assignCustomers', () => {
       )
       .map((references) => references.map((reference, index) => claim(index, reference)));
 
-    /** Every customer after the assignment (known and new), with the externalIds the links give them. */
+    /** Every customer after the assignment (known and new), with the externalIds and emails it gives them. */
     function customersAfter(assignment: ReturnType<typeof assignCustomers>): CustomerRow[] {
       return [ADA, BO, CY, ...assignment.created].map((row) => ({
         ...row,
         external_id: assignment.links.get(row.id) ?? row.external_id,
+        email: assignment.emails.get(row.id) ?? row.email,
       }));
     }
 
