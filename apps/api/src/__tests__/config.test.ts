@@ -20,6 +20,7 @@ describe('configuration', () => {
       biPassword: null,
       demo: true,
       logLevel: 'info',
+      logFormat: 'auto',
     });
   });
 

@@ -6,20 +6,11 @@ import { databaseUnavailable, RetryTransaction, sqlState } from '../database/db'
 import type { CoreErrorCode } from '../core/errors';
 import { LogError } from '../log';
 import type { LogErrorCode } from '../log';
-import { ApiKeyError } from '../modules/auth';
-import type { ApiKeyErrorCode } from '../modules/auth';
-import { CampaignError } from '../modules/campaigns';
-import type { CampaignErrorCode } from '../modules/campaigns';
-import { SegmentError } from '../modules/segments';
-import type { SegmentErrorCode } from '../modules/segments';
-import { CustomerError } from '../modules/customers';
-import type { CustomerErrorCode } from '../modules/customers';
-import { LifecycleError } from '../modules/lifecycle';
-import type { LifecycleErrorCode } from '../modules/lifecycle';
+import { MODULE_ERROR_CODES } from '../modules/manifest';
+import type { ModuleErrorCode } from '../modules/manifest';
 
-/** Every code a `ClmError` can carry, module by module. */
-export type ErrorCode =
-  CoreErrorCode | ApiKeyErrorCode | CustomerErrorCode | LifecycleErrorCode | LogErrorCode | CampaignErrorCode | SegmentErrorCode;
+/** Every code a `ClmError` can carry: the core's, the log's and each module's (modules/manifest.ts). */
+export type ErrorCode = CoreErrorCode | LogErrorCode | ModuleErrorCode;
 
 /** What a client sees for a code: GraphQL's `extensions.code` and, for the HTTP routes, the status. */
 export type ClientError = { graphqlCode: string; httpStatus: number };
@@ -53,15 +44,7 @@ export function describeErrorCode(code: ErrorCode): ClientError {
 }
 
 /** Every code, for the test that checks each one maps (and for documentation). */
-export const ERROR_CODES: readonly ErrorCode[] = [
-  ...Object.values(CoreError),
-  ...Object.values(ApiKeyError),
-  ...Object.values(CustomerError),
-  ...Object.values(LifecycleError),
-  ...Object.values(LogError),
-  ...Object.values(CampaignError),
-  ...Object.values(SegmentError),
-];
+export const ERROR_CODES: readonly ErrorCode[] = [...Object.values(CoreError), ...Object.values(LogError), ...MODULE_ERROR_CODES];
 
 /** The client view of any ClmError; an unknown code (a programming error) is internal. */
 export function clientErrorOf(error: ClmError): ClientError {

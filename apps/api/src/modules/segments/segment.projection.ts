@@ -1,7 +1,7 @@
 import { prepared } from '../../database/db';
 import type { UnitOfWork } from '../../database/db';
 import type { LogRange, Projector } from '../../log';
-import type { SegmentChangeCause } from './segment.entity';
+import type { SegmentChangeCause } from './segment.type';
 import type { SegmentService } from './segment.service';
 
 /** The projection's name in projection_positions. */
