@@ -19,7 +19,7 @@ import { bindPort } from './bind-port';
 import type { BoundPort } from './bind-port';
 import { authenticate, createContext } from './context';
 import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
-import { clientErrorOf, formatClientError, GENERIC_MESSAGE } from './error-mapping';
+import { clientErrorOf, formatClientError, GENERIC_MESSAGE, refuseSubscriptionsOverHttp } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { costError, limitRules, operationCost, variablesDepthError } from './operation-limits';
@@ -76,6 +76,7 @@ export async function startHttpServer(options: {
       // Cache hints wrap every field resolver; clm sets none, and the wrapping cost a tenth of a list's time.
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(config.limits),
+      refuseSubscriptionsOverHttp(),
     ],
   });
   await apollo.start();

@@ -304,16 +304,40 @@ export async function insertCustomers(db: Queryable, rows: readonly CustomerRow[
   return new Set(inserted.map((row) => row.id));
 }
 
-const LINK_EXTERNAL_IDS = prepared(
-  `UPDATE customers c SET external_id = l.external_id, updated_at = now()
-     FROM unnest($1::uuid[], $2::text[]) AS l(id, external_id)
-    WHERE c.id = l.id AND c.external_id IS NULL`,
+const FILL_IDENTITIES = prepared(
+  `UPDATE customers c SET external_id = coalesce(c.external_id, f.external_id), email = coalesce(c.email, f.email), updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS f(id, external_id, email)
+    WHERE c.id = f.id`,
 );
 
-/** Gives customers known only by email the externalId an event brought. */
-export async function linkExternalIds(db: Queryable, links: ReadonlyMap<string, string>): Promise<void> {
-  if (links.size === 0) return;
-  await db.execute(LINK_EXTERNAL_IDS, [[...links.keys()], [...links.values()]]);
+/** Gives customers the externalId or email an event brought, where they have none (nothing they have is replaced). */
+export async function fillCustomerIdentities(
+  db: Queryable,
+  fills: ReadonlyMap<string, { externalId: string | null; email: string | null }>,
+): Promise<void> {
+  const entries = [...fills];
+  await db.execute(FILL_IDENTITIES, [
+    entries.map(([id]) => id),
+    entries.map(([, fill]) => fill.externalId),
+    entries.map(([, fill]) => fill.email),
+  ]);
+}
+
+const ADD_DETAILS = prepared(
+  `UPDATE customers c SET name = coalesce(c.name, d.name), attributes = d.attributes::jsonb || c.attributes, updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d(id, name, attributes)
+    WHERE c.id = d.id`,
+);
+
+/** Adds the name and attribute keys these rows hold and the stored customers lack (what they have stays: it wins in `||`). */
+export async function addCustomerDetails(
+  db: Queryable,
+  rows: ReadonlyArray<Pick<CustomerRow, 'id' | 'name' | 'attributes'>>,
+): Promise<void> {
+  await db.execute(
+    ADD_DETAILS,
+    columnsOf(rows, 3, (row) => [row.id, row.name, JSON.stringify(row.attributes)]),
+  );
 }
 
 export type CustomerFields = {

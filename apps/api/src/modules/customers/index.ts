@@ -14,7 +14,7 @@ export { CUSTOMER_COLUMNS, CUSTOMERS_TABLE, customerFromJson, lockCustomer, lock
 export type { CustomerJson, CustomerRow } from './customer.sql';
 export { customerFilter } from './customer-filter';
 export type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
-export { createMissingCustomers, resolveCustomers } from './customer-resolution';
+export { addDetails, createMissingCustomers, resolveCustomers } from './customer-resolution';
 export type { EventClaim, Resolution } from './customer-resolution';
 export type { CustomerReference } from './identity';
 export { KnownIdentities } from './known-identities';

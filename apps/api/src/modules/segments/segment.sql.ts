@@ -1,3 +1,4 @@
+import { caseFoldKey } from '../../core/case-fold';
 import { prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import { sql } from '../../database/sql';
@@ -69,8 +70,8 @@ export async function insertSegment(
   segment: { name: string; description: string | null; rule: SegmentRule; actor: string },
 ): Promise<SegmentRow> {
   const [row] = await db.query<SegmentRow>(
-    `INSERT INTO segments AS s (name, description, rule, created_by, updated_by) VALUES ($1, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
-    [segment.name, segment.description, JSON.stringify(segment.rule), segment.actor],
+    `INSERT INTO segments AS s (name, name_key, description, rule, created_by, updated_by) VALUES ($1, $5, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
+    [segment.name, segment.description, JSON.stringify(segment.rule), segment.actor, caseFoldKey(segment.name)],
   );
   return row;
 }
@@ -81,7 +82,7 @@ export async function updateSegmentRow(
   changes: { name?: string; description?: string | null; rule?: SegmentRule; actor: string },
 ): Promise<SegmentRow> {
   const [row] = await db.query<SegmentRow>(
-    `UPDATE segments s SET name = coalesce($2, s.name),
+    `UPDATE segments s SET name = coalesce($2, s.name), name_key = coalesce($7, s.name_key),
             description = CASE WHEN $3::boolean THEN $4 ELSE s.description END,
             rule = coalesce($5::jsonb, s.rule), updated_by = $6, updated_at = now()
       WHERE s.id = $1 RETURNING ${COLUMNS}`,
@@ -92,6 +93,7 @@ export async function updateSegmentRow(
       changes.description ?? null,
       changes.rule === undefined ? null : JSON.stringify(changes.rule),
       changes.actor,
+      changes.name === undefined ? null : caseFoldKey(changes.name),
     ],
   );
   return row;
