@@ -1,22 +1,17 @@
+import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /*
  * The API's architecture, enforced (see docs/architecture.md). Layers, lowest
- * first: core → database → log → modules → server. Modules, lowest first:
- * auth, campaigns, customers → lifecycle → touchpoints, segments, metrics. A module is reached only through
- * its index.ts; nothing reaches up a layer or across to a module above.
+ * first: core → database → log → modules → server. The modules and what each
+ * may use come from the one module list, apps/api/src/modules/manifest.json.
+ * A module is reached only through its index.ts; nothing reaches up a layer
+ * or across to a module it does not use.
  */
-const MODULES = ['auth', 'customers', 'lifecycle', 'touchpoints', 'campaigns', 'segments', 'metrics'];
-const MODULES_BELOW = {
-  auth: [],
-  customers: [],
-  lifecycle: ['customers'],
-  touchpoints: ['customers', 'lifecycle'],
-  campaigns: [],
-  segments: ['customers', 'lifecycle'],
-  metrics: ['customers', 'lifecycle'],
-};
+const manifest = JSON.parse(readFileSync(new URL('./apps/api/src/modules/manifest.json', import.meta.url), 'utf8'));
+const MODULES = manifest.modules.map((module) => module.name);
+const MODULES_BELOW = Object.fromEntries(manifest.modules.map((module) => [module.name, module.uses]));
 
 const deepImport = {
   regex: `^(\\.\\./)+(modules/)?(${MODULES.join('|')})/.+`,
@@ -41,6 +36,7 @@ const architecture = [
       [
         deepImport,
         upward(['server'], 'Modules do not depend on the transport (server/); services reach resolvers through the composition root.'),
+        upward(['manifest'], 'The module manifest lists every module; no module reads it.'),
         upward(
           MODULES.filter((other) => other !== module && !MODULES_BELOW[module].includes(other)),
           `${module} may use only ${MODULES_BELOW[module].join(', ') || 'no other module'}: dependencies point one way.`,

@@ -59,46 +59,47 @@ const BATCH = 500;
 
 const PREVIEW = `query ($rule: SegmentRuleInput!, $asOf: DateTime) { previewSegment(rule: $rule, asOf: $asOf) { count sample { id email stage } } }`;
 
+/** A statement composed with the API's `sql` tag: its text and parameters. */
+type Statement = { text: string; values: unknown[] };
+
 /** What the benchmark uses of the API build's segment module (CommonJS, loaded from its dist). */
 type SegmentsDist = {
   validateSegmentRule: (input: unknown) => { rule: unknown; issues: unknown[] };
-  previewStatement: (rule: unknown, asOf: Date, sampleSize: number) => { text: string; values: unknown[] };
-  compileSegmentRule: (rule: unknown, parameters: SqlParameters, options: { asOf: Date; customers: string | null }) => CompiledRule;
-  SqlParameters: new () => SqlParameters;
+  previewStatement: (rule: unknown, asOf: Date, sampleSize: number, relations: unknown) => Statement;
+  matchingStatement: (rule: unknown, asOf: Date, customers: string[] | null, relations: unknown) => Statement;
+  /** What segments read of the metrics projection, as the composition root hands it to them. */
+  SEGMENT_RELATIONS: unknown;
 };
-type SqlParameters = { values: unknown[]; add(value: unknown, type: string): string };
-type CompiledRule = { joins: string; predicate: string };
 
 function loadSegmentsDist(apiDist: string): SegmentsDist {
   const require = createRequire(pathToFileURL(path.join(apiDist, 'package.json')));
-  // The SQL module defines GraphQL entity classes, whose decorators need reflect-metadata.
+  // The SQL module defines GraphQL object types, whose decorators need reflect-metadata.
   require('reflect-metadata');
   const validation = require(path.join(apiDist, 'modules/segments/rule-validation.js')) as Pick<SegmentsDist, 'validateSegmentRule'>;
-  const sql = require(path.join(apiDist, 'modules/segments/segment.sql.js')) as Pick<SegmentsDist, 'previewStatement'>;
-  const compiler = require(path.join(apiDist, 'modules/segments/rule-compiler.js')) as Pick<
+  const sql = require(path.join(apiDist, 'modules/segments/segment.sql.js')) as Pick<
     SegmentsDist,
-    'compileSegmentRule' | 'SqlParameters'
+    'previewStatement' | 'matchingStatement'
   >;
-  return { ...validation, ...sql, ...compiler };
+  const services = require(path.join(apiDist, 'server/services.js')) as Pick<SegmentsDist, 'SEGMENT_RELATIONS'>;
+  return { ...validation, ...sql, SEGMENT_RELATIONS: services.SEGMENT_RELATIONS };
 }
 
 /**
  * What the projection evaluates for one batch of customers (the read half of
  * the membership refresh statement: which of them match).
  */
-function batchSql(dist: SegmentsDist, input: unknown, asOf: Date, customers: string[]): { text: string; values: unknown[] } {
+function batchSql(dist: SegmentsDist, input: unknown, asOf: Date, customers: string[]): Statement {
   const { rule } = dist.validateSegmentRule(input);
-  const parameters = new dist.SqlParameters();
-  const ids = parameters.add(customers, 'uuid[]');
-  const { joins, predicate } = dist.compileSegmentRule(rule, parameters, { asOf, customers: ids });
-  return { text: `SELECT c.id FROM customers c ${joins} WHERE c.id = ANY (${ids}) AND ${predicate}`, values: parameters.values };
+  const { text, values } = dist.matchingStatement(rule, asOf, customers, dist.SEGMENT_RELATIONS);
+  return { text, values };
 }
 
 /** The statement previewSegment runs, for the floor and for EXPLAIN. */
-function previewSql(dist: SegmentsDist, input: unknown, asOf: Date): { text: string; values: unknown[] } {
+function previewSql(dist: SegmentsDist, input: unknown, asOf: Date): Statement {
   const { rule } = dist.validateSegmentRule(input);
   if (rule === null) fail(`a benchmark rule is invalid: ${JSON.stringify(input)}`);
-  return dist.previewStatement(rule, asOf, 10);
+  const { text, values } = dist.previewStatement(rule, asOf, 10, dist.SEGMENT_RELATIONS);
+  return { text, values };
 }
 
 /** The client, with every TRUNCATE it is asked to run extended to the tables that reference them (all empty here). */

@@ -73,6 +73,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiProcess> {
       DATABASE_URL: options.databaseUrl,
       CLM_ADMIN_KEY: adminKey,
       LOG_LEVEL: 'info',
+      // The tests read the log as JSON lines, whatever the developer's shell sets.
+      LOG_FORMAT: 'json',
       CLM_SWEEP_INTERVAL_MINUTES: '0',
       // The demo (on by default on the embedded database) only where a test asks for it with CLM_DEMO=1.
       CLM_DEMO: '0',
@@ -121,7 +123,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiProcess> {
  * changes how libraries behave (Apollo Server, for one, installs no signal
  * handlers under test), and a user's shell does not set it.
  */
-function userEnvironment(): NodeJS.ProcessEnv {
+export function userEnvironment(): NodeJS.ProcessEnv {
   const environment = { ...process.env };
   for (const name of Object.keys(environment)) {
     if (name === 'NODE_ENV' || name.startsWith('JEST_') || name === 'CLM_TEST_SERVER_URL') delete environment[name];

@@ -7,6 +7,7 @@ import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
 import { startDemo } from './demo';
 import type { Demo } from './demo';
+import { bindPort } from './server/bind-port';
 import { startHttpServer } from './server/http-server';
 import type { Logger } from './server/logger';
 import { createServices } from './server/services';
@@ -23,42 +24,52 @@ export type App = {
   stop: () => Promise<void>;
 };
 
+/** Starts (or resumes) the embedded PostgreSQL in CLM_DATA_DIR and says where it listens. */
+async function startEmbedded(config: Config, logger: Logger): Promise<EmbeddedDatabase> {
+  logger.info({ dataDir: path.resolve(config.dataDir) }, 'starting the embedded PostgreSQL (set DATABASE_URL to use your own server)');
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    explicitDataDir: config.dataDirExplicit,
+    database: 'clm',
+    persistent: true,
+    onLog: (message, details) => logger.warn(details ?? {}, message),
+    onFatal: (message) => {
+      logger.fatal(message);
+      process.exit(1);
+    },
+  });
+  // The port is chosen free at each start; BI tools connecting to the embedded server read it here (or in postmaster.pid).
+  logger.info(
+    { dataDir: embedded.dataDir, log: `${embedded.dataDir}.log`, host: '127.0.0.1', port: Number(new URL(embedded.url).port) },
+    'the embedded PostgreSQL is running',
+  );
+  return embedded;
+}
+
 /** Background failures are logged; the database shutting down under us (as on Ctrl-C, which reaches it too) is expected. */
 function reportBackgroundError(logger: Logger, error: unknown): void {
   if (sqlState(error) === '57P01') logger.info('the database is shutting down');
   else logger.error({ err: error }, 'background error');
 }
 
-/** Starts clm: database (embedded unless DATABASE_URL), migrations, services, HTTP and WebSocket, the sweep schedule. */
+/**
+ * Starts clm: the HTTP port first (a busy port fails the start before
+ * anything is created), then the database (embedded unless DATABASE_URL),
+ * migrations, services, HTTP and WebSocket, the sweep schedule.
+ */
 export async function startApp(config: Config, logger: Logger, onAdminKeyCreated: (key: string) => void = () => undefined): Promise<App> {
+  const bound = await bindPort(config);
   let embedded: EmbeddedDatabase | null = null;
-  let databaseUrl = config.databaseUrl;
-  if (databaseUrl === null) {
-    logger.info({ dataDir: path.resolve(config.dataDir) }, 'starting the embedded PostgreSQL (set DATABASE_URL to use your own server)');
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.dataDir,
-      explicitDataDir: config.dataDirExplicit,
-      database: 'clm',
-      persistent: true,
-      onLog: (message, details) => logger.warn(details ?? {}, message),
-      onFatal: (message) => {
-        logger.fatal(message);
-        process.exit(1);
-      },
-    });
-    // The port is chosen free at each start; BI tools connecting to the embedded server read it here (or in postmaster.pid).
-    logger.info(
-      { dataDir: embedded.dataDir, log: `${embedded.dataDir}.log`, host: '127.0.0.1', port: Number(new URL(embedded.url).port) },
-      'the embedded PostgreSQL is running',
-    );
-    databaseUrl = embedded.url;
-  }
-  const url = databaseUrl;
   let services: Services | null = null;
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   let generatedAdminKey: string | null;
   let demo: Demo | null = null;
   try {
+    let url = config.databaseUrl;
+    if (url === null) {
+      embedded = await startEmbedded(config, logger);
+      url = embedded.url;
+    }
     const applied = await migrate(url);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     services = await createServices({
@@ -80,7 +91,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     // Shown at once: should a later step fail, the key must not be lost unseen.
     if (generatedAdminKey !== null) onAdminKeyCreated(generatedAdminKey);
     await services.models.current();
-    server = await startHttpServer({ config, services, logger, dashboardDir: path.resolve(__dirname, '../../dashboard/dist') });
+    server = await startHttpServer({ config, services, logger, bound, dashboardDir: path.resolve(__dirname, '../../dashboard/dist') });
     // The demo loads in the background while the API serves (the board fills up as it loads). A failed demo is not fatal.
     if (config.demo) {
       const failed = (error: unknown) => logger.error({ err: error }, 'demo: the demo business could not be loaded; clm runs without it');
@@ -95,6 +106,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     await demo?.stop().catch(() => undefined);
     if (services) await services.stop().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
+    await bound.close();
     throw error;
   }
   const running = services;

@@ -36,6 +36,7 @@ const environmentSchema = z.object({
   CLM_BI_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1000).optional(),
   CLM_DEMO: booleanFlag.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
 export type Config = {
@@ -62,6 +63,8 @@ export type Config = {
   /** Load the demo business into an empty database and keep it moving: CLM_DEMO, or by default only on the embedded database. */
   demo: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  /** Readable log lines on a terminal, JSON otherwise (`auto`), or always one of them. */
+  logFormat: z.infer<typeof environmentSchema>['LOG_FORMAT'];
 };
 
 /** Bounds applied to every GraphQL operation, over HTTP and WebSocket alike. */
@@ -100,5 +103,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     biPassword: env.CLM_BI_PASSWORD ?? null,
     demo: env.CLM_DEMO ?? env.DATABASE_URL === undefined,
     logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
   };
 }

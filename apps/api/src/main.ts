@@ -2,7 +2,8 @@ import './production-mode';
 import 'reflect-metadata';
 import { startApp } from './app';
 import { ConfigError, loadConfig } from './config';
-import { createLogger } from './server/logger';
+import { PortUnavailableError } from './server/bind-port';
+import { chooseLogFormat, createLogger } from './server/logger';
 
 /** Bootstrap only: configuration, then the app, then signal handling. */
 async function main(): Promise<void> {
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, chooseLogFormat(config.logFormat, process.stdout.isTTY === true));
   const app = await startApp(config, logger, (key) => {
     // Printed once, on the terminal, never into the JSON log.
     process.stderr.write(
@@ -52,6 +53,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Nothing was created: the port is taken before the database is touched. One sentence, no stack.
+  if (error instanceof PortUnavailableError) {
+    process.stderr.write(`clm: ${error.message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`clm failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -14,9 +14,19 @@ export type MetricsRequest = {
   mode?: 'auto' | 'scan';
 };
 export type MetricsQuery = MetricsRequest & { readonly __query: unique symbol };
-export type MetricsService = Record<string, (query: MetricsQuery) => Promise<unknown>> & {
+/** The API's metrics service: one `metric(name, query)` since the registry; one method per metric in older builds. */
+export type MetricsService = {
   query: (request: MetricsRequest) => Promise<MetricsQuery>;
-};
+  metric?: (name: string, query: MetricsQuery) => Promise<unknown>;
+} & Record<string, unknown>;
+
+/** One metric's answer from either shape of the service, so `--api-dist` can measure a build from before the registry. */
+export function computeMetric(metrics: MetricsService, name: string, query: MetricsQuery): Promise<unknown> {
+  if (metrics.metric) return metrics.metric(name, query);
+  const method = metrics[name];
+  if (typeof method !== 'function') throw new Error(`this API build has no metric ${name}`);
+  return (method as (query: MetricsQuery) => Promise<unknown>).call(metrics, query);
+}
 type ProjectorLike = { catchUp: () => Promise<void>; stop: () => Promise<void> };
 export type ApiServices = {
   db: unknown;

@@ -21,6 +21,7 @@ describe('configuration', () => {
       biPassword: null,
       demo: true,
       logLevel: 'info',
+      logFormat: 'auto',
     });
   });
 

@@ -10,6 +10,7 @@ import { Bi1764600000000 } from './migrations/1764600000000-bi';
 import { IngestUpdates1764700000000 } from './migrations/1764700000000-ingest-updates';
 import { SafeValuesAndProjectionFailures1764900000000 } from './migrations/1764900000000-safe-values-and-projection-failures';
 import { CustomerCreations1764900000001 } from './migrations/1764900000001-customer-creations';
+import { SegmentNameKeys1765000000000 } from './migrations/1765000000000-segment-name-keys';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   IngestUpdates1764700000000,
   SafeValuesAndProjectionFailures1764900000000,
   CustomerCreations1764900000001,
+  SegmentNameKeys1765000000000,
 ];
 
 /**

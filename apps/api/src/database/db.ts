@@ -9,12 +9,21 @@ import { SqlFragment } from './sql';
  * or a fragment composed with the `sql` tag (./sql.ts), which carries its own
  * parameters.
  */
-export type Sql = string | Statement | SqlFragment;
+export type Sql = string | Statement | SqlFragment | PreparedFragment;
 export type Statement = { readonly name: string; readonly text: string };
+/** A composed statement run prepared: named by a hash of its rendered text, like a `Statement`. */
+export type PreparedFragment = { readonly fragment: SqlFragment };
 
-/** Names a statement by a hash of its text, so the same text always reuses the same prepared statement. */
-export function prepared(text: string): Statement {
-  return { name: `clm_${createHash('sha1').update(text).digest('base64url').slice(0, 16)}`, text };
+/**
+ * Names a statement by a hash of its text, so the same text always reuses the
+ * same prepared statement. A fragment is named when it runs (each filter or
+ * rule shape is then parsed and planned once per connection).
+ */
+export function prepared(text: string): Statement;
+export function prepared(fragment: SqlFragment): PreparedFragment;
+export function prepared(source: string | SqlFragment): Statement | PreparedFragment {
+  if (source instanceof SqlFragment) return { fragment: source };
+  return { name: `clm_${createHash('sha1').update(source).digest('base64url').slice(0, 16)}`, text: source };
 }
 
 /**
@@ -44,10 +53,10 @@ export type Queryable = {
 type Runner = Pick<PoolClient, 'query'>;
 
 async function run<Row extends QueryResultRow>(runner: Runner, sql: Sql, parameters: readonly unknown[], observe?: (text: string) => void) {
-  if (sql instanceof SqlFragment) {
+  if (sql instanceof SqlFragment || (typeof sql === 'object' && 'fragment' in sql)) {
     if (parameters.length > 0) throw new Error('A sql`…` fragment carries its own parameters; pass none beside it');
-    const { text, values } = sql.render();
-    return run<Row>(runner, text, values, observe);
+    const { text, values } = (sql instanceof SqlFragment ? sql : sql.fragment).render();
+    return run<Row>(runner, sql instanceof SqlFragment ? text : prepared(text), values, observe);
   }
   observe?.(typeof sql === 'string' ? sql : sql.text);
   const values = parameters as unknown[];
@@ -217,6 +226,12 @@ export function databaseUnavailable(error: unknown): boolean {
   const state = sqlState(error) ?? '';
   if (state.startsWith('08') || state.startsWith('57P') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(state))
     return true;
-  // node-postgres reports a connection lost mid-query without a code.
-  return error instanceof Error && /^Connection terminated|timeout exceeded when trying to connect/.test(error.message);
+  // node-postgres reports a connection lost mid-query without a code, and so the next query on a client it lost while
+  // the work awaited something else (a transaction cut by a crash between two statements).
+  return (
+    error instanceof Error &&
+    /^Connection terminated|timeout exceeded when trying to connect|^Client (has encountered a connection error|was closed) and is not queryable/.test(
+      error.message,
+    )
+  );
 }

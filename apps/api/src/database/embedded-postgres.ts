@@ -100,6 +100,28 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   };
 }
 
+/** What is in an embedded PostgreSQL data folder: the folder in use, whether a cluster was created there, and its URL while a server runs on it. */
+export type EmbeddedState = { dataDir: string; initialised: boolean; runningUrl: string | null };
+
+/**
+ * Looks at the data folder without starting anything: for commands run beside
+ * clm (`npm run admin-key`), which connect to the server a running clm (or a
+ * killed one) left on the folder rather than start a second one on it.
+ */
+export async function embeddedPostgresState(
+  options: Pick<EmbeddedOptions, 'dataDir' | 'database' | 'explicitDataDir'>,
+): Promise<EmbeddedState> {
+  const dataDir = reachableDataDir(path.resolve(options.dataDir), await serverUser(), options.explicitDataDir ?? false, () => undefined);
+  const initialised = existsSync(path.join(dataDir, 'PG_VERSION'));
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!initialised || !existsSync(pidFile)) return { dataDir, initialised, runningUrl: null };
+  // postmaster.pid: the server's pid on line 1, its port on line 4.
+  const lines = (await readFile(pidFile, 'utf8')).split('\n');
+  const [pid, port] = [Number(lines[0]), Number(lines[3])];
+  const running = Number.isInteger(pid) && pid > 0 && alive(pid) && isPostgres(pid) && Number.isInteger(port) && port > 0;
+  return { dataDir, initialised, runningUrl: running ? `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}` : null };
+}
+
 type ServerUser = { uid: number; gid: number } | null;
 type Binaries = { dir: string; version: string; postgres: string; initdb: string };
 

@@ -1,19 +1,23 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { parseIsoDate } from '../core/dates';
+import { isoDay, parseIsoDate } from '../core/dates';
 import { ClmError, CoreError } from '../core/errors';
 import { isUuid, textProblem } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
 import type { Db } from '../database/db';
 import { databaseUnavailable } from '../database/db';
 import { Semaphore } from '../database/semaphore';
-import { METRIC_NAMES, metricTable } from '../modules/metrics';
+import { sql } from '../database/sql';
+import type { SqlFragment } from '../database/sql';
+import { customerFilter } from '../modules/customers';
+import { LAST_RANGE_DAY, METRIC_NAMES, metricTable } from '../modules/metrics';
 import type { MetricTableQuery } from '../modules/metrics';
 import { authenticate } from './context';
 import { csvDecimal, csvRecord, csvTable } from './csv';
 import type { CsvCell } from './csv';
 import { clientErrorOf, GENERIC_MESSAGE } from './error-mapping';
 import type { Logger } from './logger';
+import { CUSTOMER_RELATIONS } from './services';
 import type { Services } from './services';
 
 /*
@@ -208,31 +212,23 @@ export const CUSTOMER_CSV_COLUMNS = [
 ] as const;
 
 /** An instant as ISO 8601 UTC with milliseconds, like the API's DateTime. */
-const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const iso = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 /**
  * Every column as text, so rows need no parsing: read from `bi.customers`, the
- * view BI tools query, so the export and the SQL view cannot disagree. In
- * creation order (the (created_at, id) index gives it without sorting).
+ * view BI tools query, so the export and the SQL view cannot disagree, and
+ * filtered by the customers module's own filter (the view has the table's
+ * columns). In creation order (the (created_at, id) index gives it without
+ * sorting).
  */
-function customersQuery(filter: CustomersCsvFilter): { text: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const where: string[] = [];
-  if (filter.stages.length > 0) {
-    values.push(filter.stages);
-    where.push(`c.stage = ANY ($${values.length}::text[])`);
-  }
-  if (filter.segment !== null) {
-    values.push(filter.segment);
-    where.push(`EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = $${values.length}::uuid AND m.customer_id = c.id)`);
-  }
-  const text = `SELECT c.id::text, c.external_id, c.email, c.name, c.stage, ${iso('c.stage_entered_at')}, ${iso('c.first_seen_at')},
+function customersQuery(filter: CustomersCsvFilter): SqlFragment {
+  const where = customerFilter({ stages: filter.stages, segment: filter.segment }, CUSTOMER_RELATIONS);
+  return sql`SELECT c.id::text, c.external_id, c.email, c.name, c.stage, ${iso('c.stage_entered_at')}, ${iso('c.first_seen_at')},
       ${iso('c.last_seen_at')}, c.orders::text, c.revenue::text, ${iso('c.acquired_at')}, c.acquisition_channel,
       c.acquisition_campaign, array_to_string(c.segments, ';'), c.attributes::text
     FROM bi.customers c
-    ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    WHERE ${where}
     ORDER BY c.created_at, c.id`;
-  return { text, values };
 }
 
 const REVENUE_COLUMN = CUSTOMER_CSV_COLUMNS.indexOf('revenue');
@@ -271,7 +267,7 @@ async function streamCustomers(db: Db, filter: CustomersCsvFilter, response: Res
  */
 async function streamCursor(
   db: Db,
-  query: { text: string; values: unknown[] },
+  query: SqlFragment,
   response: Response,
   output: { filename: string; header: string; record: (row: Array<string | null>) => string; stallMs: number },
 ): Promise<void> {
@@ -284,7 +280,8 @@ async function streamCursor(
   client.on('error', dropped);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query({ text: `DECLARE csv_export NO SCROLL CURSOR FOR ${query.text}`, values: query.values });
+    const { text, values } = sql`DECLARE csv_export NO SCROLL CURSOR FOR ${query}`.render();
+    await client.query({ text, values });
     sendCsvHeaders(response, output.filename);
     let pending = output.header;
     for (;;) {
@@ -345,16 +342,20 @@ const BUCKETS: readonly Bucket[] = ['DAY', 'WEEK', 'MONTH'];
 const MAX_RANGE_DAYS = 3660;
 
 /** `?metric=…&from=YYYY-MM-DD&to=YYYY-MM-DD&bucket=DAY|WEEK|MONTH&segment=…&channel=…&campaign=…`; every bad parameter named. */
-export function parseMetricsCsvQuery(query: QueryValues, metricNames: readonly string[]): MetricTableQuery & { metric: string } {
+export function parseMetricsCsvQuery<Name extends string>(
+  query: QueryValues,
+  metricNames: readonly Name[],
+): MetricTableQuery & { metric: Name } {
   const issues = shapeIssues(query, METRIC_PARAMETERS);
   const single = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
 
-  const metric = single('metric');
+  const metricText = single('metric');
+  const metric = metricNames.find((name) => name === metricText);
   const valid = `valid: ${metricNames.join(', ')}`;
-  if (metric === undefined) {
+  if (metricText === undefined) {
     if (query.metric === undefined) issues.push({ field: 'metric', message: `required (${valid})` });
-  } else if (!metricNames.includes(metric)) {
-    issues.push({ field: 'metric', message: `unknown metric "${metric.slice(0, 100)}" (${valid})` });
+  } else if (metric === undefined) {
+    issues.push({ field: 'metric', message: `unknown metric "${metricText.slice(0, 100)}" (${valid})` });
   }
 
   const day = (name: 'from' | 'to'): Date | null => {
@@ -369,7 +370,8 @@ export function parseMetricsCsvQuery(query: QueryValues, metricNames: readonly s
   };
   const from = day('from');
   const to = day('to');
-  if (from && to && to < from) issues.push({ field: 'to', message: 'before from' });
+  if (to && isoDay(to) > LAST_RANGE_DAY) issues.push({ field: 'to', message: `after ${LAST_RANGE_DAY} (the last day a range may end on)` });
+  else if (from && to && to < from) issues.push({ field: 'to', message: 'before from' });
   else if (from && to && (to.getTime() - from.getTime()) / 86_400_000 >= MAX_RANGE_DAYS)
     issues.push({ field: 'to', message: `the range is longer than ${MAX_RANGE_DAYS} days` });
 

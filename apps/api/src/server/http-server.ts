@@ -8,8 +8,6 @@ import type { GraphQLSchema } from 'graphql';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from '../config';
 import type { ProjectionHealth } from '../log';
@@ -18,9 +16,11 @@ import { databaseUnavailable } from '../database/db';
 import { ClmError } from '../core/errors';
 import type { Principal } from '../core/principal';
 import type { RequestContext } from '../core/request-context';
+import { bindPort } from './bind-port';
+import type { BoundPort } from './bind-port';
 import { authenticate, createContext } from './context';
 import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
-import { clientErrorOf, formatClientError, GENERIC_MESSAGE } from './error-mapping';
+import { clientErrorOf, formatClientError, GENERIC_MESSAGE, refuseSubscriptionsOverHttp } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { costError, limitRules, operationCost, variablesDepthError } from './operation-limits';
@@ -38,7 +38,8 @@ export type RunningServer = {
   close: () => Promise<void>;
 };
 
-type Locals = { requestId: string; principal?: Principal };
+/** `asset`: the request is for the dashboard (a static file or its index.html), logged at debug rather than info. */
+type Locals = { requestId: string; principal?: Principal; asset?: boolean };
 
 /** The projections that are lagging or stalled (none when all are fine). */
 async function troubledProjections(services: Services): Promise<ProjectionHealth[]> {
@@ -54,19 +55,22 @@ function projectionsPart(troubled: ProjectionHealth[]): { projections?: Projecti
 
 /**
  * The HTTP server: GraphQL over HTTP and WebSocket on one port and path,
- * health probes, and the built dashboard at `/` when present.
+ * health probes, and the built dashboard at `/` when present. It serves on
+ * `bound` (the port clm took before anything else) or binds `config.port`.
  */
 export async function startHttpServer(options: {
   config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
+  bound?: BoundPort;
 }): Promise<RunningServer> {
   const { config, services, logger } = options;
+  const bound = options.bound ?? (await bindPort(config));
   const schema = await buildClmSchema(resolverContainer(services));
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = createServer(app);
+  const httpServer = bound.server;
   const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema, services, limits: config.limits, logger });
 
   const apollo = new ApolloServer<RequestContext>({
@@ -85,6 +89,7 @@ export async function startHttpServer(options: {
       // Cache hints wrap every field resolver; clm sets none, and the wrapping cost a tenth of a list's time.
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(config.limits),
+      refuseSubscriptionsOverHttp(),
     ],
   });
   await apollo.start();
@@ -144,18 +149,15 @@ export async function startHttpServer(options: {
   app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
+    app.use(markAsset);
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));
     app.get(/^\/(?!graphql|healthz|readyz).*/, (_request, response) => response.sendFile(path.join(dashboardDir, 'index.html')));
   }
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
-  const { port } = httpServer.address() as AddressInfo;
+  bound.serve(app);
   return {
-    url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`,
-    port,
+    url: bound.url,
+    port: bound.port,
     subscriptionExecutions: webSocket.subscriptionExecutions,
     close: async () => {
       await webSocket.close();
@@ -220,7 +222,8 @@ function requestLogging(logger: Logger) {
     const started = process.hrtime.bigint();
     response.on('finish', () => {
       const locals = response.locals as Locals;
-      logger.info(
+      // A page load fetches a dozen files: at info they would bury the API's own requests.
+      logger[locals.asset ? 'debug' : 'info'](
         {
           requestId,
           method: request.method,
@@ -234,6 +237,12 @@ function requestLogging(logger: Logger) {
     });
     next();
   };
+}
+
+/** Requests that reach the dashboard's files (everything the API's own routes did not answer). */
+function markAsset(_request: Request, response: Response, next: NextFunction): void {
+  (response.locals as Locals).asset = true;
+  next();
 }
 
 /** Refuses operations whose cost (see operation-limits.ts) exceeds the limit, before they run. */

@@ -3,32 +3,8 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { GraphQLDateTime } from 'graphql-scalars';
 import type { ContainerType } from 'type-graphql';
 import { buildSchema } from 'type-graphql';
-import { ApiKeyResolver } from '../modules/auth';
-import { CampaignResolver } from '../modules/campaigns';
-import { CustomerConnectionResolver, CustomerResolver } from '../modules/customers';
-import { MetricsResolver } from '../modules/metrics';
-import { ProjectionResolver } from '../modules/projections';
-import { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver } from '../modules/lifecycle';
-import { CustomerSegmentsResolver, SegmentResolver } from '../modules/segments';
-import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from '../modules/touchpoints';
+import { MODULE_RESOLVERS } from '../modules/manifest';
 import { scopeChecker } from './auth-checker';
-
-export const RESOLVERS = [
-  CustomerResolver,
-  CustomerConnectionResolver,
-  CustomerTouchpointsResolver,
-  CustomerTransitionsResolver,
-  TouchpointResolver,
-  TouchpointConnectionResolver,
-  LifecycleResolver,
-  StageTransitionConnectionResolver,
-  ApiKeyResolver,
-  SegmentResolver,
-  CustomerSegmentsResolver,
-  CampaignResolver,
-  MetricsResolver,
-  ProjectionResolver,
-] as const;
 
 /**
  * Builds the executable schema. Resolver instances come from `container`
@@ -36,8 +12,11 @@ export const RESOLVERS = [
  * needed.
  */
 export async function buildClmSchema(container?: ContainerType): Promise<GraphQLSchema> {
+  // Every module's resolvers, as the module manifest lists them.
+  const [first, ...others] = MODULE_RESOLVERS;
+  if (first === undefined) throw new Error('modules/manifest.ts lists no resolvers');
   const schema = await buildSchema({
-    resolvers: RESOLVERS,
+    resolvers: [first, ...others],
     container,
     authChecker: scopeChecker,
     // Dates are the conventional `DateTime` scalar (ISO 8601 strings).

@@ -2,14 +2,18 @@ import type { ResolverData } from 'type-graphql';
 import type { RequestContext } from '../core/request-context';
 import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
+import { sql } from '../database/sql';
 import { timelineLoader, TimelineReader } from '../database/timeline';
 import { CommitNotifier, EVENTS_CHANNEL, HealthWatch, LogStream, PgListener, Projector } from '../log';
 import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log';
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
-import { ProjectionResolver, ProjectionService } from '../modules/projections';
+import type { CampaignRelations } from '../modules/campaigns';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import type { CustomerRelations } from '../modules/customers';
+import { MODULE_RESOLVERS } from '../modules/manifest';
 import { METRICS_PROJECTION, MetricsProjection, MetricsResolver, MetricsService, recordErasure } from '../modules/metrics';
+import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import {
   CustomerTransitionsResolver,
   JourneyWriter,
@@ -40,7 +44,9 @@ import {
   SegmentResolver,
   SegmentSchedule,
   SegmentService,
+  segmentMembers,
 } from '../modules/segments';
+import type { SegmentRelations } from '../modules/segments';
 
 /**
  * The composition root: every service of one API instance, wired once at
@@ -65,6 +71,25 @@ export type Services = {
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
   stop: () => Promise<void>;
+};
+
+/** What the customers module reads of the modules above it (a list filtered by segment). */
+export const CUSTOMER_RELATIONS: CustomerRelations = { segmentMembers };
+
+/*
+ * What lower modules read of the metrics projection (acquisitions, scores,
+ * the daily touchpoint rollup), handed to them as relations. The tables are
+ * named here until the metrics module exports these relations itself (it is
+ * being rewritten into a registry); then each is that export.
+ */
+
+/** What the campaigns module reads of the modules above it: the daily touchpoint rollup. */
+export const CAMPAIGN_RELATIONS: CampaignRelations = { touchpointsDaily: sql.raw('metric_touchpoints_daily') };
+
+/** What segment rules read of the modules above them: acquisitions and per-customer daily scores. */
+export const SEGMENT_RELATIONS: SegmentRelations = {
+  acquisitions: sql.raw('customer_acquisitions'),
+  customerScores: sql.raw('metric_customer_scores'),
 };
 
 type ResolverClass = abstract new (...args: never[]) => object;
@@ -125,16 +150,20 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     counts: () => metrics.stageCounts(),
     flows: (from, to) => metrics.stageFlows(from, to),
   });
-  const customers = new CustomerService(db, {
-    created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
-    deleting: async (uow, customerId) => {
-      await keepMessageIdsOf(uow, customerId);
-      await recordErasure(uow, customerId);
-      await segments.customerDeleting(uow, customerId);
+  const customers = new CustomerService(
+    db,
+    {
+      created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
+      deleting: async (uow, customerId) => {
+        await keepMessageIdsOf(uow, customerId);
+        await recordErasure(uow, customerId);
+        await segments.customerDeleting(uow, customerId);
+      },
+      updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
     },
-    updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
-  });
-  const segments: SegmentService = new SegmentService(db, customers);
+    CUSTOMER_RELATIONS,
+  );
+  const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
@@ -143,7 +172,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
   const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
   const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
-  const campaigns = new CampaignService(db);
+  const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
@@ -165,6 +194,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
     [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
   ]);
+  // Every resolver the manifest lists is wired here, or the instance does not start.
+  const unwired = MODULE_RESOLVERS.filter((resolverClass) => !resolvers.has(resolverClass));
+  if (unwired.length > 0) throw new Error(`no instance of ${unwired.map((type) => type.name).join(', ')} was wired in server/services.ts`);
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
     .register(TOUCHPOINT_STREAM, touchpointStream)

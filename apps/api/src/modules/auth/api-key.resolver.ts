@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Scope } from '../../core/principal';
 import type { RequestContext } from '../../core/request-context';
-import { ApiKey } from './api-key.entity';
+import { ApiKey } from './api-key.type';
 import type { ApiKeyService } from './api-key.service';
 
 @ObjectType({ description: 'A new API key with its secret. The secret is shown only this once.' })

@@ -4,7 +4,7 @@ import { invalidInput } from '../../core/errors';
 import { Scope } from '../../core/principal';
 import type { Principal } from '../../core/principal';
 import type { Queryable } from '../../database/db';
-import type { ApiKey } from './api-key.entity';
+import type { ApiKey } from './api-key.type';
 import { apiKeyNotFound } from './api-key.errors';
 import { countActiveAdminKeys, findApiKeyByPrefix, insertApiKey, listApiKeys, revokeApiKey, toApiKey } from './api-key.sql';
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../database/db';
 import type { Scope } from '../../core/principal';
-import { ApiKey } from './api-key.entity';
+import { ApiKey } from './api-key.type';
 
 /** The `api_keys` table: its row, its one mapper and its statements. */
 export type ApiKeyRow = {

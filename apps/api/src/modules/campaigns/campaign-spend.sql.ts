@@ -1,6 +1,12 @@
 import type { Queryable } from '../../database/db';
 import type { SpendRow } from './campaign-validation';
 
+/**
+ * The spend relation, for the modules that use campaigns: one row per
+ * campaign and day with `campaign_key`, `day` (date) and `amount` (numeric).
+ */
+export const CAMPAIGN_SPEND_TABLE = 'campaign_spend';
+
 /** The `campaign_spend` table: the amount spent on a campaign on one day. Amounts travel as decimal text with 4 places. */
 export type SpendDayRow = { campaign_key: string; day: string; amount: string };
 

@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, Float, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Scope } from '../../core/principal';
 import type { RequestContext } from '../../core/request-context';
-import { Campaign } from './campaign.entity';
+import { Campaign } from './campaign.type';
 import type { CampaignService } from './campaign.service';
 import { MAX_UNKNOWN_CAMPAIGNS } from './campaign.service';
 import { MAX_SPEND_ROWS } from './campaign-validation';

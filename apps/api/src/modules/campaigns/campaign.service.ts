@@ -4,12 +4,13 @@ import { formatTenThousandths } from '../../core/money';
 import { requestScoped } from '../../core/request-context';
 import type { RequestScoped } from '../../core/request-context';
 import type { Db } from '../../database/db';
-import type { Campaign } from './campaign.entity';
+import type { Campaign } from './campaign.type';
 import { campaignExists, campaignNotFound, invalidItems } from './campaign.errors';
 import { deleteCampaign, findCampaign, insertCampaign, listCampaigns, lockExistingKeys, toCampaign, updateCampaign } from './campaign.sql';
 import { setSpend, spendDays } from './campaign-spend.sql';
 import type { DayRange } from './campaign-spend.sql';
 import { toUnknownCampaign, touchpointCounts, unknownCampaignKeys } from './campaign-touchpoints.sql';
+import type { CampaignRelations } from './campaign-touchpoints.sql';
 import {
   checkCampaignKey,
   checkDay,
@@ -46,7 +47,10 @@ export class CampaignService {
     () => new DataLoader((keys: readonly CampaignRangeKey[]) => this.loadTouchpoints(keys), { cacheKeyFn: rangeKeyId }),
   );
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly relations: CampaignRelations,
+  ) {}
 
   async list(): Promise<Campaign[]> {
     return (await listCampaigns(this.db)).map(toCampaign);
@@ -110,7 +114,7 @@ export class CampaignService {
     if (!Number.isInteger(first) || first < 1 || first > MAX_UNKNOWN_CAMPAIGNS) {
       throw invalidInput('first', `must be a whole number from 1 to ${MAX_UNKNOWN_CAMPAIGNS}, got ${first}`);
     }
-    return (await unknownCampaignKeys(this.db, first)).map(toUnknownCampaign);
+    return (await unknownCampaignKeys(this.db, this.relations, first)).map(toUnknownCampaign);
   }
 
   /** A day range from `from`/`to` arguments (both included), checked. */
@@ -167,7 +171,7 @@ export class CampaignService {
   private async loadTouchpoints(keys: readonly CampaignRangeKey[]): Promise<number[]> {
     const counts = new Map<string, number>();
     for (const [range, campaigns] of byRange(keys)) {
-      const found = await touchpointCounts(this.db, campaigns, range);
+      const found = await touchpointCounts(this.db, this.relations, campaigns, range);
       for (const campaign of campaigns) counts.set(rangeKeyId({ campaign, range }), found.get(campaign) ?? 0);
     }
     return keys.map((key) => counts.get(rangeKeyId(key)) ?? 0);

@@ -1,6 +1,13 @@
 import type { Queryable } from '../../database/db';
-import { Campaign } from './campaign.entity';
+import { Campaign } from './campaign.type';
 import type { ValidCampaign } from './campaign-validation';
+
+/**
+ * The campaigns relation, for the modules that use campaigns (the metrics'
+ * CAC and ROI): one row per campaign with `key`, `name`, `channel`,
+ * `starts_on`, `ends_on` (dates).
+ */
+export const CAMPAIGNS_TABLE = 'campaigns';
 
 /** The `campaigns` table: its row, its one mapper and its statements. Days travel as `YYYY-MM-DD` text, never as JS dates. */
 export type CampaignRow = {

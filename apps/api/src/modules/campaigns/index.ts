@@ -5,5 +5,8 @@
  */
 export { CampaignResolver } from './campaign.resolver';
 export { CampaignService } from './campaign.service';
+export type { CampaignRelations } from './campaign-touchpoints.sql';
+export { CAMPAIGNS_TABLE } from './campaign.sql';
+export { CAMPAIGN_SPEND_TABLE } from './campaign-spend.sql';
 export { CampaignError } from './campaign.errors';
 export type { CampaignErrorCode } from './campaign.errors';

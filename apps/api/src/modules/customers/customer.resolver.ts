@@ -3,7 +3,7 @@ import { Arg, Args, ArgsType, Authorized, Field, FieldResolver, ID, Info, Int, M
 import { SortDirection } from '../../core/connection.types';
 import { Scope } from '../../core/principal';
 import { selectedFields } from '../../core/selection';
-import { Customer } from './customer.entity';
+import { Customer } from './customer.type';
 import type { CustomerPage, CustomerService } from './customer.service';
 import { CreateCustomerInput, CustomerConnection, CustomerFilter, CustomerOrder, UpdateCustomerInput } from './dto/customer.types';
 

@@ -20,7 +20,7 @@ import type { RequestScoped } from '../../core/request-context';
 import type { Page, PageRequest } from '../../core/pagination';
 import { sqlDetail, sqlState } from '../../database/db';
 import type { Db, UnitOfWork } from '../../database/db';
-import type { Customer } from './customer.entity';
+import type { Customer } from './customer.type';
 import { customerConflict, customerNotFound } from './customer.errors';
 import {
   countCustomers,
@@ -34,7 +34,8 @@ import {
   toCustomer,
   updateCustomer,
 } from './customer.sql';
-import type { CustomerFields, CustomerFilterSpec, CustomerSort } from './customer.sql';
+import type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
+import type { CustomerFields, CustomerSort } from './customer.sql';
 
 export type CustomerLookup = { id?: string | null; externalId?: string | null; email?: string | null };
 
@@ -68,6 +69,7 @@ export class CustomerService {
   constructor(
     private readonly db: Db,
     private readonly hooks: CustomerHooks,
+    private readonly relations: CustomerRelations,
   ) {}
 
   /** Finds one customer by exactly one of id, externalId, email. */
@@ -159,10 +161,10 @@ export class CustomerService {
       throw invalidInput('filter.attributes', `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
     const unstorable = findUnstorableText({ stages: filter.stages, attributes: filter.attributes, search: filter.search }, 'filter');
     if (unstorable !== null) throw invalidInput(unstorable.field, unstorable.message);
-    const rows = await readCustomerPage(this.db, filter, sort, window, customerColumns(fields));
+    const rows = await readCustomerPage(this.db, filter, this.relations, sort, window, customerColumns(fields));
     return {
       ...toPage(rows, window, (row) => customerCursor(sort, row), toCustomer),
-      countTotal: () => countCustomers(this.db, filter),
+      countTotal: () => countCustomers(this.db, filter, this.relations),
     };
   }
 

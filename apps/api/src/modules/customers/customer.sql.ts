@@ -5,7 +5,18 @@ import { isUuid, textProblem } from '../../core/ids';
 import type { PageWindow } from '../../core/pagination';
 import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
-import { Customer } from './customer.entity';
+import { sql } from '../../database/sql';
+import type { SqlFragment } from '../../database/sql';
+import { customerFilter } from './customer-filter';
+import type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
+import { Customer } from './customer.type';
+
+/**
+ * The customers relation, for the modules that use customers (lifecycle reads
+ * it and writes its lifecycle columns; segments evaluate rules over it): one
+ * row per customer with the columns of CustomerRow.
+ */
+export const CUSTOMERS_TABLE = 'customers';
 
 /**
  * The `customers` table: its row, its one mapper, and every statement on it
@@ -143,15 +154,6 @@ export type CustomerSortField = keyof typeof CUSTOMER_SORTS;
 export type SortDirection = 'ASC' | 'DESC';
 export type CustomerSort = { field: CustomerSortField; direction: SortDirection };
 
-export type CustomerFilterSpec = {
-  stages?: string[] | null;
-  attributes?: Record<string, unknown> | null;
-  search?: string | null;
-  seenSince?: Date | null;
-  /** Members of this segment (a UUID). */
-  segment?: string | null;
-};
-
 /** A page row: the columns asked for and the text of the sort value (the cursor's content). */
 export type CustomerPageRow = CustomerRowPart & { sort_value: string | null };
 
@@ -163,30 +165,28 @@ export type CustomerPageRow = CustomerRowPart & { sort_value: string | null };
 export function readCustomerPage(
   db: Queryable,
   filter: CustomerFilterSpec,
+  relations: CustomerRelations,
   sort: CustomerSort,
   window: PageWindow,
   columns: ReadonlyArray<keyof CustomerRow>,
 ): Promise<CustomerPageRow[]> {
   const { column, type, nullable } = CUSTOMER_SORTS[sort.field];
   const walk = window.backwards ? flip(sort.direction) : sort.direction;
-  const parameters: unknown[] = [];
-  const where = [filterClause(filter, parameters)];
+  const where = [customerFilter(filter, relations)];
   if (window.cursor !== null) {
     const field = window.backwards ? 'before' : 'after';
     const [value, id] = decodeCursor(window.cursor, cursorTag(sort), 3, field);
     if (id === null || !isUuid(id) || !sortValueFits(CUSTOMER_SORTS[sort.field], value)) throw invalidCursor(field);
-    where.push(keysetCondition({ column, type, nullable }, walk, window.backwards, value, id, parameters));
+    where.push(keysetCondition({ column, type, nullable }, walk, window.backwards, value, id));
   }
-  parameters.push(window.size + 1);
   const nulls = nullable ? (window.backwards ? ' NULLS FIRST' : ' NULLS LAST') : '';
+  const selected = sql.raw(columns.map((name) => `c.${name}`).join(', '));
+  const order = sql.raw(`c.${column} ${walk}${nulls}, c.id ${walk}`);
   return db.query<CustomerPageRow>(
-    prepared(
-      `SELECT ${columns.map((name) => `c.${name}`).join(', ')}, c.${column}::text AS sort_value FROM customers c
-        WHERE ${where.join(' AND ')}
-        ORDER BY c.${column} ${walk}${nulls}, c.id ${walk}
-        LIMIT $${parameters.length}`,
-    ),
-    parameters,
+    prepared(sql`SELECT ${selected}, ${sql.raw(`c.${column}`)}::text AS sort_value FROM customers c
+        WHERE ${sql.join(where, ' AND ')}
+        ORDER BY ${order}
+        LIMIT ${window.size + 1}`),
   );
 }
 
@@ -194,11 +194,9 @@ export function customerCursor(sort: CustomerSort, row: CustomerPageRow): string
   return encodeCursor([cursorTag(sort), row.sort_value, row.id]);
 }
 
-export async function countCustomers(db: Queryable, filter: CustomerFilterSpec): Promise<number> {
-  const parameters: unknown[] = [];
+export async function countCustomers(db: Queryable, filter: CustomerFilterSpec, relations: CustomerRelations): Promise<number> {
   const [row] = await db.query<{ count: number }>(
-    prepared(`SELECT count(*)::int AS count FROM customers c WHERE ${filterClause(filter, parameters)}`),
-    parameters,
+    prepared(sql`SELECT count(*)::int AS count FROM customers c WHERE ${customerFilter(filter, relations)}`),
   );
   return row.count;
 }
@@ -223,36 +221,6 @@ function flip(direction: SortDirection): SortDirection {
   return direction === 'ASC' ? 'DESC' : 'ASC';
 }
 
-/** Builds a parameterised WHERE clause; `parameters` is appended to. */
-function filterClause(filter: CustomerFilterSpec, parameters: unknown[]): string {
-  const conditions: string[] = [];
-  if (filter.stages && filter.stages.length === 1) {
-    // Equality (not ANY) lets the (stage, created_at, id) index also give the order.
-    parameters.push(filter.stages[0]);
-    conditions.push(`c.stage = $${parameters.length}`);
-  } else if (filter.stages && filter.stages.length > 1) {
-    parameters.push(filter.stages);
-    conditions.push(`c.stage = ANY ($${parameters.length}::text[])`);
-  }
-  if (filter.attributes && Object.keys(filter.attributes).length > 0) {
-    parameters.push(JSON.stringify(filter.attributes));
-    conditions.push(`c.attributes @> $${parameters.length}::jsonb`);
-  }
-  if (filter.search && filter.search.trim() !== '') {
-    parameters.push(`%${filter.search.trim().replace(/[\\%_]/g, (match) => `\\${match}`)}%`);
-    conditions.push(`(c.name ILIKE $${parameters.length} OR c.email ILIKE $${parameters.length})`);
-  }
-  if (filter.seenSince) {
-    parameters.push(filter.seenSince.toISOString());
-    conditions.push(`c.last_seen_at >= $${parameters.length}::timestamptz`);
-  }
-  if (filter.segment) {
-    parameters.push(filter.segment.toLowerCase());
-    conditions.push(`EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = $${parameters.length}::uuid AND m.customer_id = c.id)`);
-  }
-  return conditions.length === 0 ? 'TRUE' : conditions.join(' AND ');
-}
-
 /**
  * Rows strictly after (value, id) in the walk. NOT NULL columns use a row
  * comparison, which the (column, id) index answers directly; nullable ones
@@ -264,20 +232,16 @@ function keysetCondition(
   backwards: boolean,
   value: string | null,
   id: string,
-  parameters: unknown[],
-): string {
-  const operator = walk === 'ASC' ? '>' : '<';
-  const column = `c.${sort.column}`;
-  parameters.push(id);
-  const idParameter = `$${parameters.length}::uuid`;
+): SqlFragment {
+  const operator = sql.raw(walk === 'ASC' ? '>' : '<');
+  const column = sql.raw(`c.${sort.column}`);
+  const afterId = sql`${id}::uuid`;
   if (value === null) {
-    const sameNullAfter = `(${column} IS NULL AND c.id ${operator} ${idParameter})`;
-    return backwards ? `(${sameNullAfter} OR ${column} IS NOT NULL)` : sameNullAfter;
+    const sameNullAfter = sql`(${column} IS NULL AND c.id ${operator} ${afterId})`;
+    return backwards ? sql`(${sameNullAfter} OR ${column} IS NOT NULL)` : sameNullAfter;
   }
-  parameters.push(value);
-  const valueParameter = `$${parameters.length}::${sort.type}`;
-  const after = `(${column}, c.id) ${operator} (${valueParameter}, ${idParameter})`;
-  return sort.nullable && !backwards ? `(${column} IS NULL OR ${after})` : after;
+  const after = sql`(${column}, c.id) ${operator} (${value}::${sql.raw(sort.type)}, ${afterId})`;
+  return sort.nullable && !backwards ? sql`(${column} IS NULL OR ${after})` : after;
 }
 
 // ------------------------------------------------------------------ writes (identity and attributes)
@@ -340,16 +304,40 @@ export async function insertCustomers(db: Queryable, rows: readonly CustomerRow[
   return new Set(inserted.map((row) => row.id));
 }
 
-const LINK_EXTERNAL_IDS = prepared(
-  `UPDATE customers c SET external_id = l.external_id, updated_at = now()
-     FROM unnest($1::uuid[], $2::text[]) AS l(id, external_id)
-    WHERE c.id = l.id AND c.external_id IS NULL`,
+const FILL_IDENTITIES = prepared(
+  `UPDATE customers c SET external_id = coalesce(c.external_id, f.external_id), email = coalesce(c.email, f.email), updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS f(id, external_id, email)
+    WHERE c.id = f.id`,
 );
 
-/** Gives customers known only by email the externalId an event brought. */
-export async function linkExternalIds(db: Queryable, links: ReadonlyMap<string, string>): Promise<void> {
-  if (links.size === 0) return;
-  await db.execute(LINK_EXTERNAL_IDS, [[...links.keys()], [...links.values()]]);
+/** Gives customers the externalId or email an event brought, where they have none (nothing they have is replaced). */
+export async function fillCustomerIdentities(
+  db: Queryable,
+  fills: ReadonlyMap<string, { externalId: string | null; email: string | null }>,
+): Promise<void> {
+  const entries = [...fills];
+  await db.execute(FILL_IDENTITIES, [
+    entries.map(([id]) => id),
+    entries.map(([, fill]) => fill.externalId),
+    entries.map(([, fill]) => fill.email),
+  ]);
+}
+
+const ADD_DETAILS = prepared(
+  `UPDATE customers c SET name = coalesce(c.name, d.name), attributes = d.attributes::jsonb || c.attributes, updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d(id, name, attributes)
+    WHERE c.id = d.id`,
+);
+
+/** Adds the name and attribute keys these rows hold and the stored customers lack (what they have stays: it wins in `||`). */
+export async function addCustomerDetails(
+  db: Queryable,
+  rows: ReadonlyArray<Pick<CustomerRow, 'id' | 'name' | 'attributes'>>,
+): Promise<void> {
+  await db.execute(
+    ADD_DETAILS,
+    columnsOf(rows, 3, (row) => [row.id, row.name, JSON.stringify(row.attributes)]),
+  );
 }
 
 export type CustomerFields = {
@@ -375,25 +363,19 @@ export async function insertCustomer(db: Queryable, id: string, fields: Customer
  * the key). Returns false when there is no such customer.
  */
 export async function updateCustomer(db: Queryable, id: string, fields: CustomerFields): Promise<boolean> {
-  const sets: string[] = [];
-  const parameters: unknown[] = [id];
-  const set = (column: string, value: unknown) => {
-    parameters.push(value);
-    sets.push(`${column} = $${parameters.length}`);
-  };
-  if (fields.externalId !== undefined) set('external_id', fields.externalId);
-  if (fields.email !== undefined) set('email', fields.email);
-  if (fields.name !== undefined) set('name', fields.name);
+  const sets: SqlFragment[] = [];
+  if (fields.externalId !== undefined) sets.push(sql`external_id = ${fields.externalId}`);
+  if (fields.email !== undefined) sets.push(sql`email = ${fields.email}`);
+  if (fields.name !== undefined) sets.push(sql`name = ${fields.name}`);
   if (fields.attributes != null) {
     // Top-level nulls remove those attributes; everything else (nested nulls included) is stored as sent.
     const entries = Object.entries(fields.attributes);
     const removed = entries.filter(([, value]) => value === null).map(([key]) => key);
     const merged = Object.fromEntries(entries.filter(([, value]) => value !== null));
-    parameters.push(removed, JSON.stringify(merged));
-    sets.push(`attributes = (attributes - $${parameters.length - 1}::text[]) || $${parameters.length}::jsonb`);
+    sets.push(sql`attributes = (attributes - ${removed}::text[]) || ${JSON.stringify(merged)}::jsonb`);
   }
   if (sets.length === 0) return (await findCustomer(db, { id })) !== null;
-  return (await db.execute(`UPDATE customers SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, parameters)) > 0;
+  return (await db.execute(sql`UPDATE customers SET ${sql.join(sets)}, updated_at = now() WHERE id = ${id}`)) > 0;
 }
 
 /** Deletes a customer; touchpoints and transitions go with it (ON DELETE CASCADE). */

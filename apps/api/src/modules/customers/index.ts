@@ -4,15 +4,17 @@
  * columns of the customers table are written only by lifecycle's journey
  * writer.
  */
-export { Customer } from './customer.entity';
+export { Customer } from './customer.type';
 export { CustomerConnectionResolver, CustomerResolver } from './customer.resolver';
 export { CustomerService, MAX_PAGE_SIZE } from './customer.service';
 export type { CustomerHooks, CustomerPage } from './customer.service';
 export { CustomerError, customerNotFound } from './customer.errors';
 export type { CustomerErrorCode } from './customer.errors';
-export { CUSTOMER_COLUMNS, customerFromJson, lockCustomer, lockCustomersByIdentity } from './customer.sql';
+export { CUSTOMER_COLUMNS, CUSTOMERS_TABLE, customerFromJson, lockCustomer, lockCustomersByIdentity } from './customer.sql';
 export type { CustomerJson, CustomerRow } from './customer.sql';
-export { createMissingCustomers, resolveCustomers } from './customer-resolution';
+export { customerFilter } from './customer-filter';
+export type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
+export { addDetails, createMissingCustomers, resolveCustomers } from './customer-resolution';
 export type { EventClaim, Resolution } from './customer-resolution';
 export type { CustomerReference } from './identity';
 export { KnownIdentities } from './known-identities';

@@ -1,10 +1,11 @@
 import { formatTenThousandths } from '../../core/money';
 import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
-import { CUSTOMER_COLUMNS } from '../customers';
+import { sql } from '../../database/sql';
+import { CUSTOMER_COLUMNS, CUSTOMERS_TABLE } from '../customers';
 import type { CustomerRow } from '../customers';
 import type { Journey, TransitionToWrite } from './journey';
-import { insertTransitionsSql, transitionColumns } from './transition.sql';
+import { insertTransitions } from './transition.sql';
 
 /*
  * The lifecycle columns of the `customers` table (stage, stage_entered_at,
@@ -12,41 +13,46 @@ import { insertTransitionsSql, transitionColumns } from './transition.sql';
  * writer is their only writer.
  */
 
-const WRITE_CHANGES = prepared(
-  `WITH appended AS (${insertTransitionsSql(10)})
-   UPDATE customers c SET
-      stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
-      type_counts = u.type_counts::jsonb, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
-      orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
-     FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-                 $8::int[], $9::numeric[])
-       AS u(id, stage, stage_entered_at, funnel_stage, type_counts, first_seen_at, last_seen_at, orders, revenue_delta)
-    WHERE c.id = u.id AND c.id = ANY ($1::uuid[])`,
-);
-
 /**
  * Writes customers' journeys and appends the transitions that led there, in
  * one statement (one round trip inside the batch's transaction; `c.id = ANY`
- * lets the planner fetch rows by primary key).
+ * lets the planner fetch rows by primary key). Its text is the same for every
+ * batch, so it is prepared once per connection.
  */
 export async function writeJourneys(db: Queryable, journeys: readonly Journey[], transitions: readonly TransitionToWrite[]): Promise<void> {
   if (journeys.length === 0 && transitions.length === 0) return;
-  const journeyColumns = columnsOf(journeys, 9, (journey) => [
-    journey.customerId,
-    journey.lifecycle.stage,
-    journey.lifecycle.stageEnteredAt?.toISOString() ?? null,
-    journey.lifecycle.funnelStage,
-    JSON.stringify(journey.lifecycle.typeCounts),
-    journey.firstSeenAt?.toISOString() ?? null,
-    journey.lifecycle.lastSeenAt?.toISOString() ?? null,
-    journey.orders,
-    formatTenThousandths(journey.revenueDelta),
-  ]);
-  await db.execute(WRITE_CHANGES, [...journeyColumns, ...transitionColumns(transitions)]);
+  const [ids, stages, enteredAt, funnelStages, typeCounts, firstSeenAt, lastSeenAt, orders, revenueDeltas] = columnsOf(
+    journeys,
+    9,
+    (journey) => [
+      journey.customerId,
+      journey.lifecycle.stage,
+      journey.lifecycle.stageEnteredAt?.toISOString() ?? null,
+      journey.lifecycle.funnelStage,
+      JSON.stringify(journey.lifecycle.typeCounts),
+      journey.firstSeenAt?.toISOString() ?? null,
+      journey.lifecycle.lastSeenAt?.toISOString() ?? null,
+      journey.orders,
+      formatTenThousandths(journey.revenueDelta),
+    ],
+  );
+  // The ids travel once: the unnest and the primary-key lookup share the parameter.
+  const customers = sql`${sql.value(ids)}::uuid[]`;
+  await db.execute(
+    prepared(sql`WITH appended AS (${insertTransitions(transitions)})
+   UPDATE ${sql.raw(CUSTOMERS_TABLE)} c SET
+      stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
+      type_counts = u.type_counts::jsonb, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
+      orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
+     FROM unnest(${customers}, ${stages}::text[], ${enteredAt}::timestamptz[], ${funnelStages}::text[], ${typeCounts}::text[],
+                 ${firstSeenAt}::timestamptz[], ${lastSeenAt}::timestamptz[], ${orders}::int[], ${revenueDeltas}::numeric[])
+       AS u(id, stage, stage_entered_at, funnel_stage, type_counts, first_seen_at, last_seen_at, orders, revenue_delta)
+    WHERE c.id = u.id AND c.id = ANY (${customers})`),
+  );
 }
 
 const LOCK_INACTIVE = prepared(
-  `SELECT ${CUSTOMER_COLUMNS} FROM customers
+  `SELECT ${CUSTOMER_COLUMNS} FROM ${CUSTOMERS_TABLE}
     WHERE id > $1 AND ((stage = ANY ($2::text[]) AND last_seen_at <= $3) OR (stage = $4 AND last_seen_at <= $5))
     ORDER BY id LIMIT $6 FOR NO KEY UPDATE SKIP LOCKED`,
 );
@@ -74,7 +80,7 @@ export function lockInactiveCustomers(
 
 const STAGE_COUNTS = prepared(
   `SELECT s.stage, s.count, pg_current_snapshot()::text AS snapshot
-     FROM (SELECT stage, count(*)::int AS count FROM customers WHERE stage IS NOT NULL GROUP BY stage) s
+     FROM (SELECT stage, count(*)::int AS count FROM ${CUSTOMERS_TABLE} WHERE stage IS NOT NULL GROUP BY stage) s
      RIGHT JOIN (SELECT 1) one ON TRUE`,
 );
 
@@ -86,11 +92,11 @@ export async function countStages(db: Queryable): Promise<{ counts: Map<string, 
   return { counts, snapshot: rows[0].snapshot };
 }
 
-const STRANDED = `SELECT stage, count(*)::int AS count, false AS returning FROM customers
+const STRANDED = `SELECT stage, count(*)::int AS count, false AS returning FROM ${CUSTOMERS_TABLE}
    WHERE stage IS NOT NULL AND stage NOT IN ('at-risk', 'churned') AND NOT (stage = ANY ($1::text[]))
    GROUP BY stage
    UNION ALL
-   SELECT funnel_stage, count(*)::int, true FROM customers
+   SELECT funnel_stage, count(*)::int, true FROM ${CUSTOMERS_TABLE}
    WHERE $2 AND stage IN ('at-risk', 'churned') AND funnel_stage IS NOT NULL AND NOT (funnel_stage = ANY ($1::text[]))
    GROUP BY funnel_stage
    ORDER BY 3, 1`;

@@ -34,7 +34,7 @@ import { RecentTransitions, StageOverview, StageTransitionConnection, StageTrans
 import type { LifecycleModelService } from './lifecycle-model.service';
 import type { LifecycleService, Overview, RecentTransitions as RecentTransitionsResult } from './lifecycle.service';
 import { validateLifecycleModel } from './model-validation';
-import { StageTransition } from './stage-transition.entity';
+import { StageTransition } from './stage-transition.type';
 import type { StreamedTransition } from './transition.sql';
 
 @ArgsType()

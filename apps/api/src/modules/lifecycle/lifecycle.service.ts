@@ -11,7 +11,7 @@ import type { LifecycleModelService } from './lifecycle-model.service';
 import { unknownStage } from './lifecycle.errors';
 import { isKnownStage } from './rule-engine';
 import { countTransitions, recentTransitions } from './transition.sql';
-import type { StageTransition } from './stage-transition.entity';
+import type { StageTransition } from './stage-transition.type';
 import type { TransitionCount } from './transition.sql';
 
 export type SweepResult = { examined: number; atRisk: number; churned: number };

@@ -1,12 +1,14 @@
 import type { LogSource } from '../../log';
 import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
+import { sql } from '../../database/sql';
+import type { SqlFragment } from '../../database/sql';
 import type { TimelineTable } from '../../database/timeline';
-import { customerFromJson } from '../customers';
+import { CUSTOMERS_TABLE, customerFromJson } from '../customers';
 import type { Customer, CustomerJson } from '../customers';
 import type { TransitionToWrite } from './journey';
 import type { TransitionCause } from './rule-engine';
-import { StageTransition } from './stage-transition.entity';
+import { StageTransition } from './stage-transition.type';
 
 /** The `stage_transitions` table: its row, its one mapper and its statements. Append-only. */
 export type TransitionRow = {
@@ -23,9 +25,18 @@ export type TransitionRow = {
   reason: string | null;
 };
 
-/** The select list of a TransitionRow from the table aliased `t`. */
-const COLUMNS = `t.id::text AS id, t.customer_id, t.from_stage, t.to_stage, t.occurred_at, t.recorded_at, t.cause,
-                 t.touchpoint_id::text AS touchpoint_id, t.rule_id, t.actor, t.reason`;
+/**
+ * The transition log as a relation, for the modules that use lifecycle (the
+ * metrics read it): one row per transition with the columns of TransitionRow.
+ */
+export const TRANSITIONS_TABLE = 'stage_transitions';
+
+/** The select list of a TransitionRow from the table aliased `alias`. */
+function columns(alias: string): string {
+  return `${alias}.id::text AS id, ${alias}.customer_id, ${alias}.from_stage, ${alias}.to_stage, ${alias}.occurred_at,
+          ${alias}.recorded_at, ${alias}.cause, ${alias}.touchpoint_id::text AS touchpoint_id, ${alias}.rule_id, ${alias}.actor,
+          ${alias}.reason`;
+}
 
 /** A row with `id` and `customer_id` and any subset of the other columns (a page reads only what its client selected). */
 export type TransitionRowPart = Pick<TransitionRow, 'id' | 'customer_id'> & Partial<TransitionRow>;
@@ -46,20 +57,12 @@ export function toStageTransition(row: TransitionRowPart): StageTransition {
 }
 
 /**
- * The INSERT that appends transitions given as nine arrays from parameter
- * `$first` on (see `transitionColumns`), in their order; for a statement that
- * writes them together with other changes.
+ * The INSERT that appends `transitions` in their order, sent as one typed
+ * array per column; for a statement that writes them together with other
+ * changes.
  */
-export function insertTransitionsSql(first: number): string {
-  const p = (offset: number) => `$${first + offset}`;
-  return `INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
-   SELECT * FROM unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::timestamptz[], ${p(4)}::text[],
-                        ${p(5)}::bigint[], ${p(6)}::text[], ${p(7)}::text[], ${p(8)}::text[])`;
-}
-
-/** Transitions as the nine array parameters of `insertTransitionsSql`. */
-export function transitionColumns(transitions: readonly TransitionToWrite[]): unknown[][] {
-  return columnsOf(transitions, 9, (transition) => [
+export function insertTransitions(transitions: readonly TransitionToWrite[]): SqlFragment {
+  const [customers, from, to, at, cause, touchpoints, rules, actors, reasons] = columnsOf(transitions, 9, (transition) => [
     transition.customerId,
     transition.from,
     transition.to,
@@ -70,6 +73,9 @@ export function transitionColumns(transitions: readonly TransitionToWrite[]): un
     transition.actor,
     transition.reason,
   ]);
+  return sql`INSERT INTO stage_transitions (customer_id, from_stage, to_stage, occurred_at, cause, touchpoint_id, rule_id, actor, reason)
+   SELECT * FROM unnest(${customers}::uuid[], ${from}::text[], ${to}::text[], ${at}::timestamptz[], ${cause}::text[],
+                        ${touchpoints}::bigint[], ${rules}::text[], ${actors}::text[], ${reasons}::text[])`;
 }
 
 export type TransitionCount = { from: string | null; to: string; count: number };
@@ -85,10 +91,10 @@ export function countTransitions(db: Queryable, from: Date | null, to: Date | nu
 }
 
 const RECENT = prepared(
-  `SELECT ${COLUMNS}, to_jsonb(c) AS customer, pg_current_snapshot()::text AS snapshot
+  `SELECT ${columns('t')}, to_jsonb(c) AS customer, pg_current_snapshot()::text AS snapshot
      FROM (SELECT 1) one
      LEFT JOIN LATERAL (SELECT * FROM stage_transitions ORDER BY id DESC LIMIT $1) t ON TRUE
-     LEFT JOIN customers c ON c.id = t.customer_id
+     LEFT JOIN ${CUSTOMERS_TABLE} c ON c.id = t.customer_id
     ORDER BY t.id DESC`,
 );
 
@@ -133,7 +139,7 @@ export type StreamedTransition = StageTransition & { customer: Customer };
 /** The transition log, each row joined with its customer. */
 export const TRANSITION_LOG: LogSource<TransitionRow & { customer: CustomerJson }, StreamedTransition> = {
   table: 'stage_transitions',
-  select: `${COLUMNS.replace(/\bt\./g, 'e.')}, to_jsonb(c) AS customer`,
-  joins: 'JOIN customers c ON c.id = e.customer_id',
+  select: `${columns('e')}, to_jsonb(c) AS customer`,
+  joins: `JOIN ${CUSTOMERS_TABLE} c ON c.id = e.customer_id`,
   toValue: (row) => Object.assign(toStageTransition(row), { customer: customerFromJson(row.customer) }),
 };

@@ -3,11 +3,14 @@
  * lifecycle metrics computed from it.
  */
 export { MetricsProjection, METRICS_PROJECTION, METRIC_LOGS } from './metrics.projection';
-export { MetricsService } from './metrics.service';
+export { LAST_RANGE_DAY, MetricsService } from './metrics.service';
 export type { MetricsQuery, MetricsRequest } from './metrics.service';
 export { MetricsResolver } from './metrics.resolver';
 export { Attribution } from './metric-sources';
 export { Bucket } from './metric-windows';
 export { recordErasure } from './erasure.sql';
-export { METRIC_NAMES, metricTable } from './metric-tables';
-export type { MetricTable, MetricTableQuery } from './metric-tables';
+export { metricTable } from './metric-tables';
+export type { MetricTableQuery } from './metric-tables';
+export type { MetricTable } from './metric-types';
+export { isMetricName, METRIC_NAMES, METRICS } from './registry';
+export type { MetricName } from './registry';

@@ -7,6 +7,15 @@ export enum Bucket {
   MONTH = 'MONTH',
 }
 
+/** The first day clm can hold (nothing happens before it, so a window before it holds nothing). */
+export const EARLIEST_DAY = new Date('0001-01-01T00:00:00Z');
+
+/** `window` without the days before EARLIEST_DAY (which hold nothing, and which PostgreSQL cannot be sent as we write days). */
+export function storableWindow(window: DayWindow): DayWindow {
+  const clamp = (day: Date) => (day < EARLIEST_DAY ? EARLIEST_DAY : day);
+  return { key: window.key, from: clamp(window.from), until: clamp(window.until) };
+}
+
 /** A stretch of whole UTC days: `from` inclusive, `until` exclusive. */
 export type DayWindow = { key: string; from: Date; until: Date };
 

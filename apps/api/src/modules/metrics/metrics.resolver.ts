@@ -31,6 +31,7 @@ import type {
   StageDistributionPoint,
   StageTime,
 } from './metrics.service';
+import { METRICS } from './registry';
 
 @Resolver(() => Metrics)
 export class MetricsResolver {
@@ -81,167 +82,133 @@ export class MetricsResolver {
   }
 
   // awareness / reach
-  @FieldResolver(() => MetricSeriesType, { description: 'Page views: `page_view` touchpoints (by occurredAt).' })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.pageViews.description })
   pageViews(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.pageViews(root.query);
+    return this.service.metric('pageViews', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, { description: 'Unique visitors: distinct customers with a `page_view` in the window.' })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.uniqueVisitors.description })
   uniqueVisitors(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.uniqueVisitors(root.query);
+    return this.service.metric('uniqueVisitors', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, { description: 'Social engagements: `social_engagement` touchpoints (likes, comments, follows).' })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.socialEngagements.description })
   socialEngagements(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.socialEngagements(root.query);
+    return this.service.metric('socialEngagements', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, { description: 'Social shares: `social_share` touchpoints.' })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.socialShares.description })
   socialShares(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.socialShares(root.query);
+    return this.service.metric('socialShares', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, { description: 'Brand mentions: `mention` touchpoints.' })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.brandMentions.description })
   brandMentions(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.brandMentions(root.query);
+    return this.service.metric('brandMentions', root.query);
   }
 
   // acquisition / conversion
-  @FieldResolver(() => MetricSeriesType, {
-    description: "New customers: customers who first entered the model's acquired stage in the window.",
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.newCustomers.description })
   newCustomers(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.newCustomers(root.query);
+    return this.service.metric('newCustomers', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, {
-    description:
-      'Conversion rate: of the customers who entered the lifecycle in the window, the share that has reached the acquired stage or beyond.',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.conversionRate.description })
   conversionRate(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.conversionRate(root.query);
+    return this.service.metric('conversionRate', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, {
-    description: 'CAC (cost per acquisition): campaign spend in the window ÷ new customers in the window.',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.cac.description })
   cac(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.cac(root.query);
+    return this.service.metric('cac', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, { description: 'Sales: the sum of `value` of `purchase` touchpoints.' })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.sales.description })
   sales(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.sales(root.query);
+    return this.service.metric('sales', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, {
-    description:
-      'Sales growth: (sales − sales of the previous period of equal length) ÷ sales of that period; each bucket against the period before it.',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.salesGrowth.description })
   salesGrowth(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.salesGrowth(root.query);
+    return this.service.metric('salesGrowth', root.query);
   }
 
-  @FieldResolver(() => [CampaignMetricsType], {
-    description: 'Per campaign: spend, new customers, CAC, attributed revenue and ROI = (revenue − spend) ÷ spend.',
-  })
+  @FieldResolver(() => [CampaignMetricsType], { description: METRICS.campaigns.description })
   campaigns(@Root() root: Metrics): Promise<CampaignResult[]> {
-    return this.service.campaigns(root.query);
+    return this.service.metric('campaigns', root.query);
   }
 
-  @FieldResolver(() => [ChannelMetricsType], { description: 'Per channel: spend of its campaigns, new customers credited to it, CAC.' })
+  @FieldResolver(() => [ChannelMetricsType], { description: METRICS.channels.description })
   channels(@Root() root: Metrics): Promise<ChannelResult[]> {
-    return this.service.channels(root.query);
+    return this.service.metric('channels', root.query);
   }
 
   // engagement
-  @FieldResolver(() => MetricSeriesType, {
-    description:
-      'Engagement rate: customers with an engagement touchpoint in the window ÷ customers in the lifecycle (any stage but churned) at its end.',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.engagementRate.description })
   engagementRate(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.engagementRate(root.query);
+    return this.service.metric('engagementRate', root.query);
   }
 
-  @FieldResolver(() => ActiveCustomersType, {
-    description: 'Active customers: distinct customers with any touchpoint in the window; DAU, WAU, MAU.',
-  })
+  @FieldResolver(() => ActiveCustomersType, { description: METRICS.activeCustomers.description })
   activeCustomers(@Root() root: Metrics): Promise<ActiveResult> {
-    return this.service.activeCustomers(root.query);
+    return this.service.metric('activeCustomers', root.query);
   }
 
-  @FieldResolver(() => CsatType, {
-    description: 'CSAT: the average `properties.score` (1–5) of `feedback` touchpoints, every response counted.',
-  })
+  @FieldResolver(() => CsatType, { description: METRICS.csat.description })
   csat(@Root() root: Metrics): Promise<CsatResult> {
-    return this.service.csat(root.query);
+    return this.service.metric('csat', root.query);
   }
 
   // retention
-  @FieldResolver(() => MetricSeriesType, {
-    description:
-      'Customer retention rate CRR = (E − N) ÷ S: customers (acquired stage or later, or at-risk) at the end (E) and start (S) of the window, N acquired in it.',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.retentionRate.description })
   retentionRate(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.retentionRate(root.query);
+    return this.service.metric('retentionRate', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, {
-    description: 'Churn rate: customers who moved from a customer stage to churned in the window ÷ customers at its start (S).',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.churnRate.description })
   churnRate(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.churnRate(root.query);
+    return this.service.metric('churnRate', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, {
-    description: 'Historical CLV: all sales before the end of the window ÷ customers acquired before its end.',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.historicalClv.description })
   historicalClv(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.historicalClv(root.query);
+    return this.service.metric('historicalClv', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, {
-    description: 'Repeat purchase rate: customers with a second purchase before the end of the window ÷ customers with a first.',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.repeatPurchaseRate.description })
   repeatPurchaseRate(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.repeatPurchaseRate(root.query);
+    return this.service.metric('repeatPurchaseRate', root.query);
   }
 
   // advocacy / loyalty
-  @FieldResolver(() => NpsType, {
-    description: "NPS from `survey_response` touchpoints (`properties.score` 0–10), each customer's latest score in the window.",
-  })
+  @FieldResolver(() => NpsType, { description: METRICS.nps.description })
   nps(@Root() root: Metrics): Promise<NpsResult> {
-    return this.service.nps(root.query);
+    return this.service.metric('nps', root.query);
   }
 
-  @FieldResolver(() => MetricSeriesType, {
-    description: 'Referral rate: customers with a `referral` touchpoint in the window ÷ active customers in it.',
-  })
+  @FieldResolver(() => MetricSeriesType, { description: METRICS.referralRate.description })
   referralRate(@Root() root: Metrics): Promise<MetricSeries> {
-    return this.service.referralRate(root.query);
+    return this.service.metric('referralRate', root.query);
   }
 
   // the journey
-  @FieldResolver(() => [FunnelStepType], { description: 'The funnel of the cohort that entered the lifecycle in the range.' })
+  @FieldResolver(() => [FunnelStepType], { description: METRICS.funnel.description })
   funnel(@Root() root: Metrics): Promise<FunnelStep[]> {
-    return this.service.funnel(root.query);
+    return this.service.metric('funnel', root.query);
   }
 
-  @FieldResolver(() => [StageTimeType], { description: 'Time in stage, from the transition log: completed stays that ended in the range.' })
+  @FieldResolver(() => [StageTimeType], { description: METRICS.timeInStage.description })
   timeInStage(@Root() root: Metrics): Promise<StageTime[]> {
-    return this.service.timeInStage(root.query);
+    return this.service.metric('timeInStage', root.query);
   }
 
-  @FieldResolver(() => [StageDistributionPointType], { description: 'Customers per stage at the end of each bucket.' })
+  @FieldResolver(() => [StageDistributionPointType], { description: METRICS.stageDistribution.description })
   stageDistribution(@Root() root: Metrics): Promise<StageDistributionPoint[]> {
-    return this.service.stageDistribution(root.query);
+    return this.service.metric('stageDistribution', root.query);
   }
 
-  @FieldResolver(() => [CohortRowType], {
-    description: 'Cohort retention by acquisition month: the share of each cohort active in each later month.',
-  })
+  @FieldResolver(() => [CohortRowType], { description: METRICS.cohortRetention.description })
   cohortRetention(@Root() root: Metrics): Promise<CohortRow[]> {
-    return this.service.cohortRetention(root.query);
+    return this.service.metric('cohortRetention', root.query);
   }
 }

@@ -1,3 +1,6 @@
+import { sql } from '../../database/sql';
+import type { SqlFragment } from '../../database/sql';
+
 /**
  * The touchpoint types the metrics read, in the vocabulary clm documents
  * (README, Concepts). Any other type still counts as activity.
@@ -36,11 +39,16 @@ export const ENGAGEMENT_TYPES: readonly string[] = [
 export const ACTIVITY_KINDS = ['active', 'visit', 'engaged', 'referral'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
-/** The SQL expression (over a touchpoint aliased `t`) giving the activity kinds of a touchpoint; $5 is ENGAGEMENT_TYPES. */
-export const ACTIVITY_KINDS_SQL = `(VALUES ('active'),
-        (CASE WHEN t.type = '${PAGE_VIEW}' THEN 'visit' END),
-        (CASE WHEN t.type = ANY($5::text[]) THEN 'engaged' END),
-        (CASE WHEN t.type = '${REFERRAL}' THEN 'referral' END))`;
+/** The SQL expression (over a touchpoint aliased `t`) giving the activity kinds of a touchpoint; `engagementTypes` is a text[] of the engagement types. */
+export function activityKindsOf(engagementTypes: SqlFragment): SqlFragment {
+  return sql`(VALUES ('active'),
+        (CASE WHEN t.type = ${sql.raw(`'${PAGE_VIEW}'`)} THEN 'visit' END),
+        (CASE WHEN t.type = ANY(${engagementTypes}) THEN 'engaged' END),
+        (CASE WHEN t.type = ${sql.raw(`'${REFERRAL}'`)} THEN 'referral' END))`;
+}
+
+/** The same for the projection's statement, where $5 is ENGAGEMENT_TYPES. */
+export const ACTIVITY_KINDS_SQL = activityKindsOf(sql.raw('$5::text[]')).text;
 
 /** Survey kinds and the valid range of their scores. */
 export const SCORE_KINDS = [

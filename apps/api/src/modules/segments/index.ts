@@ -9,11 +9,13 @@ export { CustomerSegmentsResolver, SEGMENT_CHANGE_STREAM, SegmentResolver } from
 export { SegmentService } from './segment.service';
 export { SegmentSchedule } from './segment.schedule';
 export { SegmentProjection, SEGMENTS_PROJECTION } from './segment.projection';
-export { SEGMENT_CHANGE_LOG } from './segment.sql';
-export { Segment, SegmentMembershipChange, SegmentTrendPoint } from './segment.entity';
-export type { SegmentChangeCause } from './segment.entity';
+export { SEGMENT_CHANGE_LOG, segmentMembers } from './segment.sql';
+export { Segment, SegmentMembershipChange, SegmentTrendPoint } from './segment.type';
+export type { SegmentChangeCause } from './segment.type';
 export { SEGMENT_FIELDS } from './segment-fields';
 export type { FieldRegistry, SegmentFieldDefinition } from './segment-fields';
 export type { SegmentRule } from './segment-rule';
+export type { SegmentRelations } from './rule-compiler';
+export { matchingStatement, previewStatement } from './segment.sql';
 export { SegmentError } from './segment.errors';
 export type { SegmentErrorCode } from './segment.errors';

@@ -1,3 +1,7 @@
+import { sql } from '../../database/sql';
+import type { SqlFragment } from '../../database/sql';
+import type { SegmentRelations } from './rule-compiler';
+
 /*
  * The customer fields a segment rule can compare, looked up by name by the
  * validator and the compiler. A new field (a prediction's churn risk, say) is
@@ -28,11 +32,11 @@ export type SegmentFieldDefinition = {
   | {
       /**
        * A relation `(customer_id, value)` with at most one row per customer,
-       * LEFT JOINed to the customer row. `customers` is the SQL of a uuid[]
-       * of the customers being evaluated (null for all), so a lookup reads
-       * only their rows.
+       * LEFT JOINed to the customer row. `customers` is a uuid[] of the
+       * customers being evaluated (null for all), so a lookup reads only
+       * their rows; `relations` are what segments read of other modules.
        */
-      lookup: (customers: string | null) => string;
+      lookup: (customers: SqlFragment | null, relations: SegmentRelations) => SqlFragment;
     }
 );
 
@@ -56,10 +60,10 @@ export const SEGMENT_FIELDS: FieldRegistry = {
       "The customer's latest NPS score: the `score` (a whole number from 0 to 10) of their latest `survey_response`, as the NPS metric counts it (read from the metrics projection's per-customer scores).",
     // One row per customer and day (that day's latest score): the latest day holds the latest score.
     // Both keys descending, so the primary key (kind, customer_id, day) read backwards gives the order without a sort.
-    lookup: (customers) =>
-      `SELECT DISTINCT ON (s.customer_id) s.customer_id, s.score AS value
-         FROM metric_customer_scores s
-        WHERE s.kind = 'nps' ${customers === null ? '' : `AND s.customer_id = ANY (${customers})`}
-        ORDER BY s.customer_id DESC, s.day DESC`,
+    lookup: (customers, relations) =>
+      sql`SELECT DISTINCT ON (s.customer_id) s.customer_id, s.score AS value
+            FROM ${relations.customerScores} s
+           WHERE s.kind = 'nps' ${customers === null ? sql.empty : sql`AND s.customer_id = ANY (${customers})`}
+           ORDER BY s.customer_id DESC, s.day DESC`,
   },
 };

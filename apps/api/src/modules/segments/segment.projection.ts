@@ -1,7 +1,8 @@
 import { prepared } from '../../database/db';
 import type { UnitOfWork } from '../../database/db';
 import type { LogRange, Projector } from '../../log';
-import type { SegmentChangeCause } from './segment.entity';
+import { TOUCHPOINTS_TABLE } from '../touchpoints';
+import type { SegmentChangeCause } from './segment.type';
 import type { SegmentService } from './segment.service';
 
 /** The projection's name in projection_positions. */
@@ -27,7 +28,7 @@ const CUSTOMERS_IN = {
   transitions: customersIn('stage_transitions'),
   // A customer with a touchpoint is evaluated from the touchpoint log (before or after this, from its current state
   // either way); those without one, left by a failed batch, only from here.
-  creations: customersIn('customer_creations', 'AND NOT EXISTS (SELECT 1 FROM touchpoints t WHERE t.customer_id = e.customer_id)'),
+  creations: customersIn('customer_creations', `AND NOT EXISTS (SELECT 1 FROM ${TOUCHPOINTS_TABLE} t WHERE t.customer_id = e.customer_id)`),
 };
 
 /**

@@ -24,8 +24,8 @@ import type { RequestContext } from '../../core/request-context';
 import type { LogStream, StreamEvent } from '../../log';
 import { Customer } from '../customers';
 import { CreateSegmentInput, SegmentMembershipEvent, SegmentPreview, SegmentRuleInput, UpdateSegmentInput } from './dto/segment.types';
-import type { SegmentMembershipChange } from './segment.entity';
-import { Segment, SegmentTrendPoint } from './segment.entity';
+import type { SegmentMembershipChange } from './segment.type';
+import { Segment, SegmentTrendPoint } from './segment.type';
 import type { Preview, SegmentService } from './segment.service';
 
 /** The live stream of segment membership changes, registered at start-up (see server/services.ts). */

@@ -6,8 +6,9 @@ import type { RequestScoped } from '../../core/request-context';
 import { RetryTransaction, sqlState } from '../../database/db';
 import type { Db, UnitOfWork } from '../../database/db';
 import type { Customer, CustomerService } from '../customers';
+import type { SegmentRelations } from './rule-compiler';
 import { validateSegmentRule } from './rule-validation';
-import type { Segment, SegmentChangeCause } from './segment.entity';
+import type { Segment, SegmentChangeCause } from './segment.type';
 import { invalidSegmentRule, segmentNameTaken, segmentNotFound } from './segment.errors';
 import {
   countMembers,
@@ -84,6 +85,7 @@ export class SegmentService {
   constructor(
     private readonly db: Db,
     private readonly customers: CustomerService,
+    private readonly relations: SegmentRelations,
   ) {}
 
   async list(): Promise<Segment[]> {
@@ -151,7 +153,7 @@ export class SegmentService {
   /** How many customers an unsaved rule selects as of `asOf`, and the newest few. */
   async preview(input: unknown, asOf = new Date()): Promise<Preview> {
     const rule = parseRule(input, 'rule');
-    const { count, ids } = await previewRule(this.db, rule, asOf, SAMPLE_SIZE);
+    const { count, ids } = await previewRule(this.db, rule, asOf, SAMPLE_SIZE, this.relations);
     const sample = await this.customers.findMany(ids);
     return { count, sample: sample.filter((customer): customer is Customer => customer !== null), asOf };
   }
@@ -212,7 +214,7 @@ export class SegmentService {
   ): Promise<number> {
     let changes: number;
     try {
-      changes = await refreshMembers(uow, segment, customers, cause, asOf);
+      changes = await refreshMembers(uow, segment, customers, cause, asOf, this.relations);
     } catch (error) {
       // A customer deleted by a concurrent transaction after this one read it: start again without it.
       if (sqlState(error) === '23503') throw new RetryTransaction('a customer was deleted while its segments were evaluated');

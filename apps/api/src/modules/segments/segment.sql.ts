@@ -1,11 +1,15 @@
+import { caseFoldKey } from '../../core/case-fold';
 import { prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
+import { sql } from '../../database/sql';
+import type { SqlFragment } from '../../database/sql';
 import type { LogSource } from '../../log';
-import { customerFromJson } from '../customers';
+import { CUSTOMERS_TABLE, customerFromJson } from '../customers';
 import type { CustomerJson } from '../customers';
-import { compileSegmentRule, SqlParameters } from './rule-compiler';
-import { Segment, SegmentMembershipChange } from './segment.entity';
-import type { SegmentChangeCause } from './segment.entity';
+import { compileSegmentRule } from './rule-compiler';
+import type { SegmentRelations } from './rule-compiler';
+import { Segment, SegmentMembershipChange } from './segment.type';
+import type { SegmentChangeCause } from './segment.type';
 import type { SegmentRule } from './segment-rule';
 
 /**
@@ -38,6 +42,14 @@ export function toSegment(row: SegmentRow): Segment {
   });
 }
 
+/**
+ * A segment's members as a relation of one column, `customer_id`, for the
+ * modules that filter by segment (customers' lists and export, metrics).
+ */
+export function segmentMembers(segmentId: string): SqlFragment {
+  return sql`SELECT m.customer_id FROM segment_members m WHERE m.segment_id = ${segmentId}::uuid`;
+}
+
 // ------------------------------------------------------------------ segments
 
 const LIST = prepared(`SELECT ${COLUMNS} FROM segments s ORDER BY lower(s.name), s.id`);
@@ -58,8 +70,8 @@ export async function insertSegment(
   segment: { name: string; description: string | null; rule: SegmentRule; actor: string },
 ): Promise<SegmentRow> {
   const [row] = await db.query<SegmentRow>(
-    `INSERT INTO segments AS s (name, description, rule, created_by, updated_by) VALUES ($1, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
-    [segment.name, segment.description, JSON.stringify(segment.rule), segment.actor],
+    `INSERT INTO segments AS s (name, name_key, description, rule, created_by, updated_by) VALUES ($1, $5, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
+    [segment.name, segment.description, JSON.stringify(segment.rule), segment.actor, caseFoldKey(segment.name)],
   );
   return row;
 }
@@ -70,7 +82,7 @@ export async function updateSegmentRow(
   changes: { name?: string; description?: string | null; rule?: SegmentRule; actor: string },
 ): Promise<SegmentRow> {
   const [row] = await db.query<SegmentRow>(
-    `UPDATE segments s SET name = coalesce($2, s.name),
+    `UPDATE segments s SET name = coalesce($2, s.name), name_key = coalesce($7, s.name_key),
             description = CASE WHEN $3::boolean THEN $4 ELSE s.description END,
             rule = coalesce($5::jsonb, s.rule), updated_by = $6, updated_at = now()
       WHERE s.id = $1 RETURNING ${COLUMNS}`,
@@ -81,6 +93,7 @@ export async function updateSegmentRow(
       changes.description ?? null,
       changes.rule === undefined ? null : JSON.stringify(changes.rule),
       changes.actor,
+      changes.name === undefined ? null : caseFoldKey(changes.name),
     ],
   );
   return row;
@@ -108,34 +121,56 @@ export async function refreshMembers(
   customers: readonly string[] | null,
   cause: SegmentChangeCause,
   asOf: Date,
+  relations: SegmentRelations,
 ): Promise<number> {
-  const parameters = new SqlParameters([segment.id, asOf.toISOString(), cause]);
-  const ids = customers === null ? null : parameters.add(customers, 'uuid[]');
-  const { joins, predicate } = compileSegmentRule(segment.rule, parameters, { asOf, customers: ids });
-  const text = `
-    WITH target AS (
-      SELECT c.id FROM customers c
-      ${joins}
-      WHERE ${ids === null ? '' : `c.id = ANY (${ids}) AND `}${predicate}
+  // The batch's ids, the segment and the time each travel once, wherever the statement uses them.
+  const ids = customers === null ? null : sql`${sql.value(customers)}::uuid[]`;
+  const segmentId = sql`${sql.value(segment.id)}::uuid`;
+  const at = sql`${sql.value(asOf.toISOString())}::timestamptz`;
+  const statement = sql`
+    WITH target AS (${members(segment.rule, asOf, ids, relations)}
     ), entered AS (
       INSERT INTO segment_members (segment_id, customer_id, entered_at)
-      SELECT $1::uuid, target.id, $2::timestamptz FROM target
-       WHERE NOT EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = $1::uuid AND m.customer_id = target.id)
+      SELECT ${segmentId}, target.id, ${at} FROM target
+       WHERE NOT EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = ${segmentId} AND m.customer_id = target.id)
        ORDER BY target.id
       ON CONFLICT DO NOTHING
       RETURNING customer_id
     ), exited AS (
       DELETE FROM segment_members m
-       WHERE m.segment_id = $1::uuid ${ids === null ? '' : `AND m.customer_id = ANY (${ids})`}
+       WHERE m.segment_id = ${segmentId} ${ids === null ? sql.empty : sql`AND m.customer_id = ANY (${ids})`}
          AND NOT EXISTS (SELECT 1 FROM target WHERE target.id = m.customer_id)
       RETURNING m.customer_id
     )
     INSERT INTO segment_membership_changes (segment_id, customer_id, entered, occurred_at, cause)
-    SELECT $1::uuid, change.customer_id, change.entered, $2::timestamptz, $3::text
+    SELECT ${segmentId}, change.customer_id, change.entered, ${at}, ${cause}::text
       FROM (SELECT customer_id, false AS entered FROM exited UNION ALL SELECT customer_id, true FROM entered) change
      ORDER BY change.entered, change.customer_id`;
   // A batch of customers recurs with every ingest batch: prepare it. A whole-table evaluation runs unnamed.
-  return db.execute(ids === null ? text : prepared(text), parameters.values);
+  return db.execute(ids === null ? statement : prepared(statement));
+}
+
+/**
+ * The ids (`id`) of the customers `rule` selects as of `asOf`, among
+ * `customers` (every customer when null): what the membership refresh
+ * writes, and what the segments bench measures.
+ */
+export function matchingStatement(
+  rule: SegmentRule,
+  asOf: Date,
+  customers: readonly string[] | null,
+  relations: SegmentRelations,
+): SqlFragment {
+  return members(rule, asOf, customers === null ? null : sql`${sql.value(customers)}::uuid[]`, relations);
+}
+
+/** `matchingStatement` with the customers as a uuid[] fragment (its value shared with the rest of a statement). */
+function members(rule: SegmentRule, asOf: Date, ids: SqlFragment | null, relations: SegmentRelations): SqlFragment {
+  const { joins, predicate } = compileSegmentRule(rule, { asOf, customers: ids, relations });
+  return sql`
+      SELECT c.id FROM ${sql.raw(CUSTOMERS_TABLE)} c
+      ${joins}
+      WHERE ${ids === null ? sql.empty : sql`c.id = ANY (${ids}) AND `}${predicate}`;
 }
 
 const ERASE = prepared(
@@ -232,19 +267,16 @@ export async function segmentsOfCustomers(db: Queryable, customerIds: readonly s
  * materialized CTE so the LIMIT of the sample cannot lead the planner into a
  * nested loop over them (the count needs every match anyway).
  */
-export function previewStatement(rule: SegmentRule, asOf: Date, sampleSize: number): { text: string; values: unknown[] } {
-  const parameters = new SqlParameters();
-  const { joins, predicate } = compileSegmentRule(rule, parameters, { asOf, customers: null });
-  const limit = parameters.add(sampleSize, 'int');
-  const text = `WITH matches AS MATERIALIZED (
-      SELECT c.id, c.created_at FROM customers c
+export function previewStatement(rule: SegmentRule, asOf: Date, sampleSize: number, relations: SegmentRelations): SqlFragment {
+  const { joins, predicate } = compileSegmentRule(rule, { asOf, customers: null, relations });
+  return sql`WITH matches AS MATERIALIZED (
+      SELECT c.id, c.created_at FROM ${sql.raw(CUSTOMERS_TABLE)} c
       ${joins}
       WHERE ${predicate}
     )
     SELECT (SELECT count(*) FROM matches)::int AS total, sample.id
-      FROM (SELECT id, created_at FROM matches ORDER BY created_at DESC, id DESC LIMIT ${limit}) sample
+      FROM (SELECT id, created_at FROM matches ORDER BY created_at DESC, id DESC LIMIT ${sampleSize}::int) sample
      ORDER BY sample.created_at DESC, sample.id DESC`;
-  return { text, values: parameters.values };
 }
 
 /** How many customers `rule` selects as of `asOf`, and the ids of the newest `sampleSize`, in one statement. */
@@ -253,9 +285,9 @@ export async function previewRule(
   rule: SegmentRule,
   asOf: Date,
   sampleSize: number,
+  relations: SegmentRelations,
 ): Promise<{ count: number; ids: string[] }> {
-  const { text, values } = previewStatement(rule, asOf, sampleSize);
-  const rows = await db.query<{ id: string; total: number }>(text, values);
+  const rows = await db.query<{ id: string; total: number }>(previewStatement(rule, asOf, sampleSize, relations));
   return { count: rows[0]?.total ?? 0, ids: rows.map((row) => row.id) };
 }
 
@@ -275,7 +307,7 @@ type ChangeRow = {
 export const SEGMENT_CHANGE_LOG: LogSource<ChangeRow, SegmentMembershipChange> = {
   table: 'segment_membership_changes',
   select: `e.id::text AS id, e.segment_id, e.customer_id, e.entered, e.occurred_at, e.cause, to_jsonb(c) AS customer`,
-  joins: 'LEFT JOIN customers c ON c.id = e.customer_id',
+  joins: `LEFT JOIN ${CUSTOMERS_TABLE} c ON c.id = e.customer_id`,
   toValue: (row) =>
     Object.assign(new SegmentMembershipChange(), {
       id: row.id,

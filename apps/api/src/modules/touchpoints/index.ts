@@ -6,4 +6,4 @@
 export { IngestService, MAX_BATCH } from './ingest.service';
 export type { IngestItemResult } from './ingest.service';
 export { CustomerTouchpointsResolver, TOUCHPOINT_STREAM, TouchpointConnectionResolver, TouchpointResolver } from './touchpoint.resolver';
-export { keepMessageIdsOf, TOUCHPOINT_LOG, TOUCHPOINT_TIMELINE } from './touchpoint.sql';
+export { keepMessageIdsOf, TOUCHPOINT_LOG, TOUCHPOINT_TIMELINE, TOUCHPOINTS_TABLE } from './touchpoint.sql';

@@ -36,7 +36,7 @@ import {
 } from './dto/touchpoint.types';
 import { MAX_BATCH } from './ingest.service';
 import type { IngestService } from './ingest.service';
-import { Touchpoint } from './touchpoint.entity';
+import { Touchpoint } from './touchpoint.type';
 
 /** The live stream of touchpoints, registered at start-up (see server/services.ts). */
 export const TOUCHPOINT_STREAM = streamKey<LogStream<Touchpoint>>('touchpointRecorded');

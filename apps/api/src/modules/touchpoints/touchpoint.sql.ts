@@ -3,7 +3,7 @@ import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { TimelineTable } from '../../database/timeline';
 import type { LogSource } from '../../log';
-import { Touchpoint } from './touchpoint.entity';
+import { Touchpoint } from './touchpoint.type';
 import type { ValidTouchpoint } from './touchpoint-validation';
 
 /**
@@ -25,9 +25,18 @@ export type TouchpointRow = {
   properties: Record<string, JsonValue>;
 };
 
-/** The select list of a TouchpointRow from the table aliased `t`. */
-const COLUMNS = `t.id::text AS id, t.message_id, t.customer_id, t.type, t.channel, t.occurred_at, t.received_at,
-                 t.value, t.currency, t.campaign, t.properties`;
+/**
+ * The touchpoint log as a relation, for the modules that use touchpoints
+ * (segments' behaviour conditions, the metrics): one row per touchpoint with
+ * the columns of TouchpointRow.
+ */
+export const TOUCHPOINTS_TABLE = 'touchpoints';
+
+/** The select list of a TouchpointRow from the table aliased `alias`. */
+function columns(alias: string): string {
+  return `${alias}.id::text AS id, ${alias}.message_id, ${alias}.customer_id, ${alias}.type, ${alias}.channel,
+          ${alias}.occurred_at, ${alias}.received_at, ${alias}.value, ${alias}.currency, ${alias}.campaign, ${alias}.properties`;
+}
 
 /** A row with `id` and `customer_id` and any subset of the other columns (a page reads only what its client selected). */
 export type TouchpointRowPart = Pick<TouchpointRow, 'id' | 'customer_id'> & Partial<TouchpointRow>;
@@ -134,6 +143,6 @@ export const TOUCHPOINT_TIMELINE: TimelineTable<TouchpointRowPart, Touchpoint> =
 /** The touchpoint log. */
 export const TOUCHPOINT_LOG: LogSource<TouchpointRow, Touchpoint> = {
   table: 'touchpoints',
-  select: COLUMNS.replace(/\bt\./g, 'e.'),
+  select: columns('e'),
   toValue: toTouchpoint,
 };

@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, ID, InputType, registerEnumType } from 'type-graphql';
 import { connectionTypes, SortDirection } from '../../../core/connection.types';
-import { Customer } from '../customer.entity';
+import { Customer } from '../customer.type';
 import { CUSTOMER_SORTS } from '../customer.sql';
 import type { CustomerSortField as SortFieldName } from '../customer.sql';
 

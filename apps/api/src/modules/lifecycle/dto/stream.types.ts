@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { connectionTypes } from '../../../core/connection.types';
-import { StageTransition } from '../stage-transition.entity';
+import { StageTransition } from '../stage-transition.type';
 
 @ObjectType({ description: 'A stage transition delivered by the live stream, with its position in the log.' })
 export class StageTransitionEvent {

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createTestContext } from '../../../testing';
 import type { TestContext } from '../../../testing';
-import { compileSegmentRule, SqlParameters } from '../rule-compiler';
+import { sql } from '../../../database/sql';
 import { validateSegmentRule } from '../rule-validation';
+import { matchingStatement } from '../segment.sql';
 import type { SegmentRule } from '../segment-rule';
-import { ruleArbitrary } from './rule-arbitraries';
+import { RELATIONS, ruleArbitrary } from './rule-arbitraries';
 
 const DAY = 86_400_000;
 const AS_OF = new Date('2026-06-01T00:00:00Z');
@@ -67,13 +68,7 @@ describe('compiled segment rules on PostgreSQL', () => {
 
   /** The members among `customers` (or everyone), evaluated as the refresh and the preview do. */
   async function membersOf(rule: SegmentRule, customers: string[] | null): Promise<string[]> {
-    const parameters = new SqlParameters();
-    const ids = customers === null ? null : parameters.add(customers, 'uuid[]');
-    const { joins, predicate } = compileSegmentRule(rule, parameters, { asOf: AS_OF, customers: ids });
-    const rows = await context.db.query<{ id: string }>(
-      `SELECT c.id FROM customers c ${joins} WHERE ${ids === null ? '' : `c.id = ANY (${ids}) AND `}${predicate} ORDER BY c.id`,
-      parameters.values,
-    );
+    const rows = await context.db.query<{ id: string }>(sql`${matchingStatement(rule, AS_OF, customers, RELATIONS)} ORDER BY c.id`);
     return rows.map((row) => row.id);
   }
 

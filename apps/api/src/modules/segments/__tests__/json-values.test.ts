@@ -5,8 +5,10 @@ import { jsonNumber, readJsonPath } from '../../../core/json-values';
 import { createTestContext } from '../../../testing';
 import type { TestContext } from '../../../testing';
 import { matches, newCustomerState } from '../../lifecycle';
-import { compileSegmentRule, SqlParameters } from '../rule-compiler';
+import { sql } from '../../../database/sql';
+import { compileSegmentRule } from '../rule-compiler';
 import type { SegmentOperator, SegmentRule } from '../segment-rule';
+import { RELATIONS } from './rule-arbitraries';
 
 /*
  * One meaning for a value in a JSON document, on the real PostgreSQL: the
@@ -90,16 +92,13 @@ describe('values in JSON documents, in SQL and in the rule engine', () => {
 
   /** Whether each condition on `name` matches the attributes `attributes`, as the compiled SQL answers. */
   async function sqlMatches(attributes: JsonValue, name: string, conditions: Condition[]): Promise<boolean[]> {
-    const parameters = new SqlParameters([JSON.stringify(attributes)]);
     const predicates = conditions.map((condition) => {
       const rule: SegmentRule = { attribute: { name, ...condition } };
-      const { joins, predicate } = compileSegmentRule(rule, parameters, { asOf: new Date(), customers: null });
-      expect(joins).toBe('');
-      return `coalesce(${predicate}, false)`;
+      const { predicate } = compileSegmentRule(rule, { asOf: new Date(), customers: null, relations: RELATIONS });
+      return sql`coalesce(${predicate}, false)`;
     });
     const [row] = await context.db.query<{ matched: boolean[] }>(
-      `SELECT ARRAY[${predicates.join(', ')}] AS matched FROM (SELECT $1::jsonb AS attributes) c`,
-      parameters.values,
+      sql`SELECT ARRAY[${sql.join(predicates, ', ')}] AS matched FROM (SELECT ${JSON.stringify(attributes)}::jsonb AS attributes) c`,
     );
     return row.matched;
   }

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import type { JsonValue } from '@clm/schema';
+import { sql } from '../../../database/sql';
+import type { SegmentRelations } from '../rule-compiler';
 import { SEGMENT_FIELDS } from '../segment-fields';
 import type { SegmentOperator } from '../segment-rule';
 
@@ -11,6 +13,12 @@ import type { SegmentOperator } from '../segment-rule';
  */
 
 export const MARKER = '§';
+
+/** The metrics projection's relations, as the composition root hands them to segments (server/services.ts). */
+export const RELATIONS: SegmentRelations = {
+  acquisitions: sql.raw('customer_acquisitions'),
+  customerScores: sql.raw('metric_customer_scores'),
+};
 
 /** Hostile text, marked. Some of it PostgreSQL cannot store (NUL, lone surrogates): the validator must refuse those. */
 export const markedText = fc

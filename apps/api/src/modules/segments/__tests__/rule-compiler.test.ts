@@ -1,24 +1,30 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { compileSegmentRule, SqlParameters } from '../rule-compiler';
+import { sql } from '../../../database/sql';
+import { compileSegmentRule } from '../rule-compiler';
 import { validateSegmentRule } from '../rule-validation';
 import type { SegmentRule } from '../segment-rule';
-import { blankData, MARKER, ruleArbitrary } from './rule-arbitraries';
+import { blankData, MARKER, RELATIONS, ruleArbitrary } from './rule-arbitraries';
 
 const AS_OF = new Date('2026-06-01T00:00:00Z');
 
 /** Validates (the compiler only ever sees validated rules) and compiles for every customer. */
-function compile(input: unknown, customers: string | null = null) {
+function compile(input: unknown, customers: string[] | null = null) {
   const validation = validateSegmentRule(input);
   if (validation.rule === null) throw new Error(JSON.stringify(validation.issues));
   return compileValid(validation.rule, customers);
 }
 
-function compileValid(rule: SegmentRule, customers: string | null = null) {
-  const parameters = new SqlParameters();
-  const compiled = compileSegmentRule(rule, parameters, { asOf: AS_OF, customers });
-  return { ...compiled, parameters: parameters.values };
+/** Joins and predicate as a statement renders them (one numbering, joins first), and the parameters. */
+function compileValid(rule: SegmentRule, customers: string[] | null = null) {
+  const ids = customers === null ? null : sql`${customers}::uuid[]`;
+  const { joins, predicate } = compileSegmentRule(rule, { asOf: AS_OF, customers: ids, relations: RELATIONS });
+  const { text, values } = sql`${joins}${sql.raw(SPLIT)}${predicate}`.render();
+  const [joinsText, predicateText] = text.split(SPLIT);
+  return { joins: joinsText, predicate: predicateText, parameters: values };
 }
+
+const SPLIT = ' /* predicate */ ';
 
 const squash = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 
@@ -39,24 +45,24 @@ describe('the segment rule compiler', () => {
   it('turns "days in stage ≥ 14" into a comparison of the entry time with asOf − 14 days', () => {
     expect(compile({ field: { field: 'DAYS_IN_STAGE', operator: 'GTE', value: 14 } })).toEqual({
       joins: '',
-      predicate: "(c.stage_entered_at <= ($2::timestamptz - $1::float8 * interval '1 day'))",
-      parameters: [14, '2026-06-01T00:00:00.000Z'],
+      predicate: "(c.stage_entered_at <= ($1::timestamptz - $2::float8 * interval '1 day'))",
+      parameters: ['2026-06-01T00:00:00.000Z', 14],
     });
   });
 
   it('writes attribute equality as containment (the GIN index) and exact equality, the path and value as parameters', () => {
     expect(compile({ attribute: { name: 'address.country', operator: 'EQ', value: 'NL' } })).toEqual({
       joins: '',
-      predicate: '(c.attributes @> $3::jsonb AND (c.attributes #> $1::text[]) = $2::jsonb)',
-      parameters: [['address', 'country'], '"NL"', '{"address":{"country":"NL"}}'],
+      predicate: '(c.attributes @> $1::jsonb AND (c.attributes #> $2::text[]) = $3::jsonb)',
+      parameters: ['{"address":{"country":"NL"}}', ['address', 'country'], '"NL"'],
     });
   });
 
   it('writes a short attribute IN list as one containment per option (a bitmap OR on the GIN index) and the exact test', () => {
     expect(compile({ attribute: { name: 'plan', operator: 'IN', value: ['pro', 'team'] } })).toEqual({
       joins: '',
-      predicate: '((c.attributes @> $3::jsonb OR c.attributes @> $4::jsonb) AND (c.attributes #> $1::text[]) = ANY ($2::jsonb[]))',
-      parameters: [['plan'], ['"pro"', '"team"'], '{"plan":"pro"}', '{"plan":"team"}'],
+      predicate: '((c.attributes @> $1::jsonb OR c.attributes @> $2::jsonb) AND (c.attributes #> $3::text[]) = ANY ($4::jsonb[]))',
+      parameters: ['{"plan":"pro"}', '{"plan":"team"}', ['plan'], ['"pro"', '"team"']],
     });
   });
 
@@ -74,15 +80,16 @@ describe('the segment rule compiler', () => {
   });
 
   it('joins a touchpoint aggregate per behaviour condition, restricted to the customers evaluated', () => {
-    const compiled = compile({ behaviour: { types: ['purchase'], withinDays: 90, operator: 'GTE', value: 2 } }, '$9::uuid[]');
+    const batch = ['00000000-0000-4000-8000-000000000009'];
+    const compiled = compile({ behaviour: { types: ['purchase'], withinDays: 90, operator: 'GTE', value: 2 } }, batch);
     expect(squash(compiled.joins)).toBe(
       squash(`LEFT JOIN (SELECT t.customer_id, count(*) AS value FROM touchpoints t
-        WHERE t.customer_id = ANY ($9::uuid[]) AND t.type = ANY ($1::text[])
-          AND t.occurred_at > ($3::timestamptz - $2::float8 * interval '1 day') AND t.occurred_at <= $3::timestamptz
+        WHERE t.customer_id = ANY ($1::uuid[]) AND t.type = ANY ($2::text[])
+          AND t.occurred_at > ($3::timestamptz - $4::float8 * interval '1 day') AND t.occurred_at <= $3::timestamptz
         GROUP BY t.customer_id) b1 ON b1.customer_id = c.id`),
     );
-    expect(compiled.predicate).toBe('(coalesce(b1.value, 0) >= $4::numeric)');
-    expect(compiled.parameters).toEqual([['purchase'], 90, '2026-06-01T00:00:00.000Z', 2]);
+    expect(compiled.predicate).toBe('(coalesce(b1.value, 0) >= $5::numeric)');
+    expect(compiled.parameters).toEqual([batch, ['purchase'], '2026-06-01T00:00:00.000Z', 90, 2]);
   });
 
   it('joins the acquisition and a lookup field once however often they are used', () => {

@@ -1,7 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Customer } from '../../customers';
-import { SegmentMembershipChange } from '../segment.entity';
+import { SegmentMembershipChange } from '../segment.type';
 import { SEGMENT_FIELDS } from '../segment-fields';
 import { RULE_LIMITS } from '../rule-validation';
 import type { AcquisitionTouch, BehaviourAggregate, SegmentOperator } from '../segment-rule';

@@ -1,7 +1,7 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionTypes } from '../../../core/connection.types';
-import { Touchpoint } from '../touchpoint.entity';
+import { Touchpoint } from '../touchpoint.type';
 
 /*
  * Inputs are deliberately loose (strings, not DateTime scalars): items are

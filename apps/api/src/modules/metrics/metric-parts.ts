@@ -1,0 +1,96 @@
+import type { LifecycleModel } from '@clm/schema';
+import { AT_RISK } from '@clm/schema';
+import { sql } from '../../database/sql';
+import type { SqlFragment } from '../../database/sql';
+import type { MetricContext, Parts, PartsSql, Relations } from './metric-evaluation';
+import { Attribution } from './metric-sources';
+import type { MetricSeries, MetricsQuery } from './metric-types';
+import { relativeChange } from './metric-types';
+
+/*
+ * The building blocks of the metrics' SQL: each one value per window `w`
+ * (`w.lo` its first day, `w.hi` the day after its last), over the relations
+ * `on` resolves.
+ */
+
+/** The window's first day and the day after its last. */
+export const LO = sql.raw('w.lo');
+export const HI = sql.raw('w.hi');
+
+/** Sum of a tp_daily column for `types` over the window (from `lower`, or from the beginning when null), filtered by the touchpoint's channel and campaign. */
+export function touchpointSum(
+  on: Relations,
+  query: MetricsQuery,
+  types: readonly string[],
+  column: 'touchpoints' | 'value_sum',
+  lower: SqlFragment | null,
+): SqlFragment {
+  const conditions = [sql`x.type = ANY(${types}::text[])`, sql`x.day < w.hi`];
+  if (lower) conditions.push(sql`x.day >= ${lower}`);
+  if (query.filter.channel) conditions.push(sql`x.channel = ${query.filter.channel}`);
+  if (query.filter.campaign) conditions.push(sql`x.campaign = ${query.filter.campaign}`);
+  return sql`(SELECT coalesce(sum(x.${sql.raw(column)}), 0) FROM ${on('tp_daily')} x WHERE ${sql.join(conditions, ' AND ')})`;
+}
+
+/** Customers acquired in the window (from `lower`, or ever when null), credited by the query's attribution. */
+export function acquired(on: Relations, query: MetricsQuery, lower: SqlFragment | null): SqlFragment {
+  const first = query.attribution === Attribution.FIRST_TOUCH;
+  const conditions = [sql`x.day < w.hi`];
+  if (lower) conditions.push(sql`x.day >= ${lower}`);
+  if (query.filter.channel) conditions.push(sql`x.${sql.raw(first ? 'first_channel' : 'channel')} = ${query.filter.channel}`);
+  if (query.filter.campaign) conditions.push(sql`x.${sql.raw(first ? 'first_campaign' : 'campaign')} = ${query.filter.campaign}`);
+  return sql`(SELECT coalesce(sum(x.customers), 0) FROM ${on('acq_daily')} x WHERE ${sql.join(conditions, ' AND ')})`;
+}
+
+/** Distinct customers with activity of `kind` in the window (each customer-day row knows the customer's previous active day). */
+export function distinct(
+  on: Relations,
+  kind: 'active' | 'visit' | 'engaged' | 'referral',
+  relation: 'gaps' | 'customer_gaps' = 'gaps',
+): SqlFragment {
+  return sql`(SELECT coalesce(sum(g.customers), 0) FROM ${on(relation)} g
+               WHERE g.kind = ${sql.raw(`'${kind}'`)} AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
+}
+
+/** Customers holding one of `stages` at the start of day `at`. */
+export function holding(on: Relations, stages: readonly string[], at: SqlFragment): SqlFragment {
+  const list = sql`${stages}::text[]`;
+  return sql`(SELECT coalesce(sum(CASE WHEN x.to_stage = ANY(${list}) THEN x.transitions ELSE 0 END)
+                           - sum(CASE WHEN x.from_stage = ANY(${list}) THEN x.transitions ELSE 0 END), 0)
+               FROM ${on('tr_daily')} x WHERE x.day < ${at})`;
+}
+
+/** Spend of the campaigns in the filter (all campaigns when none) in the window. */
+export function spend(query: MetricsQuery): SqlFragment {
+  const conditions = [sql`s.day >= w.lo`, sql`s.day < w.hi`];
+  if (query.filter.campaign) conditions.push(sql`s.campaign_key = ${query.filter.campaign}`);
+  if (query.filter.channel)
+    conditions.push(sql`s.campaign_key IN (SELECT c.key FROM campaigns c WHERE c.channel = ${query.filter.channel})`);
+  return sql`(SELECT coalesce(sum(s.amount), 0) FROM campaign_spend s WHERE ${sql.join(conditions, ' AND ')})`;
+}
+
+/** Funnel stages from the acquired one on, and at-risk: the stages of a customer (a churned one is lost). */
+export function customerStages(model: LifecycleModel): string[] {
+  const funnel = model.stages.map((stage) => stage.key);
+  return [...funnel.slice(Math.max(0, funnel.indexOf(model.acquiredStage))), AT_RISK];
+}
+
+/** The range, the previous period when asked, and every bucket: a series' windows. */
+export function seriesWindows(query: MetricsQuery) {
+  return [query.windows.range, ...(query.compareToPrevious ? [query.windows.previous] : []), ...query.windows.buckets];
+}
+
+/** A metric series from its parts: the total over the range, the previous period when asked, the change, and a value per bucket. */
+export async function series(context: MetricContext, parts: PartsSql, value: (parts: Parts) => number | null): Promise<MetricSeries> {
+  const { query } = context;
+  const [range, ...rest] = await context.evaluate(seriesWindows(query), parts);
+  const previous = query.compareToPrevious ? rest.shift() : undefined;
+  const total = value(range);
+  const previousValue = previous === undefined ? null : value(previous);
+  return {
+    total,
+    previous: previousValue,
+    change: relativeChange(total, previousValue),
+    series: query.windows.buckets.map((bucket, index) => ({ bucket: bucket.key, value: value(rest[index]) })),
+  };
+}
