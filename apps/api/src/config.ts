@@ -24,6 +24,9 @@ const environmentSchema = z.object({
   CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
+  CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
+  CLM_PROJECTION_LAG_ROWS: z.coerce.number().int().min(1).default(50000),
+  CLM_PROJECTION_LAG_SECONDS: z.coerce.number().min(1).default(300),
   CLM_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
   CLM_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
   CLM_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
@@ -51,6 +54,8 @@ export type Config = {
   /** How often every segment is re-evaluated as time passes; 0 turns it off. */
   segmentRefreshSeconds: number;
   limits: OperationLimits;
+  /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
+  projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
   shutdownGraceMs: number;
   introspection: boolean;
   /** The password of the read-only `clm_bi` role (BI tools); without it the role cannot log in. */
@@ -88,6 +93,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
     segmentRefreshSeconds: env.CLM_SEGMENT_REFRESH_SECONDS,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
+    projectionHealth: {
+      stallSeconds: env.CLM_PROJECTION_STALL_SECONDS,
+      lagRows: env.CLM_PROJECTION_LAG_ROWS,
+      lagSeconds: env.CLM_PROJECTION_LAG_SECONDS,
+    },
     shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,
     introspection: env.CLM_INTROSPECTION,
     biPassword: env.CLM_BI_PASSWORD ?? null,

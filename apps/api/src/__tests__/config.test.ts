@@ -15,6 +15,7 @@ describe('configuration', () => {
       sweepIntervalMinutes: 60,
       segmentRefreshSeconds: 60,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
+      projectionHealth: { stallSeconds: 120, lagRows: 50000, lagSeconds: 300 },
       shutdownGraceMs: 10000,
       introspection: true,
       biPassword: null,

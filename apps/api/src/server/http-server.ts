@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
+import type { ProjectionHealth } from '../log';
 import { migrationsAreCurrent } from '../database/data-source';
 import { databaseUnavailable } from '../database/db';
 import { ClmError } from '../core/errors';
@@ -39,6 +40,18 @@ export type RunningServer = {
 
 /** `asset`: the request is for the dashboard (a static file or its index.html), logged at debug rather than info. */
 type Locals = { requestId: string; principal?: Principal; asset?: boolean };
+
+/** The projections that are lagging or stalled (none when all are fine). */
+async function troubledProjections(services: Services): Promise<ProjectionHealth[]> {
+  return (await services.projections.health()).filter((health) => health.state !== 'ok');
+}
+
+const isStalled = (health: ProjectionHealth) => health.state === 'stalled';
+
+/** The health probes name only projections in trouble, so a healthy answer stays `{status, database}`. */
+function projectionsPart(troubled: ProjectionHealth[]): { projections?: ProjectionHealth[] } {
+  return troubled.length === 0 ? {} : { projections: troubled };
+}
 
 /**
  * The HTTP server: GraphQL over HTTP and WebSocket on one port and path,
@@ -82,19 +95,38 @@ export async function startHttpServer(options: {
   await apollo.start();
 
   app.use(requestLogging(logger));
-  // Liveness with the database's state: 503 while it cannot be reached (clm reconnects when it is back).
+  // Liveness: 200 while the process can serve and reach its database, 503 while the database cannot be reached (clm
+  // reconnects when it is back). A stalled projection is named here but does not fail liveness: restarting the process
+  // does not unstick a projection held back by a long transaction, and readiness says it.
   app.get('/healthz', async (_request, response) => {
     try {
       await services.db.query('SELECT 1');
-      response.json({ status: 'ok', database: 'reachable' });
     } catch {
       response.status(503).json({ status: 'degraded', database: 'unreachable' });
+      return;
     }
+    // Before the migrations are applied the positions cannot be read; liveness does not depend on them.
+    const troubled = await troubledProjections(services).catch((): ProjectionHealth[] => []);
+    response.json({ status: troubled.some(isStalled) ? 'degraded' : 'ok', database: 'reachable', ...projectionsPart(troubled) });
   });
+  // Readiness: 503 while migrations are pending or a projection is stalled (its read models, metrics or segment
+  // membership, no longer move); a lagging projection is named and the instance stays ready.
   app.get('/readyz', async (_request, response) => {
     try {
-      const current = await migrationsAreCurrent(services.db);
-      response.status(current ? 200 : 503).json({ status: current ? 'ready' : 'migrations pending', database: 'reachable' });
+      if (!(await migrationsAreCurrent(services.db))) {
+        response.status(503).json({ status: 'migrations pending', database: 'reachable' });
+        return;
+      }
+      const troubled = await troubledProjections(services);
+      const stalled = troubled.filter(isStalled);
+      response.status(stalled.length > 0 ? 503 : 200).json({
+        status:
+          stalled.length > 0
+            ? `projection stalled: ${stalled.map((health) => `${health.projection} (${health.log})`).join(', ')}`
+            : 'ready',
+        database: 'reachable',
+        ...projectionsPart(troubled),
+      });
     } catch {
       response.status(503).json({ status: 'database unreachable' });
     }
