@@ -15,6 +15,7 @@ describe('configuration', () => {
       sweepIntervalMinutes: 60,
       segmentRefreshSeconds: 60,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
+      expensiveWork: { perKey: 2, perInstance: 4, waitMs: 2000 },
       shutdownGraceMs: 10000,
       introspection: true,
       biPassword: null,

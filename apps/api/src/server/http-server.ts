@@ -4,6 +4,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -22,7 +23,8 @@ import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
 import { clientErrorOf, formatClientError, GENERIC_MESSAGE } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
-import { costError, limitRules, operationCost, variablesDepthError } from './operation-limits';
+import { ExpensiveWork } from './expensive-work';
+import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
 import { resolverContainer } from './services';
 import type { Services } from './services';
@@ -46,7 +48,7 @@ type Locals = { requestId: string; principal?: Principal; asset?: boolean };
  * `bound` (the port clm took before anything else) or binds `config.port`.
  */
 export async function startHttpServer(options: {
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'>;
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
@@ -58,7 +60,17 @@ export async function startHttpServer(options: {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = bound.server;
-  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema, services, limits: config.limits, logger });
+  // One gate for every way in (HTTP, WebSocket, CSV): the limits are per instance.
+  const expensiveWork = new ExpensiveWork(config.expensiveWork);
+  const webSocket = attachGraphQLWebSocket({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    services,
+    limits: config.limits,
+    expensiveWork,
+    logger,
+  });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -75,7 +87,7 @@ export async function startHttpServer(options: {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache hints wrap every field resolver; clm sets none, and the wrapping cost a tenth of a list's time.
       ApolloServerPluginCacheControlDisabled(),
-      costLimitPlugin(config.limits),
+      costLimitPlugin(config.limits, expensiveWork),
     ],
   });
   await apollo.start();
@@ -113,7 +125,7 @@ export async function startHttpServer(options: {
   );
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
-  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger }));
+  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, limits: config.limits, expensiveWork }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(markAsset);
@@ -212,14 +224,35 @@ function markAsset(_request: Request, response: Response, next: NextFunction): v
   next();
 }
 
-/** Refuses operations whose cost (see operation-limits.ts) exceeds the limit, before they run. */
-function costLimitPlugin(limits: Config['limits']): ApolloServerPlugin<RequestContext> {
+/**
+ * Refuses operations whose cost (see operation-limits.ts) exceeds the limit,
+ * before they run; an expensive one (with a priced field) then takes a slot
+ * of the key's and the instance's (see expensive-work.ts), held until its
+ * response is sent, or is refused with 429 and `Retry-After`.
+ */
+function costLimitPlugin(limits: Config['limits'], expensiveWork: ExpensiveWork): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
+      let release = () => {};
       return {
-        async didResolveOperation({ request, document, schema }) {
-          const error = costError(operationCost(schema, document, request.operationName ?? undefined, request.variables ?? {}), limits);
+        async didResolveOperation({ request, document, schema, contextValue }) {
+          const { total, priced } = operationCosts(schema, document, request.operationName ?? undefined, request.variables ?? {});
+          const error = costError(total, limits, priced);
           if (error) throw error;
+          if (priced.length === 0) return;
+          try {
+            release = await expensiveWork.acquire(contextValue.principal.keyId);
+          } catch (refusal) {
+            if (!(refusal instanceof ClmError)) throw refusal;
+            const retryAfter = String(expensiveWork.retryAfterSeconds);
+            throw new GraphQLError(refusal.message, {
+              originalError: refusal,
+              extensions: { code: refusal.code, http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } },
+            });
+          }
+        },
+        async willSendResponse() {
+          release();
         },
       };
     },

@@ -1,6 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { ExpensiveWorkLimits } from '../config';
 import { Scope } from '../core/principal';
 import { startHttpServer } from '../server/http-server';
 import { createLogger } from '../server/logger';
@@ -9,6 +10,8 @@ import type { TestContext } from './index';
 
 /** Operation limits used by test servers (the defaults of config.ts). */
 export const TEST_LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 };
+/** Expensive operations at once, per key and per instance, and the wait for a slot (the defaults of config.ts). */
+export const TEST_EXPENSIVE_WORK = { perKey: 2, perInstance: 4, waitMs: 2000 };
 
 export type GraphQLResponse<T = Record<string, unknown>> = {
   data?: T;
@@ -33,11 +36,17 @@ export type TestServer = TestContext & {
   subscriptionExecutions: () => number;
 };
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(options: { expensiveWork?: ExpensiveWorkLimits } = {}): Promise<TestServer> {
   const context = await createTestContext();
   const logger = createLogger('silent');
   const server = await startHttpServer({
-    config: { port: 0, host: '127.0.0.1', limits: TEST_LIMITS, introspection: true },
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      limits: TEST_LIMITS,
+      expensiveWork: options.expensiveWork ?? TEST_EXPENSIVE_WORK,
+      introspection: true,
+    },
     services: context.services,
     logger,
   });
