@@ -36,6 +36,8 @@ export type RunningServer = {
   port: number;
   /** Subscription executions so far (see subscription-fanout.ts): what shared execution saves is visible here. */
   subscriptionExecutions: () => number;
+  /** Expensive operations running and waiting for a slot now (see expensive-work.ts). */
+  expensiveWork: () => { running: number; waiting: number };
   close: () => Promise<void>;
 };
 
@@ -138,6 +140,7 @@ export async function startHttpServer(options: {
     url: bound.url,
     port: bound.port,
     subscriptionExecutions: webSocket.subscriptionExecutions,
+    expensiveWork: () => expensiveWork.load(),
     close: async () => {
       await webSocket.close();
       await apollo.stop();

@@ -34,6 +34,8 @@ export type TestServer = TestContext & {
   createKey: (scopes: Scope[]) => Promise<string>;
   /** How many times the server has executed a subscription's selection for an event. */
   subscriptionExecutions: () => number;
+  /** Expensive operations running and waiting for a slot now. */
+  expensiveWork: () => { running: number; waiting: number };
 };
 
 export async function startTestServer(options: { expensiveWork?: ExpensiveWorkLimits } = {}): Promise<TestServer> {
@@ -83,6 +85,7 @@ export async function startTestServer(options: { expensiveWork?: ExpensiveWorkLi
       return client;
     },
     subscriptionExecutions: server.subscriptionExecutions,
+    expensiveWork: server.expensiveWork,
     createKey: async (scopes) => (await context.services.apiKeys.create(`test ${scopes.join('+')}`, scopes, null)).key,
     close: async () => {
       await Promise.all(clients.map((client) => client.dispose()));

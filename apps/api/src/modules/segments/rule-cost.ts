@@ -1,6 +1,7 @@
 import type { FieldCostInput } from '../../core/field-cost';
 import { SEGMENT_FIELDS } from './segment-fields';
 import type { FieldRegistry } from './segment-fields';
+import { RULE_LIMITS } from './rule-validation';
 
 /*
  * The price of evaluating a segment rule over every customer, in
@@ -12,8 +13,11 @@ import type { FieldRegistry } from './segment-fields';
  * - total: any JSON value is priced (the rule arrives as sent, before it is
  *   validated; what is not a rule node costs nothing here and is refused by
  *   the validator), in time linear in its size, without recursion;
- * - monotone: adding a condition, or widening a behaviour window, never
- *   lowers the price;
+ * - a rule with more nodes than the validator allows (RULE_LIMITS.maxNodes)
+ *   costs 1: the validator refuses it before anything runs, with a message
+ *   naming that limit, which is the more useful answer;
+ * - monotone up to that size: adding a condition, or widening a behaviour
+ *   window, never lowers the price;
  * - a behaviour condition is a scan of touchpoints grouped by customer: it
  *   costs a base plus one unit per `daysPerUnit` days of its window (all
  *   history counts as `everDays`), plus a unit per property condition,
@@ -42,11 +46,13 @@ const DAY_MS = 86_400_000;
 /** The price of evaluating `rule` (a SegmentRuleInput as sent, or anything) as of `asOf`. */
 export function ruleCost(rule: unknown, asOf: Date, fields: FieldRegistry = SEGMENT_FIELDS): number {
   let cost = 0;
+  let nodes = 0;
   let acquisitionJoined = false;
   const lookups = new Set<string>();
   const pending: unknown[] = [rule];
   for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
     if (!isRecord(node)) continue;
+    nodes += 1;
     cost += RULE_COST.node;
     for (const key of ['and', 'or'] as const) {
       const children = node[key];
@@ -66,7 +72,7 @@ export function ruleCost(rule: unknown, asOf: Date, fields: FieldRegistry = SEGM
     }
     if (isRecord(node.behaviour)) cost += behaviourCost(node.behaviour, asOf);
   }
-  return cost;
+  return nodes > RULE_LIMITS.maxNodes ? RULE_COST.node : cost;
 }
 
 /** One behaviour condition's scan (without its node's own unit). */

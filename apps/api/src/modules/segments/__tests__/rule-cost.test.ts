@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { behaviourWindowDays, previewSegmentCost, RULE_COST, ruleCost, segmentDefinitionCost } from '../rule-cost';
+import { validateSegmentRule } from '../rule-validation';
 import { ruleArbitrary } from './rule-arbitraries';
 
 const AS_OF = new Date('2026-06-01T00:00:00Z');
@@ -55,11 +56,11 @@ describe('the price of a segment rule', () => {
     expect(behaviourWindowDays({ to: '2026-01-01T00:00:00Z' }, AS_OF)).toBe(3650);
   });
 
-  it('prices the reported preview of 200 behaviour conditions far above the default limit of 10,000', () => {
-    // 1 (and) + 200 × (1 + 100 + 913)
-    expect(ruleCost(behaviours(200), AS_OF)).toBe(202_801);
-    // Even within 30 days each: 1 + 200 × (1 + 100 + 8)
-    expect(ruleCost(behaviours(200, { withinDays: 30 }), AS_OF)).toBe(21_801);
+  it('prices the reported preview of ~200 behaviour conditions far above the default limit of 10,000', () => {
+    // 1 (and) + 199 × (1 + 100 + 913): 200 nodes, as many as the validator allows
+    expect(ruleCost(behaviours(199), AS_OF)).toBe(201_787);
+    // Even within 30 days each: 1 + 199 × (1 + 100 + 8)
+    expect(ruleCost(behaviours(199, { withinDays: 30 }), AS_OF)).toBe(21_692);
     // What a rule builder sends: three conditions over 90 days and a field.
     expect(
       ruleCost(
@@ -72,6 +73,13 @@ describe('the price of a segment rule', () => {
         AS_OF,
       ),
     ).toBe(1 + 3 * 124 + 1);
+  });
+
+  it('prices a rule larger than the validator allows at 1, so its refusal names the node limit', () => {
+    expect(ruleCost(behaviours(200), AS_OF)).toBe(1);
+    expect(ruleCost({ or: Array.from({ length: 10_000 }, () => ({ field: { field: 'ORDERS', operator: 'GTE', value: 1 } })) }, AS_OF)).toBe(
+      1,
+    );
   });
 
   it('prices what is not a rule at nothing (the validator refuses it)', () => {
@@ -93,7 +101,9 @@ describe('the price of a segment rule', () => {
       fc.property(ruleArbitrary, ruleArbitrary, (rule, other) => {
         const cost = ruleCost(rule, AS_OF);
         expect(Number.isInteger(cost) && cost >= 0).toBe(true);
-        expect(ruleCost({ and: [rule, other] }, AS_OF)).toBeGreaterThanOrEqual(cost + RULE_COST.node);
+        const combined = { and: [rule, other] };
+        if (validateSegmentRule(combined).issues.every((issue) => !issue.message.includes('groups and conditions; at most')))
+          expect(ruleCost(combined, AS_OF)).toBeGreaterThanOrEqual(cost + RULE_COST.node);
       }),
     );
   });
