@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { getNamedType, isObjectType } from 'graphql';
+import fc from 'fast-check';
+import { getNamedType, isObjectType, parse } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { Client } from 'pg';
 import { Scope } from '../../core/principal';
 import { startTestServer } from '../../testing';
 import type { TestServer } from '../../testing';
+import { operationCosts } from '../operation-limits';
 import { buildClmSchema } from '../schema';
 
 /*
@@ -23,6 +26,55 @@ type Answer = {
 
 const BEHAVIOUR_PREVIEW = 'query ($rule: SegmentRuleInput!) { previewSegment(rule: $rule) { count } }';
 
+/** Every metric of `Metrics`, each with its first field that needs no selection of its own. */
+function metricSelections(schema: GraphQLSchema): string[] {
+  const metrics = schema.getType('Metrics');
+  if (!isObjectType(metrics)) throw new Error('no Metrics type');
+  return Object.values(metrics.getFields())
+    .filter((field) => !['from', 'to', 'exactUpTo'].includes(field.name))
+    .map((field) => {
+      const type = getNamedType(field.type);
+      if (!isObjectType(type)) return field.name;
+      const leaf = Object.values(type.getFields()).find((child) => !isObjectType(getNamedType(child.type)));
+      return `${field.name} { ${leaf?.name} }`;
+    });
+}
+
+/** A day from 2000 to 2100, or now and then something that is not one. */
+const day = fc.oneof(
+  {
+    weight: 9,
+    arbitrary: fc
+      .integer({ min: 0, max: 36_500 })
+      .map((offset) => new Date(Date.UTC(2000, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10)),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('2026-02-30', '26-01-01', '', 'yesterday') },
+);
+
+/** Rules heavy on what costs: behaviour conditions with and without windows, lookups, acquisitions, groups, up to 250 nodes. */
+const behaviour = fc.record(
+  {
+    types: fc.constantFrom(['purchase'], ['page_view', 'signup']),
+    withinDays: fc.integer({ min: 1, max: 36_500 }),
+    from: fc.constantFrom('2025-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+    properties: fc.constant([{ property: 'plan', operator: 'EQ', value: 'pro' }]),
+    value: fc.integer({ min: 0, max: 3 }),
+  },
+  { requiredKeys: [] },
+);
+const leaf = fc.oneof(
+  behaviour.map((condition) => ({ behaviour: condition })),
+  fc.constant({ field: { field: 'NPS_SCORE', operator: 'GTE', value: 9 } }),
+  fc.constant({ field: { field: 'ORDERS', operator: 'GTE', value: 1 } }),
+  fc.constant({ acquisition: { touch: 'FIRST', channels: ['ads'] } }),
+  fc.constant({ attribute: { name: 'plan', operator: 'EQ', value: 'pro' } }),
+);
+const rule = fc.oneof(
+  leaf,
+  fc.array(leaf, { minLength: 1, maxLength: 250 }).map((and) => ({ and })),
+  fc.array(leaf, { minLength: 1, maxLength: 12 }).map((or) => ({ not: { or } })),
+);
+
 describe('expensive operations', () => {
   let server: TestServer;
   let readKey: string;
@@ -31,6 +83,21 @@ describe('expensive operations', () => {
   beforeAll(async () => {
     server = await startTestServer({ expensiveWork: { perKey: 10, perInstance: 10, waitMs: 0 } });
     readKey = await server.createKey([Scope.READ]);
+    // Something for previews and metrics to read (all in 2025: nothing within the last 30 days).
+    const results = await server.services.ingest.record(
+      Array.from({ length: 60 }, (_, index) => ({
+        messageId: `seed-${index}`,
+        customer: { externalId: `c${index % 12}`, attributes: { plan: index % 2 === 0 ? 'pro' : 'free' } },
+        type: ['page_view', 'signup', 'purchase'][index % 3],
+        channel: index % 4 === 0 ? 'ads' : 'web',
+        occurredAt: new Date(Date.UTC(2025, 0, 1) + index * 3 * 86_400_000).toISOString(),
+        value: index % 3 === 2 ? 10 : null,
+        properties: { plan: 'pro' },
+      })),
+      (index) => `touchpoints[${index}]`,
+    );
+    expect(results.every((result) => result.status === 'ACCEPTED')).toBe(true);
+    await server.services.projector.catchUp();
     locker = new Client({ connectionString: server.url });
     await locker.connect();
   });
@@ -155,6 +222,74 @@ describe('expensive operations', () => {
       for (const answer of await Promise.all(running)) expect(answer.body).toEqual({ data: { previewSegment: { count: 0 } } });
       expect((await post(BEHAVIOUR_PREVIEW, { rule })).body).toEqual({ data: { previewSegment: { count: 0 } } });
     });
+  });
+
+  /** Codes a client may get for a request it made (none of them INTERNAL_SERVER_ERROR). */
+  const CLIENT_CODES = ['COST_LIMIT_EXCEEDED', 'BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED'];
+
+  /** A request answered within its limit, or refused with a clear error: a cost refusal only above the limit, with the cost computed. */
+  const expectWithinLimitOrRefused = async (schema: GraphQLSchema, query: string, variables: Record<string, unknown>) => {
+    const { total } = operationCosts(schema, parse(query), undefined, variables);
+    const answer = await post(query, variables);
+    const codes = (answer.body.errors ?? []).map((error) => error.extensions?.code);
+    for (const code of codes) expect(CLIENT_CODES).toContain(code);
+    if (codes.includes('COST_LIMIT_EXCEEDED')) {
+      expect(total).toBeGreaterThan(10_000);
+      expect(answer.body.errors?.[0].extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: total, limit: 10_000 });
+    } else {
+      expect(total).toBeLessThanOrEqual(10_000);
+    }
+    if (codes.length === 0) expect(answer.body.data).toBeDefined();
+  };
+
+  it('answers random previews within the limit or refuses them with a clear error, never INTERNAL_SERVER_ERROR', async () => {
+    const schema = await buildClmSchema();
+    await fc.assert(
+      fc.asyncProperty(rule, fc.boolean(), async (candidate, asCreate) => {
+        if (asCreate) {
+          const query = 'mutation ($input: CreateSegmentInput!) { createSegment(input: $input) { id } }';
+          // A read key may not create: the cost is refused before the scope is checked, else FORBIDDEN.
+          const { total } = operationCosts(schema, parse(query), undefined, { input: { name: 'n', rule: candidate } });
+          const answer = await post(query, { input: { name: 'n', rule: candidate } });
+          expect(answer.body.errors?.[0].extensions?.code).toBe(total > 10_000 ? 'COST_LIMIT_EXCEEDED' : 'FORBIDDEN');
+        } else {
+          await expectWithinLimitOrRefused(schema, BEHAVIOUR_PREVIEW, { rule: candidate });
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('answers random metrics requests within the limit or refuses them with a clear error, never INTERNAL_SERVER_ERROR', async () => {
+    const schema = await buildClmSchema();
+    const selections = metricSelections(schema);
+    const request = fc.record({
+      from: day,
+      to: day,
+      bucket: fc.constantFrom('DAY', 'WEEK', 'MONTH'),
+      segment: fc.constantFrom(null, '00000000-0000-4000-8000-000000000000', 'not-a-segment'),
+      channel: fc.constantFrom(null, 'web', 'ads'),
+      compareToPrevious: fc.boolean(),
+      metrics: fc.subarray(selections, { minLength: 1 }),
+      aliases: fc.integer({ min: 1, max: 15 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(request, async ({ from, to, bucket, segment, channel, compareToPrevious, metrics, aliases }) => {
+        const fields = Array.from(
+          { length: aliases },
+          (_, index) =>
+            `m${index}: metrics(range: $range, bucket: $bucket, filter: $filter, compareToPrevious: $compare) { ${metrics.join(' ')} }`,
+        );
+        const query = `query ($range: DayRangeInput!, $bucket: MetricBucket!, $filter: MetricFilterInput, $compare: Boolean!) { ${fields.join(' ')} }`;
+        await expectWithinLimitOrRefused(schema, query, {
+          range: { from, to },
+          bucket,
+          filter: { segment, channel },
+          compare: compareToPrevious,
+        });
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('refuses a metrics.csv above the cost limit before it runs', async () => {
