@@ -45,4 +45,13 @@ describe('configuration', () => {
     expect(loadConfig({ CLM_BI_PASSWORD: `it's "long" enough` }).biPassword).toBe(`it's "long" enough`);
     expect(() => loadConfig({ CLM_BI_PASSWORD: 'short' })).toThrow('CLM_BI_PASSWORD: must be at least 12 characters');
   });
+
+  it('reads the limits on expensive operations, and refuses a per-key limit of 0', () => {
+    expect(loadConfig({ CLM_EXPENSIVE_PER_KEY: '5', CLM_EXPENSIVE_PER_INSTANCE: '8', CLM_EXPENSIVE_WAIT_MS: '0' }).expensiveWork).toEqual({
+      perKey: 5,
+      perInstance: 8,
+      waitMs: 0,
+    });
+    expect(() => loadConfig({ CLM_EXPENSIVE_PER_KEY: '0' })).toThrow('CLM_EXPENSIVE_PER_KEY: ');
+  });
 });
