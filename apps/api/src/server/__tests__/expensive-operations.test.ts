@@ -258,6 +258,8 @@ describe('expensive operations', () => {
       }),
       { numRuns: 40 },
     );
+    // Every slot was given back, whatever the answer (refusals and bad input included).
+    expect(server.expensiveWork()).toEqual({ running: 0, waiting: 0 });
   });
 
   it('answers random metrics requests within the limit or refuses them with a clear error, never INTERNAL_SERVER_ERROR', async () => {
@@ -290,6 +292,8 @@ describe('expensive operations', () => {
       }),
       { numRuns: 40 },
     );
+    // Every slot was given back, whatever the answer (refusals and bad input included).
+    expect(server.expensiveWork()).toEqual({ running: 0, waiting: 0 });
   });
 
   it('refuses a metrics.csv above the cost limit before it runs', async () => {
