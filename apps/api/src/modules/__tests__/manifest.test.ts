@@ -52,11 +52,6 @@ const PENDING: readonly string[] = [
   'metrics/metrics.projection.ts: customers (owned by customers)',
   'metrics/metrics.projection.ts: stage_transitions (owned by lifecycle)',
   'metrics/metrics.projection.ts: touchpoints (owned by touchpoints)',
-  'metrics/definitions/spend.ts: campaign_spend (owned by campaigns)',
-  'metrics/definitions/spend.ts: campaigns (owned by campaigns)',
-  'metrics/definitions/spend.ts: touchpoints (owned by touchpoints)',
-  'metrics/metric-parts.ts: campaign_spend (owned by campaigns)',
-  'metrics/metric-parts.ts: campaigns (owned by campaigns)',
   'metrics/stage-tally.sql.ts: stage_transitions (owned by lifecycle)',
 ];
 
