@@ -8,9 +8,11 @@ import { LogError } from '../log';
 import type { LogErrorCode } from '../log';
 import { MODULE_ERROR_CODES } from '../modules/manifest';
 import type { ModuleErrorCode } from '../modules/manifest';
+import { LimitError } from './limits.errors';
+import type { LimitErrorCode } from './limits.errors';
 
-/** Every code a `ClmError` can carry: the core's, the log's and each module's (modules/manifest.ts). */
-export type ErrorCode = CoreErrorCode | LogErrorCode | ModuleErrorCode;
+/** Every code a `ClmError` can carry: the core's, the log's, each module's (modules/manifest.ts) and the operation limits'. */
+export type ErrorCode = CoreErrorCode | LogErrorCode | ModuleErrorCode | LimitErrorCode;
 
 /** What a client sees for a code: GraphQL's `extensions.code` and, for the HTTP routes, the status. */
 export type ClientError = { graphqlCode: string; httpStatus: number };
@@ -40,11 +42,20 @@ export function describeErrorCode(code: ErrorCode): ClientError {
       return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };
     case 'DATABASE_UNAVAILABLE':
       return { graphqlCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 };
+    case 'COST_LIMIT_EXCEEDED':
+      return { graphqlCode: 'COST_LIMIT_EXCEEDED', httpStatus: 400 };
+    case 'TOO_MANY_EXPENSIVE_OPERATIONS':
+      return { graphqlCode: 'TOO_MANY_EXPENSIVE_OPERATIONS', httpStatus: 429 };
   }
 }
 
 /** Every code, for the test that checks each one maps (and for documentation). */
-export const ERROR_CODES: readonly ErrorCode[] = [...Object.values(CoreError), ...Object.values(LogError), ...MODULE_ERROR_CODES];
+export const ERROR_CODES: readonly ErrorCode[] = [
+  ...Object.values(CoreError),
+  ...Object.values(LogError),
+  ...MODULE_ERROR_CODES,
+  ...Object.values(LimitError),
+];
 
 /** The client view of any ClmError; an unknown code (a programming error) is internal. */
 export function clientErrorOf(error: ClmError): ClientError {

@@ -4,6 +4,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -23,7 +24,8 @@ import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
 import { clientErrorOf, formatClientError, GENERIC_MESSAGE, refuseSubscriptionsOverHttp } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
-import { costError, limitRules, operationCost, variablesDepthError } from './operation-limits';
+import { ExpensiveWork } from './expensive-work';
+import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
 import { resolverContainer } from './services';
 import type { Services } from './services';
@@ -35,6 +37,8 @@ export type RunningServer = {
   port: number;
   /** Subscription executions so far (see subscription-fanout.ts): what shared execution saves is visible here. */
   subscriptionExecutions: () => number;
+  /** Expensive operations running and waiting for a slot now (see expensive-work.ts). */
+  expensiveWork: () => { running: number; waiting: number };
   close: () => Promise<void>;
 };
 
@@ -59,7 +63,7 @@ function projectionsPart(troubled: ProjectionHealth[]): { projections?: Projecti
  * `bound` (the port clm took before anything else) or binds `config.port`.
  */
 export async function startHttpServer(options: {
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'>;
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
@@ -71,7 +75,17 @@ export async function startHttpServer(options: {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = bound.server;
-  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema, services, limits: config.limits, logger });
+  // One gate for every way in (HTTP, WebSocket, CSV): the limits are per instance.
+  const expensiveWork = new ExpensiveWork(config.expensiveWork);
+  const webSocket = attachGraphQLWebSocket({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    services,
+    limits: config.limits,
+    expensiveWork,
+    logger,
+  });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -88,8 +102,8 @@ export async function startHttpServer(options: {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache hints wrap every field resolver; clm sets none, and the wrapping cost a tenth of a list's time.
       ApolloServerPluginCacheControlDisabled(),
-      costLimitPlugin(config.limits),
       refuseSubscriptionsOverHttp(),
+      costLimitPlugin(config.limits, expensiveWork),
     ],
   });
   await apollo.start();
@@ -146,7 +160,7 @@ export async function startHttpServer(options: {
   );
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
-  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger }));
+  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, limits: config.limits, expensiveWork }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(markAsset);
@@ -159,6 +173,7 @@ export async function startHttpServer(options: {
     url: bound.url,
     port: bound.port,
     subscriptionExecutions: webSocket.subscriptionExecutions,
+    expensiveWork: () => expensiveWork.load(),
     close: async () => {
       await webSocket.close();
       await apollo.stop();
@@ -245,14 +260,35 @@ function markAsset(_request: Request, response: Response, next: NextFunction): v
   next();
 }
 
-/** Refuses operations whose cost (see operation-limits.ts) exceeds the limit, before they run. */
-function costLimitPlugin(limits: Config['limits']): ApolloServerPlugin<RequestContext> {
+/**
+ * Refuses operations whose cost (see operation-limits.ts) exceeds the limit,
+ * before they run; an expensive one (with a priced field) then takes a slot
+ * of the key's and the instance's (see expensive-work.ts), held until its
+ * response is sent, or is refused with 429 and `Retry-After`.
+ */
+function costLimitPlugin(limits: Config['limits'], expensiveWork: ExpensiveWork): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
+      let release = () => {};
       return {
-        async didResolveOperation({ request, document, schema }) {
-          const error = costError(operationCost(schema, document, request.operationName ?? undefined, request.variables ?? {}), limits);
+        async didResolveOperation({ request, document, schema, contextValue }) {
+          const { total, priced } = operationCosts(schema, document, request.operationName ?? undefined, request.variables ?? {});
+          const error = costError(total, limits, priced);
           if (error) throw error;
+          if (priced.length === 0) return;
+          try {
+            release = await expensiveWork.acquire(contextValue.principal.keyId);
+          } catch (refusal) {
+            if (!(refusal instanceof ClmError)) throw refusal;
+            const retryAfter = String(expensiveWork.retryAfterSeconds);
+            throw new GraphQLError(refusal.message, {
+              originalError: refusal,
+              extensions: { code: refusal.code, http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } },
+            });
+          }
+        },
+        async willSendResponse() {
+          release();
         },
       };
     },

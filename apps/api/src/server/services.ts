@@ -9,11 +9,11 @@ import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
+import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
 import { METRICS_PROJECTION, MetricsProjection, MetricsResolver, MetricsService, recordErasure } from '../modules/metrics';
-import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import {
   CustomerTransitionsResolver,
   JourneyWriter,
@@ -170,9 +170,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
+  const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
   const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
   const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
-  const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));

@@ -17,6 +17,8 @@ import { Customer } from './customer.type';
  * row per customer with the columns of CustomerRow.
  */
 export const CUSTOMERS_TABLE = 'customers';
+/** The creation log: one row per customer created, in commit order (written by a trigger on customers; segments follow it). */
+export const CUSTOMER_CREATIONS_TABLE = 'customer_creations';
 
 /**
  * The `customers` table: its row, its one mapper, and every statement on it

@@ -59,31 +59,6 @@ export function compileSegmentRule(rule: SegmentRule, options: CompileOptions): 
 /** What PostgreSQL's `#>` takes for a list index (blanks, a sign, leading zeros); only `isListIndex` parts are one in clm. */
 const LOOSE_INTEGER = /^\s*[-+]?[0-9]+$/;
 
-/**
- * The value at `parts` in `document`, NULL when absent. PostgreSQL's `#>`
- * indexes a list by any text its integer parser accepts (` 1`, `01`, `-1`
- * from the end); such a part is read with `->` on text, which finds an
- * object's key and nothing in a list, so only a list index part indexes.
- */
-function jsonPath(document: SqlFragment, parts: readonly string[]): SqlFragment {
-  let value = document;
-  let run: string[] = [];
-  const flush = () => {
-    if (run.length > 0) value = sql`(${value} #> ${run}::text[])`;
-    run = [];
-  };
-  for (const part of parts) {
-    if (!LOOSE_INTEGER.test(part) || isListIndex(part)) {
-      run.push(part);
-      continue;
-    }
-    flush();
-    value = sql`(${value} -> ${part}::text)`;
-  }
-  flush();
-  return value;
-}
-
 /** Up to this many IN options on attributes are also written as containments the GIN index answers. */
 const MAX_CONTAINMENT_OPTIONS = 20;
 
@@ -172,7 +147,7 @@ class Compiler {
     containment: boolean,
   ): SqlFragment {
     const parts = path.split('.');
-    const value = jsonPath(document, parts);
+    const value = this.jsonPath(document, parts);
     const contain = containment && !parts.some(isListIndex);
     switch (operator) {
       case 'EXISTS':
@@ -200,6 +175,31 @@ class Compiler {
       case 'GTE':
         return sql`(${sql.raw(JSON_NUMBER)}(${value}) ${comparison(operator)} ${expected}::numeric)`;
     }
+  }
+
+  /**
+   * The value at `parts` in `document`, NULL when absent. PostgreSQL's `#>`
+   * indexes a list by any text its integer parser accepts (` 1`, `01`, `-1`
+   * from the end); such a part is read with `->` on text, which finds an
+   * object's key and nothing in a list, so only a list index part indexes.
+   */
+  private jsonPath(document: SqlFragment, parts: readonly string[]): SqlFragment {
+    let value = document;
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length > 0) value = sql`(${value} #> ${run}::text[])`;
+      run = [];
+    };
+    for (const part of parts) {
+      if (!LOOSE_INTEGER.test(part) || isListIndex(part)) {
+        run.push(part);
+        continue;
+      }
+      flush();
+      value = sql`(${value} -> ${part}::text)`;
+    }
+    flush();
+    return value;
   }
 
   private behaviour(condition: BehaviourCondition): SqlFragment {

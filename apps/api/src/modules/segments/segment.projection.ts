@@ -1,6 +1,8 @@
 import { prepared } from '../../database/db';
 import type { UnitOfWork } from '../../database/db';
 import type { LogRange, Projector } from '../../log';
+import { CUSTOMER_CREATIONS_TABLE } from '../customers';
+import { TRANSITIONS_TABLE } from '../lifecycle';
 import { TOUCHPOINTS_TABLE } from '../touchpoints';
 import type { SegmentChangeCause } from './segment.type';
 import type { SegmentService } from './segment.service';
@@ -10,9 +12,9 @@ export const SEGMENTS_PROJECTION = 'segments';
 
 /** The logs it follows, under the names every projection uses for them. */
 const LOGS = {
-  touchpoints: { name: 'touchpoints', table: 'touchpoints' },
-  transitions: { name: 'stage_transitions', table: 'stage_transitions' },
-  creations: { name: 'customer_creations', table: 'customer_creations' },
+  touchpoints: { name: 'touchpoints', table: TOUCHPOINTS_TABLE },
+  transitions: { name: 'stage_transitions', table: TRANSITIONS_TABLE },
+  creations: { name: 'customer_creations', table: CUSTOMER_CREATIONS_TABLE },
 } as const;
 
 /** The customers named by rows of a log table in the stretch ($1, $2] … ($3, $4] (and meeting `also`). */
@@ -24,11 +26,14 @@ function customersIn(table: string, also = '') {
   );
 }
 const CUSTOMERS_IN = {
-  touchpoints: customersIn('touchpoints'),
-  transitions: customersIn('stage_transitions'),
+  touchpoints: customersIn(TOUCHPOINTS_TABLE),
+  transitions: customersIn(TRANSITIONS_TABLE),
   // A customer with a touchpoint is evaluated from the touchpoint log (before or after this, from its current state
   // either way); those without one, left by a failed batch, only from here.
-  creations: customersIn('customer_creations', `AND NOT EXISTS (SELECT 1 FROM ${TOUCHPOINTS_TABLE} t WHERE t.customer_id = e.customer_id)`),
+  creations: customersIn(
+    CUSTOMER_CREATIONS_TABLE,
+    `AND NOT EXISTS (SELECT 1 FROM ${TOUCHPOINTS_TABLE} t WHERE t.customer_id = e.customer_id)`,
+  ),
 };
 
 /**
