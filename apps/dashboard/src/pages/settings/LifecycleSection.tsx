@@ -9,11 +9,12 @@ import type {
   TouchpointMatchInput,
   TransitionRuleInput,
 } from '../../gql/graphql';
-import { apiErrorMessage, ErrorState, LoadingState } from '../customers/shared/PageStates';
-import { plural } from '../customers/shared/format';
+import { ApiErrorState, LoadingState } from '../../components/States';
+import { apiErrorMessage } from '../../lib/api-errors';
+import { plural } from '../../lib/format';
 import { ConditionValueInput, FieldIssues, ListInput } from './FieldIssues';
 import { issuesAt, keyFromName, modelToInput } from './model-draft';
-import { issuesOf } from '../segments/useSegmentPreview';
+import { issuesOf } from '../../lib/api-errors';
 
 const VALIDATE_DEBOUNCE_MS = 400;
 const OFF_PATH = [
@@ -26,7 +27,7 @@ export function LifecycleSection({ isAdmin }: { isAdmin: boolean }) {
   const { data, loading, error } = useQuery(LifecycleSettingsDocument);
   const [draft, setDraft] = useState<LifecycleModelInput | null>(null);
 
-  if (error) return <ErrorState error={error} />;
+  if (error) return <ApiErrorState error={error} />;
   if (loading && !data) return <LoadingState label="Loading the lifecycle model…" />;
   if (!data) return null;
   const model = data.lifecycleModel;
