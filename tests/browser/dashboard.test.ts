@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT, startApi } from '../support/api-process';
 import type { ApiProcess } from '../support/api-process';
-import { launchChromium } from '../support/browser';
+import { launchChromium, openContext, openPage } from '../support/browser';
 import { startClm } from '../support/clm';
 import type { ClmEnvironment } from '../support/clm';
 import {
@@ -56,7 +56,7 @@ describe('the dashboard', () => {
     clm = await startClm();
     await clm.admin.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, { t: seed() });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
+    page = await openPage(browser, { viewport: { width: 1360, height: 900 } });
   });
   afterAll(async () => {
     await browser?.close();
@@ -78,7 +78,8 @@ describe('the dashboard', () => {
   });
 
   it('moves the counts live when a customer changes stage, and lists the move in the feed', async () => {
-    await page.waitForTimeout(500); // the subscription is set up right after the first load
+    // The stream continues from the overview's cursor, so a move committed before it subscribes still arrives.
+    await page.locator('.connection[data-status="live"]').waitFor({ timeout: 10_000 });
     await clm.admin.data(
       `mutation { recordTouchpoint(input: { messageId: "live-1", customer: { externalId: "c-0" }, type: "signup", channel: "web", occurredAt: "2026-11-20T10:00:00Z" }) { status } }`,
     );
@@ -123,7 +124,13 @@ describe('the dashboard', () => {
       'customer1@example.com',
       'customer0@example.com',
     ]);
-    await page.waitForTimeout(1500); // let the entry animations finish before the picture
+    // The context asks for reduced motion: the new items are drawn in their final state, nothing fades in.
+    // A string, evaluated in the page: the tests are compiled without the DOM's types.
+    const motion = await page.evaluate<{ animation: string; opacity: string }>(`(() => {
+      const style = getComputedStyle(document.querySelector('.feed__item'));
+      return { animation: style.animationName, opacity: style.opacity };
+    })()`);
+    expect(motion).toEqual({ animation: 'none', opacity: '1' });
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     if (process.env.UPDATE_SCREENSHOT === '1')
@@ -197,7 +204,7 @@ describe('the dashboard', () => {
     // Time to a rendered Live board: a new tab whose session already holds the key, from navigation until the first count shows.
     const renders: number[] = [];
     for (let run = 0; run < 3; run++) {
-      const signedIn = await browser.newContext();
+      const signedIn = await openContext(browser);
       await signedIn.addInitScript(`sessionStorage.setItem('clm.apiKey', ${JSON.stringify(clm.api.adminKey)})`);
       const tab = await signedIn.newPage();
       const started = Date.now();
@@ -209,7 +216,7 @@ describe('the dashboard', () => {
 
     await page.reload();
     await page.locator('.connection[data-status="live"]').waitFor({ timeout: 10_000 });
-    await page.waitForTimeout(500);
+    await page.locator('.stage-card__count').first().waitFor();
     await watchFeed(page, 'mover', 'Acquisition');
     const delays: number[] = [];
     for (const n of movers) {
@@ -259,7 +266,7 @@ describe('the dashboard', () => {
     const renders: number[] = [];
     let page: Page | undefined;
     for (let run = 0; run < 3; run++) {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+      const context = await openContext(browser, { viewport: { width: 1280, height: 800 } });
       await context.addInitScript(`sessionStorage.setItem('clm.apiKey', ${JSON.stringify(clm.api.adminKey)})`);
       page = await context.newPage();
       const started = Date.now();

@@ -8,7 +8,7 @@ import { ApiErrorState, EmptyState, LoadingState } from '../../components/States
 import { apiErrorMessage } from '../../lib/api-errors';
 import { readOnlyExplanation, useViewer } from '../../lib/useViewer';
 import { RuleBuilder } from './RuleBuilder';
-import { compileRule, newCondition, newGroup, nodeForIssue, parseRule, updateNode } from './rule-model';
+import { compileRule, newRule, nodeForIssue, parseRule, updateNode } from './rule-model';
 import type { GroupNode, RuleNode } from './rule-model';
 import { useSegmentPreview } from './useSegmentPreview';
 import { issuesOf } from '../../lib/api-errors';
@@ -81,7 +81,7 @@ function SegmentForm({ saved, stages, campaigns }: SegmentFormProps) {
   const readOnly = !access.isAdmin;
   const [name, setName] = useState(saved?.name ?? '');
   const [description, setDescription] = useState(saved?.description ?? '');
-  const [root, setRoot] = useState<GroupNode>(() => (saved ? parseRule(saved.rule) : newGroup('and', [newCondition('field')])));
+  const [root, setRoot] = useState<GroupNode>(() => (saved ? parseRule(saved.rule) : newRule()));
   const [message, setMessage] = useState<string | null>(null);
   const compiled = useMemo(() => compileRule(root), [root]);
   const sendable = compiled.problems.length === 0 ? compiled.rule : null;
