@@ -208,10 +208,10 @@ describe('the Segments pages', () => {
     await behaviour.getByRole('button', { name: '+ Property filter' }).click();
     await behaviour.getByRole('button', { name: '+ Property filter' }).click();
     const gift = behaviour.getByRole('group', { name: 'Property filter 1' });
-    await gift.getByLabel('Property').fill('gift');
+    await gift.getByLabel('Property', { exact: true }).fill('gift');
     await gift.getByLabel('Value').fill('true');
     const items = behaviour.getByRole('group', { name: 'Property filter 2' });
-    await items.getByLabel('Property').fill('items');
+    await items.getByLabel('Property', { exact: true }).fill('items');
     await items.getByLabel('Compare').selectOption('IN');
     await items.getByLabel('Value').fill('1, 3');
 

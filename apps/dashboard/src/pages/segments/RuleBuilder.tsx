@@ -1,3 +1,4 @@
+import { useId } from 'react';
 import type { SegmentOperator } from '../../gql/graphql';
 import {
   BEHAVIOUR_OPERATORS,
@@ -259,35 +260,37 @@ function BehaviourFields({
       </div>
       <ul className="rule-properties" aria-label="Property filters">
         {node.properties.map((filter, index) => (
-          <li key={filter.id} className="rule-row" role="group" aria-label={`Property filter ${index + 1}`}>
-            <TextInput
-              label="Property"
-              placeholder="rating or survey.score"
-              value={filter.property}
-              onChange={(property) => setFilter(filter.id, { property })}
-            />
-            <Select
-              label="Compare"
-              value={filter.operator}
-              options={JSON_OPERATORS.map((operator) => [operator, OPERATOR_LABELS[operator]])}
-              onChange={(operator) => setFilter(filter.id, { operator: JSON_OPERATORS.find((known) => known === operator) ?? 'EQ' })}
-            />
-            {filter.operator !== 'EXISTS' && (
+          <li key={filter.id}>
+            <div className="rule-row" role="group" aria-label={`Property filter ${index + 1}`}>
               <TextInput
-                label="Value"
-                placeholder={filter.operator === 'IN' ? 'gold, silver' : '4, true or "text"'}
-                value={filter.value}
-                onChange={(value) => setFilter(filter.id, { value })}
+                label="Property"
+                placeholder="rating or survey.score"
+                value={filter.property}
+                onChange={(property) => setFilter(filter.id, { property })}
               />
-            )}
-            <button
-              type="button"
-              className="button button--quiet rule-remove"
-              aria-label={`Remove property filter ${index + 1}`}
-              onClick={() => setFilter(filter.id, null)}
-            >
-              ×
-            </button>
+              <Select
+                label="Compare"
+                value={filter.operator}
+                options={JSON_OPERATORS.map((operator) => [operator, OPERATOR_LABELS[operator]])}
+                onChange={(operator) => setFilter(filter.id, { operator: JSON_OPERATORS.find((known) => known === operator) ?? 'EQ' })}
+              />
+              {filter.operator !== 'EXISTS' && (
+                <TextInput
+                  label="Value"
+                  placeholder={filter.operator === 'IN' ? 'gold, silver' : '4, true or "text"'}
+                  value={filter.value}
+                  onChange={(value) => setFilter(filter.id, { value })}
+                />
+              )}
+              <button
+                type="button"
+                className="button button--quiet rule-remove"
+                aria-label={`Remove property filter ${index + 1}`}
+                onClick={() => setFilter(filter.id, null)}
+              >
+                ×
+              </button>
+            </div>
           </li>
         ))}
       </ul>
@@ -375,17 +378,20 @@ function Select({
   options: ReadonlyArray<readonly [string, string]>;
   onChange: (value: string) => void;
 }) {
+  const id = useId();
   return (
-    <label className="rule-field">
-      <span className="rule-field__label">{label}</span>
-      <select className="field__input rule-input" value={value} onChange={(event) => onChange(event.target.value)}>
+    <span className="rule-field">
+      <label className="rule-field__label" htmlFor={id}>
+        {label}
+      </label>
+      <select id={id} className="field__input rule-input" value={value} onChange={(event) => onChange(event.target.value)}>
         {options.map(([optionValue, optionLabel]) => (
           <option key={optionValue} value={optionValue}>
             {optionLabel}
           </option>
         ))}
       </select>
-    </label>
+    </span>
   );
 }
 
@@ -405,17 +411,21 @@ function TextInput({
   short?: boolean;
   onChange: (value: string) => void;
 }) {
+  const id = useId();
   return (
-    <label className="rule-field">
-      <span className="rule-field__label">{label}</span>
+    <span className="rule-field">
+      <label className="rule-field__label" htmlFor={id}>
+        {label}
+      </label>
       <input
+        id={id}
         className={`field__input rule-input${short ? ' rule-input--short' : ''}`}
         placeholder={placeholder}
         inputMode={inputMode}
         value={value}
         onChange={(event) => onChange(event.target.value)}
       />
-    </label>
+    </span>
   );
 }
 
