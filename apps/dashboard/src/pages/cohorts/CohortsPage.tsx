@@ -1,11 +1,10 @@
-import { useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { useUrlParams } from '../../lib/useUrlParams';
 import { formatCount, formatPercent } from '../../lib/format';
 import { RangePicker } from '../../components/RangePicker';
 import { parseRange } from '../../lib/range';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
-import { CohortRetentionDocument } from '../../gql/graphql';
+import { useCohortRetention } from './useCohortRetention';
 
 const DEFAULT_RANGE = '365d';
 
@@ -14,9 +13,8 @@ export function CohortsPage() {
   const [params, setParam] = useUrlParams();
   const rangeKey = params.get('range') ?? DEFAULT_RANGE;
   const { range } = parseRange(rangeKey, DEFAULT_RANGE);
-  const { data, previousData, loading, error, refetch } = useQuery(CohortRetentionDocument, { variables: { range } });
+  const { rows, loading, error, refetch } = useCohortRetention(range);
   const [focused, setFocused] = useState<string | null>(null);
-  const rows = (data ?? previousData)?.metrics.cohortRetention;
   const months = Math.max(0, ...(rows ?? []).map((row) => row.retention.length));
 
   return (
@@ -30,7 +28,7 @@ export function CohortsPage() {
       <div className="toolbar">
         <RangePicker value={rangeKey} onChange={(value) => setParam('range', value, DEFAULT_RANGE)} label="Acquired in" />
       </div>
-      {error && <ApiErrorState error={error} onRetry={() => void refetch()} />}
+      {error && <ApiErrorState error={error} onRetry={refetch} />}
       {!rows ? (
         loading && <LoadingState label="Loading cohorts…" />
       ) : rows.length === 0 ? (

@@ -1,14 +1,12 @@
-import { useQuery } from '@apollo/client/react';
-import { useThrottledRefresh } from '../../lib/useThrottledRefresh';
 import { useUrlParams } from '../../lib/useUrlParams';
 import { formatCount, formatDecimal, formatMoney, formatPercent } from '../../lib/format';
 import { KpiTile } from '../../components/KpiTile';
 import { RangePicker, SelectPicker } from '../../components/RangePicker';
 import { parseRange } from '../../lib/range';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
-import { MetricsPageDocument, MetricsPickersDocument } from '../../gql/graphql';
 import type { MetricBucket, MetricsPageQuery } from '../../gql/graphql';
 import { Funnel } from './Funnel';
+import { useMetrics, useMetricsPickers } from './useMetrics';
 
 export const DEFAULT_RANGE = '90d';
 export const DEFAULT_BUCKET: MetricBucket = 'WEEK';
@@ -64,14 +62,12 @@ export function MetricsPage() {
   const campaign = params.get('campaign') ?? '';
   const filter = segment || channel || campaign ? { segment: segment || null, channel: channel || null, campaign: campaign || null } : null;
 
-  const { data, previousData, loading, error, refetch } = useQuery(MetricsPageDocument, { variables: { range, bucket, filter } });
-  const pickers = useQuery(MetricsPickersDocument);
-  useThrottledRefresh(() => void refetch());
+  const { shown, loading, error, refetch } = useMetrics(range, bucket, filter);
+  const pickers = useMetricsPickers();
 
-  const shown = data ?? previousData;
   const metrics = shown?.metrics;
   const names = new Map(shown?.lifecycleModel.stages.map((stage) => [stage.key, stage.name]) ?? []);
-  const campaigns = pickers.data?.campaigns ?? [];
+  const campaigns = pickers?.campaigns ?? [];
   const channels = [...new Set(campaigns.map((candidate) => candidate.channel))].sort();
 
   return (
@@ -94,7 +90,7 @@ export function MetricsPage() {
           label="Segment"
           value={segment}
           allLabel="All customers"
-          options={(pickers.data?.segments ?? []).map((candidate) => ({ value: candidate.id, label: candidate.name }))}
+          options={(pickers?.segments ?? []).map((candidate) => ({ value: candidate.id, label: candidate.name }))}
           onChange={(value) => setParam('segment', value)}
         />
         <SelectPicker
@@ -113,7 +109,7 @@ export function MetricsPage() {
         />
       </form>
 
-      {error && <ApiErrorState error={error} onRetry={() => void refetch()} />}
+      {error && <ApiErrorState error={error} onRetry={refetch} />}
       {!metrics ? (
         loading && <LoadingState label="Computing metrics…" />
       ) : (
