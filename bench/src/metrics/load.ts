@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { log } from '../shared/cli.js';
 import { copyIn, copyLine } from '../shared/copy.js';
 import { createRandom } from '../shared/prng.js';
+import { CURRENCIES, PAGES, receivedAt } from '../shared/vocabulary.js';
 import {
   CAMPAIGNS,
   CAUSES,
@@ -142,13 +143,6 @@ async function dropSecondaryIndexesAndForeignKeys(client: pg.Client): Promise<st
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** When clm stored touchpoint `index` that happened at `time`: shortly after. */
-function receivedAt(time: number, index: number): number {
-  return time + 200 + ((index * 7919) % 4800);
-}
-
-const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP'];
-const PAGES = ['home', 'pricing', 'blog', 'docs', 'product', 'features', 'checkout'];
 const NETWORKS = ['linkedin', 'x', 'instagram', 'youtube'];
 
 /** Touchpoints in event-time order; the k-th gets id k + 1. */

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { copyIn, copyLine } from '../shared/copy.js';
-import { CAMPAIGNS, CHANNELS, CURRENCIES, PAGES, receivedAt, TOUCHPOINT_TYPES } from './dataset.js';
+import { CAMPAIGN_KEYS as CAMPAIGNS, CURRENCIES, PAGES, receivedAt } from '../shared/vocabulary.js';
+import { CHANNELS, TOUCHPOINT_TYPES } from './dataset.js';
 import type { Dataset } from './dataset.js';
 
 /**

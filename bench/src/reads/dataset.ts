@@ -1,5 +1,6 @@
 import { chooseDepth, eventTimes, eventTypes, lapseChooser, touchpointCounts } from '../shared/journeys.js';
 import type { DepthTable, TypePlan, Year } from '../shared/journeys.js';
+import { receivedAt } from '../shared/vocabulary.js';
 import { between, createRandom, pick, randomUuid, weightedIndex, weightedKey } from '../shared/prng.js';
 import type { Random } from '../shared/prng.js';
 import { replayJourney } from './journey.js';
@@ -74,9 +75,6 @@ const LAST_NAMES = (
 const DOMAINS = ['example.com', 'mail.example', 'acme.test', 'initech.test', 'globex.example', 'umbrella.test'];
 const PLANS = ['free', 'free', 'free', 'starter', 'starter', 'pro', 'business'];
 const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', 'NL', 'FR', 'ES', 'SE', 'JP', 'BR', 'IN', 'CA', 'AU'];
-export const PAGES = ['home', 'pricing', 'blog', 'docs', 'product', 'features', 'checkout'];
-export const CAMPAIGNS = ['spring-launch', 'newsletter-03', 'onboarding', 'winback-q2', 'black-friday'];
-export const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP'];
 
 /** How deep into the funnel a customer is meant to get (an index into FUNNEL), by how many touchpoints they have. */
 const DEPTH_BY_COUNT: DepthTable = [
@@ -198,11 +196,6 @@ function channelOf(random: Random, type: string): string {
     default:
       return 'web';
   }
-}
-
-/** When clm stored touchpoint `index` of `time`: a moment after the event. */
-export function receivedAt(time: number, index: number): number {
-  return time + 200 + ((index * 7919) % 4800);
 }
 
 /** Touchpoint transitions are recorded with their touchpoint; the hourly sweep records inactivity. */
