@@ -1,3 +1,5 @@
+import { newReplayState, replayCreation, replaySweep, replayTouchpoint, STAGES } from '../shared/classic-preset.js';
+import type { Moved, ReplayState } from '../shared/classic-preset.js';
 import { chooseDepth, eventTimes, eventTypes, lapseChooser, touchpointCounts } from '../shared/journeys.js';
 import type { DepthTable, TypePlan, Year } from '../shared/journeys.js';
 import { between, createRandom, pick, randomUuid, weighted, weightedIndex } from '../shared/prng.js';
@@ -61,30 +63,7 @@ export const CAMPAIGNS = [
 ] as const;
 const K = Object.fromEntries(CAMPAIGNS.map((campaign, index) => [campaign.key, index + 1])) as Record<string, number>;
 
-export const STAGES = ['awareness', 'acquisition', 'engagement', 'retention', 'advocacy', 'at-risk', 'churned'] as const;
-const AWARENESS = 0;
-const ACQUISITION = 1;
-const ENGAGEMENT = 2;
-const RETENTION = 3;
-const ADVOCACY = 4;
-const AT_RISK = 5;
-const CHURNED = 6;
-const NO_STAGE = 255;
-export const CAUSES = ['created', 'touchpoint', 'inactivity'] as const;
-export const RULES = [
-  null,
-  'acquired',
-  'engaged',
-  'retained-repeat-purchase',
-  'advocate-referral',
-  'advocate-review',
-  'advocate-promoter',
-  'inactivity-at-risk',
-  'inactivity-churned',
-  'win-back',
-] as const;
-const AT_RISK_AFTER_MS = 60 * DAY_MS;
-const CHURNED_AFTER_MS = 120 * DAY_MS;
+export { CAUSES, RULES, STAGES } from '../shared/classic-preset.js';
 
 /** Touchpoints column by column; index = generation order (customer by customer). */
 export type Touchpoints = {
@@ -220,9 +199,6 @@ const FILLERS: Array<(random: Random) => TouchpointType> = [
   ]),
 ];
 
-/** A customer's lifecycle state as the rule engine keeps it; `funnelStage` is the last funnel stage held (kept while off-path). */
-type JourneyState = { stage: number; funnelStage: number; enteredAt: number; purchases: number; lastSeen: number };
-
 /**
  * Generates the dataset: yields each customer's COPY line (for `COPY customers`),
  * filling `logs` with their touchpoints and transitions as it goes.
@@ -293,67 +269,16 @@ export function emptyLogs(spec: MetricsDatasetSpec): GeneratedLogs {
 // -- the classic preset, replayed ------------------------------------------------------------------
 
 /** One customer's journey: `created` into awareness, then every touchpoint in time order, inactivity swept before each and at the end. */
-function replay(out: Transitions, customer: number, createdAt: number, t: Touchpoints, offset: number, count: number): JourneyState {
-  const state: JourneyState = { stage: NO_STAGE, funnelStage: NO_STAGE, enteredAt: 0, purchases: 0, lastSeen: -1 };
-  move(out, customer, state, AWARENESS, createdAt, 0, 0, -1);
+function replay(out: Transitions, customer: number, createdAt: number, t: Touchpoints, offset: number, count: number): ReplayState {
+  const state = newReplayState();
+  const moved: Moved = (from, to, at, cause, rule, touchpoint) => out.push(customer, at, from, to, cause, rule, touchpoint);
+  replayCreation(state, createdAt, moved);
   for (let i = offset; i < offset + count; i++) {
-    sweep(out, customer, state, t.time[i]);
-    apply(out, customer, state, t, i);
+    replaySweep(state, t.time[i], moved);
+    replayTouchpoint(state, { index: i, time: t.time[i], type: TYPES[t.type[i]], detail: t.detail[i] }, moved);
   }
-  sweep(out, customer, state, DATASET_END);
+  replaySweep(state, DATASET_END, moved);
   return state;
-}
-
-function apply(out: Transitions, customer: number, state: JourneyState, t: Touchpoints, i: number): void {
-  const type = t.type[i];
-  const time = t.time[i];
-  if (type === T.purchase) state.purchases += 1;
-  state.lastSeen = Math.max(state.lastSeen, time);
-  if (state.stage === AT_RISK || state.stage === CHURNED) {
-    // Off the funnel only win-back (a purchase dated after the customer got there) moves a customer.
-    if (type === T.purchase && time >= state.enteredAt) move(out, customer, state, RETENTION, time, 1, 9, i);
-    return;
-  }
-  const open = state.stage === ACQUISITION || state.stage === ENGAGEMENT || state.stage === RETENTION;
-  // The furthest matching rule wins; the preset lists referral, review and promoter in that order.
-  const candidates: Array<[stage: number, rule: number, matches: boolean]> = [
-    [ADVOCACY, 4, open && type === T.referral],
-    [ADVOCACY, 5, open && type === T.review && t.detail[i] >= 4],
-    [ADVOCACY, 6, open && type === T.survey_response && t.detail[i] >= 9],
-    [RETENTION, 3, type === T.purchase && state.purchases >= 2],
-    [ENGAGEMENT, 2, state.stage === ACQUISITION && (type === T.login || type === T.email_click)],
-    [ACQUISITION, 1, type === T.signup || type === T.purchase],
-  ];
-  const match = candidates.find(([stage, , matches]) => matches && stage > state.stage);
-  if (match) move(out, customer, state, match[0], time, 1, match[1], i);
-}
-
-/** At-risk at last seen + 60 days and churned at + 120 days, from acquisition on, once `now` has passed them. */
-function sweep(out: Transitions, customer: number, state: JourneyState, now: number): void {
-  if (state.stage === CHURNED || state.lastSeen < 0) return;
-  if (state.stage !== AT_RISK) {
-    if (state.stage < ACQUISITION) return;
-    if (state.lastSeen + AT_RISK_AFTER_MS > now) return;
-    move(out, customer, state, AT_RISK, state.lastSeen + AT_RISK_AFTER_MS, 2, 7, -1);
-  }
-  if (state.lastSeen + CHURNED_AFTER_MS <= now) move(out, customer, state, CHURNED, state.lastSeen + CHURNED_AFTER_MS, 2, 8, -1);
-}
-
-function move(
-  out: Transitions,
-  customer: number,
-  state: JourneyState,
-  to: number,
-  time: number,
-  cause: number,
-  rule: number,
-  touchpoint: number,
-): void {
-  const at = Math.max(state.enteredAt, time);
-  out.push(customer, at, state.stage, to, cause, rule, touchpoint);
-  state.stage = to;
-  state.enteredAt = at;
-  if (to < AT_RISK) state.funnelStage = to;
 }
 
 // -- shapes ------------------------------------------------------------------------------------
@@ -459,7 +384,7 @@ function customerLine(
   customer: number,
   id: string,
   facts: {
-    state: JourneyState;
+    state: ReplayState;
     typeCounts: Record<string, number>;
     revenueCents: number;
     createdAt: number;
