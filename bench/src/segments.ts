@@ -17,7 +17,8 @@ import type * as ApiServices from '@clm/api/server/services';
 import type pg from 'pg';
 import { pathToFileURL } from 'node:url';
 import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
-import { Cleanup } from './shared/cleanup.js';
+import { runBenchmark } from './shared/cleanup.js';
+import type { Cleanup } from './shared/cleanup.js';
 import { fail, intFlag, log } from './shared/cli.js';
 import { query } from './shared/graphql.js';
 import { DEFAULT_API_DIST } from './shared/paths.js';
@@ -236,10 +237,4 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-const cleanup = new Cleanup();
-run(parseOptions(process.argv.slice(2)), cleanup)
-  .catch((error: unknown) => {
-    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = 1;
-  })
-  .finally(() => cleanup.finish());
+runBenchmark((cleanup) => run(parseOptions(process.argv.slice(2)), cleanup));
