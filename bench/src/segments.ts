@@ -14,7 +14,6 @@ import path from 'node:path';
 import type * as RuleValidation from '@clm/api/modules/segments/rule-validation';
 import type * as SegmentSql from '@clm/api/modules/segments/segment.sql';
 import type * as ApiServices from '@clm/api/server/services';
-import type pg from 'pg';
 import { pathToFileURL } from 'node:url';
 import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
 import { runBenchmark } from './shared/cleanup.js';
@@ -107,17 +106,6 @@ function previewSql(dist: SegmentsDist, input: unknown, asOf: Date): Statement {
   return { text, values };
 }
 
-/** The client, with every TRUNCATE it is asked to run extended to the tables that reference them (all empty here). */
-function truncatingWithCascade(client: pg.Client): pg.Client {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-      return (text: unknown, ...rest: unknown[]) =>
-        Reflect.apply(target.query, target, [typeof text === 'string' && text.startsWith('TRUNCATE ') ? `${text} CASCADE` : text, ...rest]);
-    },
-  });
-}
-
 /** Waits until every projection has applied the whole touchpoint and transition logs. */
 async function waitForProjections(url: string): Promise<void> {
   log('waiting for the projections to apply the loaded logs');
@@ -170,8 +158,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
       `generating and loading ${options.customers.toLocaleString('en-US')} customers and ${options.touchpoints.toLocaleString('en-US')} touchpoints with COPY`,
     );
     const dataset = generateDataset({ customers: options.customers, touchpoints: options.touchpoints, seed: 1 });
-    // copyDataset empties the three tables first; newer tables (acquisitions, segment members) reference customers, so the TRUNCATE cascades.
-    await withClient(url, (client) => copyDataset(truncatingWithCascade(client), dataset));
+    await withClient(url, (client) => copyDataset(client, dataset));
   }
 
   const api = await startApi({ apiDist: options.apiDist, databaseUrl: url, adminKey: key, env: { CLM_SEGMENT_REFRESH_SECONDS: '0' } });
