@@ -7,10 +7,10 @@ import type { Issue, SpendNamer, SpendRow, SpendSubmission } from './campaign-va
  * Spend as CSV text: a header line naming the columns campaign, day and
  * amount (any order, any case), then one line per campaign and day.
  *
- * The CSV dialect is RFC 4180's, read by csv-parse, leniently where that is safe: fields are
- * separated by commas; a field may be quoted ("…"), and then holds commas,
- * line breaks and doubled quotes (""); lines end with CRLF, LF or CR; a UTF-8
- * byte order mark and empty lines are skipped. A quote inside an unquoted
+ * The CSV dialect is RFC 4180's, read (by csv-parse) leniently where that is
+ * safe: fields are separated by commas; a field may be quoted ("…"), and then
+ * holds commas, line breaks and doubled quotes (""); lines end with CRLF, LF
+ * or CR; a UTF-8 byte order mark and empty lines are skipped. A quote inside an unquoted
  * field, or text after a closing quote, is refused (that line only); a quote
  * that is never closed ends the reading, since nothing after it can be told
  * apart. Problems name the line a record starts on, and the column.
@@ -117,9 +117,11 @@ function standIns(text: string): { hide: (text: string) => string; restore: (fie
 
 /**
  * One record as read leniently, with what strict RFC 4180 says is wrong with
- * it: a quote inside an unquoted field, or text after a closing quote (the
- * lenient reading keeps such a field whole, quotes and all; its value is the
- * quoted part, as a strict reader would have taken it).
+ * it: a quote inside an unquoted field, or text after a closing quote. The
+ * lenient reading keeps a field of the second kind whole, quotes and all; its
+ * value here is what precedes the first quote after the opening one, which is
+ * the quoted part unless that held a doubled quote (the lenient reading has
+ * undoubled it by then). Only the message naming a bad header shows it.
  */
 function recordOf(line: number, fields: string[], quoted: readonly boolean[], raw: string): CsvRecord {
   if (fields.every((field) => !field.includes('"'))) return { line, fields, problem: null };
