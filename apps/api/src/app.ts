@@ -77,7 +77,9 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       poolSize: config.poolSize,
       ingestWriters: config.ingestWriters,
       segmentRefreshSeconds: config.segmentRefreshSeconds,
+      projectionHealth: config.projectionHealth,
       onError: (error) => reportBackgroundError(logger, error),
+      onNotice: (message, details) => logger.warn(details, message),
     });
     // A BI login that cannot be set up is reported, not fatal: the API itself is unaffected.
     if (config.biPassword !== null)

@@ -24,10 +24,16 @@ const environmentSchema = z.object({
   CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
+  CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
+  CLM_PROJECTION_LAG_ROWS: z.coerce.number().int().min(1).default(50000),
+  CLM_PROJECTION_LAG_SECONDS: z.coerce.number().min(1).default(300),
   CLM_MAX_DEPTH: z.coerce.number().int().min(1).default(10),
   CLM_MAX_ALIASES: z.coerce.number().int().min(0).default(15),
   CLM_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
   CLM_MAX_COST: z.coerce.number().int().min(1).default(10000),
+  CLM_EXPENSIVE_PER_KEY: z.coerce.number().int().min(1).max(1000).default(2),
+  CLM_EXPENSIVE_PER_INSTANCE: z.coerce.number().int().min(1).max(1000).default(4),
+  CLM_EXPENSIVE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   CLM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   CLM_INTROSPECTION: booleanFlag.default(true),
   CLM_BI_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1000).optional(),
@@ -51,6 +57,9 @@ export type Config = {
   /** How often every segment is re-evaluated as time passes; 0 turns it off. */
   segmentRefreshSeconds: number;
   limits: OperationLimits;
+  /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
+  projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
+  expensiveWork: ExpensiveWorkLimits;
   shutdownGraceMs: number;
   introspection: boolean;
   /** The password of the read-only `clm_bi` role (BI tools); without it the role cannot log in. */
@@ -64,6 +73,13 @@ export type Config = {
 
 /** Bounds applied to every GraphQL operation, over HTTP and WebSocket alike. */
 export type OperationLimits = { maxDepth: number; maxAliases: number; maxTokens: number; maxCost: number };
+
+/**
+ * Expensive operations (previews, segment definitions, metrics, metrics.csv)
+ * running at once: per API key and per instance; the rest wait up to
+ * `waitMs`, then are refused with a retry hint.
+ */
+export type ExpensiveWorkLimits = { perKey: number; perInstance: number; waitMs: number };
 
 export class ConfigError extends Error {}
 
@@ -88,6 +104,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
     segmentRefreshSeconds: env.CLM_SEGMENT_REFRESH_SECONDS,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
+    projectionHealth: {
+      stallSeconds: env.CLM_PROJECTION_STALL_SECONDS,
+      lagRows: env.CLM_PROJECTION_LAG_ROWS,
+      lagSeconds: env.CLM_PROJECTION_LAG_SECONDS,
+    },
+    expensiveWork: { perKey: env.CLM_EXPENSIVE_PER_KEY, perInstance: env.CLM_EXPENSIVE_PER_INSTANCE, waitMs: env.CLM_EXPENSIVE_WAIT_MS },
     shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,
     introspection: env.CLM_INTROSPECTION,
     biPassword: env.CLM_BI_PASSWORD ?? null,

@@ -15,6 +15,8 @@ describe('configuration', () => {
       sweepIntervalMinutes: 60,
       segmentRefreshSeconds: 60,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
+      projectionHealth: { stallSeconds: 120, lagRows: 50000, lagSeconds: 300 },
+      expensiveWork: { perKey: 2, perInstance: 4, waitMs: 2000 },
       shutdownGraceMs: 10000,
       introspection: true,
       biPassword: null,
@@ -43,5 +45,14 @@ describe('configuration', () => {
   it('takes the BI role password as it is, and refuses one shorter than 12 characters', () => {
     expect(loadConfig({ CLM_BI_PASSWORD: `it's "long" enough` }).biPassword).toBe(`it's "long" enough`);
     expect(() => loadConfig({ CLM_BI_PASSWORD: 'short' })).toThrow('CLM_BI_PASSWORD: must be at least 12 characters');
+  });
+
+  it('reads the limits on expensive operations, and refuses a per-key limit of 0', () => {
+    expect(loadConfig({ CLM_EXPENSIVE_PER_KEY: '5', CLM_EXPENSIVE_PER_INSTANCE: '8', CLM_EXPENSIVE_WAIT_MS: '0' }).expensiveWork).toEqual({
+      perKey: 5,
+      perInstance: 8,
+      waitMs: 0,
+    });
+    expect(() => loadConfig({ CLM_EXPENSIVE_PER_KEY: '0' })).toThrow('CLM_EXPENSIVE_PER_KEY: ');
   });
 });

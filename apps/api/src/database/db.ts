@@ -226,6 +226,12 @@ export function databaseUnavailable(error: unknown): boolean {
   const state = sqlState(error) ?? '';
   if (state.startsWith('08') || state.startsWith('57P') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(state))
     return true;
-  // node-postgres reports a connection lost mid-query without a code.
-  return error instanceof Error && /^Connection terminated|timeout exceeded when trying to connect/.test(error.message);
+  // node-postgres reports a connection lost mid-query without a code, and so the next query on a client it lost while
+  // the work awaited something else (a transaction cut by a crash between two statements).
+  return (
+    error instanceof Error &&
+    /^Connection terminated|timeout exceeded when trying to connect|^Client (has encountered a connection error|was closed) and is not queryable/.test(
+      error.message,
+    )
+  );
 }

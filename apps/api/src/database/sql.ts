@@ -10,7 +10,9 @@
  * Invariants: a value never becomes SQL text (only `sql.raw`, for text the
  * code itself wrote, such as a column chosen from a closed list); the
  * placeholders of a fragment are numbered only when it is rendered, so
- * fragments compose in any order and any depth.
+ * fragments compose in any order and any depth. A value wrapped once with
+ * `sql.value` and interpolated several times travels once: every occurrence
+ * renders its one placeholder (a batch's ids used in several places).
  */
 export class SqlFragment {
   /** @internal use the `sql` tag. */
@@ -32,16 +34,24 @@ export class SqlFragment {
   /** Text and parameters in one pass. */
   render(): { text: string; values: unknown[] } {
     const values: unknown[] = [];
-    const text = this.write(values);
+    const text = this.write(values, new Map());
     return { text, values };
   }
 
-  private write(values: unknown[]): string {
+  private write(values: unknown[], shared: Map<SharedValue, number>): string {
     let text = this.strings[0];
     for (let index = 0; index < this.parts.length; index++) {
       const part = this.parts[index];
-      if (part instanceof SqlFragment) text += part.write(values);
-      else {
+      if (part instanceof SqlFragment) text += part.write(values, shared);
+      else if (part instanceof SharedValue) {
+        let number = shared.get(part);
+        if (number === undefined) {
+          values.push(part.value);
+          number = values.length;
+          shared.set(part, number);
+        }
+        text += `$${number}`;
+      } else {
         values.push(part);
         text += `$${values.length}`;
       }
@@ -49,6 +59,12 @@ export class SqlFragment {
     }
     return text;
   }
+}
+
+/** A value that renders one placeholder wherever it is interpolated in one statement (`sql.value`). */
+export class SharedValue {
+  /** @internal use `sql.value`. */
+  constructor(readonly value: unknown) {}
 }
 
 /** A fragment of SQL; `${value}` is a parameter, `${fragment}` is spliced in. */
@@ -65,6 +81,9 @@ sql.join = (fragments: readonly SqlFragment[], separator: string = ', '): SqlFra
   const strings = ['', ...fragments.slice(1).map(() => separator), ''];
   return new SqlFragment(strings, fragments);
 };
+
+/** A value to interpolate more than once as one parameter: every occurrence is the same `$n`. */
+sql.value = (value: unknown): SharedValue => new SharedValue(value);
 
 /** No SQL at all. */
 sql.empty = new SqlFragment([''], []);

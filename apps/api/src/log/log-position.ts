@@ -11,7 +11,9 @@ export type LogPosition = { txId: bigint; id: bigint };
  * A PostgreSQL snapshot (`pg_current_snapshot()`): transactions below `xmin`
  * had ended, those in `xip` were in flight, and those at or above `xmax` had
  * not started. A row was committed before the snapshot iff its tx_id is below
- * xmax and not in xip.
+ * xmax and not in xip. `xip` is strictly ascending, within [xmin, xmax), as
+ * PostgreSQL writes it (and as a cursor must carry it), so looking a
+ * transaction up in it is a binary search.
  */
 export type Snapshot = { xmin: bigint; xmax: bigint; xip: readonly bigint[] };
 
@@ -50,7 +52,21 @@ export function cursorAtSnapshot(snapshot: Snapshot): LogCursor {
 export function hasSeen(cursor: LogCursor, position: LogPosition): boolean {
   if (comparePositions(position, cursor.position) <= 0) return true;
   const { snapshot } = cursor;
-  return snapshot !== null && position.txId < snapshot.xmax && !snapshot.xip.includes(position.txId);
+  return snapshot !== null && position.txId < snapshot.xmax && !inFlight(snapshot, position.txId);
+}
+
+/** Whether `txId` is in the snapshot's sorted `xip`: a binary search, so a long list costs its logarithm per row. */
+function inFlight(snapshot: Snapshot, txId: bigint): boolean {
+  const { xip } = snapshot;
+  let low = 0;
+  let high = xip.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if (xip[middle] === txId) return true;
+    if (xip[middle] < txId) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
 }
 
 /** The cursor after delivering the row at `position`; the snapshot is dropped once the stream is past it. */
@@ -59,17 +75,78 @@ export function advance(cursor: LogCursor, position: LogPosition): LogCursor {
   return { position, snapshot };
 }
 
-/** The opaque cursor clients keep: base64url of `txId.id`, plus `~xmin:xmax:xip` while a snapshot applies. */
-export function encodeCursor(cursor: LogCursor): string {
+/**
+ * Transactions in flight a cursor may list: more than a PostgreSQL server
+ * runs at once (max_connections + max_prepared_transactions, a few hundred
+ * in practice), so no cursor clm hands out is refused.
+ */
+export const MAX_IN_FLIGHT = 8192;
+
+/** The longest cursor accepted: the log's name, a position and a snapshot with MAX_IN_FLIGHT transactions, in base64url. */
+export const MAX_CURSOR_LENGTH = Math.ceil((64 + 1 + (20 + 1 + 20) + 1 + (20 + 1 + 20 + 1) + MAX_IN_FLIGHT * 21) / 3) * 4;
+
+/** The largest xid8 (unsigned 64 bits) and bigint row id (signed 64 bits). */
+const MAX_XID8 = 2n ** 64n - 1n;
+const MAX_ROW_ID = 2n ** 63n - 1n;
+
+const NAME = /^[a-z_][a-z0-9_]{0,63}$/;
+const NUMBER = /^\d{1,20}$/;
+
+/**
+ * The opaque cursor clients keep: base64url of `log/txId.id`, plus
+ * `~xmin:xmax:xip` while a snapshot applies. `log` names the log (its table)
+ * so a cursor of one stream is refused by another; cursors without it
+ * (`txId.id…`, handed out before streams were named) are read as before.
+ */
+export function encodeCursor(cursor: LogCursor, log?: string): string {
   const { position, snapshot } = cursor;
   const suffix = snapshot ? `~${snapshot.xmin}:${snapshot.xmax}:${snapshot.xip.join(',')}` : '';
-  return Buffer.from(`${position.txId}.${position.id}${suffix}`).toString('base64url');
+  return Buffer.from(`${log === undefined ? '' : `${log}/`}${position.txId}.${position.id}${suffix}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, field = 'after'): LogCursor {
-  const match = /^(\d{1,20})\.(\d{1,20})(?:~(\d{1,20}:\d{1,20}:(?:\d{1,20}(?:,\d{1,20})*)?))?$/.exec(
-    Buffer.from(cursor, 'base64url').toString('utf8'),
-  );
-  if (!match) throw invalidCursor(field);
-  return { position: { txId: BigInt(match[1]), id: BigInt(match[2]) }, snapshot: match[3] ? parseSnapshot(match[3]) : null };
+/**
+ * Reads a cursor made by `encodeCursor`, in time linear in its length, which
+ * is at most MAX_CURSOR_LENGTH; refuses (INVALID_CURSOR, naming `field`) one
+ * that is malformed, out of range, lists more than MAX_IN_FLIGHT transactions
+ * or lists them out of order, or names another log than `log`.
+ */
+export function decodeCursor(cursor: string, field = 'after', log?: string): LogCursor {
+  if (cursor.length > MAX_CURSOR_LENGTH)
+    throw invalidCursor(field, `longer than ${MAX_CURSOR_LENGTH} characters: not a cursor returned by this API`);
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const slash = text.indexOf('/');
+  const named = slash >= 0 ? text.slice(0, slash) : null;
+  if (named !== null && !NAME.test(named)) throw invalidCursor(field);
+  if (named !== null && log !== undefined && named !== log)
+    throw invalidCursor(field, `a cursor of another stream (${named}), not of ${log}`);
+  const [positionText, snapshotText, ...rest] = text.slice(slash + 1).split('~');
+  if (rest.length > 0) throw invalidCursor(field);
+  const [txIdText, idText, ...extra] = positionText.split('.');
+  if (extra.length > 0 || !NUMBER.test(txIdText ?? '') || !NUMBER.test(idText ?? '')) throw invalidCursor(field);
+  const position = { txId: BigInt(txIdText), id: BigInt(idText) };
+  if (position.txId > MAX_XID8 || position.id > MAX_ROW_ID)
+    throw invalidCursor(field, 'a position out of range: not a cursor returned by this API');
+  return { position, snapshot: snapshotText === undefined ? null : cursorSnapshot(snapshotText, field) };
+}
+
+/** The snapshot part of a cursor, `xmin:xmax:xip`, checked as PostgreSQL would have written it. */
+function cursorSnapshot(text: string, field: string): Snapshot {
+  const [xminText, xmaxText, xipText, ...extra] = text.split(':');
+  if (extra.length > 0 || xipText === undefined || !NUMBER.test(xminText) || !NUMBER.test(xmaxText)) throw invalidCursor(field);
+  const xmin = BigInt(xminText);
+  const xmax = BigInt(xmaxText);
+  if (xmax > MAX_XID8 || xmin > xmax) throw invalidCursor(field, 'a snapshot out of range: not a cursor returned by this API');
+  const parts = xipText === '' ? [] : xipText.split(',', MAX_IN_FLIGHT + 1);
+  if (parts.length > MAX_IN_FLIGHT)
+    throw invalidCursor(field, `more than ${MAX_IN_FLIGHT} transactions in flight: not a cursor returned by this API`);
+  const xip: bigint[] = [];
+  for (const part of parts) {
+    if (!NUMBER.test(part)) throw invalidCursor(field);
+    const txId = BigInt(part);
+    // Strictly ascending within [xmin, xmax), as PostgreSQL lists them: what the binary search in hasSeen relies on.
+    if (txId < xmin || txId >= xmax || (xip.length > 0 && txId <= xip[xip.length - 1]))
+      throw invalidCursor(field, 'a snapshot PostgreSQL cannot have taken: not a cursor returned by this API');
+    xip.push(txId);
+  }
+  return { xmin, xmax, xip };
 }

@@ -46,13 +46,15 @@ export class LogStream<T> {
 
   private constructor(
     private readonly log: LogReader<T>,
+    /** The log's name (its table), carried by every cursor handed out, so a cursor of another stream is refused. */
+    private readonly name: string,
     onError: (error: unknown) => void,
   ) {
     this.tailer = new LogTailer(log, FALLBACK_POLL_MS, onError);
   }
 
   static of<T, Row extends QueryResultRow>(db: Queryable, source: LogSource<Row, T>, onError: (error: unknown) => void): LogStream<T> {
-    return new LogStream(new EventLog(db, source), onError);
+    return new LogStream(new EventLog(db, source), source.table, onError);
   }
 
   /** Cursors once the subscriber is past its snapshot are the same for every subscriber: encoded once per entry. */
@@ -60,7 +62,7 @@ export class LogStream<T> {
 
   /** Entries after the cursor `after` (or from now) that `keep` accepts, in log order. */
   private async *follow(keep: (value: T) => boolean, after: string | null): AsyncGenerator<StreamEvent<T>> {
-    const from = after === null ? null : decodeCursor(after);
+    const from = after === null ? null : decodeCursor(after, 'after', this.name);
     for await (const entry of replayThenFollow(this.log, this.tailer, from, keep)) {
       yield this.toEvent(entry);
     }
@@ -68,7 +70,7 @@ export class LogStream<T> {
 
   /** The same entries as `follow`, pushed into `sink`. */
   private deliver(keep: (value: T) => boolean, after: string | null, sink: LogSink<StreamEvent<T>>): () => void {
-    const from = after === null ? null : decodeCursor(after);
+    const from = after === null ? null : decodeCursor(after, 'after', this.name);
     return replayThenDeliver(this.log, this.tailer, from, keep, {
       next: (entry) => sink.next(this.toEvent(entry)),
       end: sink.end,
@@ -77,23 +79,23 @@ export class LogStream<T> {
 
   private toEvent(entry: { cursor: LogCursor; value: T }): StreamEvent<T> {
     const { cursor, value } = entry;
-    if (cursor.snapshot !== null || typeof value !== 'object' || value === null) return { cursor: encodeCursor(cursor), value };
+    if (cursor.snapshot !== null || typeof value !== 'object' || value === null) return { cursor: encodeCursor(cursor, this.name), value };
     let encoded = this.encodedCursors.get(value);
     if (encoded === undefined) {
-      encoded = encodeCursor(cursor);
+      encoded = encodeCursor(cursor, this.name);
       this.encodedCursors.set(value, encoded);
     }
     return { cursor: encoded, value };
   }
 
   /**
-   * Checks the cursor, then follows: a malformed cursor, or one from the
-   * future (another database, a restored backup: after it nothing would ever
-   * arrive), fails the subscribe call itself.
+   * Checks the cursor, then follows: a malformed cursor, one of another
+   * stream, or one from the future (another database, a restored backup:
+   * after it nothing would ever arrive), fails the subscribe call itself.
    */
   async open(keep: (value: T) => boolean, after: string | null): Promise<LiveFeed<T>> {
     if (after !== null) {
-      const cursor = decodeCursor(after);
+      const cursor = decodeCursor(after, 'after', this.name);
       const now = await this.log.snapshot();
       // A row's transaction id is below xmax once committed; a snapshot cursor's position is its xmin (at most its xmax).
       const { position, snapshot } = cursor;

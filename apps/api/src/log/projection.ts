@@ -2,6 +2,9 @@ import type { Db, UnitOfWork } from '../database/db';
 import type { LogEntry, LogReader } from './event-log';
 import { comparePositions, LOG_START } from './log-position';
 import type { LogPosition } from './log-position';
+import { clearFailure, describeFailure, lockFailures, mayBeRowFault, recordFailure, rowRange } from './projection-failures';
+import { readHealth } from './projection-health';
+import type { HealthThresholds, ProjectionHealth } from './projection-health';
 
 /** A stretch of one log: every row after `after` up to and including `upTo`, in commit-safe order. */
 export type LogRange = { after: LogPosition; upTo: LogPosition };
@@ -38,7 +41,17 @@ export type ProjectorOptions = {
    */
   gatherMs?: number;
   onError: (error: unknown) => void;
+  /** A row could not be applied: it was recorded in projection_failures and the projection moved on. */
+  onRowFailed?: (failure: FailedRow) => void;
+  /** How often rows that failed are tried again (besides at start and on `retryFailures`). */
+  retryMs?: number;
 };
+
+/** A row a step could not apply, as reported to `onRowFailed`. */
+export type FailedRow = { projection: string; log: string; position: LogPosition; error: string };
+
+/** Outcome of a retry of recorded failures. */
+export type RetryOutcome = { retried: number; applied: number };
 
 /** The longest a run's own length may space out the next one (what a read model may lag behind under load). */
 const MAX_SPACING_MS = 2_000;
@@ -56,12 +69,23 @@ const MAX_SPACING_MS = 2_000;
  * Projections run in the order they were registered; `after` bounds one to
  * what another has already applied (segments read the acquisitions the
  * metrics projection wrote).
+ *
+ * A row that cannot be applied does not hold the projection: a stretch that
+ * fails is split in halves, each applied under a savepoint, down to the rows
+ * that fail alone; those are recorded in `projection_failures` and the step
+ * commits the rest and moves on. Recorded rows are tried again at start, every
+ * `retryMs` and on `retryFailures()`; a retry that applies one deletes its
+ * record in the same transaction (exactly once still). Errors that are not a
+ * row's fault (the database away, a deadlock, out of resources) fail the
+ * whole step as before, to be run again.
  */
 export class Projector {
   private readonly followers: Follower[] = [];
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly gatherMs: number;
+  private readonly retryMs: number;
+  private retryTimer: NodeJS.Timeout | null = null;
   private lastRun = 0;
   private lastRunMs = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -77,6 +101,7 @@ export class Projector {
     this.batchSize = options.batchSize ?? 5000;
     this.pollMs = options.pollMs ?? 1000;
     this.gatherMs = options.gatherMs ?? 200;
+    this.retryMs = options.retryMs ?? 60_000;
   }
 
   /** Follows a log with set-based SQL: `apply` gets the stretch of the log to fold in. */
@@ -120,6 +145,42 @@ export class Projector {
     this.poke();
     this.timer = setInterval(() => this.poke(), this.pollMs);
     this.timer.unref();
+    // What failed before a restart (a fix deployed, a rule changed) is tried again at once, then now and then.
+    const retry = () => void this.retryFailures().catch((error: unknown) => this.report(error));
+    retry();
+    this.retryTimer = setInterval(retry, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  /**
+   * Tries recorded failures again (of one projection, or all), oldest
+   * first, each in its own savepoint: applied rows lose their record, the
+   * others keep it with the new error. At most 500 per projection and log in
+   * one call (one transaction each); rows another instance is retrying are
+   * skipped.
+   */
+  async retryFailures(projection?: string): Promise<RetryOutcome> {
+    const outcome: RetryOutcome = { retried: 0, applied: 0 };
+    for (const follower of this.followers) {
+      if (this.stopped) break;
+      if (projection !== undefined && follower.projection !== projection) continue;
+      await this.exclusive(async () => {
+        const { retried, applied } = await this.retry(follower);
+        outcome.retried += retried;
+        outcome.applied += applied;
+      });
+    }
+    return outcome;
+  }
+
+  /** The projections' names, in registration order. */
+  projections(): string[] {
+    return [...new Set(this.followers.map((follower) => follower.projection))];
+  }
+
+  /** Where each projection stands in each of its logs, and whether it is behind or stuck. */
+  health(thresholds: HealthThresholds): Promise<ProjectionHealth[]> {
+    return Promise.all(this.followers.map((follower) => readHealth(this.db, follower.projection, follower.log, thresholds)));
   }
 
   /** Something was committed: run soon (pokes during a run schedule one more run, no more). */
@@ -165,6 +226,7 @@ export class Projector {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearInterval(this.retryTimer);
     await this.queue;
   }
 
@@ -197,26 +259,88 @@ export class Projector {
 
   /** One transaction: lock the position, find the next stretch, apply it, move the position. Whether anything was applied. */
   private async step(follower: Follower): Promise<boolean> {
-    return this.db.transaction(async (uow) => {
-      // One step of a projection at a time, across its logs and across instances: the others skip it. A lazy
-      // commit spares the disk flush that ingest's own commits would otherwise queue behind.
-      const [{ locked }] = await uow.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked, set_config('synchronous_commit', $2, true)`,
-        [`clm.projection:${follower.projection}`, follower.lazyCommit ? 'off' : 'on'],
-      );
-      if (!locked) return false;
+    const failed: FailedRow[] = [];
+    const applied = await this.db.transaction(async (uow) => {
+      failed.length = 0;
+      if (!(await lockProjection(uow, follower))) return false;
       const position = await lockPosition(uow, follower.projection, follower.log.name);
       if (!position) return false;
       const ceiling = follower.after ? await storedPosition(uow, follower.after, follower.log.name) : null;
-      const upTo = await nextStretchEnd(uow, follower.log.table, position, this.batchSize, ceiling);
-      if (!upTo) return false;
-      await follower.apply(uow, { after: position, upTo });
+      const stretch = await nextStretch(uow, follower.log.table, position, this.batchSize, ceiling);
+      if (!stretch) {
+        await markIdle(uow, follower, ceiling !== null);
+        return false;
+      }
+      const range = { after: position, upTo: stretch.upTo };
+      const error = await applyInSavepoint(uow, () => follower.apply(uow, range));
+      if (error !== null)
+        failed.push(...(await this.isolate(uow, follower, position, await rowsIn(uow, follower.log.table, range), error)));
+      // A stretch shorter than the batch took every final row there was: the projection was caught up.
       await uow.execute(
-        `UPDATE projection_positions SET tx_id = $3::xid8, id = $4::bigint, updated_at = now() WHERE projection = $1 AND log = $2`,
-        [follower.projection, follower.log.name, upTo.txId.toString(), upTo.id.toString()],
+        `UPDATE projection_positions SET tx_id = $3::xid8, id = $4::bigint, updated_at = now(),
+                caught_up_at = CASE WHEN $5 THEN now() ELSE caught_up_at END
+          WHERE projection = $1 AND log = $2`,
+        [follower.projection, follower.log.name, stretch.upTo.txId.toString(), stretch.upTo.id.toString(), stretch.rows < this.batchSize],
       );
       return true;
     });
+    for (const row of failed) this.options.onRowFailed?.(row);
+    return applied;
+  }
+
+  /**
+   * Applies `rows` (the stretch after `after`, which failed with `error`) in
+   * halves, each under its own savepoint, down to single rows: a row that
+   * fails alone is recorded, everything else is applied once.
+   */
+  private async isolate(
+    uow: UnitOfWork,
+    follower: Follower,
+    after: LogPosition,
+    rows: LogPosition[],
+    error: unknown,
+  ): Promise<FailedRow[]> {
+    if (rows.length === 0) throw error;
+    if (rows.length === 1) {
+      const failure = { projection: follower.projection, log: follower.log.name, position: rows[0], error: describeFailure(error) };
+      await recordFailure(uow, failure.projection, failure.log, failure.position, failure.error);
+      return [failure];
+    }
+    const middle = Math.ceil(rows.length / 2);
+    const failed: FailedRow[] = [];
+    let start = after;
+    for (const half of [rows.slice(0, middle), rows.slice(middle)]) {
+      const range = { after: start, upTo: half[half.length - 1] };
+      const halfError = await applyInSavepoint(uow, () => follower.apply(uow, range));
+      if (halfError !== null) failed.push(...(await this.isolate(uow, follower, start, half, halfError)));
+      start = range.upTo;
+    }
+    return failed;
+  }
+
+  /** Tries a follower's recorded failures again, in one transaction holding its lock like a step. */
+  private async retry(follower: Follower): Promise<RetryOutcome> {
+    const failed: FailedRow[] = [];
+    const outcome = await this.db.transaction(async (uow) => {
+      failed.length = 0;
+      if (!(await lockProjection(uow, follower))) return { retried: 0, applied: 0 };
+      const positions = await lockFailures(uow, follower.projection, follower.log.name);
+      let applied = 0;
+      for (const position of positions) {
+        const error = await applyInSavepoint(uow, () => follower.apply(uow, rowRange(position)));
+        if (error === null) {
+          await clearFailure(uow, follower.projection, follower.log.name, position);
+          applied++;
+        } else {
+          const failure = { projection: follower.projection, log: follower.log.name, position, error: describeFailure(error) };
+          await recordFailure(uow, failure.projection, failure.log, position, failure.error);
+          failed.push(failure);
+        }
+      }
+      return { retried: positions.length, applied };
+    });
+    for (const row of failed) this.options.onRowFailed?.(row);
+    return outcome;
   }
 
   private report(error: unknown): void {
@@ -258,20 +382,78 @@ export async function storedPosition(db: Pick<UnitOfWork, 'query'>, projection: 
   return rows.length === 0 ? LOG_START : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
 }
 
-/** The last row of the next stretch (at most `limit` final rows after `after`, none past `ceiling`), or null when there is none. */
-async function nextStretchEnd(
+/**
+ * One step of a projection at a time, across its logs and across instances: the others skip it. A lazy commit spares
+ * the disk flush that ingest's own commits would otherwise queue behind. Whether this transaction holds the lock.
+ */
+async function lockProjection(uow: UnitOfWork, follower: Follower): Promise<boolean> {
+  const [{ locked }] = await uow.query<{ locked: boolean }>(
+    `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked, set_config('synchronous_commit', $2, true)`,
+    [`clm.projection:${follower.projection}`, follower.lazyCommit ? 'off' : 'on'],
+  );
+  return locked;
+}
+
+/**
+ * Runs `work` under a savepoint: null when it succeeded, or the error it
+ * failed with, its writes undone, when the error may be the rows' fault.
+ * Any other error is thrown (the whole transaction goes).
+ */
+async function applyInSavepoint(uow: UnitOfWork, work: () => Promise<void>): Promise<unknown> {
+  await uow.execute('SAVEPOINT clm_projection_apply');
+  try {
+    await work();
+  } catch (error) {
+    if (!mayBeRowFault(error)) throw error;
+    await uow.execute('ROLLBACK TO SAVEPOINT clm_projection_apply');
+    await uow.execute('RELEASE SAVEPOINT clm_projection_apply');
+    return error;
+  }
+  await uow.execute('RELEASE SAVEPOINT clm_projection_apply');
+  return null;
+}
+
+/**
+ * Notes a step that found nothing to apply, for the health checks: caught up when no committed row is beyond the
+ * position; still moving when it waits for the projection that bounds it (`waiting`, so it is not called stalled
+ * while that one catches up). At most every few seconds: an idle projection writes little.
+ */
+async function markIdle(uow: UnitOfWork, follower: Follower, waiting: boolean): Promise<void> {
+  await uow.execute(
+    `UPDATE projection_positions p
+        SET caught_up_at = CASE WHEN NOT EXISTS (SELECT 1 FROM ${follower.log.table} e WHERE (e.tx_id, e.id) > (p.tx_id, p.id) AND e.tx_id >= p.tx_id)
+                                THEN now() ELSE p.caught_up_at END,
+            updated_at = CASE WHEN $3 THEN now() ELSE p.updated_at END
+      WHERE p.projection = $1 AND p.log = $2 AND greatest(p.updated_at, p.caught_up_at) < now() - interval '5 seconds'`,
+    [follower.projection, follower.log.name, waiting],
+  );
+}
+
+/** The positions of every row in a stretch, in order. */
+async function rowsIn(uow: UnitOfWork, table: string, range: LogRange): Promise<LogPosition[]> {
+  const rows = await uow.query<{ tx_id: string; id: string }>(
+    `SELECT e.tx_id::text AS tx_id, e.id::text AS id FROM ${table} e
+      WHERE (e.tx_id, e.id) > ($1::xid8, $2::bigint) AND (e.tx_id, e.id) <= ($3::xid8, $4::bigint) AND e.tx_id >= $1::xid8 AND e.tx_id <= $3::xid8
+      ORDER BY e.tx_id, e.id`,
+    [range.after.txId.toString(), range.after.id.toString(), range.upTo.txId.toString(), range.upTo.id.toString()],
+  );
+  return rows.map((row) => ({ txId: BigInt(row.tx_id), id: BigInt(row.id) }));
+}
+
+/** The next stretch (at most `limit` final rows after `after`, none past `ceiling`): its last row and its length; null when there is none. */
+async function nextStretch(
   uow: UnitOfWork,
   table: string,
   after: LogPosition,
   limit: number,
   ceiling: LogPosition | null,
-): Promise<LogPosition | null> {
+): Promise<{ upTo: LogPosition; rows: number } | null> {
   if (ceiling && comparePositions(ceiling, after) <= 0) return null;
   const bound = ceiling ? `AND (tx_id, id) <= ($4::xid8, $5::bigint) AND tx_id <= $4::xid8` : '';
   const parameters: unknown[] = [after.txId.toString(), after.id.toString(), limit];
   if (ceiling) parameters.push(ceiling.txId.toString(), ceiling.id.toString());
-  const rows = await uow.query<{ tx_id: string; id: string }>(
-    `SELECT stretch.tx_id::text AS tx_id, stretch.id::text AS id FROM (
+  const rows = await uow.query<{ tx_id: string; id: string; rows: number }>(
+    `SELECT stretch.tx_id::text AS tx_id, stretch.id::text AS id, count(*) OVER ()::int AS rows FROM (
        SELECT tx_id, id FROM ${table}
         WHERE (tx_id, id) > ($1::xid8, $2::bigint) AND tx_id >= $1::xid8 ${bound}
           AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -279,5 +461,5 @@ async function nextStretchEnd(
       ORDER BY stretch.tx_id DESC, stretch.id DESC LIMIT 1`,
     parameters,
   );
-  return rows.length === 0 ? null : { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) };
+  return rows.length === 0 ? null : { upTo: { txId: BigInt(rows[0].tx_id), id: BigInt(rows[0].id) }, rows: rows[0].rows };
 }

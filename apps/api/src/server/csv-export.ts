@@ -4,18 +4,22 @@ import { isoDay, parseIsoDate } from '../core/dates';
 import { ClmError, CoreError } from '../core/errors';
 import { isUuid, textProblem } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
+import type { Principal } from '../core/principal';
+import type { OperationLimits } from '../config';
 import type { Db } from '../database/db';
 import { databaseUnavailable } from '../database/db';
 import { Semaphore } from '../database/semaphore';
 import { sql } from '../database/sql';
 import type { SqlFragment } from '../database/sql';
 import { customerFilter } from '../modules/customers';
-import { LAST_RANGE_DAY, METRIC_NAMES, metricTable } from '../modules/metrics';
+import { LAST_RANGE_DAY, METRIC_NAMES, metricsPrice, metricTable, rangeShape } from '../modules/metrics';
 import type { MetricTableQuery } from '../modules/metrics';
 import { authenticate } from './context';
 import { csvDecimal, csvRecord, csvTable } from './csv';
 import type { CsvCell } from './csv';
 import { clientErrorOf, GENERIC_MESSAGE } from './error-mapping';
+import type { ExpensiveWork } from './expensive-work';
+import { costLimitExceeded } from './limits.errors';
 import type { Logger } from './logger';
 import { CUSTOMER_RELATIONS } from './services';
 import type { Services } from './services';
@@ -47,10 +51,14 @@ const DEFAULT_STALL_MS = 60_000;
 export type CsvExportOptions = {
   services: Services;
   logger: Logger;
+  /** metrics.csv is priced as the `metrics` query is, against the same limit. */
+  limits: Pick<OperationLimits, 'maxCost'>;
+  /** The instance's gate for expensive work, shared with GraphQL. */
+  expensiveWork: ExpensiveWork;
   stallMs?: number;
 };
 
-type Locals = { requestId: string };
+type Locals = { requestId: string; principal?: Principal };
 
 /** The /api router: the key check, both exports, and JSON 404s for anything else under /api. */
 export function csvExportRouter(options: CsvExportOptions): Router {
@@ -73,7 +81,20 @@ export function csvExportRouter(options: CsvExportOptions): Router {
   router.get('/metrics.csv', async (request, response, next) => {
     try {
       const { metric, ...query } = parseMetricsCsvQuery(request.query, METRIC_NAMES);
-      const table = await metricTable(options.services.metrics, metric, query);
+      // One metric, priced as the metrics query prices it, then run in a slot of the key's.
+      const cost = metricsPrice({
+        ...rangeShape(isoDay(query.from), isoDay(query.to), query.bucket),
+        metrics: 1,
+        filter: {
+          segment: query.filter.segment !== undefined,
+          channel: query.filter.channel !== undefined,
+          campaign: query.filter.campaign !== undefined,
+        },
+        compareToPrevious: false,
+      });
+      if (cost > options.limits.maxCost) throw costLimitExceeded(cost, options.limits.maxCost, [{ field: metric, price: cost }]);
+      const keyId = (response.locals as Locals).principal?.keyId ?? '';
+      const table = await options.expensiveWork.run(keyId, () => metricTable(options.services.metrics, metric, query));
       sendCsvHeaders(response, `${metric}.csv`);
       // Amounts may come as exact decimal text: numbers, never prefixed; any other text is defended.
       response.end(
@@ -99,9 +120,10 @@ export function csvExportRouter(options: CsvExportOptions): Router {
 
 /** The same key check as /graphql, then the `read` scope: 401 without a valid key, 403 without the scope. */
 function requireReadKey(services: Services) {
-  return async (request: Request, _response: Response, next: NextFunction) => {
+  return async (request: Request, response: Response, next: NextFunction) => {
     try {
       const principal = await authenticate(services, request.headers.authorization);
+      (response.locals as Locals).principal = principal;
       if (!hasScope(principal, Scope.READ))
         throw new ClmError(CoreError.FORBIDDEN, 'this API key lacks the read scope that CSV exports need');
       next();
@@ -122,6 +144,7 @@ function exportErrors(logger: Logger) {
     }
     if (error instanceof ClmError) {
       const client = clientErrorOf(error);
+      if (typeof error.details.retryAfter === 'number') response.setHeader('retry-after', String(error.details.retryAfter));
       response
         .status(client.httpStatus)
         .json({ errors: [{ message: error.message, extensions: { code: client.graphqlCode, ...error.details } }] });

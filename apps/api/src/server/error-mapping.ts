@@ -1,15 +1,18 @@
+import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
 import { ClmError, CoreError, databaseUnavailableError } from '../core/errors';
-import { databaseUnavailable } from '../database/db';
+import { databaseUnavailable, RetryTransaction, sqlState } from '../database/db';
 import type { CoreErrorCode } from '../core/errors';
 import { LogError } from '../log';
 import type { LogErrorCode } from '../log';
 import { MODULE_ERROR_CODES } from '../modules/manifest';
 import type { ModuleErrorCode } from '../modules/manifest';
+import { LimitError } from './limits.errors';
+import type { LimitErrorCode } from './limits.errors';
 
-/** Every code a `ClmError` can carry: the core's, the log's and each module's (modules/manifest.ts). */
-export type ErrorCode = CoreErrorCode | LogErrorCode | ModuleErrorCode;
+/** Every code a `ClmError` can carry: the core's, the log's, each module's (modules/manifest.ts) and the operation limits'. */
+export type ErrorCode = CoreErrorCode | LogErrorCode | ModuleErrorCode | LimitErrorCode;
 
 /** What a client sees for a code: GraphQL's `extensions.code` and, for the HTTP routes, the status. */
 export type ClientError = { graphqlCode: string; httpStatus: number };
@@ -39,11 +42,20 @@ export function describeErrorCode(code: ErrorCode): ClientError {
       return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };
     case 'DATABASE_UNAVAILABLE':
       return { graphqlCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 };
+    case 'COST_LIMIT_EXCEEDED':
+      return { graphqlCode: 'COST_LIMIT_EXCEEDED', httpStatus: 400 };
+    case 'TOO_MANY_EXPENSIVE_OPERATIONS':
+      return { graphqlCode: 'TOO_MANY_EXPENSIVE_OPERATIONS', httpStatus: 429 };
   }
 }
 
 /** Every code, for the test that checks each one maps (and for documentation). */
-export const ERROR_CODES: readonly ErrorCode[] = [...Object.values(CoreError), ...Object.values(LogError), ...MODULE_ERROR_CODES];
+export const ERROR_CODES: readonly ErrorCode[] = [
+  ...Object.values(CoreError),
+  ...Object.values(LogError),
+  ...MODULE_ERROR_CODES,
+  ...Object.values(LimitError),
+];
 
 /** The client view of any ClmError; an unknown code (a programming error) is internal. */
 export function clientErrorOf(error: ClmError): ClientError {
@@ -83,8 +95,8 @@ export function formatClientError(
   report: (error: unknown) => void,
 ): GraphQLFormattedError {
   const unwrapped = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-  // A query that failed because the database is down says so, instead of an internal error.
-  const original = databaseUnavailable(unwrapped) ? databaseUnavailableError() : unwrapped;
+  // A query that failed because the database is down, full or busy says so (retryable), instead of an internal error.
+  const original = retryLater(unwrapped) ? databaseUnavailableError() : unwrapped;
   if (original instanceof ClmError) {
     return {
       message: original.message,
@@ -93,6 +105,8 @@ export function formatClientError(
       extensions: { code: clientErrorOf(original).graphqlCode, ...original.details },
     };
   }
+  const apolloRequestError = error instanceof GraphQLError ? APOLLO_REQUEST_ERRORS.get(error.message) : undefined;
+  if (apolloRequestError !== undefined) return { message: apolloRequestError, extensions: { code: 'BAD_REQUEST' } };
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
   const isOwnGraphQLError = error instanceof GraphQLError && (!error.originalError || error.originalError instanceof GraphQLError);
   if (code !== undefined && PASS_THROUGH_CODES.has(code) && (isOwnGraphQLError || !(error instanceof GraphQLError))) {
@@ -109,6 +123,54 @@ export function formatClientError(
   }
   report(original);
   return { message: GENERIC_MESSAGE, locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * Whether a failure says nothing about the request, only about the database
+ * now: unreachable or restarting (a batch cut by a crash), out of connection
+ * slots (53300, "too many clients"), or a transaction that kept colliding with
+ * others until its retries ran out. Nothing of the request was committed, so
+ * the client's retry (the README's rule for SERVICE_UNAVAILABLE) loses
+ * nothing.
+ */
+export function retryLater(error: unknown): boolean {
+  return databaseUnavailable(error) || error instanceof RetryTransaction || RETRY_LATER_SQLSTATES.has(sqlState(error) ?? '');
+}
+
+/** serialization_failure and deadlock_detected once the transaction's own retries are spent; too_many_connections. */
+const RETRY_LATER_SQLSTATES = new Set(['40001', '40P01', '53300']);
+
+/**
+ * Request errors Apollo Server raises with no code (so it would default to
+ * INTERNAL_SERVER_ERROR), by their message, with what the client is told. A
+ * persisted query whose hash is not the SHA-256 of its text is the client's
+ * mistake: BAD_REQUEST, as Apollo's own request errors are coded (a hash the
+ * server does not know, sent without its query, stays PERSISTED_QUERY_NOT_FOUND,
+ * which tells APQ clients to send the query along).
+ */
+const APOLLO_REQUEST_ERRORS = new Map([
+  ['provided sha does not match query', 'extensions.persistedQuery.sha256Hash: not the SHA-256 of the query sent'],
+  ['Unsupported persisted query version', 'extensions.persistedQuery.version: only version 1 is supported'],
+]);
+
+/**
+ * Subscriptions are served over WebSocket (graphql-ws) only; one sent as an
+ * HTTP request is refused with BAD_REQUEST before anything runs (executed as
+ * a query, its resolver has no event to resolve).
+ */
+export function refuseSubscriptionsOverHttp<Context extends object>(): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          if (operation?.operation !== 'subscription') return;
+          throw new GraphQLError('subscriptions are served over WebSocket (graphql-ws protocol) on /graphql, not over HTTP', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
 }
 
 /** Removes graphql-js's "Did you mean ...?" hints, which would reveal the schema. */

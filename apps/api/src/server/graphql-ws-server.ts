@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { execute, GraphQLError } from 'graphql';
 import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -11,7 +11,8 @@ import type { Principal } from '../core/principal';
 import { authenticate, createContext } from './context';
 import { formatClientError } from './error-mapping';
 import type { Logger } from './logger';
-import { costError, operationCost, parseWithLimits, validateWithLimits, variablesDepthError } from './operation-limits';
+import type { ExpensiveWork } from './expensive-work';
+import { costError, operationCosts, parseWithLimits, validateWithLimits, variablesDepthError } from './operation-limits';
 import type { Services } from './services';
 import { SubscriptionFanout } from './subscription-fanout';
 
@@ -36,9 +37,10 @@ export function attachGraphQLWebSocket(options: {
   schema: GraphQLSchema;
   services: Services;
   limits: OperationLimits;
+  expensiveWork: ExpensiveWork;
   logger: Logger;
 }) {
-  const { schema, services, limits, logger } = options;
+  const { schema, services, limits, expensiveWork, logger } = options;
   // The same body limit as HTTP: a larger message closes the socket (1009) before it is parsed.
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: MAX_MESSAGE_BYTES });
   const mask = (errors: readonly GraphQLError[]) =>
@@ -66,9 +68,24 @@ export function attachGraphQLWebSocket(options: {
   }, KEY_RECHECK_MS);
   recheck.unref();
 
+  /** The key of each expensive operation's context (one context per operation), for `execute` to take its slot. */
+  const expensiveKeys = new WeakMap<object, string>();
+
   const disposable = useServer<Record<string, unknown>, SocketExtra>(
     {
       schema,
+      // A query or mutation with a priced field runs in a slot of its key's (see expensive-work.ts); a refusal is its result.
+      execute: async (args) => {
+        const { contextValue } = args;
+        const keyId = typeof contextValue === 'object' && contextValue !== null ? expensiveKeys.get(contextValue) : undefined;
+        if (keyId === undefined) return execute(args);
+        try {
+          return await expensiveWork.run(keyId, async () => execute(args));
+        } catch (refusal) {
+          if (!(refusal instanceof ClmError)) throw refusal;
+          return { errors: [new GraphQLError(refusal.message, { originalError: refusal })] };
+        }
+      },
       onConnect: async (ctx) => {
         try {
           ctx.extra.authorization = ctx.connectionParams?.authorization;
@@ -115,9 +132,11 @@ export function attachGraphQLWebSocket(options: {
         const variables = payload.variables ?? {};
         const tooDeep = variablesDepthError(schema, payload.query, variables);
         if (tooDeep) return [tooDeep];
-        const tooCostly = costError(operationCost(schema, document, payload.operationName ?? undefined, variables), limits);
+        const { total, priced } = operationCosts(schema, document, payload.operationName ?? undefined, variables);
+        const tooCostly = costError(total, limits, priced);
         if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
         const contextValue = createContext(services, ctx.extra.principal as Principal);
+        if (priced.length > 0) expensiveKeys.set(contextValue, contextValue.principal.keyId);
         fanout.bind(contextValue, { socket: ctx.extra.socket, stream: ctx.extra.request.socket, id });
         return { schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
       },

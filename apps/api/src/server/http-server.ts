@@ -4,12 +4,14 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
+import type { ProjectionHealth } from '../log';
 import { migrationsAreCurrent } from '../database/data-source';
 import { databaseUnavailable } from '../database/db';
 import { ClmError } from '../core/errors';
@@ -19,10 +21,11 @@ import { bindPort } from './bind-port';
 import type { BoundPort } from './bind-port';
 import { authenticate, createContext } from './context';
 import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
-import { clientErrorOf, formatClientError, GENERIC_MESSAGE } from './error-mapping';
+import { clientErrorOf, formatClientError, GENERIC_MESSAGE, refuseSubscriptionsOverHttp } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
-import { costError, limitRules, operationCost, variablesDepthError } from './operation-limits';
+import { ExpensiveWork } from './expensive-work';
+import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
 import { resolverContainer } from './services';
 import type { Services } from './services';
@@ -34,11 +37,25 @@ export type RunningServer = {
   port: number;
   /** Subscription executions so far (see subscription-fanout.ts): what shared execution saves is visible here. */
   subscriptionExecutions: () => number;
+  /** Expensive operations running and waiting for a slot now (see expensive-work.ts). */
+  expensiveWork: () => { running: number; waiting: number };
   close: () => Promise<void>;
 };
 
 /** `asset`: the request is for the dashboard (a static file or its index.html), logged at debug rather than info. */
 type Locals = { requestId: string; principal?: Principal; asset?: boolean };
+
+/** The projections that are lagging or stalled (none when all are fine). */
+async function troubledProjections(services: Services): Promise<ProjectionHealth[]> {
+  return (await services.projections.health()).filter((health) => health.state !== 'ok');
+}
+
+const isStalled = (health: ProjectionHealth) => health.state === 'stalled';
+
+/** The health probes name only projections in trouble, so a healthy answer stays `{status, database}`. */
+function projectionsPart(troubled: ProjectionHealth[]): { projections?: ProjectionHealth[] } {
+  return troubled.length === 0 ? {} : { projections: troubled };
+}
 
 /**
  * The HTTP server: GraphQL over HTTP and WebSocket on one port and path,
@@ -46,7 +63,7 @@ type Locals = { requestId: string; principal?: Principal; asset?: boolean };
  * `bound` (the port clm took before anything else) or binds `config.port`.
  */
 export async function startHttpServer(options: {
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'>;
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
@@ -58,7 +75,17 @@ export async function startHttpServer(options: {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = bound.server;
-  const webSocket = attachGraphQLWebSocket({ httpServer, path: GRAPHQL_PATH, schema, services, limits: config.limits, logger });
+  // One gate for every way in (HTTP, WebSocket, CSV): the limits are per instance.
+  const expensiveWork = new ExpensiveWork(config.expensiveWork);
+  const webSocket = attachGraphQLWebSocket({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    services,
+    limits: config.limits,
+    expensiveWork,
+    logger,
+  });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -75,25 +102,45 @@ export async function startHttpServer(options: {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Cache hints wrap every field resolver; clm sets none, and the wrapping cost a tenth of a list's time.
       ApolloServerPluginCacheControlDisabled(),
-      costLimitPlugin(config.limits),
+      refuseSubscriptionsOverHttp(),
+      costLimitPlugin(config.limits, expensiveWork),
     ],
   });
   await apollo.start();
 
   app.use(requestLogging(logger));
-  // Liveness with the database's state: 503 while it cannot be reached (clm reconnects when it is back).
+  // Liveness: 200 while the process can serve and reach its database, 503 while the database cannot be reached (clm
+  // reconnects when it is back). A stalled projection is named here but does not fail liveness: restarting the process
+  // does not unstick a projection held back by a long transaction, and readiness says it.
   app.get('/healthz', async (_request, response) => {
     try {
       await services.db.query('SELECT 1');
-      response.json({ status: 'ok', database: 'reachable' });
     } catch {
       response.status(503).json({ status: 'degraded', database: 'unreachable' });
+      return;
     }
+    // Before the migrations are applied the positions cannot be read; liveness does not depend on them.
+    const troubled = await troubledProjections(services).catch((): ProjectionHealth[] => []);
+    response.json({ status: troubled.some(isStalled) ? 'degraded' : 'ok', database: 'reachable', ...projectionsPart(troubled) });
   });
+  // Readiness: 503 while migrations are pending or a projection is stalled (its read models, metrics or segment
+  // membership, no longer move); a lagging projection is named and the instance stays ready.
   app.get('/readyz', async (_request, response) => {
     try {
-      const current = await migrationsAreCurrent(services.db);
-      response.status(current ? 200 : 503).json({ status: current ? 'ready' : 'migrations pending', database: 'reachable' });
+      if (!(await migrationsAreCurrent(services.db))) {
+        response.status(503).json({ status: 'migrations pending', database: 'reachable' });
+        return;
+      }
+      const troubled = await troubledProjections(services);
+      const stalled = troubled.filter(isStalled);
+      response.status(stalled.length > 0 ? 503 : 200).json({
+        status:
+          stalled.length > 0
+            ? `projection stalled: ${stalled.map((health) => `${health.projection} (${health.log})`).join(', ')}`
+            : 'ready',
+        database: 'reachable',
+        ...projectionsPart(troubled),
+      });
     } catch {
       response.status(503).json({ status: 'database unreachable' });
     }
@@ -113,7 +160,7 @@ export async function startHttpServer(options: {
   );
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
-  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger }));
+  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, limits: config.limits, expensiveWork }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(markAsset);
@@ -126,6 +173,7 @@ export async function startHttpServer(options: {
     url: bound.url,
     port: bound.port,
     subscriptionExecutions: webSocket.subscriptionExecutions,
+    expensiveWork: () => expensiveWork.load(),
     close: async () => {
       await webSocket.close();
       await apollo.stop();
@@ -212,14 +260,35 @@ function markAsset(_request: Request, response: Response, next: NextFunction): v
   next();
 }
 
-/** Refuses operations whose cost (see operation-limits.ts) exceeds the limit, before they run. */
-function costLimitPlugin(limits: Config['limits']): ApolloServerPlugin<RequestContext> {
+/**
+ * Refuses operations whose cost (see operation-limits.ts) exceeds the limit,
+ * before they run; an expensive one (with a priced field) then takes a slot
+ * of the key's and the instance's (see expensive-work.ts), held until its
+ * response is sent, or is refused with 429 and `Retry-After`.
+ */
+function costLimitPlugin(limits: Config['limits'], expensiveWork: ExpensiveWork): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
+      let release = () => {};
       return {
-        async didResolveOperation({ request, document, schema }) {
-          const error = costError(operationCost(schema, document, request.operationName ?? undefined, request.variables ?? {}), limits);
+        async didResolveOperation({ request, document, schema, contextValue }) {
+          const { total, priced } = operationCosts(schema, document, request.operationName ?? undefined, request.variables ?? {});
+          const error = costError(total, limits, priced);
           if (error) throw error;
+          if (priced.length === 0) return;
+          try {
+            release = await expensiveWork.acquire(contextValue.principal.keyId);
+          } catch (refusal) {
+            if (!(refusal instanceof ClmError)) throw refusal;
+            const retryAfter = String(expensiveWork.retryAfterSeconds);
+            throw new GraphQLError(refusal.message, {
+              originalError: refusal,
+              extensions: { code: refusal.code, http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } },
+            });
+          }
+        },
+        async willSendResponse() {
+          release();
         },
       };
     },

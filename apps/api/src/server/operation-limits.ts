@@ -10,6 +10,7 @@ import {
   specifiedRules,
   typeFromAST,
   validate,
+  valueFromASTUntyped,
 } from 'graphql';
 import type {
   ASTVisitor,
@@ -28,7 +29,10 @@ import type {
   ValueNode,
 } from 'graphql';
 import type { OperationLimits } from '../config';
+import '../core/field-cost';
 import { nestsDeeperThan } from '../core/ids';
+import { costLimitExceeded } from './limits.errors';
+import type { PricedField } from './limits.errors';
 
 /*
  * Bounds on every operation, applied identically to HTTP and WebSocket:
@@ -54,8 +58,11 @@ export function validateWithLimits(schema: GraphQLSchema, document: DocumentNode
  * The cost of an operation: each field costs 1, and the children of a
  * connection field (`…Connection`) count once per requested item (`first` or
  * `last` as sent, by literal, variable or the variable's default; else the
- * argument's schema default; else 50). Computed from the document and the
- * raw variables, so a large batch of input is not coerced twice.
+ * argument's schema default; else 50). A field with a price (a `cost`
+ * extension: see core/field-cost.ts) costs its price instead of 1, from its
+ * arguments and what is selected below it, so aliases add it up once each.
+ * Computed from the document and the raw variables, so a large batch of
+ * input is not coerced twice.
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -63,6 +70,19 @@ export function operationCost(
   operationName: string | undefined,
   variables: Record<string, unknown>,
 ): number {
+  return operationCosts(schema, document, operationName, variables).total;
+}
+
+/** An operation's cost, and the fields with a price in it: an operation with any is expensive. */
+export type OperationCosts = { total: number; priced: PricedField[] };
+
+/** `operationCost` with the priced fields it found (by alias or name, each with its price). */
+export function operationCosts(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+  variables: Record<string, unknown>,
+): OperationCosts {
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation: OperationDefinitionNode | undefined;
   for (const definition of document.definitions) {
@@ -70,13 +90,17 @@ export function operationCost(
     else if (definition.kind === Kind.OPERATION_DEFINITION && (operationName === undefined || definition.name?.value === operationName))
       operation ??= definition;
   }
-  if (!operation) return 0;
+  const priced: PricedField[] = [];
+  if (!operation) return { total: 0, priced };
   const root = schema.getRootType(operation.operation);
-  if (!root) return 0;
+  if (!root) return { total: 0, priced };
   // A variable's value is what was sent, else its default in the operation (`$n: Int = 500`).
   const defaults = new Map(
     (operation.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, definition.defaultValue]),
   );
+  const variableValues: Record<string, unknown> = {};
+  for (const [name, node] of defaults) if (node !== undefined) variableValues[name] = valueFromASTUntyped(node);
+  Object.assign(variableValues, variables);
   const argumentValue = (node: ValueNode | undefined): unknown => {
     if (node === undefined) return undefined;
     if (node.kind === Kind.INT) return Number(node.value);
@@ -93,6 +117,29 @@ export function operationCost(
     }
     return 50;
   };
+  /** Every argument of a priced field as sent (variables resolved, untyped), else its schema default. */
+  const argumentsOf = (selection: FieldNode, field: GraphQLField<unknown, unknown>): Record<string, unknown> => {
+    const values: Record<string, unknown> = {};
+    for (const argument of field.args) {
+      const node = selection.arguments?.find((candidate) => candidate.name.value === argument.name);
+      values[argument.name] = (node === undefined ? undefined : valueFromASTUntyped(node.value, variableValues)) ?? argument.defaultValue;
+    }
+    return values;
+  };
+  /** The names of the fields selected directly in `selectionSet`, through fragments, once per alias. */
+  const fieldNames = (selectionSet: SelectionSetNode | undefined, seen: ReadonlySet<string>): string[] => {
+    const names: string[] = [];
+    for (const selection of selectionSet?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) names.push(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) names.push(...fieldNames(selection.selectionSet, seen));
+      else {
+        const fragment = fragments.get(selection.name.value);
+        if (fragment && !seen.has(fragment.name.value))
+          names.push(...fieldNames(fragment.selectionSet, new Set([...seen, fragment.name.value])));
+      }
+    }
+    return names;
+  };
   const costOf = (selectionSet: SelectionSetNode | undefined, parent: GraphQLNamedType, seen: ReadonlySet<string>): number => {
     if (!selectionSet || !('getFields' in parent)) return 0;
     const fields = (parent as GraphQLObjectType).getFields();
@@ -103,7 +150,17 @@ export function operationCost(
         if (!field) continue;
         const type = getNamedType(field.type);
         const children = costOf(selection.selectionSet, type, seen);
-        cost += type.name.endsWith('Connection') ? 1 + pageSize(selection, field) * children : 1 + children;
+        const price = field.extensions.cost;
+        if (price !== undefined) {
+          const own = Math.max(
+            1,
+            Math.ceil(price({ args: argumentsOf(selection, field), selections: fieldNames(selection.selectionSet, seen) })),
+          );
+          priced.push({ field: selection.alias?.value ?? selection.name.value, price: own });
+          cost += own + children;
+        } else {
+          cost += type.name.endsWith('Connection') ? 1 + pageSize(selection, field) * children : 1 + children;
+        }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
         cost += costOf(selection.selectionSet, type ?? parent, seen);
@@ -116,13 +173,21 @@ export function operationCost(
     }
     return cost;
   };
-  return costOf(operation.selectionSet, root, new Set());
+  return { total: costOf(operation.selectionSet, root, new Set()), priced };
 }
 
-export function costError(cost: number, limits: OperationLimits): GraphQLError | null {
+/**
+ * The refusal of an operation costing more than the limit (null when it
+ * does not): COST_LIMIT_EXCEEDED, HTTP 400, naming the cost, the limit and
+ * the costliest priced fields; clients see `cost` and `limit` in its
+ * extensions.
+ */
+export function costError(cost: number, limits: OperationLimits, priced: readonly PricedField[] = []): GraphQLError | null {
   if (cost <= limits.maxCost) return null;
-  return new GraphQLError(`operation cost ${cost} exceeds the limit of ${limits.maxCost}; ask for fewer items or fields`, {
-    extensions: { code: 'COST_LIMIT_EXCEEDED', cost, limit: limits.maxCost, http: { status: 400 } },
+  const refusal = costLimitExceeded(cost, limits.maxCost, priced);
+  return new GraphQLError(refusal.message, {
+    originalError: refusal,
+    extensions: { code: refusal.code, cost, limit: limits.maxCost, http: { status: 400 } },
   });
 }
 

@@ -4,10 +4,12 @@ import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
 import { sql } from '../database/sql';
 import { timelineLoader, TimelineReader } from '../database/timeline';
-import { CommitNotifier, EVENTS_CHANNEL, LogStream, PgListener, Projector } from '../log';
+import { CommitNotifier, EVENTS_CHANNEL, HealthWatch, LogStream, PgListener, Projector } from '../log';
+import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log';
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
+import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
@@ -61,6 +63,8 @@ export type Services = {
   metrics: MetricsService;
   /** Follows the logs into the read models (metrics, segments); tests wait on `catchUp()`. */
   projector: Projector;
+  /** The projections' health (what /healthz and /readyz report) and their skipped rows. */
+  projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
   streams: Streams;
@@ -96,8 +100,18 @@ export type ServiceOptions = {
   ingestWriters?: number;
   /** How often every segment is re-evaluated as time passes; 0 or absent: never (tests call refreshOnSchedule). */
   segmentRefreshSeconds?: number;
+  /** When a projection counts as stalled or lagging (defaults: the configuration's). */
+  projectionHealth?: HealthThresholds;
   onError: (error: unknown) => void;
+  /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
+  onNotice?: (message: string, details: Record<string, unknown>) => void;
 };
+
+/** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
+export const DEFAULT_PROJECTION_HEALTH: HealthThresholds = { stallSeconds: 120, lagRows: 50_000, lagSeconds: 300 };
+
+/** How often projection health is checked for the log's state-change lines. */
+const HEALTH_WATCH_MS = 10_000;
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
   const db = new Db({ url: options.url, poolSize: options.poolSize, onError: options.onError });
@@ -105,7 +119,17 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const transitionStream = LogStream.of(db, TRANSITION_LOG, options.onError);
   const touchpointStream = LogStream.of(db, TOUCHPOINT_LOG, options.onError);
   const segmentChangeStream = LogStream.of(db, SEGMENT_CHANGE_LOG, options.onError);
-  const projector = new Projector(db, { onError: options.onError });
+  const notice = options.onNotice ?? (() => undefined);
+  const projector = new Projector(db, {
+    onError: options.onError,
+    onRowFailed: (row) =>
+      notice('a projection skipped a log row it could not apply (see projectionFailures; retried every minute)', {
+        projection: row.projection,
+        log: row.log,
+        row: `${row.position.txId}:${row.position.id}`,
+        error: row.error,
+      }),
+  });
   const pokeStreams = () => {
     transitionStream.poke();
     touchpointStream.poke();
@@ -147,6 +171,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
   const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
+  const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
+  const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
@@ -156,6 +182,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
     [MetricsResolver, new MetricsResolver(metrics)],
     [CampaignResolver, new CampaignResolver(campaigns)],
+    [ProjectionResolver, new ProjectionResolver(projections)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
     [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
@@ -177,6 +204,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
 
   await listener.start();
   projector.start();
+  // Only where someone reads the notices (the app's log): tests counting statements see no background health reads.
+  if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
   return {
     db,
@@ -189,10 +218,12 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     segments,
     campaigns,
     projector,
+    projections,
     streams,
     resolvers,
     /** Ends every subscription, waits for reads and announcements in flight, closes the listener and the pool. */
     stop: async () => {
+      healthWatch.stop();
       await Promise.all([
         transitionStream.stop(),
         touchpointStream.stop(),
@@ -205,6 +236,15 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       await db.end();
     },
   };
+}
+
+/** One log line per change of a projection's state, saying what it is now and why. */
+function healthChanged(notice: (message: string, details: Record<string, unknown>) => void) {
+  return (health: ProjectionHealth, previous: ProjectionState) =>
+    notice(health.state === 'ok' ? `projection ${health.projection} has caught up` : `projection ${health.projection} is ${health.state}`, {
+      ...health,
+      previous,
+    });
 }
 
 /** type-graphql's container: resolvers come from the composition root. */

@@ -31,5 +31,5 @@ export async function createTestContext(): Promise<TestContext> {
   };
 }
 
-export { collect, startTestServer, TEST_LIMITS } from './test-server';
+export { collect, startTestServer, TEST_EXPENSIVE_WORK, TEST_LIMITS } from './test-server';
 export type { GraphQLResponse, TestServer } from './test-server';

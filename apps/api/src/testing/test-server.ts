@@ -1,6 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { ExpensiveWorkLimits } from '../config';
 import { Scope } from '../core/principal';
 import { startHttpServer } from '../server/http-server';
 import { createLogger } from '../server/logger';
@@ -9,6 +10,8 @@ import type { TestContext } from './index';
 
 /** Operation limits used by test servers (the defaults of config.ts). */
 export const TEST_LIMITS = { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 };
+/** Expensive operations at once, per key and per instance, and the wait for a slot (the defaults of config.ts). */
+export const TEST_EXPENSIVE_WORK = { perKey: 2, perInstance: 4, waitMs: 2000 };
 
 export type GraphQLResponse<T = Record<string, unknown>> = {
   data?: T;
@@ -31,13 +34,21 @@ export type TestServer = TestContext & {
   createKey: (scopes: Scope[]) => Promise<string>;
   /** How many times the server has executed a subscription's selection for an event. */
   subscriptionExecutions: () => number;
+  /** Expensive operations running and waiting for a slot now. */
+  expensiveWork: () => { running: number; waiting: number };
 };
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(options: { expensiveWork?: ExpensiveWorkLimits } = {}): Promise<TestServer> {
   const context = await createTestContext();
   const logger = createLogger('silent');
   const server = await startHttpServer({
-    config: { port: 0, host: '127.0.0.1', limits: TEST_LIMITS, introspection: true },
+    config: {
+      port: 0,
+      host: '127.0.0.1',
+      limits: TEST_LIMITS,
+      expensiveWork: options.expensiveWork ?? TEST_EXPENSIVE_WORK,
+      introspection: true,
+    },
     services: context.services,
     logger,
   });
@@ -74,6 +85,7 @@ export async function startTestServer(): Promise<TestServer> {
       return client;
     },
     subscriptionExecutions: server.subscriptionExecutions,
+    expensiveWork: server.expensiveWork,
     createKey: async (scopes) => (await context.services.apiKeys.create(`test ${scopes.join('+')}`, scopes, null)).key,
     close: async () => {
       await Promise.all(clients.map((client) => client.dispose()));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { decodeCursor, encodeCursor, MAX_KEYSET_CURSOR_LENGTH } from '../cursor';
 import { ClmError } from '../errors';
 
 const TAG = 'customers:CREATED_AT:DESC';
@@ -59,6 +59,16 @@ describe('decodeCursor refuses', () => {
     ['JSON null', null],
   ])('%s instead of an array, naming the field', (_case, value) => {
     expect(() => decodeCursor(forged(value), TAG, 3, 'before')).toThrow(refused('before'));
+  });
+
+  it('a cursor longer than any this API hands out, before decoding it', () => {
+    const huge = encodeCursor([TAG, 'x'.repeat(3 * 1024 * 1024), 'id']);
+    expect(() => decodeCursor(huge, TAG, 3, 'after')).toThrow(
+      refused('after', `longer than ${MAX_KEYSET_CURSOR_LENGTH} characters: not a cursor returned by this API`),
+    );
+    // The longest sort value a list holds (256 characters of 4 UTF-8 bytes) still fits.
+    const longest = encodeCursor([TAG, '😀'.repeat(256), '0b7e6c3c-5a4d-4f3e-9b2a-1c0d9e8f7a6b']);
+    expect(decodeCursor(longest, TAG, 3, 'after')).toEqual(['😀'.repeat(256), '0b7e6c3c-5a4d-4f3e-9b2a-1c0d9e8f7a6b']);
   });
 
   it('a cursor of another sort order, naming both tags', () => {

@@ -26,6 +26,18 @@ describe('the sql tag', () => {
     expect(sql.join([sql`a = ${1}`, sql`b = ${2}`], ' OR ').text).toBe('a = $1 OR b = $2');
   });
 
+  it('sends a shared value once, with one placeholder wherever it appears', () => {
+    const ids = sql.value(['a', 'b']);
+    const batch = sql`c.id = ANY (${ids}::uuid[])`;
+    const query = sql`SELECT ${'x'} FROM customers c WHERE ${batch} AND EXISTS (SELECT 1 FROM t WHERE t.id = ANY (${ids}::uuid[]) AND t.n = ${2})`;
+    expect(query.render()).toEqual({
+      text: 'SELECT $1 FROM customers c WHERE c.id = ANY ($2::uuid[]) AND EXISTS (SELECT 1 FROM t WHERE t.id = ANY ($2::uuid[]) AND t.n = $3)',
+      values: ['x', ['a', 'b'], 2],
+    });
+    // Each rendering numbers afresh.
+    expect(sql`${sql`${1}`} ${batch}`.render()).toEqual({ text: '$1 c.id = ANY ($2::uuid[])', values: [1, ['a', 'b']] });
+  });
+
   it('never puts a value in the text, however it is nested (property)', () => {
     const leaf = fc.string().map((value) => ({ fragment: sql`v(${value})`, values: [value] }));
     const tree = fc.letrec<{ node: { fragment: ReturnType<typeof sql>; values: unknown[] } }>((tie) => ({
@@ -48,6 +60,46 @@ describe('the sql tag', () => {
         const placeholders = [...rendered.text.matchAll(/v\(\$(\d+)\)/g)].map((match) => Number(match[1]));
         expect(placeholders).toEqual(values.map((_, index) => index + 1));
         expect(rendered.text.replace(/v\(\$\d+\)/g, '')).toMatch(/^[()+ ]*$/);
+      }),
+    );
+  });
+
+  it('renders each shared value as one parameter, numbered where it first appears, at any nesting (property)', () => {
+    // Leaves are plain values (0..) or references to one of three shared values; fragments nest them.
+    const leaf = fc.oneof(
+      fc.integer({ min: 0, max: 99 }).map((plain) => ({ plain })),
+      fc.integer({ min: 0, max: 2 }).map((shared) => ({ shared })),
+    );
+    const tree = fc.array(fc.array(leaf, { maxLength: 4 }), { maxLength: 4 });
+    fc.assert(
+      fc.property(tree, (groups) => {
+        const pool = [sql.value('s0'), sql.value('s1'), sql.value('s2')];
+        const fragment = sql.join(
+          groups.map(
+            (group) => sql`(${sql.join(group.map((item) => ('plain' in item ? sql`${item.plain}` : sql`${pool[item.shared]}`)))})`,
+          ),
+          ' ',
+        );
+        // Expected: walk the leaves in order, giving each plain value and each first use of a shared value the next number.
+        const expectedValues: unknown[] = [];
+        const numbers = new Map<number, number>();
+        const expectedText = groups
+          .map((group) => {
+            const items = group.map((item) => {
+              if ('plain' in item) {
+                expectedValues.push(item.plain);
+                return `$${expectedValues.length}`;
+              }
+              if (!numbers.has(item.shared)) {
+                expectedValues.push(`s${item.shared}`);
+                numbers.set(item.shared, expectedValues.length);
+              }
+              return `$${numbers.get(item.shared)}`;
+            });
+            return `(${items.join(', ')})`;
+          })
+          .join(' ');
+        expect(fragment.render()).toEqual({ text: expectedText, values: expectedValues });
       }),
     );
   });

@@ -52,9 +52,6 @@ const PENDING: readonly string[] = [
   'metrics/metrics.projection.ts: customers (owned by customers)',
   'metrics/metrics.projection.ts: stage_transitions (owned by lifecycle)',
   'metrics/metrics.projection.ts: touchpoints (owned by touchpoints)',
-  'metrics/metrics.service.ts: campaign_spend (owned by campaigns)',
-  'metrics/metrics.service.ts: campaigns (owned by campaigns)',
-  'metrics/metrics.service.ts: touchpoints (owned by touchpoints)',
   'metrics/stage-tally.sql.ts: stage_transitions (owned by lifecycle)',
 ];
 

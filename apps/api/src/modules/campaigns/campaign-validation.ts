@@ -1,5 +1,5 @@
 import { MAX_TEXT, textProblem } from '../../core/ids';
-import { formatTenThousandths } from '../../core/money';
+import { decimalOfNumber, EXACT_NUMBER_DIGITS, formatTenThousandths } from '../../core/money';
 
 /*
  * Checks on what callers send about campaigns and their spend. Pure: each
@@ -94,7 +94,10 @@ export type Amount = { units: bigint; text: string };
  * A spend amount: a JSON number or a plain decimal string (`1234.50`), not
  * negative, below 10^15, exact to 4 decimal places. A number is taken as the
  * decimal it prints as, so 0.1 is 0.1000; one that needs more than 4 places
- * (0.30000000000000004, 1e-7) is refused rather than rounded.
+ * (0.30000000000000004, 1e-7) is refused rather than rounded, and so is one
+ * with more than 15 significant digits (12345678901234.567): JSON parsing
+ * may already have changed its digits, so it cannot be stored as sent (a
+ * string carries any amount exactly).
  */
 export function checkAmount(value: unknown): Checked<Amount> {
   if (typeof value === 'number') return checkNumberAmount(value);
@@ -119,7 +122,14 @@ function checkNumberAmount(value: number): Checked<Amount> {
   if (value >= 10 ** MAX_AMOUNT_DIGITS) return refuse(`must be less than 10^${MAX_AMOUNT_DIGITS}, got ${String(value)}`);
   const fixed = value.toFixed(AMOUNT_DECIMALS);
   if (Number(fixed) !== value) return refuse(`has more than ${AMOUNT_DECIMALS} decimal places: ${String(value)}`);
-  return checkAmount(fixed);
+  const decimal = decimalOfNumber(value);
+  if (decimal === null) return refuse(inexactNumber(value));
+  return checkAmount(decimal);
+}
+
+/** Why a JSON number with more significant digits than a double carries is refused. */
+function inexactNumber(value: number): string {
+  return `${String(value)} has more than ${EXACT_NUMBER_DIGITS} significant digits, which a JSON number does not carry exactly (digits may have changed on the way); send it as a decimal string like "12345678901234.5678"`;
 }
 
 /** One problem with one item: `path` as the caller names it (`spend[3].amount`, `line 4, amount`), `message` starting with it. */

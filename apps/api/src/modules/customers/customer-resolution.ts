@@ -1,9 +1,15 @@
-import { RetryTransaction } from '../../database/db';
+import { RetryTransaction, sqlState } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { CustomerRow } from './customer.sql';
-import { findCustomersByIdentity, insertCustomers, linkExternalIds, lockCustomersByIdentity } from './customer.sql';
-import { assignCustomers, compareIdentity, CustomerDirectory } from './identity';
-import type { CustomerReference, IdentityClaim, IdentityRejection } from './identity';
+import {
+  addCustomerDetails,
+  fillCustomerIdentities,
+  findCustomersByIdentity,
+  insertCustomers,
+  lockCustomersByIdentity,
+} from './customer.sql';
+import { assignCustomers, compareIdentity, CustomerDirectory, fillDetails } from './identity';
+import type { Assignment, CustomerReference, IdentityClaim, IdentityRejection } from './identity';
 
 /** An event's claim on a customer, with its messageId (a replayed event must not create anyone). */
 export type EventClaim = IdentityClaim & { messageId: string };
@@ -38,17 +44,14 @@ export async function resolveCustomers(
   directory.add(await lockCustomersByIdentity(db, identitiesOf(claims.map((claim) => claim.customer))));
   for (let round = 1; ; round++) {
     const assignment = assignCustomers(claims, directory);
-    const replayed = await dropReplays(claims, assignment, knownMessageIds);
+    const { replayed, known } = await dropReplays(claims, assignment, knownMessageIds);
+    completeNewCustomers(claims, assignment, known);
     const ordered = [...assignment.created].sort(compareIdentity);
     const inserted = await insertCustomers(db, ordered);
     const lost = assignment.created.filter((row) => !inserted.has(row.id));
     if (lost.length === 0) {
       directory.add(assignment.created);
-      await linkExternalIds(db, assignment.links);
-      for (const [id, externalId] of assignment.links) {
-        const row = directory.byId.get(id);
-        if (row) row.external_id = externalId;
-      }
+      await fillIdentities(db, directory, assignment);
       return { customerOf: assignment.customerOf, rows: directory.byId, rejected: assignment.rejected, replayed };
     }
     if (round === MAX_ROUNDS) throw new RetryTransaction('customers kept being created concurrently');
@@ -75,8 +78,84 @@ export async function createMissingCustomers(
   const directory = new CustomerDirectory();
   directory.add(await findCustomersByIdentity(db, identitiesOf(claims.map((claim) => claim.customer))));
   const assignment = assignCustomers(claims, directory);
-  await dropReplays(claims, assignment, knownMessageIds);
+  const { known } = await dropReplays(claims, assignment, knownMessageIds);
+  completeNewCustomers(claims, assignment, known);
   await insertCustomers(db, [...assignment.created].sort(compareIdentity));
+}
+
+/**
+ * Adds the details that these events, newly stored, bring to their
+ * customers (whose rows are locked): a missing name, missing attribute keys
+ * (see `fillDetails`), the events counting in the order given (ingest:
+ * messageId order). Nothing a customer has is replaced; one statement, and
+ * none when nothing is new.
+ */
+export async function addDetails(
+  db: Queryable,
+  rows: ReadonlyMap<string, CustomerRow>,
+  events: ReadonlyArray<{ customerId: string; customer: CustomerReference }>,
+): Promise<void> {
+  const changed = new Map<string, { row: CustomerRow; details: Pick<CustomerRow, 'name' | 'attributes'> }>();
+  for (const { customerId, customer } of events) {
+    const row = rows.get(customerId);
+    if (!row) continue;
+    const filled = fillDetails(changed.get(customerId)?.details ?? row, customer);
+    if (filled) changed.set(customerId, { row, details: filled });
+  }
+  if (changed.size === 0) return;
+  await addCustomerDetails(
+    db,
+    [...changed.values()].map(({ row, details }) => ({ id: row.id, ...details })),
+  );
+  for (const { row, details } of changed.values()) Object.assign(row, details);
+}
+
+/**
+ * A new customer is stored with every identity and detail its claims bring
+ * (not only its first claim's), the claims counting in the order given;
+ * replayed claims (`known` messageIds) bring no details, as a duplicate
+ * changes nothing. Identities the assignment gave new customers are taken
+ * into their rows, so only stored customers are left in `links` and `emails`.
+ */
+function completeNewCustomers(claims: readonly EventClaim[], assignment: Assignment, known: ReadonlySet<string>): void {
+  const byId = new Map(assignment.created.map((row) => [row.id, row]));
+  for (const row of assignment.created) {
+    row.external_id ??= assignment.links.get(row.id) ?? null;
+    row.email ??= assignment.emails.get(row.id) ?? null;
+    assignment.links.delete(row.id);
+    assignment.emails.delete(row.id);
+    Object.assign(row, { name: null, attributes: {} });
+  }
+  for (const claim of claims) {
+    const row = byId.get(assignment.customerOf.get(claim.index) ?? '');
+    const filled = row && !known.has(claim.messageId) ? fillDetails(row, claim.customer) : null;
+    if (row && filled) Object.assign(row, filled);
+  }
+}
+
+/**
+ * Writes the identities stored customers gained (an externalId or email they
+ * lacked) and updates their rows. Another writer may have given one of those
+ * identities to a customer since they were read: the unique index then
+ * refuses it, and the transaction starts over and sees that customer.
+ */
+async function fillIdentities(db: Queryable, directory: CustomerDirectory, assignment: Assignment): Promise<void> {
+  const fills = new Map<string, { externalId: string | null; email: string | null }>();
+  for (const [id, externalId] of assignment.links) fills.set(id, { externalId, email: null });
+  for (const [id, email] of assignment.emails) fills.set(id, { externalId: fills.get(id)?.externalId ?? null, email });
+  if (fills.size === 0) return;
+  try {
+    await fillCustomerIdentities(db, fills);
+  } catch (error) {
+    if (sqlState(error) === '23505') throw new RetryTransaction('an identity was given to another customer concurrently');
+    throw error;
+  }
+  for (const [id, fill] of fills) {
+    const row = directory.byId.get(id);
+    if (!row) continue;
+    row.external_id ??= fill.externalId;
+    row.email ??= fill.email;
+  }
 }
 
 /**
@@ -88,8 +167,8 @@ async function dropReplays(
   claims: readonly EventClaim[],
   assignment: ReturnType<typeof assignCustomers>,
   knownMessageIds: (messageIds: string[]) => Promise<Set<string>>,
-): Promise<Set<number>> {
-  if (assignment.created.length === 0) return new Set();
+): Promise<{ replayed: Set<number>; known: Set<string> }> {
+  if (assignment.created.length === 0) return { replayed: new Set(), known: new Set() };
   const newIds = new Set(assignment.created.map((row) => row.id));
   const candidates = claims.filter((claim) => newIds.has(assignment.customerOf.get(claim.index) ?? ''));
   const known = await knownMessageIds(candidates.map((claim) => claim.messageId));
@@ -101,7 +180,7 @@ async function dropReplays(
     replayed.add(claim.index);
   }
   assignment.created = assignment.created.filter((row) => needed.has(row.id));
-  return replayed;
+  return { replayed, known };
 }
 
 function identitiesOf(references: ReadonlyArray<Pick<CustomerReference, 'id' | 'externalId' | 'email'>>) {

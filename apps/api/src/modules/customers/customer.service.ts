@@ -34,7 +34,8 @@ import {
   toCustomer,
   updateCustomer,
 } from './customer.sql';
-import type { CustomerFields, CustomerFilterSpec, CustomerRelations, CustomerSort } from './customer.sql';
+import type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
+import type { CustomerFields, CustomerSort } from './customer.sql';
 
 export type CustomerLookup = { id?: string | null; externalId?: string | null; email?: string | null };
 

@@ -7,6 +7,8 @@ import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import { sql } from '../../database/sql';
 import type { SqlFragment } from '../../database/sql';
+import { customerFilter } from './customer-filter';
+import type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
 import { Customer } from './customer.type';
 
 /**
@@ -15,6 +17,8 @@ import { Customer } from './customer.type';
  * row per customer with the columns of CustomerRow.
  */
 export const CUSTOMERS_TABLE = 'customers';
+/** The creation log: one row per customer created, in commit order (written by a trigger on customers; segments follow it). */
+export const CUSTOMER_CREATIONS_TABLE = 'customer_creations';
 
 /**
  * The `customers` table: its row, its one mapper, and every statement on it
@@ -152,25 +156,6 @@ export type CustomerSortField = keyof typeof CUSTOMER_SORTS;
 export type SortDirection = 'ASC' | 'DESC';
 export type CustomerSort = { field: CustomerSortField; direction: SortDirection };
 
-export type CustomerFilterSpec = {
-  stages?: string[] | null;
-  attributes?: Record<string, unknown> | null;
-  search?: string | null;
-  seenSince?: Date | null;
-  /** Members of this segment (a UUID). */
-  segment?: string | null;
-};
-
-/**
- * Relations of modules above this one that a filter reads, plugged in by the
- * composition root (server/services.ts) so this module names none of their
- * tables: `segmentMembers(id)` is the `customer_id` column of a segment's
- * members.
- */
-export type CustomerRelations = {
-  segmentMembers: (segmentId: string) => SqlFragment;
-};
-
 /** A page row: the columns asked for and the text of the sort value (the cursor's content). */
 export type CustomerPageRow = CustomerRowPart & { sort_value: string | null };
 
@@ -239,35 +224,6 @@ function flip(direction: SortDirection): SortDirection {
 }
 
 /**
- * The filter as a condition on a customers row aliased `c` (the table, or a
- * view with its columns, such as the CSV export's `bi.customers`); `TRUE`
- * without any filter.
- */
-export function customerFilter(filter: CustomerFilterSpec, relations: CustomerRelations): SqlFragment {
-  const conditions: SqlFragment[] = [];
-  if (filter.stages && filter.stages.length === 1) {
-    // Equality (not ANY) lets the (stage, created_at, id) index also give the order.
-    conditions.push(sql`c.stage = ${filter.stages[0]}`);
-  } else if (filter.stages && filter.stages.length > 1) {
-    conditions.push(sql`c.stage = ANY (${filter.stages}::text[])`);
-  }
-  if (filter.attributes && Object.keys(filter.attributes).length > 0) {
-    conditions.push(sql`c.attributes @> ${JSON.stringify(filter.attributes)}::jsonb`);
-  }
-  if (filter.search && filter.search.trim() !== '') {
-    const pattern = `%${filter.search.trim().replace(/[\\%_]/g, (match) => `\\${match}`)}%`;
-    conditions.push(sql`(c.name ILIKE ${pattern} OR c.email ILIKE ${pattern})`);
-  }
-  if (filter.seenSince) {
-    conditions.push(sql`c.last_seen_at >= ${filter.seenSince.toISOString()}::timestamptz`);
-  }
-  if (filter.segment) {
-    conditions.push(sql`c.id IN (${relations.segmentMembers(filter.segment.toLowerCase())})`);
-  }
-  return conditions.length === 0 ? sql`TRUE` : sql.join(conditions, ' AND ');
-}
-
-/**
  * Rows strictly after (value, id) in the walk. NOT NULL columns use a row
  * comparison, which the (column, id) index answers directly; nullable ones
  * also place NULLs (last going forward, first walking back).
@@ -281,11 +237,12 @@ function keysetCondition(
 ): SqlFragment {
   const operator = sql.raw(walk === 'ASC' ? '>' : '<');
   const column = sql.raw(`c.${sort.column}`);
+  const afterId = sql`${id}::uuid`;
   if (value === null) {
-    const sameNullAfter = sql`(${column} IS NULL AND c.id ${operator} ${id}::uuid)`;
+    const sameNullAfter = sql`(${column} IS NULL AND c.id ${operator} ${afterId})`;
     return backwards ? sql`(${sameNullAfter} OR ${column} IS NOT NULL)` : sameNullAfter;
   }
-  const after = sql`(${column}, c.id) ${operator} (${value}::${sql.raw(sort.type)}, ${id}::uuid)`;
+  const after = sql`(${column}, c.id) ${operator} (${value}::${sql.raw(sort.type)}, ${afterId})`;
   return sort.nullable && !backwards ? sql`(${column} IS NULL OR ${after})` : after;
 }
 
@@ -349,16 +306,40 @@ export async function insertCustomers(db: Queryable, rows: readonly CustomerRow[
   return new Set(inserted.map((row) => row.id));
 }
 
-const LINK_EXTERNAL_IDS = prepared(
-  `UPDATE customers c SET external_id = l.external_id, updated_at = now()
-     FROM unnest($1::uuid[], $2::text[]) AS l(id, external_id)
-    WHERE c.id = l.id AND c.external_id IS NULL`,
+const FILL_IDENTITIES = prepared(
+  `UPDATE customers c SET external_id = coalesce(c.external_id, f.external_id), email = coalesce(c.email, f.email), updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS f(id, external_id, email)
+    WHERE c.id = f.id`,
 );
 
-/** Gives customers known only by email the externalId an event brought. */
-export async function linkExternalIds(db: Queryable, links: ReadonlyMap<string, string>): Promise<void> {
-  if (links.size === 0) return;
-  await db.execute(LINK_EXTERNAL_IDS, [[...links.keys()], [...links.values()]]);
+/** Gives customers the externalId or email an event brought, where they have none (nothing they have is replaced). */
+export async function fillCustomerIdentities(
+  db: Queryable,
+  fills: ReadonlyMap<string, { externalId: string | null; email: string | null }>,
+): Promise<void> {
+  const entries = [...fills];
+  await db.execute(FILL_IDENTITIES, [
+    entries.map(([id]) => id),
+    entries.map(([, fill]) => fill.externalId),
+    entries.map(([, fill]) => fill.email),
+  ]);
+}
+
+const ADD_DETAILS = prepared(
+  `UPDATE customers c SET name = coalesce(c.name, d.name), attributes = d.attributes::jsonb || c.attributes, updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS d(id, name, attributes)
+    WHERE c.id = d.id`,
+);
+
+/** Adds the name and attribute keys these rows hold and the stored customers lack (what they have stays: it wins in `||`). */
+export async function addCustomerDetails(
+  db: Queryable,
+  rows: ReadonlyArray<Pick<CustomerRow, 'id' | 'name' | 'attributes'>>,
+): Promise<void> {
+  await db.execute(
+    ADD_DETAILS,
+    columnsOf(rows, 3, (row) => [row.id, row.name, JSON.stringify(row.attributes)]),
+  );
 }
 
 export type CustomerFields = {

@@ -10,9 +10,18 @@ export { CustomerService, MAX_PAGE_SIZE } from './customer.service';
 export type { CustomerHooks, CustomerPage } from './customer.service';
 export { CustomerError, customerNotFound } from './customer.errors';
 export type { CustomerErrorCode } from './customer.errors';
-export { CUSTOMER_COLUMNS, CUSTOMERS_TABLE, customerFilter, customerFromJson, lockCustomer, lockCustomersByIdentity } from './customer.sql';
-export type { CustomerFilterSpec, CustomerJson, CustomerRelations, CustomerRow } from './customer.sql';
-export { createMissingCustomers, resolveCustomers } from './customer-resolution';
+export {
+  CUSTOMER_COLUMNS,
+  CUSTOMER_CREATIONS_TABLE,
+  CUSTOMERS_TABLE,
+  customerFromJson,
+  lockCustomer,
+  lockCustomersByIdentity,
+} from './customer.sql';
+export type { CustomerJson, CustomerRow } from './customer.sql';
+export { customerFilter } from './customer-filter';
+export type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
+export { addDetails, createMissingCustomers, resolveCustomers } from './customer-resolution';
 export type { EventClaim, Resolution } from './customer-resolution';
 export type { CustomerReference } from './identity';
 export { KnownIdentities } from './known-identities';

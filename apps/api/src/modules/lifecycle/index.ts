@@ -6,6 +6,8 @@
  */
 export { JourneyWriter } from './journey-writer';
 export type { JourneyEvent } from './journey';
+/** The rule engine's matching, for the property test that checks segment rules read JSON values the same way. */
+export { matches, newCustomerState } from './rule-engine';
 export { LifecycleModelService, MODEL_CHANNEL } from './lifecycle-model.service';
 export { LifecycleService } from './lifecycle.service';
 export { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver, TRANSITION_STREAM } from './lifecycle.resolver';

@@ -36,16 +36,18 @@ export async function writeJourneys(db: Queryable, journeys: readonly Journey[],
       formatTenThousandths(journey.revenueDelta),
     ],
   );
+  // The ids travel once: the unnest and the primary-key lookup share the parameter.
+  const customers = sql`${sql.value(ids)}::uuid[]`;
   await db.execute(
     prepared(sql`WITH appended AS (${insertTransitions(transitions)})
    UPDATE ${sql.raw(CUSTOMERS_TABLE)} c SET
       stage = u.stage, stage_entered_at = u.stage_entered_at, funnel_stage = u.funnel_stage,
       type_counts = u.type_counts::jsonb, first_seen_at = u.first_seen_at, last_seen_at = u.last_seen_at,
       orders = u.orders, revenue = c.revenue + u.revenue_delta, updated_at = now()
-     FROM unnest(${ids}::uuid[], ${stages}::text[], ${enteredAt}::timestamptz[], ${funnelStages}::text[], ${typeCounts}::text[],
+     FROM unnest(${customers}, ${stages}::text[], ${enteredAt}::timestamptz[], ${funnelStages}::text[], ${typeCounts}::text[],
                  ${firstSeenAt}::timestamptz[], ${lastSeenAt}::timestamptz[], ${orders}::int[], ${revenueDeltas}::numeric[])
        AS u(id, stage, stage_entered_at, funnel_stage, type_counts, first_seen_at, last_seen_at, orders, revenue_delta)
-    WHERE c.id = u.id AND c.id = ANY (${ids}::uuid[])`),
+    WHERE c.id = u.id AND c.id = ANY (${customers})`),
   );
 }
 

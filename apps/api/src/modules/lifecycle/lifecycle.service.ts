@@ -10,7 +10,7 @@ import { countStages, lockInactiveCustomers } from './journey.sql';
 import type { LifecycleModelService } from './lifecycle-model.service';
 import { unknownStage } from './lifecycle.errors';
 import { isKnownStage } from './rule-engine';
-import { countTransitions, recentTransitions } from './transition.sql';
+import { countTransitions, recentTransitions, TRANSITION_LOG } from './transition.sql';
 import type { StageTransition } from './stage-transition.type';
 import type { TransitionCount } from './transition.sql';
 
@@ -127,7 +127,7 @@ export class LifecycleService {
       offPath: OFF_PATH_STAGES.includes(stage),
     }));
     return {
-      cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot))),
+      cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot)), TRANSITION_LOG.table),
       total: stages.reduce((sum, row) => sum + row.count, 0),
       stages,
       transitions,
@@ -143,6 +143,6 @@ export class LifecycleService {
     if (!Number.isInteger(first) || first < 1 || first > RECENT_TRANSITIONS_MAX)
       throw invalidInput('first', `must be a whole number from 1 to ${RECENT_TRANSITIONS_MAX}, got ${first}`);
     const { transitions, snapshot } = await recentTransitions(this.db, first);
-    return { cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot))), transitions };
+    return { cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot)), TRANSITION_LOG.table), transitions };
   }
 }

@@ -1,5 +1,6 @@
 import { AT_RISK, CHURNED, OFF_PATH_STAGES } from '@clm/schema';
 import type { JsonValue, LifecycleModel, PropertyCondition, TouchpointMatch } from '@clm/schema';
+import { jsonEquals, jsonNumber, readJsonPath } from '../../core/json-values';
 import { unknownStage } from './lifecycle.errors';
 
 /*
@@ -13,7 +14,10 @@ import { unknownStage } from './lifecycle.errors';
  *   them, or a manual move;
  * - a transition never predates the stage it leaves (`at >= stageEnteredAt`),
  *   so a late event can move a customer forward but never rewinds one past a
- *   stage entered later.
+ *   stage entered later;
+ * - a property path and a numeric-looking value mean what they mean in a
+ *   segment rule (`core/json-values.ts`): `tags.0` is a list's first element,
+ *   a missing element is absent, and `neq` is exactly `not eq`.
  */
 
 /** Why a customer moved; the GraphQL enum `TransitionCause` is built from this list. */
@@ -206,7 +210,7 @@ export function matches(match: TouchpointMatch, state: LifecycleState, event: Li
 }
 
 function holds(condition: PropertyCondition, properties: Record<string, JsonValue>): boolean {
-  const actual = readPath(properties, condition.property);
+  const actual = readJsonPath(properties, condition.property);
   const expected = condition.value;
   switch (condition.operator) {
     case 'exists':
@@ -229,8 +233,8 @@ function holds(condition: PropertyCondition, properties: Record<string, JsonValu
 }
 
 function compare(operator: 'gt' | 'gte' | 'lt' | 'lte', actual: JsonValue | undefined, expected: JsonValue | undefined): boolean {
-  const left = toNumber(actual);
-  const right = toNumber(expected);
+  const left = jsonNumber(actual);
+  const right = jsonNumber(expected);
   if (left === null || right === null) return false;
   switch (operator) {
     case 'gt':
@@ -242,30 +246,6 @@ function compare(operator: 'gt' | 'gte' | 'lt' | 'lte', actual: JsonValue | unde
     case 'lte':
       return left <= right;
   }
-}
-
-/** Numbers, and strings that are numbers ("9" from a form field), compare numerically. */
-function toNumber(value: JsonValue | undefined): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const parsed = Number(value);
-    return Number.isFinite(parsed) ? parsed : null;
-  }
-  return null;
-}
-
-function readPath(properties: Record<string, JsonValue>, path: string): JsonValue | undefined {
-  let current: JsonValue | undefined = properties;
-  for (const part of path.split('.')) {
-    // Own properties only: `constructor`, `toString` or `__proto__` must not match what the object inherits.
-    if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, part)) return undefined;
-    current = current[part];
-  }
-  return current;
-}
-
-function jsonEquals(left: JsonValue, right: JsonValue): boolean {
-  return JSON.stringify(left) === JSON.stringify(right);
 }
 
 function stageIndex(model: LifecycleModel, stage: string): number {

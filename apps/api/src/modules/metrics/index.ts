@@ -14,3 +14,4 @@ export type { MetricTableQuery } from './metric-tables';
 export type { MetricTable } from './metric-types';
 export { isMetricName, METRIC_NAMES, METRICS } from './registry';
 export type { MetricName } from './registry';
+export { metricsPrice, rangeShape } from './metric-cost';

@@ -1,3 +1,4 @@
+import { CAMPAIGN_SPEND_TABLE, CAMPAIGNS_TABLE } from '../campaigns';
 import type { LifecycleModel } from '@clm/schema';
 import { AT_RISK } from '@clm/schema';
 import { sql } from '../../database/sql';
@@ -65,8 +66,8 @@ export function spend(query: MetricsQuery): SqlFragment {
   const conditions = [sql`s.day >= w.lo`, sql`s.day < w.hi`];
   if (query.filter.campaign) conditions.push(sql`s.campaign_key = ${query.filter.campaign}`);
   if (query.filter.channel)
-    conditions.push(sql`s.campaign_key IN (SELECT c.key FROM campaigns c WHERE c.channel = ${query.filter.channel})`);
-  return sql`(SELECT coalesce(sum(s.amount), 0) FROM campaign_spend s WHERE ${sql.join(conditions, ' AND ')})`;
+    conditions.push(sql`s.campaign_key IN (SELECT c.key FROM ${sql.raw(CAMPAIGNS_TABLE)} c WHERE c.channel = ${query.filter.channel})`);
+  return sql`(SELECT coalesce(sum(s.amount), 0) FROM ${sql.raw(CAMPAIGN_SPEND_TABLE)} s WHERE ${sql.join(conditions, ' AND ')})`;
 }
 
 /** Funnel stages from the acquired one on, and at-risk: the stages of a customer (a churned one is lost). */

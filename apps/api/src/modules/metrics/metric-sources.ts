@@ -178,12 +178,15 @@ export class MetricSources {
                  WHERE t.properties ? 'score' AND ${this.customers(customerId, false)} AND ${this.touches()}
                  GROUP BY 1, 2, 3`;
       case 'score_chain':
-        return sql`SELECT kind, day, coalesce(lead(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '9999-12-31'::date) AS next_day,
-                       score, 1::bigint AS customers
-                  FROM (SELECT DISTINCT ON (s.kind, t.customer_id, ${DAY}) s.kind, t.customer_id, ${DAY} AS day, s.score
-                          FROM touchpoints t CROSS JOIN LATERAL ${SCORE} s
-                         WHERE t.properties ? 'score' AND ${this.customers(customerId, false)} AND ${this.touches()}
-                         ORDER BY s.kind, t.customer_id, ${DAY}, t.occurred_at DESC, t.id DESC) d`;
+        // One row per (kind, day, next day, score) as in the projection's table, not one per customer-day: every window
+        // reads the whole relation, so its size is what a window costs.
+        return sql`SELECT kind, day, next_day, score, count(*)::bigint AS customers
+                  FROM (SELECT kind, day, coalesce(lead(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '9999-12-31'::date) AS next_day, score
+                          FROM (SELECT DISTINCT ON (s.kind, t.customer_id, ${DAY}) s.kind, t.customer_id, ${DAY} AS day, s.score
+                                  FROM touchpoints t CROSS JOIN LATERAL ${SCORE} s
+                                 WHERE t.properties ? 'score' AND ${this.customers(customerId, false)} AND ${this.touches()}
+                                 ORDER BY s.kind, t.customer_id, ${DAY}, t.occurred_at DESC, t.id DESC) d) c
+                 GROUP BY 1, 2, 3, 4`;
       case 'tr_daily':
         return sql`SELECT ${DAY} AS day, coalesce(t.from_stage, '') AS from_stage, t.to_stage, t.cause, count(*)::bigint AS transitions
                   FROM stage_transitions t WHERE ${this.customers(customerId, true)} GROUP BY 1, 2, 3, 4`;
@@ -228,11 +231,13 @@ export class MetricSources {
 
   private gapsScan(customers: SqlFragment, touches: SqlFragment): SqlFragment {
     const kinds = activityKindsOf(sql`${this.context.engagementTypes}::text[]`);
-    return sql`SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day,
-                   1::bigint AS customers
-              FROM (SELECT DISTINCT k.kind, t.customer_id, ${DAY} AS day
-                      FROM touchpoints t CROSS JOIN LATERAL ${kinds} k(kind)
-                     WHERE k.kind IS NOT NULL AND ${customers} AND ${touches}) d`;
+    // One row per (kind, day, previous day) as in the projection's table, not one per customer-day (see score_chain).
+    return sql`SELECT kind, day, prev_day, count(*)::bigint AS customers
+              FROM (SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day
+                      FROM (SELECT DISTINCT k.kind, t.customer_id, ${DAY} AS day
+                              FROM touchpoints t CROSS JOIN LATERAL ${kinds} k(kind)
+                             WHERE k.kind IS NOT NULL AND ${customers} AND ${touches}) d) g
+             GROUP BY 1, 2, 3`;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Arg, Authorized, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Extensions, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { Scope } from '../../core/principal';
 import {
   ActiveCustomersType,
@@ -16,6 +16,7 @@ import {
   StageDistributionPointType,
   StageTimeType,
 } from './dto/metrics.types';
+import { metricsFieldCost } from './metric-cost';
 import { Attribution } from './metric-sources';
 import { Bucket } from './metric-windows';
 import type {
@@ -38,6 +39,7 @@ export class MetricsResolver {
   constructor(private readonly service: MetricsService) {}
 
   @Authorized(Scope.READ)
+  @Extensions({ cost: metricsFieldCost })
   @Query(() => Metrics, {
     description: 'The lifecycle metrics for a range of UTC days: select the ones you need. Definitions in docs/metrics.md.',
   })

@@ -1,4 +1,5 @@
 import type { JsonValue } from '@clm/schema';
+import { isListIndex } from '../../core/json-values';
 import { sql } from '../../database/sql';
 import type { SqlFragment } from '../../database/sql';
 import { TOUCHPOINTS_TABLE } from '../touchpoints';
@@ -54,6 +55,9 @@ export function compileSegmentRule(rule: SegmentRule, options: CompileOptions): 
   const predicate = compiler.rule(rule);
   return { joins: sql.join(compiler.joins, '\n'), predicate };
 }
+
+/** What PostgreSQL's `#>` takes for a list index (blanks, a sign, leading zeros); only `isListIndex` parts are one in clm. */
+const LOOSE_INTEGER = /^\s*[-+]?[0-9]+$/;
 
 /** Up to this many IN options on attributes are also written as containments the GIN index answers. */
 const MAX_CONTAINMENT_OPTIONS = 20;
@@ -128,10 +132,12 @@ class Compiler {
 
   /**
    * A condition on a JSON document's value at a dot path (attributes or
-   * touchpoint properties). With `containment`, EQ (and IN with a few
-   * options) is also written as `@>` on the whole document, which the GIN
-   * index on attributes answers; the number of options shapes the SQL, their
-   * values never do.
+   * touchpoint properties), read as `readJsonPath` reads it (core/json-values.ts):
+   * a list index part (`tags.1`) indexes a list, 0-based. With
+   * `containment`, EQ (and IN with a few options) is also written as `@>`
+   * on the whole document, which the GIN index on attributes answers, when
+   * the path goes through objects only (containment cannot say "the element
+   * at index 1"); the number of options shapes the SQL, their values never do.
    */
   private json(
     document: SqlFragment,
@@ -141,13 +147,14 @@ class Compiler {
     containment: boolean,
   ): SqlFragment {
     const parts = path.split('.');
-    const value = sql`(${document} #> ${parts}::text[])`;
+    const value = this.jsonPath(document, parts);
+    const contain = containment && !parts.some(isListIndex);
     switch (operator) {
       case 'EXISTS':
         return sql`(jsonb_typeof(${value}) <> 'null')`;
       case 'EQ': {
         const exact = sql`${value} = ${JSON.stringify(expected)}::jsonb`;
-        if (!containment) return sql`(${exact})`;
+        if (!contain) return sql`(${exact})`;
         return sql`(${document} @> ${JSON.stringify(nest(parts, expected ?? null))}::jsonb AND ${exact})`;
       }
       case 'NEQ':
@@ -155,7 +162,7 @@ class Compiler {
       case 'IN': {
         const options = Array.isArray(expected) ? expected : [];
         const exact = sql`${value} = ANY (${options.map((option) => JSON.stringify(option))}::jsonb[])`;
-        if (!containment || options.length > MAX_CONTAINMENT_OPTIONS) return sql`(${exact})`;
+        if (!contain || options.length > MAX_CONTAINMENT_OPTIONS) return sql`(${exact})`;
         // One containment per option (a bitmap OR on the GIN index), then the exact comparison.
         const contained = options.map((option) => sql`${document} @> ${JSON.stringify(nest(parts, option))}::jsonb`);
         return sql`((${sql.join(contained, ' OR ')}) AND ${exact})`;
@@ -168,6 +175,31 @@ class Compiler {
       case 'GTE':
         return sql`(${sql.raw(JSON_NUMBER)}(${value}) ${comparison(operator)} ${expected}::numeric)`;
     }
+  }
+
+  /**
+   * The value at `parts` in `document`, NULL when absent. PostgreSQL's `#>`
+   * indexes a list by any text its integer parser accepts (` 1`, `01`, `-1`
+   * from the end); such a part is read with `->` on text, which finds an
+   * object's key and nothing in a list, so only a list index part indexes.
+   */
+  private jsonPath(document: SqlFragment, parts: readonly string[]): SqlFragment {
+    let value = document;
+    let run: string[] = [];
+    const flush = () => {
+      if (run.length > 0) value = sql`(${value} #> ${run}::text[])`;
+      run = [];
+    };
+    for (const part of parts) {
+      if (!LOOSE_INTEGER.test(part) || isListIndex(part)) {
+        run.push(part);
+        continue;
+      }
+      flush();
+      value = sql`(${value} -> ${part}::text)`;
+    }
+    flush();
+    return value;
   }
 
   private behaviour(condition: BehaviourCondition): SqlFragment {
@@ -212,8 +244,11 @@ class Compiler {
     return sql`(${this.asOf()} - ${days} * interval '1 day')`;
   }
 
+  /** The evaluation time, one parameter however often a rule uses it. */
+  private readonly asOfValue = sql.value(this.options.asOf.toISOString());
+
   private asOf(): SqlFragment {
-    return sql`${this.options.asOf.toISOString()}::timestamptz`;
+    return sql`${this.asOfValue}::timestamptz`;
   }
 }
 

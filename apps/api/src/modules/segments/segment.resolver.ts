@@ -4,6 +4,7 @@ import {
   ArgsType,
   Authorized,
   Ctx,
+  Extensions,
   Field,
   FieldResolver,
   ID,
@@ -23,6 +24,7 @@ import { streamKey } from '../../core/request-context';
 import type { RequestContext } from '../../core/request-context';
 import type { LogStream, StreamEvent } from '../../log';
 import { Customer } from '../customers';
+import { previewSegmentCost, segmentDefinitionCost } from './rule-cost';
 import { CreateSegmentInput, SegmentMembershipEvent, SegmentPreview, SegmentRuleInput, UpdateSegmentInput } from './dto/segment.types';
 import type { SegmentMembershipChange } from './segment.type';
 import { Segment, SegmentTrendPoint } from './segment.type';
@@ -59,6 +61,7 @@ export class SegmentResolver {
   }
 
   @Authorized(Scope.READ)
+  @Extensions({ cost: previewSegmentCost })
   @Query(() => SegmentPreview, {
     description:
       'How many customers an unsaved rule selects, and up to 10 of them: for a rule builder, on every change. Nothing is stored.',
@@ -71,6 +74,7 @@ export class SegmentResolver {
   }
 
   @Authorized(Scope.ADMIN)
+  @Extensions({ cost: segmentDefinitionCost })
   @Mutation(() => Segment, {
     description: 'Creates a segment; its membership is evaluated before the response. Refused with every problem of an invalid rule.',
   })
@@ -82,6 +86,7 @@ export class SegmentResolver {
   }
 
   @Authorized(Scope.ADMIN)
+  @Extensions({ cost: segmentDefinitionCost })
   @Mutation(() => Segment, { description: 'Changes a segment; a new rule is evaluated before the response.' })
   updateSegment(
     @Ctx() context: RequestContext,

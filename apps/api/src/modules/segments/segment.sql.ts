@@ -1,3 +1,4 @@
+import { caseFoldKey } from '../../core/case-fold';
 import { prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import { sql } from '../../database/sql';
@@ -69,8 +70,8 @@ export async function insertSegment(
   segment: { name: string; description: string | null; rule: SegmentRule; actor: string },
 ): Promise<SegmentRow> {
   const [row] = await db.query<SegmentRow>(
-    `INSERT INTO segments AS s (name, description, rule, created_by, updated_by) VALUES ($1, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
-    [segment.name, segment.description, JSON.stringify(segment.rule), segment.actor],
+    `INSERT INTO segments AS s (name, name_key, description, rule, created_by, updated_by) VALUES ($1, $5, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
+    [segment.name, segment.description, JSON.stringify(segment.rule), segment.actor, caseFoldKey(segment.name)],
   );
   return row;
 }
@@ -81,7 +82,7 @@ export async function updateSegmentRow(
   changes: { name?: string; description?: string | null; rule?: SegmentRule; actor: string },
 ): Promise<SegmentRow> {
   const [row] = await db.query<SegmentRow>(
-    `UPDATE segments s SET name = coalesce($2, s.name),
+    `UPDATE segments s SET name = coalesce($2, s.name), name_key = coalesce($7, s.name_key),
             description = CASE WHEN $3::boolean THEN $4 ELSE s.description END,
             rule = coalesce($5::jsonb, s.rule), updated_by = $6, updated_at = now()
       WHERE s.id = $1 RETURNING ${COLUMNS}`,
@@ -92,6 +93,7 @@ export async function updateSegmentRow(
       changes.description ?? null,
       changes.rule === undefined ? null : JSON.stringify(changes.rule),
       changes.actor,
+      changes.name === undefined ? null : caseFoldKey(changes.name),
     ],
   );
   return row;
@@ -121,24 +123,27 @@ export async function refreshMembers(
   asOf: Date,
   relations: SegmentRelations,
 ): Promise<number> {
-  const ids = customers === null ? null : sql`${customers}::uuid[]`;
+  // The batch's ids, the segment and the time each travel once, wherever the statement uses them.
+  const ids = customers === null ? null : sql`${sql.value(customers)}::uuid[]`;
+  const segmentId = sql`${sql.value(segment.id)}::uuid`;
+  const at = sql`${sql.value(asOf.toISOString())}::timestamptz`;
   const statement = sql`
-    WITH target AS (${matchingStatement(segment.rule, asOf, customers, relations)}
+    WITH target AS (${members(segment.rule, asOf, ids, relations)}
     ), entered AS (
       INSERT INTO segment_members (segment_id, customer_id, entered_at)
-      SELECT ${segment.id}::uuid, target.id, ${asOf.toISOString()}::timestamptz FROM target
-       WHERE NOT EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = ${segment.id}::uuid AND m.customer_id = target.id)
+      SELECT ${segmentId}, target.id, ${at} FROM target
+       WHERE NOT EXISTS (SELECT 1 FROM segment_members m WHERE m.segment_id = ${segmentId} AND m.customer_id = target.id)
        ORDER BY target.id
       ON CONFLICT DO NOTHING
       RETURNING customer_id
     ), exited AS (
       DELETE FROM segment_members m
-       WHERE m.segment_id = ${segment.id}::uuid ${ids === null ? sql.empty : sql`AND m.customer_id = ANY (${ids})`}
+       WHERE m.segment_id = ${segmentId} ${ids === null ? sql.empty : sql`AND m.customer_id = ANY (${ids})`}
          AND NOT EXISTS (SELECT 1 FROM target WHERE target.id = m.customer_id)
       RETURNING m.customer_id
     )
     INSERT INTO segment_membership_changes (segment_id, customer_id, entered, occurred_at, cause)
-    SELECT ${segment.id}::uuid, change.customer_id, change.entered, ${asOf.toISOString()}::timestamptz, ${cause}::text
+    SELECT ${segmentId}, change.customer_id, change.entered, ${at}, ${cause}::text
       FROM (SELECT customer_id, false AS entered FROM exited UNION ALL SELECT customer_id, true FROM entered) change
      ORDER BY change.entered, change.customer_id`;
   // A batch of customers recurs with every ingest batch: prepare it. A whole-table evaluation runs unnamed.
@@ -156,7 +161,11 @@ export function matchingStatement(
   customers: readonly string[] | null,
   relations: SegmentRelations,
 ): SqlFragment {
-  const ids = customers === null ? null : sql`${customers}::uuid[]`;
+  return members(rule, asOf, customers === null ? null : sql`${sql.value(customers)}::uuid[]`, relations);
+}
+
+/** `matchingStatement` with the customers as a uuid[] fragment (its value shared with the rest of a statement). */
+function members(rule: SegmentRule, asOf: Date, ids: SqlFragment | null, relations: SegmentRelations): SqlFragment {
   const { joins, predicate } = compileSegmentRule(rule, { asOf, customers: ids, relations });
   return sql`
       SELECT c.id FROM ${sql.raw(CUSTOMERS_TABLE)} c

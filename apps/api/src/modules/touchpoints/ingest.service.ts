@@ -1,6 +1,6 @@
 import type { Db, UnitOfWork } from '../../database/db';
 import { Semaphore } from '../../database/semaphore';
-import { createMissingCustomers, KnownIdentities, resolveCustomers } from '../customers';
+import { addDetails, createMissingCustomers, KnownIdentities, resolveCustomers } from '../customers';
 import type { Resolution } from '../customers';
 import type { JourneyEvent, JourneyWriter, LifecycleModelService } from '../lifecycle';
 import { IngestStatus } from './dto/touchpoint.types';
@@ -24,7 +24,8 @@ type Stored = { index: number; status: IngestStatus; touchpointId: string | null
 
 /**
  * Records batches of touchpoints. Items are validated one by one; customers
- * they name that do not exist yet are created; then the good items are
+ * they name that do not exist yet are created (with every identity and
+ * detail the batch's items give them); then the good items are
  * written in one unit of work (customers found and locked in id order,
  * duplicates dropped by messageId, touchpoints inserted, the journey writer
  * applies rules, transitions and rollups) and the caller hears back only
@@ -67,9 +68,11 @@ export class IngestService {
     }
     if (valid.length === 0) return results;
 
-    // New customers are created before the writer's turn, so the batch's transaction only finds and locks them.
-    const mayCreate = [...firstByMessageId(valid).values()].filter((item) => this.knownIdentities.mayCreate(item.customer));
-    if (mayCreate.length > 0) await createMissingCustomers(this.db, mayCreate, (messageIds) => knownMessageIds(this.db, messageIds));
+    // New customers are created before the writer's turn, so the batch's transaction only finds and locks them. Every
+    // item takes part when one may create: an item naming a known customer can make a new one theirs.
+    const firsts = [...firstByMessageId(valid).values()];
+    if (firsts.some((item) => this.knownIdentities.mayCreate(item.customer)))
+      await createMissingCustomers(this.db, firsts, (messageIds) => knownMessageIds(this.db, messageIds));
     const outcome = await this.writers.run(() => this.db.transaction((uow) => this.write(uow, valid)));
     for (const row of outcome.customers) this.knownIdentities.add({ externalId: row.external_id, email: row.email });
     for (const rejection of outcome.rejected) {
@@ -97,6 +100,13 @@ export class IngestService {
       accepted.map((touchpoint) => ({ touchpoint, customerId: customerOf(resolution, touchpoint) })),
     );
     if (newIds.size > 0) uow.logAppended();
+    // Every newly stored item brings its customer the details it lacks, in messageId order; a duplicate brings none.
+    const fresh = accepted.filter((item) => newIds.has(item.messageId));
+    await addDetails(
+      uow,
+      resolution.rows,
+      fresh.map((item) => ({ customerId: customerOf(resolution, item), customer: item.customer })),
+    );
     await this.journeys.applyTouchpoints(uow, model, resolution.rows, newEventsByCustomer(accepted, newIds, resolution));
 
     const replayed = firsts.filter((item) => resolution.replayed.has(item.index));

@@ -1,5 +1,6 @@
 import type { JsonValue } from '@clm/schema';
 import { isStorableDate, parseIsoDateTime } from '../../core/dates';
+import { decimalOfNumber, EXACT_NUMBER_DIGITS } from '../../core/money';
 import {
   findUnstorableText,
   isEmail,
@@ -100,8 +101,8 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
     return fail('occurredAt', `${occurredAt.toISOString()} is more than a day in the future`);
 
   const value = input.value ?? null;
-  if (value !== null && (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) >= 1e15))
-    return fail('value', 'must be a finite number');
+  const valueProblem = value === null ? null : checkValue(value);
+  if (valueProblem !== null) return fail('value', valueProblem);
   const currency = input.currency?.trim().toUpperCase() || null;
   if (currency !== null && !/^[A-Z]{3}$/.test(currency)) return fail('currency', `"${currency}" is not an ISO 4217 code like USD`);
   const campaign = input.campaign?.trim() || null;
@@ -131,6 +132,26 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
     properties: properties as Record<string, JsonValue>,
   };
 }
+
+/**
+ * A touchpoint's value is stored exactly as sent (numeric, 4 decimals), or
+ * refused: below 10^15, at most 4 decimal places, and at most 15 significant
+ * digits, all a JSON number carries exactly (with more, parsing may already
+ * have changed digits the client sent: 12345678901234.567 arrives as
+ * 12345678901234.566).
+ */
+function checkValue(value: number): string | null {
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) >= 1e15) return 'must be a finite number';
+  const decimal = decimalOfNumber(value);
+  if (decimal === null)
+    return `${String(value)} has more than ${EXACT_NUMBER_DIGITS} significant digits, which a JSON number does not carry exactly (digits may have changed on the way); send at most ${EXACT_NUMBER_DIGITS}`;
+  const places = decimal.split('.')[1]?.length ?? 0;
+  if (places > VALUE_DECIMALS)
+    return `${decimal} has more than ${VALUE_DECIMALS} decimal places (values are stored with ${VALUE_DECIMALS})`;
+  return null;
+}
+
+const VALUE_DECIMALS = 4;
 
 function firstUnstorableField(input: TouchpointSubmission): { field: string; message: string } | null {
   const candidates: Array<[string, unknown]> = [

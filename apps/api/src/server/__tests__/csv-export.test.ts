@@ -6,8 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Scope } from '../../core/principal';
-import { startTestServer } from '../../testing';
+import { startTestServer, TEST_EXPENSIVE_WORK, TEST_LIMITS } from '../../testing';
 import type { TestServer } from '../../testing';
+import { ExpensiveWork } from '../expensive-work';
 import { csvExportRouter, parseCustomersCsvQuery, parseMetricsCsvQuery } from '../csv-export';
 import { createLogger } from '../logger';
 
@@ -345,7 +346,16 @@ describe('CSV exports', () => {
     });
 
     it('cuts off a client that stops reading, releasing the connection', async () => {
-      const app = express().use('/api', csvExportRouter({ services: server.services, logger: createLogger('silent'), stallMs: 300 }));
+      const app = express().use(
+        '/api',
+        csvExportRouter({
+          services: server.services,
+          logger: createLogger('silent'),
+          stallMs: 300,
+          limits: TEST_LIMITS,
+          expensiveWork: new ExpensiveWork(TEST_EXPENSIVE_WORK),
+        }),
+      );
       const listener = app.listen(0, '127.0.0.1');
       await new Promise((resolve) => listener.once('listening', resolve));
       const { port } = listener.address() as AddressInfo;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
 import { startTestServer } from '../../testing';
 import type { TestServer } from '../../testing';
 
@@ -50,5 +51,56 @@ describe('HTTP errors on /graphql', () => {
     expect(answer.body).toEqual({
       errors: [{ message: 'missing API key: send "Authorization: Bearer <key>"', extensions: { code: 'UNAUTHENTICATED' } }],
     });
+  });
+
+  it.each([
+    ['subscription { stageTransitions { cursor } }'],
+    ['subscription Live($id: ID!) { segmentMembershipChanged(segmentId: $id) { cursor } }'],
+  ])('refuses a subscription sent over HTTP (%s) with 400 and BAD_REQUEST, before anything runs', async (query) => {
+    const answer = await post(JSON.stringify({ query }));
+    expect(answer).toEqual({
+      status: 400,
+      type: expect.stringContaining('application/json'),
+      body: {
+        errors: [
+          {
+            message: 'subscriptions are served over WebSocket (graphql-ws protocol) on /graphql, not over HTTP',
+            extensions: { code: 'BAD_REQUEST' },
+          },
+        ],
+      },
+    });
+  });
+
+  const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+  const query = '{ viewer { name } }';
+
+  it.each([
+    [
+      "a hash that is not the query's",
+      { version: 1, sha256Hash: sha256(`${query} `) },
+      'extensions.persistedQuery.sha256Hash: not the SHA-256 of the query sent',
+    ],
+    ['an unsupported version', { version: 2, sha256Hash: sha256(query) }, 'extensions.persistedQuery.version: only version 1 is supported'],
+  ])('answers a persisted query with %s with 400 and BAD_REQUEST', async (_case, persistedQuery, message) => {
+    const answer = await post(JSON.stringify({ query, extensions: { persistedQuery } }));
+    expect(answer).toEqual({
+      status: 400,
+      type: expect.stringContaining('application/json'),
+      body: { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] },
+    });
+  });
+
+  it('answers a persisted-query hash it does not know, sent without its query, with PERSISTED_QUERY_NOT_FOUND (APQ clients then send the query)', async () => {
+    const answer = await post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: sha256(query) } } }));
+    expect(answer.body).toEqual({ errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+  });
+
+  it('runs a persisted query whose hash matches, and then knows it by its hash alone', async () => {
+    const persistedQuery = { version: 1, sha256Hash: sha256(query) };
+    expect((await post(JSON.stringify({ query, extensions: { persistedQuery } }))).body).toEqual({
+      data: { viewer: { name: 'test admin' } },
+    });
+    expect((await post(JSON.stringify({ extensions: { persistedQuery } }))).body).toEqual({ data: { viewer: { name: 'test admin' } } });
   });
 });

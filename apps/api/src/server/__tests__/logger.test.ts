@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../config';
 import { createTestContext } from '../../testing';
 import type { TestContext } from '../../testing';
-import { TEST_LIMITS } from '../../testing/test-server';
+import { TEST_EXPENSIVE_WORK, TEST_LIMITS } from '../../testing/test-server';
 import { startHttpServer } from '../http-server';
 import type { RunningServer } from '../http-server';
 import { chooseLogFormat, createLogger, formatLogLine } from '../logger';
@@ -109,7 +109,7 @@ describe('request logging with the dashboard served', () => {
     await writeFile(path.join(folder, 'index.html'), '<!doctype html><title>clm</title>');
     await writeFile(path.join(folder, 'app.js'), 'console.log(1)');
     server = await startHttpServer({
-      config: { port: 0, host: '127.0.0.1', limits: TEST_LIMITS, introspection: true },
+      config: { port: 0, host: '127.0.0.1', limits: TEST_LIMITS, expensiveWork: TEST_EXPENSIVE_WORK, introspection: true },
       services: context.services,
       logger: createLogger('debug', 'json', out.stream),
       dashboardDir: folder,

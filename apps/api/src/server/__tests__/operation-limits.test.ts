@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { parse } from 'graphql';
 import type { GraphQLSchema } from 'graphql';
 import { TEST_LIMITS } from '../../testing';
-import { costError, operationCost } from '../operation-limits';
+import { costError, operationCost, operationCosts } from '../operation-limits';
 import { buildClmSchema } from '../schema';
 
 /*
@@ -171,5 +171,71 @@ describe('costError', () => {
     const error = costError(10_001, TEST_LIMITS);
     expect(error?.message).toBe('operation cost 10001 exceeds the limit of 10000; ask for fewer items or fields');
     expect(error?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 10_001, limit: 10_000, http: { status: 400 } });
+  });
+});
+
+describe('operationCost of priced fields', () => {
+  /** 30 days by day: every metric costs ⌈30 ÷ 10⌉ + 30 = 33 (metric-cost.ts). */
+  const RANGE = '{ from: "2026-01-01", to: "2026-01-30" }';
+
+  it('prices metrics by the metrics selected, and adds what is selected below as usual', () => {
+    // metrics: 2 metrics × 33 = 66; from 1; sales 1 + total 1; nps 1 + responses 1
+    expect(cost(`{ metrics(range: ${RANGE}) { from sales { total } nps { responses } } }`)).toBe(66 + 1 + 2 + 2);
+  });
+
+  it('counts each alias of a priced field, so 15 aliases cost 15 prices', () => {
+    const aliased = Array.from({ length: 15 }, (_, index) => `m${index}: metrics(range: ${RANGE}) { sales { total } }`).join(' ');
+    // each: 33 + sales 1 + total 1
+    expect(cost(`{ ${aliased} }`)).toBe(15 * 35);
+    expect(operationCosts(schema, parse(`{ ${aliased} }`), undefined, {}).priced).toHaveLength(15);
+  });
+
+  it('reads the arguments from variables and their defaults, and the metrics through fragments', () => {
+    const query = `query ($range: DayRangeInput!, $bucket: MetricBucket = WEEK, $filter: MetricFilterInput) {
+      metrics(range: $range, bucket: $bucket, filter: $filter, compareToPrevious: true) { ...Both }
+    }
+    fragment Both on Metrics { sales { total } ... on Metrics { cac { total } } }`;
+    // 2026-01-01..2026-01-31 by ISO week: 5 buckets; 2 × (4 + 5) × 2 = 36; with a segment × 3 = 108; plus 4 for the fields
+    const range = { from: '2026-01-01', to: '2026-01-31' };
+    expect(cost(query, { range })).toBe(36 + 4);
+    expect(cost(query, { range, filter: { segment: 'a' } })).toBe(108 + 4);
+    expect(cost(query, { range, bucket: 'DAY', filter: { segment: 'a' } })).toBe(2 * (4 + 31) * 2 * 3 + 4);
+  });
+
+  it('prices a preview by its rule and a segment definition by its new rule', () => {
+    // one behaviour condition over 90 days: 1 + 100 + 23 (rule-cost.ts); count 1
+    const rule = '{ behaviour: { types: ["purchase"], withinDays: 90 } }';
+    expect(cost(`{ previewSegment(rule: ${rule}) { count } }`)).toBe(125);
+    expect(
+      cost(`query ($rule: SegmentRuleInput!) { previewSegment(rule: $rule) { count } }`, { rule: { behaviour: { withinDays: 90 } } }),
+    ).toBe(125);
+    expect(cost(`mutation { createSegment(input: { name: "b", rule: ${rule} }) { id } }`)).toBe(125);
+    expect(cost(`mutation { updateSegment(id: "x", input: { name: "c" }) { id } }`)).toBe(2);
+  });
+
+  it('lists the priced fields by alias, and fields without a price are not listed', () => {
+    const { total, priced } = operationCosts(
+      schema,
+      parse(`{ viewer { name } a: previewSegment(rule: { field: { field: ORDERS, operator: GTE, value: 2 } }) { count } }`),
+      undefined,
+      {},
+    );
+    expect({ total, priced }).toEqual({ total: 2 + 2, priced: [{ field: 'a', price: 1 }] });
+  });
+
+  it('refuses a preview of 199 behaviour conditions before it runs, naming the cost, the limit and the field', () => {
+    const rule = { and: Array.from({ length: 199 }, () => ({ behaviour: { types: ['purchase'] } })) };
+    const { total, priced } = operationCosts(
+      schema,
+      parse('query ($rule: SegmentRuleInput!) { previewSegment(rule: $rule) { count } }'),
+      undefined,
+      { rule },
+    );
+    expect(total).toBe(201_788);
+    const error = costError(total, TEST_LIMITS, priced);
+    expect(error?.message).toBe(
+      'operation cost 201788 exceeds the limit of 10000 (previewSegment 201787); ask for a shorter range, coarser buckets, fewer metrics, fewer or narrower conditions',
+    );
+    expect(error?.extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 201_788, limit: 10_000, http: { status: 400 } });
   });
 });

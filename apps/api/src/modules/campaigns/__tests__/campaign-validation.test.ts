@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { decimalOfNumber, formatTenThousandths } from '../../../core/money';
 import {
   checkAmount,
   checkCampaignKey,
@@ -117,6 +118,47 @@ describe('amounts', () => {
         expect(checkAmount(text)).toEqual({ ok: true, value: { units, text } });
       }),
       { numRuns: 500 },
+    );
+  });
+
+  const INEXACT = (sent: string) =>
+    `${sent} has more than 15 significant digits, which a JSON number does not carry exactly (digits may have changed on the way); send it as a decimal string like "12345678901234.5678"`;
+
+  it.each([
+    // 15 significant digits: exact as a number, up to the limit.
+    [12_345_678_901_234, '12345678901234.0000'],
+    [99_999_999_999_999.9, '99999999999999.9000'],
+    [999_999_999_999_999, '999999999999999.0000'],
+    [12_345_678_901.2345, '12345678901.2345'],
+    // Any amount as a string, exactly.
+    ['12345678901234.5678', '12345678901234.5678'],
+    ['999999999999999.9999', '999999999999999.9999'],
+  ])('takes %p exactly as %s (at the limit of what each form carries)', (value, text) => {
+    expect(checkAmount(value)).toEqual({ ok: true, value: { units: BigInt(text.replace('.', '')), text } });
+  });
+
+  it.each([
+    [12_345_678_901_234.56, '12345678901234.56'],
+    [10_000_000_000_000.12, '10000000000000.12'],
+    [123_456_789_012.3456, '123456789012.3456'],
+    [900_719_925_474.0991, '900719925474.0991'],
+  ])('refuses the number %p, whose digits a JSON number does not carry exactly', (value, sent) => {
+    expect(checkAmount(value)).toEqual({ ok: false, problem: INEXACT(sent) });
+  });
+
+  it('takes a number of at most 15 significant digits exactly as sent and refuses one that shows more (property over amounts at and beyond the limits)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10n ** 15n * 10_000n - 1n }), (units) => {
+        const text = formatTenThousandths(units);
+        const checked = checkAmount(Number(text));
+        const significant = text.replace('.', '').replace(/^0+/, '').replace(/0+$/, '').length;
+        if (significant <= 15) expect(checked).toEqual({ ok: true, value: { units, text } });
+        // More digits than a double carries: refused, unless the number that arrived is itself a decimal of at most
+        // 15 digits (the sent digits were gone before clm saw them); then exactly that decimal.
+        else if (checked.ok) expect(checked).toEqual(checkAmount(decimalOfNumber(Number(text))));
+        else expect(checked.problem).toMatch(/has more than (15 significant digits|4 decimal places)|must be less than 10\^15/);
+      }),
+      { numRuns: 5000 },
     );
   });
 

@@ -214,6 +214,38 @@ describe('campaigns', () => {
       });
     });
 
+    it('takes a JSON number of up to 15 significant digits exactly, refuses one with more (naming the row), and any string exactly', async () => {
+      const before = await spendRows();
+      const tooLong = await server.graphql(RECORD, {
+        spend: [
+          { campaign: 'search', day: '2026-11-25', amount: 12_345_678_901_234 },
+          { campaign: 'search', day: '2026-11-26', amount: 12_345_678_901_234.56 },
+        ],
+      });
+      expect(firstError(tooLong)).toMatchObject({
+        message:
+          'nothing recorded (1 problem): spend[1].amount: 12345678901234.56 has more than 15 significant digits, which a JSON number does not carry exactly (digits may have changed on the way); send it as a decimal string like "12345678901234.5678"',
+        code: 'BAD_USER_INPUT',
+        field: 'spend[1].amount',
+      });
+      expect(await spendRows()).toEqual(before);
+      const exact = await server.graphql(RECORD, {
+        spend: [
+          { campaign: 'search', day: '2026-11-25', amount: 12_345_678_901_234 },
+          { campaign: 'search', day: '2026-11-26', amount: '12345678901234.5678' },
+          { campaign: 'search', day: '2026-11-27', amount: 99_999_999_999_999.9 },
+        ],
+      });
+      // 12,345,678,901,234 + 12,345,678,901,234.5678 + 99,999,999,999,999.9 = 124,691,357,802,468.4678
+      expect(exact).toEqual({ data: { recordCampaignSpend: { rows: 3, changed: 3, campaigns: 1, total: '124691357802468.4678' } } });
+      expect((await spendRows()).filter((row) => row.day >= '2026-11-25' && row.day <= '2026-11-27')).toEqual([
+        { campaign_key: 'search', day: '2026-11-25', amount: '12345678901234.0000' },
+        { campaign_key: 'search', day: '2026-11-26', amount: '12345678901234.5678' },
+        { campaign_key: 'search', day: '2026-11-27', amount: '99999999999999.9000' },
+      ]);
+      await server.db.execute(`DELETE FROM campaign_spend WHERE day BETWEEN '2026-11-25' AND '2026-11-27'`);
+    });
+
     it('refuses the whole call when any row is bad, naming every bad row and field', async () => {
       const before = await spendRows();
       const response = await server.graphql(RECORD, {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { CustomerRow } from '../customer.sql';
-import { assignCustomers, CustomerDirectory } from '../identity';
+import { assignCustomers, CustomerDirectory, fillDetails } from '../identity';
 import type { CustomerReference, IdentityClaim } from '../identity';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -50,18 +50,30 @@ describe('assignCustomers', () => {
       customerOf: new Map([[0, ADA.id]]),
       created: [],
       links: new Map(),
+      emails: new Map(),
       rejected: [],
     });
   });
 
-  it('places a claim by externalId before email, without taking the email', () => {
+  // This placed the claim on Cy and dropped the email (a later email-only event then created a second customer).
+  it('places a claim by externalId before email, and gives that customer the email it lacked', () => {
     const claims = [claim(0, { externalId: 'cy-1', email: 'new@example.com' })];
     expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
       customerOf: new Map([[0, CY.id]]),
       created: [],
       links: new Map(),
+      emails: new Map([[CY.id, 'new@example.com']]),
       rejected: [],
     });
+  });
+
+  it("places a claim by externalId on a customer with another email without taking the claim's email (nothing is replaced)", () => {
+    const claims = [claim(0, { externalId: 'ada-1', email: 'new@example.com' }), claim(1, { email: 'new@example.com' })];
+    const assignment = assignCustomers(claims, directoryOf(ADA, BO, CY), NOW);
+    expect(assignment.customerOf.get(0)).toBe(ADA.id);
+    expect(assignment.created.map((row) => [row.external_id, row.email])).toEqual([[null, 'new@example.com']]);
+    expect(assignment.customerOf.get(1)).toBe(assignment.created[0].id);
+    expect([assignment.links, assignment.emails, assignment.rejected]).toEqual([new Map(), new Map(), []]);
   });
 
   it('places a claim by email when its externalId is unknown and links that externalId to the customer who had none', () => {
@@ -70,6 +82,7 @@ describe('assignCustomers', () => {
       customerOf: new Map([[0, BO.id]]),
       created: [],
       links: new Map([[BO.id, 'bo-1']]),
+      emails: new Map(),
       rejected: [],
     });
   });
@@ -80,6 +93,7 @@ describe('assignCustomers', () => {
       customerOf: new Map(),
       created: [],
       links: new Map(),
+      emails: new Map(),
       rejected: [{ index: 0, field: 'customer.id', message: `no customer with id "${UNKNOWN_ID}"` }],
     });
   });
@@ -90,6 +104,7 @@ describe('assignCustomers', () => {
       customerOf: new Map(),
       created: [],
       links: new Map(),
+      emails: new Map(),
       rejected: [{ index: 0, field: 'customer', message: 'externalId "cy-1" and email "ada@example.com" belong to different customers' }],
     });
   });
@@ -100,6 +115,7 @@ describe('assignCustomers', () => {
       customerOf: new Map(),
       created: [],
       links: new Map(),
+      emails: new Map(),
       rejected: [{ index: 0, field: 'customer.email', message: '"ada@example.com" belongs to a customer with another externalId' }],
     });
   });
@@ -119,6 +135,7 @@ describe('assignCustomers', () => {
       ]),
       created: [],
       links: new Map([[BO.id, 'bo-1']]),
+      emails: new Map(),
       rejected: [{ index: 3, field: 'customer.email', message: '"bo@example.com" belongs to a customer with another externalId' }],
     });
   });
@@ -201,6 +218,54 @@ describe('assignCustomers', () => {
     expect(rejected).toEqual([]);
   });
 
+  it.each([
+    ['email first', [{ email: 'zoe@example.com' }, { externalId: 'zoe-1' }, { externalId: 'zoe-1', email: 'zoe@example.com' }]],
+    ['externalId first', [{ externalId: 'zoe-1' }, { email: 'zoe@example.com' }, { externalId: 'zoe-1', email: 'zoe@example.com' }]],
+    ['both first', [{ externalId: 'zoe-1', email: 'zoe@example.com' }, { email: 'zoe@example.com' }, { externalId: 'zoe-1' }]],
+  ])('makes one new customer of claims by email only and by externalId only once a claim gives both (%s)', (_order, references) => {
+    const assignment = assignCustomers(
+      references.map((reference, index) => claim(index, reference)),
+      directoryOf(ADA),
+      NOW,
+    );
+    expect(assignment.created).toHaveLength(1);
+    const zoe = assignment.created[0];
+    expect(assignment.customerOf).toEqual(
+      new Map([
+        [0, zoe.id],
+        [1, zoe.id],
+        [2, zoe.id],
+      ]),
+    );
+    const identities = [assignment.links.get(zoe.id) ?? zoe.external_id, assignment.emails.get(zoe.id) ?? zoe.email];
+    expect(identities).toEqual(['zoe-1', 'zoe@example.com']);
+    expect(assignment.rejected).toEqual([]);
+  });
+
+  it('folds a customer the batch would create into a stored one when a later claim shows them to be one person', () => {
+    const claims = [claim(0, { email: 'cy@example.com' }), claim(1, { externalId: 'cy-1', email: 'cy@example.com' })];
+    expect(assignCustomers(claims, directoryOf(ADA, BO, CY), NOW)).toEqual({
+      customerOf: new Map([
+        [0, CY.id],
+        [1, CY.id],
+      ]),
+      created: [],
+      links: new Map(),
+      emails: new Map([[CY.id, 'cy@example.com']]),
+      rejected: [],
+    });
+  });
+
+  it('does not fold a new customer into a stored one that holds another identity of the same kind', () => {
+    // Ada has an email already: the new customer found by email is someone else.
+    const claims = [claim(0, { email: 'other@example.com' }), claim(1, { externalId: 'ada-1', email: 'other@example.com' })];
+    const assignment = assignCustomers(claims, directoryOf(ADA), NOW);
+    expect(assignment.created.map((row) => row.email)).toEqual(['other@example.com']);
+    expect(assignment.rejected).toEqual([
+      { index: 1, field: 'customer', message: 'externalId "ada-1" and email "other@example.com" belong to different customers' },
+    ]);
+  });
+
   it('keeps placing the claims after a rejected one', () => {
     const claims = [claim(0, { id: UNKNOWN_ID }), claim(1, { externalId: 'ada-1' })];
     const assignment = assignCustomers(claims, directoryOf(ADA), NOW);
@@ -216,6 +281,50 @@ describe('assignCustomers', () => {
     expect([...directory.byEmail.keys()]).toEqual(['bo@example.com']);
   });
 
+  describe('fillDetails', () => {
+    const reference = (name: string | null, attributes: Record<string, string | null>) => ({
+      id: null,
+      externalId: null,
+      email: null,
+      name,
+      attributes,
+    });
+
+    it('fills a missing name and missing attribute keys, and replaces nothing', () => {
+      expect(fillDetails({ name: null, attributes: { plan: 'pro' } }, reference('Ada', { plan: 'free', country: 'de' }))).toEqual({
+        name: 'Ada',
+        attributes: { plan: 'pro', country: 'de' },
+      });
+      expect(fillDetails({ name: 'Ada', attributes: { plan: null } }, reference('Bo', { plan: 'free' }))).toBeNull();
+    });
+  });
+
+  describe('for any order of claims naming a few new people many ways', () => {
+    const forms = fc.array(fc.record({ person: fc.integer({ min: 0, max: 2 }), form: fc.constantFrom('x', 'e', 'xe'), tag: fc.nat() }), {
+      maxLength: 10,
+    });
+
+    it('creates one customer for a person some claim names both ways, else one per way they are named', () => {
+      fc.assert(
+        fc.property(forms, (drawn) => {
+          const claims = drawn.map(({ person, form }, index) =>
+            claim(index, { externalId: form === 'e' ? null : `new-${person}`, email: form === 'x' ? null : `new-${person}@example.com` }),
+          );
+          const assignment = assignCustomers(claims, directoryOf(ADA), NOW);
+          expect(assignment.rejected).toEqual([]);
+          for (let person = 0; person < 3; person++) {
+            const mine = drawn.map((entry, index) => ({ ...entry, index })).filter((entry) => entry.person === person);
+            const kinds = new Set(mine.map((entry) => entry.form));
+            const customers = new Set(mine.map((entry) => assignment.customerOf.get(entry.index)));
+            expect(customers.size).toBe(kinds.size === 0 ? 0 : kinds.has('xe') || kinds.size === 1 ? 1 : 2);
+          }
+          expect(assignment.created).toHaveLength(new Set(assignment.customerOf.values()).size);
+        }),
+        { numRuns: 1000 },
+      );
+    });
+  });
+
   describe('for any batch of claims over a few known customers', () => {
     // Small pools, so claims collide on identities often.
     const claimsArbitrary = fc
@@ -229,11 +338,12 @@ describe('assignCustomers', () => {
       )
       .map((references) => references.map((reference, index) => claim(index, reference)));
 
-    /** Every customer after the assignment (known and new), with the externalIds the links give them. */
+    /** Every customer after the assignment (known and new), with the externalIds and emails it gives them. */
     function customersAfter(assignment: ReturnType<typeof assignCustomers>): CustomerRow[] {
       return [ADA, BO, CY, ...assignment.created].map((row) => ({
         ...row,
         external_id: assignment.links.get(row.id) ?? row.external_id,
+        email: assignment.emails.get(row.id) ?? row.email,
       }));
     }
 

@@ -323,6 +323,34 @@ describe('property conditions', () => {
     expect(holds(condition, {})).toBe(false);
   });
 
+  it('read a list index in a path as the 0-based element, and anything else in a list as absent', () => {
+    const properties = { tags: ['vip', 'beta'], seats: { '1': 'one' } };
+    expect(holds({ property: 'tags.0', operator: 'eq', value: 'vip' }, properties)).toBe(true);
+    expect(holds({ property: 'tags.1', operator: 'eq', value: 'beta' }, properties)).toBe(true);
+    expect(holds({ property: 'tags.1', operator: 'in', value: ['beta', 'gold'] }, properties)).toBe(true);
+    expect(holds({ property: 'tags.1', operator: 'neq', value: 'beta' }, properties)).toBe(false);
+    expect(holds({ property: 'tags.2', operator: 'exists' }, properties)).toBe(false);
+    expect(holds({ property: 'tags.2', operator: 'neq', value: 'beta' }, properties)).toBe(true);
+    for (const loose of ['-1', '01', '+1', ' 1', '1.0', 'length'])
+      expect(holds({ property: `tags.${loose}`, operator: 'exists' }, properties)).toBe(false);
+    // In an object the same part is a key.
+    expect(holds({ property: 'seats.1', operator: 'eq', value: 'one' }, properties)).toBe(true);
+  });
+
+  it('read as numbers only texts PostgreSQL reads as numbers too, never a full-width space, 400 digits or NaN', () => {
+    const over = { property: 'score', operator: 'gt', value: 0 } as const;
+    expect(holds(over, { score: ' 7 ' })).toBe(true);
+    expect(holds(over, { score: '1e3' })).toBe(true);
+    for (const score of ['7\u3000', '\uff17', '9'.repeat(400), 'NaN', 'Infinity', '0x10', '1_000', '1e999', '1e-400', '1e1000'])
+      expect(holds(over, { score })).toBe(false);
+    expect(holds({ property: 'score', operator: 'lt', value: 0 }, { score: '-1e-300' })).toBe(true);
+  });
+
+  it('compare objects by their keys whatever the order, as jsonb does', () => {
+    expect(holds({ property: 'plan', operator: 'eq', value: { a: 1, b: 2 } }, { plan: { b: 2, a: 1 } })).toBe(true);
+    expect(holds({ property: 'plan', operator: 'eq', value: { a: 1 } }, { plan: { a: 1, b: 2 } })).toBe(false);
+  });
+
   it('match "in" when the property equals one of the listed values', () => {
     const condition: PropertyCondition = { property: 'plan', operator: 'in', value: ['pro', 'team'] };
     expect(holds(condition, { plan: 'team' })).toBe(true);

@@ -226,7 +226,7 @@ describe('the metrics of the fixture business', () => {
       expect(await totalOf(metrics.metric('sales', await filtered(pro())))).toBe(700);
     });
 
-    it('sales growth throws for every bucket (its per-bucket windows are not keyed "range")', async () => {
+    it('gives sales growth against the period before, each bucket against the period of its length before it', async () => {
       // Range: (910 − 350) ÷ 350 = 1.6.
       // Jan (31 days) against Dec 1–31: (310 − 200) ÷ 200 = 0.55.
       // Feb (28 days) against Jan 4–31: (70 − 310) ÷ 310 = −24/31.
@@ -264,9 +264,9 @@ describe('the metrics of the fixture business', () => {
       ]);
     });
 
-    it('campaigns ignore the segment filter', async () => {
+    it('with a segment filter, credits each campaign with the segment’s customers only', async () => {
       // Segment pro: winter-email credits only c04 (c05 is free): CAC 150, revenue 180, ROI (180 − 150) ÷ 150 = 0.2;
-      // spring-search credits c06 (pro): unchanged. The code counts c05 too (2 customers, revenue 220).
+      // spring-search credits c06 (pro): unchanged.
       expect(await server.services.metrics.metric('campaigns', await filtered(pro()))).toEqual([
         { campaign: 'spring-search', channel: 'paid_search', spend: 400, newCustomers: 1, cac: 400, attributedRevenue: 300, roi: -0.25 },
         { campaign: 'winter-email', channel: 'email', spend: 150, newCustomers: 1, cac: 150, attributedRevenue: 180, roi: close(0.2) },
@@ -316,8 +316,8 @@ describe('the metrics of the fixture business', () => {
 
     it('a channel filter takes engaged customers by touchpoint but the lifecycle by acquisition', async () => {
       // A customer ratio filters both sides by acquisition. First touch email: c02 (churned), c04, c05; in the lifecycle
-      // at the end c04, c05; engaged c04 (login, feedback, referral) = 1/2. The code counts engagement touchpoints sent
-      // through email (there are none) over c04, c05 = 0.
+      // at the end c04, c05; engaged c04 (login, feedback, referral) = 1/2 (not the engagement touchpoints sent through
+      // email, of which there are none).
       expect(await totalOf(server.services.metrics.metric('engagementRate', await filtered({ channel: 'email' })))).toBe(0.5);
     });
 
@@ -484,7 +484,7 @@ describe('the metrics of the fixture business', () => {
       ]);
     });
 
-    it('cohort retention fails in SQL (`AS offset`: a reserved word)', async () => {
+    it('gives cohort retention: the share of each acquisition month’s cohort active in each later month', async () => {
       const metrics = server.services.metrics;
       // 2026-01 (c04, c05, c08): Jan all 3 → 1; Feb c04, c08 → 2/3; Mar c04, c08 → 2/3.
       // 2026-02 (c09): Feb 1, Mar 1. 2026-03 (c06, c07, c12): 1.
@@ -501,10 +501,9 @@ describe('the metrics of the fixture business', () => {
       ]);
     });
 
-    it('a range ending in December gives each cohort twelve months too many', async () => {
-      // (Read from the code: the SQL error above hides it for now.)
+    it('counts each cohort’s months up to the range’s last month across a year end', async () => {
       // Q4 2025: 2025-10 c01 (active in Oct only) → [1, 0, 0]; 2025-11 c02 (Nov only) → [1, 0]; 2025-12 c03 → [1].
-      // The month count takes the year of the day after the range (2026) with the month of its last day (12).
+      // The months run to December 2025, the range's last month (not to the day after the range, in 2026).
       expect(await server.services.metrics.metric('cohortRetention', await query({ from: '2025-10-01', to: '2025-12-31' }))).toEqual([
         { cohort: '2025-10', customers: 1, retention: [1, 0, 0] },
         { cohort: '2025-11', customers: 1, retention: [1, 0] },
@@ -557,14 +556,18 @@ describe('the metrics of the fixture business', () => {
       const [lastTouchpoint] = await server.db.query<{ tx_id: string; id: string }>(
         `SELECT tx_id::text, id::text FROM touchpoints ORDER BY tx_id DESC, id DESC LIMIT 1`,
       );
-      expect(decodeLogCursor(metrics.exactUpTo.transitions).position).toEqual({
+      expect(decodeLogCursor(metrics.exactUpTo.transitions, 'after', 'stage_transitions').position).toEqual({
         txId: BigInt(lastTransition.tx_id),
         id: BigInt(lastTransition.id),
       });
-      expect(decodeLogCursor(metrics.exactUpTo.touchpoints).position).toEqual({
+      expect(decodeLogCursor(metrics.exactUpTo.touchpoints, 'after', 'touchpoints').position).toEqual({
         txId: BigInt(lastTouchpoint.tx_id),
         id: BigInt(lastTouchpoint.id),
       });
+      // Each names its log, so neither is taken by the other's stream.
+      expect(() => decodeLogCursor(metrics.exactUpTo.transitions, 'after', 'touchpoints')).toThrow(
+        'after: a cursor of another stream (stage_transitions), not of touchpoints',
+      );
     });
 
     it('filters over GraphQL by segment, channel and campaign', async () => {
@@ -678,6 +681,12 @@ describe('the metrics of the fixture business', () => {
       expect(await totalOf(metrics.metric('cac', await filtered({ campaign: 'winter-email' })))).toBe(75);
       // campaigns() counts new customers from the same rollup, so it agrees.
       expect(await metrics.metric('campaigns', await filtered({ campaign: 'winter-email' }))).toMatchObject([{ newCustomers: 2, cac: 75 }]);
+      // Unfiltered, new customers are a count by day, whatever the attribution: c05 (acquired 01-08) still counts,
+      // 3, 1, 3 → 7 as before the deletion; previous 3; change 4/3. CAC likewise: 550/7.
+      for (const attribution of [Attribution.FIRST_TOUCH, Attribution.ACQUIRING_TOUCH, Attribution.LAST_TOUCH]) {
+        expect(await metrics.metric('newCustomers', await query({ attribution }))).toEqual(metric(7, 3, 4 / 3, months(3, 1, 3)));
+        expect(await totalOf(metrics.metric('cac', await query({ attribution })))).toBe(550 / 7);
+      }
     });
   });
 });

@@ -1,3 +1,5 @@
+import { CAMPAIGN_SPEND_TABLE, CAMPAIGNS_TABLE } from '../../campaigns';
+import { TOUCHPOINTS_TABLE } from '../../touchpoints';
 import { isoDay } from '../../../core/dates';
 import { sql } from '../../../database/sql';
 import type { MetricDefinition } from '../metric-definition';
@@ -20,12 +22,12 @@ const campaigns: MetricDefinition<CampaignResult[]> = {
       const body = sql`
        SELECT k.campaign, c.channel, coalesce(s.spend, 0)::text AS spend, coalesce(a.acquired, 0)::text AS acquired,
               coalesce(r.revenue, 0)::text AS revenue
-         FROM keys k LEFT JOIN campaigns c ON c.key = k.campaign LEFT JOIN spend s ON s.campaign = k.campaign
+         FROM keys k LEFT JOIN ${sql.raw(CAMPAIGNS_TABLE)} c ON c.key = k.campaign LEFT JOIN spend s ON s.campaign = k.campaign
          LEFT JOIN acquired a ON a.campaign = k.campaign LEFT JOIN revenue r ON r.campaign = k.campaign
         ORDER BY k.campaign`;
       return sources.statement(body, [
         sql`spend AS (
-         SELECT s.campaign_key AS campaign, sum(s.amount) AS spend FROM campaign_spend s
+         SELECT s.campaign_key AS campaign, sum(s.amount) AS spend FROM ${sql.raw(CAMPAIGN_SPEND_TABLE)} s
           WHERE s.day >= ${from}::date AND s.day < ${until}::date GROUP BY 1)`,
         sql`acquired AS (
          SELECT x.${campaignColumn} AS campaign, sum(x.customers) AS acquired FROM ${sources.relation('acq_credited')} x
@@ -33,7 +35,7 @@ const campaigns: MetricDefinition<CampaignResult[]> = {
           GROUP BY 1)`,
         sql`revenue AS (
          SELECT x.campaign, sum(t.value) AS revenue
-           FROM touchpoints t JOIN (${sources.creditedCustomers()}) x ON x.customer_id = t.customer_id
+           FROM ${sql.raw(TOUCHPOINTS_TABLE)} t JOIN (${sources.creditedCustomers()}) x ON x.customer_id = t.customer_id
           WHERE t.type = ${sql.raw(`'${PURCHASE}'`)} AND x.campaign IS NOT NULL
             AND t.occurred_at >= (${from}::date::timestamp AT TIME ZONE 'UTC') AND t.occurred_at < (${until}::date::timestamp AT TIME ZONE 'UTC')
           GROUP BY 1)`,
@@ -85,7 +87,7 @@ const channels: MetricDefinition<ChannelResult[]> = {
          ORDER BY k.channel`;
       return sources.statement(body, [
         sql`spend AS (
-          SELECT c.channel, sum(s.amount) AS spend FROM campaign_spend s JOIN campaigns c ON c.key = s.campaign_key
+          SELECT c.channel, sum(s.amount) AS spend FROM ${sql.raw(CAMPAIGN_SPEND_TABLE)} s JOIN ${sql.raw(CAMPAIGNS_TABLE)} c ON c.key = s.campaign_key
            WHERE s.day >= ${from}::date AND s.day < ${until}::date GROUP BY 1)`,
         sql`acquired AS (
           SELECT x.${channelColumn} AS channel, sum(x.customers) AS acquired FROM ${sources.relation('acq_credited')} x

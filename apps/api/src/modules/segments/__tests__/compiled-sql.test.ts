@@ -99,6 +99,22 @@ describe('compiled segment rules on PostgreSQL', () => {
     expect(await externalIds(await membersOf(seats, null))).toEqual(['bob']);
   });
 
+  it('reads a list index in a path as the element at that index with every operator, EQ and NEQ splitting everyone', async () => {
+    const check = async (input: unknown, expected: string[]) =>
+      expect(await externalIds(await membersOf(valid(input), null))).toEqual(expected);
+    // ada's tags are ['vip', 'beta']; nobody else has tags.
+    await check({ attribute: { name: 'tags.1', operator: 'EQ', value: 'beta' } }, ['ada']);
+    await check({ attribute: { name: 'tags.1', operator: 'NEQ', value: 'beta' } }, ['bob', 'cy', 'dee']);
+    await check({ attribute: { name: 'tags.0', operator: 'NEQ', value: 'beta' } }, ['ada', 'bob', 'cy', 'dee']);
+    await check({ attribute: { name: 'tags.1', operator: 'IN', value: ['beta', 'gold'] } }, ['ada']);
+    const many = Array.from({ length: 30 }, (_, index) => `tag-${index}`);
+    await check({ attribute: { name: 'tags.1', operator: 'IN', value: [...many, 'beta'] } }, ['ada']);
+    await check({ attribute: { name: 'tags.0', operator: 'CONTAINS', value: 'vi' } }, ['ada']);
+    await check({ attribute: { name: 'tags.2', operator: 'EXISTS' } }, []);
+    await check({ attribute: { name: 'tags.-1', operator: 'EXISTS' } }, []);
+    await check({ attribute: { name: 'tags.01', operator: 'EQ', value: 'beta' } }, []);
+  });
+
   it('evaluates behaviour, NPS and time fields as of the given time', async () => {
     const check = async (input: unknown, expected: string[]) =>
       expect(await externalIds(await membersOf(valid(input), null))).toEqual(expected);

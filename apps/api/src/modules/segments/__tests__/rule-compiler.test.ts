@@ -85,11 +85,11 @@ describe('the segment rule compiler', () => {
     expect(squash(compiled.joins)).toBe(
       squash(`LEFT JOIN (SELECT t.customer_id, count(*) AS value FROM touchpoints t
         WHERE t.customer_id = ANY ($1::uuid[]) AND t.type = ANY ($2::text[])
-          AND t.occurred_at > ($3::timestamptz - $4::float8 * interval '1 day') AND t.occurred_at <= $5::timestamptz
+          AND t.occurred_at > ($3::timestamptz - $4::float8 * interval '1 day') AND t.occurred_at <= $3::timestamptz
         GROUP BY t.customer_id) b1 ON b1.customer_id = c.id`),
     );
-    expect(compiled.predicate).toBe('(coalesce(b1.value, 0) >= $6::numeric)');
-    expect(compiled.parameters).toEqual([batch, ['purchase'], '2026-06-01T00:00:00.000Z', 90, '2026-06-01T00:00:00.000Z', 2]);
+    expect(compiled.predicate).toBe('(coalesce(b1.value, 0) >= $5::numeric)');
+    expect(compiled.parameters).toEqual([batch, ['purchase'], '2026-06-01T00:00:00.000Z', 90, 2]);
   });
 
   it('joins the acquisition and a lookup field once however often they are used', () => {

@@ -180,9 +180,10 @@ describe('recording touchpoints', () => {
         type: 'purchase',
         channel: 'web',
         occurredAt: at(`2026-02-01T00:00:${String(index).padStart(2, '0')}Z`),
-        value: 999_999_999_999_999.5,
+        // The largest whole value a touchpoint takes (999,999,999,999,999.5 has more significant digits than a JSON number carries).
+        value: 999_999_999_999_999,
       }));
-    // 12 × 999,999,999,999,999.5 = 11,999,999,999,999,994 > 10^16, the old column's limit.
+    // 12 × 999,999,999,999,999 = 11,999,999,999,999,988 > 10^16, the old column's limit.
     const first = await context.services.ingest.record(purchases('whale', 'whale', 12), path);
     const second = await context.services.ingest.record(
       [...purchases('whale-more', 'whale', 2), ...purchases('minnow', 'minnow', 1)],
@@ -193,8 +194,9 @@ describe('recording touchpoints', () => {
       `SELECT external_id, revenue::text, orders FROM customers WHERE external_id IN ('whale', 'minnow') ORDER BY external_id`,
     );
     expect(rows).toEqual([
-      { external_id: 'minnow', revenue: '999999999999999.5000', orders: 1 },
-      { external_id: 'whale', revenue: '13999999999999993.0000', orders: 14 },
+      { external_id: 'minnow', revenue: '999999999999999.0000', orders: 1 },
+      // 14 × 999,999,999,999,999
+      { external_id: 'whale', revenue: '13999999999999986.0000', orders: 14 },
     ]);
   });
 
@@ -247,5 +249,47 @@ describe('recording touchpoints', () => {
       { external_id: null, email: 'fresh-2@example.com', touchpoints: 2 },
     ]);
     expect(left.map((result) => result.customerId)).toEqual(right.map((result) => result.customerId));
+  });
+
+  it('stores values exactly as sent, up to 15 significant digits, and refuses one with more, naming the item', async () => {
+    const item = (messageId: string, value: number) => ({
+      messageId,
+      customer: { externalId: 'big-spender' },
+      type: 'purchase',
+      channel: 'web',
+      occurredAt: at('2026-01-05T10:00:00Z'),
+      value,
+    });
+    const results = await context.services.ingest.record(
+      [
+        item('v-1', 12_345_678_901_234),
+        item('v-2', Number('12345678901234.567')),
+        item('v-3', 99_999_999_999_999.9),
+        item('v-4', 10_000_000_000_000.12),
+        item('v-5', 0.0001),
+      ],
+      path,
+    );
+    expect(results.map((result) => [result.status, result.error?.field ?? null])).toEqual([
+      ['ACCEPTED', null],
+      ['REJECTED', 'touchpoints[1].value'],
+      ['ACCEPTED', null],
+      ['REJECTED', 'touchpoints[3].value'],
+      ['ACCEPTED', null],
+    ]);
+    expect(results[1].error?.message).toBe(
+      'touchpoints[1].value: 12345678901234.566 has more than 15 significant digits, which a JSON number does not carry exactly (digits may have changed on the way); send at most 15',
+    );
+    expect(
+      await context.db.query(`SELECT message_id, value::text AS value FROM touchpoints WHERE message_id LIKE 'v-%' ORDER BY message_id`),
+    ).toEqual([
+      { message_id: 'v-1', value: '12345678901234.0000' },
+      { message_id: 'v-3', value: '99999999999999.9000' },
+      { message_id: 'v-5', value: '0.0001' },
+    ]);
+    // 12,345,678,901,234 + 99,999,999,999,999.9 + 0.0001
+    expect(await context.db.query(`SELECT revenue::text AS revenue FROM customers WHERE external_id = 'big-spender'`)).toEqual([
+      { revenue: '112345678901233.9001' },
+    ]);
   });
 });

@@ -35,6 +35,8 @@ const DATE_TIME = 'must be an ISO 8601 date-time with a time zone, like 2026-03-
 const REQUIRED_ID = 'is required (an idempotency key unique to this event)';
 const NO_IDENTITY = 'give at least one of id, externalId, email';
 const TOO_BIG = 'must be at most 32768 bytes of JSON';
+const INEXACT = (sent: string) =>
+  `${sent} has more than 15 significant digits, which a JSON number does not carry exactly (digits may have changed on the way); send at most 15`;
 /** An array where an object is expected: the validator checks what the submission type cannot rule out for every caller. */
 const AN_ARRAY = ['a'] as unknown as Record<string, unknown>;
 
@@ -87,6 +89,10 @@ describe('validateTouchpoint', () => {
       ['a value that is not a number', { value: Number.NaN }, 'value', 'must be a finite number'],
       ['an infinite value', { value: Number.NEGATIVE_INFINITY }, 'value', 'must be a finite number'],
       ['a value of 10^15', { value: 1e15 }, 'value', 'must be a finite number'],
+      ['a value of 10^13 with 2 decimals', { value: 10_000_000_000_000.12 }, 'value', INEXACT('10000000000000.12')],
+      ['a value with 17 significant digits', { value: Number('12345678901234.567') }, 'value', INEXACT('12345678901234.566')],
+      ['a value of 2^53 ten-thousandths and more', { value: Number('900719925474.0993') }, 'value', INEXACT('900719925474.0992')],
+      ['a value with 5 decimal places', { value: 1.23456 }, 'value', '1.23456 has more than 4 decimal places (values are stored with 4)'],
       ['a currency of two letters', { currency: 'us' }, 'currency', '"US" is not an ISO 4217 code like USD'],
       ['a currency with a digit', { currency: 'us1' }, 'currency', '"US1" is not an ISO 4217 code like USD'],
       ['a campaign over 256 characters', { campaign: LONG }, 'campaign', 'must be at most 256 characters'],
@@ -211,6 +217,25 @@ describe('validateTouchpoint', () => {
       expect(validate({ properties: { text: 'a'.repeat(32_757) } })).toMatchObject({ messageId: 'm-1' });
       expect(validate({ properties: { text: `${'é'.repeat(16_378)}a` } })).toMatchObject({ messageId: 'm-1' });
     });
+  });
+
+  it('takes a value of at most 15 significant digits and 4 places exactly, and refuses one that shows more, naming the value (property at and beyond the limits)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 19n), max: 10n ** 19n }), fc.integer({ min: 0, max: 6 }), (units, scale) => {
+        const magnitude = (units < 0n ? -units : units).toString().padStart(scale + 1, '0');
+        const text = `${units < 0n ? '-' : ''}${magnitude.slice(0, magnitude.length - scale)}${scale > 0 ? `.${magnitude.slice(-scale)}` : ''}`;
+        const result = validate({ value: Number(text) });
+        const significant = magnitude.replace(/^0+/, '').replace(/0+$/, '').length;
+        const places = magnitude.slice(magnitude.length - scale).replace(/0+$/, '').length;
+        const fits = significant <= 15 && places <= 4 && Math.abs(Number(text)) < 1e15;
+        if (fits) expect(result).toMatchObject({ value: Number(text) });
+        // More digits than a double carries: refused naming the value, unless the number that arrived is itself a
+        // decimal of at most 15 digits and 4 places (the sent digits were gone before clm saw them).
+        else if ('field' in result) expect(result.field).toBe(`${PATH}.value`);
+        else expect(significant).toBeGreaterThan(15);
+      }),
+      { numRuns: 5000 },
+    );
   });
 
   it('for any object, never throws and returns a valid touchpoint or an error naming a field of the given path', () => {

@@ -1,0 +1,139 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { metricsFieldCost, metricsPrice, rangeShape } from '../metric-cost';
+
+const NO_FILTER = { segment: false, channel: false, campaign: false };
+/** The 25 metrics of `Metrics`. */
+const ALL_METRICS = [
+  'pageViews',
+  'uniqueVisitors',
+  'socialEngagements',
+  'socialShares',
+  'brandMentions',
+  'newCustomers',
+  'conversionRate',
+  'cac',
+  'sales',
+  'salesGrowth',
+  'campaigns',
+  'channels',
+  'engagementRate',
+  'activeCustomers',
+  'csat',
+  'retentionRate',
+  'churnRate',
+  'historicalClv',
+  'repeatPurchaseRate',
+  'nps',
+  'referralRate',
+  'funnel',
+  'timeInStage',
+  'stageDistribution',
+  'cohortRetention',
+];
+/** What the dashboard's metrics page asks for. */
+const DASHBOARD = [
+  'from',
+  'to',
+  'newCustomers',
+  'conversionRate',
+  'cac',
+  'retentionRate',
+  'churnRate',
+  'historicalClv',
+  'nps',
+  'activeCustomers',
+  'referralRate',
+  'sales',
+  'funnel',
+];
+
+describe('the shape of a metrics range', () => {
+  it('counts days, ISO weeks and calendar months, both ends included', () => {
+    // 2026-01-01 is a Thursday: 2026-01-01..2026-01-31 touches 5 ISO weeks (Dec 29, Jan 5, 12, 19, 26).
+    expect(rangeShape('2026-01-01', '2026-01-31', 'DAY')).toEqual({ days: 31, buckets: 31 });
+    expect(rangeShape('2026-01-01', '2026-01-31', 'WEEK')).toEqual({ days: 31, buckets: 5 });
+    expect(rangeShape('2026-01-01', '2026-01-31', 'MONTH')).toEqual({ days: 31, buckets: 1 });
+    expect(rangeShape('2025-12-31', '2026-01-01', 'MONTH')).toEqual({ days: 2, buckets: 2 });
+    expect(rangeShape('2026-01-05', '2026-01-11', 'WEEK')).toEqual({ days: 7, buckets: 1 });
+    expect(rangeShape('2026-01-05', '2026-01-12', 'WEEK')).toEqual({ days: 8, buckets: 2 });
+  });
+
+  it('counts a range that is not one as one day, and a longer one as 3,660 days', () => {
+    expect(rangeShape('2026-13-01', '2026-01-01', 'DAY')).toEqual({ days: 1, buckets: 1 });
+    expect(rangeShape('2026-02-01', '2026-01-01', 'DAY')).toEqual({ days: 1, buckets: 1 });
+    expect(rangeShape(7, null, 'WEEK')).toEqual({ days: 1, buckets: 1 });
+    expect(rangeShape('0001-01-01', '9999-12-31', 'DAY')).toEqual({ days: 3660, buckets: 3660 });
+  });
+});
+
+describe('the price of a metrics request', () => {
+  it('is metrics × (⌈days ÷ 10⌉ + buckets) × filters × 2 with the previous period', () => {
+    expect(metricsPrice({ days: 30, buckets: 30, metrics: 1, filter: NO_FILTER, compareToPrevious: false })).toBe(33);
+    expect(metricsPrice({ days: 31, buckets: 5, metrics: 2, filter: NO_FILTER, compareToPrevious: true })).toBe(2 * (4 + 5) * 2);
+    // segment: × 3; segment and channel: × 4; all three: × 5
+    expect(metricsPrice({ days: 10, buckets: 1, metrics: 1, filter: { ...NO_FILTER, segment: true }, compareToPrevious: false })).toBe(6);
+    expect(
+      metricsPrice({
+        days: 10,
+        buckets: 1,
+        metrics: 1,
+        filter: { segment: true, channel: true, campaign: false },
+        compareToPrevious: false,
+      }),
+    ).toBe(8);
+    expect(
+      metricsPrice({
+        days: 10,
+        buckets: 1,
+        metrics: 1,
+        filter: { segment: true, channel: true, campaign: true },
+        compareToPrevious: false,
+      }),
+    ).toBe(10);
+    expect(metricsPrice({ days: 10, buckets: 1, metrics: 0, filter: NO_FILTER, compareToPrevious: false })).toBe(1);
+  });
+
+  it('prices the metrics field from its arguments and the metrics selected, not from/to/exactUpTo', () => {
+    const args = { range: { from: '2026-01-01', to: '2026-01-30' }, bucket: 'DAY', compareToPrevious: false };
+    expect(metricsFieldCost({ args, selections: ['from', 'to', 'exactUpTo', 'newCustomers', 'newCustomers'] })).toBe(2 * (3 + 30));
+    expect(metricsFieldCost({ args: { ...args, filter: { segment: 'x', channel: null } }, selections: ['sales'] })).toBe(3 * 33);
+  });
+
+  it('prices the full metrics over 30 days by day at 825, so 15 aliases of it (12,375) exceed the default limit', () => {
+    const args = { range: { from: '2026-01-01', to: '2026-01-30' }, bucket: 'DAY', compareToPrevious: false };
+    expect(metricsFieldCost({ args, selections: ALL_METRICS })).toBe(825);
+    expect(15 * metricsFieldCost({ args, selections: ALL_METRICS })).toBeGreaterThan(10_000);
+  });
+
+  it('lets every view of the dashboard through the default limit but a year by day with a segment', () => {
+    const view = (days: number, bucket: string, segment: string | null) => {
+      const to = new Date(Date.UTC(2026, 5, 30));
+      const from = new Date(to.getTime() - (days - 1) * 86_400_000);
+      const range = { from: from.toISOString().slice(0, 10), to: to.toISOString().slice(0, 10) };
+      return metricsFieldCost({ args: { range, bucket, filter: { segment }, compareToPrevious: true }, selections: DASHBOARD });
+    };
+    // 11 metrics × (⌈90 ÷ 10⌉ + 90) × 3 × 2
+    expect(view(90, 'DAY', 'segment')).toBe(6534);
+    // 2025-07-01..2026-06-30: 53 ISO weeks; 11 × (37 + 53) × 3 × 2
+    expect(view(365, 'WEEK', 'segment')).toBe(5940);
+    expect(view(365, 'DAY', null)).toBe(11 * (37 + 365) * 2);
+    expect(view(365, 'DAY', 'segment')).toBe(11 * (37 + 365) * 3 * 2);
+  });
+
+  it('is a whole number of at least 1 for any arguments, and grows with the range', () => {
+    const day = fc
+      .integer({ min: 0, max: 3600 })
+      .map((offset) => new Date(Date.UTC(2020, 0, 1) + offset * 86_400_000).toISOString().slice(0, 10));
+    fc.assert(
+      fc.property(day, day, fc.constantFrom('DAY', 'WEEK', 'MONTH'), fc.anything(), (from, to, bucket, junk) => {
+        const price = metricsFieldCost({ args: { range: { from, to }, bucket }, selections: ['sales'] });
+        expect(Number.isInteger(price) && price >= 1).toBe(true);
+        const wider = metricsFieldCost({ args: { range: { from: '2019-12-31', to }, bucket }, selections: ['sales'] });
+        if (from <= to) expect(wider).toBeGreaterThanOrEqual(price);
+        const odd = metricsFieldCost({ args: { range: junk, bucket: junk, filter: junk, compareToPrevious: junk }, selections: ['sales'] });
+        expect(Number.isInteger(odd) && odd >= 1).toBe(true);
+      }),
+    );
+  });
+});
