@@ -25,7 +25,7 @@ import type { PostgresServer } from './shared/postgres.js';
 import { countDatasetRows, holdsDataset, labelDataset } from './shared/kept-datasets.js';
 import type { DatasetCounts } from './shared/kept-datasets.js';
 import { median, percentile } from './shared/stats.js';
-import { loadCreateServices, StatementProfiler, statementLabel } from './metrics/api-services.js';
+import { loadCreateServices, loadCursorDecoder, StatementProfiler, statementLabel } from './metrics/api-services.js';
 import type { MetricsRequest, StatementStats } from './metrics/api-services.js';
 import { DATASET_END } from './metrics/dataset.js';
 import type { MetricsDatasetSpec } from './metrics/dataset.js';
@@ -135,6 +135,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
           batches: options.lagBatches,
           customersPerBatch: options.lagCustomers,
           timeoutMs: 60_000,
+          decodeCursor: loadCursorDecoder(options.apiDist),
         }),
       );
     }

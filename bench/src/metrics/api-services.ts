@@ -47,6 +47,16 @@ export function loadCreateServices(apiDist: string): CreateServices {
   return services.createServices;
 }
 
+/** Reads the log position a cursor of the API carries (`decodeLogCursor` of log/). */
+export type CursorDecoder = (cursor: string) => { position: { txId: bigint; id: bigint } };
+
+/** The cursor decoder of the API build in `apiDist`, so the benchmark reads whatever cursors that build writes. */
+export function loadCursorDecoder(apiDist: string): CursorDecoder {
+  const require = createRequire(pathToFileURL(path.join(apiDist, 'main.js')));
+  const log: typeof Log = require(path.join(apiDist, 'log/index.js'));
+  return (cursor) => log.decodeLogCursor(cursor);
+}
+
 /**
  * A projector of the API build with the same projections as `createServices`
  * wires (metrics, then segments after it) over the services' pool, but
