@@ -51,20 +51,14 @@ export function readCsvRecords(text: string): CsvReading {
   const records: CsvRecord[] = [];
   // The line the next record starts on: csv-parse counts a CRLF inside a quoted field as two lines, so the lines are counted here.
   let line = 1;
-  let quoted: boolean[] = [];
   try {
     parse(unreadable.hide(text), {
       ...LENIENT,
-      cast: (value, context) => {
-        quoted.push(context.quoting);
-        return value;
-      },
       on_record: (read: unknown) => {
         if (!isRawRecord(read)) throw new Error('csv-parse gave a record without its raw text');
-        const record = recordOf(line, read.record.map(unreadable.restore), quoted, read.raw);
+        const record = recordOf(line, read.record.map(unreadable.restore), read.raw);
         if (!(record.fields.length === 1 && record.fields[0] === '' && record.problem === null)) records.push(record);
         line += 1 + record.fields.reduce((breaks, field) => breaks + lineBreaks(field), 0);
-        quoted = [];
         return null;
       },
     });
@@ -123,13 +117,28 @@ function standIns(text: string): { hide: (text: string) => string; restore: (fie
  * the quoted part unless that held a doubled quote (the lenient reading has
  * undoubled it by then). Only the message naming a bad header shows it.
  */
-function recordOf(line: number, fields: string[], quoted: readonly boolean[], raw: string): CsvRecord {
+function recordOf(line: number, fields: string[], raw: string): CsvRecord {
   if (fields.every((field) => !field.includes('"'))) return { line, fields, problem: null };
   const problem = strictProblem(raw);
   if (problem === null) return { line, fields, problem };
+  const quoted = quotedFields(raw);
   const value = (field: string, index: number) =>
     quoted[index] && field.startsWith('"') && field.indexOf('"', 1) > 0 ? field.slice(1, field.indexOf('"', 1)) : field;
   return { line, fields: fields.map(value), problem };
+}
+
+/** Which fields of one record's text open with a quote (asked only of a refused record: csv-parse's `cast` is slow). */
+function quotedFields(raw: string): boolean[] {
+  const quoted: boolean[] = [];
+  parse(raw, {
+    ...LENIENT,
+    bom: false,
+    cast: (value, context) => {
+      if (context.records === 0) quoted.push(context.quoting);
+      return value;
+    },
+  });
+  return quoted;
 }
 
 /** What a strict reading of one record's text refuses first, if anything. */
