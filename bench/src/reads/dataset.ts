@@ -76,7 +76,7 @@ const DOMAINS = ['example.com', 'mail.example', 'acme.test', 'initech.test', 'gl
 const PLANS = ['free', 'free', 'free', 'starter', 'starter', 'pro', 'business'];
 const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', 'NL', 'FR', 'ES', 'SE', 'JP', 'BR', 'IN', 'CA', 'AU'];
 
-/** How deep into the funnel a customer is meant to get (an index into FUNNEL), by how many touchpoints they have. */
+/** How deep into the funnel a customer is meant to get (0 awareness … 4 advocacy), by how many touchpoints they have. */
 const DEPTH_BY_COUNT: DepthTable = [
   [1, weightedIndex([60, 40])],
   [2, weightedIndex([20, 35, 45])],
