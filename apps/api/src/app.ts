@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from './config';
 import { applyBiPassword } from './database/bi-role';
 import { migrate } from './database/data-source';
-import { sqlState } from './database/db';
+import { sqlState, WorkScope } from './database/db';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
 import { startDemo } from './demo';
@@ -64,6 +64,9 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     services = await createServices({
       url,
       poolSize: config.poolSize,
+      limits: config.work,
+      // An export waits for its client inside its transaction, up to its total time limit.
+      idleInTransactionMs: { export: config.exports.maxSeconds * 1000 },
       ingestWriters: config.ingestWriters,
       segmentRefreshSeconds: config.segmentRefreshSeconds,
       onError: (error) => reportBackgroundError(logger, error),
@@ -100,10 +103,13 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   let sweepTimer: NodeJS.Timeout | null = null;
   if (config.sweepIntervalMinutes > 0) {
     sweepTimer = setInterval(() => {
-      running.lifecycle.runInactivitySweep().then(
-        (result) => logger.info({ sweep: result }, 'inactivity sweep'),
-        (error: unknown) => logger.error({ err: error }, 'inactivity sweep failed'),
-      );
+      // On the sweep's own connections and time limit (each batch is a statement of its own).
+      running.db
+        .within(new WorkScope('sweep'), () => running.lifecycle.runInactivitySweep())
+        .then(
+          (result) => logger.info({ sweep: result }, 'inactivity sweep'),
+          (error: unknown) => logger.error({ err: error }, 'inactivity sweep failed'),
+        );
     }, config.sweepIntervalMinutes * 60_000);
     sweepTimer.unref();
   }

@@ -1,6 +1,8 @@
 import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
 import { ClmError, CoreError, databaseUnavailableError } from '../core/errors';
+import { DatabaseError } from '../database/database.errors';
+import type { DatabaseErrorCode } from '../database/database.errors';
 import { databaseUnavailable } from '../database/db';
 import type { CoreErrorCode } from '../core/errors';
 import { LogError } from '../log';
@@ -18,7 +20,14 @@ import type { LifecycleErrorCode } from '../modules/lifecycle';
 
 /** Every code a `ClmError` can carry, module by module. */
 export type ErrorCode =
-  CoreErrorCode | ApiKeyErrorCode | CustomerErrorCode | LifecycleErrorCode | LogErrorCode | CampaignErrorCode | SegmentErrorCode;
+  | CoreErrorCode
+  | DatabaseErrorCode
+  | ApiKeyErrorCode
+  | CustomerErrorCode
+  | LifecycleErrorCode
+  | LogErrorCode
+  | CampaignErrorCode
+  | SegmentErrorCode;
 
 /** What a client sees for a code: GraphQL's `extensions.code` and, for the HTTP routes, the status. */
 export type ClientError = { graphqlCode: string; httpStatus: number };
@@ -48,12 +57,18 @@ export function describeErrorCode(code: ErrorCode): ClientError {
       return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };
     case 'DATABASE_UNAVAILABLE':
       return { graphqlCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 };
+    case 'QUERY_TIMEOUT':
+      return { graphqlCode: 'QUERY_TIMEOUT', httpStatus: 503 };
+    case 'REQUEST_CANCELLED':
+      // nginx's "client closed request": nobody reads it, but a log should not call it a server error.
+      return { graphqlCode: 'REQUEST_CANCELLED', httpStatus: 499 };
   }
 }
 
 /** Every code, for the test that checks each one maps (and for documentation). */
 export const ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(CoreError),
+  ...Object.values(DatabaseError),
   ...Object.values(ApiKeyError),
   ...Object.values(CustomerError),
   ...Object.values(LifecycleError),

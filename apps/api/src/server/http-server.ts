@@ -24,6 +24,7 @@ import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { costError, limitRules, operationCost, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
+import { requestWorkScope, workKindPlugin } from './work-scope';
 import { resolverContainer } from './services';
 import type { Services } from './services';
 
@@ -72,6 +73,7 @@ export async function startHttpServer(options: {
       // Cache hints wrap every field resolver; clm sets none, and the wrapping cost a tenth of a list's time.
       ApolloServerPluginCacheControlDisabled(),
       costLimitPlugin(config.limits),
+      workKindPlugin(services.db),
     ],
   });
   await apollo.start();
@@ -80,7 +82,8 @@ export async function startHttpServer(options: {
   // Liveness with the database's state: 503 while it cannot be reached (clm reconnects when it is back).
   app.get('/healthz', async (_request, response) => {
     try {
-      await services.db.query('SELECT 1');
+      // On connections of its own: busy previews or exports cannot make a healthy instance look dead.
+      await services.db.forKind('control').query('SELECT 1');
       response.json({ status: 'ok', database: 'reachable' });
     } catch {
       response.status(503).json({ status: 'degraded', database: 'unreachable' });
@@ -100,6 +103,8 @@ export async function startHttpServer(options: {
     requireApiKey(services),
     express.json({ limit: '5mb' }),
     refuseDeepVariables(schema),
+    // Interactive reads until the operation says otherwise (workKindPlugin); the client leaving cancels its statements.
+    requestWorkScope(services.db, 'read'),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const locals = res.locals as Locals;

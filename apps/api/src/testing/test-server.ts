@@ -33,8 +33,8 @@ export type TestServer = TestContext & {
   subscriptionExecutions: () => number;
 };
 
-export async function startTestServer(): Promise<TestServer> {
-  const context = await createTestContext();
+export async function startTestServer(options: Parameters<typeof createTestContext>[0] = {}): Promise<TestServer> {
+  const context = await createTestContext(options);
   const logger = createLogger('silent');
   const server = await startHttpServer({
     config: { port: 0, host: '127.0.0.1', limits: TEST_LIMITS, introspection: true },
