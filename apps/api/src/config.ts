@@ -70,6 +70,7 @@ const environmentSchema = z.object({
   CLM_INGEST_CONNECTIONS: connections(DEFAULT_WORK_LIMITS.ingest.connections),
   CLM_PROJECTION_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.projection.statementTimeoutMs),
   CLM_SWEEP_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.sweep.statementTimeoutMs),
+  CLM_BACKGROUND_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.background.statementTimeoutMs),
   CLM_BI_STATEMENT_TIMEOUT_MS: milliseconds(DEFAULT_BI_LIMITS.statementTimeoutMs),
   CLM_BI_IDLE_IN_TRANSACTION_MS: milliseconds(DEFAULT_BI_LIMITS.idleInTransactionMs),
   CLM_BI_TEMP_FILE_LIMIT_MB: z.coerce.number().int().min(-1).max(1_048_576).default(DEFAULT_BI_LIMITS.tempFileLimitMb),
@@ -140,6 +141,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       ingest: { statementTimeoutMs: env.CLM_INGEST_TIMEOUT_MS, connections: env.CLM_INGEST_CONNECTIONS },
       projection: { statementTimeoutMs: env.CLM_PROJECTION_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.projection.connections },
       sweep: { statementTimeoutMs: env.CLM_SWEEP_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.sweep.connections },
+      background: { statementTimeoutMs: env.CLM_BACKGROUND_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.background.connections },
       control: DEFAULT_WORK_LIMITS.control,
     },
     exports: {

@@ -22,6 +22,7 @@ describe('configuration', () => {
         ingest: { statementTimeoutMs: 30000, connections: 4 },
         projection: { statementTimeoutMs: 60000, connections: 2 },
         sweep: { statementTimeoutMs: 60000, connections: 1 },
+        background: { statementTimeoutMs: 60000, connections: 4 },
         control: { statementTimeoutMs: 2000, connections: 2 },
       },
       exports: { maxSeconds: 600, minKbPerSecond: 16, rateWindowSeconds: 30 },

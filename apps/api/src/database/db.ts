@@ -254,7 +254,7 @@ function backendPid(client: PoolClient): number | null {
  * Statements run on the pool of their kind of work: a view made by
  * `forKind` always uses its kind (background work: projections, the live
  * streams' reads); the Db itself uses the kind of the current `WorkScope`
- * (`within`), interactive reads outside any.
+ * (`within`), and `background` outside any.
  */
 export class Db implements Queryable {
   private constructor(
@@ -366,12 +366,12 @@ export class Db implements Queryable {
   }
 
   private kindNow(): WorkKind {
-    return this.fixedKind ?? currentScope.getStore()?.kind ?? 'read';
+    return this.fixedKind ?? currentScope.getStore()?.kind ?? 'background';
   }
 
   private async lease(): Promise<Lease> {
     const scope = this.fixedKind === null ? currentScope.getStore() : undefined;
-    const kind = this.fixedKind ?? scope?.kind ?? 'read';
+    const kind = this.fixedKind ?? scope?.kind ?? 'background';
     const signal = scope?.signal ?? null;
     if (signal?.aborted) throw requestCancelled();
     const client = await this.shared.pool(kind).connect();

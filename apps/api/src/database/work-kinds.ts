@@ -6,7 +6,7 @@
  * and one kind can never take the connections another needs (ten previews
  * cannot starve ingest or /healthz).
  */
-export const WORK_KINDS = ['read', 'metrics', 'export', 'ingest', 'projection', 'sweep', 'control'] as const;
+export const WORK_KINDS = ['read', 'metrics', 'export', 'ingest', 'projection', 'sweep', 'background', 'control'] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
 /** One kind's limits: the longest one statement may run (0: no limit) and how many connections it may hold at once. */
@@ -21,10 +21,15 @@ export const WORK_KIND_NAMES: Record<WorkKind, { label: string; variable: string
   ingest: { label: 'ingest', variable: 'CLM_INGEST_TIMEOUT_MS' },
   projection: { label: 'projections', variable: 'CLM_PROJECTION_TIMEOUT_MS' },
   sweep: { label: 'the inactivity sweep', variable: 'CLM_SWEEP_TIMEOUT_MS' },
+  background: { label: 'background jobs', variable: 'CLM_BACKGROUND_TIMEOUT_MS' },
   control: { label: 'health checks', variable: '' },
 };
 
-/** The defaults config.ts documents; `control` (health checks, cancelling other work) is not configurable. */
+/**
+ * The defaults config.ts documents. `background` is work outside any request
+ * (the scheduled segment refresh, the demo, start-up tasks); `control` (health
+ * checks, cancelling other work) is not configurable.
+ */
 export const DEFAULT_WORK_LIMITS: WorkLimits = {
   read: { statementTimeoutMs: 5_000, connections: 10 },
   metrics: { statementTimeoutMs: 15_000, connections: 3 },
@@ -32,6 +37,7 @@ export const DEFAULT_WORK_LIMITS: WorkLimits = {
   ingest: { statementTimeoutMs: 30_000, connections: 4 },
   projection: { statementTimeoutMs: 60_000, connections: 2 },
   sweep: { statementTimeoutMs: 60_000, connections: 1 },
+  background: { statementTimeoutMs: 60_000, connections: 4 },
   control: { statementTimeoutMs: 2_000, connections: 2 },
 };
 

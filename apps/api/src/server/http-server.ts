@@ -45,7 +45,7 @@ type Locals = { requestId: string; principal?: Principal };
  * health probes, and the built dashboard at `/` when present.
  */
 export async function startHttpServer(options: {
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'>;
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'introspection'> & Partial<Pick<Config, 'exports'>>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
@@ -114,7 +114,7 @@ export async function startHttpServer(options: {
   );
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
-  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger }));
+  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, limits: config.exports }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));

@@ -20,6 +20,8 @@ export async function createTestContext(
     url: database.url,
     poolSize: 12,
     ...options,
+    // What tests run outside any request (loading 200,000 rows, say) is not clm's work: no limit on it.
+    limits: { background: { statementTimeoutMs: 0, connections: 12 }, ...options.limits },
     onError: (error) => {
       throw error;
     },
