@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from './config';
-import { applyBiPassword } from './database/bi-role';
+import { applyBiLimits, applyBiPassword, BiWatchdog } from './database/bi-role';
 import { migrate } from './database/data-source';
 import { sqlState, WorkScope } from './database/db';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -58,6 +58,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   let generatedAdminKey: string | null;
   let demo: Demo | null = null;
+  let biWatchdog: BiWatchdog | null = null;
   try {
     const applied = await migrate(url);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
@@ -77,6 +78,16 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
         () => logger.info('the clm_bi role (BI tools) can log in with CLM_BI_PASSWORD'),
         (error: unknown) => logger.error({ err: error }, 'could not set the password of the clm_bi role'),
       );
+    // The BI role's limits: what the database user may not set is reported, and the API runs on.
+    await applyBiLimits(services.db, config.bi).then(
+      (refused) => {
+        if (refused.length > 0) logger.warn({ refused }, 'some limits of the clm_bi role could not be set (see README, "BI tools")');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'could not set the limits of the clm_bi role'),
+    );
+    biWatchdog = new BiWatchdog(services.db.forKind('control'), config.bi, (error) =>
+      logger.warn({ err: error }, 'the clm_bi watchdog cannot end long BI transactions (the database user needs pg_signal_backend)'),
+    );
     generatedAdminKey = await services.apiKeys.ensureAdminKey(config.adminKey);
     // Shown at once: should a later step fail, the key must not be lost unseen.
     if (generatedAdminKey !== null) onAdminKeyCreated(generatedAdminKey);
@@ -94,6 +105,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   } catch (error) {
     // Leave nothing running behind a failed start.
     await demo?.stop().catch(() => undefined);
+    await biWatchdog?.stop();
     if (services) await services.stop().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
@@ -124,6 +136,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       // The simulator drains first: its last batch commits while the database is still there.
       await demo?.stop();
       await server.close();
+      await biWatchdog?.stop();
       await running.stop();
       await embedded?.stop();
     },

@@ -8,6 +8,7 @@ import { Segments1764400000000 } from './migrations/1764400000000-segments';
 import { Campaigns1764500000000 } from './migrations/1764500000000-campaigns';
 import { Bi1764600000000 } from './migrations/1764600000000-bi';
 import { IngestUpdates1764700000000 } from './migrations/1764700000000-ingest-updates';
+import { ProjectionLocks1764800000000 } from './migrations/1764800000000-projection-locks';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   Campaigns1764500000000,
   Bi1764600000000,
   IngestUpdates1764700000000,
+  ProjectionLocks1764800000000,
 ];
 
 /**

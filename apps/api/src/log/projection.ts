@@ -200,11 +200,8 @@ export class Projector {
     return this.db.transaction(async (uow) => {
       // One step of a projection at a time, across its logs and across instances: the others skip it. A lazy
       // commit spares the disk flush that ingest's own commits would otherwise queue behind.
-      const [{ locked }] = await uow.query<{ locked: boolean }>(
-        `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked, set_config('synchronous_commit', $2, true)`,
-        [`clm.projection:${follower.projection}`, follower.lazyCommit ? 'off' : 'on'],
-      );
-      if (!locked) return false;
+      await uow.query(`SELECT set_config('synchronous_commit', $1, true)`, [follower.lazyCommit ? 'off' : 'on']);
+      if (!(await lockProjection(uow, follower.projection))) return false;
       const position = await lockPosition(uow, follower.projection, follower.log.name);
       if (!position) return false;
       const ceiling = follower.after ? await storedPosition(uow, follower.after, follower.log.name) : null;
@@ -226,6 +223,18 @@ export class Projector {
     this.lastError = message;
     this.options.onError(error);
   }
+}
+
+/**
+ * Takes the projection's lock row for this transaction; false when another
+ * step holds it. A row of clm's own table rather than an advisory lock, which
+ * any role (the BI role) could take and hold (migration 1764800000000).
+ */
+async function lockProjection(uow: UnitOfWork, projection: string): Promise<boolean> {
+  const locked = await uow.query(`SELECT projection FROM projection_locks WHERE projection = $1 FOR UPDATE SKIP LOCKED`, [projection]);
+  if (locked.length > 0) return true;
+  // Its first step ever, or another step holds it: a concurrent first insert waits for this one and then does nothing.
+  return (await uow.execute(`INSERT INTO projection_locks (projection) VALUES ($1) ON CONFLICT DO NOTHING`, [projection])) === 1;
 }
 
 /** The projection's position in the log, locked for this transaction; null when another instance holds it. */
