@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
 import { queryTimeout, requestCancelled } from './database.errors';
 import { SqlFragment } from './sql';
-import { DEFAULT_WORK_LIMITS } from './work-kinds';
+import { DEFAULT_WORK_LIMITS, WORK_KIND_NAMES } from './work-kinds';
 import type { WorkKind, WorkLimits } from './work-kinds';
 
 /**
@@ -147,6 +147,7 @@ const currentScope = new AsyncLocalStorage<WorkScope>();
 /** What every view of one Db shares: the pools (opened on first use) and the hooks. */
 class DbShared {
   private readonly pools = new Map<WorkKind, Pool>();
+  private ended = false;
   observe: ((text: string) => void) | undefined;
   onLogAppended: () => void;
   readonly onError: (error: unknown) => void;
@@ -166,6 +167,9 @@ class DbShared {
   pool(kind: WorkKind): Pool {
     let pool = this.pools.get(kind);
     if (!pool) {
+      // A pool opened after end() would never be closed: late work fails instead.
+      if (this.ended)
+        throw new Error(`the database connections are closed (a statement for ${WORK_KIND_NAMES[kind].label} came after shutdown)`);
       const { statementTimeoutMs, connections } = this.limits[kind];
       pool = new Pool({
         connectionString: this.url,
@@ -191,6 +195,7 @@ class DbShared {
   }
 
   async end(): Promise<void> {
+    this.ended = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((pool) => pool.end()));

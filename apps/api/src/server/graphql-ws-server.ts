@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { execute, getOperationAST, GraphQLError } from 'graphql';
 import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -14,8 +14,10 @@ import type { Logger } from './logger';
 import { costError, operationCost, parseWithLimits, validateWithLimits, variablesDepthError } from './operation-limits';
 import type { Services } from './services';
 import { SubscriptionFanout } from './subscription-fanout';
+import { workKindOf } from './work-scope';
+import { WorkScope } from '../database/db';
 
-type SocketExtra = { principal?: Principal; authorization?: unknown };
+type SocketExtra = { principal?: Principal; authorization?: unknown; gone?: AbortSignal };
 
 /** The largest WebSocket message accepted, as for an HTTP body. */
 export const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
@@ -48,6 +50,9 @@ export function attachGraphQLWebSocket(options: {
 
   const fanout = new SubscriptionFanout({ context: (principal) => createContext(services, principal), mask });
 
+  /** Each query's or mutation's work scope (its kind, and its socket closing), by the context value it runs with. */
+  const scopes = new WeakMap<object, WorkScope>();
+
   /** Open connections and the key each authenticated with, to close them when that key is revoked. */
   const sockets = new Map<WebSocket, SocketExtra>();
   const closeRevoked = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'UNAUTHENTICATED: invalid or revoked API key');
@@ -74,7 +79,13 @@ export function attachGraphQLWebSocket(options: {
           ctx.extra.authorization = ctx.connectionParams?.authorization;
           ctx.extra.principal = await authenticate(services, ctx.extra.authorization);
           sockets.set(ctx.extra.socket, ctx.extra);
-          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+          // The socket closing cancels the statements of its queries and mutations in flight.
+          const gone = new AbortController();
+          ctx.extra.gone = gone.signal;
+          ctx.extra.socket.once('close', () => {
+            sockets.delete(ctx.extra.socket);
+            gone.abort();
+          });
           return true;
         } catch (error) {
           if (!(error instanceof ClmError)) logger.error({ err: error }, 'WebSocket authentication failed');
@@ -119,7 +130,14 @@ export function attachGraphQLWebSocket(options: {
         if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
         const contextValue = createContext(services, ctx.extra.principal as Principal);
         fanout.bind(contextValue, { socket: ctx.extra.socket, stream: ctx.extra.request.socket, id });
+        const operation = getOperationAST(document, payload.operationName);
+        scopes.set(contextValue, new WorkScope(operation ? workKindOf(operation) : 'read', ctx.extra.gone ?? null));
         return { schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
+      },
+      // Queries and mutations run in their work scope, as over HTTP: the connections and time limit of their kind.
+      execute: (args) => {
+        const scope = typeof args.contextValue === 'object' && args.contextValue !== null ? scopes.get(args.contextValue) : undefined;
+        return scope ? services.db.within(scope, () => execute(args)) : execute(args);
       },
       // Every subscription is delivered by fan-out: executed and serialised once per event and selection (see subscription-fanout.ts).
       subscribe: (args) => fanout.subscribe(args),

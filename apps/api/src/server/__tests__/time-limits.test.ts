@@ -140,4 +140,30 @@ describe('time limits and cancellation by kind of work', () => {
     const answers = (await Promise.all(previews)) as GraphQLResponse[];
     expect(answers.map((answer) => answer.errors?.[0]?.extensions?.code)).toEqual(Array(5).fill('QUERY_TIMEOUT'));
   }, 120_000);
+
+  it('applies the same limit, and cancellation when the socket closes, to a preview sent over WebSocket', async () => {
+    const timedOut = server.wsClient(readKey);
+    const result = await new Promise<unknown>((resolve, reject) =>
+      timedOut.subscribe(expensivePreview(190), { next: resolve, error: reject, complete: () => undefined }),
+    );
+    expect(result).toEqual({
+      data: null,
+      errors: [
+        {
+          // The WebSocket path sends masked errors without locations (as for every other error there).
+          message: 'this request ran longer than the 3 s limit for previews and metrics (CLM_METRICS_TIMEOUT_MS)',
+          extensions: { code: 'QUERY_TIMEOUT', limitMs: 3000, setting: 'CLM_METRICS_TIMEOUT_MS' },
+        },
+      ],
+    });
+    await timedOut.dispose();
+
+    const leaving = server.wsClient(readKey);
+    leaving.subscribe(expensivePreview(190), { next: () => undefined, error: () => undefined, complete: () => undefined });
+    await waitFor(async () => (await activeStatements(server, 'metrics')) === 1, 10_000);
+    await leaving.dispose();
+    expect(await waitFor(async () => (await activeStatements(server, 'metrics')) === 0, METRICS_LIMIT_MS)).toBeLessThan(
+      METRICS_LIMIT_MS / 2,
+    );
+  }, 60_000);
 });
