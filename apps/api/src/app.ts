@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from './config';
-import { applyBiLimits, applyBiPassword, BiWatchdog } from './database/bi-role';
+import { applyBiLimits, applyBiPassword, BiWatchdog, connectionBudgetProblem } from './database/bi-role';
 import { migrate } from './database/data-source';
 import { sqlState, WorkScope } from './database/db';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
@@ -85,6 +85,9 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       },
       (error: unknown) => logger.warn({ err: error }, 'could not set the limits of the clm_bi role'),
     );
+    const clmConnections = Object.values(config.work).reduce((sum, kind) => sum + kind.connections, 0);
+    const budget = await connectionBudgetProblem(services.db, clmConnections, config.bi.connectionLimit).catch(() => null);
+    if (budget !== null) logger.warn(budget);
     biWatchdog = new BiWatchdog(services.db.forKind('control'), config.bi, (error) =>
       logger.warn({ err: error }, 'the clm_bi watchdog cannot end long BI transactions (the database user needs pg_signal_backend)'),
     );

@@ -154,3 +154,23 @@ export class BiWatchdog {
     );
   }
 }
+
+/**
+ * Whether the server leaves clm the connections it may open (`clmConnections`,
+ * every pool full) beside the BI role's limit: a sentence for the log when it
+ * does not, else null. Without a BI limit (-1) the role could take every
+ * connection but the reserved ones.
+ */
+export async function connectionBudgetProblem(db: Db, clmConnections: number, biConnectionLimit: number): Promise<string | null> {
+  const [row] = await db.query<{ max: number; reserved: number }>(
+    `SELECT current_setting('max_connections')::int AS max,
+            current_setting('superuser_reserved_connections')::int
+              + coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved`,
+  );
+  const available = row.max - row.reserved;
+  if (biConnectionLimit < 0)
+    return `${BI_ROLE} has no connection limit (CLM_BI_CONNECTION_LIMIT=-1): BI tools could take the server's ${available} connections and leave clm none`;
+  if (clmConnections + biConnectionLimit > available)
+    return `clm may open ${clmConnections} connections and ${BI_ROLE} ${biConnectionLimit}, but the server allows ${available} (max_connections less the reserved): lower CLM_BI_CONNECTION_LIMIT or the pools, or raise max_connections`;
+  return null;
+}

@@ -447,7 +447,8 @@ export function sqlDetail(error: unknown): string {
 /** Whether an error means the database cannot be reached now (connection refused or lost, server shutting down). */
 export function databaseUnavailable(error: unknown): boolean {
   const state = sqlState(error) ?? '';
-  if (state.startsWith('08') || state.startsWith('57P') || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(state))
+  // 53300: the server (or a role) has no connection left for us ("too many clients"); retrying later can succeed.
+  if (state.startsWith('08') || state.startsWith('57P') || ['53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(state))
     return true;
   // node-postgres reports a connection lost mid-query without a code.
   return error instanceof Error && /^Connection terminated|timeout exceeded when trying to connect/.test(error.message);

@@ -4,7 +4,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createTestContext, createTestDatabase } from '../../testing';
 import type { TestContext, TestDatabase } from '../../testing';
-import { applyBiLimits, applyBiPassword, BI_ROLE, BiWatchdog } from '../bi-role';
+import { applyBiLimits, applyBiPassword, BI_ROLE, BiWatchdog, connectionBudgetProblem } from '../bi-role';
 import type { BiRoleLimits } from '../bi-role';
 import { migrate } from '../data-source';
 import { biRoleSql } from '../migrations/1764600000000-bi';
@@ -334,5 +334,19 @@ describe("the BI role's limits: nothing clm depends on can be held by it", () =>
     await bi.query(`SET statement_timeout = 0`);
     expect(await outcome(bi, 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 2000000) g ORDER BY g DESC) sorted')).toBe('53400');
     expect(await outcome(bi, 'SET temp_file_limit = -1')).toBe('42501');
+  });
+
+  it("says when the server cannot hold clm's connections beside the BI role's", async () => {
+    const [{ max, reserved }] = await context.db.query<{ max: number; reserved: number }>(
+      `SELECT current_setting('max_connections')::int AS max, current_setting('superuser_reserved_connections')::int
+              + coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved`,
+    );
+    expect(await connectionBudgetProblem(context.db, 28, 5)).toBeNull();
+    expect(await connectionBudgetProblem(context.db, max - reserved - 4, 5)).toBe(
+      `clm may open ${max - reserved - 4} connections and clm_bi 5, but the server allows ${max - reserved} (max_connections less the reserved): lower CLM_BI_CONNECTION_LIMIT or the pools, or raise max_connections`,
+    );
+    expect(await connectionBudgetProblem(context.db, 28, -1)).toBe(
+      `clm_bi has no connection limit (CLM_BI_CONNECTION_LIMIT=-1): BI tools could take the server's ${max - reserved} connections and leave clm none`,
+    );
   });
 });
