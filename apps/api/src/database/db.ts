@@ -147,6 +147,8 @@ const currentScope = new AsyncLocalStorage<WorkScope>();
 /** What every view of one Db shares: the pools (opened on first use) and the hooks. */
 class DbShared {
   private readonly pools = new Map<WorkKind, Pool>();
+  /** Every connection opened and not yet closed, across the pools. */
+  private readonly open = new Set<PoolClient>();
   private ended = false;
   observe: ((text: string) => void) | undefined;
   onLogAppended: () => void;
@@ -184,6 +186,10 @@ class DbShared {
       });
       // An idle client that loses its server must not crash the process; the next checkout reconnects.
       pool.on('error', (error) => this.onError(error));
+      pool.on('connect', (client) => {
+        this.open.add(client);
+        client.once('end', () => this.open.delete(client));
+      });
       this.pools.set(kind, pool);
     }
     return pool;
@@ -194,11 +200,18 @@ class DbShared {
     return this.idleInTransactionMs[kind] ?? (statementTimeoutMs === 0 ? 0 : Math.max(statementTimeoutMs, 10_000));
   }
 
+  /**
+   * Closes every pool, and resolves once each connection has really closed: a
+   * pool's end() resolves when it has let its clients go, not when their
+   * sockets have closed, and a database dropped in between (tests) or a
+   * server shutting down would end them with an error nobody listens to.
+   */
   async end(): Promise<void> {
     this.ended = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((pool) => pool.end()));
+    await Promise.all([...this.open].map((client) => new Promise((resolve) => client.once('end', resolve))));
   }
 }
 
