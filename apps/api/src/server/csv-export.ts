@@ -21,7 +21,7 @@ import { clientErrorOf, GENERIC_MESSAGE } from './error-mapping';
 import type { Logger } from './logger';
 import type { Services } from './services';
 import { ExportGuard, StreamingExports } from './export-guard';
-import { clientGone } from './work-scope';
+import { clientGone, requestWorkScope } from './work-scope';
 
 /*
  * CSV exports for BI tools and spreadsheets, under /api:
@@ -65,6 +65,9 @@ export function csvExportRouter(options: CsvExportOptions): Router {
   const limits = options.limits ?? DEFAULT_EXPORT_LIMITS;
   const streaming = new StreamingExports(services);
   router.use(requireReadKey(services));
+  // metrics.csv is a metrics request (its connections and time limit; the client leaving cancels it); customers.csv
+  // runs in an export scope of its own.
+  router.use(requestWorkScope(services.db, 'metrics'));
   router.get('/customers.csv', async (request, response, next) => {
     try {
       const filter = parseCustomersCsvQuery(request.query);
