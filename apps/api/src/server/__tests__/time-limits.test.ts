@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { Client } from 'pg';
 import { Scope } from '../../core/principal';
 import { startTestServer } from '../../testing';
@@ -57,6 +58,24 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 }
 
 const METRICS_LIMIT_MS = 3000;
+
+/** Random valid rules of behaviour conditions, nested up to a few levels. */
+const behaviourRule: fc.Arbitrary<unknown> = fc.letrec<{ rule: unknown }>((tie) => ({
+  rule: fc.oneof(
+    { depthSize: 'small' },
+    fc
+      .record({
+        types: fc.subarray(['purchase', 'page_view', 'email_open', 'signup', 'never_sent'], { minLength: 1 }),
+        withinDays: fc.integer({ min: 1, max: 800 }),
+        operator: fc.constantFrom('EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE'),
+        value: fc.nat(20),
+      })
+      .map((behaviour) => ({ behaviour })),
+    fc.array(tie('rule'), { minLength: 1, maxLength: 3 }).map((and) => ({ and })),
+    fc.array(tie('rule'), { minLength: 1, maxLength: 3 }).map((or) => ({ or })),
+    tie('rule').map((not) => ({ not })),
+  ),
+})).rule;
 
 describe('time limits and cancellation by kind of work', () => {
   let server: TestServer;
@@ -166,4 +185,32 @@ describe('time limits and cancellation by kind of work', () => {
       METRICS_LIMIT_MS / 2,
     );
   }, 60_000);
+
+  it('answers any rule within its limit or with QUERY_TIMEOUT, never an internal error, and leaves nothing running when clients leave', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        behaviourRule,
+        fc.integer({ min: 0, max: 150 }),
+        fc.option(fc.integer({ min: 0, max: 1500 }), { nil: null }),
+        async (rule, heavy, abortAfterMs) => {
+          const { query, variables } = expensivePreview(heavy);
+          const abort = new AbortController();
+          const timer = abortAfterMs === null ? null : setTimeout(() => abort.abort(), abortAfterMs);
+          const answer = await post({ query, variables: { rule: { or: [rule, ...variables.rule.or] } } }, abort.signal).then(
+            async (response) => (await response.json()) as GraphQLResponse<{ previewSegment: { count: number } }>,
+            () => null,
+          );
+          if (timer) clearTimeout(timer);
+          if (answer !== null) {
+            const code = answer.errors?.[0]?.extensions?.code;
+            if (code === undefined) expect(typeof answer.data?.previewSegment.count).toBe('number');
+            else expect(code).toBe('QUERY_TIMEOUT');
+          }
+          // Answered, refused or abandoned: nothing of it is left running (an abandoned one is cancelled, not left to its limit).
+          await waitFor(async () => (await activeStatements(server, 'metrics')) === 0, abortAfterMs === null ? METRICS_LIMIT_MS : 1000);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  }, 120_000);
 });
