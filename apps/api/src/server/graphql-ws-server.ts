@@ -2,6 +2,7 @@ import { execute, getOperationAST, GraphQLError } from 'graphql';
 import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { setMaxListeners } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
@@ -81,6 +82,7 @@ export function attachGraphQLWebSocket(options: {
           sockets.set(ctx.extra.socket, ctx.extra);
           // The socket closing cancels the statements of its queries and mutations in flight.
           const gone = new AbortController();
+          setMaxListeners(0, gone.signal);
           ctx.extra.gone = gone.signal;
           ctx.extra.socket.once('close', () => {
             sockets.delete(ctx.extra.socket);
