@@ -310,11 +310,6 @@ export class Db implements Queryable {
     return this.shared.limits;
   }
 
-  /** The pool this view's statements would use now. */
-  get pool(): Pool {
-    return this.shared.pool(this.kindNow());
-  }
-
   /** The pool of `kind` (tests look at what each holds). */
   poolFor(kind: WorkKind): Pool {
     return this.shared.pool(kind);
@@ -381,10 +376,6 @@ export class Db implements Queryable {
 
   async end(): Promise<void> {
     await this.shared.end();
-  }
-
-  private kindNow(): WorkKind {
-    return this.fixedKind ?? currentScope.getStore()?.kind ?? 'background';
   }
 
   private async lease(): Promise<Lease> {
