@@ -138,7 +138,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       read: { statementTimeoutMs: env.CLM_READ_TIMEOUT_MS, connections: env.CLM_POOL_SIZE },
       metrics: { statementTimeoutMs: env.CLM_METRICS_TIMEOUT_MS, connections: env.CLM_METRICS_CONNECTIONS },
       export: { statementTimeoutMs: env.CLM_EXPORT_TIMEOUT_MS, connections: env.CLM_EXPORT_CONNECTIONS },
-      ingest: { statementTimeoutMs: env.CLM_INGEST_TIMEOUT_MS, connections: env.CLM_INGEST_CONNECTIONS },
+      // Each writer holds a connection for its transaction, and creating a batch's new customers takes one more.
+      ingest: {
+        statementTimeoutMs: env.CLM_INGEST_TIMEOUT_MS,
+        connections: Math.max(env.CLM_INGEST_CONNECTIONS, env.CLM_INGEST_WRITERS + 1),
+      },
       projection: { statementTimeoutMs: env.CLM_PROJECTION_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.projection.connections },
       sweep: { statementTimeoutMs: env.CLM_SWEEP_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.sweep.connections },
       background: { statementTimeoutMs: env.CLM_BACKGROUND_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.background.connections },

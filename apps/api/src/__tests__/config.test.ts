@@ -64,6 +64,8 @@ describe('configuration', () => {
     expect(config.work.export).toEqual({ statementTimeoutMs: 30000, connections: 4 });
     expect(config.exports.maxSeconds).toBe(120);
     expect(config.bi.connectionLimit).toBe(-1);
+    // Ingest never has fewer connections than its writers need (one each, and one to create new customers).
+    expect(loadConfig({ CLM_INGEST_WRITERS: '8' }).work.ingest).toEqual({ statementTimeoutMs: 30000, connections: 9 });
     expect(() => loadConfig({ CLM_INGEST_TIMEOUT_MS: '-1', CLM_SWEEP_TIMEOUT_MS: '1.5' })).toThrow(
       /CLM_INGEST_TIMEOUT_MS: .*\n {2}CLM_SWEEP_TIMEOUT_MS: /,
     );
