@@ -79,7 +79,7 @@ export async function projectorWithBatch(apiDist: string, services: ApiServices,
 export type StatementStats = { text: string; calls: number; ms: number; lastParameters: unknown[] };
 
 /**
- * Times every statement the API's own connections (application_name `clm`)
+ * Times every statement the API's own connections (application_name `clm:<kind of work>`)
  * run, by statement text: the pool clients of the services built in this
  * process share the `pg` module with the benchmark, so wrapping
  * `Client.prototype.query` sees them all, start to result.
@@ -98,7 +98,7 @@ export class StatementProfiler {
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const application = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters
         ?.application_name;
-      if (!enabled() || application !== 'clm') return original.apply(this, args);
+      if (!enabled() || !application?.startsWith('clm:')) return original.apply(this, args);
       const [first, second] = args;
       const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '');
       const parameters = (Array.isArray(second) ? second : ((first as { values?: unknown[] } | null)?.values ?? [])) as unknown[];

@@ -38,15 +38,18 @@ export type TestServer = TestContext & {
   expensiveWork: () => { running: number; waiting: number };
 };
 
-export async function startTestServer(options: { expensiveWork?: ExpensiveWorkLimits } = {}): Promise<TestServer> {
-  const context = await createTestContext();
+export async function startTestServer(
+  options: Parameters<typeof createTestContext>[0] & { expensiveWork?: ExpensiveWorkLimits } = {},
+): Promise<TestServer> {
+  const { expensiveWork, ...contextOptions } = options;
+  const context = await createTestContext(contextOptions);
   const logger = createLogger('silent');
   const server = await startHttpServer({
     config: {
       port: 0,
       host: '127.0.0.1',
       limits: TEST_LIMITS,
-      expensiveWork: options.expensiveWork ?? TEST_EXPENSIVE_WORK,
+      expensiveWork: expensiveWork ?? TEST_EXPENSIVE_WORK,
       introspection: true,
     },
     services: context.services,
