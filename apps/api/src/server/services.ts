@@ -14,7 +14,16 @@ import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
-import { METRICS_PROJECTION, MetricsProjection, MetricsResolver, MetricsService, recordErasure } from '../modules/metrics';
+import {
+  CUSTOMER_ACQUISITIONS_TABLE,
+  METRIC_CUSTOMER_SCORES_TABLE,
+  METRIC_TOUCHPOINTS_DAILY_TABLE,
+  METRICS_PROJECTION,
+  MetricsProjection,
+  MetricsResolver,
+  MetricsService,
+  recordErasure,
+} from '../modules/metrics';
 import {
   CustomerTransitionsResolver,
   JourneyWriter,
@@ -77,20 +86,13 @@ export type Services = {
 /** What the customers module reads of the modules above it (a list filtered by segment). */
 export const CUSTOMER_RELATIONS: CustomerRelations = { segmentMembers };
 
-/*
- * What lower modules read of the metrics projection (acquisitions, scores,
- * the daily touchpoint rollup), handed to them as relations. The tables are
- * named here until the metrics module exports these relations itself (it is
- * being rewritten into a registry); then each is that export.
- */
-
 /** What the campaigns module reads of the modules above it: the daily touchpoint rollup. */
-export const CAMPAIGN_RELATIONS: CampaignRelations = { touchpointsDaily: sql.raw('metric_touchpoints_daily') };
+export const CAMPAIGN_RELATIONS: CampaignRelations = { touchpointsDaily: sql.raw(METRIC_TOUCHPOINTS_DAILY_TABLE) };
 
 /** What segment rules read of the modules above them: acquisitions and per-customer daily scores. */
 export const SEGMENT_RELATIONS: SegmentRelations = {
-  acquisitions: sql.raw('customer_acquisitions'),
-  customerScores: sql.raw('metric_customer_scores'),
+  acquisitions: sql.raw(CUSTOMER_ACQUISITIONS_TABLE),
+  customerScores: sql.raw(METRIC_CUSTOMER_SCORES_TABLE),
 };
 
 type ResolverClass = abstract new (...args: never[]) => object;
