@@ -1,7 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { ExpensiveWorkLimits } from '../config';
+import type { ExpensiveWorkLimits, OperationLimits } from '../config';
 import { Scope } from '../core/principal';
 import { startHttpServer } from '../server/http-server';
 import { createLogger } from '../server/logger';
@@ -38,17 +38,21 @@ export type TestServer = TestContext & {
   expensiveWork: () => { running: number; waiting: number };
 };
 
+/**
+ * `expensiveWork` and `operationLimits` replace the defaults of config.ts (a test of one layer of protection can lift
+ * the others); the rest goes to the services (createTestContext).
+ */
 export async function startTestServer(
-  options: Parameters<typeof createTestContext>[0] & { expensiveWork?: ExpensiveWorkLimits } = {},
+  options: Parameters<typeof createTestContext>[0] & { expensiveWork?: ExpensiveWorkLimits; operationLimits?: OperationLimits } = {},
 ): Promise<TestServer> {
-  const { expensiveWork, ...contextOptions } = options;
+  const { expensiveWork, operationLimits, ...contextOptions } = options;
   const context = await createTestContext(contextOptions);
   const logger = createLogger('silent');
   const server = await startHttpServer({
     config: {
       port: 0,
       host: '127.0.0.1',
-      limits: TEST_LIMITS,
+      limits: operationLimits ?? TEST_LIMITS,
       expensiveWork: expensiveWork ?? TEST_EXPENSIVE_WORK,
       introspection: true,
     },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Client } from 'pg';
 import { Scope } from '../../core/principal';
-import { startTestServer } from '../../testing';
+import { startTestServer, TEST_LIMITS } from '../../testing';
 import type { GraphQLResponse, TestServer } from '../../testing';
 
 /** Customers and touchpoints written straight into the tables (the API would take minutes for this many). */
@@ -82,7 +82,13 @@ describe('time limits and cancellation by kind of work', () => {
   let readKey: string;
 
   beforeAll(async () => {
-    server = await startTestServer({ limits: { metrics: { statementTimeoutMs: METRICS_LIMIT_MS, connections: 3 } } });
+    // The statement time limit alone: the cost limit would refuse these previews before they run, and the gate for
+    // expensive work would queue all but a few (both are tested in expensive-operations.test.ts).
+    server = await startTestServer({
+      limits: { metrics: { statementTimeoutMs: METRICS_LIMIT_MS, connections: 3 } },
+      operationLimits: { ...TEST_LIMITS, maxCost: Number.MAX_SAFE_INTEGER },
+      expensiveWork: { perKey: 100, perInstance: 100, waitMs: 60_000 },
+    });
     readKey = await server.createKey([Scope.READ]);
     // 10,000 customers with 10 touchpoints each: a preview of 60 behaviour conditions takes about 10 s unbounded here.
     await seed(server, 10_000, 10);
