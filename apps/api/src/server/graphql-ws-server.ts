@@ -173,6 +173,7 @@ export function attachGraphQLWebSocket(options: {
   return {
     /** How many times a subscription's selection was executed for an event (once per event and distinct selection). */
     subscriptionExecutions: () => fanout.executions,
+    subscriptionsStarted: () => fanout.started,
     /** Closes every socket (1001 Going Away) and stops accepting new ones. */
     close: async () => {
       clearInterval(recheck);

@@ -38,6 +38,8 @@ export type RunningServer = {
   port: number;
   /** Subscription executions so far (see subscription-fanout.ts): what shared execution saves is visible here. */
   subscriptionExecutions: () => number;
+  /** Subscriptions whose feed has opened so far (their start position is taken). */
+  subscriptionsStarted: () => number;
   /** Expensive operations running and waiting for a slot now (see expensive-work.ts). */
   expensiveWork: () => { running: number; waiting: number };
   close: () => Promise<void>;
@@ -178,6 +180,7 @@ export async function startHttpServer(options: {
     url: bound.url,
     port: bound.port,
     subscriptionExecutions: webSocket.subscriptionExecutions,
+    subscriptionsStarted: webSocket.subscriptionsStarted,
     expensiveWork: () => expensiveWork.load(),
     close: async () => {
       await webSocket.close();

@@ -34,6 +34,8 @@ export type TestServer = TestContext & {
   createKey: (scopes: Scope[]) => Promise<string>;
   /** How many times the server has executed a subscription's selection for an event. */
   subscriptionExecutions: () => number;
+  /** Subscriptions whose feed has opened so far: wait on it rather than on a clock before sending what they must see. */
+  subscriptionsStarted: () => number;
   /** Expensive operations running and waiting for a slot now. */
   expensiveWork: () => { running: number; waiting: number };
 };
@@ -92,6 +94,7 @@ export async function startTestServer(
       return client;
     },
     subscriptionExecutions: server.subscriptionExecutions,
+    subscriptionsStarted: server.subscriptionsStarted,
     expensiveWork: server.expensiveWork,
     createKey: async (scopes) => (await context.services.apiKeys.create(`test ${scopes.join('+')}`, scopes, null)).key,
     close: async () => {
