@@ -36,6 +36,8 @@ export type TestServer = TestContext & {
   subscriptionExecutions: () => number;
   /** Subscriptions whose feed has opened so far: wait on it rather than on a clock before sending what they must see. */
   subscriptionsStarted: () => number;
+  /** Resolves once `count` more subscriptions than `before` have opened their feed. */
+  subscriptionsOpened: (before: number, count?: number) => Promise<void>;
   /** Expensive operations running and waiting for a slot now. */
   expensiveWork: () => { running: number; waiting: number };
 };
@@ -95,6 +97,9 @@ export async function startTestServer(
     },
     subscriptionExecutions: server.subscriptionExecutions,
     subscriptionsStarted: server.subscriptionsStarted,
+    subscriptionsOpened: async (before, count = 1) => {
+      while (server.subscriptionsStarted() < before + count) await new Promise((resolve) => setTimeout(resolve, 10));
+    },
     expensiveWork: server.expensiveWork,
     createKey: async (scopes) => (await context.services.apiKeys.create(`test ${scopes.join('+')}`, scopes, null)).key,
     close: async () => {
