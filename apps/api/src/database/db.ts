@@ -233,13 +233,12 @@ class DbShared {
  */
 class Lease {
   private cancelling: Promise<unknown> | null = null;
+  private resend: NodeJS.Timeout | null = null;
   private readonly onAbort = () => {
-    const pid = backendPid(this.client);
-    if (pid === null) return;
-    this.cancelling = this.shared
-      .pool('control')
-      .query('SELECT pg_cancel_backend($1)', [pid])
-      .catch((error: unknown) => this.shared.onError(error));
+    this.cancel();
+    // A cancel that reaches the server before it has read the statement is lost (it cancels nothing while idle):
+    // sent again until the statement is over.
+    this.resend = setInterval(() => this.cancel(), CANCEL_RESEND_MS);
   };
 
   constructor(
@@ -263,10 +262,25 @@ class Lease {
 
   async release(broken: boolean | Error = false): Promise<void> {
     this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.resend) clearInterval(this.resend);
     if (this.cancelling) await this.cancelling;
     this.client.release(this.cancelling ? true : broken);
   }
+
+  private cancel(): void {
+    const pid = backendPid(this.client);
+    if (pid === null) return;
+    const previous = this.cancelling ?? Promise.resolve();
+    const sent = this.shared
+      .pool('control')
+      .query('SELECT pg_cancel_backend($1)', [pid])
+      .catch((error: unknown) => this.shared.onError(error));
+    this.cancelling = Promise.all([previous, sent]);
+  }
 }
+
+/** How often a cancel is sent again while the cancelled statement has not ended. */
+const CANCEL_RESEND_MS = 250;
 
 /** The server process of a connection (node-postgres keeps it from the start-up; its types do not declare it). */
 function backendPid(client: PoolClient): number | null {
@@ -393,6 +407,11 @@ export class Db implements Queryable {
     const signal = scope?.signal ?? null;
     if (signal?.aborted) throw requestCancelled();
     const client = await this.shared.pool(kind).connect();
+    // The client may have left while a connection was found: then nothing is started on it.
+    if (signal?.aborted) {
+      client.release();
+      throw requestCancelled();
+    }
     return new Lease(client, kind, signal, this.shared);
   }
 

@@ -27,7 +27,7 @@ import type { Logger } from './logger';
 import { CUSTOMER_RELATIONS } from './services';
 import type { Services } from './services';
 import { ExportGuard, StreamingExports } from './export-guard';
-import { clientGone, requestWorkScope } from './work-scope';
+import { clientGone, requestWorkKind, requestWorkScope } from './work-scope';
 
 /*
  * CSV exports for BI tools and spreadsheets, under /api:
@@ -74,10 +74,11 @@ export function csvExportRouter(options: CsvExportOptions): Router {
   const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
   const exportLimits = options.exportLimits ?? DEFAULT_EXPORT_LIMITS;
   const streaming = new StreamingExports(services);
+  // The key is checked as an interactive read; metrics.csv is a metrics request (its connections and time limit; the
+  // client leaving cancels it); customers.csv runs in an export scope of its own.
+  router.use(requestWorkScope(services.db, 'read'));
   router.use(requireReadKey(services));
-  // metrics.csv is a metrics request (its connections and time limit; the client leaving cancels it); customers.csv
-  // runs in an export scope of its own.
-  router.use(requestWorkScope(services.db, 'metrics'));
+  router.use('/metrics.csv', requestWorkKind(services.db, 'metrics'));
   router.get('/customers.csv', async (request, response, next) => {
     try {
       const filter = parseCustomersCsvQuery(request.query);

@@ -152,12 +152,12 @@ export async function startHttpServer(options: {
   });
   app.use(
     GRAPHQL_PATH,
+    // Interactive reads until the operation says otherwise (workKindPlugin); the client leaving cancels its statements.
+    requestWorkScope(services.db, 'read'),
     // The key first: a request without a valid key is refused before its body is read.
     requireApiKey(services),
     express.json({ limit: '5mb' }),
     refuseDeepVariables(schema),
-    // Interactive reads until the operation says otherwise (workKindPlugin); the client leaving cancels its statements.
-    requestWorkScope(services.db, 'read'),
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const locals = res.locals as Locals;

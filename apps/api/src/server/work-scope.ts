@@ -53,6 +53,15 @@ export function requestWorkScope(db: Db, kind: WorkKind) {
   };
 }
 
+/** Says, part-way through a request, which kind of work it is (a route known to be expensive). */
+export function requestWorkKind(db: Db, kind: WorkKind) {
+  return (_request: Request, _response: Response, next: NextFunction) => {
+    const scope = db.currentScope();
+    if (scope) scope.kind = kind;
+    next();
+  };
+}
+
 /** A signal that fires when the response's connection closes before the response was complete (the client left). */
 export function clientGone(response: Response): AbortSignal {
   const controller = new AbortController();
