@@ -96,7 +96,7 @@ export async function applyBiLimits(db: Db, limits: BiRoleLimits, role = BI_ROLE
 }
 
 /**
- * Ends BI sessions whose transaction has been open longer than the role's
+ * Ends BI sessions on clm's database whose transaction has been open longer than the role's
  * statement and idle limits together, checked every few seconds: a session
  * that lifted its own timeouts (they are only defaults) still cannot hold a
  * snapshot or an xid (which would hold back the live streams and the
@@ -132,7 +132,7 @@ export class BiWatchdog {
       // Materialized first: in one WHERE, nothing would stop the planner from calling pg_terminate_backend on other rows.
       `WITH overdue AS MATERIALIZED (
          SELECT pid FROM pg_stat_activity
-          WHERE usename = $1 AND xact_start < clock_timestamp() - make_interval(secs => $2::float8 / 1000))
+          WHERE usename = $1 AND datname = current_database() AND xact_start < clock_timestamp() - make_interval(secs => $2::float8 / 1000))
        SELECT pid FROM overdue WHERE pg_terminate_backend(pid)`,
       [this.role, this.limits.statementTimeoutMs + this.limits.idleInTransactionMs],
     );
