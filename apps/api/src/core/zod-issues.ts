@@ -21,18 +21,32 @@ export function issuePath(root: string, path: readonly PropertyKey[]): string {
   return written;
 }
 
-/** Every issue of a failed parse, in the order zod found them (the schema's field order), under `root`. */
+/**
+ * Every issue of a failed parse, in the order zod found them (the schema's
+ * field order), under `root`. A custom issue may name a place inside a JSON
+ * value in `params.below`, written as `findUnstorableText` writes it
+ * (`cart[1].sku`).
+ */
 export function pathIssues(error: z.ZodError, root: string): PathIssue[] {
-  return error.issues.map((issue) => ({ path: issuePath(root, issue.path), message: issue.message }));
+  return error.issues.map((issue) => {
+    const path = issuePath(root, issue.path);
+    const below: unknown = issue.code === 'custom' ? issue.params?.below : undefined;
+    if (typeof below !== 'string' || below === '') return { path, message: issue.message };
+    return { path: below.startsWith('[') ? `${path}${below}` : `${path}.${below}`, message: issue.message };
+  });
 }
 
 /**
- * Refuses text PostgreSQL cannot store (NUL, lone surrogates) with the
- * sentence `textProblem` gives, and stops the string's later checks.
+ * Check params that run a check only while its value has no issue yet, so
+ * a value is told its first problem only. Unlike `abort`, which also stops
+ * every `when` refinement of the objects around the value, this stays local.
  */
+export const UNLESS_FAILED = { when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
+
+/** Refuses text PostgreSQL cannot store (NUL, lone surrogates) with the sentence `textProblem` gives. */
 export function storable(schema: z.ZodString): z.ZodString {
   return schema.refine((text) => textProblem(text) === null, {
     error: (issue) => (typeof issue.input === 'string' ? (textProblem(issue.input) ?? undefined) : undefined),
-    abort: true,
+    ...UNLESS_FAILED,
   });
 }

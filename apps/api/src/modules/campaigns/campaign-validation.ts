@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_TEXT } from '../../core/ids';
-import { pathIssues, storable } from '../../core/zod-issues';
+import { pathIssues, storable, UNLESS_FAILED } from '../../core/zod-issues';
 import { decimalOfNumber, EXACT_NUMBER_DIGITS, formatTenThousandths } from '../../core/money';
 
 /*
@@ -45,8 +45,8 @@ export function quote(value: unknown): string {
 function textSchema(what: string) {
   return storable(z.string({ error: mustBeText }))
     .trim()
-    .min(1, { error: `is required (${what})`, abort: true })
-    .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`);
+    .min(1, { error: `is required (${what})`, ...UNLESS_FAILED })
+    .max(MAX_TEXT, { error: `must be at most ${MAX_TEXT} characters`, ...UNLESS_FAILED });
 }
 
 const mustBeText = (issue: { input?: unknown }) => `must be text, got ${quote(issue.input)}`;

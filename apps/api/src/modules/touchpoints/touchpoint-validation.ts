@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isStorableDate, parseIsoDateTime } from '../../core/dates';
 import { decimalOfNumber, EXACT_NUMBER_DIGITS } from '../../core/money';
 import { findUnstorableText, isEmail, isUuid, jsonBytes, MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_TEXT, nestsDeeperThan } from '../../core/ids';
-import { pathIssues } from '../../core/zod-issues';
+import { pathIssues, UNLESS_FAILED } from '../../core/zod-issues';
 import type { CustomerReference } from '../customers';
 
 /** A touchpoint as sent by a client, before validation. */
@@ -67,9 +67,9 @@ const jsonObjectSchema = z
   .custom<Record<string, JsonValue>>(isPlainObject, { error: 'must be an object' })
   .refine((value) => !nestsDeeperThan(value, MAX_JSON_DEPTH), {
     error: `must not nest deeper than ${MAX_JSON_DEPTH} levels`,
-    abort: true,
+    ...UNLESS_FAILED,
   })
-  .refine((value) => jsonBytes(value) <= MAX_JSON_BYTES, `must be at most ${MAX_JSON_BYTES} bytes of JSON`);
+  .refine((value) => jsonBytes(value) <= MAX_JSON_BYTES, { error: `must be at most ${MAX_JSON_BYTES} bytes of JSON`, ...UNLESS_FAILED });
 
 /** Lowercase snake_case (type, channel); a missing one is quoted as "". */
 const snakeCaseSchema = z
@@ -117,8 +117,8 @@ const headSchema = z.object({
   messageId: z
     .string({ error: (issue) => (issue.input == null ? REQUIRED_MESSAGE_ID : MUST_BE_TEXT) })
     .trim()
-    .min(1, { error: REQUIRED_MESSAGE_ID, abort: true })
-    .max(MAX_TEXT, AT_MOST_TEXT),
+    .min(1, { error: REQUIRED_MESSAGE_ID, ...UNLESS_FAILED })
+    .max(MAX_TEXT, { error: AT_MOST_TEXT, ...UNLESS_FAILED }),
   customer: customerSchema,
   type: snakeCaseSchema,
   channel: snakeCaseSchema,
@@ -133,11 +133,11 @@ const headSchema = z.object({
 const tailSchema = z.object({
   value: z
     .number({ error: 'must be a finite number' })
-    .refine((value) => Math.abs(value) < 1e15, { error: 'must be a finite number', abort: true })
+    .refine((value) => Math.abs(value) < 1e15, { error: 'must be a finite number', ...UNLESS_FAILED })
     .superRefine((value, context) => {
       const problem = inexactValue(value);
       if (problem !== null) context.addIssue({ code: 'custom', message: problem, input: value });
-    })
+    }, UNLESS_FAILED)
     .nullish(),
   currency: z
     .string({ error: MUST_BE_TEXT })
