@@ -43,6 +43,15 @@ export function pathIssues(error: z.ZodError, root: string): PathIssue[] {
  */
 export const UNLESS_FAILED = { when: (payload: z.core.ParsePayload) => payload.issues.length === 0 };
 
+/**
+ * Params for an object's refinement that runs whatever is wrong with its
+ * fields (it checks those that parsed, so every problem is reported), but
+ * not on a value that is no object at all.
+ */
+export const EVEN_IF_FIELDS_FAILED = {
+  when: (payload: z.core.ParsePayload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value),
+};
+
 /** Refuses text PostgreSQL cannot store (NUL, lone surrogates) with the sentence `textProblem` gives. */
 export function storable(schema: z.ZodString): z.ZodString {
   return schema.refine((text) => textProblem(text) === null, {

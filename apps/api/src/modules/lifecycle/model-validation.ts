@@ -2,7 +2,7 @@ import { CONDITION_OPERATORS, OFF_PATH_STAGES } from '@clm/schema';
 import type { LifecycleModel, PropertyCondition } from '@clm/schema';
 import { z } from 'zod';
 import { findUnstorableText } from '../../core/ids';
-import { issuePath, pathIssues, UNLESS_FAILED } from '../../core/zod-issues';
+import { EVEN_IF_FIELDS_FAILED, issuePath, pathIssues, UNLESS_FAILED } from '../../core/zod-issues';
 import type { PathIssue } from '../../core/zod-issues';
 import { AT_RISK_RULE_ID, CHURNED_RULE_ID, WIN_BACK_RULE_ID } from './rule-engine';
 
@@ -78,9 +78,6 @@ const keySchema = z
   .refine(nonBlank, problem('emptyKey'))
   .refine((key) => KEBAB_CASE.test(key), { ...problem('keyFormat'), ...UNLESS_FAILED });
 
-/** A refinement of an object that runs whatever is wrong with its fields. */
-const ON_ANY_OBJECT = { when: (payload: z.core.ParsePayload) => typeof payload.value === 'object' && payload.value !== null };
-
 const conditionSchema = z
   .object({ property: z.string().refine(nonBlank, problem('emptyProperty')), operator: z.string(), value: z.unknown().optional() })
   .superRefine((condition, context) => {
@@ -89,7 +86,7 @@ const conditionSchema = z
       context.addIssue({ code: 'custom', path: ['operator'], input: operator, ...problem('unknownOperator') });
     else if (operatorValueProblem(operator, condition.value))
       context.addIssue({ code: 'custom', path: ['value'], input: condition.value, ...problem('operatorValue') });
-  }, ON_ANY_OBJECT);
+  }, EVEN_IF_FIELDS_FAILED);
 
 const listSchema = z
   .array(z.string())
@@ -111,7 +108,7 @@ const matchSchema = z
       context.addIssue({ code: 'custom', input: match, ...problem('noCriteria') });
     if (match.minCount !== undefined && match.types === undefined)
       context.addIssue({ code: 'custom', path: ['minCount'], input: match.minCount, ...problem('minCountWithoutTypes') });
-  }, ON_ANY_OBJECT);
+  }, EVEN_IF_FIELDS_FAILED);
 
 const days = (valid: (days: number) => boolean, name: Problem) => z.number().refine(valid, problem(name));
 
@@ -138,7 +135,7 @@ const MODEL_SHAPE = z.object({
     .superRefine(({ atRiskAfterDays, churnedAfterDays }, context) => {
       if (churnedAfterDays > MAX_INACTIVITY_DAYS || !Number.isInteger(churnedAfterDays) || !(churnedAfterDays > atRiskAfterDays))
         context.addIssue({ code: 'custom', path: ['churnedAfterDays'], input: churnedAfterDays, ...problem('churnedDays') });
-    }, ON_ANY_OBJECT),
+    }, EVEN_IF_FIELDS_FAILED),
   winBack: z.object({ when: matchSchema }),
 });
 

@@ -1,7 +1,7 @@
 import type { JsonValue } from '@clm/schema';
 import { z } from 'zod';
 import { jsonBytes } from '../../core/ids';
-import { pathIssues } from '../../core/zod-issues';
+import { EVEN_IF_FIELDS_FAILED, pathIssues } from '../../core/zod-issues';
 import type { PathIssue } from '../../core/zod-issues';
 import { SEGMENT_FIELDS } from './segment-fields';
 import type { FieldKind, FieldRegistry } from './segment-fields';
@@ -196,21 +196,18 @@ function checkJsonValue(condition: { operator: SegmentOperator; value?: unknown 
   comparedValue(condition.operator, condition.value, jsonValueSchema(condition.operator), missing, context);
 }
 
-/** A refinement that runs on an object whatever is wrong with its fields (it checks what parsed). */
-const ON_ANY_OBJECT = { when: (payload: z.core.ParsePayload) => isRecord(payload.value) };
-
 const attributeCondition = objectOf(
   { name: dotPath, operator: anyOperator, value: z.unknown().optional() },
   'must be an object with name, operator and (except for EXISTS) value',
 )
-  .superRefine(checkJsonValue, ON_ANY_OBJECT)
+  .superRefine(checkJsonValue, EVEN_IF_FIELDS_FAILED)
   .transform(({ name, operator, value }) => ({ name, operator, ...(value !== undefined && { value: jsonOf(value) }) }));
 
 const propertyCondition = objectOf(
   { property: dotPath, operator: anyOperator, value: z.unknown().optional() },
   'must be an object with property, operator and (except for EXISTS) value',
 )
-  .superRefine(checkJsonValue, ON_ANY_OBJECT)
+  .superRefine(checkJsonValue, EVEN_IF_FIELDS_FAILED)
   .transform(({ property, operator, value }) => ({ property, operator, ...(value !== undefined && { value: jsonOf(value) }) }));
 
 const behaviourCondition = objectOf(
@@ -238,7 +235,7 @@ const behaviourCondition = objectOf(
   },
   'must be an object',
 )
-  .superRefine(checkBehaviour, ON_ANY_OBJECT)
+  .superRefine(checkBehaviour, EVEN_IF_FIELDS_FAILED)
   .transform(({ withinDays, ...behaviour }): BehaviourCondition => ({
     ...behaviour,
     ...(typeof withinDays === 'number' && { withinDays }),
