@@ -76,7 +76,7 @@ function notADay(issue: { input?: unknown }): string {
 const amountSchema = z.unknown().transform((value, context) => {
   const checked = checkAmount(value);
   if (checked.ok) return checked.value;
-  context.issues.push({ code: 'custom', message: checked.problem, input: value });
+  context.addIssue({ code: 'custom', message: checked.problem, input: value });
   return z.NEVER;
 });
 

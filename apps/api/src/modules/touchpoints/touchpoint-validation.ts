@@ -125,7 +125,7 @@ const headSchema = z.object({
   occurredAt: z.unknown().transform((value, context) => {
     const date = parseDateTime(value);
     if (date !== null) return date;
-    context.issues.push({ code: 'custom', message: DATE_TIME, input: value });
+    context.addIssue({ code: 'custom', message: DATE_TIME, input: value });
     return z.NEVER;
   }),
 });
