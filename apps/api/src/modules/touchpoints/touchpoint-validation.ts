@@ -54,8 +54,11 @@ const MUST_BE_TEXT = 'must be text';
 const AT_MOST_TEXT = `must be at most ${MAX_TEXT} characters`;
 
 /*
- * The shape of a submission, as zod schemas built once (ingest validates every
- * item of every batch). A submission gets one error, the first problem in
+ * The shape of a submission, as zod schemas built once and compiled
+ * (`z.compile`: a generated fast path for valid items, the ordinary parser
+ * for the rest), because ingest validates every item of every batch; with
+ * it a valid batch validates about as fast as the hand-written checks did.
+ * A submission gets one error, the first problem in
  * field order, so the order of keys and checks below is the order messages
  * are chosen in. Text has been checked for storability before parsing;
  * optional text comes out trimmed, and blank is read as absent when the
@@ -113,41 +116,45 @@ const customerSchema = z.preprocess(
 );
 
 /** The fields up to the event time; the clock check, which needs `now`, comes between them and the rest. */
-const headSchema = z.object({
-  messageId: z
-    .string({ error: (issue) => (issue.input == null ? REQUIRED_MESSAGE_ID : MUST_BE_TEXT) })
-    .trim()
-    .min(1, { error: REQUIRED_MESSAGE_ID, ...UNLESS_FAILED })
-    .max(MAX_TEXT, { error: AT_MOST_TEXT, ...UNLESS_FAILED }),
-  customer: customerSchema,
-  type: snakeCaseSchema,
-  channel: snakeCaseSchema,
-  occurredAt: z.unknown().transform((value, context) => {
-    const date = parseDateTime(value);
-    if (date !== null) return date;
-    context.addIssue({ code: 'custom', message: DATE_TIME, input: value });
-    return z.NEVER;
+const headSchema = z.compile(
+  z.object({
+    messageId: z
+      .string({ error: (issue) => (issue.input == null ? REQUIRED_MESSAGE_ID : MUST_BE_TEXT) })
+      .trim()
+      .min(1, { error: REQUIRED_MESSAGE_ID, ...UNLESS_FAILED })
+      .max(MAX_TEXT, { error: AT_MOST_TEXT, ...UNLESS_FAILED }),
+    customer: customerSchema,
+    type: snakeCaseSchema,
+    channel: snakeCaseSchema,
+    occurredAt: z.unknown().transform((value, context) => {
+      const date = parseDateTime(value);
+      if (date !== null) return date;
+      context.addIssue({ code: 'custom', message: DATE_TIME, input: value });
+      return z.NEVER;
+    }),
   }),
-});
+);
 
-const tailSchema = z.object({
-  value: z
-    .number({ error: 'must be a finite number' })
-    .refine((value) => Math.abs(value) < 1e15, { error: 'must be a finite number', ...UNLESS_FAILED })
-    .superRefine((value, context) => {
-      const problem = inexactValue(value);
-      if (problem !== null) context.addIssue({ code: 'custom', message: problem, input: value });
-    }, UNLESS_FAILED)
-    .nullish(),
-  currency: z
-    .string({ error: MUST_BE_TEXT })
-    .trim()
-    .toUpperCase()
-    .regex(/^([A-Z]{3})?$/, { error: (issue) => `"${String(issue.input)}" is not an ISO 4217 code like USD` })
-    .nullish(),
-  campaign: z.string({ error: MUST_BE_TEXT }).trim().max(MAX_TEXT, AT_MOST_TEXT).nullish(),
-  properties: jsonObjectSchema.nullish(),
-});
+const tailSchema = z.compile(
+  z.object({
+    value: z
+      .number({ error: 'must be a finite number' })
+      .refine((value) => Math.abs(value) < 1e15, { error: 'must be a finite number', ...UNLESS_FAILED })
+      .superRefine((value, context) => {
+        const problem = inexactValue(value);
+        if (problem !== null) context.addIssue({ code: 'custom', message: problem, input: value });
+      }, UNLESS_FAILED)
+      .nullish(),
+    currency: z
+      .string({ error: MUST_BE_TEXT })
+      .trim()
+      .toUpperCase()
+      .regex(/^([A-Z]{3})?$/, { error: (issue) => `"${String(issue.input)}" is not an ISO 4217 code like USD` })
+      .nullish(),
+    campaign: z.string({ error: MUST_BE_TEXT }).trim().max(MAX_TEXT, AT_MOST_TEXT).nullish(),
+    properties: jsonObjectSchema.nullish(),
+  }),
+);
 
 /**
  * Validates one submitted touchpoint. `path` names it in messages, for
