@@ -140,8 +140,8 @@ function comparedValue(
   missing: string,
   context: z.core.$RefinementCtx,
 ): { value: JsonValue | undefined } | null {
-  const fail = (message: string, params?: Record<string, unknown>) => {
-    context.addIssue({ code: 'custom', message, path: ['value'], input: value, ...(params && { params }) });
+  const fail = (message: string) => {
+    context.addIssue({ code: 'custom', message, path: ['value'], input: value });
     return null;
   };
   if (operator === 'EXISTS') return value === undefined ? { value: undefined } : fail('EXISTS takes no value');
@@ -318,7 +318,7 @@ function ruleSchema(fields: FieldRegistry): z.ZodType<SegmentRule> {
 }
 
 /** The one kind a node was given (the schema saw to there being exactly one). */
-function toRule(node: Partial<{ [K in keyof SegmentRuleParts]: SegmentRuleParts[K] }>, context: z.core.$RefinementCtx): SegmentRule {
+function toRule(node: Partial<SegmentRuleParts>, context: z.core.$RefinementCtx): SegmentRule {
   if (node.and !== undefined) return { and: node.and };
   if (node.or !== undefined) return { or: node.or };
   if (node.not !== undefined) return { not: node.not };
