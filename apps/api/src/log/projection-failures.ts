@@ -1,13 +1,19 @@
 import type { Queryable, UnitOfWork } from '../database/db';
 import { databaseUnavailable, sqlState } from '../database/db';
 import type { LogPosition } from './log-position';
+import type { Follower } from './projection-steps';
 
 /*
  * Rows a projection could not apply (table `projection_failures`). The step
  * that met one records it and moves on; a retry that applies it deletes it,
  * in the same transaction, so a row is applied once whether it went through
- * first time or on its tenth retry.
+ * first time or on its tenth retry. Finding those rows is here too: a
+ * stretch that failed is applied again in halves, each under a savepoint,
+ * down to the rows that fail alone.
  */
+
+/** A row a step could not apply, as reported to `onRowFailed`. */
+export type FailedRow = { projection: string; log: string; position: LogPosition; error: string };
 
 /** A log row a projection skipped, with the last error applying it. */
 export type ProjectionFailure = {
@@ -114,4 +120,53 @@ export function describeFailure(error: unknown): string {
   const state = sqlState(error);
   const text = state === undefined ? message : `${message} (SQLSTATE ${state})`;
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/**
+ * Runs `work` under a savepoint: null when it succeeded, or the error it
+ * failed with, its writes undone, when the error may be the rows' fault.
+ * Any other error is thrown (the whole transaction goes).
+ */
+export async function applyInSavepoint(uow: UnitOfWork, work: () => Promise<void>): Promise<unknown> {
+  await uow.execute('SAVEPOINT clm_projection_apply');
+  try {
+    await work();
+  } catch (error) {
+    if (!mayBeRowFault(error)) throw error;
+    await uow.execute('ROLLBACK TO SAVEPOINT clm_projection_apply');
+    await uow.execute('RELEASE SAVEPOINT clm_projection_apply');
+    return error;
+  }
+  await uow.execute('RELEASE SAVEPOINT clm_projection_apply');
+  return null;
+}
+
+/**
+ * Applies `rows` (the stretch after `after`, which failed with `error`) in
+ * halves, each under its own savepoint, down to single rows: a row that
+ * fails alone is recorded, everything else is applied once.
+ */
+export async function isolateFailedRows(
+  uow: UnitOfWork,
+  follower: Follower,
+  after: LogPosition,
+  rows: LogPosition[],
+  error: unknown,
+): Promise<FailedRow[]> {
+  if (rows.length === 0) throw error;
+  if (rows.length === 1) {
+    const failure = { projection: follower.projection, log: follower.log.name, position: rows[0], error: describeFailure(error) };
+    await recordFailure(uow, failure.projection, failure.log, failure.position, failure.error);
+    return [failure];
+  }
+  const middle = Math.ceil(rows.length / 2);
+  const failed: FailedRow[] = [];
+  let start = after;
+  for (const half of [rows.slice(0, middle), rows.slice(middle)]) {
+    const range = { after: start, upTo: half[half.length - 1] };
+    const halfError = await applyInSavepoint(uow, () => follower.apply(uow, range));
+    if (halfError !== null) failed.push(...(await isolateFailedRows(uow, follower, start, half, halfError)));
+    start = range.upTo;
+  }
+  return failed;
 }

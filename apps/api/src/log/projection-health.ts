@@ -1,5 +1,5 @@
 import type { Queryable } from '../database/db';
-import type { ProjectedLog } from './projection';
+import type { ProjectedLog } from './projection-steps';
 
 /*
  * How far each projection is behind its logs, for /healthz, /readyz and the

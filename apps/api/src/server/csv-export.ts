@@ -1,10 +1,8 @@
 import { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { isoDay, parseIsoDate } from '../core/dates';
+import { isoDay } from '../core/dates';
 import { ClmError, CoreError } from '../core/errors';
-import { isUuid, textProblem } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
-import type { PoolClient } from 'pg';
 import type { ExportLimits, OperationLimits } from '../config';
 import { DEFAULT_EXPORT_LIMITS } from '../config';
 import type { Principal } from '../core/principal';
@@ -15,11 +13,13 @@ import { Semaphore } from '../database/semaphore';
 import { sql } from '../database/sql';
 import type { SqlFragment } from '../database/sql';
 import { customerFilter } from '../modules/customers';
-import { LAST_RANGE_DAY, METRIC_NAMES, metricsPrice, metricTable, rangeShape } from '../modules/metrics';
-import type { MetricTableQuery } from '../modules/metrics';
+import { METRIC_NAMES, metricsPrice, metricTable, rangeShape } from '../modules/metrics';
 import { authenticate } from './context';
 import { csvDecimal, csvRecord, csvTable } from './csv';
 import type { CsvCell } from './csv';
+import { parseCustomersCsvQuery, parseMetricsCsvQuery } from './csv-params';
+import type { CustomersCsvFilter } from './csv-params';
+import { sendCsvHeaders, streamCursor } from './csv-stream';
 import { clientErrorOf, GENERIC_MESSAGE } from './error-mapping';
 import type { ExpensiveWork } from './expensive-work';
 import { costLimitExceeded } from './limits.errors';
@@ -41,13 +41,13 @@ import { clientGone, requestWorkKind, requestWorkScope } from './work-scope';
  *   `bucket,value` per bucket, or the journey's and spend's own columns.
  *
  * Both need a key with the `read` scope, sent as for /graphql; refusals and
- * bad parameters are answered in the GraphQL error shape, as JSON.
+ * bad parameters are answered in the GraphQL error shape, as JSON. Here: the
+ * routes, the key check, the error answers and what customers.csv reads; the
+ * parameters are read in csv-params.ts, the cursor streamed in csv-stream.ts.
  */
 
 export const CSV_EXPORT_PATH = '/api';
 
-/** Rows fetched from the cursor per round trip (about 1 MB of CSV for typical customers). */
-const FETCH_ROWS = 1000;
 /** A client that takes nothing for this long is cut off, so it cannot hold a connection and a snapshot forever. */
 const DEFAULT_STALL_MS = 60_000;
 
@@ -198,57 +198,7 @@ function exportErrors(logger: Logger) {
   };
 }
 
-/** A parameter problem: which parameter, and what is wrong with it. */
-export type ParameterIssue = { field: string; message: string };
-
-/** One error naming every bad parameter (message: `from: not a date (YYYY-MM-DD); bucket: …`). */
-function invalidParameters(issues: ParameterIssue[]): ClmError {
-  return new ClmError(CoreError.INVALID_INPUT, issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '), {
-    field: issues[0].field,
-    issues,
-  });
-}
-
-type QueryValues = Request['query'];
-
-/** Parameters not in `known`, and known ones given more than once, as issues. */
-function shapeIssues(query: QueryValues, known: readonly string[], repeatable: readonly string[] = []): ParameterIssue[] {
-  const issues: ParameterIssue[] = [];
-  for (const [name, value] of Object.entries(query)) {
-    if (!known.includes(name)) issues.push({ field: name, message: `unknown parameter (known: ${known.join(', ')})` });
-    else if (typeof value !== 'string' && !(repeatable.includes(name) && Array.isArray(value)))
-      issues.push({ field: name, message: 'given more than once' });
-  }
-  return issues;
-}
-
-/** A free-text parameter: storable and at most 256 characters. */
-function textIssue(field: string, value: string): ParameterIssue | null {
-  const problem = textProblem(value) ?? (value.length > 256 ? 'longer than 256 characters' : value === '' ? 'is empty' : null);
-  return problem === null ? null : { field, message: problem };
-}
-
 // ------------------------------------------------------------------ customers.csv
-
-/** Customers in any of `stages` (all when empty) and, when given, members of the segment with id `segment`. */
-export type CustomersCsvFilter = { stages: string[]; segment: string | null };
-
-const CUSTOMER_PARAMETERS = ['stage', 'segment'] as const;
-
-/** `?stage=a&stage=b&segment=…`; every bad parameter named. */
-export function parseCustomersCsvQuery(query: QueryValues): CustomersCsvFilter {
-  const issues = shapeIssues(query, CUSTOMER_PARAMETERS, ['stage']);
-  const rawStages = query.stage === undefined ? [] : Array.isArray(query.stage) ? query.stage : [query.stage];
-  const stages = rawStages.filter((stage): stage is string => typeof stage === 'string');
-  stages.forEach((stage, index) => {
-    const issue = textIssue(stages.length > 1 ? `stage[${index}]` : 'stage', stage);
-    if (issue) issues.push(issue);
-  });
-  const segment = typeof query.segment === 'string' ? query.segment.toLowerCase() : null;
-  if (segment !== null && !isUuid(segment)) issues.push({ field: 'segment', message: 'not a segment id (a UUID)' });
-  if (issues.length > 0) throw invalidParameters(issues);
-  return { stages, segment };
-}
 
 /** The columns of customers.csv, in order. */
 export const CUSTOMER_CSV_COLUMNS = [
@@ -309,150 +259,4 @@ async function streamCustomers(db: Db, filter: CustomersCsvFilter, response: Res
     record: (row) => csvRecord(customerCells(row)),
     stallMs,
   });
-}
-
-// ------------------------------------------------------------------ streaming a cursor
-
-/**
- * Streams a query's rows as CSV through a server-side cursor, in one
- * read-only transaction (one snapshot from the first row to the last).
- *
- * The connection is released on every path: done, failed, or the client
- * gone (noticed when the response closes; the batch in flight finishes, then
- * the transaction is rolled back and the connection returned to the pool).
- * Errors before the first byte (a bad query) reach the caller with no header
- * sent; later ones cut the response short (the caller's error handler).
- */
-async function streamCursor(
-  db: Db,
-  query: SqlFragment,
-  response: Response,
-  output: { filename: string; header: string; record: (row: Array<string | null>) => string; stallMs: number },
-): Promise<void> {
-  await db.withConnection(async (client, markBroken) => {
-    // The server may drop the connection while the export waits for the client to read: that must not end the process.
-    client.on('error', markBroken);
-    try {
-      await streamOn(client, query, response, output);
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        markBroken(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
-      });
-      throw error;
-    } finally {
-      client.removeListener('error', markBroken);
-    }
-  });
-}
-
-/** The transaction and the cursor on one connection: a batch is fetched only once the client has taken the one before. */
-async function streamOn(
-  client: PoolClient,
-  query: SqlFragment,
-  response: Response,
-  output: { filename: string; header: string; record: (row: Array<string | null>) => string; stallMs: number },
-): Promise<void> {
-  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-  const { text, values } = sql`DECLARE csv_export NO SCROLL CURSOR FOR ${query}`.render();
-  await client.query({ text, values });
-  sendCsvHeaders(response, output.filename);
-  let pending = output.header;
-  for (;;) {
-    if (response.destroyed) break;
-    const batch = await client.query<Array<string | null>>({ text: `FETCH ${FETCH_ROWS} FROM csv_export`, rowMode: 'array' });
-    for (const row of batch.rows) pending += output.record(row);
-    if (!response.write(pending)) await drained(response, output.stallMs);
-    pending = '';
-    if (batch.rows.length < FETCH_ROWS) break;
-  }
-  await client.query(response.destroyed ? 'ROLLBACK' : 'COMMIT');
-  if (!response.destroyed) response.end();
-}
-
-/** Resolves once the response wants more, or has closed; a client that takes nothing for `stallMs` is cut off. */
-function drained(response: Response, stallMs: number): Promise<void> {
-  // A client that left while the batch was fetched: its 'close' has already been emitted.
-  if (response.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      response.destroy();
-      done();
-    }, stallMs);
-    response.on('drain', done);
-    response.on('close', done);
-  });
-}
-
-function sendCsvHeaders(response: Response, filename: string): void {
-  response.status(200);
-  response.setHeader('content-type', 'text/csv; charset=utf-8');
-  response.setHeader('content-disposition', `attachment; filename="${filename}"`);
-  response.setHeader('cache-control', 'no-store');
-  response.setHeader('x-content-type-options', 'nosniff');
-}
-
-// ------------------------------------------------------------------ metrics.csv
-
-const METRIC_PARAMETERS = ['metric', 'from', 'to', 'bucket', 'segment', 'channel', 'campaign'] as const;
-type Bucket = MetricTableQuery['bucket'];
-const BUCKETS: readonly Bucket[] = ['DAY', 'WEEK', 'MONTH'];
-/** The longest range one request may ask for: ten years of days. */
-const MAX_RANGE_DAYS = 3660;
-
-/** `?metric=…&from=YYYY-MM-DD&to=YYYY-MM-DD&bucket=DAY|WEEK|MONTH&segment=…&channel=…&campaign=…`; every bad parameter named. */
-export function parseMetricsCsvQuery<Name extends string>(
-  query: QueryValues,
-  metricNames: readonly Name[],
-): MetricTableQuery & { metric: Name } {
-  const issues = shapeIssues(query, METRIC_PARAMETERS);
-  const single = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
-
-  const metricText = single('metric');
-  const metric = metricNames.find((name) => name === metricText);
-  const valid = `valid: ${metricNames.join(', ')}`;
-  if (metricText === undefined) {
-    if (query.metric === undefined) issues.push({ field: 'metric', message: `required (${valid})` });
-  } else if (metric === undefined) {
-    issues.push({ field: 'metric', message: `unknown metric "${metricText.slice(0, 100)}" (${valid})` });
-  }
-
-  const day = (name: 'from' | 'to'): Date | null => {
-    const text = single(name);
-    if (text === undefined) {
-      if (query[name] === undefined) issues.push({ field: name, message: 'required, a date (YYYY-MM-DD)' });
-      return null;
-    }
-    const parsed = parseIsoDate(text);
-    if (parsed === null) issues.push({ field: name, message: 'not a date (YYYY-MM-DD)' });
-    return parsed;
-  };
-  const from = day('from');
-  const to = day('to');
-  if (to && isoDay(to) > LAST_RANGE_DAY) issues.push({ field: 'to', message: `after ${LAST_RANGE_DAY} (the last day a range may end on)` });
-  else if (from && to && to < from) issues.push({ field: 'to', message: 'before from' });
-  else if (from && to && (to.getTime() - from.getTime()) / 86_400_000 >= MAX_RANGE_DAYS)
-    issues.push({ field: 'to', message: `the range is longer than ${MAX_RANGE_DAYS} days` });
-
-  const bucketText = single('bucket');
-  const bucket = (bucketText ?? 'DAY').toUpperCase() as Bucket;
-  if (!BUCKETS.includes(bucket)) issues.push({ field: 'bucket', message: 'must be DAY, WEEK or MONTH' });
-
-  const filter: MetricTableQuery['filter'] = {};
-  for (const name of ['segment', 'channel', 'campaign'] as const) {
-    const value = single(name);
-    if (value === undefined) continue;
-    const issue =
-      name === 'segment' ? (isUuid(value) ? null : { field: name, message: 'not a segment id (a UUID)' }) : textIssue(name, value);
-    if (issue) issues.push(issue);
-    else filter[name] = name === 'segment' ? value.toLowerCase() : value;
-  }
-
-  if (issues.length > 0 || metric === undefined || from === null || to === null) throw invalidParameters(issues);
-  return { metric, from, to, bucket, filter };
 }

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { createTestContext } from '../../testing';
 import type { TestContext } from '../../testing';
 import { Projector } from '../projection';
-import type { FailedRow } from '../projection';
+import type { FailedRow } from '../projection-failures';
 import { listFailures } from '../projection-failures';
 
 describe('the projector', () => {

@@ -9,7 +9,8 @@ import { Scope } from '../../core/principal';
 import { startTestServer, TEST_EXPENSIVE_WORK, TEST_LIMITS } from '../../testing';
 import type { TestServer } from '../../testing';
 import { ExpensiveWork } from '../expensive-work';
-import { csvExportRouter, parseCustomersCsvQuery, parseMetricsCsvQuery } from '../csv-export';
+import { csvExportRouter } from '../csv-export';
+import { parseCustomersCsvQuery, parseMetricsCsvQuery } from '../csv-params';
 import { createLogger } from '../logger';
 
 /** A full garbage collection, without starting node with --expose-gc (the flag takes effect for new contexts). */

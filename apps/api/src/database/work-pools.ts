@@ -1,0 +1,183 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Pool } from 'pg';
+import type { PoolClient } from 'pg';
+import { queryTimeout, requestCancelled } from './database.errors';
+import { sqlState } from './pg-errors';
+import { DEFAULT_WORK_LIMITS, WORK_KIND_NAMES } from './work-kinds';
+import type { WorkKind, WorkLimits } from './work-kinds';
+
+/*
+ * The connections behind a Db: one pg pool per kind of work (work-kinds.ts),
+ * each opened with its kind's time limits; the scope that says which kind a
+ * statement runs as and whose client leaving cancels it; and the lease of one
+ * connection, which sends that cancel. Db (db.ts) builds its statements and
+ * transactions on these.
+ */
+
+export type DbOptions = {
+  url: string;
+  /** Connections for interactive reads (CLM_POOL_SIZE); `limits.read.connections` when both are given. */
+  poolSize: number;
+  /** Time limit and connections per kind of work (work-kinds.ts); the defaults for any kind not given. */
+  limits?: Partial<WorkLimits>;
+  /**
+   * The longest a transaction of a kind may sit idle (`idle_in_transaction_session_timeout`); by default its
+   * statement limit, at least 10 s. Exports wait for their client inside their transaction: theirs is their total time limit.
+   */
+  idleInTransactionMs?: Partial<Record<WorkKind, number>>;
+  /** Called after COMMIT of every transaction that appended to a log. */
+  onLogAppended?: () => void;
+  /** Called after a commit hook throws (they run after the caller's transaction is final). */
+  onError?: (error: unknown) => void;
+};
+
+/**
+ * The request (or job) statements run for: its kind of work, which chooses
+ * the connections and the time limit, and the signal that fires when its
+ * client leaves, which cancels its statements in flight at once (the server
+ * would otherwise run them to the end for nobody). `kind` may change once the
+ * request says what it is (a GraphQL operation is classified after parsing).
+ */
+export class WorkScope {
+  constructor(
+    public kind: WorkKind,
+    readonly signal: AbortSignal | null = null,
+  ) {}
+}
+
+/** The scope of the code running now: set by `Db.within` and carried through every await below it. */
+export const currentScope = new AsyncLocalStorage<WorkScope>();
+
+/** What every view of one Db shares: the pools (opened on first use) and the hooks. */
+export class DbShared {
+  private readonly pools = new Map<WorkKind, Pool>();
+  /** Every connection opened and not yet closed, across the pools. */
+  private readonly open = new Set<PoolClient>();
+  private ended = false;
+  observe: ((text: string) => void) | undefined;
+  onLogAppended: () => void;
+  readonly onError: (error: unknown) => void;
+  readonly limits: WorkLimits;
+  private readonly idleInTransactionMs: Partial<Record<WorkKind, number>>;
+
+  private readonly url: string;
+
+  constructor(options: DbOptions) {
+    this.url = options.url;
+    this.limits = { ...DEFAULT_WORK_LIMITS, read: { ...DEFAULT_WORK_LIMITS.read, connections: options.poolSize }, ...options.limits };
+    this.idleInTransactionMs = options.idleInTransactionMs ?? {};
+    this.onLogAppended = options.onLogAppended ?? (() => undefined);
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  pool(kind: WorkKind): Pool {
+    let pool = this.pools.get(kind);
+    if (!pool) {
+      // A pool opened after end() would never be closed: late work fails instead.
+      if (this.ended)
+        throw new Error(`the database connections are closed (a statement for ${WORK_KIND_NAMES[kind].label} came after shutdown)`);
+      const { statementTimeoutMs, connections } = this.limits[kind];
+      pool = new Pool({
+        connectionString: this.url,
+        max: connections,
+        application_name: `clm:${kind}`,
+        // Sent in the start-up packet: the server applies them to every statement on these connections.
+        statement_timeout: statementTimeoutMs,
+        idle_in_transaction_session_timeout: this.idleLimitMs(kind),
+        // LLVM compilation of a large plan cannot be interrupted: with JIT on, a preview of many conditions ran 20 s
+        // past a 3 s statement limit, compiling. clm's statements are short and many; JIT would not pay for itself anyway.
+        options: '-c jit=off',
+      });
+      // An idle client that loses its server must not crash the process; the next checkout reconnects.
+      pool.on('error', (error) => this.onError(error));
+      pool.on('connect', (client) => {
+        this.open.add(client);
+        client.once('end', () => this.open.delete(client));
+      });
+      this.pools.set(kind, pool);
+    }
+    return pool;
+  }
+
+  idleLimitMs(kind: WorkKind): number {
+    const statementTimeoutMs = this.limits[kind].statementTimeoutMs;
+    return this.idleInTransactionMs[kind] ?? (statementTimeoutMs === 0 ? 0 : Math.max(statementTimeoutMs, 10_000));
+  }
+
+  /**
+   * Closes every pool, and resolves once each connection has really closed: a
+   * pool's end() resolves when it has let its clients go, not when their
+   * sockets have closed, and a database dropped in between (tests) or a
+   * server shutting down would end them with an error nobody listens to.
+   */
+  async end(): Promise<void> {
+    this.ended = true;
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.end()));
+    await Promise.all([...this.open].map((client) => new Promise((resolve) => client.once('end', resolve))));
+  }
+}
+
+/**
+ * One connection checked out for a scope: while it is held, the scope's
+ * client leaving cancels its statement in flight (`pg_cancel_backend`, sent
+ * on a control connection). A connection a cancel was sent to is closed,
+ * never handed to other work: the cancel might otherwise land on their
+ * statement.
+ */
+export class Lease {
+  private cancelling: Promise<unknown> | null = null;
+  private resend: NodeJS.Timeout | null = null;
+  private readonly onAbort = () => {
+    this.cancel();
+    // A cancel that reaches the server before it has read the statement is lost (it cancels nothing while idle):
+    // sent again until the statement is over.
+    this.resend = setInterval(() => this.cancel(), CANCEL_RESEND_MS);
+  };
+
+  constructor(
+    readonly client: PoolClient,
+    readonly kind: WorkKind,
+    private readonly signal: AbortSignal | null,
+    private readonly shared: DbShared,
+  ) {
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** A statement error as the caller should see it: a time limit or a cancellation as a coded error, anything else as it is. */
+  explain(error: unknown): unknown {
+    const state = sqlState(error);
+    if (state !== '57014' && state !== '25P03') return error;
+    if (this.signal?.aborted) return requestCancelled();
+    return state === '57014'
+      ? queryTimeout(this.kind, this.shared.limits[this.kind].statementTimeoutMs)
+      : queryTimeout(this.kind, this.shared.idleLimitMs(this.kind), 'this request held a transaction idle');
+  }
+
+  async release(broken: boolean | Error = false): Promise<void> {
+    this.signal?.removeEventListener('abort', this.onAbort);
+    if (this.resend) clearInterval(this.resend);
+    if (this.cancelling) await this.cancelling;
+    this.client.release(this.cancelling ? true : broken);
+  }
+
+  private cancel(): void {
+    const pid = backendPid(this.client);
+    if (pid === null) return;
+    const previous = this.cancelling ?? Promise.resolve();
+    const sent = this.shared
+      .pool('control')
+      .query('SELECT pg_cancel_backend($1)', [pid])
+      .catch((error: unknown) => this.shared.onError(error));
+    this.cancelling = Promise.all([previous, sent]);
+  }
+}
+
+/** How often a cancel is sent again while the cancelled statement has not ended. */
+const CANCEL_RESEND_MS = 250;
+
+/** The server process of a connection (node-postgres keeps it from the start-up; its types do not declare it). */
+function backendPid(client: PoolClient): number | null {
+  return 'processID' in client && typeof client.processID === 'number' ? client.processID : null;
+}
