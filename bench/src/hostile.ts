@@ -42,11 +42,12 @@ async function runHostileBench(options: HostileOptions, cleanup: Cleanup): Promi
   const server = await openServer();
   cleanup.push(() => server.stop());
   const spec = { customers: options.customers, touchpoints: options.touchpoints, seed: options.seed };
-  const database = await prepareDatasetDatabase(server, spec, { keep: options.keep, apiDist: options.apiDist }, cleanup);
+  // Never kept: the run ingests into it, so it would no longer be the reads benchmark's dataset.
+  const database = await prepareDatasetDatabase(server, spec, { keep: false, apiDist: options.apiDist }, cleanup);
 
   const adminKey = generateAdminKey();
   log('starting the API');
-  const api = await startApi({ apiDist: options.apiDist, databaseUrl: database.url, adminKey });
+  const api = await startApi({ apiDist: options.apiDist, databaseUrl: database.url, adminKey, env: options.apiEnv });
   cleanup.push(() => api.stop());
   await waitForProjections(database.url);
   const admin: Endpoint = { url: api.graphqlUrl, key: adminKey };

@@ -138,12 +138,18 @@ export async function runReader(
   return samples;
 }
 
-/** How a hostile request ended. */
+/**
+ * How a hostile request ended: answered, refused with a code, timed out
+ * (unanswered after the timeout), abandoned (the disconnecting client left
+ * it), unfinished (still running when its phase ended) or failed (no HTTP
+ * answer).
+ */
 export type HostileOutcome =
   | { kind: 'answered' }
   | { kind: 'refused'; code: string; status: number }
   | { kind: 'timed out' }
   | { kind: 'abandoned' }
+  | { kind: 'unfinished' }
   | { kind: 'failed'; message: string };
 
 export type HostileSample = { request: string; sentAt: number; ms: number; outcome: HostileOutcome };
@@ -186,7 +192,7 @@ export async function runHostile(
     const signal = AbortSignal.any([stop, AbortSignal.timeout(leave)]);
     const sentAt = performance.now();
     const outcome = await send(endpoint, request.body, signal).catch((error: unknown): HostileOutcome => {
-      if (stop.aborted) return { kind: 'abandoned' };
+      if (stop.aborted) return { kind: 'unfinished' };
       if (signal.aborted) return options.abandonAfterMs === null ? { kind: 'timed out' } : { kind: 'abandoned' };
       return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
     });

@@ -29,8 +29,9 @@ export type HostileOptions = {
   abandonAfterMs: number;
   /** Phases in order, each A (baseline) or B (hostile). */
   phases: Array<'A' | 'B'>;
-  keep: boolean;
   apiDist: string;
+  /** Extra environment variables of the API process (--api-env NAME=VALUE), to measure other limits. */
+  apiEnv: Record<string, string>;
 };
 
 export const HOSTILE_HELP = `usage: npm run hostile -w @clm/bench -- [options]     (or node bench/dist/hostile.js)
@@ -48,8 +49,8 @@ export const HOSTILE_HELP = `usage: npm run hostile -w @clm/bench -- [options]  
   --hostile-timeout-ms N   a hostile request unanswered after this long is abandoned, counted as timed out (default 60000)
   --abandon-after-ms N     the disconnecting hostile client leaves each request after this long (default 300)
   --phases ABBA            the order of baseline (A) and hostile (B) phases (default ABBA: machine drift hits both)
-  --keep                   keep the loaded database (the reads benchmark's, same naming) and reuse it on the next run
   --api-dist DIR           the API build to measure (default apps/api/dist)
+  --api-env NAME=VALUE     an environment variable of the API process, e.g. CLM_EXPENSIVE_PER_INSTANCE=1 (repeatable)
 DATABASE_URL: use this PostgreSQL server (a scratch database is created there); else an embedded one.
 `;
 
@@ -70,8 +71,8 @@ export function parseHostileOptions(): HostileOptions {
       'hostile-timeout-ms': { type: 'string', default: '60000' },
       'abandon-after-ms': { type: 'string', default: '300' },
       phases: { type: 'string', default: 'ABBA' },
-      keep: { type: 'boolean', default: false },
       'api-dist': { type: 'string', default: DEFAULT_API_DIST },
+      'api-env': { type: 'string', multiple: true, default: [] },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,8 +95,8 @@ export function parseHostileOptions(): HostileOptions {
     hostileTimeoutMs: intFlag('hostile-timeout-ms', values['hostile-timeout-ms']),
     abandonAfterMs: intFlag('abandon-after-ms', values['abandon-after-ms']),
     phases: parsePhases(values.phases),
-    keep: values.keep,
     apiDist: path.resolve(values['api-dist']),
+    apiEnv: parseApiEnv(values['api-env']),
   };
   if (options.touchpoints < options.customers) fail('--touchpoints must be at least --customers (every customer has a touchpoint)');
   if (options.batch > 1000) fail('--batch must be at most 1000 (the API refuses larger batches)');
@@ -107,4 +108,14 @@ function parsePhases(raw: string): Array<'A' | 'B'> {
   if (!phases.includes('A') || !phases.includes('B') || phases.some((phase) => phase !== 'A' && phase !== 'B'))
     fail(`--phases must be a sequence of A and B holding both, got "${raw}"`);
   return phases.filter((phase): phase is 'A' | 'B' => phase === 'A' || phase === 'B');
+}
+
+function parseApiEnv(entries: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of entries) {
+    const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(entry);
+    if (!match) fail(`--api-env must be NAME=VALUE with an upper-case name, got "${entry}"`);
+    env[match[1]] = match[2];
+  }
+  return env;
 }

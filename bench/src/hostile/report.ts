@@ -27,6 +27,7 @@ export type HostileCounts = {
   refused: Record<string, number>;
   timedOut: number;
   abandoned: number;
+  unfinished: number;
   failed: number;
   answeredP50Ms: number | null;
   byRequest: Record<string, { sent: number; answered: number }>;
@@ -90,6 +91,7 @@ export function summariseSide(phases: readonly PhaseResult[]): SideSummary {
       refused,
       timedOut: count('timed out'),
       abandoned: count('abandoned'),
+      unfinished: count('unfinished'),
       failed: count('failed'),
       answeredP50Ms: round(percentile(answeredMs, 50), 1),
       byRequest,
@@ -142,6 +144,8 @@ export function formatHostileReport(
       `${options.batch} touchpoints, ≤ ${options.ingestInFlight} in flight; ${options.readers} readers (pause ${options.readPauseMs} ms); ` +
       `B adds ${options.hostile} READ-key clients; cost limit ${formatInt(context.costLimit)}`,
   );
+  const apiEnv = Object.entries(options.apiEnv);
+  if (apiEnv.length > 0) lines.push(`API environment: ${apiEnv.map(([name, value]) => `${name}=${value}`).join(' ')}`);
   lines.push('');
   lines.push('hostile requests (cost as priced by the API build; each answered alone, the next larger one refused):');
   for (const check of context.checks) {
@@ -185,7 +189,8 @@ export function formatHostileReport(
       .join(', ');
     lines.push(
       `hostile requests in B: ${h.sent} sent, ${h.answered} answered (p50 ${ms(h.answeredP50Ms)} ms), refused ${refused || '0'}, ` +
-        `${h.timedOut} timed out (> ${options.hostileTimeoutMs} ms), ${h.abandoned} abandoned by the client, ${h.failed} failed`,
+        `${h.timedOut} timed out (> ${options.hostileTimeoutMs} ms), ${h.abandoned} abandoned by the disconnecting client, ` +
+        `${h.unfinished} still running at the end of the phase, ${h.failed} failed`,
     );
     for (const [request, counts] of Object.entries(h.byRequest))
       lines.push(`  ${request.padEnd(34)} ${counts.sent} sent, ${counts.answered} answered`);
