@@ -30,7 +30,8 @@ export type HostileCounts = {
   unfinished: number;
   failed: number;
   answeredP50Ms: number | null;
-  byRequest: Record<string, { sent: number; answered: number }>;
+  /** Per request: sent, answered, and the answered ones' p50 (ms). */
+  byRequest: Record<string, { sent: number; answered: number; answeredP50Ms: number | null }>;
 };
 
 export type Ratios = { ingestP50: number | null; ingestP99: number | null; readP50: number | null; readP99: number | null };
@@ -73,12 +74,19 @@ export function summariseSide(phases: readonly PhaseResult[]): SideSummary {
   let hostile: HostileCounts | null = null;
   if (phases.some((phase) => phase.kind === 'B')) {
     const refused: Record<string, number> = {};
-    const byRequest: Record<string, { sent: number; answered: number }> = {};
+    const byRequest: HostileCounts['byRequest'] = {};
     for (const sample of hostileSamples) {
       if (sample.outcome.kind === 'refused') refused[outcomeKey(sample.outcome)] = (refused[outcomeKey(sample.outcome)] ?? 0) + 1;
-      const entry = (byRequest[sample.request] ??= { sent: 0, answered: 0 });
+      const entry = (byRequest[sample.request] ??= { sent: 0, answered: 0, answeredP50Ms: null });
       entry.sent += 1;
       if (sample.outcome.kind === 'answered') entry.answered += 1;
+    }
+    for (const [request, entry] of Object.entries(byRequest)) {
+      const answered = hostileSamples
+        .filter((sample) => sample.request === request && sample.outcome.kind === 'answered')
+        .map((sample) => sample.ms)
+        .sort((x, y) => x - y);
+      entry.answeredP50Ms = round(percentile(answered, 50), 1);
     }
     const count = (kind: HostileOutcome['kind']) => hostileSamples.filter((sample) => sample.outcome.kind === kind).length;
     const answeredMs = hostileSamples
@@ -193,7 +201,9 @@ export function formatHostileReport(
         `${h.unfinished} still running at the end of the phase, ${h.failed} failed`,
     );
     for (const [request, counts] of Object.entries(h.byRequest))
-      lines.push(`  ${request.padEnd(34)} ${counts.sent} sent, ${counts.answered} answered`);
+      lines.push(
+        `  ${request.padEnd(34)} ${counts.sent} sent, ${counts.answered} answered${counts.answered > 0 ? ` (p50 ${ms(counts.answeredP50Ms)} ms)` : ''}`,
+      );
   }
   const settles = phases.flatMap((phase) => (phase.settle ? [[phase.label, phase.settle] as const] : []));
   for (const [label, settle] of settles) lines.push(`after ${label}: ${formatSettle(settle)}`);
