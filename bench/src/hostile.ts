@@ -18,6 +18,7 @@ import { post, query } from './shared/graphql.js';
 import { at, field } from './shared/json.js';
 import { displayPath, RESULTS_DIR } from './shared/paths.js';
 import { openServer, withClient } from './shared/postgres.js';
+import { waitForProjections } from './shared/projections.js';
 import { round } from './shared/stats.js';
 import { refusalOf } from './hostile/clients.js';
 import type { Endpoint, HostileRole } from './hostile/clients.js';
@@ -191,28 +192,6 @@ async function serverCostLimit(endpoint: Endpoint, pricing: ReturnType<typeof lo
     );
   log(`the server's cost limit is ${limit}`);
   return limit;
-}
-
-/** Waits until the metrics and segments projections have applied the whole loaded logs, then analyzes. */
-async function waitForProjections(url: string): Promise<void> {
-  log('waiting for the projections to apply the loaded logs');
-  const started = performance.now();
-  await withClient(url, async (client) => {
-    for (;;) {
-      const { rows } = await client.query<{ behind: number }>(
-        `SELECT count(*)::int AS behind
-           FROM (VALUES ('metrics'), ('segments')) p(projection)
-           CROSS JOIN (VALUES ('touchpoints', (SELECT max(id) FROM touchpoints)),
-                              ('stage_transitions', (SELECT max(id) FROM stage_transitions))) l(log, head)
-           LEFT JOIN projection_positions pp ON pp.projection = p.projection AND pp.log = l.log
-          WHERE coalesce(pp.id, 0) < coalesce(l.head, 0)`,
-      );
-      if (rows[0].behind === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    log(`projections caught up in ${round((performance.now() - started) / 1000, 1)} s; analyzing`);
-    await client.query('ANALYZE');
-  });
 }
 
 async function main(): Promise<void> {

@@ -133,31 +133,34 @@ export function costliestPreview(pricing: PricingDist, limit: number, asOf: Date
   };
 }
 
+/** A metric series: its total and every bucket's value. */
+const SERIES: readonly Selection[] = ['total', ['series', ['bucket', 'value']]];
+
 /** Every metric of `Metrics`, each with a small selection, customer metrics (the ones a segment filter narrows) first. */
 const METRIC_SELECTIONS: ReadonlyArray<readonly [string, readonly Selection[]]> = [
-  ['newCustomers', ['total', ['series', ['bucket', 'value']]]],
-  ['churnRate', ['total', ['series', ['bucket', 'value']]]],
-  ['retentionRate', ['total', ['series', ['bucket', 'value']]]],
+  ['newCustomers', SERIES],
+  ['churnRate', SERIES],
+  ['retentionRate', SERIES],
   ['activeCustomers', ['total', 'dau', 'wau', 'mau']],
-  ['conversionRate', ['total', ['series', ['bucket', 'value']]]],
-  ['historicalClv', ['total', ['series', ['bucket', 'value']]]],
-  ['repeatPurchaseRate', ['total', ['series', ['bucket', 'value']]]],
-  ['engagementRate', ['total', ['series', ['bucket', 'value']]]],
+  ['conversionRate', SERIES],
+  ['historicalClv', SERIES],
+  ['repeatPurchaseRate', SERIES],
+  ['engagementRate', SERIES],
   ['stageDistribution', ['bucket', ['stages', ['stage', 'customers']]]],
   ['funnel', ['stage', 'reached', 'medianSecondsToReach']],
   ['timeInStage', ['stage', 'stays', 'medianSeconds']],
   ['cohortRetention', ['cohort', 'customers', 'retention']],
   ['nps', ['total', 'responses']],
   ['csat', ['total', 'responses']],
-  ['sales', ['total', ['series', ['bucket', 'value']]]],
-  ['salesGrowth', ['total', ['series', ['bucket', 'value']]]],
-  ['cac', ['total', ['series', ['bucket', 'value']]]],
-  ['referralRate', ['total', ['series', ['bucket', 'value']]]],
-  ['pageViews', ['total', ['series', ['bucket', 'value']]]],
-  ['uniqueVisitors', ['total', ['series', ['bucket', 'value']]]],
-  ['socialEngagements', ['total', ['series', ['bucket', 'value']]]],
-  ['socialShares', ['total', ['series', ['bucket', 'value']]]],
-  ['brandMentions', ['total', ['series', ['bucket', 'value']]]],
+  ['sales', SERIES],
+  ['salesGrowth', SERIES],
+  ['cac', SERIES],
+  ['referralRate', SERIES],
+  ['pageViews', SERIES],
+  ['uniqueVisitors', SERIES],
+  ['socialEngagements', SERIES],
+  ['socialShares', SERIES],
+  ['brandMentions', SERIES],
   ['campaigns', ['campaign', 'spend', 'roi']],
   ['channels', ['channel', 'spend', 'cac']],
 ];
