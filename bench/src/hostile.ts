@@ -14,13 +14,9 @@ import { describeApiBuild } from './shared/api-build.js';
 import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
 import { Cleanup } from './shared/cleanup.js';
 import { log } from './shared/cli.js';
-import { post, query } from './shared/graphql.js';
-import { at, field } from './shared/json.js';
 import { displayPath, RESULTS_DIR } from './shared/paths.js';
 import { openServer, withClient } from './shared/postgres.js';
 import { waitForProjections } from './shared/projections.js';
-import { round } from './shared/stats.js';
-import { refusalOf } from './hostile/clients.js';
 import type { Endpoint, HostileRole } from './hostile/clients.js';
 import { parseHostileOptions } from './hostile/options.js';
 import type { HostileOptions } from './hostile/options.js';
@@ -29,10 +25,8 @@ import type { PhaseResult } from './hostile/phases.js';
 import { formatHostileReport, GOAL_RATIO, ratios, summariseSide } from './hostile/report.js';
 import type { HostileContext } from './hostile/report.js';
 import { costliestMetrics, costliestPreview, loadPricing, metricsPlans } from './hostile/requests.js';
+import { checkRequests, createKey, createSegment, serverCostLimit } from './hostile/setup.js';
 import type { HostileRequest } from './hostile/requests.js';
-
-/** The segment the filtered metrics name: every customer who ever bought (a large membership to join). */
-const FILTER_SEGMENT_RULE = { behaviour: { types: ['purchase'], operator: 'GTE', value: 1 } };
 
 async function runHostileBench(options: HostileOptions, cleanup: Cleanup): Promise<void> {
   requireApiBuild(options.apiDist);
@@ -72,27 +66,7 @@ async function runHostileBench(options: HostileOptions, cleanup: Cleanup): Promi
     disconnect: [preview, ...segmented],
   };
   const all = [preview, ...plain, ...segmented];
-  log(`checking the ${all.length} hostile requests: each answered alone, the next larger one refused`);
-  const checks: HostileContext['checks'] = [];
-  for (const request of all) {
-    const started = performance.now();
-    const refusal = await refusalOf(probe, request.body);
-    if (refusal !== null) throw new Error(`${request.name} (cost ${request.cost}) was refused alone: ${refusal.code}: ${refusal.message}`);
-    const seconds = round((performance.now() - started) / 1000, 1);
-    const oneMore = request.oneMore === '' ? null : await refusalOf(probe, request.oneMore);
-    if (request.oneMore !== '' && oneMore?.code !== 'COST_LIMIT_EXCEEDED')
-      throw new Error(
-        `${request.name}: the next larger request (cost ${request.oneMoreCost}) was not refused over the cost limit: ${JSON.stringify(oneMore)}`,
-      );
-    log(`  ${request.name}: cost ${request.cost} answered alone in ${seconds} s; cost ${request.oneMoreCost} refused`);
-    checks.push({
-      request: request.name,
-      cost: request.cost,
-      seconds,
-      oneMoreCost: request.oneMoreCost,
-      oneMoreRefusal: oneMore?.code ?? null,
-    });
-  }
+  const checks = await checkRequests(probe, all);
   const customerIds = await withClient(database.url, async (client) =>
     (await client.query<{ id: string }>('SELECT id FROM customers ORDER BY md5(id::text) LIMIT 200')).rows.map((row) => row.id),
   );
@@ -152,46 +126,6 @@ async function runHostileBench(options: HostileOptions, cleanup: Cleanup): Promi
   const file = path.join(RESULTS_DIR, `hostile-${timestamp.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, JSON.stringify(result, null, 2) + '\n');
   process.stdout.write(`  result: ${displayPath(file)}\n`);
-}
-
-async function createKey(admin: Endpoint, name: string, scope: 'READ' | 'INGEST'): Promise<string> {
-  const data = await query(
-    admin.url,
-    admin.key,
-    'mutation ($name: String!, $scopes: [Scope!]!) { createApiKey(name: $name, scopes: $scopes) { key } }',
-    {
-      name,
-      scopes: [scope],
-    },
-  );
-  const key = at(data, 'createApiKey', 'key');
-  if (typeof key !== 'string') throw new Error(`createApiKey answered without a key: ${JSON.stringify(data)}`);
-  return key;
-}
-
-async function createSegment(admin: Endpoint): Promise<string> {
-  const data = await query(admin.url, admin.key, 'mutation ($input: CreateSegmentInput!) { createSegment(input: $input) { id } }', {
-    input: { name: `bench hostile buyers ${randomBytes(3).toString('hex')}`, rule: FILTER_SEGMENT_RULE },
-  });
-  const id = at(data, 'createSegment', 'id');
-  if (typeof id !== 'string') throw new Error(`createSegment answered without an id: ${JSON.stringify(data)}`);
-  return id;
-}
-
-/** The server's cost limit, read from the refusal of a preview far above any sensible limit. */
-async function serverCostLimit(endpoint: Endpoint, pricing: ReturnType<typeof loadPricing>): Promise<number> {
-  const rule = { or: Array.from({ length: 150 }, (_, index) => ({ behaviour: { types: [`t${index}`], operator: 'GTE', value: 1 } })) };
-  const body = JSON.stringify({ query: 'query ($rule: SegmentRuleInput!) { previewSegment(rule: $rule) { count } }', variables: { rule } });
-  const { json } = await post(endpoint.url, endpoint.key, body);
-  const errors = field(json, 'errors');
-  const extensions = Array.isArray(errors) ? field(errors[0], 'extensions') : undefined;
-  const limit = field(extensions, 'limit');
-  if (field(extensions, 'code') !== 'COST_LIMIT_EXCEEDED' || typeof limit !== 'number')
-    throw new Error(
-      `a preview costing ${pricing.ruleCost(rule, new Date())} was not refused with COST_LIMIT_EXCEEDED: ${JSON.stringify(json).slice(0, 500)}`,
-    );
-  log(`the server's cost limit is ${limit}`);
-  return limit;
 }
 
 async function main(): Promise<void> {

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
  */
 
 /** What the benchmark uses of the API build's pricing (CommonJS, loaded from its dist). */
-type PricingDist = {
+export type PricingDist = {
   ruleCost: (rule: unknown, asOf: Date) => number;
   RULE_COST: { node: number; behaviourBase: number; daysPerUnit: number; everDays: number };
   RULE_LIMITS: { maxNodes: number };
