@@ -74,6 +74,7 @@ async function runHostileBench(options: HostileOptions, cleanup: Cleanup): Promi
   const setup = {
     options,
     databaseUrl: database.url,
+    baseUrl: api.baseUrl,
     ingest: { url: api.graphqlUrl, key: ingestKey },
     reader: { url: api.graphqlUrl, key: readerKey },
     hostileKeys,

@@ -138,6 +138,22 @@ export async function runReader(
   return samples;
 }
 
+/** `GET /healthz` every `intervalMs`, one at a time: ok when it answers 200 (a stalled projection answers otherwise). */
+export async function runHealthProbe(baseUrl: string, intervalMs: number, stop: AbortSignal): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  while (!stop.aborted) {
+    samples.push(
+      await timed(async () => {
+        const response = await fetch(`${baseUrl}/healthz`);
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`/healthz answered ${response.status}`);
+      }),
+    );
+    await pause(intervalMs, stop);
+  }
+  return samples;
+}
+
 /**
  * How a hostile request ended: answered, refused with a code, timed out
  * (unanswered after the timeout), abandoned (the disconnecting client left

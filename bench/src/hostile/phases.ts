@@ -2,7 +2,7 @@ import os from 'node:os';
 import { log } from '../shared/cli.js';
 import { withClient } from '../shared/postgres.js';
 import { round } from '../shared/stats.js';
-import { hostileRoles, runHostile, runIngest, runReader } from './clients.js';
+import { hostileRoles, runHealthProbe, runHostile, runIngest, runReader } from './clients.js';
 import type { Endpoint, HostileRole, HostileSample, IngestPlan, IngestSample, ReadKind, Sample } from './clients.js';
 import type { HostileOptions } from './options.js';
 import type { HostileRequest } from './requests.js';
@@ -16,6 +16,8 @@ export type PhaseResult = {
   ingest: IngestSample[];
   reads: Record<ReadKind, Sample[]>;
   hostile: HostileSample[];
+  /** `/healthz`, polled every HEALTH_INTERVAL_MS. */
+  health: Sample[];
   /** After a hostile phase: database statements of clm still running once every client had left. */
   settle: Settle | null;
 };
@@ -30,6 +32,7 @@ export type Settle = {
 export type PhaseSetup = {
   options: HostileOptions;
   databaseUrl: string;
+  baseUrl: string;
   ingest: Endpoint;
   reader: Endpoint;
   /** One READ key per hostile client. */
@@ -41,6 +44,7 @@ export type PhaseSetup = {
 };
 
 const SETTLE_LIMIT_MS = 120_000;
+const HEALTH_INTERVAL_MS = 250;
 
 /** Runs phase `label` of `kind`: the clients for lead-in + measured seconds, then stops them all at once. */
 export async function runPhase(setup: PhaseSetup, label: string, kind: 'A' | 'B', index: number): Promise<PhaseResult> {
@@ -60,6 +64,7 @@ export async function runPhase(setup: PhaseSetup, label: string, kind: 'A' | 'B'
   const readers = Array.from({ length: options.readers }, (_, reader) =>
     runReader(setup.reader, setup.customerIds, options.readPauseMs, 100 * index + reader, stop.signal),
   );
+  const health = runHealthProbe(setup.baseUrl, HEALTH_INTERVAL_MS, stop.signal);
   const hostile =
     kind === 'B'
       ? hostileRoles(options.hostile).map((role, client) =>
@@ -89,6 +94,7 @@ export async function runPhase(setup: PhaseSetup, label: string, kind: 'A' | 'B'
     ingest: inWindow(await ingest),
     reads,
     hostile: inWindow((await Promise.all(hostile)).flat()),
+    health: inWindow(await health),
     settle,
   };
 }

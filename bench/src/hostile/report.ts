@@ -18,6 +18,8 @@ export type SideSummary = {
   ingest: Latency & { callsPerSecond: number; dueP99: number | null };
   reads: Latency;
   readsByKind: Record<ReadKind, Latency>;
+  /** `/healthz` (failed: any answer but 200, or none). */
+  health: Latency;
   hostile: HostileCounts | null;
 };
 
@@ -112,6 +114,7 @@ export function summariseSide(phases: readonly PhaseResult[]): SideSummary {
     ingest: { ...ingest, callsPerSecond: round(ingest.count / seconds, 2), dueP99: round(percentile(due, 99), 1) },
     reads: latency(phases.flatMap((phase) => READ_KINDS.flatMap((kind) => phase.reads[kind]))),
     readsByKind,
+    health: latency(phases.flatMap((phase) => phase.health)),
     hostile,
   };
 }
@@ -189,6 +192,10 @@ export function formatHostileReport(
   lines.push(
     `ingest calls/s: A ${formatFixed(a.ingest.callsPerSecond, 1)}, B ${formatFixed(b.ingest.callsPerSecond, 1)} (asked ${options.ingestRate}); ` +
       `due → answered p99: A ${ms(a.ingest.dueP99)} ms, B ${ms(b.ingest.dueP99)} ms; failed calls: A ${a.ingest.failed}, B ${b.ingest.failed}; failed reads: A ${a.reads.failed}, B ${b.reads.failed}`,
+  );
+  lines.push(
+    `/healthz p50 / p99: A ${ms(a.health.p50)} / ${ms(a.health.p99)} ms, B ${ms(b.health.p50)} / ${ms(b.health.p99)} ms; ` +
+      `not 200: A ${a.health.failed} of ${a.health.count + a.health.failed}, B ${b.health.failed} of ${b.health.count + b.health.failed}`,
   );
   if (b.hostile) {
     const h = b.hostile;
