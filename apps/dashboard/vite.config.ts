@@ -1,3 +1,4 @@
+/// <reference types="vitest/config" />
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
@@ -15,4 +16,6 @@ export default defineConfig({
   server: { proxy: graphqlProxy },
   preview: { proxy: graphqlProxy },
   build: { outDir: 'dist', sourcemap: true },
+  // Unit tests of the pure logic (`npm test`): no DOM, no network, no timers of their own.
+  test: { include: ['src/**/__tests__/**/*.test.ts'], environment: 'node' },
 });

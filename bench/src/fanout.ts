@@ -10,16 +10,15 @@
  *
  * Needs the API built (apps/api/dist, or --api-dist). See bench/README.md.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describeApiBuild } from './shared/api-build.js';
 import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
 import type { ApiProcess } from './shared/api-process.js';
-import { Cleanup } from './shared/cleanup.js';
+import { runBenchmark } from './shared/cleanup.js';
+import type { Cleanup } from './shared/cleanup.js';
 import { log } from './shared/cli.js';
 import { query } from './shared/graphql.js';
 import { at } from './shared/json.js';
-import { displayPath, RESULTS_DIR } from './shared/paths.js';
+import { displayPath, writeResult } from './shared/paths.js';
 import { createDatabase, databaseUrl, dropDatabase, openServer } from './shared/postgres.js';
 import { expectedTallies, readLog, tallyMismatches, totalDeliveries } from './fanout/expected.js';
 import { forkBenchProcess } from './fanout/forked.js';
@@ -223,23 +222,7 @@ async function runFanout(options: FanoutOptions, cleanup: Cleanup): Promise<void
   };
   process.stdout.write(formatFanoutReport(clm.result, floor.result, context));
   const result = fanoutResult(clm.result, floor.result, context);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `fanout-${result.timestamp.replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`  result: ${displayPath(file)}\n`);
+  process.stdout.write(`  result: ${displayPath(await writeResult('fanout', result.timestamp, result))}\n`);
 }
 
-async function main(): Promise<void> {
-  const options = parseFanoutOptions();
-  const cleanup = new Cleanup();
-  try {
-    await runFanout(options, cleanup);
-  } finally {
-    await cleanup.finish();
-  }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark((cleanup) => runFanout(parseFanoutOptions(), cleanup));

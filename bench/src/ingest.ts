@@ -7,7 +7,7 @@
  * Needs the API built (apps/api/dist, or --api-dist). See bench/README.md.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { countApiRows, databaseStats, lifecycleModel, postAll } from './ingest/api-run.js';
@@ -22,9 +22,10 @@ import { describeApiBuild } from './shared/api-build.js';
 import type { ApiBuild } from './shared/api-build.js';
 import { generateAdminKey, migrateWithApi, requireApiBuild, startApi } from './shared/api-process.js';
 import type { ApiProcess } from './shared/api-process.js';
-import { Cleanup } from './shared/cleanup.js';
+import { runBenchmark } from './shared/cleanup.js';
+import type { Cleanup } from './shared/cleanup.js';
 import { fail, intFlag, log } from './shared/cli.js';
-import { DEFAULT_API_DIST, displayPath, RESULTS_DIR } from './shared/paths.js';
+import { DEFAULT_API_DIST, displayPath, writeResult } from './shared/paths.js';
 import { checkpoint, createDatabase, databaseUrl, dropDatabase, openServer, withClient } from './shared/postgres.js';
 import type { PostgresServer } from './shared/postgres.js';
 
@@ -201,13 +202,6 @@ async function stopAndReport(api: ApiProcess): Promise<void> {
   );
 }
 
-async function writeResult(result: { timestamp: string }): Promise<string> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `ingest-${result.timestamp.replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify(result, null, 2) + '\n');
-  return file;
-}
-
 async function runIngest(options: IngestOptions, cleanup: Cleanup): Promise<void> {
   requireApiBuild(options.apiDist);
   const build: ApiBuild = describeApiBuild(options.apiDist);
@@ -252,22 +246,9 @@ async function runIngest(options: IngestOptions, cleanup: Cleanup): Promise<void
   };
   const result = ingestResult(measurements);
   process.stdout.write(formatIngestReport(result, measurements));
-  process.stdout.write(`  result: ${displayPath(await writeResult(result))}\n`);
+  process.stdout.write(`  result: ${displayPath(await writeResult('ingest', result.timestamp, result))}\n`);
   if (apiPhase.sqlTiming) process.stdout.write(formatSqlTiming(apiPhase.sqlTiming));
   if (options.cpuProfDir) process.stdout.write(`  API CPU profile: ${options.cpuProfDir}\n`);
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions();
-  const cleanup = new Cleanup();
-  try {
-    await runIngest(options, cleanup);
-  } finally {
-    await cleanup.finish();
-  }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark((cleanup) => runIngest(parseOptions(), cleanup));

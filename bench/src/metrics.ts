@@ -10,20 +10,22 @@
  * Needs the API built (apps/api/dist, or --api-dist). See bench/README.md.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
 import { describeApiBuild } from './shared/api-build.js';
 import type { ApiBuild } from './shared/api-build.js';
 import { generateAdminKey, migrateWithApi, requireApiBuild, startApi } from './shared/api-process.js';
-import { Cleanup } from './shared/cleanup.js';
+import { runBenchmark } from './shared/cleanup.js';
+import type { Cleanup } from './shared/cleanup.js';
 import { fail, intFlag, log } from './shared/cli.js';
-import { DEFAULT_API_DIST, displayPath, REPO_ROOT, RESULTS_DIR } from './shared/paths.js';
-import { createDatabase, databaseExists, databaseUrl, dropDatabase, openServer, queryValue, withClient } from './shared/postgres.js';
+import { DEFAULT_API_DIST, displayPath, REPO_ROOT, writeResult } from './shared/paths.js';
+import { createDatabase, databaseUrl, dropDatabase, openServer, queryValue, withClient } from './shared/postgres.js';
 import type { PostgresServer } from './shared/postgres.js';
+import { countDatasetRows, holdsDataset, labelDataset } from './shared/kept-datasets.js';
+import type { DatasetCounts } from './shared/kept-datasets.js';
 import { median, percentile } from './shared/stats.js';
-import { loadCreateServices, StatementProfiler, statementLabel } from './metrics/api-services.js';
+import { loadCreateServices, loadCursorDecoder, StatementProfiler, statementLabel } from './metrics/api-services.js';
 import type { MetricsRequest, StatementStats } from './metrics/api-services.js';
 import { DATASET_END } from './metrics/dataset.js';
 import type { MetricsDatasetSpec } from './metrics/dataset.js';
@@ -133,6 +135,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
           batches: options.lagBatches,
           customersPerBatch: options.lagCustomers,
           timeoutMs: 60_000,
+          decodeCursor: loadCursorDecoder(options.apiDist),
         }),
       );
     }
@@ -154,10 +157,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
     lag,
   };
   process.stdout.write(formatReport(report));
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `metrics-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
-  process.stdout.write(`  result: ${displayPath(file)}\n`);
+  process.stdout.write(`  result: ${displayPath(await writeResult('metrics', new Date().toISOString(), report))}\n`);
 }
 
 // -- the database ----------------------------------------------------------------------------------
@@ -167,7 +167,7 @@ type DatabaseInfo = {
   url: string;
   reused: boolean;
   load: LoadSummary | null;
-  counts: { customers: number; touchpoints: number; transitions: number; byStage: Record<string, number> };
+  counts: DatasetCounts;
 };
 
 async function prepareDatabase(server: PostgresServer, options: Options, cleanup: Cleanup): Promise<DatabaseInfo> {
@@ -181,7 +181,7 @@ async function prepareDatabase(server: PostgresServer, options: Options, cleanup
   if (options.keep && (await holdsDataset(server.url, name, signature))) {
     log(`reusing database ${name} (--keep); the API applies any newer migrations when it starts`);
     await migrateWithApi(options.apiDist, url);
-    return { name, url, reused: true, load: null, counts: await countRows(url) };
+    return { name, url, reused: true, load: null, counts: await countDatasetRows(url) };
   }
   await dropDatabase(server.url, name);
   await createDatabase(server.url, name);
@@ -191,30 +191,8 @@ async function prepareDatabase(server: PostgresServer, options: Options, cleanup
     await Renicer.reniceSelf(client);
     return loadDataset(client, spec);
   });
-  await withClient(server.url, (client) => client.query(`COMMENT ON DATABASE ${name} IS '${signature}'`));
-  return { name, url, reused: false, load, counts: await countRows(url) };
-}
-
-async function holdsDataset(serverUrl: string, name: string, signature: string): Promise<boolean> {
-  if (!(await databaseExists(serverUrl, name))) return false;
-  const comment = await withClient(serverUrl, (client) =>
-    queryValue(client, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, [name]),
-  );
-  return comment === signature;
-}
-
-async function countRows(url: string): Promise<DatabaseInfo['counts']> {
-  return withClient(url, async (client) => {
-    const byStage = await client.query<{ stage: string; n: number }>(
-      `SELECT coalesce(stage, '(none)') AS stage, count(*)::int AS n FROM customers GROUP BY 1 ORDER BY 2 DESC`,
-    );
-    return {
-      customers: Number(await queryValue(client, 'SELECT count(*) FROM customers')),
-      touchpoints: Number(await queryValue(client, 'SELECT count(*) FROM touchpoints')),
-      transitions: Number(await queryValue(client, 'SELECT count(*) FROM stage_transitions')),
-      byStage: Object.fromEntries(byStage.rows.map((row) => [row.stage, row.n])),
-    };
-  });
+  await labelDataset(server.url, name, signature);
+  return { name, url, reused: false, load, counts: await countDatasetRows(url) };
 }
 
 /** Empties what the projections derived (metric tables, acquisitions, segment changes) and their positions, to build them again. */
@@ -511,10 +489,4 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-const cleanup = new Cleanup();
-run(parseOptions(process.argv.slice(2)), cleanup)
-  .catch((error: unknown) => {
-    process.stderr.write(`bench: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanup.finish());
+runBenchmark((cleanup) => run(parseOptions(process.argv.slice(2)), cleanup));

@@ -8,13 +8,13 @@
  *
  * Needs the API built (apps/api/dist, or --api-dist). See bench/README.md.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeApiBuild } from './shared/api-build.js';
 import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
-import { Cleanup } from './shared/cleanup.js';
+import { runBenchmark } from './shared/cleanup.js';
+import type { Cleanup } from './shared/cleanup.js';
 import { log } from './shared/cli.js';
-import { displayPath, REPO_ROOT, RESULTS_DIR } from './shared/paths.js';
+import { displayPath, REPO_ROOT, writeResult } from './shared/paths.js';
 import { openServer } from './shared/postgres.js';
 import { prepareDatasetDatabase } from './reads/dataset-database.js';
 import { startFloor } from './reads/floor-process.js';
@@ -73,23 +73,7 @@ async function runReads(options: ReadsOptions, cleanup: Cleanup): Promise<void> 
   const summaries = summarise(measurements, statements);
   process.stdout.write(formatReadsReport(summaries, context));
   const result = readsResult(summaries, context, statements);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, `reads-${result.timestamp.replace(/[:.]/g, '-')}.json`);
-  await writeFile(file, JSON.stringify(result, null, 2) + '\n');
-  process.stdout.write(`  result: ${displayPath(file)}\n`);
+  process.stdout.write(`  result: ${displayPath(await writeResult('reads', result.timestamp, result))}\n`);
 }
 
-async function main(): Promise<void> {
-  const options = parseReadsOptions();
-  const cleanup = new Cleanup();
-  try {
-    await runReads(options, cleanup);
-  } finally {
-    await cleanup.finish();
-  }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`bench: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exitCode = 1;
-});
+runBenchmark((cleanup) => runReads(parseReadsOptions(), cleanup));

@@ -11,10 +11,13 @@
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type pg from 'pg';
+import type * as RuleValidation from '@clm/api/modules/segments/rule-validation';
+import type * as SegmentSql from '@clm/api/modules/segments/segment.sql';
+import type * as ApiServices from '@clm/api/server/services';
 import { pathToFileURL } from 'node:url';
 import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
-import { Cleanup } from './shared/cleanup.js';
+import { runBenchmark } from './shared/cleanup.js';
+import type { Cleanup } from './shared/cleanup.js';
 import { fail, intFlag, log } from './shared/cli.js';
 import { query } from './shared/graphql.js';
 import { DEFAULT_API_DIST } from './shared/paths.js';
@@ -62,26 +65,30 @@ const PREVIEW = `query ($rule: SegmentRuleInput!, $asOf: DateTime) { previewSegm
 /** A statement composed with the API's `sql` tag: its text and parameters. */
 type Statement = { text: string; values: unknown[] };
 
-/** What the benchmark uses of the API build's segment module (CommonJS, loaded from its dist). */
-type SegmentsDist = {
-  validateSegmentRule: (input: unknown) => { rule: unknown; issues: unknown[] };
-  previewStatement: (rule: unknown, asOf: Date, sampleSize: number, relations: unknown) => Statement;
-  matchingStatement: (rule: unknown, asOf: Date, customers: string[] | null, relations: unknown) => Statement;
-  /** What segments read of the metrics projection, as the composition root hands it to them. */
-  SEGMENT_RELATIONS: unknown;
-};
+/** What the benchmark uses of the API build's segment module and composition root (CommonJS, loaded from its dist). */
+type SegmentsDist = Pick<typeof RuleValidation, 'validateSegmentRule'> &
+  Pick<typeof SegmentSql, 'previewStatement' | 'matchingStatement'> &
+  Pick<typeof ApiServices, 'SEGMENT_RELATIONS'>;
 
 function loadSegmentsDist(apiDist: string): SegmentsDist {
   const require = createRequire(pathToFileURL(path.join(apiDist, 'package.json')));
   // The SQL module defines GraphQL object types, whose decorators need reflect-metadata.
   require('reflect-metadata');
-  const validation = require(path.join(apiDist, 'modules/segments/rule-validation.js')) as Pick<SegmentsDist, 'validateSegmentRule'>;
-  const sql = require(path.join(apiDist, 'modules/segments/segment.sql.js')) as Pick<
-    SegmentsDist,
-    'previewStatement' | 'matchingStatement'
-  >;
-  const services = require(path.join(apiDist, 'server/services.js')) as Pick<SegmentsDist, 'SEGMENT_RELATIONS'>;
-  return { ...validation, ...sql, SEGMENT_RELATIONS: services.SEGMENT_RELATIONS };
+  const validation: typeof RuleValidation = require(path.join(apiDist, 'modules/segments/rule-validation.js'));
+  const sql: typeof SegmentSql = require(path.join(apiDist, 'modules/segments/segment.sql.js'));
+  const services: typeof ApiServices = require(path.join(apiDist, 'server/services.js'));
+  return {
+    validateSegmentRule: validation.validateSegmentRule,
+    previewStatement: sql.previewStatement,
+    matchingStatement: sql.matchingStatement,
+    SEGMENT_RELATIONS: services.SEGMENT_RELATIONS,
+  };
+}
+
+/** A benchmark rule, validated by the API build (they are all valid; a build that disagrees stops the run). */
+function validRule(dist: SegmentsDist, input: unknown) {
+  const { rule } = dist.validateSegmentRule(input);
+  return rule ?? fail(`a benchmark rule is invalid: ${JSON.stringify(input)}`);
 }
 
 /**
@@ -89,28 +96,14 @@ function loadSegmentsDist(apiDist: string): SegmentsDist {
  * the membership refresh statement: which of them match).
  */
 function batchSql(dist: SegmentsDist, input: unknown, asOf: Date, customers: string[]): Statement {
-  const { rule } = dist.validateSegmentRule(input);
-  const { text, values } = dist.matchingStatement(rule, asOf, customers, dist.SEGMENT_RELATIONS);
+  const { text, values } = dist.matchingStatement(validRule(dist, input), asOf, customers, dist.SEGMENT_RELATIONS);
   return { text, values };
 }
 
 /** The statement previewSegment runs, for the floor and for EXPLAIN. */
 function previewSql(dist: SegmentsDist, input: unknown, asOf: Date): Statement {
-  const { rule } = dist.validateSegmentRule(input);
-  if (rule === null) fail(`a benchmark rule is invalid: ${JSON.stringify(input)}`);
-  const { text, values } = dist.previewStatement(rule, asOf, 10, dist.SEGMENT_RELATIONS);
+  const { text, values } = dist.previewStatement(validRule(dist, input), asOf, 10, dist.SEGMENT_RELATIONS);
   return { text, values };
-}
-
-/** The client, with every TRUNCATE it is asked to run extended to the tables that reference them (all empty here). */
-function truncatingWithCascade(client: pg.Client): pg.Client {
-  return new Proxy(client, {
-    get(target, property, receiver) {
-      if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-      return (text: unknown, ...rest: unknown[]) =>
-        Reflect.apply(target.query, target, [typeof text === 'string' && text.startsWith('TRUNCATE ') ? `${text} CASCADE` : text, ...rest]);
-    },
-  });
 }
 
 /** Waits until every projection has applied the whole touchpoint and transition logs. */
@@ -165,8 +158,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
       `generating and loading ${options.customers.toLocaleString('en-US')} customers and ${options.touchpoints.toLocaleString('en-US')} touchpoints with COPY`,
     );
     const dataset = generateDataset({ customers: options.customers, touchpoints: options.touchpoints, seed: 1 });
-    // copyDataset empties the three tables first; newer tables (acquisitions, segment members) reference customers, so the TRUNCATE cascades.
-    await withClient(url, (client) => copyDataset(truncatingWithCascade(client), dataset));
+    await withClient(url, (client) => copyDataset(client, dataset));
   }
 
   const api = await startApi({ apiDist: options.apiDist, databaseUrl: url, adminKey: key, env: { CLM_SEGMENT_REFRESH_SECONDS: '0' } });
@@ -232,10 +224,4 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-const cleanup = new Cleanup();
-run(parseOptions(process.argv.slice(2)), cleanup)
-  .catch((error: unknown) => {
-    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    process.exitCode = 1;
-  })
-  .finally(() => cleanup.finish());
+runBenchmark((cleanup) => run(parseOptions(process.argv.slice(2)), cleanup));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
+import { launchChromium, openPage } from '../support/browser';
 import { startClm } from '../support/clm';
 import type { ClmEnvironment } from '../support/clm';
 import { saveScreenshot, seriousAxeViolations, signIn } from '../support/dashboard-page';
@@ -16,7 +16,7 @@ describe('the Cohorts page', () => {
     await loadMetricsDataset(clm.admin);
     await waitForMetrics(clm.admin);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     await signIn(page, clm.api.baseUrl, clm.api.adminKey, '/cohorts?range=2026-01-01..2026-03-31');
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
+import { launchChromium, openPage } from '../support/browser';
 import { startClm } from '../support/clm';
 import type { ClmEnvironment } from '../support/clm';
 import { saveScreenshot, seriousAxeViolations, settledText, signIn } from '../support/dashboard-page';
@@ -76,7 +76,7 @@ describe('the Customers pages', () => {
     const found = await clm.admin.data<{ customer: { id: string } }>(`{ customer(externalId: "ada") { id } }`);
     adaId = found.customer.id;
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     await signIn(page, clm.api.baseUrl, clm.api.adminKey, '/customers');
   });
   afterAll(async () => {
@@ -143,9 +143,13 @@ describe('the Customers pages', () => {
     await page.getByRole('heading', { name: 'Busy Bee' }).waitFor();
     const items = page.locator('.clm-timeline__item');
     // 45 touchpoints and 1 transition (the signup enters acquisition): more than the first page of 30.
+    // Scroll the end into view until all 46 are listed, waiting each time for the next page rather than for a fixed time.
     for (let attempt = 0; attempt < 20 && (await items.count()) < 46; attempt++) {
+      const shown = await items.count();
       await items.last().scrollIntoViewIfNeeded();
-      await page.waitForTimeout(250);
+      await page
+        .waitForFunction(`document.querySelectorAll('.clm-timeline__item').length > ${shown}`, undefined, { timeout: 5_000 })
+        .catch(() => undefined);
     }
     const times = await items.locator('time').evaluateAll((elements) => elements.map((element) => element.getAttribute('datetime') ?? ''));
     expect(times).toHaveLength(46);
@@ -181,7 +185,7 @@ describe('the Customers pages', () => {
 
   it('keeps the move out of reach of a read-only key, and says why', async () => {
     const readKey = await clm.createKey('reader', ['READ']);
-    const reader = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+    const reader = await openPage(browser, { viewport: { width: 390, height: 844 } });
     try {
       await signIn(reader, clm.api.baseUrl, readKey, `/customers/${adaId}`);
       await reader.getByTestId('move-read-only').waitFor();
@@ -195,7 +199,7 @@ describe('the Customers pages', () => {
   });
 
   it('tells a user with a bad key that the API rejected it', async () => {
-    const stranger = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const stranger = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     try {
       await signIn(stranger, clm.api.baseUrl, 'clm_not-a-real-key-000000000000', '/customers');
       const alert = stranger.getByText(/rejected this key/i).first();

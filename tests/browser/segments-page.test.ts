@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
+import { launchChromium, openPage } from '../support/browser';
 import { startClm } from '../support/clm';
 import type { ClmEnvironment } from '../support/clm';
 import { saveScreenshot, seriousAxeViolations, settledText, signIn } from '../support/dashboard-page';
@@ -13,7 +13,10 @@ import { saveScreenshot, seriousAxeViolations, settledText, signIn } from '../su
  */
 const PRO = new Set([1, 2, 3, 7]);
 
-/** Customers 0 … 7: customer n makes n mod 4 purchases; 1, 2, 3 and 7 are on the pro plan, the rest on free. */
+/**
+ * Customers 0 … 7: customer n makes n mod 4 purchases, purchase p on 2 + p November 2026 with `items: p + 1`
+ * and `gift: n ≥ 4`; 1, 2, 3 and 7 are on the pro plan, the rest on free.
+ */
 function seed(): Array<Record<string, unknown>> {
   const items: Array<Record<string, unknown>> = [];
   for (let n = 0; n < 8; n++) {
@@ -37,6 +40,7 @@ function seed(): Array<Record<string, unknown>> {
         type: 'purchase',
         channel: 'web',
         value: 20,
+        properties: { items: purchase + 1, gift: n >= 4 },
         occurredAt: new Date(Date.UTC(2026, 10, 2 + purchase, n)).toISOString(),
       });
     }
@@ -55,7 +59,7 @@ describe('the Segments pages', () => {
     clm = await startClm();
     await clm.admin.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, { t: seed() });
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     await signIn(page, clm.api.baseUrl, clm.api.adminKey, '/segments');
   });
   afterAll(async () => {
@@ -136,7 +140,7 @@ describe('the Segments pages', () => {
 
   it('lets a read-only key explore a rule but not save one', async () => {
     const readKey = await clm.createKey('reader', ['READ']);
-    const reader = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+    const reader = await openPage(browser, { viewport: { width: 390, height: 844 } });
     try {
       await signIn(reader, clm.api.baseUrl, readKey, '/segments');
       await reader
@@ -177,5 +181,81 @@ describe('the Segments pages', () => {
       .data<{ segment: unknown }>(`query ($id: ID!) { segment(id: $id) { id } }`, { id })
       .catch((error: Error) => error);
     expect(String(gone instanceof Error ? gone.message : JSON.stringify(gone))).toMatch(/NOT_FOUND|"segment":null/);
+  });
+
+  it('builds a behaviour condition with property filters and a between-dates window, which the API stores exactly', async () => {
+    await page.getByRole('link', { name: 'New segment' }).click();
+    await page.waitForURL('**/segments/new');
+    await page.getByRole('group', { name: 'Customer field' }).getByRole('button', { name: 'Remove this condition' }).click();
+    await page.getByRole('button', { name: '+ Behaviour' }).click();
+    const behaviour = page.getByRole('group', { name: 'Behaviour' });
+    // Every control of the row is named by a visible label.
+    expect(await behaviour.locator('.rule-field__label').allTextContents()).toEqual([
+      'Measure',
+      'Touchpoint types',
+      'Channels',
+      'Campaigns',
+      'When',
+      'Days',
+      'Operator',
+      'Amount',
+    ]);
+    expect(await behaviour.getByLabel('Touchpoint types').inputValue()).toBe('purchase');
+    await behaviour.getByLabel('Channels').fill('web');
+    await behaviour.getByLabel('When').selectOption('between');
+    await behaviour.getByLabel('From (UTC)').fill('2026-11-03');
+    await behaviour.getByLabel('Before (UTC)').fill('2026-11-05');
+    await behaviour.getByRole('button', { name: '+ Property filter' }).click();
+    await behaviour.getByRole('button', { name: '+ Property filter' }).click();
+    const gift = behaviour.getByRole('group', { name: 'Property filter 1' });
+    await gift.getByLabel('Property', { exact: true }).fill('gift');
+    await gift.getByLabel('Value').fill('true');
+    const items = behaviour.getByRole('group', { name: 'Property filter 2' });
+    await items.getByLabel('Property', { exact: true }).fill('items');
+    await items.getByLabel('Compare').selectOption('IN');
+    await items.getByLabel('Value').fill('1, 3');
+
+    const rule = {
+      behaviour: {
+        types: ['purchase'],
+        channels: ['web'],
+        properties: [
+          { property: 'gift', operator: 'EQ', value: true },
+          { property: 'items', operator: 'IN', value: [1, 3] },
+        ],
+        from: '2026-11-03T00:00:00.000Z',
+        to: '2026-11-05T00:00:00.000Z',
+        aggregate: 'COUNT',
+        operator: 'GTE',
+        value: 1,
+      },
+    };
+    // Purchases on 3 and 4 November are p = 1 (2 items) and p = 2 (3 items); of these only p = 2 has 1 or 3 items, so
+    // customers with 3 purchases (3 and 7), of whom only 7 (n ≥ 4) bought a gift. Without the window p = 0 (1 item)
+    // would add 5 and 6; without the items filter 6 would count; without the gift filter 3 would.
+    const preview = await clm.admin.data<{ previewSegment: { count: number } }>(PREVIEW, { r: rule });
+    expect(preview.previewSegment.count).toBe(1);
+    expect(await settledText(previewCount(), '1')).toBe('1');
+    expect(await page.locator('.segment-preview__sample a').allTextContents()).toEqual(['Shopper 7']);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await saveScreenshot(page, 'segment-behaviour');
+
+    await page.getByLabel('Name', { exact: true }).fill('Gift buyers of 1 or 3 items');
+    await page.getByRole('button', { name: 'Create segment' }).click();
+    await page.waitForURL(/\/segments\/(?!new)[^/]+$/);
+    const id = decodeURIComponent(page.url().split('/').pop() ?? '');
+    const saved = await clm.admin.data<{ segment: { memberCount: number; rule: unknown } }>(
+      `query ($id: ID!) { segment(id: $id) { memberCount rule } }`,
+      { id },
+    );
+    expect(saved.segment).toEqual({ memberCount: 1, rule });
+
+    // Opened again, the builder shows the stored rule as it was typed.
+    const reopened = page.getByRole('group', { name: 'Behaviour' });
+    await page.getByRole('button', { name: 'Save changes' }).waitFor();
+    expect(await reopened.getByLabel('From (UTC)').inputValue()).toBe('2026-11-03');
+    expect(await reopened.getByLabel('Before (UTC)').inputValue()).toBe('2026-11-05');
+    expect(await reopened.getByRole('group', { name: 'Property filter 2' }).getByLabel('Value').inputValue()).toBe('1, 3');
+    expect(await settledText(previewCount(), '1')).toBe('1');
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser';
+import { launchChromium, openPage } from '../support/browser';
 import { startClm } from '../support/clm';
 import type { ClmEnvironment } from '../support/clm';
 import { saveScreenshot, seriousAxeViolations, settledText, signIn } from '../support/dashboard-page';
@@ -20,7 +20,7 @@ describe('the Settings page', () => {
   beforeAll(async () => {
     clm = await startClm();
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    page = await openPage(browser, { viewport: { width: 1280, height: 800 } });
     await signIn(page, clm.api.baseUrl, clm.api.adminKey, '/settings');
   });
   afterAll(async () => {
@@ -156,7 +156,7 @@ describe('the Settings page', () => {
 
   it('is read-only for a read key: no admin action is offered', async () => {
     const readKey = await clm.createKey('reader', ['READ']);
-    const reader = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+    const reader = await openPage(browser, { viewport: { width: 390, height: 844 } });
     try {
       await signIn(reader, clm.api.baseUrl, readKey, '/settings');
       await reader.getByTestId('settings-read-only').waitFor();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 
 /** Where Debian's `chromium` package installs the browser. */
 const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -18,6 +18,25 @@ const DEBIAN_CHROMIUM = '/usr/bin/chromium';
  * SwiftShader …) and are not used: the tests want an ordinary browser.
  */
 const ARGS = ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+
+/**
+ * What every browser test's context asks for: reduced motion, so the
+ * dashboard (which honours `prefers-reduced-motion`) renders every element in
+ * its final state at once. Nothing is measured mid-animation (axe's colour
+ * contrast on a feed item fading in from opacity 0 was, on a loaded machine),
+ * and no test waits for an animation to end.
+ */
+export const TEST_CONTEXT: BrowserContextOptions = { reducedMotion: 'reduce', deviceScaleFactor: 1 };
+
+/** A new context with TEST_CONTEXT and `options` (a viewport, say). */
+export function openContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  return browser.newContext({ ...TEST_CONTEXT, ...options });
+}
+
+/** A page in a context of its own (closed with the page) with TEST_CONTEXT and `options`. */
+export function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  return browser.newPage({ ...TEST_CONTEXT, ...options });
+}
 
 type FoundChromium = { source: string; executablePath: string; env?: Record<string, string> };
 

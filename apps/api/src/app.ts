@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Config } from './config';
-import { applyBiPassword } from './database/bi-role';
+import { applyBiLimits, applyBiPassword, BiWatchdog, connectionBudgetProblem } from './database/bi-role';
 import { migrate } from './database/data-source';
-import { sqlState } from './database/db';
+import { sqlState, WorkScope } from './database/db';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
 import { startDemo } from './demo';
@@ -64,6 +64,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   let server: Awaited<ReturnType<typeof startHttpServer>>;
   let generatedAdminKey: string | null;
   let demo: Demo | null = null;
+  let biWatchdog: BiWatchdog | null = null;
   try {
     let url = config.databaseUrl;
     if (url === null) {
@@ -75,6 +76,9 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     services = await createServices({
       url,
       poolSize: config.poolSize,
+      limits: config.work,
+      // An export waits for its client inside its transaction, up to its total time limit.
+      idleInTransactionMs: { export: config.exports.maxSeconds * 1000 },
       ingestWriters: config.ingestWriters,
       segmentRefreshSeconds: config.segmentRefreshSeconds,
       projectionHealth: config.projectionHealth,
@@ -87,6 +91,19 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
         () => logger.info('the clm_bi role (BI tools) can log in with CLM_BI_PASSWORD'),
         (error: unknown) => logger.error({ err: error }, 'could not set the password of the clm_bi role'),
       );
+    // The BI role's limits: what the database user may not set is reported, and the API runs on.
+    await applyBiLimits(services.db, config.bi).then(
+      (refused) => {
+        if (refused.length > 0) logger.warn({ refused }, 'some limits of the clm_bi role could not be set (see README, "BI tools")');
+      },
+      (error: unknown) => logger.warn({ err: error }, 'could not set the limits of the clm_bi role'),
+    );
+    const clmConnections = Object.values(config.work).reduce((sum, kind) => sum + kind.connections, 0);
+    const budget = await connectionBudgetProblem(services.db, clmConnections, config.bi.connectionLimit).catch(() => null);
+    if (budget !== null) logger.warn(budget);
+    biWatchdog = new BiWatchdog(services.db.forKind('control'), config.bi, (error) =>
+      logger.warn({ err: error }, 'the clm_bi watchdog cannot end long BI transactions (the database user needs pg_signal_backend)'),
+    );
     generatedAdminKey = await services.apiKeys.ensureAdminKey(config.adminKey);
     // Shown at once: should a later step fail, the key must not be lost unseen.
     if (generatedAdminKey !== null) onAdminKeyCreated(generatedAdminKey);
@@ -104,6 +121,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   } catch (error) {
     // Leave nothing running behind a failed start.
     await demo?.stop().catch(() => undefined);
+    await biWatchdog?.stop();
     if (services) await services.stop().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     await bound.close();
@@ -114,10 +132,13 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   let sweepTimer: NodeJS.Timeout | null = null;
   if (config.sweepIntervalMinutes > 0) {
     sweepTimer = setInterval(() => {
-      running.lifecycle.runInactivitySweep().then(
-        (result) => logger.info({ sweep: result }, 'inactivity sweep'),
-        (error: unknown) => logger.error({ err: error }, 'inactivity sweep failed'),
-      );
+      // On the sweep's own connections and time limit (each batch is a statement of its own).
+      running.db
+        .within(new WorkScope('sweep'), () => running.lifecycle.runInactivitySweep())
+        .then(
+          (result) => logger.info({ sweep: result }, 'inactivity sweep'),
+          (error: unknown) => logger.error({ err: error }, 'inactivity sweep failed'),
+        );
     }, config.sweepIntervalMinutes * 60_000);
     sweepTimer.unref();
   }
@@ -132,6 +153,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       // The simulator drains first: its last batch commits while the database is still there.
       await demo?.stop();
       await server.close();
+      await biWatchdog?.stop();
       await running.stop();
       await embedded?.stop();
     },

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_WORK_LIMITS } from './database/work-kinds';
+import type { WorkLimits } from './database/work-kinds';
 
 /**
  * The one place that reads `process.env`. Everything is validated together at
@@ -7,6 +9,32 @@ import { z } from 'zod';
 const booleanFlag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no'])
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
+
+/**
+ * CSV exports: a client reading slower than `minKbPerSecond` over any
+ * `rateWindowSeconds`, or still reading after `maxSeconds`, is cut off and
+ * its slot freed (slots: CLM_EXPORT_CONNECTIONS).
+ */
+export type ExportLimits = { maxSeconds: number; minKbPerSecond: number; rateWindowSeconds: number };
+export const DEFAULT_EXPORT_LIMITS: ExportLimits = { maxSeconds: 600, minKbPerSecond: 16, rateWindowSeconds: 30 };
+
+/**
+ * The BI role's own limits, set on the role (`ALTER ROLE clm_bi …`) at every
+ * start-up: statement and idle-in-transaction timeouts (0: none), the temp
+ * files one session may write (MB, -1: unlimited) and the connections it may
+ * hold at once (-1: unlimited).
+ */
+export type BiLimits = { statementTimeoutMs: number; idleInTransactionMs: number; tempFileLimitMb: number; connectionLimit: number };
+export const DEFAULT_BI_LIMITS: BiLimits = {
+  statementTimeoutMs: 60_000,
+  idleInTransactionMs: 60_000,
+  tempFileLimitMb: 1024,
+  connectionLimit: 5,
+};
+
+/** A time limit in milliseconds; 0 turns it off. */
+const milliseconds = (fallback: number) => z.coerce.number().int().min(0).max(2_147_483_647).default(fallback);
+const connections = (fallback: number) => z.coerce.number().int().min(1).max(200).default(fallback);
 
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -36,6 +64,23 @@ const environmentSchema = z.object({
   CLM_EXPENSIVE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   CLM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   CLM_INTROSPECTION: booleanFlag.default(true),
+  CLM_READ_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.read.statementTimeoutMs),
+  CLM_METRICS_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.metrics.statementTimeoutMs),
+  CLM_METRICS_CONNECTIONS: connections(DEFAULT_WORK_LIMITS.metrics.connections),
+  CLM_EXPORT_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.export.statementTimeoutMs),
+  CLM_EXPORT_CONNECTIONS: connections(DEFAULT_WORK_LIMITS.export.connections),
+  CLM_EXPORT_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(DEFAULT_EXPORT_LIMITS.maxSeconds),
+  CLM_EXPORT_MIN_KB_PER_SECOND: z.coerce.number().min(0).default(DEFAULT_EXPORT_LIMITS.minKbPerSecond),
+  CLM_EXPORT_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_EXPORT_LIMITS.rateWindowSeconds),
+  CLM_INGEST_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.ingest.statementTimeoutMs),
+  CLM_INGEST_CONNECTIONS: connections(DEFAULT_WORK_LIMITS.ingest.connections),
+  CLM_PROJECTION_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.projection.statementTimeoutMs),
+  CLM_SWEEP_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.sweep.statementTimeoutMs),
+  CLM_BACKGROUND_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.background.statementTimeoutMs),
+  CLM_BI_STATEMENT_TIMEOUT_MS: milliseconds(DEFAULT_BI_LIMITS.statementTimeoutMs),
+  CLM_BI_IDLE_IN_TRANSACTION_MS: milliseconds(DEFAULT_BI_LIMITS.idleInTransactionMs),
+  CLM_BI_TEMP_FILE_LIMIT_MB: z.coerce.number().int().min(-1).max(1_048_576).default(DEFAULT_BI_LIMITS.tempFileLimitMb),
+  CLM_BI_CONNECTION_LIMIT: z.coerce.number().int().min(-1).max(10_000).default(DEFAULT_BI_LIMITS.connectionLimit),
   CLM_BI_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1000).optional(),
   CLM_DEMO: booleanFlag.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -60,6 +105,10 @@ export type Config = {
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
   expensiveWork: ExpensiveWorkLimits;
+  /** Statement time limit and connections per kind of work (database/work-kinds.ts). */
+  work: WorkLimits;
+  exports: ExportLimits;
+  bi: BiLimits;
   shutdownGraceMs: number;
   introspection: boolean;
   /** The password of the read-only `clm_bi` role (BI tools); without it the role cannot log in. */
@@ -110,6 +159,31 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       lagSeconds: env.CLM_PROJECTION_LAG_SECONDS,
     },
     expensiveWork: { perKey: env.CLM_EXPENSIVE_PER_KEY, perInstance: env.CLM_EXPENSIVE_PER_INSTANCE, waitMs: env.CLM_EXPENSIVE_WAIT_MS },
+    work: {
+      read: { statementTimeoutMs: env.CLM_READ_TIMEOUT_MS, connections: env.CLM_POOL_SIZE },
+      metrics: { statementTimeoutMs: env.CLM_METRICS_TIMEOUT_MS, connections: env.CLM_METRICS_CONNECTIONS },
+      export: { statementTimeoutMs: env.CLM_EXPORT_TIMEOUT_MS, connections: env.CLM_EXPORT_CONNECTIONS },
+      // Each writer holds a connection for its transaction, and creating a batch's new customers takes one more.
+      ingest: {
+        statementTimeoutMs: env.CLM_INGEST_TIMEOUT_MS,
+        connections: Math.max(env.CLM_INGEST_CONNECTIONS, env.CLM_INGEST_WRITERS + 1),
+      },
+      projection: { statementTimeoutMs: env.CLM_PROJECTION_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.projection.connections },
+      sweep: { statementTimeoutMs: env.CLM_SWEEP_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.sweep.connections },
+      background: { statementTimeoutMs: env.CLM_BACKGROUND_TIMEOUT_MS, connections: DEFAULT_WORK_LIMITS.background.connections },
+      control: DEFAULT_WORK_LIMITS.control,
+    },
+    exports: {
+      maxSeconds: env.CLM_EXPORT_MAX_SECONDS,
+      minKbPerSecond: env.CLM_EXPORT_MIN_KB_PER_SECOND,
+      rateWindowSeconds: env.CLM_EXPORT_RATE_WINDOW_SECONDS,
+    },
+    bi: {
+      statementTimeoutMs: env.CLM_BI_STATEMENT_TIMEOUT_MS,
+      idleInTransactionMs: env.CLM_BI_IDLE_IN_TRANSACTION_MS,
+      tempFileLimitMb: env.CLM_BI_TEMP_FILE_LIMIT_MB,
+      connectionLimit: env.CLM_BI_CONNECTION_LIMIT,
+    },
     shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,
     introspection: env.CLM_INTROSPECTION,
     biPassword: env.CLM_BI_PASSWORD ?? null,

@@ -1,6 +1,7 @@
 import { createRandom, pick, weighted } from '../shared/prng.js';
 import type { Random } from '../shared/prng.js';
 import { chunk } from '../shared/stats.js';
+import { CAMPAIGN_KEYS as CAMPAIGNS, CURRENCIES, PAGES } from '../shared/vocabulary.js';
 
 /** One touchpoint of the ingest workload, as both the API and the COPY baseline receive it. */
 export type WorkloadRow = {
@@ -31,9 +32,6 @@ export const TYPES: ReadonlyArray<readonly [string, number]> = [
   ['referral', 2],
 ];
 const chooseType = weighted(TYPES);
-const PAGES = ['home', 'pricing', 'blog', 'docs', 'product', 'features', 'checkout'];
-const CAMPAIGNS = ['spring-launch', 'newsletter-03', 'onboarding', 'winback-q2', 'black-friday'];
-const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP'];
 const YEAR_START = Date.UTC(2026, 0, 1);
 // Fixed (not "now") so the workload is the same on every run; the API refuses times more than a day ahead.
 const YEAR_END = Date.UTC(2026, 9, 31);

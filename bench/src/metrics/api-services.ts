@@ -1,42 +1,41 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as Log from '@clm/api/log/index';
+import type * as Metrics from '@clm/api/modules/metrics/index';
+import type * as Segments from '@clm/api/modules/segments/index';
+import type * as ServicesModule from '@clm/api/server/services';
+import type { ServiceOptions, Services } from '@clm/api/server/services';
 import pg from 'pg';
 
-/** The parts of the API build's services this benchmark drives in-process (apps/api/dist is CommonJS). */
-export type MetricsRequest = {
-  from: string;
-  to: string;
-  bucket: 'DAY' | 'WEEK' | 'MONTH';
-  filter: { segment: string | null; channel: string | null; campaign: string | null };
-  attribution: 'FIRST_TOUCH' | 'ACQUIRING_TOUCH';
-  compareToPrevious: boolean;
-  mode?: 'auto' | 'scan';
+/**
+ * A metrics request as the API types it, its enums written as their values:
+ * the benchmark never loads the API's enums itself, since `--api-dist`
+ * decides which build runs.
+ */
+export type MetricsRequest = Omit<Metrics.MetricsRequest, 'bucket' | 'attribution'> & {
+  bucket: `${Metrics.Bucket}`;
+  attribution: `${Metrics.Attribution}`;
 };
-export type MetricsQuery = MetricsRequest & { readonly __query: unique symbol };
-/** The API's metrics service: one `metric(name, query)` since the registry; one method per metric in older builds. */
-export type MetricsService = {
-  query: (request: MetricsRequest) => Promise<MetricsQuery>;
-  metric?: (name: string, query: MetricsQuery) => Promise<unknown>;
-} & Record<string, unknown>;
+export type MetricsQuery = Metrics.MetricsQuery;
 
-/** One metric's answer from either shape of the service, so `--api-dist` can measure a build from before the registry. */
-export function computeMetric(metrics: MetricsService, name: string, query: MetricsQuery): Promise<unknown> {
-  if (metrics.metric) return metrics.metric(name, query);
-  const method = metrics[name];
+/** The API's metrics service, asked with a request as the benchmark writes it. */
+export type MetricsService = Omit<Metrics.MetricsService, 'query'> & { query(request: MetricsRequest): Promise<MetricsQuery> };
+
+/**
+ * One metric's answer: `metric(name, query)` of the registry, or, in a build
+ * from before it (`--api-dist`), the method named after the metric.
+ */
+export function computeMetric(metrics: MetricsService, name: Metrics.MetricName, query: MetricsQuery): Promise<unknown> {
+  if (Reflect.has(metrics, 'metric')) return metrics.metric(name, query);
+  const method: unknown = Reflect.get(metrics, name);
   if (typeof method !== 'function') throw new Error(`this API build has no metric ${name}`);
-  return (method as (query: MetricsQuery) => Promise<unknown>).call(metrics, query);
+  return Promise.resolve<unknown>(Reflect.apply(method, metrics, [query]));
 }
-type ProjectorLike = { catchUp: () => Promise<void>; stop: () => Promise<void> };
-export type ApiServices = {
-  db: unknown;
-  metrics: MetricsService;
-  models: { current: () => Promise<unknown> };
-  segments: unknown;
-  projector: ProjectorLike;
-  stop: () => Promise<void>;
-};
-type CreateServices = (options: { url: string; poolSize: number; onError: (error: unknown) => void }) => Promise<ApiServices>;
+
+/** The services of an API build this benchmark drives in-process (apps/api/dist is CommonJS). */
+export type ApiServices = Pick<Services, 'db' | 'models' | 'segments' | 'projector' | 'stop'> & { metrics: MetricsService };
+type CreateServices = (options: ServiceOptions) => Promise<ApiServices>;
 
 /** `createServices` of the API build in `apiDist` (the composition root the API itself starts from). */
 export function loadCreateServices(apiDist: string): CreateServices {
@@ -44,12 +43,19 @@ export function loadCreateServices(apiDist: string): CreateServices {
   // What main.js loads before anything else: the decorators' metadata polyfill (and production mode).
   require(path.join(apiDist, 'production-mode.js'));
   require('reflect-metadata');
-  const services = require(path.join(apiDist, 'server/services.js')) as { createServices: CreateServices };
+  const services: typeof ServicesModule = require(path.join(apiDist, 'server/services.js'));
   return services.createServices;
 }
 
-type ProjectorClass = new (db: unknown, options: { batchSize: number; onError: (error: unknown) => void }) => ProjectorLike & object;
-type Registrable = { register: (projector: unknown, options?: { after?: string }) => void };
+/** Reads the log position a cursor of the API carries (`decodeLogCursor` of log/). */
+export type CursorDecoder = (cursor: string) => { position: { txId: bigint; id: bigint } };
+
+/** The cursor decoder of the API build in `apiDist`, so the benchmark reads whatever cursors that build writes. */
+export function loadCursorDecoder(apiDist: string): CursorDecoder {
+  const require = createRequire(pathToFileURL(path.join(apiDist, 'main.js')));
+  const log: typeof Log = require(path.join(apiDist, 'log/index.js'));
+  return (cursor) => log.decodeLogCursor(cursor);
+}
 
 /**
  * A projector of the API build with the same projections as `createServices`
@@ -60,13 +66,10 @@ type Registrable = { register: (projector: unknown, options?: { after?: string }
 export async function projectorWithBatch(apiDist: string, services: ApiServices, batchSize: number, onError: (error: unknown) => void) {
   await services.projector.stop();
   const require = createRequire(pathToFileURL(path.join(apiDist, 'main.js')));
-  const { Projector } = require(path.join(apiDist, 'log/index.js')) as { Projector: ProjectorClass };
-  const metrics = require(path.join(apiDist, 'modules/metrics/index.js')) as {
-    MetricsProjection: new (model: () => Promise<unknown>) => Registrable;
-    METRICS_PROJECTION: string;
-  };
-  const segments = require(path.join(apiDist, 'modules/segments/index.js')) as { SegmentProjection: new (service: unknown) => Registrable };
-  const projector = new Projector(services.db, { batchSize, onError });
+  const log: typeof Log = require(path.join(apiDist, 'log/index.js'));
+  const metrics: typeof Metrics = require(path.join(apiDist, 'modules/metrics/index.js'));
+  const segments: typeof Segments = require(path.join(apiDist, 'modules/segments/index.js'));
+  const projector = new log.Projector(services.db, { batchSize, onError });
   new metrics.MetricsProjection(() => services.models.current()).register(projector);
   new segments.SegmentProjection(services.segments).register(projector, { after: metrics.METRICS_PROJECTION });
   return projector;
@@ -76,7 +79,7 @@ export async function projectorWithBatch(apiDist: string, services: ApiServices,
 export type StatementStats = { text: string; calls: number; ms: number; lastParameters: unknown[] };
 
 /**
- * Times every statement the API's own connections (application_name `clm`)
+ * Times every statement the API's own connections (application_name `clm:<kind of work>`)
  * run, by statement text: the pool clients of the services built in this
  * process share the `pg` module with the benchmark, so wrapping
  * `Client.prototype.query` sees them all, start to result.
@@ -95,7 +98,7 @@ export class StatementProfiler {
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const application = (this as unknown as { connectionParameters?: { application_name?: string } }).connectionParameters
         ?.application_name;
-      if (!enabled() || application !== 'clm') return original.apply(this, args);
+      if (!enabled() || !application?.startsWith('clm:')) return original.apply(this, args);
       const [first, second] = args;
       const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '');
       const parameters = (Array.isArray(second) ? second : ((first as { values?: unknown[] } | null)?.values ?? [])) as unknown[];

@@ -1,3 +1,7 @@
+import { newReplayState, replayCreation, replaySweep, replayTouchpoint, STAGES } from '../shared/classic-preset.js';
+import type { Moved, ReplayState } from '../shared/classic-preset.js';
+import { chooseDepth, eventTimes, eventTypes, lapseChooser, touchpointCounts } from '../shared/journeys.js';
+import type { DepthTable, TypePlan, Year } from '../shared/journeys.js';
 import { between, createRandom, pick, randomUuid, weighted, weightedIndex } from '../shared/prng.js';
 import type { Random } from '../shared/prng.js';
 import { copyLine } from '../shared/copy.js';
@@ -20,6 +24,7 @@ const DAY_MS = 86_400_000;
 /** The dataset's "now": fixed, so every run generates the same rows. */
 export const DATASET_END = Date.UTC(2026, 10, 22);
 export const DATASET_START = DATASET_END - 365 * DAY_MS;
+const YEAR: Year = { start: DATASET_START, end: DATASET_END, lastBefore: DATASET_END - 60_000 };
 /** Sort keys count seconds from here (a little before the first `created` transition). */
 const KEY_EPOCH = DATASET_START - DAY_MS;
 const TOUCHPOINT_KEY_SCALE = 2 ** 25;
@@ -58,30 +63,7 @@ export const CAMPAIGNS = [
 ] as const;
 const K = Object.fromEntries(CAMPAIGNS.map((campaign, index) => [campaign.key, index + 1])) as Record<string, number>;
 
-export const STAGES = ['awareness', 'acquisition', 'engagement', 'retention', 'advocacy', 'at-risk', 'churned'] as const;
-const AWARENESS = 0;
-const ACQUISITION = 1;
-const ENGAGEMENT = 2;
-const RETENTION = 3;
-const ADVOCACY = 4;
-const AT_RISK = 5;
-const CHURNED = 6;
-const NO_STAGE = 255;
-export const CAUSES = ['created', 'touchpoint', 'inactivity'] as const;
-export const RULES = [
-  null,
-  'acquired',
-  'engaged',
-  'retained-repeat-purchase',
-  'advocate-referral',
-  'advocate-review',
-  'advocate-promoter',
-  'inactivity-at-risk',
-  'inactivity-churned',
-  'win-back',
-] as const;
-const AT_RISK_AFTER_MS = 60 * DAY_MS;
-const CHURNED_AFTER_MS = 120 * DAY_MS;
+export { CAUSES, RULES, STAGES } from '../shared/classic-preset.js';
 
 /** Touchpoints column by column; index = generation order (customer by customer). */
 export type Touchpoints = {
@@ -144,7 +126,7 @@ export type GeneratedLogs = {
 };
 
 /** How deep into the funnel a customer is meant to get (0 awareness … 4 advocacy), by how many touchpoints they have. */
-const DEPTH_BY_COUNT: Array<[maxCount: number, choose: (random: Random) => number]> = [
+const DEPTH_BY_COUNT: DepthTable = [
   [1, weightedIndex([75, 25])],
   [2, weightedIndex([45, 30, 25])],
   [4, weightedIndex([30, 20, 25, 25])],
@@ -153,12 +135,7 @@ const DEPTH_BY_COUNT: Array<[maxCount: number, choose: (random: Random) => numbe
   [Infinity, weightedIndex([4, 6, 18, 40, 32])],
 ];
 
-type Lapse = 'active' | 'at-risk' | 'churned';
-const chooseLapse = weighted<Lapse>([
-  ['active', 55],
-  ['at-risk', 17],
-  ['churned', 28],
-]);
+const chooseLapse = lapseChooser({ active: 55, 'at-risk': 17, churned: 28 });
 
 /** Filler types by intended depth: none of them moves a customer past that depth. */
 const FILLERS: Array<(random: Random) => TouchpointType> = [
@@ -222,9 +199,6 @@ const FILLERS: Array<(random: Random) => TouchpointType> = [
   ]),
 ];
 
-/** A customer's lifecycle state as the rule engine keeps it; `funnelStage` is the last funnel stage held (kept while off-path). */
-type JourneyState = { stage: number; funnelStage: number; enteredAt: number; purchases: number; lastSeen: number };
-
 /**
  * Generates the dataset: yields each customer's COPY line (for `COPY customers`),
  * filling `logs` with their touchpoints and transitions as it goes.
@@ -233,14 +207,14 @@ export function* generateCustomers(spec: MetricsDatasetSpec, logs: GeneratedLogs
   if (spec.touchpoints < spec.customers) throw new Error('need at least one touchpoint per customer');
   if (spec.touchpoints >= TOUCHPOINT_KEY_SCALE) throw new Error(`at most ${TOUCHPOINT_KEY_SCALE - 1} touchpoints`);
   const random = createRandom(spec.seed);
-  const counts = touchpointCounts(random, spec.customers, spec.touchpoints);
+  const counts = touchpointCounts(random, spec.customers, spec.touchpoints, 1.3);
   const t = logs.touchpoints;
   let offset = 0;
   for (let customer = 0; customer < spec.customers; customer++) {
     const count = counts[customer];
-    const depth = chooseDepth(random, count);
-    const times = eventTimes(random, count, depth === 0 ? 'active' : chooseLapse(random));
-    const types = eventTypes(random, count, depth);
+    const depth = chooseDepth(DEPTH_BY_COUNT, random, count);
+    const times = eventTimes(YEAR, random, count, depth === 0 ? 'active' : chooseLapse(random));
+    const types = eventTypes(TYPE_PLAN, random, count, depth);
     let revenueCents = 0;
     const typeCounts: Record<string, number> = {};
     for (let k = 0; k < count; k++) {
@@ -295,125 +269,19 @@ export function emptyLogs(spec: MetricsDatasetSpec): GeneratedLogs {
 // -- the classic preset, replayed ------------------------------------------------------------------
 
 /** One customer's journey: `created` into awareness, then every touchpoint in time order, inactivity swept before each and at the end. */
-function replay(out: Transitions, customer: number, createdAt: number, t: Touchpoints, offset: number, count: number): JourneyState {
-  const state: JourneyState = { stage: NO_STAGE, funnelStage: NO_STAGE, enteredAt: 0, purchases: 0, lastSeen: -1 };
-  move(out, customer, state, AWARENESS, createdAt, 0, 0, -1);
+function replay(out: Transitions, customer: number, createdAt: number, t: Touchpoints, offset: number, count: number): ReplayState {
+  const state = newReplayState();
+  const moved: Moved = (from, to, at, cause, rule, touchpoint) => out.push(customer, at, from, to, cause, rule, touchpoint);
+  replayCreation(state, createdAt, moved);
   for (let i = offset; i < offset + count; i++) {
-    sweep(out, customer, state, t.time[i]);
-    apply(out, customer, state, t, i);
+    replaySweep(state, t.time[i], moved);
+    replayTouchpoint(state, { index: i, time: t.time[i], type: TYPES[t.type[i]], detail: t.detail[i] }, moved);
   }
-  sweep(out, customer, state, DATASET_END);
+  replaySweep(state, DATASET_END, moved);
   return state;
 }
 
-function apply(out: Transitions, customer: number, state: JourneyState, t: Touchpoints, i: number): void {
-  const type = t.type[i];
-  const time = t.time[i];
-  if (type === T.purchase) state.purchases += 1;
-  state.lastSeen = Math.max(state.lastSeen, time);
-  if (state.stage === AT_RISK || state.stage === CHURNED) {
-    // Off the funnel only win-back (a purchase dated after the customer got there) moves a customer.
-    if (type === T.purchase && time >= state.enteredAt) move(out, customer, state, RETENTION, time, 1, 9, i);
-    return;
-  }
-  const open = state.stage === ACQUISITION || state.stage === ENGAGEMENT || state.stage === RETENTION;
-  // The furthest matching rule wins; the preset lists referral, review and promoter in that order.
-  const candidates: Array<[stage: number, rule: number, matches: boolean]> = [
-    [ADVOCACY, 4, open && type === T.referral],
-    [ADVOCACY, 5, open && type === T.review && t.detail[i] >= 4],
-    [ADVOCACY, 6, open && type === T.survey_response && t.detail[i] >= 9],
-    [RETENTION, 3, type === T.purchase && state.purchases >= 2],
-    [ENGAGEMENT, 2, state.stage === ACQUISITION && (type === T.login || type === T.email_click)],
-    [ACQUISITION, 1, type === T.signup || type === T.purchase],
-  ];
-  const match = candidates.find(([stage, , matches]) => matches && stage > state.stage);
-  if (match) move(out, customer, state, match[0], time, 1, match[1], i);
-}
-
-/** At-risk at last seen + 60 days and churned at + 120 days, from acquisition on, once `now` has passed them. */
-function sweep(out: Transitions, customer: number, state: JourneyState, now: number): void {
-  if (state.stage === CHURNED || state.lastSeen < 0) return;
-  if (state.stage !== AT_RISK) {
-    if (state.stage < ACQUISITION) return;
-    if (state.lastSeen + AT_RISK_AFTER_MS > now) return;
-    move(out, customer, state, AT_RISK, state.lastSeen + AT_RISK_AFTER_MS, 2, 7, -1);
-  }
-  if (state.lastSeen + CHURNED_AFTER_MS <= now) move(out, customer, state, CHURNED, state.lastSeen + CHURNED_AFTER_MS, 2, 8, -1);
-}
-
-function move(
-  out: Transitions,
-  customer: number,
-  state: JourneyState,
-  to: number,
-  time: number,
-  cause: number,
-  rule: number,
-  touchpoint: number,
-): void {
-  const at = Math.max(state.enteredAt, time);
-  out.push(customer, at, state.stage, to, cause, rule, touchpoint);
-  state.stage = to;
-  state.enteredAt = at;
-  if (to < AT_RISK) state.funnelStage = to;
-}
-
 // -- shapes ------------------------------------------------------------------------------------
-
-function chooseDepth(random: Random, count: number): number {
-  const [, choose] = DEPTH_BY_COUNT.find(([maxCount]) => count <= maxCount) ?? DEPTH_BY_COUNT[DEPTH_BY_COUNT.length - 1];
-  return choose(random);
-}
-
-/** Every customer gets one touchpoint; the rest go to customers in proportion to skewed weights (a few heavy users). */
-function touchpointCounts(random: Random, customers: number, total: number): Int32Array {
-  const weights = Float64Array.from({ length: customers }, () => (-Math.log(1 - random())) ** 1.3);
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const counts = new Int32Array(customers);
-  let assigned = 0;
-  for (let i = 0; i < customers; i++) {
-    counts[i] = 1 + Math.floor((weights[i] / sum) * (total - customers));
-    assigned += counts[i];
-  }
-  for (; assigned < total; assigned++) counts[Math.floor(random() * customers)] += 1;
-  return counts;
-}
-
-/** First touchpoint uniform over the year; the last one recent, lapsed 60–120 days ago, or older. */
-function eventTimes(random: Random, count: number, lapse: Lapse): number[] {
-  const first = DATASET_START + random() * (DATASET_END - DATASET_START - 3_600_000);
-  const last = lastTime(random, first, count, lapse);
-  const times = [first];
-  for (let k = 1; k < count - 1; k++) times.push(first + random() * (last - first));
-  if (count > 1) times.push(last);
-  return times.map(Math.floor).sort((a, b) => a - b);
-}
-
-function lastTime(random: Random, first: number, count: number, lapse: Lapse): number {
-  if (count === 1) return first;
-  const atRiskLine = DATASET_END - 60 * DAY_MS;
-  const churnLine = DATASET_END - 120 * DAY_MS;
-  const span = (from: number, to: number) => from + random() * (to - from);
-  if (lapse === 'churned' && first < churnLine) return span(first, churnLine);
-  if (lapse === 'at-risk' && first < atRiskLine) return span(Math.max(first, churnLine), atRiskLine);
-  return span(Math.max(first, atRiskLine), DATASET_END - 60_000);
-}
-
-/** Filler types, with the milestones of `depth` (acquiring touch, engagement, second purchase, advocacy) placed in order. */
-function eventTypes(random: Random, count: number, depth: number): TouchpointType[] {
-  const types = Array.from({ length: count }, () => FILLERS[depth](random));
-  if (depth === 0) return types;
-  const acquiring: TouchpointType = random() < 0.45 || depth === 3 ? 'purchase' : 'signup';
-  const milestones = milestonesAfterAcquisition(random, depth, count - 1);
-  const latest = count - 1 - milestones.length;
-  const acquiredAt = latest < 1 || random() < 0.05 ? 0 : between(random, 1, latest);
-  types[acquiredAt] = acquiring;
-  const later = shuffled(random, range(acquiredAt + 1, count))
-    .slice(0, milestones.length)
-    .sort((a, b) => a - b);
-  later.forEach((position, k) => (types[position] = milestones[k]));
-  return types;
-}
 
 function milestonesAfterAcquisition(random: Random, depth: number, room: number): TouchpointType[] {
   if (depth === 1) return [];
@@ -422,6 +290,13 @@ function milestonesAfterAcquisition(random: Random, depth: number, room: number)
   if (depth === 3) return [...engagement, 'purchase'];
   return [...engagement, 'purchase', pick(random, ['referral', 'review', 'survey_response'] as const)];
 }
+
+const TYPE_PLAN: TypePlan<TouchpointType> = {
+  fillers: FILLERS,
+  purchase: 'purchase',
+  signup: 'signup',
+  milestones: milestonesAfterAcquisition,
+};
 
 /** Score 0–10 of an NPS answer, 1–5 of a feedback, rating 1–5 of a review (high ones mostly where advocacy is intended). */
 function eventDetail(random: Random, type: TouchpointType, depth: number): number {
@@ -509,7 +384,7 @@ function customerLine(
   customer: number,
   id: string,
   facts: {
-    state: JourneyState;
+    state: ReplayState;
     typeCounts: Record<string, number>;
     revenueCents: number;
     createdAt: number;
@@ -563,16 +438,4 @@ export function transitionOrder(transitions: Transitions): Uint32Array {
   const order = new Uint32Array(transitions.length);
   for (let k = 0; k < keys.length; k++) order[k] = keys[k] % TRANSITION_KEY_SCALE;
   return order;
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
-}
-
-function shuffled<T>(random: Random, list: T[]): T[] {
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [list[i], list[j]] = [list[j], list[i]];
-  }
-  return list;
 }

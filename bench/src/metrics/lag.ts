@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import type { CursorDecoder } from './api-services.js';
 import { field } from '../shared/json.js';
 import { query as graphqlQuery } from '../shared/graphql.js';
 
@@ -31,7 +32,7 @@ export async function measureLag(
   url: string,
   key: string,
   client: pg.Client,
-  options: { batches: number; customersPerBatch: number; timeoutMs: number },
+  options: { batches: number; customersPerBatch: number; timeoutMs: number; decodeCursor: CursorDecoder },
 ): Promise<LagResult> {
   const run = randomBytes(4).toString('hex');
   const lagMs: number[] = [];
@@ -39,7 +40,7 @@ export async function measureLag(
   for (let batch = 0; batch < options.batches; batch++) {
     const now = new Date();
     const day = now.toISOString().slice(0, 10);
-    const before = await poll(url, key, day);
+    const before = await poll(url, key, day, options.decodeCursor);
     const touchpoints = [];
     let salesCents = 0;
     for (let i = 0; i < options.customersPerBatch; i++) {
@@ -78,7 +79,7 @@ export async function measureLag(
     );
     const target = { txId: BigInt(head.rows[0].tx_id), id: BigInt(head.rows[0].id) };
     for (;;) {
-      const seen = await poll(url, key, day);
+      const seen = await poll(url, key, day, options.decodeCursor);
       polls += 1;
       const passed = seen.position.txId > target.txId || (seen.position.txId === target.txId && seen.position.id >= target.id);
       if (
@@ -99,12 +100,11 @@ export async function measureLag(
   return { batches: options.batches, customersPerBatch: options.customersPerBatch, lagMs, polls };
 }
 
-async function poll(url: string, key: string, day: string): Promise<Poll> {
+async function poll(url: string, key: string, day: string, decodeCursor: CursorDecoder): Promise<Poll> {
   const metrics = field(await graphqlQuery(url, key, POLL, { day }), 'metrics');
   const cursor = String(field(field(metrics, 'exactUpTo'), 'touchpoints'));
-  const [txId, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('~')[0].split('.');
   return {
-    position: { txId: BigInt(txId), id: BigInt(id) },
+    position: decodeCursor(cursor).position,
     newCustomers: Number(field(field(metrics, 'newCustomers'), 'total') ?? 0),
     sales: Number(field(field(metrics, 'sales'), 'total') ?? 0),
   };

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { log } from '../shared/cli.js';
-import { copyIn, copyLine } from '../shared/copy.js';
+import { copyChunks, copyIn, copyLine } from '../shared/copy.js';
 import { createRandom } from '../shared/prng.js';
+import { CURRENCIES, receivedAt, touchpointProperties } from '../shared/vocabulary.js';
 import {
   CAMPAIGNS,
   CAUSES,
@@ -66,7 +67,7 @@ export async function loadDataset(client: pg.Client, spec: MetricsDatasetSpec): 
     await emptyEverything(client);
     const dropped = await dropSecondaryIndexesAndForeignKeys(client);
     log(`generating ${spec.customers.toLocaleString('en-US')} customers (COPY as they are generated)`);
-    await copyIn(client, CUSTOMERS_COPY, batches(generateCustomers(spec, logs)));
+    await copyIn(client, CUSTOMERS_COPY, copyChunks(generateCustomers(spec, logs)));
     log(
       `sorting ${spec.touchpoints.toLocaleString('en-US')} touchpoints and ${logs.transitions.length.toLocaleString('en-US')} transitions by event time`,
     );
@@ -75,9 +76,9 @@ export async function loadDataset(client: pg.Client, spec: MetricsDatasetSpec): 
     order.forEach((index, position) => (rank[index] = position));
     const times = Float64Array.from(order, (index) => logs.touchpoints.time[index]);
     log('COPY touchpoints');
-    await copyIn(client, TOUCHPOINTS_COPY, batches(touchpointLines(logs, order)));
+    await copyIn(client, TOUCHPOINTS_COPY, copyChunks(touchpointLines(logs, order)));
     log('COPY stage_transitions');
-    await copyIn(client, TRANSITIONS_COPY, batches(transitionLines(logs, rank, times)));
+    await copyIn(client, TRANSITIONS_COPY, copyChunks(transitionLines(logs, rank, times)));
     await insertCampaigns(client, spec.seed);
     const copied = performance.now();
     log(`loaded in ${((copied - started) / 1000).toFixed(0)} s; building ${dropped.length} indexes and constraints`);
@@ -142,15 +143,6 @@ async function dropSecondaryIndexesAndForeignKeys(client: pg.Client): Promise<st
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** When clm stored touchpoint `index` that happened at `time`: shortly after. */
-function receivedAt(time: number, index: number): number {
-  return time + 200 + ((index * 7919) % 4800);
-}
-
-const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP'];
-const PAGES = ['home', 'pricing', 'blog', 'docs', 'product', 'features', 'checkout'];
-const NETWORKS = ['linkedin', 'x', 'instagram', 'youtube'];
-
 /** Touchpoints in event-time order; the k-th gets id k + 1. */
 function* touchpointLines(logs: GeneratedLogs, order: Uint32Array): Generator<string> {
   const t = logs.touchpoints;
@@ -170,40 +162,9 @@ function* touchpointLines(logs: GeneratedLogs, order: Uint32Array): Generator<st
       purchase ? (t.valueCents[i] / 100).toFixed(2) : null,
       purchase ? CURRENCIES[(detail >>> 8) % CURRENCIES.length] : null,
       t.campaign[i] === 0 ? null : CAMPAIGNS[t.campaign[i] - 1].key,
-      JSON.stringify(propertiesOf(type, detail, k + 1)),
+      JSON.stringify(touchpointProperties(type, detail, k + 1)),
       FIRST_TX + Math.floor(k / INGEST_BATCH),
     ]);
-  }
-}
-
-function propertiesOf(type: (typeof TYPES)[number], detail: number, id: number): Record<string, string | number> {
-  switch (type) {
-    case 'page_view':
-      return { page: PAGES[detail % PAGES.length], duration_ms: 500 + ((detail >>> 3) % 120_000) };
-    case 'email_click':
-      return { link: ['cta', 'footer', 'hero'][detail % 3] };
-    case 'login':
-      return { method: ['password', 'sso', 'magic_link'][detail % 3] };
-    case 'signup':
-      return { plan: ['free', 'trial'][detail % 2] };
-    case 'purchase':
-      return { sku: `sku-${1 + (detail % 300)}`, quantity: 1 + ((detail >>> 12) % 3), order_id: `o-${id}` };
-    case 'review':
-      return { rating: detail };
-    case 'survey_response':
-      return { survey: 'nps', score: detail };
-    case 'feedback':
-      return { survey: 'csat', score: detail };
-    case 'referral':
-      return { code: `ref-${(detail >>> 6).toString(36)}` };
-    case 'mention':
-      return { network: NETWORKS[detail % NETWORKS.length], sentiment: ['positive', 'neutral', 'negative'][(detail >>> 4) % 3] };
-    case 'social_engagement':
-      return { network: NETWORKS[detail % NETWORKS.length], action: ['like', 'comment', 'follow'][(detail >>> 4) % 3] };
-    case 'social_share':
-      return { network: NETWORKS[detail % NETWORKS.length] };
-    default:
-      return {};
   }
 }
 
@@ -287,17 +248,4 @@ async function insertCampaigns(client: pg.Client, seed: number): Promise<void> {
     days,
     amounts,
   ]);
-}
-
-/** Joins lines into chunks so the stream is not millions of tiny writes. */
-function* batches(lines: Iterable<string>, size = 2000): Generator<string> {
-  let buffer: string[] = [];
-  for (const line of lines) {
-    buffer.push(line);
-    if (buffer.length === size) {
-      yield buffer.join('');
-      buffer = [];
-    }
-  }
-  if (buffer.length > 0) yield buffer.join('');
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import { copyIn, copyLine } from '../shared/copy.js';
-import { CAMPAIGNS, CHANNELS, CURRENCIES, PAGES, receivedAt, TOUCHPOINT_TYPES } from './dataset.js';
+import { copyChunks, copyIn, copyLine } from '../shared/copy.js';
+import { CAMPAIGN_KEYS as CAMPAIGNS, CURRENCIES, receivedAt, touchpointProperties } from '../shared/vocabulary.js';
+import { CHANNELS, TOUCHPOINT_TYPES } from './dataset.js';
 import type { Dataset } from './dataset.js';
 
 /**
@@ -15,9 +16,9 @@ export async function copyDataset(client: pg.Client, dataset: Dataset): Promise<
     // Newer tables (acquisitions, segment members, read models) reference customers: they go too (empty here).
     await client.query('TRUNCATE customers, touchpoints, stage_transitions CASCADE');
     const indexes = await dropSecondaryIndexes(client);
-    await copyIn(client, CUSTOMERS_COPY, batches(customerLines(dataset)));
-    await copyIn(client, TOUCHPOINTS_COPY, batches(touchpointLines(dataset)));
-    await copyIn(client, TRANSITIONS_COPY, batches(transitionLines(dataset, rank)));
+    await copyIn(client, CUSTOMERS_COPY, copyChunks(customerLines(dataset)));
+    await copyIn(client, TOUCHPOINTS_COPY, copyChunks(touchpointLines(dataset)));
+    await copyIn(client, TRANSITIONS_COPY, copyChunks(transitionLines(dataset, rank)));
     for (const definition of indexes) await client.query(definition);
     await client.query(`SELECT setval(pg_get_serial_sequence('touchpoints', 'id'), $1)`, [dataset.spec.touchpoints]);
     await client.query(`SELECT setval(pg_get_serial_sequence('stage_transitions', 'id'), $1)`, [Math.max(1, dataset.transitions.length)]);
@@ -98,7 +99,7 @@ function* touchpointLines(dataset: Dataset): Generator<string> {
       purchase ? (t.valueCents[i] / 100).toFixed(2) : null,
       purchase ? CURRENCIES[(detail >>> 8) % CURRENCIES.length] : null,
       campaignOf(type, channel, detail),
-      JSON.stringify(propertiesOf(type, detail, k + 1)),
+      JSON.stringify(touchpointProperties(type, detail, k + 1)),
     ]);
   }
 }
@@ -128,45 +129,9 @@ function campaignOf(type: string, channel: string, detail: number): string | nul
   return null;
 }
 
-function propertiesOf(type: string, detail: number, id: number): Record<string, string | number> {
-  switch (type) {
-    case 'page_view':
-      return { page: PAGES[detail % PAGES.length], duration_ms: 500 + ((detail >>> 3) % 120_000) };
-    case 'email_click':
-      return { link: ['cta', 'footer', 'hero'][detail % 3] };
-    case 'login':
-      return { method: ['password', 'sso', 'magic_link'][detail % 3] };
-    case 'signup':
-      return { plan: ['free', 'trial'][detail % 2] };
-    case 'purchase':
-      return { sku: `sku-${1 + (detail % 300)}`, quantity: 1 + ((detail >>> 12) % 3), order_id: `o-${id}` };
-    case 'review':
-      return { rating: detail };
-    case 'survey_response':
-      return { survey: 'nps', score: detail };
-    case 'referral':
-      return { code: `ref-${(detail >>> 6).toString(36)}` };
-    default:
-      return {};
-  }
-}
-
 /** rank[i] = position of generation index i in `order`. */
 function ranks(order: Uint32Array): Int32Array {
   const rank = new Int32Array(order.length);
   order.forEach((index, position) => (rank[index] = position));
   return rank;
-}
-
-/** Joins lines into chunks of ~2,000 so the stream is not a million tiny writes. */
-function* batches(lines: Iterable<string>, size = 2000): Generator<string> {
-  let buffer: string[] = [];
-  for (const line of lines) {
-    buffer.push(line);
-    if (buffer.length === size) {
-      yield buffer.join('');
-      buffer = [];
-    }
-  }
-  if (buffer.length > 0) yield buffer.join('');
 }

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { migrateWithApi } from '../shared/api-process.js';
 import type { Cleanup } from '../shared/cleanup.js';
 import { log } from '../shared/cli.js';
-import { createDatabase, databaseExists, databaseUrl, dropDatabase, queryValue, withClient } from '../shared/postgres.js';
+import { createDatabase, databaseUrl, dropDatabase, withClient } from '../shared/postgres.js';
 import type { PostgresServer } from '../shared/postgres.js';
+import { countDatasetRows, holdsDataset, labelDataset } from '../shared/kept-datasets.js';
+import type { DatasetCounts } from '../shared/kept-datasets.js';
 import { copyDataset } from './dataset-copy.js';
 import { generateDataset } from './dataset.js';
 import type { DatasetSpec } from './dataset.js';
@@ -15,7 +17,7 @@ export type DatasetDatabase = {
   reused: boolean;
   /** Generation and COPY time; null when reused. */
   loadSeconds: number | null;
-  counts: { customers: number; touchpoints: number; transitions: number; byStage: Record<string, number> };
+  counts: DatasetCounts;
 };
 
 const DATASET_VERSION = 'clm-bench reads dataset v1';
@@ -40,21 +42,13 @@ export async function prepareDatasetDatabase(
   if (!options.keep) cleanup.push(() => dropDatabase(server.url, name));
   if (options.keep && (await holdsDataset(server.url, name, signature))) {
     log(`reusing database ${name} (--keep); the API applies any newer migrations when it starts`);
-    return { name, url, reused: true, loadSeconds: null, counts: await countRows(url) };
+    return { name, url, reused: true, loadSeconds: null, counts: await countDatasetRows(url) };
   }
   await dropDatabase(server.url, name);
   await createDatabase(server.url, name);
   const loadSeconds = await loadDataset(url, spec, options.apiDist);
-  await withClient(server.url, (client) => client.query(`COMMENT ON DATABASE ${name} IS '${signature}'`));
-  return { name, url, reused: false, loadSeconds, counts: await countRows(url) };
-}
-
-async function holdsDataset(serverUrl: string, name: string, signature: string): Promise<boolean> {
-  if (!(await databaseExists(serverUrl, name))) return false;
-  const comment = await withClient(serverUrl, (client) =>
-    queryValue(client, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, [name]),
-  );
-  return comment === signature;
+  await labelDataset(server.url, name, signature);
+  return { name, url, reused: false, loadSeconds, counts: await countDatasetRows(url) };
 }
 
 /** Migrates with the API build, generates the dataset and COPYs it in; returns the seconds taken by generation and load. */
@@ -74,18 +68,4 @@ async function loadDataset(url: string, spec: DatasetSpec, apiDist: string): Pro
   const seconds = (performance.now() - started) / 1000;
   log(`loaded in ${((performance.now() - generated) / 1000).toFixed(1)} s (COPY FREEZE, indexes built after, VACUUM ANALYZE)`);
   return seconds;
-}
-
-async function countRows(url: string): Promise<DatasetDatabase['counts']> {
-  return withClient(url, async (client) => {
-    const byStage = await client.query<{ stage: string; n: number }>(
-      `SELECT coalesce(stage, '(none)') AS stage, count(*)::int AS n FROM customers GROUP BY 1 ORDER BY 2 DESC`,
-    );
-    return {
-      customers: Number(await queryValue(client, 'SELECT count(*) FROM customers')),
-      touchpoints: Number(await queryValue(client, 'SELECT count(*) FROM touchpoints')),
-      transitions: Number(await queryValue(client, 'SELECT count(*) FROM stage_transitions')),
-      byStage: Object.fromEntries(byStage.rows.map((row) => [row.stage, row.n])),
-    };
-  });
 }

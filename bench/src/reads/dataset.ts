@@ -1,4 +1,7 @@
-import { between, createRandom, pick, randomUuid, weighted, weightedIndex, weightedKey } from '../shared/prng.js';
+import { chooseDepth, eventTimes, eventTypes, lapseChooser, touchpointCounts } from '../shared/journeys.js';
+import type { DepthTable, TypePlan, Year } from '../shared/journeys.js';
+import { receivedAt } from '../shared/vocabulary.js';
+import { between, createRandom, pick, randomUuid, weightedIndex, weightedKey } from '../shared/prng.js';
 import type { Random } from '../shared/prng.js';
 import { replayJourney } from './journey.js';
 import type { Journey, JourneyEvent, JourneyTransition } from './journey.js';
@@ -59,7 +62,7 @@ export const CHANNELS = ['web', 'mobile', 'email', 'app', 'ads', 'sales', 'refer
 const DAY_MS = 86_400_000;
 /** The dataset's "now": fixed, so every run generates the same rows. */
 export const DATASET_NOW = Date.UTC(2026, 10, 20);
-const YEAR_START = DATASET_NOW - 365 * DAY_MS;
+const YEAR: Year = { start: DATASET_NOW - 365 * DAY_MS, end: DATASET_NOW, lastBefore: DATASET_NOW };
 
 const FIRST_NAMES = (
   'Ada Grace Lin Alan Edsger Barbara Ken Margaret Dennis Frances John Radia Tim Hedy Donald ' +
@@ -72,12 +75,9 @@ const LAST_NAMES = (
 const DOMAINS = ['example.com', 'mail.example', 'acme.test', 'initech.test', 'globex.example', 'umbrella.test'];
 const PLANS = ['free', 'free', 'free', 'starter', 'starter', 'pro', 'business'];
 const COUNTRIES = ['US', 'US', 'US', 'GB', 'DE', 'NL', 'FR', 'ES', 'SE', 'JP', 'BR', 'IN', 'CA', 'AU'];
-export const PAGES = ['home', 'pricing', 'blog', 'docs', 'product', 'features', 'checkout'];
-export const CAMPAIGNS = ['spring-launch', 'newsletter-03', 'onboarding', 'winback-q2', 'black-friday'];
-export const CURRENCIES = ['USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP'];
 
-/** How deep into the funnel a customer is meant to get (an index into FUNNEL), by how many touchpoints they have. */
-const DEPTH_BY_COUNT: Array<[maxCount: number, choose: (random: Random) => number]> = [
+/** How deep into the funnel a customer is meant to get (0 awareness … 4 advocacy), by how many touchpoints they have. */
+const DEPTH_BY_COUNT: DepthTable = [
   [1, weightedIndex([60, 40])],
   [2, weightedIndex([20, 35, 45])],
   [3, weightedIndex([10, 15, 30, 45])],
@@ -86,18 +86,7 @@ const DEPTH_BY_COUNT: Array<[maxCount: number, choose: (random: Random) => numbe
   [Infinity, weightedIndex([2, 4, 14, 42, 38])],
 ];
 
-function chooseDepth(random: Random, count: number): number {
-  const [, choose] = DEPTH_BY_COUNT.find(([maxCount]) => count <= maxCount) ?? DEPTH_BY_COUNT[DEPTH_BY_COUNT.length - 1];
-  return choose(random);
-}
-
-type Lapse = 'active' | 'at-risk' | 'churned';
-const LAPSES: ReadonlyArray<readonly [Lapse, number]> = [
-  ['active', 52],
-  ['at-risk', 16],
-  ['churned', 32],
-];
-const chooseLapse = weighted(LAPSES);
+const chooseLapse = lapseChooser({ active: 52, 'at-risk': 16, churned: 32 });
 
 /** Filler touchpoint types by intended depth: none of them moves a customer past that depth. */
 const FILLERS = [
@@ -122,7 +111,7 @@ const FILLERS = [
 export function generateDataset(spec: DatasetSpec): Dataset {
   if (spec.touchpoints < spec.customers) throw new Error('need at least one touchpoint per customer');
   const random = createRandom(spec.seed);
-  const counts = touchpointCounts(random, spec.customers, spec.touchpoints);
+  const counts = touchpointCounts(random, spec.customers, spec.touchpoints, 1.2);
   const touchpoints = emptyColumns(spec.touchpoints);
   const customers: CustomerRow[] = [];
   const transitions: TransitionRow[] = [];
@@ -139,24 +128,6 @@ export function generateDataset(spec: DatasetSpec): Dataset {
   return { spec, customers, touchpoints, touchpointOrder: timeOrder(touchpoints.time), transitions };
 }
 
-/** Every customer gets one touchpoint, the rest go to customers drawn with skewed weights (a few heavy users). */
-function touchpointCounts(random: Random, customers: number, total: number): Int32Array {
-  const weights = Float64Array.from({ length: customers }, () => (-Math.log(1 - random())) ** 1.2);
-  const sum = weights.reduce((a, b) => a + b, 0);
-  const extra = total - customers;
-  const counts = new Int32Array(customers);
-  let assigned = 0;
-  for (let i = 0; i < customers; i++) {
-    counts[i] = 1 + Math.floor((weights[i] / sum) * extra);
-    assigned += counts[i];
-  }
-  while (assigned < total) {
-    counts[Math.floor(random() * customers)] += 1;
-    assigned += 1;
-  }
-  return counts;
-}
-
 function emptyColumns(size: number): TouchpointColumns {
   return {
     customer: new Int32Array(size),
@@ -170,46 +141,10 @@ function emptyColumns(size: number): TouchpointColumns {
 
 /** One customer's touchpoints, in time order: times over their active span, types that take them to their intended depth. */
 function generateEvents(random: Random, count: number, offset: number): JourneyEvent[] {
-  const depth = chooseDepth(random, count);
-  const times = eventTimes(random, count, depth === 0 ? 'active' : chooseLapse(random));
-  const types = eventTypes(random, count, depth);
+  const depth = chooseDepth(DEPTH_BY_COUNT, random, count);
+  const times = eventTimes(YEAR, random, count, depth === 0 ? 'active' : chooseLapse(random));
+  const types = eventTypes(TYPE_PLAN, random, count, depth);
   return times.map((time, k) => ({ index: offset + k, time, type: types[k], detail: eventDetail(random, types[k], depth) }));
-}
-
-/** First touchpoint uniform over the year; the last one active (within 60 days of now), lapsed 60–120 days ago, or older. */
-function eventTimes(random: Random, count: number, lapse: Lapse): number[] {
-  const first = YEAR_START + random() * (DATASET_NOW - YEAR_START - 3_600_000);
-  const last = lastTime(random, first, count, lapse);
-  const times = [first];
-  for (let k = 1; k < count - 1; k++) times.push(first + random() * (last - first));
-  if (count > 1) times.push(last);
-  return times.map(Math.floor).sort((a, b) => a - b);
-}
-
-function lastTime(random: Random, first: number, count: number, lapse: Lapse): number {
-  if (count === 1) return first;
-  const atRiskLine = DATASET_NOW - 60 * DAY_MS;
-  const churnLine = DATASET_NOW - 120 * DAY_MS;
-  const span = (from: number, to: number) => from + random() * (to - from);
-  if (lapse === 'churned' && first < churnLine) return span(first, churnLine);
-  if (lapse === 'at-risk' && first < atRiskLine) return span(Math.max(first, churnLine), atRiskLine);
-  return span(Math.max(first, atRiskLine), DATASET_NOW);
-}
-
-/** Filler types, with the milestones of `depth` placed after the acquiring touchpoint. */
-function eventTypes(random: Random, count: number, depth: number): string[] {
-  const types = Array.from({ length: count }, () => FILLERS[depth](random));
-  if (depth === 0) return types;
-  const acquiring = random() < 0.45 || depth === 3 ? 'purchase' : 'signup';
-  const milestones = milestonesAfterAcquisition(random, depth, count - 1);
-  const latest = count - 1 - milestones.length;
-  const acquiredAt = latest < 1 || random() < 0.05 ? 0 : between(random, 1, latest);
-  types[acquiredAt] = acquiring;
-  const later = shuffled(random, range(acquiredAt + 1, count))
-    .slice(0, milestones.length)
-    .sort((a, b) => a - b);
-  later.forEach((position, k) => (types[position] = milestones[k]));
-  return types;
 }
 
 /** What moves the customer on after acquisition, at most `room` of them (engagement is the first to go). */
@@ -220,6 +155,8 @@ function milestonesAfterAcquisition(random: Random, depth: number, room: number)
   if (depth === 4) return [...engagement, 'purchase', pick(random, ['referral', 'review', 'survey_response'])];
   return [];
 }
+
+const TYPE_PLAN: TypePlan<string> = { fillers: FILLERS, purchase: 'purchase', signup: 'signup', milestones: milestonesAfterAcquisition };
 
 /** Rating (1–5) of a review and score (0–10) of a survey response: high ones only where advocacy is intended. */
 function eventDetail(random: Random, type: string, depth: number): number {
@@ -259,11 +196,6 @@ function channelOf(random: Random, type: string): string {
     default:
       return 'web';
   }
-}
-
-/** When clm stored touchpoint `index` of `time`: a moment after the event. */
-export function receivedAt(time: number, index: number): number {
-  return time + 200 + ((index * 7919) % 4800);
 }
 
 /** Touchpoint transitions are recorded with their touchpoint; the hourly sweep records inactivity. */
@@ -324,16 +256,4 @@ function attributes(random: Random): Record<string, string | number | boolean> {
 function timeOrder(times: Float64Array): Uint32Array {
   const order = Uint32Array.from({ length: times.length }, (_, i) => i);
   return order.sort((a, b) => times[a] - times[b] || a - b);
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
-}
-
-function shuffled<T>(random: Random, list: T[]): T[] {
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [list[i], list[j]] = [list[j], list[i]];
-  }
-  return list;
 }

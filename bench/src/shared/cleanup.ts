@@ -41,3 +41,22 @@ export class Cleanup {
     if (!this.interrupted) await this.run();
   }
 }
+
+/**
+ * Runs a benchmark, then its clean-up steps whatever happened; a failure is
+ * printed (after the clean-up) and the exit code is 1.
+ */
+export function runBenchmark(run: (cleanup: Cleanup) => Promise<void>): void {
+  const cleanup = new Cleanup();
+  const finished = async () => {
+    try {
+      await run(cleanup);
+    } finally {
+      await cleanup.finish();
+    }
+  };
+  finished().catch((error: unknown) => {
+    process.stderr.write(`bench: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

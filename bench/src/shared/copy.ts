@@ -22,3 +22,16 @@ export async function copyIn(
 ): Promise<void> {
   await pipeline(Readable.from(chunks), client.query(copyFrom(sql)));
 }
+
+/** Joins COPY lines into chunks of `size`, so the stream is not millions of tiny writes. */
+export function* copyChunks(lines: Iterable<string>, size = 2000): Generator<string> {
+  let buffer: string[] = [];
+  for (const line of lines) {
+    buffer.push(line);
+    if (buffer.length === size) {
+      yield buffer.join('');
+      buffer = [];
+    }
+  }
+  if (buffer.length > 0) yield buffer.join('');
+}

@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,4 +14,12 @@ export const RESULTS_DIR = path.join(BENCH_DIR, 'results');
 export function displayPath(file: string): string {
   const shown = path.relative(process.cwd(), file);
   return shown.startsWith('..') ? file : shown;
+}
+
+/** Writes a benchmark's full result to `results/<benchmark>-<timestamp>.json`; returns the file. */
+export async function writeResult(benchmark: string, timestamp: string, result: unknown): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = path.join(RESULTS_DIR, `${benchmark}-${timestamp.replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, JSON.stringify(result, null, 2) + '\n');
+  return file;
 }

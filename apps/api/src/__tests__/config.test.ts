@@ -17,6 +17,18 @@ describe('configuration', () => {
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       projectionHealth: { stallSeconds: 120, lagRows: 50000, lagSeconds: 300 },
       expensiveWork: { perKey: 2, perInstance: 4, waitMs: 2000 },
+      work: {
+        read: { statementTimeoutMs: 5000, connections: 10 },
+        metrics: { statementTimeoutMs: 15000, connections: 3 },
+        export: { statementTimeoutMs: 30000, connections: 2 },
+        ingest: { statementTimeoutMs: 30000, connections: 4 },
+        projection: { statementTimeoutMs: 60000, connections: 2 },
+        sweep: { statementTimeoutMs: 60000, connections: 1 },
+        background: { statementTimeoutMs: 60000, connections: 4 },
+        control: { statementTimeoutMs: 2000, connections: 2 },
+      },
+      exports: { maxSeconds: 600, minKbPerSecond: 16, rateWindowSeconds: 30 },
+      bi: { statementTimeoutMs: 60000, idleInTransactionMs: 60000, tempFileLimitMb: 1024, connectionLimit: 5 },
       shutdownGraceMs: 10000,
       introspection: true,
       biPassword: null,
@@ -40,6 +52,26 @@ describe('configuration', () => {
       CLM_MAX_COST: '500',
     });
     expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://clm@db:5432/clm', introspection: false, limits: { maxCost: 500 } });
+  });
+
+  it('reads the time limit of each kind of work, and refuses a negative or fractional one naming its variable', () => {
+    const config = loadConfig({
+      CLM_READ_TIMEOUT_MS: '2500',
+      CLM_METRICS_TIMEOUT_MS: '0',
+      CLM_EXPORT_CONNECTIONS: '4',
+      CLM_EXPORT_MAX_SECONDS: '120',
+      CLM_BI_CONNECTION_LIMIT: '-1',
+    });
+    expect(config.work.read).toEqual({ statementTimeoutMs: 2500, connections: 10 });
+    expect(config.work.metrics).toEqual({ statementTimeoutMs: 0, connections: 3 });
+    expect(config.work.export).toEqual({ statementTimeoutMs: 30000, connections: 4 });
+    expect(config.exports.maxSeconds).toBe(120);
+    expect(config.bi.connectionLimit).toBe(-1);
+    // Ingest never has fewer connections than its writers need (one each, and one to create new customers).
+    expect(loadConfig({ CLM_INGEST_WRITERS: '8' }).work.ingest).toEqual({ statementTimeoutMs: 30000, connections: 9 });
+    expect(() => loadConfig({ CLM_INGEST_TIMEOUT_MS: '-1', CLM_SWEEP_TIMEOUT_MS: '1.5' })).toThrow(
+      /CLM_INGEST_TIMEOUT_MS: .*\n {2}CLM_SWEEP_TIMEOUT_MS: /,
+    );
   });
 
   it('takes the BI role password as it is, and refuses one shorter than 12 characters', () => {

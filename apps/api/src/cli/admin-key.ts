@@ -35,7 +35,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const name = argv[0] ?? `admin (npm run admin-key, ${new Date().toISOString().slice(0, 10)})`;
   const config = loadConfig();
   const database = await openDatabase(config);
-  const db = new Db({ url: database.url, poolSize: 1 });
+  const db = Db.open({ url: database.url, poolSize: 1 });
   try {
     if (!(await schemaIsCurrent(db)))
       throw new CommandError(

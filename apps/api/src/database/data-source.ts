@@ -8,6 +8,7 @@ import { Segments1764400000000 } from './migrations/1764400000000-segments';
 import { Campaigns1764500000000 } from './migrations/1764500000000-campaigns';
 import { Bi1764600000000 } from './migrations/1764600000000-bi';
 import { IngestUpdates1764700000000 } from './migrations/1764700000000-ingest-updates';
+import { ProjectionLocks1764800000000 } from './migrations/1764800000000-projection-locks';
 import { SafeValuesAndProjectionFailures1764900000000 } from './migrations/1764900000000-safe-values-and-projection-failures';
 import { CustomerCreations1764900000001 } from './migrations/1764900000001-customer-creations';
 import { SegmentNameKeys1765000000000 } from './migrations/1765000000000-segment-name-keys';
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   Campaigns1764500000000,
   Bi1764600000000,
   IngestUpdates1764700000000,
+  ProjectionLocks1764800000000,
   SafeValuesAndProjectionFailures1764900000000,
   CustomerCreations1764900000001,
   SegmentNameKeys1765000000000,

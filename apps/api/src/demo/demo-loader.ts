@@ -6,7 +6,8 @@ import type { LifecycleService } from '../modules/lifecycle';
 import type { SegmentService } from '../modules/segments';
 import type { IngestService } from '../modules/touchpoints';
 import { demoWindows } from './demo-plan';
-import type { DemoPlan, DemoTouchpoint } from './demo-plan';
+import type { DemoPlan } from './demo-plan';
+import type { DemoTouchpoint } from './demo-story';
 
 /** The services the demo uses: the same ones the GraphQL mutations call. */
 export type DemoServices = {

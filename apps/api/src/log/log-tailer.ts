@@ -246,10 +246,16 @@ class SubscriberCursor<T> {
   }
 }
 
-/** The backlog: what the log holds between the subscriber's cursor and `from`, where its live queue starts. */
-async function* replay<T>(log: LogReader<T>, subscriber: SubscriberCursor<T>, from: LogPosition) {
+/**
+ * The backlog: what the log holds between the subscriber's cursor and `from`,
+ * where its live queue starts. `stopped` is asked before every page: a
+ * subscriber whose filter matches nothing is never handed an entry, so
+ * without it a replay from an old cursor would read the whole log for a
+ * client long gone.
+ */
+async function* replay<T>(log: LogReader<T>, subscriber: SubscriberCursor<T>, from: LogPosition, stopped: () => boolean = () => false) {
   let read = subscriber.position;
-  while (comparePositions(read, from) < 0) {
+  while (comparePositions(read, from) < 0 && !stopped()) {
     const page = await log.read(read, PAGE_SIZE, from);
     for (const entry of page) {
       read = entry.position;
@@ -307,10 +313,11 @@ export function replayThenDeliver<T>(
     queue = subscribed.queue;
     if (stopped) return queue.close();
     const subscriber = new SubscriberCursor(after ?? cursorAtSnapshot(await log.snapshot()), keep);
-    for await (const entry of replay(log, subscriber, subscribed.from)) {
+    for await (const entry of replay(log, subscriber, subscribed.from, () => stopped)) {
       if (stopped) return;
       sink.next(entry);
     }
+    if (stopped) return;
     queue.listen({
       entry: (entry) => {
         const accepted = subscriber.accept(entry);

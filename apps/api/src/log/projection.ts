@@ -383,15 +383,19 @@ export async function storedPosition(db: Pick<UnitOfWork, 'query'>, projection: 
 }
 
 /**
- * One step of a projection at a time, across its logs and across instances: the others skip it. A lazy commit spares
- * the disk flush that ingest's own commits would otherwise queue behind. Whether this transaction holds the lock.
+ * One step of a projection at a time, across its logs and across instances: the others skip it. The lock is a row of
+ * clm's own table (migration 1764800000000) rather than an advisory lock, which any role (the BI role) could take and
+ * hold. A lazy commit spares the disk flush that ingest's own commits would otherwise queue behind. Whether this
+ * transaction holds the lock.
  */
 async function lockProjection(uow: UnitOfWork, follower: Follower): Promise<boolean> {
-  const [{ locked }] = await uow.query<{ locked: boolean }>(
-    `SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked, set_config('synchronous_commit', $2, true)`,
-    [`clm.projection:${follower.projection}`, follower.lazyCommit ? 'off' : 'on'],
-  );
-  return locked;
+  await uow.query(`SELECT set_config('synchronous_commit', $1, true)`, [follower.lazyCommit ? 'off' : 'on']);
+  const locked = await uow.query(`SELECT projection FROM projection_locks WHERE projection = $1 FOR UPDATE SKIP LOCKED`, [
+    follower.projection,
+  ]);
+  if (locked.length > 0) return true;
+  // Its first step ever, or another step holds it: a concurrent first insert waits for this one and then does nothing.
+  return (await uow.execute(`INSERT INTO projection_locks (projection) VALUES ($1) ON CONFLICT DO NOTHING`, [follower.projection])) === 1;
 }
 
 /**

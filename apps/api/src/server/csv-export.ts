@@ -4,10 +4,13 @@ import { isoDay, parseIsoDate } from '../core/dates';
 import { ClmError, CoreError } from '../core/errors';
 import { isUuid, textProblem } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
+import type { PoolClient } from 'pg';
+import type { ExportLimits, OperationLimits } from '../config';
+import { DEFAULT_EXPORT_LIMITS } from '../config';
 import type { Principal } from '../core/principal';
-import type { OperationLimits } from '../config';
+import { DatabaseError } from '../database/database.errors';
 import type { Db } from '../database/db';
-import { databaseUnavailable } from '../database/db';
+import { databaseUnavailable, WorkScope } from '../database/db';
 import { Semaphore } from '../database/semaphore';
 import { sql } from '../database/sql';
 import type { SqlFragment } from '../database/sql';
@@ -23,6 +26,8 @@ import { costLimitExceeded } from './limits.errors';
 import type { Logger } from './logger';
 import { CUSTOMER_RELATIONS } from './services';
 import type { Services } from './services';
+import { ExportGuard, StreamingExports } from './export-guard';
+import { clientGone, requestWorkKind, requestWorkScope } from './work-scope';
 
 /*
  * CSV exports for BI tools and spreadsheets, under /api:
@@ -43,8 +48,6 @@ export const CSV_EXPORT_PATH = '/api';
 
 /** Rows fetched from the cursor per round trip (about 1 MB of CSV for typical customers). */
 const FETCH_ROWS = 1000;
-/** Exports running at once on one instance (each holds a pooled connection while its client reads); others wait. */
-const CONCURRENT_EXPORTS = 2;
 /** A client that takes nothing for this long is cut off, so it cannot hold a connection and a snapshot forever. */
 const DEFAULT_STALL_MS = 60_000;
 
@@ -55,6 +58,8 @@ export type CsvExportOptions = {
   limits: Pick<OperationLimits, 'maxCost'>;
   /** The instance's gate for expensive work, shared with GraphQL. */
   expensiveWork: ExpensiveWork;
+  /** Minimum rate and total time of one export (config.ts, CLM_EXPORT_*). */
+  exportLimits?: ExportLimits;
   stallMs?: number;
 };
 
@@ -63,16 +68,40 @@ type Locals = { requestId: string; principal?: Principal };
 /** The /api router: the key check, both exports, and JSON 404s for anything else under /api. */
 export function csvExportRouter(options: CsvExportOptions): Router {
   const router = Router();
-  const exports = new Semaphore(CONCURRENT_EXPORTS);
+  const { services } = options;
+  // One slot per export connection: an export holds its connection (and its snapshot) while its client reads.
+  const exports = new Semaphore(services.db.limits.export.connections);
   const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
-  router.use(requireReadKey(options.services));
+  const exportLimits = options.exportLimits ?? DEFAULT_EXPORT_LIMITS;
+  const streaming = new StreamingExports(services);
+  // The key is checked as an interactive read; metrics.csv is a metrics request (its connections and time limit; the
+  // client leaving cancels it); customers.csv runs in an export scope of its own.
+  router.use(requestWorkScope(services.db, 'read'));
+  router.use(requireReadKey(services));
+  router.use('/metrics.csv', requestWorkKind(services.db, 'metrics'));
   router.get('/customers.csv', async (request, response, next) => {
     try {
       const filter = parseCustomersCsvQuery(request.query);
       await exports.run(async () => {
         // A client that left while waiting for its turn costs nothing.
         if (response.destroyed) return;
-        await streamCustomers(options.services.db, filter, response, stallMs);
+        const { principal } = response.locals as Locals;
+        if (!principal) throw new ClmError(CoreError.UNAUTHENTICATED, 'missing API key');
+        const guard = new ExportGuard(response, exportLimits, {
+          principal,
+          authorization: request.headers.authorization,
+          services,
+          logger: options.logger,
+        });
+        const stop = streaming.add(guard);
+        try {
+          // On the exports' own connections and statement limit; the client leaving cancels the FETCH in flight.
+          await services.db.within(new WorkScope('export', clientGone(response)), () =>
+            streamCustomers(services.db, filter, response, stallMs),
+          );
+        } finally {
+          stop();
+        }
       });
     } catch (error) {
       next(error);
@@ -126,6 +155,7 @@ function requireReadKey(services: Services) {
       (response.locals as Locals).principal = principal;
       if (!hasScope(principal, Scope.READ))
         throw new ClmError(CoreError.FORBIDDEN, 'this API key lacks the read scope that CSV exports need');
+      (response.locals as Locals).principal = principal;
       next();
     } catch (error) {
       next(error);
@@ -137,6 +167,11 @@ function requireReadKey(services: Services) {
 function exportErrors(logger: Logger) {
   return (error: unknown, request: Request, response: Response, next: NextFunction) => {
     const requestId = (response.locals as Locals).requestId;
+    // The client left, or was cut off (the guard said why): its statement in flight was cancelled. Nothing to report.
+    if (error instanceof ClmError && error.code === DatabaseError.REQUEST_CANCELLED) {
+      response.destroy();
+      return;
+    }
     if (response.headersSent) {
       logger.error({ err: error, requestId, path: request.path }, 'a CSV export failed midway; the response was cut short');
       response.destroy();
@@ -294,38 +329,44 @@ async function streamCursor(
   response: Response,
   output: { filename: string; header: string; record: (row: Array<string | null>) => string; stallMs: number },
 ): Promise<void> {
-  const client = await db.pool.connect();
-  let broken: Error | undefined;
-  // The server may drop the connection while the export waits for the client to read: that must not end the process.
-  const dropped = (error: Error) => {
-    broken = error;
-  };
-  client.on('error', dropped);
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const { text, values } = sql`DECLARE csv_export NO SCROLL CURSOR FOR ${query}`.render();
-    await client.query({ text, values });
-    sendCsvHeaders(response, output.filename);
-    let pending = output.header;
-    for (;;) {
-      if (response.destroyed) break;
-      const batch = await client.query<Array<string | null>>({ text: `FETCH ${FETCH_ROWS} FROM csv_export`, rowMode: 'array' });
-      for (const row of batch.rows) pending += output.record(row);
-      if (!response.write(pending)) await drained(response, output.stallMs);
-      pending = '';
-      if (batch.rows.length < FETCH_ROWS) break;
+  await db.withConnection(async (client, markBroken) => {
+    // The server may drop the connection while the export waits for the client to read: that must not end the process.
+    client.on('error', markBroken);
+    try {
+      await streamOn(client, query, response, output);
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+        markBroken(rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError)));
+      });
+      throw error;
+    } finally {
+      client.removeListener('error', markBroken);
     }
-    await client.query(response.destroyed ? 'ROLLBACK' : 'COMMIT');
-    if (!response.destroyed) response.end();
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    });
-    throw error;
-  } finally {
-    client.removeListener('error', dropped);
-    client.release(broken);
+  });
+}
+
+/** The transaction and the cursor on one connection: a batch is fetched only once the client has taken the one before. */
+async function streamOn(
+  client: PoolClient,
+  query: SqlFragment,
+  response: Response,
+  output: { filename: string; header: string; record: (row: Array<string | null>) => string; stallMs: number },
+): Promise<void> {
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  const { text, values } = sql`DECLARE csv_export NO SCROLL CURSOR FOR ${query}`.render();
+  await client.query({ text, values });
+  sendCsvHeaders(response, output.filename);
+  let pending = output.header;
+  for (;;) {
+    if (response.destroyed) break;
+    const batch = await client.query<Array<string | null>>({ text: `FETCH ${FETCH_ROWS} FROM csv_export`, rowMode: 'array' });
+    for (const row of batch.rows) pending += output.record(row);
+    if (!response.write(pending)) await drained(response, output.stallMs);
+    pending = '';
+    if (batch.rows.length < FETCH_ROWS) break;
   }
+  await client.query(response.destroyed ? 'ROLLBACK' : 'COMMIT');
+  if (!response.destroyed) response.end();
 }
 
 /** Resolves once the response wants more, or has closed; a client that takes nothing for `stallMs` is cut off. */

@@ -2,6 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
 import { ClmError, CoreError, databaseUnavailableError } from '../core/errors';
+import { DatabaseError } from '../database/database.errors';
+import type { DatabaseErrorCode } from '../database/database.errors';
 import { databaseUnavailable, RetryTransaction, sqlState } from '../database/db';
 import type { CoreErrorCode } from '../core/errors';
 import { LogError } from '../log';
@@ -11,8 +13,8 @@ import type { ModuleErrorCode } from '../modules/manifest';
 import { LimitError } from './limits.errors';
 import type { LimitErrorCode } from './limits.errors';
 
-/** Every code a `ClmError` can carry: the core's, the log's, each module's (modules/manifest.ts) and the operation limits'. */
-export type ErrorCode = CoreErrorCode | LogErrorCode | ModuleErrorCode | LimitErrorCode;
+/** Every code a `ClmError` can carry: the core's, the database's, the log's, each module's (modules/manifest.ts) and the operation limits'. */
+export type ErrorCode = CoreErrorCode | DatabaseErrorCode | LogErrorCode | ModuleErrorCode | LimitErrorCode;
 
 /** What a client sees for a code: GraphQL's `extensions.code` and, for the HTTP routes, the status. */
 export type ClientError = { graphqlCode: string; httpStatus: number };
@@ -46,12 +48,18 @@ export function describeErrorCode(code: ErrorCode): ClientError {
       return { graphqlCode: 'COST_LIMIT_EXCEEDED', httpStatus: 400 };
     case 'TOO_MANY_EXPENSIVE_OPERATIONS':
       return { graphqlCode: 'TOO_MANY_EXPENSIVE_OPERATIONS', httpStatus: 429 };
+    case 'QUERY_TIMEOUT':
+      return { graphqlCode: 'QUERY_TIMEOUT', httpStatus: 503 };
+    case 'REQUEST_CANCELLED':
+      // nginx's "client closed request": nobody reads it, but a log should not call it a server error.
+      return { graphqlCode: 'REQUEST_CANCELLED', httpStatus: 499 };
   }
 }
 
 /** Every code, for the test that checks each one maps (and for documentation). */
 export const ERROR_CODES: readonly ErrorCode[] = [
   ...Object.values(CoreError),
+  ...Object.values(DatabaseError),
   ...Object.values(LogError),
   ...MODULE_ERROR_CODES,
   ...Object.values(LimitError),

@@ -1,7 +1,8 @@
-import { execute, GraphQLError } from 'graphql';
+import { execute, getOperationAST, GraphQLError } from 'graphql';
 import type { ExecutionArgs, GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { setMaxListeners } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
@@ -15,8 +16,10 @@ import type { ExpensiveWork } from './expensive-work';
 import { costError, operationCosts, parseWithLimits, validateWithLimits, variablesDepthError } from './operation-limits';
 import type { Services } from './services';
 import { SubscriptionFanout } from './subscription-fanout';
+import { workKindOf } from './work-scope';
+import { WorkScope } from '../database/db';
 
-type SocketExtra = { principal?: Principal; authorization?: unknown };
+type SocketExtra = { principal?: Principal; authorization?: unknown; gone?: AbortSignal };
 
 /** The largest WebSocket message accepted, as for an HTTP body. */
 export const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
@@ -50,6 +53,9 @@ export function attachGraphQLWebSocket(options: {
 
   const fanout = new SubscriptionFanout({ context: (principal) => createContext(services, principal), mask });
 
+  /** Each query's or mutation's work scope (its kind, and its socket closing), by the context value it runs with. */
+  const scopes = new WeakMap<object, WorkScope>();
+
   /** Open connections and the key each authenticated with, to close them when that key is revoked. */
   const sockets = new Map<WebSocket, SocketExtra>();
   const closeRevoked = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'UNAUTHENTICATED: invalid or revoked API key');
@@ -75,23 +81,19 @@ export function attachGraphQLWebSocket(options: {
     {
       schema,
       // A query or mutation with a priced field runs in a slot of its key's (see expensive-work.ts); a refusal is its result.
-      execute: async (args) => {
-        const { contextValue } = args;
-        const keyId = typeof contextValue === 'object' && contextValue !== null ? expensiveKeys.get(contextValue) : undefined;
-        if (keyId === undefined) return execute(args);
-        try {
-          return await expensiveWork.run(keyId, async () => execute(args));
-        } catch (refusal) {
-          if (!(refusal instanceof ClmError)) throw refusal;
-          return { errors: [new GraphQLError(refusal.message, { originalError: refusal })] };
-        }
-      },
       onConnect: async (ctx) => {
         try {
           ctx.extra.authorization = ctx.connectionParams?.authorization;
           ctx.extra.principal = await authenticate(services, ctx.extra.authorization);
           sockets.set(ctx.extra.socket, ctx.extra);
-          ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+          // The socket closing cancels the statements of its queries and mutations in flight.
+          const gone = new AbortController();
+          setMaxListeners(0, gone.signal);
+          ctx.extra.gone = gone.signal;
+          ctx.extra.socket.once('close', () => {
+            sockets.delete(ctx.extra.socket);
+            gone.abort();
+          });
           return true;
         } catch (error) {
           if (!(error instanceof ClmError)) logger.error({ err: error }, 'WebSocket authentication failed');
@@ -138,7 +140,25 @@ export function attachGraphQLWebSocket(options: {
         const contextValue = createContext(services, ctx.extra.principal as Principal);
         if (priced.length > 0) expensiveKeys.set(contextValue, contextValue.principal.keyId);
         fanout.bind(contextValue, { socket: ctx.extra.socket, stream: ctx.extra.request.socket, id });
+        const operation = getOperationAST(document, payload.operationName);
+        scopes.set(contextValue, new WorkScope(operation ? workKindOf(operation) : 'read', ctx.extra.gone ?? null));
         return { schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
+      },
+      // Queries and mutations run in their work scope, as over HTTP: the connections and time limit of their kind; an
+      // expensive one first takes its key's slot (server/expensive-work.ts).
+      execute: async (args) => {
+        const { contextValue } = args;
+        const known = typeof contextValue === 'object' && contextValue !== null;
+        const scope = known ? scopes.get(contextValue) : undefined;
+        const run = () => (scope ? services.db.within(scope, () => execute(args)) : execute(args));
+        const keyId = known ? expensiveKeys.get(contextValue) : undefined;
+        if (keyId === undefined) return run();
+        try {
+          return await expensiveWork.run(keyId, async () => run());
+        } catch (refusal) {
+          if (!(refusal instanceof ClmError)) throw refusal;
+          return { errors: [new GraphQLError(refusal.message, { originalError: refusal })] };
+        }
       },
       // Every subscription is delivered by fan-out: executed and serialised once per event and selection (see subscription-fanout.ts).
       subscribe: (args) => fanout.subscribe(args),
@@ -153,6 +173,7 @@ export function attachGraphQLWebSocket(options: {
   return {
     /** How many times a subscription's selection was executed for an event (once per event and distinct selection). */
     subscriptionExecutions: () => fanout.executions,
+    subscriptionsStarted: () => fanout.started,
     /** Closes every socket (1001 Going Away) and stops accepting new ones. */
     close: async () => {
       clearInterval(recheck);

@@ -27,6 +27,7 @@ import type { Logger } from './logger';
 import { ExpensiveWork } from './expensive-work';
 import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
+import { requestWorkScope, workKindPlugin } from './work-scope';
 import { resolverContainer } from './services';
 import type { Services } from './services';
 
@@ -37,6 +38,8 @@ export type RunningServer = {
   port: number;
   /** Subscription executions so far (see subscription-fanout.ts): what shared execution saves is visible here. */
   subscriptionExecutions: () => number;
+  /** Subscriptions whose feed has opened so far (their start position is taken). */
+  subscriptionsStarted: () => number;
   /** Expensive operations running and waiting for a slot now (see expensive-work.ts). */
   expensiveWork: () => { running: number; waiting: number };
   close: () => Promise<void>;
@@ -63,7 +66,7 @@ function projectionsPart(troubled: ProjectionHealth[]): { projections?: Projecti
  * `bound` (the port clm took before anything else) or binds `config.port`.
  */
 export async function startHttpServer(options: {
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'>;
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'> & Partial<Pick<Config, 'exports'>>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
@@ -104,6 +107,7 @@ export async function startHttpServer(options: {
       ApolloServerPluginCacheControlDisabled(),
       refuseSubscriptionsOverHttp(),
       costLimitPlugin(config.limits, expensiveWork),
+      workKindPlugin(services.db),
     ],
   });
   await apollo.start();
@@ -114,7 +118,8 @@ export async function startHttpServer(options: {
   // does not unstick a projection held back by a long transaction, and readiness says it.
   app.get('/healthz', async (_request, response) => {
     try {
-      await services.db.query('SELECT 1');
+      // On connections of its own: busy previews or exports cannot make a healthy instance look dead.
+      await services.db.forKind('control').query('SELECT 1');
     } catch {
       response.status(503).json({ status: 'degraded', database: 'unreachable' });
       return;
@@ -147,6 +152,8 @@ export async function startHttpServer(options: {
   });
   app.use(
     GRAPHQL_PATH,
+    // Interactive reads until the operation says otherwise (workKindPlugin); the client leaving cancels its statements.
+    requestWorkScope(services.db, 'read'),
     // The key first: a request without a valid key is refused before its body is read.
     requireApiKey(services),
     express.json({ limit: '5mb' }),
@@ -160,7 +167,7 @@ export async function startHttpServer(options: {
   );
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
-  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, limits: config.limits, expensiveWork }));
+  app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, limits: config.limits, expensiveWork, exportLimits: config.exports }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(markAsset);
@@ -173,6 +180,7 @@ export async function startHttpServer(options: {
     url: bound.url,
     port: bound.port,
     subscriptionExecutions: webSocket.subscriptionExecutions,
+    subscriptionsStarted: webSocket.subscriptionsStarted,
     expensiveWork: () => expensiveWork.load(),
     close: async () => {
       await webSocket.close();

@@ -3,6 +3,7 @@ import type { RequestContext } from '../core/request-context';
 import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
 import { sql } from '../database/sql';
+import type { WorkKind, WorkLimits } from '../database/work-kinds';
 import { timelineLoader, TimelineReader } from '../database/timeline';
 import { CommitNotifier, EVENTS_CHANNEL, HealthWatch, LogStream, PgListener, Projector } from '../log';
 import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log';
@@ -13,7 +14,16 @@ import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
-import { METRICS_PROJECTION, MetricsProjection, MetricsResolver, MetricsService, recordErasure } from '../modules/metrics';
+import {
+  CUSTOMER_ACQUISITIONS_TABLE,
+  METRIC_CUSTOMER_SCORES_TABLE,
+  METRIC_TOUCHPOINTS_DAILY_TABLE,
+  METRICS_PROJECTION,
+  MetricsProjection,
+  MetricsResolver,
+  MetricsService,
+  recordErasure,
+} from '../modules/metrics';
 import {
   CustomerTransitionsResolver,
   JourneyWriter,
@@ -76,27 +86,25 @@ export type Services = {
 /** What the customers module reads of the modules above it (a list filtered by segment). */
 export const CUSTOMER_RELATIONS: CustomerRelations = { segmentMembers };
 
-/*
- * What lower modules read of the metrics projection (acquisitions, scores,
- * the daily touchpoint rollup), handed to them as relations. The tables are
- * named here until the metrics module exports these relations itself (it is
- * being rewritten into a registry); then each is that export.
- */
-
 /** What the campaigns module reads of the modules above it: the daily touchpoint rollup. */
-export const CAMPAIGN_RELATIONS: CampaignRelations = { touchpointsDaily: sql.raw('metric_touchpoints_daily') };
+export const CAMPAIGN_RELATIONS: CampaignRelations = { touchpointsDaily: sql.raw(METRIC_TOUCHPOINTS_DAILY_TABLE) };
 
 /** What segment rules read of the modules above them: acquisitions and per-customer daily scores. */
 export const SEGMENT_RELATIONS: SegmentRelations = {
-  acquisitions: sql.raw('customer_acquisitions'),
-  customerScores: sql.raw('metric_customer_scores'),
+  acquisitions: sql.raw(CUSTOMER_ACQUISITIONS_TABLE),
+  customerScores: sql.raw(METRIC_CUSTOMER_SCORES_TABLE),
 };
 
 type ResolverClass = abstract new (...args: never[]) => object;
 
 export type ServiceOptions = {
   url: string;
+  /** Connections for interactive reads. */
   poolSize: number;
+  /** Time limits and connections per kind of work (database/work-kinds.ts); defaults for the kinds not given. */
+  limits?: Partial<WorkLimits>;
+  /** idle_in_transaction_session_timeout per kind where it is not the statement limit (exports: their total time limit). */
+  idleInTransactionMs?: Partial<Record<WorkKind, number>>;
   ingestWriters?: number;
   /** How often every segment is re-evaluated as time passes; 0 or absent: never (tests call refreshOnSchedule). */
   segmentRefreshSeconds?: number;
@@ -114,13 +122,21 @@ export const DEFAULT_PROJECTION_HEALTH: HealthThresholds = { stallSeconds: 120, 
 const HEALTH_WATCH_MS = 10_000;
 
 export async function createServices(options: ServiceOptions): Promise<Services> {
-  const db = new Db({ url: options.url, poolSize: options.poolSize, onError: options.onError });
+  const db = Db.open({
+    url: options.url,
+    poolSize: options.poolSize,
+    limits: options.limits,
+    idleInTransactionMs: options.idleInTransactionMs,
+    onError: options.onError,
+  });
   const listener = new PgListener(options.url, options.onError);
-  const transitionStream = LogStream.of(db, TRANSITION_LOG, options.onError);
-  const touchpointStream = LogStream.of(db, TOUCHPOINT_LOG, options.onError);
-  const segmentChangeStream = LogStream.of(db, SEGMENT_CHANGE_LOG, options.onError);
+  // Background work runs on its own connections and limits, and no request's client leaving cancels it.
+  const streamDb = db.forKind('read');
+  const transitionStream = LogStream.of(streamDb, TRANSITION_LOG, options.onError);
+  const touchpointStream = LogStream.of(streamDb, TOUCHPOINT_LOG, options.onError);
+  const segmentChangeStream = LogStream.of(streamDb, SEGMENT_CHANGE_LOG, options.onError);
   const notice = options.onNotice ?? (() => undefined);
-  const projector = new Projector(db, {
+  const projector = new Projector(db.forKind('projection'), {
     onError: options.onError,
     onRowFailed: (row) =>
       notice('a projection skipped a log row it could not apply (see projectionFailures; retried every minute)', {
@@ -130,13 +146,15 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         error: row.error,
       }),
   });
-  const pokeStreams = () => {
-    transitionStream.poke();
-    touchpointStream.poke();
-    segmentChangeStream.poke();
-    projector.poke();
-  };
-  const notifier = new CommitNotifier(db, pokeStreams, options.onError);
+  // Pokes come after a request's commit: what they start must not inherit that request's scope.
+  const pokeStreams = () =>
+    db.outsideScope(() => {
+      transitionStream.poke();
+      touchpointStream.poke();
+      segmentChangeStream.poke();
+      projector.poke();
+    });
+  const notifier = new CommitNotifier(db.forKind('ingest'), pokeStreams, options.onError);
   // Every transaction that appended to a log is announced after COMMIT, here and to the other instances.
   db.onLogAppended = () => notifier.committed();
   listener.on(EVENTS_CHANNEL, pokeStreams);

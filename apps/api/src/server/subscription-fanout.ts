@@ -69,6 +69,7 @@ export const MAX_SOCKET_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 export class SubscriptionFanout {
   private executionCount = 0;
+  private startedCount = 0;
   /**
    * Serialised results per event value (kept while anyone holds the event),
    * cursor and selection key. Keys are looked up, never built, per subscriber
@@ -93,6 +94,11 @@ export class SubscriptionFanout {
     return this.executionCount;
   }
 
+  /** How many subscriptions have opened their feed (their start position is taken): a test waits on it instead of a clock. */
+  get started(): number {
+    return this.startedCount;
+  }
+
   /** Names the socket and id a subscription with this context value delivers to (set in onSubscribe, read in `subscribe`). */
   bind(contextValue: RequestContext, outlet: Outlet): void {
     this.bound.set(contextValue, { outlet, principal: contextValue.principal });
@@ -110,6 +116,7 @@ export class SubscriptionFanout {
     const bound = typeof args.contextValue === 'object' && args.contextValue !== null ? this.bound.get(args.contextValue) : undefined;
     if (!bound) throw new Error('a subscription started without an outlet (bind it in onSubscribe)');
     const { outlet, principal } = bound;
+    this.startedCount++;
     const selection = selectionKey(args, principal);
     return this.deliver(source, outlet, (event) => this.frameFor(selection, event, args, principal));
   }

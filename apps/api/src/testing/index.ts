@@ -1,7 +1,7 @@
 import { migrate } from '../database/data-source';
 import type { Db } from '../database/db';
 import { createServices } from '../server/services';
-import type { Services } from '../server/services';
+import type { ServiceOptions, Services } from '../server/services';
 import { createTestDatabase } from './test-database';
 
 export { createTestDatabase } from './test-database';
@@ -10,12 +10,18 @@ export type { TestDatabase } from './test-database';
 /** A migrated database of its own with every service wired, for integration tests. */
 export type TestContext = { url: string; db: Db; services: Services; close: () => Promise<void> };
 
-export async function createTestContext(): Promise<TestContext> {
+/** `options` override the services' defaults (tests of time limits give short ones). */
+export async function createTestContext(
+  options: Partial<Pick<ServiceOptions, 'limits' | 'idleInTransactionMs'>> = {},
+): Promise<TestContext> {
   const database = await createTestDatabase();
   await migrate(database.url);
   const services = await createServices({
     url: database.url,
     poolSize: 12,
+    ...options,
+    // What tests run outside any request (loading 200,000 rows, say) is not clm's work: no limit on it.
+    limits: { background: { statementTimeoutMs: 0, connections: 12 }, ...options.limits },
     onError: (error) => {
       throw error;
     },

@@ -1,7 +1,7 @@
 import type { Client } from 'graphql-ws';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { ExpensiveWorkLimits } from '../config';
+import type { ExpensiveWorkLimits, OperationLimits } from '../config';
 import { Scope } from '../core/principal';
 import { startHttpServer } from '../server/http-server';
 import { createLogger } from '../server/logger';
@@ -34,19 +34,30 @@ export type TestServer = TestContext & {
   createKey: (scopes: Scope[]) => Promise<string>;
   /** How many times the server has executed a subscription's selection for an event. */
   subscriptionExecutions: () => number;
+  /** Subscriptions whose feed has opened so far: wait on it rather than on a clock before sending what they must see. */
+  subscriptionsStarted: () => number;
+  /** Resolves once `count` more subscriptions than `before` have opened their feed. */
+  subscriptionsOpened: (before: number, count?: number) => Promise<void>;
   /** Expensive operations running and waiting for a slot now. */
   expensiveWork: () => { running: number; waiting: number };
 };
 
-export async function startTestServer(options: { expensiveWork?: ExpensiveWorkLimits } = {}): Promise<TestServer> {
-  const context = await createTestContext();
+/**
+ * `expensiveWork` and `operationLimits` replace the defaults of config.ts (a test of one layer of protection can lift
+ * the others); the rest goes to the services (createTestContext).
+ */
+export async function startTestServer(
+  options: Parameters<typeof createTestContext>[0] & { expensiveWork?: ExpensiveWorkLimits; operationLimits?: OperationLimits } = {},
+): Promise<TestServer> {
+  const { expensiveWork, operationLimits, ...contextOptions } = options;
+  const context = await createTestContext(contextOptions);
   const logger = createLogger('silent');
   const server = await startHttpServer({
     config: {
       port: 0,
       host: '127.0.0.1',
-      limits: TEST_LIMITS,
-      expensiveWork: options.expensiveWork ?? TEST_EXPENSIVE_WORK,
+      limits: operationLimits ?? TEST_LIMITS,
+      expensiveWork: expensiveWork ?? TEST_EXPENSIVE_WORK,
       introspection: true,
     },
     services: context.services,
@@ -85,6 +96,10 @@ export async function startTestServer(options: { expensiveWork?: ExpensiveWorkLi
       return client;
     },
     subscriptionExecutions: server.subscriptionExecutions,
+    subscriptionsStarted: server.subscriptionsStarted,
+    subscriptionsOpened: async (before, count = 1) => {
+      while (server.subscriptionsStarted() < before + count) await new Promise((resolve) => setTimeout(resolve, 10));
+    },
     expensiveWork: server.expensiveWork,
     createKey: async (scopes) => (await context.services.apiKeys.create(`test ${scopes.join('+')}`, scopes, null)).key,
     close: async () => {

@@ -1,12 +1,12 @@
 import { ApolloProvider } from '@apollo/client/react';
 import { useMemo } from 'react';
 import { BrowserRouter } from 'react-router';
-import { REJECTED_KEY_MESSAGE } from './api-errors';
+import { REJECTED_KEY_MESSAGE } from '../lib/api-errors';
 import { AppRoutes } from './routes';
 import { LoginPage } from './LoginPage';
-import { SessionContext } from './session';
-import type { Session } from './session';
-import { createTransitionPulse } from './transition-pulse';
+import { SessionContext } from '../lib/session';
+import type { Session } from '../lib/session';
+import { createTransitionPulse } from '../lib/transition-pulse';
 import { useApiKey } from './useApiKey';
 import { useApiSession } from './useApiSession';
 

@@ -2,8 +2,8 @@ import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/clien
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { OperationTypeNode } from 'graphql';
 import { createClient } from 'graphql-ws';
-import { createConnectionStatusStore } from './connection-status';
-import type { ConnectionStatusStore } from './connection-status';
+import { createConnectionStatusStore } from '../lib/connection-status';
+import type { ConnectionStatusStore } from '../lib/connection-status';
 
 /** The API is same-origin: served by the API itself in production, proxied by Vite in development. */
 const GRAPHQL_PATH = '/graphql';

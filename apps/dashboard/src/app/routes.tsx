@@ -1,9 +1,9 @@
 import { lazy, Suspense } from 'react';
 import type { ReactNode } from 'react';
 import { Navigate, Route, Routes } from 'react-router';
-import { Layout } from '../components/Layout';
+import { Layout } from './Layout';
 import { EmptyState, LoadingState } from '../components/States';
-import { LivePage } from '../pages/live/LivePage';
+import LivePage from '../pages/live';
 
 /*
  * Every page but Live (the first one) is its own chunk, loaded when first visited.

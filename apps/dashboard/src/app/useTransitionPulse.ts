@@ -1,10 +1,10 @@
 import { useApolloClient } from '@apollo/client/react';
 import { useEffect, useEffectEvent } from 'react';
 import type { Subscription } from 'rxjs';
-import { isUnauthenticated } from './api-errors';
-import type { ConnectionStatusStore } from './connection-status';
-import { retryDelay } from './retry';
-import type { TransitionPulse } from './transition-pulse';
+import { isUnauthenticated } from '../lib/api-errors';
+import type { ConnectionStatusStore } from '../lib/connection-status';
+import { retryDelay } from '../lib/retry';
+import type { TransitionPulse } from '../lib/transition-pulse';
 import { TransitionPulseDocument } from '../gql/graphql';
 
 /**

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from '../app/connection-status';
+import type { ConnectionStatus } from '../lib/connection-status';
 
 const LABELS: Record<ConnectionStatus, string> = {
   connecting: 'Connecting…',

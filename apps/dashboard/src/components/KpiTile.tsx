@@ -1,4 +1,4 @@
-import { formatChange } from './format';
+import { formatChange } from '../lib/format';
 import { Sparkline } from './Sparkline';
 
 type KpiTileProps = {

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { parseRange, RANGE_PRESETS } from './range';
+import { parseRange, RANGE_PRESETS } from '../lib/range';
 
 type RangePickerProps = {
   /** The URL's `range` value (a preset key or `from..to`). */

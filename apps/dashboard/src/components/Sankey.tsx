@@ -1,6 +1,6 @@
 import { sankey, sankeyLinkHorizontal } from 'd3-sankey';
 import type { SankeyLink, SankeyNode } from 'd3-sankey';
-import { plural } from './format';
+import { plural } from '../lib/format';
 
 export type Flow = { from: string | null; to: string; count: number };
 

@@ -1,4 +1,6 @@
+import type { ErrorLike } from '@apollo/client';
 import type { ReactNode } from 'react';
+import { apiErrorMessage } from '../lib/api-errors';
 
 /** While a page's data loads. */
 export function LoadingState({ label = 'Loading…' }: { label?: string }) {
@@ -32,4 +34,9 @@ export function ErrorState({ message, onRetry }: { message: string; onRetry?: ()
       )}
     </div>
   );
+}
+
+/** A failed API call in words a person can act on: a refused key or a missing scope says so. */
+export function ApiErrorState({ error, onRetry }: { error: ErrorLike; onRetry?: () => void }) {
+  return <ErrorState message={apiErrorMessage(error)} onRetry={onRetry} />;
 }

@@ -4,7 +4,8 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { createTestContext, createTestDatabase } from '../../testing';
 import type { TestContext, TestDatabase } from '../../testing';
-import { applyBiPassword, BI_ROLE } from '../bi-role';
+import { applyBiLimits, applyBiPassword, BI_ROLE, BiWatchdog, connectionBudgetProblem } from '../bi-role';
+import type { BiRoleLimits } from '../bi-role';
 import { migrate } from '../data-source';
 import { biRoleSql } from '../migrations/1764600000000-bi';
 
@@ -184,5 +185,168 @@ describe('the bi migration on a server shared by several databases', () => {
       await first.query(`DROP ROLE IF EXISTS ${role}`);
       await Promise.all([first.end(), second.end()]);
     }
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe("the BI role's limits: nothing clm depends on can be held by it", () => {
+  let context: TestContext;
+  // A role of this test's own, so the limits tried here never reach another test logging in as clm_bi.
+  const role = `clm_bi_limits_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  const opened: Client[] = [];
+  const LIMITS: BiRoleLimits = { statementTimeoutMs: 60_000, idleInTransactionMs: 60_000, tempFileLimitMb: 1024, connectionLimit: 5 };
+
+  beforeAll(async () => {
+    context = await createTestContext();
+    await context.db.execute(biRoleSql(role));
+    await applyBiPassword(context.db, password, role);
+  });
+
+  afterAll(async () => {
+    await Promise.all(opened.map((client) => client.end().catch(() => undefined)));
+    await context.db.execute(`DROP OWNED BY ${role}`);
+    await context.db.execute(`DROP ROLE ${role}`);
+    await context.close();
+  });
+
+  /** A BI session (the role's settings apply at login); a session the server ends must not crash the test. */
+  async function biSession(): Promise<Client> {
+    const client = await connect(context.url, { user: role, password });
+    client.on('error', () => undefined);
+    opened.push(client);
+    return client;
+  }
+
+  /** Ingests one touchpoint and waits for every projection to apply it, within `timeoutMs`. */
+  async function ingestAndProject(timeoutMs: number): Promise<void> {
+    await context.services.ingest.record(
+      [
+        {
+          messageId: randomBytes(6).toString('hex'),
+          customer: { externalId: 'bi-probe' },
+          type: 'page_view',
+          channel: 'web',
+          occurredAt: new Date().toISOString(),
+        },
+      ],
+      (index) => `touchpoints[${index}]`,
+    );
+    await context.services.projector.catchUp(timeoutMs);
+  }
+
+  async function sessionsOf(name: string): Promise<number> {
+    const [{ count }] = await context.db.query<{ count: number }>(
+      `SELECT count(*)::int AS count FROM pg_stat_activity WHERE usename = $1`,
+      [name],
+    );
+    return count;
+  }
+
+  it('takes the old advisory key of the projector but not its lock row, and the projections go on', async () => {
+    expect(await applyBiLimits(context.db, LIMITS, role)).toEqual([]);
+    const bi = await biSession();
+    expect(
+      await outcome(
+        bi,
+        `SELECT pg_advisory_lock(hashtext('clm.projection:metrics')), pg_advisory_lock(hashtext('clm.projection:segments'))`,
+      ),
+    ).toBe('ok');
+    expect(await outcome(bi, `SELECT * FROM projection_locks FOR UPDATE`)).toBe('42501');
+    await bi.query('BEGIN');
+    expect(await outcome(bi, `LOCK TABLE projection_locks`)).toBe('42501');
+    await bi.query('ROLLBACK');
+    await ingestAndProject(10_000);
+    await bi.end();
+  });
+
+  it('holds back neither the streams nor the projections with an open read-only transaction (no xid)', async () => {
+    const bi = await biSession();
+    await bi.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await bi.query('SELECT count(*) FROM bi.customers');
+    // A snapshot without a transaction id: pg_current_snapshot()'s xmin (the projections' and streams' bound) ignores it.
+    await ingestAndProject(10_000);
+    await bi.query('ROLLBACK');
+    await bi.end();
+  });
+
+  it('holds them back once its transaction takes an xid, until the idle-in-transaction limit ends the session', async () => {
+    expect(await applyBiLimits(context.db, { ...LIMITS, idleInTransactionMs: 1000 }, role)).toEqual([]);
+    const bi = await biSession();
+    await bi.query('BEGIN');
+    await bi.query('SELECT pg_current_xact_id()');
+    // Any role may take an xid; while its transaction is open nothing committed after it is final for clm.
+    await expect(ingestAndProject(300)).rejects.toThrow('projections did not catch up');
+    // The server ends the idle transaction after 1 s, and the projections catch up.
+    await ingestAndProject(10_000);
+    await waitFor(async () => (await sessionsOf(role)) === 0, 5_000);
+  });
+
+  it('has its session ended by the watchdog when it lifts its own timeouts and keeps a transaction open', async () => {
+    expect(await applyBiLimits(context.db, LIMITS, role)).toEqual([]);
+    const bi = await biSession();
+    await bi.query('SET idle_in_transaction_session_timeout = 0');
+    await bi.query('SET statement_timeout = 0');
+    await bi.query('BEGIN');
+    await bi.query('SELECT pg_current_xact_id()');
+    const watchdog = new BiWatchdog(
+      context.db,
+      { ...LIMITS, statementTimeoutMs: 200, idleInTransactionMs: 200 },
+      (error) => {
+        throw error;
+      },
+      { role },
+    );
+    try {
+      await expect(ingestAndProject(300)).rejects.toThrow('projections did not catch up');
+      // Once the transaction is older than 400 ms, the next check ends it (and only it).
+      await waitFor(async () => (await watchdog.check()) === 1, 5_000);
+      await ingestAndProject(10_000);
+      await waitFor(async () => (await sessionsOf(role)) === 0, 5_000);
+    } finally {
+      await watchdog.stop();
+    }
+  });
+
+  it('is refused connections past its limit while clm keeps its own', async () => {
+    expect(await applyBiLimits(context.db, { ...LIMITS, connectionLimit: 2 }, role)).toEqual([]);
+    await biSession();
+    await biSession();
+    await expect(connect(context.url, { user: role, password })).rejects.toMatchObject({ code: '53300' });
+    expect(await context.db.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    expect(await context.db.forKind('read').query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+
+  it('stops its statements at its statement limit and its temporary files at its temp-file limit, which it cannot lift', async () => {
+    expect(await applyBiLimits(context.db, { ...LIMITS, statementTimeoutMs: 300, tempFileLimitMb: 1, connectionLimit: -1 }, role)).toEqual(
+      [],
+    );
+    const bi = await biSession();
+    expect(await outcome(bi, 'SELECT pg_sleep(2)')).toBe('57014');
+    await bi.query(`SET work_mem = '64kB'`);
+    await bi.query(`SET statement_timeout = 0`);
+    expect(await outcome(bi, 'SELECT count(*) FROM (SELECT g FROM generate_series(1, 2000000) g ORDER BY g DESC) sorted')).toBe('53400');
+    expect(await outcome(bi, 'SET temp_file_limit = -1')).toBe('42501');
+  });
+
+  it("says when the server cannot hold clm's connections beside the BI role's", async () => {
+    const [{ max, reserved }] = await context.db.query<{ max: number; reserved: number }>(
+      `SELECT current_setting('max_connections')::int AS max, current_setting('superuser_reserved_connections')::int
+              + coalesce(current_setting('reserved_connections', true)::int, 0) AS reserved`,
+    );
+    expect(await connectionBudgetProblem(context.db, 28, 5)).toBeNull();
+    expect(await connectionBudgetProblem(context.db, max - reserved - 4, 5)).toBe(
+      `clm may open ${max - reserved - 4} connections and clm_bi 5, but the server allows ${max - reserved} (max_connections less the reserved): lower CLM_BI_CONNECTION_LIMIT or the pools, or raise max_connections`,
+    );
+    expect(await connectionBudgetProblem(context.db, 28, -1)).toBe(
+      `clm_bi has no connection limit (CLM_BI_CONNECTION_LIMIT=-1): BI tools could take the server's ${max - reserved} connections and leave clm none`,
+    );
   });
 });

@@ -7,7 +7,8 @@ import { startDemo } from '../demo';
 import type { Demo } from '../demo';
 import type { DemoLoadResult } from '../demo-loader';
 import { DEMO_SEED, demoWindows, planDemo } from '../demo-plan';
-import type { DemoPlan, DemoTouchpoint } from '../demo-plan';
+import type { DemoPlan } from '../demo-plan';
+import type { DemoTouchpoint } from '../demo-story';
 
 const DAY_MS = 86_400_000;
 const TODAY = new Date('2026-06-15T12:00:00.000Z');

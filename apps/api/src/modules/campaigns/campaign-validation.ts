@@ -1,4 +1,6 @@
-import { MAX_TEXT, textProblem } from '../../core/ids';
+import { z } from 'zod';
+import { MAX_TEXT } from '../../core/ids';
+import { pathIssues, storable, UNLESS_FAILED } from '../../core/zod-issues';
 import { decimalOfNumber, EXACT_NUMBER_DIGITS, formatTenThousandths } from '../../core/money';
 
 /*
@@ -39,47 +41,72 @@ export function quote(value: unknown): string {
   return value.length > QUOTE_LIMIT ? `${JSON.stringify(value.slice(0, QUOTE_LIMIT))}…` : JSON.stringify(value);
 }
 
-/** Trimmed, non-empty storable text of at most 256 characters. */
-function checkText(value: unknown, what: string): Checked<string> {
-  if (typeof value !== 'string') return refuse(`must be text, got ${quote(value)}`);
-  const problem = textProblem(value);
-  if (problem !== null) return refuse(problem);
-  const trimmed = value.trim();
-  if (trimmed === '') return refuse(`is required (${what})`);
-  if (trimmed.length > MAX_TEXT) return refuse(`must be at most ${MAX_TEXT} characters`);
-  return accept(trimmed);
+/** Trimmed, non-empty storable text of at most 256 characters; `what` says what is expected when it is blank. */
+function textSchema(what: string) {
+  return storable(z.string({ error: mustBeText }))
+    .trim()
+    .min(1, { error: `is required (${what})`, ...UNLESS_FAILED })
+    .max(MAX_TEXT, { error: `must be at most ${MAX_TEXT} characters`, ...UNLESS_FAILED });
 }
 
+const mustBeText = (issue: { input?: unknown }) => `must be text, got ${quote(issue.input)}`;
+
 /** A campaign key: the text touchpoints carry in `campaign`. */
+const campaignKeySchema = textSchema('the text your touchpoints carry in `campaign`');
+const campaignNameSchema = textSchema('a name to show');
+const channelSchema = z
+  .string({ error: mustBeText })
+  .trim()
+  .regex(CHANNEL_PATTERN, {
+    error: (issue) =>
+      `${quote(issue.input)} must be lowercase snake_case (letters, digits, _), starting with a letter, at most 64 characters`,
+  });
+
+/** A calendar day written `YYYY-MM-DD`, a real one (no February 30) in the years 0001–9999; returned trimmed. */
+const daySchema = z
+  .string({ error: notADay })
+  .refine((text) => isRealDay(text.trim()), { error: notADay })
+  .transform((text) => text.trim());
+
+function notADay(issue: { input?: unknown }): string {
+  return `${quote(issue.input)} is not a date; write YYYY-MM-DD, a real day in the years 0001–9999`;
+}
+
+/** An amount, as `checkAmount` reads it. */
+const amountSchema = z.unknown().transform((value, context) => {
+  const checked = checkAmount(value);
+  if (checked.ok) return checked.value;
+  context.addIssue({ code: 'custom', message: checked.problem, input: value });
+  return z.NEVER;
+});
+
+/** The outcome of `schema` on `value`, with the first problem it found. */
+function check<T>(schema: z.ZodType<T>, value: unknown): Checked<T> {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? accept(parsed.data) : refuse(parsed.error.issues[0].message);
+}
+
 export function checkCampaignKey(value: unknown): Checked<string> {
-  return checkText(value, 'the text your touchpoints carry in `campaign`');
+  return check(campaignKeySchema, value);
 }
 
 export function checkCampaignName(value: unknown): Checked<string> {
-  return checkText(value, 'a name to show');
+  return check(campaignNameSchema, value);
 }
 
 export function checkChannel(value: unknown): Checked<string> {
-  if (typeof value !== 'string') return refuse(`must be text, got ${quote(value)}`);
-  const channel = value.trim();
-  if (!CHANNEL_PATTERN.test(channel)) {
-    return refuse(`${quote(channel)} must be lowercase snake_case (letters, digits, _), starting with a letter, at most 64 characters`);
-  }
-  return accept(channel);
+  return check(channelSchema, value);
 }
 
-/**
- * A calendar day written `YYYY-MM-DD`, a real one (no February 30) in the
- * years 0001–9999; returned as written (trimmed).
- */
 export function checkDay(value: unknown): Checked<string> {
-  const text = typeof value === 'string' ? value.trim() : '';
+  return check(daySchema, value);
+}
+
+function isRealDay(text: string): boolean {
   const match = ISO_DATE.exec(text);
-  const problem = `${quote(value)} is not a date; write YYYY-MM-DD, a real day in the years 0001–9999`;
-  if (!match) return refuse(problem);
+  if (!match) return false;
   const [year, month, day] = match.slice(1, 4).map(Number);
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return refuse(problem);
-  return accept(text);
+  return year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
 
 function daysInMonth(year: number, month: number): number {
@@ -150,6 +177,14 @@ export type SpendSubmission = { campaign?: unknown; day?: unknown; amount?: unkn
 /** A valid spend item: the amount of one campaign on one day. `index` is its position in what was sent. */
 export type SpendRow = { index: number; campaign: string; day: string; amount: Amount };
 
+const SPEND_FIELDS = ['campaign', 'day', 'amount'] as const;
+const spendItemSchema = z.object({ campaign: campaignKeySchema, day: daySchema, amount: amountSchema });
+
+/** The spend field a zod issue path starts with. */
+function spendField(path: readonly PropertyKey[]): (typeof SPEND_FIELDS)[number] | null {
+  return SPEND_FIELDS.find((field) => field === path[0]) ?? null;
+}
+
 /** At most this many spend rows per call, in either form. */
 export const MAX_SPEND_ROWS = 10_000;
 
@@ -163,21 +198,13 @@ export function validateSpend(items: readonly SpendSubmission[], name: SpendName
   const rows: SpendRow[] = [];
   const firstOf = new Map<string, number>();
   items.forEach((item, index) => {
-    const campaign = checkCampaignKey(item.campaign);
-    const day = checkDay(item.day);
-    const amount = checkAmount(item.amount);
-    const fieldIssues = (
-      [
-        ['campaign', campaign],
-        ['day', day],
-        ['amount', amount],
-      ] as const
-    ).flatMap(([field, checked]) => (checked.ok ? [] : [{ index, ...issue(name(index, field), checked.problem) }]));
-    if (!campaign.ok || !day.ok || !amount.ok) {
-      issues.push(...fieldIssues);
+    const parsed = spendItemSchema.safeParse(item);
+    if (!parsed.success) {
+      issues.push(...parsed.error.issues.map((found) => ({ index, ...issue(name(index, spendField(found.path)), found.message) })));
       return;
     }
-    const slot = JSON.stringify([campaign.value, day.value]);
+    const { campaign, day, amount } = parsed.data;
+    const slot = JSON.stringify([campaign, day]);
     const first = firstOf.get(slot);
     if (first !== undefined) {
       issues.push({
@@ -187,7 +214,7 @@ export function validateSpend(items: readonly SpendSubmission[], name: SpendName
       return;
     }
     firstOf.set(slot, index);
-    rows.push({ index, campaign: campaign.value, day: day.value, amount: amount.value });
+    rows.push({ index, campaign, day, amount });
   });
   return issues.length > 0 ? { issues } : { rows };
 }
@@ -198,6 +225,14 @@ export function issue(path: string, problem: string): Issue {
 
 /** A campaign's own fields, as sent to create it or merged for an update. */
 export type CampaignSubmission = { key?: unknown; name?: unknown; channel?: unknown; startsOn?: unknown; endsOn?: unknown };
+const campaignSchema = z.object({
+  key: campaignKeySchema,
+  name: campaignNameSchema,
+  channel: channelSchema,
+  startsOn: daySchema,
+  endsOn: daySchema.nullish().transform((day) => day ?? null),
+});
+
 export type ValidCampaign = { key: string; name: string; channel: string; startsOn: string; endsOn: string | null };
 
 /**
@@ -205,24 +240,16 @@ export type ValidCampaign = { key: string; name: string; channel: string; starts
  * field is reported; an end before the start is reported on `endsOn`.
  */
 export function validateCampaign(input: CampaignSubmission, prefix: string): { campaign: ValidCampaign } | { issues: Issue[] } {
-  const at = (field: string) => `${prefix}.${field}`;
-  const key = checkCampaignKey(input.key);
-  const name = checkCampaignName(input.name);
-  const channel = checkChannel(input.channel);
-  const startsOn = checkDay(input.startsOn);
-  const endsOn: Checked<string | null> = input.endsOn === null || input.endsOn === undefined ? accept(null) : checkDay(input.endsOn);
-  const checks = [
-    ['key', key],
-    ['name', name],
-    ['channel', channel],
-    ['startsOn', startsOn],
-    ['endsOn', endsOn],
-  ] as const;
-  const issues = checks.flatMap(([field, checked]) => (checked.ok ? [] : [issue(at(field), checked.problem)]));
-  if (!key.ok || !name.ok || !channel.ok || !startsOn.ok || !endsOn.ok) return { issues };
+  const parsed = campaignSchema.safeParse(input);
+  if (!parsed.success) return { issues: pathIssues(parsed.error, prefix).map(({ path, message }) => issue(path, message)) };
+  const campaign = parsed.data;
   // ISO dates of four-digit years sort as text.
-  if (endsOn.value !== null && endsOn.value < startsOn.value) {
-    return { issues: [issue(at('endsOn'), `${endsOn.value} is before startsOn ${startsOn.value}; a campaign ends on or after its start`)] };
+  if (campaign.endsOn !== null && campaign.endsOn < campaign.startsOn) {
+    return {
+      issues: [
+        issue(`${prefix}.endsOn`, `${campaign.endsOn} is before startsOn ${campaign.startsOn}; a campaign ends on or after its start`),
+      ],
+    };
   }
-  return { campaign: { key: key.value, name: name.value, channel: channel.value, startsOn: startsOn.value, endsOn: endsOn.value } };
+  return { campaign };
 }

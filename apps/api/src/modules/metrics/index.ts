@@ -9,6 +9,7 @@ export { MetricsResolver } from './metrics.resolver';
 export { Attribution } from './metric-sources';
 export { Bucket } from './metric-windows';
 export { recordErasure } from './erasure.sql';
+export { CUSTOMER_ACQUISITIONS_TABLE, METRIC_CUSTOMER_SCORES_TABLE, METRIC_TOUCHPOINTS_DAILY_TABLE } from './metric-relations';
 export { metricTable } from './metric-tables';
 export type { MetricTableQuery } from './metric-tables';
 export type { MetricTable } from './metric-types';

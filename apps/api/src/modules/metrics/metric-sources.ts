@@ -1,5 +1,9 @@
 import { sql } from '../../database/sql';
 import type { SqlFragment } from '../../database/sql';
+import { TRANSITIONS_TABLE } from '../lifecycle';
+import { segmentMembers } from '../segments';
+import { TOUCHPOINTS_TABLE } from '../touchpoints';
+import { CUSTOMER_ACQUISITIONS_TABLE, METRIC_TOUCHPOINTS_DAILY_TABLE } from './metric-relations';
 import { activityKindsOf, PURCHASE, SCORE_SQL } from './vocabulary';
 
 /**
@@ -43,7 +47,7 @@ export enum Attribution {
 }
 
 const PROJECTED: Record<RelationName, string> = {
-  tp_daily: 'metric_touchpoints_daily',
+  tp_daily: METRIC_TOUCHPOINTS_DAILY_TABLE,
   tr_daily: 'metric_transitions_daily',
   gaps: 'metric_activity_gaps',
   acq_daily: 'metric_acquisitions_daily',
@@ -55,9 +59,12 @@ const PROJECTED: Record<RelationName, string> = {
   score_chain: 'metric_score_chain',
   purchasers: '(SELECT customer_id, first_purchase_at, second_purchase_at FROM metric_customers WHERE first_purchase_at IS NOT NULL)',
   customer_gaps: 'metric_activity_gaps',
-  customer_tp_daily: 'metric_touchpoints_daily',
+  customer_tp_daily: METRIC_TOUCHPOINTS_DAILY_TABLE,
 };
 
+const TOUCHPOINTS = sql.raw(TOUCHPOINTS_TABLE);
+const TRANSITIONS = sql.raw(TRANSITIONS_TABLE);
+const ACQUISITIONS = sql.raw(CUSTOMER_ACQUISITIONS_TABLE);
 const DAY = sql.raw(`(t.occurred_at AT TIME ZONE 'UTC')::date`);
 const SCORE = sql.raw(SCORE_SQL);
 
@@ -143,8 +150,8 @@ export class MetricSources {
                     CASE WHEN a.customer_id IS NULL THEN f.channel ELSE a.first_touch_channel END AS channel,
                     CASE WHEN a.customer_id IS NULL THEN f.campaign ELSE a.first_touch_campaign END AS campaign
                FROM (SELECT DISTINCT ON (t.customer_id) t.customer_id, t.channel, t.campaign
-                       FROM touchpoints t ORDER BY t.customer_id, t.occurred_at, t.id) f
-               LEFT JOIN customer_acquisitions a ON a.customer_id = f.customer_id`
+                       FROM ${TOUCHPOINTS} t ORDER BY t.customer_id, t.occurred_at, t.id) f
+               LEFT JOIN ${ACQUISITIONS} a ON a.customer_id = f.customer_id`
           : this.creditedSql();
       parts.push(sql`${column} IN (SELECT x.customer_id FROM (${credited}) x WHERE ${sql.join(conditions, ' AND ')})`);
     }
@@ -152,7 +159,7 @@ export class MetricSources {
   }
 
   private members(column: SqlFragment, segment: string): SqlFragment {
-    return sql`${column} IN (SELECT m.customer_id FROM segment_members m WHERE m.segment_id = ${segment}::uuid)`;
+    return sql`${column} IN (${segmentMembers(segment)})`;
   }
 
   /** A predicate on touchpoints aliased `t`: those of the channel and campaign (for activity and scores). */
@@ -169,12 +176,12 @@ export class MetricSources {
       case 'tp_daily':
         return sql`SELECT ${DAY} AS day, t.type, t.channel, coalesce(t.campaign, '') AS campaign,
                        count(*)::bigint AS touchpoints, coalesce(sum(t.value), 0) AS value_sum
-                  FROM touchpoints t WHERE ${this.customers(customerId, false)} GROUP BY 1, 2, 3, 4`;
+                  FROM ${TOUCHPOINTS} t WHERE ${this.customers(customerId, false)} GROUP BY 1, 2, 3, 4`;
       case 'gaps':
         return this.gapsScan(this.customers(customerId, false), this.touches());
       case 'scores_daily':
         return sql`SELECT s.kind, ${DAY} AS day, s.score, count(*)::bigint AS responses
-                  FROM touchpoints t CROSS JOIN LATERAL ${SCORE} s
+                  FROM ${TOUCHPOINTS} t CROSS JOIN LATERAL ${SCORE} s
                  WHERE t.properties ? 'score' AND ${this.customers(customerId, false)} AND ${this.touches()}
                  GROUP BY 1, 2, 3`;
       case 'score_chain':
@@ -183,19 +190,19 @@ export class MetricSources {
         return sql`SELECT kind, day, next_day, score, count(*)::bigint AS customers
                   FROM (SELECT kind, day, coalesce(lead(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '9999-12-31'::date) AS next_day, score
                           FROM (SELECT DISTINCT ON (s.kind, t.customer_id, ${DAY}) s.kind, t.customer_id, ${DAY} AS day, s.score
-                                  FROM touchpoints t CROSS JOIN LATERAL ${SCORE} s
+                                  FROM ${TOUCHPOINTS} t CROSS JOIN LATERAL ${SCORE} s
                                  WHERE t.properties ? 'score' AND ${this.customers(customerId, false)} AND ${this.touches()}
                                  ORDER BY s.kind, t.customer_id, ${DAY}, t.occurred_at DESC, t.id DESC) d) c
                  GROUP BY 1, 2, 3, 4`;
       case 'tr_daily':
         return sql`SELECT ${DAY} AS day, coalesce(t.from_stage, '') AS from_stage, t.to_stage, t.cause, count(*)::bigint AS transitions
-                  FROM stage_transitions t WHERE ${this.customers(customerId, true)} GROUP BY 1, 2, 3, 4`;
+                  FROM ${TRANSITIONS} t WHERE ${this.customers(customerId, true)} GROUP BY 1, 2, 3, 4`;
       case 'customer_gaps':
         return this.gapsScan(this.customers(customerId, true), sql`true`);
       case 'customer_tp_daily':
         return sql`SELECT ${DAY} AS day, t.type, t.channel, coalesce(t.campaign, '') AS campaign,
                        count(*)::bigint AS touchpoints, coalesce(sum(t.value), 0) AS value_sum
-                  FROM touchpoints t WHERE ${this.customers(customerId, true)} GROUP BY 1, 2, 3, 4`;
+                  FROM ${TOUCHPOINTS} t WHERE ${this.customers(customerId, true)} GROUP BY 1, 2, 3, 4`;
       case 'acq_daily':
       case 'acq_credited':
         return this.acquisitionsScan();
@@ -206,7 +213,7 @@ export class MetricSources {
       case 'purchasers':
         return sql`SELECT customer_id, times[1] AS first_purchase_at, times[2] AS second_purchase_at
                   FROM (SELECT t.customer_id, (array_agg(t.occurred_at ORDER BY t.occurred_at))[1:2] AS times
-                          FROM touchpoints t WHERE t.type = ${sql.raw(`'${PURCHASE}'`)} AND ${this.customers(customerId, true)}
+                          FROM ${TOUCHPOINTS} t WHERE t.type = ${sql.raw(`'${PURCHASE}'`)} AND ${this.customers(customerId, true)}
                          GROUP BY t.customer_id) p`;
     }
   }
@@ -220,11 +227,11 @@ export class MetricSources {
     return sql`SELECT (a.occurred_at AT TIME ZONE 'UTC')::date AS day, coalesce(tp.channel, '') AS channel, coalesce(tp.campaign, '') AS campaign,
                      coalesce(f.channel, '') AS first_channel, coalesce(f.campaign, '') AS first_campaign, count(*)::bigint AS customers
                 FROM (SELECT DISTINCT ON (t.customer_id) t.customer_id, t.occurred_at, t.touchpoint_id, t.tx_id
-                        FROM stage_transitions t
+                        FROM ${TRANSITIONS} t
                        WHERE t.to_stage = ${this.context.acquiredStage} AND ${this.customers(sql.raw('t.customer_id'), false)}
                        ORDER BY t.customer_id, t.tx_id, t.id) a
-                LEFT JOIN touchpoints tp ON tp.id = a.touchpoint_id
-                LEFT JOIN LATERAL (SELECT x.channel, x.campaign FROM touchpoints x WHERE x.customer_id = a.customer_id AND x.tx_id <= a.tx_id
+                LEFT JOIN ${TOUCHPOINTS} tp ON tp.id = a.touchpoint_id
+                LEFT JOIN LATERAL (SELECT x.channel, x.campaign FROM ${TOUCHPOINTS} x WHERE x.customer_id = a.customer_id AND x.tx_id <= a.tx_id
                                     ORDER BY x.occurred_at, x.id LIMIT 1) f ON true
                GROUP BY 1, 2, 3, 4, 5`;
   }
@@ -235,7 +242,7 @@ export class MetricSources {
     return sql`SELECT kind, day, prev_day, count(*)::bigint AS customers
               FROM (SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day
                       FROM (SELECT DISTINCT k.kind, t.customer_id, ${DAY} AS day
-                              FROM touchpoints t CROSS JOIN LATERAL ${kinds} k(kind)
+                              FROM ${TOUCHPOINTS} t CROSS JOIN LATERAL ${kinds} k(kind)
                              WHERE k.kind IS NOT NULL AND ${customers} AND ${touches}) d) g
              GROUP BY 1, 2, 3`;
   }
@@ -249,14 +256,14 @@ export class MetricSources {
   creditedSql(): SqlFragment {
     switch (this.context.attribution) {
       case Attribution.FIRST_TOUCH:
-        return sql`SELECT a.customer_id, a.acquired_at, a.first_touch_channel AS channel, a.first_touch_campaign AS campaign FROM customer_acquisitions a`;
+        return sql`SELECT a.customer_id, a.acquired_at, a.first_touch_channel AS channel, a.first_touch_campaign AS campaign FROM ${ACQUISITIONS} a`;
       case Attribution.ACQUIRING_TOUCH:
-        return sql`SELECT a.customer_id, a.acquired_at, a.channel, a.campaign FROM customer_acquisitions a`;
+        return sql`SELECT a.customer_id, a.acquired_at, a.channel, a.campaign FROM ${ACQUISITIONS} a`;
       case Attribution.LAST_TOUCH:
         return sql`SELECT a.customer_id, a.acquired_at, coalesce(l.channel, a.channel) AS channel, coalesce(l.campaign, a.campaign) AS campaign
-                  FROM customer_acquisitions a
+                  FROM ${ACQUISITIONS} a
                   LEFT JOIN LATERAL (
-                    SELECT t.channel, t.campaign FROM touchpoints t
+                    SELECT t.channel, t.campaign FROM ${TOUCHPOINTS} t
                      WHERE t.customer_id = a.customer_id AND t.campaign IS NOT NULL AND t.occurred_at <= a.acquired_at
                        AND t.occurred_at >= a.acquired_at - make_interval(days => ${this.context.lookbackDays ?? 30}::int)
                      ORDER BY t.occurred_at DESC, t.id DESC LIMIT 1) l ON true`;
@@ -273,7 +280,7 @@ export class MetricSources {
     const journeys = sql`SELECT t.customer_id, t.to_stage, t.occurred_at, t.tx_id, t.id,
                              first_value(t.occurred_at) OVER (PARTITION BY t.customer_id ORDER BY t.tx_id, t.id) AS entered_at,
                              lead(t.occurred_at) OVER (PARTITION BY t.customer_id ORDER BY t.tx_id, t.id) AS next_at
-                        FROM stage_transitions t WHERE ${this.customers(sql.raw('t.customer_id'), true)}`;
+                        FROM ${TRANSITIONS} t WHERE ${this.customers(sql.raw('t.customer_id'), true)}`;
     const entries = sql`SELECT DISTINCT ON (j.customer_id, j.to_stage) j.customer_id, j.to_stage AS stage, j.occurred_at AS entered_at,
                             (j.entered_at AT TIME ZONE 'UTC')::date AS cohort_day,
                             extract(epoch FROM j.occurred_at - j.entered_at)::float8 AS seconds_from_entry

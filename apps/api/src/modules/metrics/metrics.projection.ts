@@ -3,22 +3,26 @@ import { prepared } from '../../database/db';
 import type { UnitOfWork } from '../../database/db';
 import type { LogRange, Projector } from '../../log';
 import { isoDay } from '../../core/dates';
+import { CUSTOMERS_TABLE } from '../customers';
+import { TRANSITIONS_TABLE } from '../lifecycle';
+import { TOUCHPOINTS_TABLE } from '../touchpoints';
 import { foldTransitions } from './journey-fold';
 import type { FoldedTransition, MetricCustomer } from './journey-fold';
+import { CUSTOMER_ACQUISITIONS_TABLE, METRIC_CUSTOMER_SCORES_TABLE, METRIC_TOUCHPOINTS_DAILY_TABLE } from './metric-relations';
 import { ACTIVITY_KINDS_SQL, ENGAGEMENT_TYPES, PURCHASE, SCORE_SQL } from './vocabulary';
 
 /** The projection's name in projection_positions. */
 export const METRICS_PROJECTION = 'metrics';
 
 export const METRIC_LOGS = {
-  touchpoints: { name: 'touchpoints', table: 'touchpoints' },
-  transitions: { name: 'stage_transitions', table: 'stage_transitions' },
+  touchpoints: { name: 'touchpoints', table: TOUCHPOINTS_TABLE },
+  transitions: { name: 'stage_transitions', table: TRANSITIONS_TABLE },
   erasures: { name: 'customer_erasures', table: 'customer_erasures' },
 } as const;
 
 const LOCK_STRETCH_CUSTOMERS = prepared(`
-  SELECT c.id FROM customers c
-   WHERE c.id IN (SELECT t.customer_id FROM stage_transitions t WHERE ${inRange('t')})
+  SELECT c.id FROM ${CUSTOMERS_TABLE} c
+   WHERE c.id IN (SELECT t.customer_id FROM ${TRANSITIONS_TABLE} t WHERE ${inRange('t')})
    ORDER BY c.id FOR KEY SHARE OF c`);
 
 /** Metrics are a read model nobody streams: its steps may commit lazily (see Projector). */
@@ -87,9 +91,9 @@ function neighbourhood(table: string, changed: string, options: { extraColumn?: 
 }
 
 const TOUCHPOINTS_DAILY = prepared(`
-  INSERT INTO metric_touchpoints_daily AS m (day, type, channel, campaign, touchpoints, value_sum)
+  INSERT INTO ${METRIC_TOUCHPOINTS_DAILY_TABLE} AS m (day, type, channel, campaign, touchpoints, value_sum)
   SELECT ${DAY}, t.type, t.channel, coalesce(t.campaign, ''), count(*), coalesce(sum(t.value), 0)
-    FROM touchpoints t
+    FROM ${TOUCHPOINTS_TABLE} t
    WHERE ${inRange('t')}
    GROUP BY 1, 2, 3, 4
   ON CONFLICT (day, type, channel, campaign)
@@ -106,7 +110,7 @@ const TOUCHPOINTS_DAILY = prepared(`
 const ACTIVITY = prepared(`
   WITH batch AS (
     SELECT DISTINCT k.kind, t.customer_id, ${DAY} AS day
-      FROM touchpoints t CROSS JOIN LATERAL ${ACTIVITY_KINDS_SQL} k(kind)
+      FROM ${TOUCHPOINTS_TABLE} t CROSS JOIN LATERAL ${ACTIVITY_KINDS_SQL} k(kind)
      WHERE ${inRange('t')} AND k.kind IS NOT NULL
   ), new_days AS (
     INSERT INTO metric_activity_days (kind, customer_id, day)
@@ -128,7 +132,7 @@ const ACTIVITY = prepared(`
 const SCORES_DAILY = prepared(`
   INSERT INTO metric_scores_daily AS m (kind, day, score, responses)
   SELECT s.kind, ${DAY}, s.score, count(*)
-    FROM touchpoints t CROSS JOIN LATERAL ${SCORE_SQL} s
+    FROM ${TOUCHPOINTS_TABLE} t CROSS JOIN LATERAL ${SCORE_SQL} s
    WHERE ${inRange('t')} AND t.properties ? 'score'
    GROUP BY 1, 2, 3
   ON CONFLICT (kind, day, score) DO UPDATE SET responses = m.responses + EXCLUDED.responses`);
@@ -141,14 +145,14 @@ const SCORES_DAILY = prepared(`
 const SCORE_CHAIN = prepared(`
   WITH batch AS (
     SELECT DISTINCT ON (s.kind, t.customer_id, ${DAY}) s.kind, t.customer_id, ${DAY} AS day, s.score, t.occurred_at, t.id
-      FROM touchpoints t CROSS JOIN LATERAL ${SCORE_SQL} s
+      FROM ${TOUCHPOINTS_TABLE} t CROSS JOIN LATERAL ${SCORE_SQL} s
      WHERE ${inRange('t')} AND t.properties ? 'score'
      ORDER BY s.kind, t.customer_id, ${DAY}, t.occurred_at DESC, t.id DESC
   ), winners AS (
     SELECT b.* FROM batch b
-      LEFT JOIN metric_customer_scores c ON c.kind = b.kind AND c.customer_id = b.customer_id AND c.day = b.day
+      LEFT JOIN ${METRIC_CUSTOMER_SCORES_TABLE} c ON c.kind = b.kind AND c.customer_id = b.customer_id AND c.day = b.day
      WHERE c.customer_id IS NULL OR (b.occurred_at, b.id) > (c.scored_at, c.touchpoint_id)
-  ), ${neighbourhood('metric_customer_scores', 'winners', { extraColumn: 'score', changedMayBeKnown: true })}
+  ), ${neighbourhood(METRIC_CUSTOMER_SCORES_TABLE, 'winners', { extraColumn: 'score', changedMayBeKnown: true })}
   , merged AS (
     -- A day the batch scored again takes the batch's score (by sorting, not a join: the planner
     -- cannot size these CTEs and would compare every pair).
@@ -168,7 +172,7 @@ const SCORE_CHAIN = prepared(`
     SELECT kind, day, next_day, score, sum(delta) FROM links GROUP BY kind, day, next_day, score HAVING sum(delta) <> 0
     ON CONFLICT (kind, day, next_day, score) DO UPDATE SET customers = m.customers + EXCLUDED.customers
   )
-  INSERT INTO metric_customer_scores AS c (kind, customer_id, day, score, scored_at, touchpoint_id)
+  INSERT INTO ${METRIC_CUSTOMER_SCORES_TABLE} AS c (kind, customer_id, day, score, scored_at, touchpoint_id)
   SELECT kind, customer_id, day, score, occurred_at, id FROM winners
   ON CONFLICT (kind, customer_id, day)
   DO UPDATE SET score = EXCLUDED.score, scored_at = EXCLUDED.scored_at, touchpoint_id = EXCLUDED.touchpoint_id`);
@@ -177,7 +181,7 @@ const SCORE_CHAIN = prepared(`
 const PURCHASES = prepared(`
   WITH batch AS (
     SELECT t.customer_id, (array_agg(t.occurred_at ORDER BY t.occurred_at))[1:2] AS times
-      FROM touchpoints t
+      FROM ${TOUCHPOINTS_TABLE} t
      WHERE ${inRange('t')} AND t.type = '${PURCHASE}'
      GROUP BY t.customer_id
   )
@@ -192,14 +196,14 @@ const PURCHASES = prepared(`
 const TRANSITIONS_DAILY = prepared(`
   INSERT INTO metric_transitions_daily AS m (day, from_stage, to_stage, cause, transitions)
   SELECT ${DAY}, coalesce(t.from_stage, ''), t.to_stage, t.cause, count(*)
-    FROM stage_transitions t
+    FROM ${TRANSITIONS_TABLE} t
    WHERE ${inRange('t')}
    GROUP BY 1, 2, 3, 4
   ON CONFLICT (day, from_stage, to_stage, cause) DO UPDATE SET transitions = m.transitions + EXCLUDED.transitions`);
 
 const READ_TRANSITIONS = prepared(`
   SELECT t.customer_id, t.from_stage, t.to_stage, t.occurred_at, t.touchpoint_id::text AS touchpoint_id, t.tx_id::text AS tx_id
-    FROM stage_transitions t
+    FROM ${TRANSITIONS_TABLE} t
    WHERE ${inRange('t')}
    ORDER BY t.tx_id, t.id`);
 
@@ -259,14 +263,14 @@ const WRITE_ACQUISITIONS = prepared(`
            tp.channel, tp.campaign, first_touch.occurred_at AS first_touch_at,
            first_touch.channel AS first_touch_channel, first_touch.campaign AS first_touch_campaign
       FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::bigint[], $5::xid8[]) a(customer_id, acquired_at, stage, touchpoint_id, tx_id)
-      JOIN customers c ON c.id = a.customer_id
-      LEFT JOIN touchpoints tp ON tp.id = a.touchpoint_id
+      JOIN ${CUSTOMERS_TABLE} c ON c.id = a.customer_id
+      LEFT JOIN ${TOUCHPOINTS_TABLE} tp ON tp.id = a.touchpoint_id
       LEFT JOIN LATERAL (
-        SELECT f.occurred_at, f.channel, f.campaign FROM touchpoints f
+        SELECT f.occurred_at, f.channel, f.campaign FROM ${TOUCHPOINTS_TABLE} f
          WHERE f.customer_id = a.customer_id AND f.tx_id <= a.tx_id ORDER BY f.occurred_at, f.id LIMIT 1) first_touch ON true
        FOR KEY SHARE OF c
   ), kept AS (
-    INSERT INTO customer_acquisitions (customer_id, acquired_at, stage, touchpoint_id, channel, campaign,
+    INSERT INTO ${CUSTOMER_ACQUISITIONS_TABLE} (customer_id, acquired_at, stage, touchpoint_id, channel, campaign,
                                        first_touch_at, first_touch_channel, first_touch_campaign)
     SELECT customer_id, acquired_at, stage, touchpoint_id, channel, campaign, first_touch_at, first_touch_channel, first_touch_campaign
       FROM acquired

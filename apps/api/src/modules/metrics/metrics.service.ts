@@ -117,8 +117,8 @@ export class MetricsService {
       storedPosition(this.db, METRICS_PROJECTION, METRIC_LOGS.touchpoints.name),
     ]);
     return {
-      transitions: encodeLogCursor({ position: transitions, snapshot: null }),
-      touchpoints: encodeLogCursor({ position: touchpoints, snapshot: null }),
+      transitions: encodeLogCursor({ position: transitions, snapshot: null }, METRIC_LOGS.transitions.table),
+      touchpoints: encodeLogCursor({ position: touchpoints, snapshot: null }, METRIC_LOGS.touchpoints.table),
     };
   }
 

@@ -1,5 +1,6 @@
 import { prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
+import { TRANSITIONS_TABLE } from '../lifecycle';
 import type { TransitionCount } from '../lifecycle';
 
 /*
@@ -25,9 +26,9 @@ const STAGE_COUNTS = prepared(`
     UNION ALL
     SELECT from_stage, -transitions FROM metric_transitions_daily WHERE from_stage <> ''
     UNION ALL
-    SELECT t.to_stage, 1 FROM stage_transitions t, applied a WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.tx_id >= a.tx_id
+    SELECT t.to_stage, 1 FROM ${TRANSITIONS_TABLE} t, applied a WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.tx_id >= a.tx_id
     UNION ALL
-    SELECT t.from_stage, -1 FROM stage_transitions t, applied a WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.tx_id >= a.tx_id AND t.from_stage IS NOT NULL
+    SELECT t.from_stage, -1 FROM ${TRANSITIONS_TABLE} t, applied a WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.tx_id >= a.tx_id AND t.from_stage IS NOT NULL
     UNION ALL
     -- Deleted since the projection's last erasure step: they leave the stage the projection has them in.
     SELECT m.stage, -1 FROM customer_erasures e JOIN metric_customers m ON m.customer_id = e.customer_id, applied_erasures a
@@ -42,7 +43,7 @@ const FLOWS = prepared(`
     SELECT from_stage, to_stage, transitions AS n FROM metric_transitions_daily
      WHERE cause <> 'erased' AND ($1::date IS NULL OR day >= $1::date) AND ($2::date IS NULL OR day < $2::date)
     UNION ALL
-    SELECT coalesce(t.from_stage, ''), t.to_stage, 1 FROM stage_transitions t, applied a
+    SELECT coalesce(t.from_stage, ''), t.to_stage, 1 FROM ${TRANSITIONS_TABLE} t, applied a
      WHERE (t.tx_id, t.id) > (a.tx_id, a.id) AND t.tx_id >= a.tx_id
        AND ($1::date IS NULL OR t.occurred_at >= ($1::date::timestamp AT TIME ZONE 'UTC'))
        AND ($2::date IS NULL OR t.occurred_at < ($2::date::timestamp AT TIME ZONE 'UTC'))

@@ -1,18 +1,28 @@
 import type { JsonValue } from '@clm/schema';
-import { parseIsoDateTime } from '../../core/dates';
-import { findUnstorableText, jsonBytes, MAX_JSON_BYTES, MAX_JSON_DEPTH, MAX_TEXT, nestsDeeperThan, textProblem } from '../../core/ids';
+import { z } from 'zod';
+import { jsonBytes } from '../../core/ids';
+import { EVEN_IF_FIELDS_FAILED, pathIssues } from '../../core/zod-issues';
+import type { PathIssue } from '../../core/zod-issues';
 import { SEGMENT_FIELDS } from './segment-fields';
 import type { FieldKind, FieldRegistry } from './segment-fields';
 import { ACQUISITION_TOUCHES, BEHAVIOUR_AGGREGATES, RULE_KINDS, SEGMENT_OPERATORS } from './segment-rule';
-import type {
-  AcquisitionCondition,
-  AcquisitionTouch,
-  BehaviourAggregate,
-  BehaviourCondition,
-  PropertyCondition,
-  SegmentOperator,
-  SegmentRule,
-} from './segment-rule';
+import type { BehaviourCondition, SegmentOperator, SegmentRule } from './segment-rule';
+import {
+  anyOperator,
+  choice,
+  COMPARISONS,
+  describe,
+  dotPath,
+  fieldValueSchema,
+  instant,
+  isJson,
+  isRecord,
+  jsonValueSchema,
+  nameList,
+  numberValue,
+  operatorOf,
+  RULE_LIMITS,
+} from './rule-values';
 
 /*
  * Validation of a segment rule before it is compiled or stored. Pure: it
@@ -21,6 +31,11 @@ import type {
  * text, no nulls), or every problem it found, each with its path in the tree
  * (`rule.and[2].behaviour.withinDays`) and a sentence naming the value.
  *
+ * The shape is a zod schema (one per field registry, built once) whose
+ * messages are clm's own; what needs more than one field (a value checked
+ * against its field's kind and operator, the behaviour window) is checked on
+ * what the schema parsed.
+ *
  * Invariants:
  * - it never throws and never recurses deeper than `RULE_LIMITS.maxDepth`
  *   (the shape is measured iteratively first), so any input is safe;
@@ -28,27 +43,13 @@ import type {
  *   operators, and only text PostgreSQL can store.
  */
 
-export const RULE_LIMITS = {
-  /** Levels of nesting, the root being level 1. */
-  maxDepth: 16,
-  /** Nodes (groups and conditions) in one rule. */
-  maxNodes: 200,
-  /** Items in one list (IN values, types, channels, campaigns). */
-  maxListItems: 1000,
-  /** Property conditions in one behaviour condition. */
-  maxPropertyConditions: 20,
-  /** Days in a window or a duration (100 years). */
-  maxDays: 36_500,
-  /** Bytes of the whole rule as JSON. */
-  maxRuleBytes: 65_536,
-} as const;
+export { RULE_LIMITS } from './rule-values';
 
 /** One problem in a rule: where it is and what is wrong. */
-export type RuleIssue = { path: string; message: string };
+export type RuleIssue = PathIssue;
 
 export type RuleValidation = { rule: SegmentRule; issues: [] } | { rule: null; issues: RuleIssue[] };
 
-const COMPARISONS: readonly SegmentOperator[] = ['LT', 'LTE', 'GT', 'GTE'];
 const OPERATORS_BY_KIND: Record<FieldKind, readonly SegmentOperator[]> = {
   text: ['EQ', 'NEQ', 'IN', 'CONTAINS', 'EXISTS'],
   number: ['EQ', 'NEQ', 'IN', ...COMPARISONS, 'EXISTS'],
@@ -61,14 +62,12 @@ const BEHAVIOUR_OPERATORS: readonly SegmentOperator[] = ['EQ', 'NEQ', ...COMPARI
 export function validateSegmentRule(input: unknown, path = 'rule', fields: FieldRegistry = SEGMENT_FIELDS): RuleValidation {
   const shapeIssues = measureShape(input, path);
   if (shapeIssues.length > 0) return { rule: null, issues: shapeIssues };
-  const issues: RuleIssue[] = [];
-  const rule = new RuleReader(issues, fields).node(input, path);
-  if (rule !== null && issues.length === 0) {
-    const bytes = jsonBytes(rule);
-    if (bytes > RULE_LIMITS.maxRuleBytes)
-      issues.push({ path, message: `the rule is ${bytes} bytes of JSON; at most ${RULE_LIMITS.maxRuleBytes}` });
-  }
-  return rule !== null && issues.length === 0 ? { rule, issues: [] } : { rule: null, issues };
+  const parsed = ruleSchema(fields).safeParse(input);
+  if (!parsed.success) return { rule: null, issues: pathIssues(parsed.error, path) };
+  const bytes = jsonBytes(parsed.data);
+  if (bytes > RULE_LIMITS.maxRuleBytes)
+    return { rule: null, issues: [{ path, message: `the rule is ${bytes} bytes of JSON; at most ${RULE_LIMITS.maxRuleBytes}` }] };
+  return { rule: parsed.data, issues: [] };
 }
 
 /** Counts nodes and finds the first node nested too deep, without recursion (a hostile rule may nest 100,000 levels). */
@@ -95,283 +94,250 @@ function measureShape(input: unknown, path: string): RuleIssue[] {
   return issues;
 }
 
-/** Reads one rule (depth already bounded), recording problems in `issues`. */
-class RuleReader {
-  constructor(
-    private readonly issues: RuleIssue[],
-    private readonly fields: FieldRegistry,
-  ) {}
+// ------------------------------------------------------------- conditions
 
-  node(input: unknown, path: string): SegmentRule | null {
-    if (!isRecord(input)) return this.fail(path, `must be an object with exactly one of ${RULE_KINDS.join(', ')}`);
-    this.unknownKeys(input, path, RULE_KINDS);
-    const given = RULE_KINDS.filter((kind) => own(input, kind) !== undefined);
-    if (given.length !== 1) {
-      const got = given.length === 0 ? 'none' : given.join(', ');
-      return this.fail(path, `give exactly one of ${RULE_KINDS.join(', ')}; got ${got}`);
-    }
-    const kind = given[0];
-    const value = own(input, kind);
-    const where = `${path}.${kind}`;
-    switch (kind) {
-      case 'and':
-      case 'or': {
-        if (!Array.isArray(value) || value.length === 0) return this.fail(where, 'must be a list of at least one rule');
-        const children = value.map((child, index) => this.node(child, `${where}[${index}]`));
-        if (!children.every((child): child is SegmentRule => child !== null)) return null;
-        return kind === 'and' ? { and: children } : { or: children };
+/**
+ * An object of `shape`. GraphQL's null (an omitted optional input field) is
+ * read as absent; any other key is reported, and the known ones are still
+ * checked.
+ */
+function objectOf<S extends z.core.$ZodLooseShape>(shape: S, notAnObject: string, kinds?: readonly string[]) {
+  const known = Object.keys(shape);
+  return z.preprocess(
+    (input, context) => {
+      if (!isRecord(input)) return undefined;
+      const present: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(input)) {
+        if (value === null || value === undefined) continue;
+        if (known.includes(key)) present[key] = value;
+        // An extra key does not stop the parse: zod reports it and goes on checking the rest.
+        else context.addIssue({ code: 'unrecognized_keys', keys: [key], path: [key], input, message: unknownKey(known) });
       }
-      case 'not': {
-        const child = this.node(value, where);
-        return child === null ? null : { not: child };
+      if (kinds !== undefined) {
+        const given = kinds.filter((kind) => Object.hasOwn(present, kind));
+        if (given.length !== 1)
+          context.addIssue({
+            code: 'custom',
+            input,
+            message: `give exactly one of ${kinds.join(', ')}; got ${given.length === 0 ? 'none' : given.join(', ')}`,
+          });
       }
-      case 'field':
-        return this.wrap(this.fieldCondition(value, where), (field) => ({ field }));
-      case 'attribute':
-        return this.wrap(this.jsonCondition(value, where, 'name'), ({ name, operator, value }) => ({
-          attribute: { name, operator, ...(value !== undefined && { value }) },
-        }));
-      case 'behaviour':
-        return this.wrap(this.behaviour(value, where), (behaviour) => ({ behaviour }));
-      case 'acquisition':
-        return this.wrap(this.acquisition(value, where), (acquisition) => ({ acquisition }));
-    }
-  }
-
-  private fieldCondition(input: unknown, path: string) {
-    if (!isRecord(input)) return this.fail(path, 'must be an object with field, operator and (except for EXISTS) value');
-    this.unknownKeys(input, path, ['field', 'operator', 'value']);
-    const name = own(input, 'field');
-    const definition = typeof name === 'string' && Object.hasOwn(this.fields, name) ? this.fields[name] : undefined;
-    if (definition === undefined)
-      this.issue(`${path}.field`, `${describe(name)} is not a field; one of ${Object.keys(this.fields).join(', ')}`);
-    const operator = this.operator(own(input, 'operator'), `${path}.operator`, definition ? OPERATORS_BY_KIND[definition.kind] : null);
-    if (definition === undefined || operator === null || typeof name !== 'string') return null;
-    const value = this.fieldValue(definition.kind, operator, own(input, 'value'), `${path}.value`);
-    if (value === null) return null;
-    return { field: name, operator, ...(value.value !== undefined && { value: value.value }) };
-  }
-
-  /** The value a field of `kind` is compared with; `{ value: undefined }` for EXISTS. */
-  private fieldValue(kind: FieldKind, operator: SegmentOperator, value: unknown, path: string): { value: JsonValue | undefined } | null {
-    if (operator === 'EXISTS') return value === undefined ? { value: undefined } : this.fail(path, 'EXISTS takes no value');
-    if (value === undefined) return this.fail(path, `give a value to compare with (${operator})`);
-    if (operator === 'IN') {
-      const items = this.list(value, path, (item, where) => this.scalar(kind === 'text' ? 'text' : 'number', item, where));
-      return items === null ? null : { value: items };
-    }
-    if (kind === 'time') {
-      const text = value instanceof Date ? value.toISOString() : value;
-      const date = typeof text === 'string' ? parseIsoDateTime(text) : null;
-      if (date === null)
-        return this.fail(path, `${describe(value)} is not an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z`);
-      return { value: date.toISOString() };
-    }
-    if (kind === 'duration') {
-      const days = this.number(value, path);
-      if (days === null) return null;
-      if (days < 0 || days > RULE_LIMITS.maxDays) return this.fail(path, `must be between 0 and ${RULE_LIMITS.maxDays} days, got ${days}`);
-      return { value: days };
-    }
-    const scalar = this.scalar(kind, value, path);
-    return scalar === null ? null : { value: scalar };
-  }
-
-  private scalar(kind: 'text' | 'number', value: unknown, path: string): string | number | null {
-    return kind === 'text' ? this.text(value, path, { allowEmpty: true }) : this.number(value, path);
-  }
-
-  /** An attribute or property condition: a dot path, an operator and a JSON value. */
-  private jsonCondition<K extends 'name' | 'property'>(input: unknown, path: string, key: K) {
-    if (!isRecord(input)) return this.fail(path, `must be an object with ${key}, operator and (except for EXISTS) value`);
-    this.unknownKeys(input, path, [key, 'operator', 'value']);
-    const name = this.dotPath(own(input, key), `${path}.${key}`);
-    const operator = this.operator(own(input, 'operator'), `${path}.operator`, SEGMENT_OPERATORS);
-    const value = operator === null ? null : this.jsonValue(operator, own(input, 'value'), `${path}.value`);
-    if (name === null || operator === null || value === null) return null;
-    return { name, operator, value: value.value };
-  }
-
-  private jsonValue(operator: SegmentOperator, value: unknown, path: string): { value: JsonValue | undefined } | null {
-    if (operator === 'EXISTS') return value === undefined ? { value: undefined } : this.fail(path, 'EXISTS takes no value');
-    if (value === undefined) return this.fail(path, `give a value to compare with (${operator}); EXISTS tests presence`);
-    if (COMPARISONS.includes(operator)) {
-      const number = this.number(value, path);
-      return number === null ? null : { value: number };
-    }
-    if (operator === 'IN') {
-      const items = this.list(value, path, (item, where) => this.json(item, where));
-      return items === null ? null : { value: items };
-    }
-    const json = this.json(value, path);
-    return json === null ? null : { value: json };
-  }
-
-  private json(value: unknown, path: string): JsonValue | null {
-    if (value === null || value === undefined) return this.fail(path, 'must not be null');
-    if (nestsDeeperThan(value, MAX_JSON_DEPTH)) return this.fail(path, `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
-    if (jsonBytes(value) > MAX_JSON_BYTES) return this.fail(path, `must be at most ${MAX_JSON_BYTES} bytes of JSON`);
-    if (!isJson(value)) return this.fail(path, 'must be a JSON value');
-    const unstorable = findUnstorableText(value, path);
-    if (unstorable !== null) return this.fail(unstorable.field, unstorable.message);
-    return value;
-  }
-
-  private behaviour(input: unknown, path: string): BehaviourCondition | null {
-    if (!isRecord(input)) return this.fail(path, 'must be an object');
-    const keys = ['types', 'channels', 'campaigns', 'properties', 'withinDays', 'from', 'to', 'aggregate', 'operator', 'value'] as const;
-    this.unknownKeys(input, path, keys);
-    const before = this.issues.length;
-    const names = (key: 'types' | 'channels' | 'campaigns') => {
-      const value = own(input, key);
-      return value === undefined
-        ? undefined
-        : this.list(value, `${path}.${key}`, (item, where) => this.text(item, where, { allowEmpty: false }));
-    };
-    const types = names('types');
-    const channels = names('channels');
-    const campaigns = names('campaigns');
-    const properties = this.propertyConditions(own(input, 'properties'), `${path}.properties`);
-    const window = this.window(input, path);
-    const aggregate = this.choice<BehaviourAggregate>(own(input, 'aggregate') ?? 'COUNT', `${path}.aggregate`, BEHAVIOUR_AGGREGATES);
-    const operator = this.operator(own(input, 'operator') ?? 'GTE', `${path}.operator`, BEHAVIOUR_OPERATORS);
-    const value = this.number(own(input, 'value') ?? 1, `${path}.value`);
-    if (aggregate === 'COUNT' && value !== null && (!Number.isInteger(value) || value < 0))
-      this.issue(`${path}.value`, `a count is a whole number of at least 0, got ${value}`);
-    if (this.issues.length > before || aggregate === null || operator === null || value === null || window === null) return null;
-    return {
-      ...(types && { types }),
-      ...(channels && { channels }),
-      ...(campaigns && { campaigns }),
-      ...(properties && { properties }),
-      ...window,
-      aggregate,
-      operator,
-      value,
-    };
-  }
-
-  private propertyConditions(input: unknown, path: string): PropertyCondition[] | undefined {
-    if (input === undefined) return undefined;
-    if (!Array.isArray(input) || input.length > RULE_LIMITS.maxPropertyConditions) {
-      this.issue(path, `must be a list of at most ${RULE_LIMITS.maxPropertyConditions} property conditions`);
-      return undefined;
-    }
-    const conditions = input.map((condition, index) => this.jsonCondition(condition, `${path}[${index}]`, 'property'));
-    return conditions.flatMap((condition) =>
-      condition === null
-        ? []
-        : [{ property: condition.name, operator: condition.operator, ...(condition.value !== undefined && { value: condition.value }) }],
-    );
-  }
-
-  /** `withinDays`, or `from` and/or `to`, or neither (all time). */
-  private window(input: Record<string, unknown>, path: string): Pick<BehaviourCondition, 'withinDays' | 'from' | 'to'> | null {
-    const withinDays = own(input, 'withinDays');
-    const from = this.instant(own(input, 'from'), `${path}.from`);
-    const to = this.instant(own(input, 'to'), `${path}.to`);
-    if (from === null || to === null) return null;
-    if (withinDays !== undefined) {
-      if (from !== undefined || to !== undefined) return this.fail(`${path}.withinDays`, 'give withinDays or from/to, not both');
-      if (typeof withinDays !== 'number' || !Number.isInteger(withinDays) || withinDays < 1 || withinDays > RULE_LIMITS.maxDays)
-        return this.fail(`${path}.withinDays`, `must be between 1 and ${RULE_LIMITS.maxDays}, got ${describe(withinDays)}`);
-      return { withinDays };
-    }
-    if (from !== undefined && to !== undefined && from >= to) return this.fail(`${path}.to`, `must be after from (${from})`);
-    return { ...(from !== undefined && { from }), ...(to !== undefined && { to }) };
-  }
-
-  private acquisition(input: unknown, path: string): AcquisitionCondition | null {
-    if (!isRecord(input)) return this.fail(path, 'must be an object');
-    this.unknownKeys(input, path, ['touch', 'channels', 'campaigns']);
-    const touch = this.choice<AcquisitionTouch>(own(input, 'touch') ?? 'ACQUIRING', `${path}.touch`, ACQUISITION_TOUCHES);
-    const list = (key: 'channels' | 'campaigns') => {
-      const value = own(input, key);
-      return value === undefined
-        ? undefined
-        : this.list(value, `${path}.${key}`, (item, where) => this.text(item, where, { allowEmpty: false }));
-    };
-    const channels = list('channels');
-    const campaigns = list('campaigns');
-    if (touch === null || channels === null || campaigns === null) return null;
-    return { touch, ...(channels && { channels }), ...(campaigns && { campaigns }) };
-  }
-
-  // ---------------------------------------------------------------- values
-
-  private operator(value: unknown, path: string, allowed: readonly SegmentOperator[] | null): SegmentOperator | null {
-    const operator = this.choice<SegmentOperator>(value, path, SEGMENT_OPERATORS);
-    if (operator === null || allowed === null) return null;
-    if (!allowed.includes(operator)) return this.fail(path, `${operator} does not apply here; use one of ${allowed.join(', ')}`);
-    return operator;
-  }
-
-  private choice<T extends string>(value: unknown, path: string, options: readonly T[]): T | null {
-    const found = options.find((option) => option === value);
-    return found ?? this.fail(path, `${describe(value)} is not one of ${options.join(', ')}`);
-  }
-
-  private list<T>(value: unknown, path: string, item: (value: unknown, path: string) => T | null): T[] | null {
-    if (!Array.isArray(value) || value.length === 0 || value.length > RULE_LIMITS.maxListItems)
-      return this.fail(path, `must be a list of 1 to ${RULE_LIMITS.maxListItems} items`);
-    const items = value.map((entry, index) => item(entry, `${path}[${index}]`));
-    return items.every((entry): entry is T => entry !== null) ? items : null;
-  }
-
-  private text(value: unknown, path: string, options: { allowEmpty: boolean }): string | null {
-    if (typeof value !== 'string') return this.fail(path, `must be text, got ${describe(value)}`);
-    if (!options.allowEmpty && value.trim() === '') return this.fail(path, 'must not be empty');
-    if (value.length > MAX_TEXT) return this.fail(path, `must be at most ${MAX_TEXT} characters`);
-    const problem = textProblem(value);
-    return problem === null ? value : this.fail(path, problem);
-  }
-
-  private number(value: unknown, path: string): number | null {
-    if (typeof value !== 'number' || !Number.isFinite(value)) return this.fail(path, `must be a number, got ${describe(value)}`);
-    return value;
-  }
-
-  /** An instant given as a Date (the DateTime scalar) or ISO text (a stored rule); undefined when absent. */
-  private instant(value: unknown, path: string): string | undefined | null {
-    if (value === undefined) return undefined;
-    const date = value instanceof Date ? value : typeof value === 'string' ? parseIsoDateTime(value) : null;
-    if (date === null || Number.isNaN(date.getTime()))
-      return this.fail(path, `${describe(value)} is not an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z`);
-    return date.toISOString();
-  }
-
-  /** A property or attribute name: dot-separated non-empty parts. */
-  private dotPath(value: unknown, path: string): string | null {
-    const text = this.text(value, path, { allowEmpty: false });
-    if (text === null) return null;
-    if (text.split('.').some((part) => part === ''))
-      return this.fail(path, `"${text}" has an empty part; write names like plan or address.country`);
-    return text;
-  }
-
-  private unknownKeys(input: Record<string, unknown>, path: string, known: readonly string[]): void {
-    for (const key of Object.keys(input)) {
-      if (!known.includes(key) && input[key] !== undefined && input[key] !== null)
-        this.issue(`${path}.${key}`, `is not part of this condition; expected ${known.join(', ')}`);
-    }
-  }
-
-  private wrap<T>(value: T | null, make: (value: T) => SegmentRule): SegmentRule | null {
-    return value === null ? null : make(value);
-  }
-
-  private issue(path: string, message: string): void {
-    this.issues.push({ path, message });
-  }
-
-  private fail(path: string, message: string): null {
-    this.issue(path, message);
-    return null;
-  }
+      return present;
+    },
+    z.object(shape, { error: notAnObject }),
+  );
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+function unknownKey(known: readonly string[]): string {
+  return `is not part of this condition; expected ${known.join(', ')}`;
+}
+
+/** A compared value, checked by `schema` inside a refinement and reported at `value`; absent for EXISTS. */
+function comparedValue(
+  operator: SegmentOperator,
+  value: unknown,
+  schema: z.ZodType<JsonValue>,
+  missing: string,
+  context: z.core.$RefinementCtx,
+): { value: JsonValue | undefined } | null {
+  const fail = (message: string) => {
+    context.addIssue({ code: 'custom', message, path: ['value'], input: value });
+    return null;
+  };
+  if (operator === 'EXISTS') return value === undefined ? { value: undefined } : fail('EXISTS takes no value');
+  if (value === undefined) return fail(missing);
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { value: parsed.data };
+  for (const issue of parsed.error.issues)
+    context.addIssue({
+      code: 'custom',
+      message: issue.message,
+      path: ['value', ...issue.path],
+      input: value,
+      ...(issue.code === 'custom' && { params: issue.params }),
+    });
+  return null;
+}
+
+function fieldCondition(fields: FieldRegistry) {
+  const names = Object.keys(fields);
+  return objectOf(
+    {
+      field: z.custom<string>((name) => typeof name === 'string' && Object.hasOwn(fields, name), {
+        error: (issue) => `${describe(issue.input)} is not a field; one of ${names.join(', ')}`,
+      }),
+      operator: anyOperator,
+      value: z.unknown().optional(),
+    },
+    'must be an object with field, operator and (except for EXISTS) value',
+  ).transform((condition, context) => {
+    const { kind } = fields[condition.field];
+    const allowed = OPERATORS_BY_KIND[kind];
+    if (!allowed.includes(condition.operator)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['operator'],
+        input: condition.operator,
+        message: `${condition.operator} does not apply here; use one of ${allowed.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    const missing = `give a value to compare with (${condition.operator})`;
+    const value = comparedValue(condition.operator, condition.value, fieldValueSchema(kind, condition.operator), missing, context);
+    if (value === null) return z.NEVER;
+    return { field: condition.field, operator: condition.operator, ...(value.value !== undefined && { value: value.value }) };
+  });
+}
+
+/** Checks the value of an attribute or property condition, even when its name is wrong (every problem is reported). */
+function checkJsonValue(condition: { operator: SegmentOperator; value?: unknown }, context: z.core.$RefinementCtx): void {
+  if (!SEGMENT_OPERATORS.includes(condition.operator)) return;
+  const missing = `give a value to compare with (${condition.operator}); EXISTS tests presence`;
+  comparedValue(condition.operator, condition.value, jsonValueSchema(condition.operator), missing, context);
+}
+
+const attributeCondition = objectOf(
+  { name: dotPath, operator: anyOperator, value: z.unknown().optional() },
+  'must be an object with name, operator and (except for EXISTS) value',
+)
+  .superRefine(checkJsonValue, EVEN_IF_FIELDS_FAILED)
+  .transform(({ name, operator, value }) => ({ name, operator, ...(value !== undefined && { value: jsonOf(value) }) }));
+
+const propertyCondition = objectOf(
+  { property: dotPath, operator: anyOperator, value: z.unknown().optional() },
+  'must be an object with property, operator and (except for EXISTS) value',
+)
+  .superRefine(checkJsonValue, EVEN_IF_FIELDS_FAILED)
+  .transform(({ property, operator, value }) => ({ property, operator, ...(value !== undefined && { value: jsonOf(value) }) }));
+
+const behaviourCondition = objectOf(
+  {
+    types: nameList.optional(),
+    channels: nameList.optional(),
+    campaigns: nameList.optional(),
+    properties: z
+      .preprocess((value, context) => {
+        if (!Array.isArray(value) || value.length > RULE_LIMITS.maxPropertyConditions)
+          context.addIssue({
+            code: 'custom',
+            message: `must be a list of at most ${RULE_LIMITS.maxPropertyConditions} property conditions`,
+            input: value,
+          });
+        return value;
+      }, z.array(propertyCondition))
+      .optional(),
+    withinDays: z.unknown().optional(),
+    from: instant.optional(),
+    to: instant.optional(),
+    aggregate: choice(BEHAVIOUR_AGGREGATES).default('COUNT'),
+    operator: operatorOf(BEHAVIOUR_OPERATORS).default('GTE'),
+    value: numberValue.default(1),
+  },
+  'must be an object',
+)
+  .superRefine(checkBehaviour, EVEN_IF_FIELDS_FAILED)
+  .transform(({ withinDays, ...behaviour }): BehaviourCondition => ({
+    ...behaviour,
+    ...(typeof withinDays === 'number' && { withinDays }),
+  }));
+
+/**
+ * `withinDays`, or `from` and/or `to`, or neither (all time); and a count is
+ * a whole number. Runs whatever else is wrong, on the fields that parsed.
+ */
+function checkBehaviour(
+  behaviour: { withinDays?: unknown; from?: string; to?: string; aggregate: string; value: number },
+  context: z.core.$RefinementCtx,
+): void {
+  const failed = new Set(context.issues.map((issue) => issue.path?.[0]));
+  const window = windowProblem(behaviour, failed);
+  if (window !== null) {
+    // Reported in field order: the window's fields come before aggregate, operator and value.
+    const after = context.issues.findIndex((issue) => ['aggregate', 'operator', 'value'].includes(String(issue.path?.[0])));
+    const issue = { code: 'custom' as const, path: [window.key], input: behaviour, message: window.message };
+    context.issues.splice(after === -1 ? context.issues.length : after, 0, issue);
+  }
+  if (behaviour.aggregate === 'COUNT' && !failed.has('value') && (!Number.isInteger(behaviour.value) || behaviour.value < 0))
+    context.addIssue({
+      code: 'custom',
+      path: ['value'],
+      input: behaviour.value,
+      message: `a count is a whole number of at least 0, got ${behaviour.value}`,
+    });
+}
+
+function windowProblem(
+  { withinDays, from, to }: { withinDays?: unknown; from?: string; to?: string },
+  failed: ReadonlySet<unknown>,
+): { key: string; message: string } | null {
+  // The window is checked once its dates are.
+  if (failed.has('from') || failed.has('to')) return null;
+  if (withinDays !== undefined) {
+    if (from !== undefined || to !== undefined) return { key: 'withinDays', message: 'give withinDays or from/to, not both' };
+    if (typeof withinDays !== 'number' || !Number.isInteger(withinDays) || withinDays < 1 || withinDays > RULE_LIMITS.maxDays)
+      return { key: 'withinDays', message: `must be between 1 and ${RULE_LIMITS.maxDays}, got ${describe(withinDays)}` };
+    return null;
+  }
+  return from !== undefined && to !== undefined && from >= to ? { key: 'to', message: `must be after from (${from})` } : null;
+}
+
+const acquisitionCondition = objectOf(
+  { touch: choice(ACQUISITION_TOUCHES).default('ACQUIRING'), channels: nameList.optional(), campaigns: nameList.optional() },
+  'must be an object',
+);
+
+// ------------------------------------------------------------------ rules
+
+const schemasByRegistry = new WeakMap<FieldRegistry, z.ZodType<SegmentRule>>();
+
+/** The rule schema for `fields`, built once per registry. */
+function ruleSchema(fields: FieldRegistry): z.ZodType<SegmentRule> {
+  const built = schemasByRegistry.get(fields);
+  if (built !== undefined) return built;
+  const group = z
+    .array(
+      z.lazy(() => node),
+      { error: 'must be a list of at least one rule' },
+    )
+    .min(1, 'must be a list of at least one rule');
+  const node: z.ZodType<SegmentRule> = objectOf(
+    {
+      and: group.optional(),
+      or: group.optional(),
+      not: z.lazy(() => node).optional(),
+      field: fieldCondition(fields).optional(),
+      attribute: attributeCondition.optional(),
+      behaviour: behaviourCondition.optional(),
+      acquisition: acquisitionCondition.optional(),
+    },
+    `must be an object with exactly one of ${RULE_KINDS.join(', ')}`,
+    RULE_KINDS,
+  ).transform(toRule);
+  schemasByRegistry.set(fields, node);
+  return node;
+}
+
+/** The one kind a node was given (the schema saw to there being exactly one). */
+function toRule(node: Partial<SegmentRuleParts>, context: z.core.$RefinementCtx): SegmentRule {
+  if (node.and !== undefined) return { and: node.and };
+  if (node.or !== undefined) return { or: node.or };
+  if (node.not !== undefined) return { not: node.not };
+  if (node.field !== undefined) return { field: node.field };
+  if (node.attribute !== undefined) return { attribute: node.attribute };
+  if (node.behaviour !== undefined) return { behaviour: node.behaviour };
+  if (node.acquisition !== undefined) return { acquisition: node.acquisition };
+  context.addIssue({ code: 'custom', input: node, message: `give exactly one of ${RULE_KINDS.join(', ')}; got none` });
+  return z.NEVER;
+}
+
+/** Each kind of node, by its key. */
+type SegmentRuleParts = {
+  [R in SegmentRule as keyof R & string]: R[keyof R];
+};
+
+/** A value `checkJsonValue` accepted, as the JSON it is. */
+function jsonOf(value: unknown): JsonValue {
+  return isJson(value) ? value : null;
 }
 
 /** An own property, with GraphQL's null (an omitted optional input field) read as absent. */
@@ -379,26 +345,4 @@ function own(record: Record<string, unknown>, key: string): unknown {
   if (!Object.hasOwn(record, key)) return undefined;
   const value = record[key];
   return value === null ? undefined : value;
-}
-
-/** Whether `value` is made only of JSON (finite numbers, no undefined, dates or functions). Iterative. */
-function isJson(value: unknown): value is JsonValue {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (next === null || typeof next === 'string' || typeof next === 'boolean') continue;
-    if (typeof next === 'number' && Number.isFinite(next)) continue;
-    if (Array.isArray(next)) for (const item of next) pending.push(item);
-    else if (isRecord(next)) for (const item of Object.values(next)) pending.push(item);
-    else return false;
-  }
-  return true;
-}
-
-/** A short description of a value for a message. */
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  return Array.isArray(value) ? 'a list' : 'an object';
 }

@@ -34,8 +34,6 @@ export type Preview = { count: number; sample: Customer[]; asOf: Date };
 
 const SAMPLE_SIZE = 10;
 const MAX_TREND_DAYS = 366;
-/** Prefix of the transaction-scoped advisory lock that keeps two instances from re-evaluating one segment at once. */
-const SCHEDULE_LOCK = 'clm.segments.schedule';
 
 /**
  * Segments: definitions (validated rules), previews, and membership kept
@@ -186,10 +184,9 @@ export class SegmentService {
     let changes = 0;
     for (const segment of await listSegments(this.db)) {
       changes += await this.db.transaction(async (uow) => {
-        const [{ locked }] = await uow.query<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [
-          `${SCHEDULE_LOCK}:${segment.id}`,
-        ]);
-        return locked ? this.evaluate(uow, segment, null, 'time', asOf) : 0;
+        // The segment's own row, not an advisory lock: any role (the BI role) can take and hold an advisory key.
+        const locked = await uow.query(`SELECT id FROM segments WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED`, [segment.id]);
+        return locked.length > 0 ? this.evaluate(uow, segment, null, 'time', asOf) : 0;
       });
     }
     return changes;

@@ -396,7 +396,8 @@ describe('CSV exports', () => {
     async function released(): Promise<boolean> {
       const deadline = Date.now() + 10_000;
       for (;;) {
-        if ((await exportBackends()) === 0 && server.db.pool.totalCount === server.db.pool.idleCount) return true;
+        const pool = server.db.poolFor('export');
+        if ((await exportBackends()) === 0 && pool.totalCount === pool.idleCount) return true;
         if (Date.now() > deadline) return false;
         await new Promise((resolve) => setTimeout(resolve, 25));
       }

@@ -4,8 +4,8 @@ import { CustomerProfileDocument } from '../../gql/graphql';
 import type { CustomerProfileQuery } from '../../gql/graphql';
 import { CustomerTimeline } from './CustomerTimeline';
 import { MoveCustomerForm } from './MoveCustomerForm';
-import { formatDateTime, formatElapsed, formatJsonValue, formatMoney, formatNumber, stageName } from './shared/format';
-import { EmptyState, ErrorState, LoadingState } from './shared/PageStates';
+import { formatDateTime, formatElapsed, formatJsonValue, formatMoney, formatCount, stageName } from '../../lib/format';
+import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { useCustomerTimeline } from './useCustomerTimeline';
 
 /** One customer: who they are, where they stand, what they did and how they moved. */
@@ -23,7 +23,7 @@ export function CustomerPage() {
           Customers
         </Link>
       </nav>
-      {profile.error && <ErrorState error={profile.error} />}
+      {profile.error && <ApiErrorState error={profile.error} />}
       {profile.loading && !customer && <LoadingState label="Loading the customer…" />}
       {!profile.loading && !profile.error && !customer && (
         <EmptyState title="No such customer.">It may have been deleted; go back to the list to find another.</EmptyState>
@@ -90,7 +90,7 @@ function Profile({ customer, stages }: { customer: ProfileCustomer; stages: Read
     ['External id', customer.externalId ?? '—'],
     ['Stage', stageName(customer.stage, stages)],
     ['In stage since', formatDateTime(customer.stageEnteredAt)],
-    ['Orders', formatNumber(customer.orders)],
+    ['Orders', formatCount(customer.orders)],
     ['Revenue', formatMoney(customer.revenue)],
     ['First seen', formatDateTime(customer.firstSeenAt)],
     ['Last seen', formatDateTime(customer.lastSeenAt)],

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { apiErrorMessage } from './shared/PageStates';
-import { formatDateTime, formatMoney, plural, stageName } from './shared/format';
+import { apiErrorMessage } from '../../lib/api-errors';
+import { formatDateTime, formatMoney, plural, stageName } from '../../lib/format';
 import type { TimelineEntry } from './timeline';
 import type { CustomerTimeline as Timeline } from './useCustomerTimeline';
 

@@ -5,9 +5,9 @@ import { listVariables, parseAttributeFilter, readListParams, SORT_FIELDS, write
 import type { CustomerListParams } from './customer-list-params';
 import { CustomerFilterOptionsDocument, CustomerListDocument } from '../../gql/graphql';
 import type { CustomerListQuery, CustomerSortField } from '../../gql/graphql';
-import { formatDateTime, formatElapsed, formatMoney, formatNumber, plural, stageName } from './shared/format';
-import { EmptyState, ErrorState, LoadingState } from './shared/PageStates';
-import { TableScroll } from './shared/TableScroll';
+import { formatDateTime, formatElapsed, formatMoney, formatCount, plural, stageName } from '../../lib/format';
+import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
+import { TableScroll } from '../../components/TableScroll';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -101,7 +101,7 @@ export function CustomersPage() {
         </label>
       </section>
 
-      {list.error && <ErrorState error={list.error} />}
+      {list.error && <ApiErrorState error={list.error} />}
       {!connection && list.loading && <LoadingState label="Loading customers…" />}
       {connection && connection.edges.length === 0 && (
         <EmptyState title={hasFilter(params) ? 'No customer matches these filters.' : 'No customers yet.'}>
@@ -181,7 +181,7 @@ function CustomerTable({
               </td>
               <td>{stageName(node.stage, stages)}</td>
               <td>{formatElapsed(node.stageEnteredAt)}</td>
-              <td className="clm-table__number">{formatNumber(node.orders)}</td>
+              <td className="clm-table__number">{formatCount(node.orders)}</td>
               <td className="clm-table__number">{formatMoney(node.revenue)}</td>
               <td>{formatDateTime(node.lastSeenAt)}</td>
             </tr>

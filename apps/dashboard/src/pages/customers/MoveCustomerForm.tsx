@@ -2,8 +2,8 @@ import { useMutation } from '@apollo/client/react';
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { MoveCustomerDocument } from '../../gql/graphql';
-import { apiErrorMessage } from './shared/PageStates';
-import { readOnlyExplanation, useViewer } from './shared/useViewer';
+import { apiErrorMessage } from '../../lib/api-errors';
+import { readOnlyExplanation, useViewer } from '../../lib/useViewer';
 
 type MoveCustomerFormProps = {
   customerId: string;

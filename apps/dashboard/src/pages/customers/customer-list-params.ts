@@ -1,4 +1,5 @@
 import type { CustomerFilter, CustomerOrder, CustomerSortField, SortDirection } from '../../gql/graphql';
+import { parseJsonText } from '../../lib/json-text';
 
 /** The list's state as it is kept in the URL, so a filtered view can be bookmarked and shared. */
 export type CustomerListParams = {
@@ -74,18 +75,10 @@ export function parseAttributeFilter(text: string): ParsedAttributes {
     const equals = pair.indexOf('=');
     const name = equals < 0 ? '' : pair.slice(0, equals).trim();
     if (name === '') return { value: null, error: `"${pair}" is not name=value` };
-    value[name] = parseLooseJson(pair.slice(equals + 1).trim());
+    const text = pair.slice(equals + 1).trim();
+    value[name] = text === '' ? '' : parseJsonText(text);
   }
   return { value, error: null };
-}
-
-/** JSON when the text is JSON, else the text itself. */
-export function parseLooseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
 }
 
 /** The API's variables for `params`: the filter, the order and the page. */

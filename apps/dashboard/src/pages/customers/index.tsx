@@ -5,7 +5,7 @@
 import { useParams } from 'react-router';
 import { CustomerPage } from './CustomerPage';
 import { CustomersPage } from './CustomersPage';
-import './shared/pages.css';
+import '../../components/kit.css';
 
 export { CustomerPage, CustomersPage };
 

@@ -1,9 +1,8 @@
 import { useQuery } from '@apollo/client/react';
-import { describeError } from '../../app/api-errors';
 import { RangePicker } from '../../components/RangePicker';
-import { parseRange, rangeInstants } from '../../components/range';
+import { parseRange, rangeInstants } from '../../lib/range';
 import { Sankey } from '../../components/Sankey';
-import { EmptyState, ErrorState, LoadingState } from '../../components/States';
+import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { StageFlowsDocument } from '../../gql/graphql';
 import { stageToneClasses } from './stage-tone';
 
@@ -28,7 +27,7 @@ export function FlowView({ range, onRangeChange }: FlowViewProps) {
         <RangePicker value={range} onChange={onRangeChange} label="Flows over" />
       </header>
       {error ? (
-        <ErrorState message={describeError(error)} onRetry={() => void refetch()} />
+        <ApiErrorState error={error} onRetry={() => void refetch()} />
       ) : !overview ? (
         loading && <LoadingState label="Loading flows…" />
       ) : overview.transitions.length === 0 ? (

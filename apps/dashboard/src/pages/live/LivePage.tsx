@@ -1,5 +1,5 @@
 import { useSearchParams } from 'react-router';
-import { plural } from '../../components/format';
+import { plural } from '../../lib/format';
 import { ErrorState, LoadingState } from '../../components/States';
 import { FlowView } from './FlowView';
 import { StageBoard } from './StageBoard';

@@ -1,4 +1,4 @@
-import { formatCount, formatShare } from './format';
+import { formatCount, formatShare } from '../../lib/format';
 import type { StageCount, StageOverview } from './types';
 import { stageToneClasses } from './stage-tone';
 

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import { plural } from '../../components/format';
+import { plural } from '../../lib/format';
 import { customerLabel, formatCause, formatEventTime } from './format';
 import { FEED_LENGTH } from './live-board';
 import { stageToneClasses } from './stage-tone';

@@ -9,8 +9,6 @@ const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
 });
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'long' });
 
-export { formatCount, formatShare } from '../../components/format';
-
 /** Today's events by clock time; late events from earlier days with their date. */
 export function formatEventTime(iso: string, now: Date = new Date()): { short: string; full: string } {
   const date = new Date(iso);

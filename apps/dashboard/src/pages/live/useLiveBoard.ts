@@ -1,7 +1,7 @@
 import { useQuery } from '@apollo/client/react';
 import { useEffect, useEffectEvent, useReducer } from 'react';
-import { describeError, isUnauthenticated } from '../../app/api-errors';
-import { useSession } from '../../app/session';
+import { describeError, isUnauthenticated } from '../../lib/api-errors';
+import { useSession } from '../../lib/session';
 import { RecentTransitionsDocument, StageOverviewDocument } from '../../gql/graphql';
 import { applyTransition, EMPTY_LIVE_BOARD, FEED_LENGTH, withLiveCounts } from './live-board';
 import type { StageOverview, StageTransition } from './types';

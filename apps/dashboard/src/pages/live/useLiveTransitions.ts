@@ -3,9 +3,9 @@ import type { ErrorLike } from '@apollo/client';
 import { useApolloClient } from '@apollo/client/react';
 import { useEffect, useEffectEvent, useState } from 'react';
 import type { Subscription } from 'rxjs';
-import { describeError, isUnauthenticated } from '../../app/api-errors';
-import type { ConnectionStatusStore } from '../../app/connection-status';
-import { retryDelay } from '../../app/retry';
+import { describeError, isUnauthenticated } from '../../lib/api-errors';
+import type { ConnectionStatusStore } from '../../lib/connection-status';
+import { retryDelay } from '../../lib/retry';
 import { LiveTransitionsDocument } from '../../gql/graphql';
 import type { StageTransition } from './types';
 

@@ -1,4 +1,4 @@
-import { formatCount, formatDuration, formatPercent } from '../../components/format';
+import { formatCount, formatDuration, formatPercent } from '../../lib/format';
 import type { MetricsPageQuery } from '../../gql/graphql';
 
 type FunnelProps = {

@@ -1,15 +1,17 @@
-import type { SegmentField, SegmentOperator } from '../../gql/graphql';
+import { useId } from 'react';
+import type { SegmentOperator } from '../../gql/graphql';
 import {
-  ATTRIBUTE_OPERATORS,
   BEHAVIOUR_OPERATORS,
   FIELDS,
   fieldKind,
+  JSON_OPERATORS,
   newCondition,
   newGroup,
+  newPropertyFilter,
   OPERATOR_LABELS,
   operatorsFor,
 } from './rule-model';
-import type { ConditionKind, GroupNode, RuleNode } from './rule-model';
+import type { BehaviourNode, BehaviourWindow, ConditionKind, GroupNode, PropertyFilter, RuleNode } from './rule-model';
 
 export type RuleBuilderOptions = {
   stages: ReadonlyArray<{ key: string; name: string }>;
@@ -24,6 +26,8 @@ type RuleBuilderProps = {
   readOnly: boolean;
   onChange: (id: string, update: (node: RuleNode) => RuleNode | null) => void;
 };
+
+const CONDITION_KINDS: readonly ConditionKind[] = ['field', 'attribute', 'behaviour', 'acquisition'];
 
 const CONDITION_LABELS: Record<ConditionKind, string> = {
   field: 'Customer field',
@@ -44,6 +48,8 @@ export function RuleBuilder(props: RuleBuilderProps) {
 
 function GroupEditor({ group, depth, ...props }: RuleBuilderProps & { group: GroupNode; depth: number }) {
   const label = depth === 0 ? 'Customers matching' : 'Group';
+  const editGroup = (edit: (node: GroupNode) => GroupNode) =>
+    props.onChange(group.id, (node) => (node.kind === 'group' ? edit(node) : node));
   return (
     <div
       className={`rule-group rule-group--depth-${depth % 3}`}
@@ -57,9 +63,7 @@ function GroupEditor({ group, depth, ...props }: RuleBuilderProps & { group: Gro
             className="field__input"
             aria-label="Combine conditions with"
             value={group.combinator}
-            onChange={(event) =>
-              props.onChange(group.id, (node) => ({ ...node, combinator: event.target.value === 'or' ? 'or' : 'and' }) as GroupNode)
-            }
+            onChange={(event) => editGroup((node) => ({ ...node, combinator: event.target.value === 'or' ? 'or' : 'and' }))}
           >
             <option value="and">all of (and)</option>
             <option value="or">any of (or)</option>
@@ -82,17 +86,12 @@ function GroupEditor({ group, depth, ...props }: RuleBuilderProps & { group: Gro
       </ul>
       {group.children.length === 0 && <p className="muted clm-small">No conditions: every customer matches.</p>}
       <div className="rule-row rule-row--add">
-        {(Object.keys(CONDITION_LABELS) as ConditionKind[]).map((kind) => (
+        {CONDITION_KINDS.map((kind) => (
           <button
             key={kind}
             type="button"
             className="button button--quiet"
-            onClick={() =>
-              props.onChange(group.id, (node) => ({
-                ...(node as GroupNode),
-                children: [...(node as GroupNode).children, newCondition(kind)],
-              }))
-            }
+            onClick={() => editGroup((node) => ({ ...node, children: [...node.children, newCondition(kind)] }))}
           >
             + {CONDITION_LABELS[kind]}
           </button>
@@ -102,9 +101,9 @@ function GroupEditor({ group, depth, ...props }: RuleBuilderProps & { group: Gro
             type="button"
             className="button button--quiet"
             onClick={() =>
-              props.onChange(group.id, (node) => ({
-                ...(node as GroupNode),
-                children: [...(node as GroupNode).children, newGroup(group.combinator === 'and' ? 'or' : 'and', [newCondition('field')])],
+              editGroup((node) => ({
+                ...node,
+                children: [...node.children, newGroup(node.combinator === 'and' ? 'or' : 'and', [newCondition('field')])],
               }))
             }
           >
@@ -128,10 +127,11 @@ function ConditionEditor({ node, options, problems, onChange }: RuleBuilderProps
               label="Field"
               value={node.field}
               options={FIELDS.map((option) => [option.field, option.label])}
-              onChange={(field) => {
-                const operators = operatorsFor(field as SegmentField);
+              onChange={(chosen) => {
+                const field = FIELDS.find((option) => option.field === chosen)?.field ?? node.field;
+                const operators = operatorsFor(field);
                 set({
-                  field: field as SegmentField,
+                  field,
                   operator: operators.includes(node.operator) ? node.operator : operators[0],
                   value: '',
                 });
@@ -144,7 +144,7 @@ function ConditionEditor({ node, options, problems, onChange }: RuleBuilderProps
         {node.kind === 'attribute' && (
           <>
             <TextInput label="Attribute name" placeholder="plan" value={node.name} onChange={(name) => set({ name })} />
-            <OperatorSelect value={node.operator} operators={ATTRIBUTE_OPERATORS} onChange={(operator) => set({ operator })} />
+            <OperatorSelect value={node.operator} operators={JSON_OPERATORS} onChange={(operator) => set({ operator })} />
             {node.operator !== 'EXISTS' && (
               <TextInput
                 label="Value"
@@ -155,35 +155,7 @@ function ConditionEditor({ node, options, problems, onChange }: RuleBuilderProps
             )}
           </>
         )}
-        {node.kind === 'behaviour' && (
-          <>
-            <Select
-              label="Measure"
-              value={node.aggregate}
-              options={[
-                ['COUNT', 'number of'],
-                ['SUM', 'sum of value of'],
-              ]}
-              onChange={(aggregate) => set({ aggregate: aggregate === 'SUM' ? 'SUM' : 'COUNT' })}
-            />
-            <TextInput
-              label="Touchpoint types"
-              placeholder="purchase, signup (any when empty)"
-              value={node.types}
-              onChange={(types) => set({ types })}
-            />
-            <TextInput label="Channels" placeholder="any" value={node.channels} onChange={(channels) => set({ channels })} />
-            <TextInput
-              label="In the last (days)"
-              placeholder="all time"
-              value={node.withinDays}
-              inputMode="numeric"
-              onChange={(withinDays) => set({ withinDays })}
-            />
-            <OperatorSelect value={node.operator} operators={BEHAVIOUR_OPERATORS} onChange={(operator) => set({ operator })} />
-            <TextInput label="Amount" value={node.value} inputMode="decimal" onChange={(value) => set({ value })} />
-          </>
-        )}
+        {node.kind === 'behaviour' && <BehaviourFields node={node} options={options} set={set} />}
         {node.kind === 'acquisition' && (
           <>
             <Select
@@ -203,14 +175,7 @@ function ConditionEditor({ node, options, problems, onChange }: RuleBuilderProps
             />
             <TextInput
               label="Campaigns"
-              placeholder={
-                options.campaigns.length
-                  ? options.campaigns
-                      .map((campaign) => campaign.key)
-                      .slice(0, 2)
-                      .join(', ')
-                  : 'campaign keys'
-              }
+              placeholder={campaignPlaceholder(options)}
               value={node.campaigns}
               onChange={(campaigns) => set({ campaigns })}
             />
@@ -222,6 +187,127 @@ function ConditionEditor({ node, options, problems, onChange }: RuleBuilderProps
       <Problems id={node.id} problems={problems} />
     </div>
   );
+}
+
+const WINDOWS: ReadonlyArray<readonly [BehaviourWindow, string]> = [
+  ['all', 'at any time'],
+  ['within', 'in the last … days'],
+  ['between', 'between dates'],
+];
+
+/**
+ * A behaviour condition: which touchpoints (types, channels, campaigns,
+ * property filters), when (any time, the last N days, or between two
+ * instants), and what is compared (their number or the sum of their value).
+ */
+function BehaviourFields({
+  node,
+  options,
+  set,
+}: {
+  node: BehaviourNode;
+  options: RuleBuilderOptions;
+  set: (change: Partial<BehaviourNode>) => void;
+}) {
+  const setFilter = (id: string, change: Partial<PropertyFilter> | null) =>
+    set({
+      properties: node.properties.flatMap((filter) => (filter.id !== id ? [filter] : change === null ? [] : [{ ...filter, ...change }])),
+    });
+  return (
+    <div className="rule-behaviour">
+      <div className="rule-row">
+        <Select
+          label="Measure"
+          value={node.aggregate}
+          options={[
+            ['COUNT', 'number of'],
+            ['SUM', 'sum of value of'],
+          ]}
+          onChange={(aggregate) => set({ aggregate: aggregate === 'SUM' ? 'SUM' : 'COUNT' })}
+        />
+        <TextInput
+          label="Touchpoint types"
+          placeholder="any, or purchase, signup"
+          value={node.types}
+          onChange={(types) => set({ types })}
+        />
+        <TextInput label="Channels" placeholder="any, or web, email" value={node.channels} onChange={(channels) => set({ channels })} />
+        <TextInput
+          label="Campaigns"
+          placeholder={`any, or ${campaignPlaceholder(options)}`}
+          value={node.campaigns}
+          onChange={(campaigns) => set({ campaigns })}
+        />
+      </div>
+      <div className="rule-row">
+        <Select
+          label="When"
+          value={node.window}
+          options={WINDOWS}
+          onChange={(window) => set({ window: WINDOWS.find(([key]) => key === window)?.[0] ?? 'all' })}
+        />
+        {node.window === 'within' && (
+          <TextInput label="Days" short value={node.withinDays} inputMode="numeric" onChange={(withinDays) => set({ withinDays })} />
+        )}
+        {node.window === 'between' && (
+          <>
+            <TextInput label="From (UTC)" placeholder="2026-11-01" value={node.from} onChange={(from) => set({ from })} />
+            <TextInput label="Before (UTC)" placeholder="2026-12-01" value={node.to} onChange={(to) => set({ to })} />
+          </>
+        )}
+        <OperatorSelect value={node.operator} operators={BEHAVIOUR_OPERATORS} onChange={(operator) => set({ operator })} />
+        <TextInput label="Amount" short value={node.value} inputMode="decimal" onChange={(value) => set({ value })} />
+      </div>
+      <ul className="rule-properties" aria-label="Property filters">
+        {node.properties.map((filter, index) => (
+          <li key={filter.id}>
+            <div className="rule-row" role="group" aria-label={`Property filter ${index + 1}`}>
+              <TextInput
+                label="Property"
+                placeholder="rating or survey.score"
+                value={filter.property}
+                onChange={(property) => setFilter(filter.id, { property })}
+              />
+              <Select
+                label="Compare"
+                value={filter.operator}
+                options={JSON_OPERATORS.map((operator) => [operator, OPERATOR_LABELS[operator]])}
+                onChange={(operator) => setFilter(filter.id, { operator: JSON_OPERATORS.find((known) => known === operator) ?? 'EQ' })}
+              />
+              {filter.operator !== 'EXISTS' && (
+                <TextInput
+                  label="Value"
+                  placeholder={filter.operator === 'IN' ? 'gold, silver' : '4, true or "text"'}
+                  value={filter.value}
+                  onChange={(value) => setFilter(filter.id, { value })}
+                />
+              )}
+              <button
+                type="button"
+                className="button button--quiet rule-remove"
+                aria-label={`Remove property filter ${index + 1}`}
+                onClick={() => setFilter(filter.id, null)}
+              >
+                ×
+              </button>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="button button--quiet" onClick={() => set({ properties: [...node.properties, newPropertyFilter()] })}>
+        + Property filter
+      </button>
+    </div>
+  );
+}
+
+function campaignPlaceholder(options: RuleBuilderOptions): string {
+  return options.campaigns.length
+    ? options.campaigns
+        .map((campaign) => campaign.key)
+        .slice(0, 2)
+        .join(', ')
+    : 'campaign keys';
 }
 
 function FieldValue({
@@ -276,7 +362,7 @@ function OperatorSelect({
       label="Operator"
       value={value}
       options={operators.map((operator) => [operator, OPERATOR_LABELS[operator]])}
-      onChange={(operator) => onChange(operator as SegmentOperator)}
+      onChange={(chosen) => onChange(operators.find((operator) => operator === chosen) ?? value)}
     />
   );
 }
@@ -292,20 +378,20 @@ function Select({
   options: ReadonlyArray<readonly [string, string]>;
   onChange: (value: string) => void;
 }) {
+  const id = useId();
   return (
-    <select
-      className="field__input rule-input"
-      aria-label={label}
-      title={label}
-      value={value}
-      onChange={(event) => onChange(event.target.value)}
-    >
-      {options.map(([optionValue, optionLabel]) => (
-        <option key={optionValue} value={optionValue}>
-          {optionLabel}
-        </option>
-      ))}
-    </select>
+    <span className="rule-field">
+      <label className="rule-field__label" htmlFor={id}>
+        {label}
+      </label>
+      <select id={id} className="field__input rule-input" value={value} onChange={(event) => onChange(event.target.value)}>
+        {options.map(([optionValue, optionLabel]) => (
+          <option key={optionValue} value={optionValue}>
+            {optionLabel}
+          </option>
+        ))}
+      </select>
+    </span>
   );
 }
 
@@ -314,24 +400,32 @@ function TextInput({
   value,
   placeholder,
   inputMode,
+  short = false,
   onChange,
 }: {
   label: string;
   value: string;
   placeholder?: string;
   inputMode?: 'numeric' | 'decimal';
+  /** A narrow box, for a number of days or an amount. */
+  short?: boolean;
   onChange: (value: string) => void;
 }) {
+  const id = useId();
   return (
-    <input
-      className="field__input rule-input"
-      aria-label={label}
-      title={label}
-      placeholder={placeholder}
-      inputMode={inputMode}
-      value={value}
-      onChange={(event) => onChange(event.target.value)}
-    />
+    <span className="rule-field">
+      <label className="rule-field__label" htmlFor={id}>
+        {label}
+      </label>
+      <input
+        id={id}
+        className={`field__input rule-input${short ? ' rule-input--short' : ''}`}
+        placeholder={placeholder}
+        inputMode={inputMode}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+      />
+    </span>
   );
 }
 

@@ -3,13 +3,15 @@ import { useEffect, useMemo, useState } from 'react';
 import type { FormEvent, ReactNode } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { CreateSegmentDocument, DeleteSegmentDocument, SegmentEditorDocument, UpdateSegmentDocument } from '../../gql/graphql';
-import { formatNumber, plural, stageName } from '../customers/shared/format';
-import { apiErrorMessage, EmptyState, ErrorState, LoadingState } from '../customers/shared/PageStates';
-import { readOnlyExplanation, useViewer } from '../customers/shared/useViewer';
+import { formatCount, plural, stageName } from '../../lib/format';
+import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
+import { apiErrorMessage } from '../../lib/api-errors';
+import { readOnlyExplanation, useViewer } from '../../lib/useViewer';
 import { RuleBuilder } from './RuleBuilder';
-import { compileRule, newCondition, newGroup, nodeForIssue, parseRule, updateNode } from './rule-model';
+import { compileRule, newRule, nodeForIssue, parseRule, updateNode } from './rule-model';
 import type { GroupNode, RuleNode } from './rule-model';
-import { issuesOf, useSegmentPreview } from './useSegmentPreview';
+import { useSegmentPreview } from './useSegmentPreview';
+import { issuesOf } from '../../lib/api-errors';
 
 /** The id in `/segments/new`: a segment not saved yet. */
 export const NEW_SEGMENT = 'new';
@@ -24,7 +26,7 @@ export function SegmentEditorPage() {
   if (editor.error)
     return (
       <Frame title="Segment">
-        <ErrorState error={editor.error} />
+        <ApiErrorState error={editor.error} />
       </Frame>
     );
   if (editor.loading && !editor.data)
@@ -79,7 +81,7 @@ function SegmentForm({ saved, stages, campaigns }: SegmentFormProps) {
   const readOnly = !access.isAdmin;
   const [name, setName] = useState(saved?.name ?? '');
   const [description, setDescription] = useState(saved?.description ?? '');
-  const [root, setRoot] = useState<GroupNode>(() => (saved ? parseRule(saved.rule) : newGroup('and', [newCondition('field')])));
+  const [root, setRoot] = useState<GroupNode>(() => (saved ? parseRule(saved.rule) : newRule()));
   const [message, setMessage] = useState<string | null>(null);
   const compiled = useMemo(() => compileRule(root), [root]);
   const sendable = compiled.problems.length === 0 ? compiled.rule : null;
@@ -231,7 +233,7 @@ function PreviewPanel({
       ) : (
         <>
           <p className={`segment-preview__count${preview.stale ? ' segment-preview__count--stale' : ''}`} aria-live="polite">
-            <span data-testid="preview-count">{formatNumber(count)}</span> {count === 1 ? 'customer matches' : 'customers match'}
+            <span data-testid="preview-count">{formatCount(count)}</span> {count === 1 ? 'customer matches' : 'customers match'}
           </p>
           {saved && <p className="muted clm-small">Saved segment: {plural(saved.memberCount, 'member')}.</p>}
           {preview.preview && preview.preview.sample.length > 0 && (

@@ -2,10 +2,10 @@ import { useQuery } from '@apollo/client/react';
 import { Link } from 'react-router';
 import { Sparkline } from '../../components/Sparkline';
 import { SegmentListDocument } from '../../gql/graphql';
-import { formatDateTime, formatNumber, plural } from '../customers/shared/format';
-import { EmptyState, ErrorState, LoadingState } from '../customers/shared/PageStates';
-import { useViewer } from '../customers/shared/useViewer';
-import { TableScroll } from '../customers/shared/TableScroll';
+import { formatDateTime, formatCount, plural } from '../../lib/format';
+import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
+import { useViewer } from '../../lib/useViewer';
+import { TableScroll } from '../../components/TableScroll';
 
 /**
  * Every segment with its member count now, its trend over the last 30 UTC
@@ -31,7 +31,7 @@ export function SegmentsPage() {
           </Link>
         )}
       </header>
-      {error && <ErrorState error={error} />}
+      {error && <ApiErrorState error={error} />}
       {!segments && loading && <LoadingState label="Loading segments…" />}
       {segments && segments.length === 0 && (
         <EmptyState title="No segments yet.">
@@ -74,7 +74,7 @@ export function SegmentsPage() {
                     {segment.description && <div className="muted clm-small">{segment.description}</div>}
                   </td>
                   <td className="clm-table__number" data-testid="member-count">
-                    {formatNumber(segment.memberCount)}
+                    {formatCount(segment.memberCount)}
                   </td>
                   <td>
                     <MemberTrend points={segment.memberTrend} />
@@ -99,7 +99,7 @@ export function SegmentsPage() {
 function MemberTrend({ points }: { points: ReadonlyArray<{ members: number }> }) {
   if (points.length === 0) return null;
   const values = points.map((point) => point.members);
-  const label = `Members over the last ${plural(points.length, 'day')}: ${formatNumber(values[0])} to ${formatNumber(values[values.length - 1])}`;
+  const label = `Members over the last ${plural(points.length, 'day')}: ${formatCount(values[0])} to ${formatCount(values[values.length - 1])}`;
   return (
     <span role="img" aria-label={label} title={label} data-testid="member-trend">
       <Sparkline values={values} width={96} height={24} />

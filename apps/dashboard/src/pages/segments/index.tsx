@@ -5,7 +5,7 @@
 import { useParams } from 'react-router';
 import { SegmentEditorPage } from './SegmentEditorPage';
 import { SegmentsPage } from './SegmentsPage';
-import '../customers/shared/pages.css';
+import '../../components/kit.css';
 
 export { SegmentEditorPage, SegmentsPage };
 

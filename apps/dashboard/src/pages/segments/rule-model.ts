@@ -1,4 +1,5 @@
 import type { AcquisitionTouch, BehaviourAggregate, SegmentField, SegmentOperator, SegmentRuleInput } from '../../gql/graphql';
+import { jsonListText, jsonValueText, parseJsonList, parseJsonText, parseTextList, textListText } from '../../lib/json-text';
 
 /*
  * The rule builder's editable tree and its conversion to and from the API's
@@ -6,25 +7,44 @@ import type { AcquisitionTouch, BehaviourAggregate, SegmentField, SegmentOperato
  * user typed and converted only when the rule is sent, so a half-typed number
  * never loses a keystroke. Every node may be negated (`not`); groups combine
  * their children with and/or.
+ *
+ * Invariant: every rule the API accepts (and so every stored rule, which the
+ * API returns normalised) survives `compileRule(parseRule(rule))` unchanged,
+ * so opening and saving a segment never rewrites its rule. A rule that is not
+ * a group is held in a *wrapper* group, which compiles to its only child.
  */
 
 type NodeBase = { id: string; negated: boolean };
 
-export type GroupNode = NodeBase & { kind: 'group'; combinator: 'and' | 'or'; children: RuleNode[] };
+export type GroupNode = NodeBase & {
+  kind: 'group';
+  combinator: 'and' | 'or';
+  children: RuleNode[];
+  /** True for a group the builder made to hold a lone condition: with one child it compiles to that child. */
+  wrapper: boolean;
+};
 export type FieldNode = NodeBase & { kind: 'field'; field: SegmentField; operator: SegmentOperator; value: string };
 export type AttributeNode = NodeBase & { kind: 'attribute'; name: string; operator: SegmentOperator; value: string };
+/** A touchpoint property filter of a behaviour condition: `rating ≥ 4`. */
+export type PropertyFilter = { id: string; property: string; operator: SegmentOperator; value: string };
+/** Which touchpoints a behaviour counts by time: all, the last N days, or between two instants. */
+export type BehaviourWindow = 'all' | 'within' | 'between';
 export type BehaviourNode = NodeBase & {
   kind: 'behaviour';
   /** Comma-separated touchpoint types; empty for any. */
   types: string;
   channels: string;
   campaigns: string;
+  properties: PropertyFilter[];
+  window: BehaviourWindow;
   withinDays: string;
+  /** A UTC day (`2026-11-01`) or an ISO date-time; empty for open. */
+  from: string;
+  /** Touchpoints before this instant; empty for open. */
+  to: string;
   aggregate: BehaviourAggregate;
   operator: SegmentOperator;
   value: string;
-  /** Parts of a saved rule the builder does not edit (properties, from/to), sent back unchanged. */
-  kept: Record<string, unknown>;
 };
 export type AcquisitionNode = NodeBase & { kind: 'acquisition'; touch: AcquisitionTouch; channels: string; campaigns: string };
 
@@ -58,6 +78,8 @@ export const OPERATOR_LABELS: Record<SegmentOperator, string> = {
   GTE: '≥',
 };
 
+const COMPARISONS: readonly SegmentOperator[] = ['LT', 'LTE', 'GT', 'GTE'];
+
 const OPERATORS_BY_KIND: Record<FieldKind, readonly SegmentOperator[]> = {
   text: ['EQ', 'NEQ', 'IN', 'CONTAINS', 'EXISTS'],
   number: ['EQ', 'NEQ', 'IN', 'LT', 'LTE', 'GT', 'GTE', 'EXISTS'],
@@ -65,8 +87,12 @@ const OPERATORS_BY_KIND: Record<FieldKind, readonly SegmentOperator[]> = {
   duration: ['LT', 'LTE', 'GT', 'GTE', 'EXISTS'],
 };
 
-export const ATTRIBUTE_OPERATORS: readonly SegmentOperator[] = ['EQ', 'NEQ', 'IN', 'CONTAINS', 'EXISTS', 'LT', 'LTE', 'GT', 'GTE'];
+/** What an attribute or a touchpoint property may be compared with. */
+export const JSON_OPERATORS: readonly SegmentOperator[] = ['EQ', 'NEQ', 'IN', 'CONTAINS', 'EXISTS', 'LT', 'LTE', 'GT', 'GTE'];
 export const BEHAVIOUR_OPERATORS: readonly SegmentOperator[] = ['GTE', 'GT', 'EQ', 'NEQ', 'LTE', 'LT'];
+
+/** The largest window in days the API accepts (100 years). */
+const MAX_DAYS = 36_500;
 
 export function fieldKind(field: SegmentField): FieldKind {
   return FIELDS.find((option) => option.field === field)?.kind ?? 'text';
@@ -82,8 +108,17 @@ function newId(): string {
   return `n${nextId}`;
 }
 
-export function newGroup(combinator: 'and' | 'or' = 'and', children: RuleNode[] = []): GroupNode {
-  return { id: newId(), negated: false, kind: 'group', combinator, children };
+export function newGroup(combinator: 'and' | 'or' = 'and', children: RuleNode[] = [], wrapper = false): GroupNode {
+  return { id: newId(), negated: false, kind: 'group', combinator, children, wrapper };
+}
+
+/** The rule a new segment starts with: one condition, "orders ≥ 1". */
+export function newRule(): GroupNode {
+  return newGroup('and', [newCondition('field')], true);
+}
+
+export function newPropertyFilter(): PropertyFilter {
+  return { id: newId(), property: '', operator: 'EQ', value: '' };
 }
 
 export function newCondition(kind: ConditionKind): RuleNode {
@@ -100,11 +135,14 @@ export function newCondition(kind: ConditionKind): RuleNode {
         types: 'purchase',
         channels: '',
         campaigns: '',
+        properties: [],
+        window: 'within',
         withinDays: '90',
+        from: '',
+        to: '',
         aggregate: 'COUNT',
         operator: 'GTE',
         value: '1',
-        kept: {},
       };
     case 'acquisition':
       return { ...base, kind, touch: 'ACQUIRING', channels: '', campaigns: '' };
@@ -122,22 +160,6 @@ export function updateNode(root: GroupNode, id: string, update: (node: RuleNode)
   return result && result.kind === 'group' ? result : root;
 }
 
-function list(text: string): string[] {
-  return text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
-/** JSON when it reads as JSON, else the text itself (attribute values: `5`, `true`, `"5"`, `pro`). */
-function loose(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 /** A problem the builder finds before asking the API, attached to a node. */
 export type NodeProblem = { nodeId: string; message: string };
 
@@ -150,12 +172,13 @@ export type CompiledRule = {
 };
 
 /**
- * The API's rule for the tree. An empty group is dropped; a group of one is
- * sent as its child (same meaning); values are converted by field kind.
+ * The API's rule for the tree. An empty group is dropped; a wrapper group of
+ * one is sent as its child (same meaning); values are converted by field kind.
  */
 export function compileRule(root: GroupNode): CompiledRule {
   const problems: NodeProblem[] = [];
   const paths = new Map<string, string>();
+  const problem = (node: { id: string }, message: string) => problems.push({ nodeId: node.id, message });
 
   const compile = (node: RuleNode, path: string): SegmentRuleInput | null => {
     if (node.negated) {
@@ -173,93 +196,146 @@ export function compileRule(root: GroupNode): CompiledRule {
       case 'group': {
         const nonEmpty = node.children.filter((child) => child.kind !== 'group' || hasCondition(child));
         if (nonEmpty.length === 0) return null;
-        if (nonEmpty.length === 1) return compile(nonEmpty[0], path);
+        if (nonEmpty.length === 1 && node.wrapper) return compile(nonEmpty[0], path);
         const compiled = nonEmpty.map((child, index) => compile(child, at(`${node.combinator}[${index}]`)));
         const rules = compiled.filter((rule): rule is SegmentRuleInput => rule !== null);
         return node.combinator === 'and' ? { and: rules } : { or: rules };
       }
-      case 'field': {
-        const value = fieldValue(node, problems);
-        return { field: { field: node.field, operator: node.operator, ...(node.operator === 'EXISTS' ? {} : { value }) } };
-      }
+      case 'field':
+        return { field: { field: node.field, operator: node.operator, ...fieldValue(node, problem) } };
       case 'attribute': {
-        if (node.name.trim() === '') problems.push({ nodeId: node.id, message: 'Name the attribute (e.g. plan or address.country).' });
-        const value = node.operator === 'IN' ? list(node.value).map(loose) : loose(node.value.trim());
-        return {
-          attribute: { name: node.name.trim(), operator: node.operator, ...(node.operator === 'EXISTS' ? {} : { value }) },
-        };
+        if (node.name.trim() === '') problem(node, 'Name the attribute (e.g. plan or address.country).');
+        return { attribute: { name: node.name.trim(), operator: node.operator, ...jsonValue(node, problem) } };
       }
-      case 'behaviour': {
-        const value = Number(node.value);
-        if (node.value.trim() === '' || !Number.isFinite(value))
-          problems.push({ nodeId: node.id, message: 'The amount must be a number.' });
-        const days = node.withinDays.trim();
-        const within = Number(days);
-        if (days !== '' && (!Number.isInteger(within) || within < 1 || within > 36500))
-          problems.push({ nodeId: node.id, message: 'The window must be a whole number of days from 1 to 36500, or empty for all time.' });
-        return {
-          behaviour: {
-            ...node.kept,
-            ...(list(node.types).length ? { types: list(node.types) } : {}),
-            ...(list(node.channels).length ? { channels: list(node.channels) } : {}),
-            ...(list(node.campaigns).length ? { campaigns: list(node.campaigns) } : {}),
-            ...(days !== '' ? { withinDays: within } : {}),
-            aggregate: node.aggregate,
-            operator: node.operator,
-            value,
-          },
-        };
-      }
+      case 'behaviour':
+        return { behaviour: behaviourInput(node, problem) };
       case 'acquisition':
-        return {
-          acquisition: {
-            touch: node.touch,
-            ...(list(node.channels).length ? { channels: list(node.channels) } : {}),
-            ...(list(node.campaigns).length ? { campaigns: list(node.campaigns) } : {}),
-          },
-        };
+        return { acquisition: { touch: node.touch, ...namedLists(node) } };
     }
   };
 
   return { rule: compile(root, ''), problems, paths };
 }
 
+type Report = (node: { id: string }, message: string) => void;
+
 function hasCondition(group: GroupNode): boolean {
   return group.children.some((child) => child.kind !== 'group' || hasCondition(child));
 }
 
-function fieldValue(node: FieldNode, problems: NodeProblem[]): unknown {
-  if (node.operator === 'EXISTS') return undefined;
+/** The channels and campaigns (and types, for a behaviour) that were given. */
+function namedLists(node: { channels: string; campaigns: string; types?: string }): {
+  types?: string[];
+  channels?: string[];
+  campaigns?: string[];
+} {
+  const lists: { types?: string[]; channels?: string[]; campaigns?: string[] } = {};
+  for (const key of ['types', 'channels', 'campaigns'] as const) {
+    const items = parseTextList(node[key] ?? '');
+    if (items.length > 0) lists[key] = items;
+  }
+  return lists;
+}
+
+function behaviourInput(node: BehaviourNode, problem: Report): NonNullable<SegmentRuleInput['behaviour']> {
+  const value = Number(node.value);
+  if (node.value.trim() === '' || !Number.isFinite(value)) problem(node, 'The amount must be a number.');
+  const properties = node.properties.map((filter) => {
+    if (filter.property.trim() === '') problem(node, 'Name the touchpoint property (e.g. rating or survey.score).');
+    return { property: filter.property.trim(), operator: filter.operator, ...jsonValue({ ...filter, id: node.id }, problem) };
+  });
+  return {
+    ...namedLists(node),
+    ...(properties.length > 0 ? { properties } : {}),
+    ...behaviourWindow(node, problem),
+    aggregate: node.aggregate,
+    operator: node.operator,
+    value,
+  };
+}
+
+function behaviourWindow(node: BehaviourNode, problem: Report): { withinDays?: number; from?: string; to?: string } {
+  if (node.window === 'within') {
+    const days = Number(node.withinDays.trim());
+    if (node.withinDays.trim() === '' || !Number.isInteger(days) || days < 1 || days > MAX_DAYS)
+      problem(node, `The window must be a whole number of days from 1 to ${MAX_DAYS}.`);
+    return { withinDays: days };
+  }
+  if (node.window === 'between') {
+    const from = instant(node.from, node, problem);
+    const to = instant(node.to, node, problem);
+    if (from === undefined && to === undefined) problem(node, 'Give a first day, a day to stop before, or both.');
+    return { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+  }
+  return {};
+}
+
+/** A UTC day or an ISO date-time as the instant the API takes; undefined when blank. */
+function instant(text: string, node: { id: string }, problem: Report): string | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const date = new Date(trimmed);
+  if (Number.isNaN(date.getTime())) {
+    problem(node, `"${trimmed}" is not a date: write 2026-11-01 or 2026-11-01T09:30:00Z.`);
+    return trimmed;
+  }
+  return date.toISOString();
+}
+
+/** An instant as the builder shows it: the UTC day when it is midnight UTC, else the ISO date-time. */
+function instantText(value: unknown): string {
+  if (typeof value !== 'string') return '';
+  return value.endsWith('T00:00:00.000Z') ? value.slice(0, 10) : value;
+}
+
+/** The value of an attribute or property condition: any JSON, a number for comparisons, a list for IN, none for EXISTS. */
+function jsonValue(node: { id: string; operator: SegmentOperator; value: string }, problem: Report): { value?: unknown } {
+  if (node.operator === 'EXISTS') return {};
+  if (node.operator === 'IN') {
+    const items = parseJsonList(node.value);
+    if (items.length === 0) problem(node, 'Give at least one value (a, b, c).');
+    return { value: items };
+  }
+  const value = parseJsonText(node.value);
+  if (value === null) problem(node, 'Give a value (write "" for empty text).');
+  else if (COMPARISONS.includes(node.operator) && typeof value !== 'number')
+    problem(node, `"${node.value.trim()}" is not a number; ${OPERATOR_LABELS[node.operator]} compares numbers.`);
+  return { value };
+}
+
+function fieldValue(node: FieldNode, problem: Report): { value?: unknown } {
+  if (node.operator === 'EXISTS') return {};
   const kind = fieldKind(node.field);
-  const items = node.operator === 'IN' ? list(node.value) : [node.value.trim()];
+  if (kind === 'text') {
+    const items = node.operator === 'IN' ? parseTextList(node.value) : [node.value];
+    if (items.length === 0 || items.includes('')) problem(node, 'Give a value.');
+    return { value: node.operator === 'IN' ? items : node.value };
+  }
+  const items = node.operator === 'IN' ? parseTextList(node.value) : [node.value.trim()];
   const converted = items.map((item) => {
     if (item === '') {
-      problems.push({ nodeId: node.id, message: 'Give a value.' });
+      problem(node, 'Give a value.');
       return item;
-    }
-    if (kind === 'number' || kind === 'duration') {
-      const number = Number(item);
-      if (!Number.isFinite(number)) problems.push({ nodeId: node.id, message: `"${item}" is not a number.` });
-      return number;
     }
     if (kind === 'time') {
       const date = new Date(item);
-      if (Number.isNaN(date.getTime())) {
-        problems.push({ nodeId: node.id, message: `"${item}" is not a date.` });
-        return item;
-      }
-      return date.toISOString();
+      if (!Number.isNaN(date.getTime())) return date.toISOString();
+      problem(node, `"${item}" is not a date.`);
+      return item;
     }
-    return item;
+    const number = Number(item);
+    if (!Number.isFinite(number)) problem(node, `"${item}" is not a number.`);
+    return number;
   });
-  return node.operator === 'IN' ? converted : converted[0];
+  if (items.length === 0) problem(node, 'Give a value.');
+  return { value: node.operator === 'IN' ? converted : converted[0] };
 }
 
 /** The editable tree for a rule the API sent back (`Segment.rule`), always rooted in a group. */
 export function parseRule(rule: unknown): GroupNode {
   const node = parseNode(rule);
-  if (node === null) return newGroup();
-  return node.kind === 'group' && !node.negated ? node : newGroup('and', [node]);
+  if (node === null) return newGroup('and', [], true);
+  return node.kind === 'group' && !node.negated ? node : newGroup('and', [node], true);
 }
 
 function parseNode(value: unknown): RuleNode | null {
@@ -267,43 +343,59 @@ function parseNode(value: unknown): RuleNode | null {
   if (isObject(value.not)) {
     const inner = parseNode(value.not);
     if (inner === null) return null;
-    return inner.negated ? { ...newGroup('and', [inner]), negated: true } : { ...inner, negated: true };
+    return inner.negated ? { ...newGroup('and', [inner], true), negated: true } : { ...inner, negated: true };
   }
   if (Array.isArray(value.and) || Array.isArray(value.or)) {
-    const combinator = Array.isArray(value.and) ? 'and' : 'or';
-    const children = ((combinator === 'and' ? value.and : value.or) as unknown[])
-      .map(parseNode)
-      .filter((child): child is RuleNode => child !== null);
-    return newGroup(combinator, children);
+    const children: unknown[] = Array.isArray(value.and) ? value.and : Array.isArray(value.or) ? value.or : [];
+    return newGroup(
+      Array.isArray(value.and) ? 'and' : 'or',
+      children.map(parseNode).filter((child): child is RuleNode => child !== null),
+    );
   }
   const base = { id: newId(), negated: false };
   if (isObject(value.field)) {
-    const { field, operator, value: fieldValue } = value.field;
-    return { ...base, kind: 'field', field: field as SegmentField, operator: operator as SegmentOperator, value: valueText(fieldValue) };
+    const condition = value.field;
+    const field = FIELDS.find((option) => option.field === condition.field)?.field ?? 'ORDERS';
+    const operator = operatorOf(condition.operator, 'GTE');
+    const raw = condition.value;
+    const text = Array.isArray(raw)
+      ? fieldKind(field) === 'text'
+        ? textListText(raw.map(String))
+        : raw.map(String).join(', ')
+      : raw === null || raw === undefined
+        ? ''
+        : String(raw);
+    return { ...base, kind: 'field', field, operator, value: text };
   }
   if (isObject(value.attribute)) {
-    const { name, operator, value: attributeValue } = value.attribute;
+    const { name, operator } = value.attribute;
+    const attributeOperator = operatorOf(operator, 'EQ');
     return {
       ...base,
       kind: 'attribute',
       name: typeof name === 'string' ? name : '',
-      operator: operator as SegmentOperator,
-      value: operator === 'IN' && Array.isArray(attributeValue) ? attributeValue.map(jsonText).join(', ') : jsonText(attributeValue),
+      operator: attributeOperator,
+      value: jsonText(attributeOperator, value.attribute.value),
     };
   }
   if (isObject(value.behaviour)) {
-    const { types, channels, campaigns, withinDays, aggregate, operator, value: amount, ...kept } = value.behaviour;
+    const behaviour = value.behaviour;
+    const window: BehaviourWindow =
+      typeof behaviour.withinDays === 'number' ? 'within' : behaviour.from || behaviour.to ? 'between' : 'all';
     return {
       ...base,
       kind: 'behaviour',
-      types: textList(types),
-      channels: textList(channels),
-      campaigns: textList(campaigns),
-      withinDays: typeof withinDays === 'number' ? String(withinDays) : '',
-      aggregate: aggregate === 'SUM' ? 'SUM' : 'COUNT',
-      operator: typeof operator === 'string' ? (operator as SegmentOperator) : 'GTE',
-      value: typeof amount === 'number' ? String(amount) : '1',
-      kept: Object.fromEntries(Object.entries(kept).filter(([, part]) => part !== null && part !== undefined)),
+      types: textList(behaviour.types),
+      channels: textList(behaviour.channels),
+      campaigns: textList(behaviour.campaigns),
+      properties: Array.isArray(behaviour.properties) ? behaviour.properties.filter(isObject).map(parsePropertyFilter) : [],
+      window,
+      withinDays: typeof behaviour.withinDays === 'number' ? String(behaviour.withinDays) : '',
+      from: instantText(behaviour.from),
+      to: instantText(behaviour.to),
+      aggregate: behaviour.aggregate === 'SUM' ? 'SUM' : 'COUNT',
+      operator: operatorOf(behaviour.operator, 'GTE'),
+      value: typeof behaviour.value === 'number' ? String(behaviour.value) : '1',
     };
   }
   if (isObject(value.acquisition)) {
@@ -319,28 +411,32 @@ function parseNode(value: unknown): RuleNode | null {
   return null;
 }
 
+function parsePropertyFilter(condition: Record<string, unknown>): PropertyFilter {
+  const operator = operatorOf(condition.operator, 'EQ');
+  return {
+    id: newId(),
+    property: typeof condition.property === 'string' ? condition.property : '',
+    operator,
+    value: jsonText(operator, condition.value),
+  };
+}
+
+function operatorOf(value: unknown, fallback: SegmentOperator): SegmentOperator {
+  return JSON_OPERATORS.find((operator) => operator === value) ?? fallback;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function textList(value: unknown): string {
-  return Array.isArray(value) ? value.map(String).join(', ') : '';
+  return Array.isArray(value) ? textListText(value.map(String)) : '';
 }
 
-function valueText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return value.map(String).join(', ');
-  return String(value);
-}
-
-/** An attribute value back as the text that `loose` reads the same way. */
-function jsonText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') {
-    const reread = loose(value);
-    return reread === value ? value : JSON.stringify(value);
-  }
-  return JSON.stringify(value);
+/** An attribute or property value as the text `jsonValue` reads back the same way. */
+function jsonText(operator: SegmentOperator, value: unknown): string {
+  if (operator === 'IN' && Array.isArray(value)) return jsonListText(value);
+  return jsonValueText(value);
 }
 
 /**

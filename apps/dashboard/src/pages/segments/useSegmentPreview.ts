@@ -1,14 +1,13 @@
-import { CombinedGraphQLErrors } from '@apollo/client';
 import type { ErrorLike } from '@apollo/client';
 import { useQuery } from '@apollo/client/react';
 import { useEffect, useState } from 'react';
 import { PreviewSegmentDocument } from '../../gql/graphql';
+import { issuesOf } from '../../lib/api-errors';
+import type { ApiIssue } from '../../lib/api-errors';
 import type { PreviewSegmentQuery, SegmentRuleInput } from '../../gql/graphql';
 
 /** How long the rule must stay unchanged before it is previewed. */
 export const PREVIEW_DEBOUNCE_MS = 400;
-
-export type ApiIssue = { path: string; message: string };
 
 export type SegmentPreview = {
   preview: PreviewSegmentQuery['previewSegment'] | null;
@@ -42,18 +41,4 @@ export function useSegmentPreview(rule: SegmentRuleInput | null): SegmentPreview
     error: error ?? null,
     issues: issuesOf(error),
   };
-}
-
-/** The issues a BAD_USER_INPUT error lists, else none. */
-export function issuesOf(error: ErrorLike | undefined | null): ApiIssue[] {
-  if (!CombinedGraphQLErrors.is(error)) return [];
-  return error.errors.flatMap((graphQLError) => {
-    const issues = graphQLError.extensions?.issues;
-    if (!Array.isArray(issues)) return [];
-    return issues.flatMap((issue: unknown) =>
-      typeof issue === 'object' && issue !== null && 'path' in issue && 'message' in issue
-        ? [{ path: String(issue.path), message: String(issue.message) }]
-        : [],
-    );
-  });
 }

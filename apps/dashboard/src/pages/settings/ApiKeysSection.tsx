@@ -2,9 +2,10 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import { ApiKeysDocument, CreateApiKeyDocument, RevokeApiKeyDocument } from '../../gql/graphql';
 import type { Scope } from '../../gql/graphql';
-import { apiErrorMessage, EmptyState, ErrorState, LoadingState } from '../customers/shared/PageStates';
-import { formatDateTime } from '../customers/shared/format';
-import { TableScroll } from '../customers/shared/TableScroll';
+import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
+import { apiErrorMessage } from '../../lib/api-errors';
+import { formatDateTime } from '../../lib/format';
+import { TableScroll } from '../../components/TableScroll';
 
 const SCOPES: ReadonlyArray<{ scope: Scope; label: string }> = [
   { scope: 'READ', label: 'Read (dashboard, queries, exports)' },
@@ -111,7 +112,7 @@ function ApiKeys() {
         </div>
       )}
 
-      {error && <ErrorState error={error} />}
+      {error && <ApiErrorState error={error} />}
       {loading && !data && <LoadingState label="Loading API keys…" />}
       {data && data.apiKeys.length === 0 && <EmptyState title="No API keys." />}
       {data && data.apiKeys.length > 0 && (

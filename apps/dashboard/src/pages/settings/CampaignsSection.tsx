@@ -2,9 +2,10 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { CampaignsDocument, CreateCampaignDocument, ImportCampaignSpendDocument, RecordCampaignSpendDocument } from '../../gql/graphql';
-import { apiErrorMessage, EmptyState, ErrorState, LoadingState } from '../customers/shared/PageStates';
-import { formatMoney, formatNumber, plural } from '../customers/shared/format';
-import { TableScroll } from '../customers/shared/TableScroll';
+import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
+import { apiErrorMessage } from '../../lib/api-errors';
+import { formatMoney, formatCount, plural } from '../../lib/format';
+import { TableScroll } from '../../components/TableScroll';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -14,7 +15,7 @@ export function CampaignsSection({ isAdmin }: { isAdmin: boolean }) {
   const campaigns = data?.campaigns ?? [];
   return (
     <div className="clm-stack">
-      {error && <ErrorState error={error} />}
+      {error && <ApiErrorState error={error} />}
       {loading && !data && <LoadingState label="Loading campaigns…" />}
       {data && campaigns.length === 0 && (
         <EmptyState title="No campaigns yet.">
@@ -59,7 +60,7 @@ export function CampaignsSection({ isAdmin }: { isAdmin: boolean }) {
       {data && data.unknownCampaigns.length > 0 && campaigns.length > 0 && (
         <p className="muted clm-small">
           Keys touchpoints carry without a campaign:{' '}
-          {data.unknownCampaigns.map((unknown) => `${unknown.key} (${formatNumber(unknown.touchpoints)})`).join(', ')}.
+          {data.unknownCampaigns.map((unknown) => `${unknown.key} (${formatCount(unknown.touchpoints)})`).join(', ')}.
         </p>
       )}
       {isAdmin ? (

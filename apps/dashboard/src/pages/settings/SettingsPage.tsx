@@ -1,5 +1,5 @@
-import { readOnlyExplanation, useViewer } from '../customers/shared/useViewer';
-import { LoadingState } from '../customers/shared/PageStates';
+import { readOnlyExplanation, useViewer } from '../../lib/useViewer';
+import { LoadingState } from '../../components/States';
 import { ApiKeysSection } from './ApiKeysSection';
 import { CampaignsSection } from './CampaignsSection';
 import { LifecycleSection } from './LifecycleSection';

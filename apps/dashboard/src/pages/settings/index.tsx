@@ -1,5 +1,4 @@
-/** The Settings page, for the router: `/settings`. */
-import '../customers/shared/pages.css';
+/** The Settings page, for the router's `settings` route. */
+import '../../components/kit.css';
 
-export { SettingsPage } from './SettingsPage';
 export { SettingsPage as default } from './SettingsPage';

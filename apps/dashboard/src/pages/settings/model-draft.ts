@@ -45,19 +45,6 @@ function matchToInput(match: Match): TouchpointMatchInput {
   };
 }
 
-/** Comma-separated text as a list; null for none (the API's "any"). */
-export function parseList(text: string): string[] | null {
-  const items = text
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-  return items.length === 0 ? null : items;
-}
-
-export function listText(items: readonly string[] | null | undefined): string {
-  return items ? items.join(', ') : '';
-}
-
 /** Issues whose path is `path` or lies inside it (`rules[2]` holds `rules[2].to`). */
 export function issuesAt(issues: ReadonlyArray<{ path: string; message: string }>, path: string): string[] {
   return issues
@@ -74,24 +61,20 @@ export function keyFromName(name: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
-/**
- * A condition value as typed: JSON when it parses (`5`, `true`, `"5"`,
- * `["gold", "silver"]`), else the text itself as a string; null for an empty
- * box (no value, as `exists` wants).
- */
-export function parseConditionValue(text: string): unknown {
-  const trimmed = text.trim();
-  if (trimmed === '') return null;
-  try {
-    return JSON.parse(trimmed) as unknown;
-  } catch {
-    return trimmed;
+/** Number fields that do not hold a whole number (left empty, say), each with its path: the API's Int! cannot carry them. */
+export function wholeNumberIssues(model: LifecycleModelInput): Array<{ path: string; message: string }> {
+  const issues: Array<{ path: string; message: string }> = [];
+  for (const field of ['atRiskAfterDays', 'churnedAfterDays'] as const) {
+    if (!Number.isInteger(model.inactivity[field])) issues.push({ path: `inactivity.${field}`, message: 'Give a whole number of days.' });
   }
-}
-
-/** A condition value as the editor shows it: plain text for a string that reads back as itself, else JSON. */
-export function conditionValueText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string' && value.trim() === value && value !== '' && parseConditionValue(value) === value) return value;
-  return JSON.stringify(value);
+  const matches = [
+    ...model.rules.map((rule, index) => ({ when: rule.when, path: `rules[${index}].when` })),
+    { when: model.winBack.when, path: 'winBack.when' },
+  ];
+  for (const { when, path } of matches) {
+    const minCount = when.minCount;
+    if (minCount !== null && minCount !== undefined && !Number.isInteger(minCount))
+      issues.push({ path: `${path}.minCount`, message: 'Give a whole number, or leave it empty for the first.' });
+  }
+  return issues;
 }

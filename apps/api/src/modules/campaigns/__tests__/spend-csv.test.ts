@@ -63,6 +63,32 @@ describe('readCsvRecords', () => {
       { numRuns: 500 },
     );
   });
+  it('reads back any table written as RFC 4180 CSV: fields quoted where they must be, CRLF or LF records, with or without a BOM', () => {
+    const field = fc.string({
+      unit: fc.constantFrom('a', 'Z', ' ', ',', '"', '\n', '\r', '\r\n', '\u0000', '\uDC00', 'é', '😀'),
+      maxLength: 6,
+    });
+    const quoted = (cell: string) => (/[",\r\n]/.test(cell) || cell === '' ? `"${cell.replaceAll('"', '""')}"` : cell);
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(field, { minLength: 1, maxLength: 4 }).filter((row) => row.join('') !== '' || row.length > 1), // a lone empty field is a blank line
+          { minLength: 1, maxLength: 5 },
+        ),
+        fc.constantFrom('\r\n', '\n'),
+        fc.boolean(),
+        fc.boolean(),
+        (table, lineEnd, bom, finalLineEnd) => {
+          const text = (bom ? '\uFEFF' : '') + table.map((row) => row.map(quoted).join(',')).join(lineEnd) + (finalLineEnd ? lineEnd : '');
+          const read = readCsvRecords(text);
+          expect(read.fatal).toBeNull();
+          expect(read.records.map((record) => record.fields)).toEqual(table);
+          expect(read.records.every((record) => record.problem === null)).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
 });
 
 describe('readSpendCsv', () => {

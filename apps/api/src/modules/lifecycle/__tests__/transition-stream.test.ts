@@ -66,8 +66,9 @@ describe('the stageTransitions subscription', () => {
   });
 
   it('sends live transitions to a subscriber without a cursor, filtered by stage', async () => {
+    const started = server.subscriptionsStarted();
     const live = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, { stages: ['advocacy'] }, 1);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the subscription start before the write
+    await server.subscriptionsOpened(started);
     await server.services.ingest.record(
       [
         { messageId: 'live-1', customer: { externalId: 'live' }, type: 'signup', channel: 'web', occurredAt: '2026-02-01T00:00:00Z' },
@@ -141,14 +142,14 @@ describe('the stageTransitions subscription', () => {
       [{ messageId: 'before-1', customer: { externalId: 'before' }, type: 'signup', channel: 'web', occurredAt: '2026-02-01T00:00:00Z' }],
       (index) => `touchpoints[${index}]`,
     );
-    const live = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, {}, Number.POSITIVE_INFINITY);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = server.subscriptionsStarted();
+    // The first event delivered: the log is delivered in order, so 'before' would come first if it were delivered at all.
+    const live = collect<TransitionEvent>(server.wsClient(), SUBSCRIPTION, {}, 1);
+    await server.subscriptionsOpened(started);
     await server.services.ingest.record(
       [{ messageId: 'after-1', customer: { externalId: 'after' }, type: 'page_view', channel: 'web', occurredAt: '2026-02-01T00:00:00Z' }],
       (index) => `touchpoints[${index}]`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    live.stop();
     expect((await live.done).map((event) => event.stageTransitions.transition.customer.externalId)).toEqual(['after']);
   });
 });

@@ -556,14 +556,18 @@ describe('the metrics of the fixture business', () => {
       const [lastTouchpoint] = await server.db.query<{ tx_id: string; id: string }>(
         `SELECT tx_id::text, id::text FROM touchpoints ORDER BY tx_id DESC, id DESC LIMIT 1`,
       );
-      expect(decodeLogCursor(metrics.exactUpTo.transitions).position).toEqual({
+      expect(decodeLogCursor(metrics.exactUpTo.transitions, 'after', 'stage_transitions').position).toEqual({
         txId: BigInt(lastTransition.tx_id),
         id: BigInt(lastTransition.id),
       });
-      expect(decodeLogCursor(metrics.exactUpTo.touchpoints).position).toEqual({
+      expect(decodeLogCursor(metrics.exactUpTo.touchpoints, 'after', 'touchpoints').position).toEqual({
         txId: BigInt(lastTouchpoint.tx_id),
         id: BigInt(lastTouchpoint.id),
       });
+      // Each names its log, so neither is taken by the other's stream.
+      expect(() => decodeLogCursor(metrics.exactUpTo.transitions, 'after', 'touchpoints')).toThrow(
+        'after: a cursor of another stream (stage_transitions), not of touchpoints',
+      );
     });
 
     it('filters over GraphQL by segment, channel and campaign', async () => {

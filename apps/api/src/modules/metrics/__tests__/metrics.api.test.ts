@@ -1,3 +1,7 @@
+import type { Queryable, Sql } from '../../../database/db';
+import { Attribution } from '../metric-sources';
+import { Bucket } from '../metric-windows';
+import { MetricsService } from '../metrics.service';
 import { startTestServer } from '../../../testing';
 import type { TestServer } from '../../../testing';
 
@@ -87,5 +91,44 @@ describe('metrics over GraphQL', () => {
       `{ metrics(range: { from: '2030-01-01', to: '2030-01-31' }) { cac { total } nps { total responses } } }`.replace(/'/g, '"'),
     );
     expect(result.data!.metrics).toEqual({ cac: { total: null }, nps: { total: null, responses: 0 } });
+  });
+
+  it('answers the series metrics of one request with one statement, and each table metric with one more', async () => {
+    // A service of its own over the same database, counting its statements (the projector and the others share server.db).
+    const statements: Sql[] = [];
+    const counting: Queryable = {
+      query: (sql, parameters) => {
+        statements.push(sql);
+        return server.db.query(sql, parameters);
+      },
+      execute: (sql, parameters) => {
+        statements.push(sql);
+        return server.db.execute(sql, parameters);
+      },
+    };
+    const metrics = new MetricsService(counting, () => server.services.models.current());
+    const request = await metrics.query({
+      from: '2026-01-01',
+      to: '2026-12-31',
+      bucket: Bucket.WEEK,
+      filter: {},
+      attribution: Attribution.FIRST_TOUCH,
+      compareToPrevious: true,
+    });
+    // As GraphQL resolves the sibling fields of one `metrics`: all asked at once.
+    await Promise.all([
+      ...(['newCustomers', 'conversionRate', 'cac', 'retentionRate', 'churnRate', 'historicalClv', 'referralRate', 'sales'] as const).map(
+        (name) => metrics.metric(name, request),
+      ),
+      metrics.metric('salesGrowth', request),
+      metrics.metric('csat', request),
+      metrics.metric('nps', request),
+      metrics.metric('activeCustomers', request),
+      metrics.metric('funnel', request),
+      metrics.metric('stageDistribution', request),
+    ]);
+    // Twelve series metrics (with activeCustomers' DAU/WAU/MAU and salesGrowth's earlier periods): one statement.
+    // CSAT's distribution, the funnel and the stage distribution: one each.
+    expect(statements).toHaveLength(4);
   });
 });

@@ -117,7 +117,8 @@ describe('the metrics projection', () => {
           run += 1;
           // Holding the projection's lock keeps the projector (woken by commits) away while the tables are emptied.
           await context.db.transaction(async (uow) => {
-            await uow.query(`SELECT pg_advisory_xact_lock(hashtext('clm.projection:metrics'))`);
+            await uow.execute(`INSERT INTO projection_locks (projection) VALUES ('metrics') ON CONFLICT DO NOTHING`);
+            await uow.query(`SELECT projection FROM projection_locks WHERE projection = 'metrics' FOR UPDATE`);
             await uow.execute(`TRUNCATE customers, touchpoints, stage_transitions, projection_positions, customer_erasures, deleted_message_ids,
           metric_touchpoints_daily, metric_transitions_daily, metric_customers, metric_stage_entries, metric_funnel_daily, metric_stage_stays,
           metric_acquisitions_daily, metric_activity_days, metric_activity_gaps, metric_scores_daily, metric_customer_scores, metric_score_chain CASCADE`);

@@ -154,6 +154,50 @@ describe('segment rule validation', () => {
     expect(issuesOf({ or: Array.from({ length: 199 }, () => condition) })).toEqual([]);
   });
 
+  it("reads GraphQL's null as an omitted field: nulls added to every node and condition change nothing (property)", () => {
+    const OPTIONAL = [
+      'value',
+      'withinDays',
+      'from',
+      'to',
+      'aggregate',
+      'operator',
+      'touch',
+      'types',
+      'channels',
+      'campaigns',
+      'properties',
+    ];
+    const KINDS = ['and', 'or', 'not', 'field', 'attribute', 'behaviour', 'acquisition'];
+    const isObject = (value: unknown): value is Record<string, unknown> =>
+      typeof value === 'object' && value !== null && !Array.isArray(value);
+    /** `condition` with null for each optional field it leaves out, and for a field no condition has. */
+    const withNulls = (condition: unknown): unknown =>
+      isObject(condition)
+        ? {
+            ...Object.fromEntries(OPTIONAL.map((key) => [key, null])),
+            ...condition,
+            unused: null,
+            ...(Array.isArray(condition.properties) && { properties: condition.properties.map(withNulls) }),
+          }
+        : condition;
+    const nullsIn = (node: unknown): unknown => {
+      if (!isObject(node)) return node;
+      const given = Object.entries(node).map(([kind, value]) => {
+        if (kind === 'not') return [kind, nullsIn(value)];
+        if (kind === 'and' || kind === 'or') return [kind, Array.isArray(value) ? value.map(nullsIn) : value];
+        return [kind, withNulls(value)];
+      });
+      return { ...Object.fromEntries(KINDS.map((kind) => [kind, null])), ...Object.fromEntries(given) };
+    };
+    fc.assert(
+      fc.property(ruleArbitrary, (rule) => {
+        expect(validateSegmentRule(nullsIn(rule))).toEqual(validateSegmentRule(rule));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('never throws, whatever it is given, and every issue names a path inside the rule', () => {
     fc.assert(
       fc.property(fc.oneof(ruleArbitrary, fc.anything(), fc.jsonValue()), (input) => {

@@ -341,8 +341,9 @@ describe('segments', () => {
     };
     const subscription = `subscription ($segmentId: ID!, $after: String) {
       segmentMembershipChanged(segmentId: $segmentId, after: $after) { cursor change { entered cause customer { externalId } } } }`;
+    const started = server.subscriptionsStarted();
     const live = collect<Event>(server.wsClient(), subscription, { segmentId: segment.id }, 2);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the subscription start before the writes
+    await server.subscriptionsOpened(started);
     await server.services.customers.update(ids.get('cy') as string, { attributes: { plan: 'enterprise' } });
     await server.services.customers.update(ids.get('cy') as string, { attributes: { plan: 'free' } });
     const events = await live.done;

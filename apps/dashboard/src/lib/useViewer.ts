@@ -1,6 +1,6 @@
 import { useQuery } from '@apollo/client/react';
-import { ViewerDocument } from '../../../gql/graphql';
-import type { Scope } from '../../../gql/graphql';
+import { ViewerDocument } from '../gql/graphql';
+import type { Scope } from '../gql/graphql';
 
 /** What the signed-in key may do. */
 export type ViewerAccess = {

@@ -1,8 +1,8 @@
 import { NavLink, Outlet } from 'react-router';
-import { useSession } from '../app/session';
-import { useConnectionStatus } from '../app/useConnectionStatus';
-import { useTransitionPulse } from '../app/useTransitionPulse';
-import { ConnectionIndicator } from './ConnectionIndicator';
+import { useSession } from '../lib/session';
+import { useConnectionStatus } from '../lib/useConnectionStatus';
+import { useTransitionPulse } from './useTransitionPulse';
+import { ConnectionIndicator } from '../components/ConnectionIndicator';
 
 /** Where the navigation goes. */
 const NAVIGATION = [

@@ -1,0 +1,88 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { NextFunction, Request, Response } from 'express';
+import { Kind } from 'graphql';
+import { setMaxListeners } from 'node:events';
+import type { OperationDefinitionNode, SelectionSetNode } from 'graphql';
+import type { RequestContext } from '../core/request-context';
+import { WorkScope } from '../database/db';
+import type { Db } from '../database/db';
+import type { WorkKind } from '../database/work-kinds';
+
+/**
+ * Which kind of work a GraphQL operation is, by its root fields: the kind
+ * chooses its connections and its statement time limit (database/work-kinds.ts).
+ * Fields not listed are interactive reads (and small writes).
+ */
+const ROOT_FIELD_KINDS: ReadonlyMap<string, WorkKind> = new Map<string, WorkKind>([
+  ['metrics', 'metrics'],
+  ['previewSegment', 'metrics'],
+  // Creating or changing a segment evaluates its rule over every customer, as a preview does.
+  ['createSegment', 'metrics'],
+  ['updateSegment', 'metrics'],
+  ['recordTouchpoint', 'ingest'],
+  ['recordTouchpoints', 'ingest'],
+  ['recordCampaignSpend', 'ingest'],
+  ['importCampaignSpend', 'ingest'],
+  ['runInactivitySweep', 'sweep'],
+]);
+
+/** An operation with root fields of several kinds runs as the first of these it has (the longest limits first). */
+const PRECEDENCE: readonly WorkKind[] = ['sweep', 'metrics', 'ingest', 'read'];
+
+/** The kind of work of an operation, from its root fields (inline fragments included). */
+export function workKindOf(operation: OperationDefinitionNode): WorkKind {
+  const kinds = new Set<WorkKind>();
+  const visit = (selectionSet: SelectionSetNode) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) kinds.add(ROOT_FIELD_KINDS.get(selection.name.value) ?? 'read');
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+    }
+  };
+  visit(operation.selectionSet);
+  return PRECEDENCE.find((kind) => kinds.has(kind)) ?? 'read';
+}
+
+/**
+ * Runs the rest of an HTTP request in a work scope of `kind`: its statements
+ * use that kind's connections and limit, and its client leaving before the
+ * response is complete cancels them at once.
+ */
+export function requestWorkScope(db: Db, kind: WorkKind) {
+  return (_request: Request, response: Response, next: NextFunction) => {
+    db.within(new WorkScope(kind, clientGone(response)), next);
+  };
+}
+
+/** Says, part-way through a request, which kind of work it is (a route known to be expensive). */
+export function requestWorkKind(db: Db, kind: WorkKind) {
+  return (_request: Request, _response: Response, next: NextFunction) => {
+    const scope = db.currentScope();
+    if (scope) scope.kind = kind;
+    next();
+  };
+}
+
+/** A signal that fires when the response's connection closes before the response was complete (the client left). */
+export function clientGone(response: Response): AbortSignal {
+  const controller = new AbortController();
+  // Every statement in flight listens to it: a request running many at once is no leak (0: no warning).
+  setMaxListeners(0, controller.signal);
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/** Classifies each GraphQL operation over HTTP once it is resolved (previews and metrics, ingest, the sweep, reads). */
+export function workKindPlugin(db: Db): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          const scope = db.currentScope();
+          if (scope && operation) scope.kind = workKindOf(operation);
+        },
+      };
+    },
+  };
+}

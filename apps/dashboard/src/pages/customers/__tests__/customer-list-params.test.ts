@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { listVariables, parseAttributeFilter, readListParams, writeListParams } from '../customer-list-params';
+
+describe("the customer list's URL", () => {
+  it('reads the state from the URL, ignoring a sort the API would refuse', () => {
+    expect(readListParams(new URLSearchParams('q=ada&sort=BOGUS&dir=ASC&stage=retention'))).toEqual({
+      search: 'ada',
+      stage: 'retention',
+      segment: '',
+      attributes: '',
+      sort: 'CREATED_AT',
+      direction: 'ASC',
+      after: null,
+      before: null,
+    });
+  });
+
+  it('writes only what differs from the defaults', () => {
+    const params = readListParams(new URLSearchParams('sort=REVENUE&after=c1'));
+    expect(writeListParams(params).toString()).toBe('sort=REVENUE&after=c1');
+    expect(writeListParams(readListParams(new URLSearchParams())).toString()).toBe('');
+  });
+
+  it('parses attribute filters as JSON where they read as JSON', () => {
+    expect(parseAttributeFilter('plan=pro, seats=5, trial=true, code="5", note=')).toEqual({
+      value: { plan: 'pro', seats: 5, trial: true, code: '5', note: '' },
+      error: null,
+    });
+    expect(parseAttributeFilter('plan')).toEqual({ value: null, error: '"plan" is not name=value' });
+    expect(parseAttributeFilter(' , ')).toEqual({ value: null, error: null });
+  });
+
+  it('asks for the page before a cursor when paging backwards', () => {
+    const params = readListParams(new URLSearchParams('q= ada &before=c9&attributes=plan=pro'));
+    expect(listVariables(params)).toEqual({
+      filter: { search: 'ada', attributes: { plan: 'pro' } },
+      orderBy: { field: 'CREATED_AT', direction: 'DESC' },
+      first: null,
+      after: null,
+      last: 25,
+      before: 'c9',
+    });
+  });
+});
