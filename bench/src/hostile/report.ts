@@ -47,7 +47,15 @@ export type HostileContext = {
   costLimit: number;
   requests: HostileRequest[];
   /** Each request sent alone before the phases (answered, in `seconds`) and the next larger one (refused). */
-  checks: Array<{ request: string; cost: number; seconds: number; oneMoreCost: number; oneMoreRefusal: string | null }>;
+  checks: Array<{
+    request: string;
+    cost: number;
+    seconds: number;
+    /** The code it was refused with alone (a time limit), or null when answered. */
+    refusedAlone: string | null;
+    oneMoreCost: number;
+    oneMoreRefusal: string | null;
+  }>;
 };
 
 function latency(samples: readonly Sample[]): Latency {
@@ -158,11 +166,11 @@ export function formatHostileReport(
   const apiEnv = Object.entries(options.apiEnv);
   if (apiEnv.length > 0) lines.push(`API environment: ${apiEnv.map(([name, value]) => `${name}=${value}`).join(' ')}`);
   lines.push('');
-  lines.push('hostile requests (cost as priced by the API build; each answered alone, the next larger one refused):');
+  lines.push('hostile requests (cost as priced by the API build; each sent alone, then the next larger one):');
   for (const check of context.checks) {
     const request = context.requests.find((candidate) => candidate.name === check.request);
     lines.push(
-      `  ${check.request.padEnd(34)} cost ${pad(formatInt(check.cost), 6)}  answered alone in ${formatFixed(check.seconds, 1)} s; ` +
+      `  ${check.request.padEnd(34)} cost ${pad(formatInt(check.cost), 6)}  ${check.refusedAlone === null ? 'answered' : `refused with ${check.refusedAlone}`} alone in ${formatFixed(check.seconds, 1)} s; ` +
         `one more: ${check.oneMoreCost === 0 ? '(none: every metric is in)' : `cost ${formatInt(check.oneMoreCost)} → ${check.oneMoreRefusal ?? ''}`}`,
     );
     if (request) lines.push(`    ${request.description}`);
