@@ -87,6 +87,9 @@ export class DbShared {
         // LLVM compilation of a large plan cannot be interrupted: with JIT on, a preview of many conditions ran 20 s
         // past a 3 s statement limit, compiling. clm's statements are short and many; JIT would not pay for itself anyway.
         options: '-c jit=off',
+        // A connection that cannot be had in time fails instead of waiting: /healthz must answer 503 while the
+        // database is away, not hang on a connect that never completes or a queue behind cancels.
+        ...(kind === 'control' ? { connectionTimeoutMillis: CONTROL_CONNECT_TIMEOUT_MS } : {}),
       });
       // An idle client that loses its server must not crash the process; the next checkout reconnects.
       pool.on('error', (error) => this.onError(error));
@@ -129,6 +132,16 @@ export class DbShared {
 export class Lease {
   private cancelling: Promise<unknown> | null = null;
   private resend: NodeJS.Timeout | null = null;
+  /** Why the server dropped the connection while it was held, if it did. */
+  private lost: Error | null = null;
+  /**
+   * A checked-out pg client emits 'error' when its server goes away (a statement in flight, or none: a cursor
+   * read waiting for its reader), and the pool listens only to idle ones: without this listener the process would
+   * die with the database. The statement in flight fails on its own; the connection is closed on release.
+   */
+  private readonly onLost = (error: Error) => {
+    this.lost = error;
+  };
   private readonly onAbort = () => {
     this.cancel();
     // A cancel that reaches the server before it has read the statement is lost (it cancels nothing while idle):
@@ -143,6 +156,7 @@ export class Lease {
     private readonly shared: DbShared,
   ) {
     signal?.addEventListener('abort', this.onAbort, { once: true });
+    client.on('error', this.onLost);
   }
 
   /** A statement error as the caller should see it: a time limit or a cancellation as a coded error, anything else as it is. */
@@ -159,7 +173,9 @@ export class Lease {
     this.signal?.removeEventListener('abort', this.onAbort);
     if (this.resend) clearInterval(this.resend);
     if (this.cancelling) await this.cancelling;
-    this.client.release(this.cancelling ? true : broken);
+    // Listened to until the pool has it back: the pool then listens while it is idle, or has ended it.
+    this.client.release(this.cancelling ? true : (this.lost ?? broken));
+    this.client.removeListener('error', this.onLost);
   }
 
   private cancel(): void {
@@ -173,6 +189,9 @@ export class Lease {
     this.cancelling = Promise.all([previous, sent]);
   }
 }
+
+/** How long a health check or a cancel waits for a control connection before it fails (the database counts as away). */
+const CONTROL_CONNECT_TIMEOUT_MS = 2_000;
 
 /** How often a cancel is sent again while the cancelled statement has not ended. */
 const CANCEL_RESEND_MS = 250;
