@@ -26,6 +26,10 @@ export class PgListener {
     });
     client.on('error', (error) => {
       this.onError(error);
+      // The connection is lost, most likely with the database: every consumer reads now, and one that finds the
+      // database away says so (live subscribers are told to resubscribe). A restart quicker than the fallback poll
+      // would otherwise pass unnoticed by them.
+      if (this.client === client) this.notifyAll();
       void this.reconnect(client);
     });
     await client.connect();
@@ -40,6 +44,10 @@ export class PgListener {
     await client?.end().catch(() => undefined);
   }
 
+  private notifyAll(): void {
+    for (const handlers of this.handlers.values()) for (const handler of handlers) handler('');
+  }
+
   private async reconnect(failed: Client): Promise<void> {
     if (this.client !== failed || this.stopped) return;
     this.client = null;
@@ -49,7 +57,7 @@ export class PgListener {
       try {
         await this.start();
         // Whatever happened while disconnected is in the logs: tell every consumer to read.
-        for (const handlers of this.handlers.values()) for (const handler of handlers) handler('');
+        this.notifyAll();
         return;
       } catch (error) {
         this.onError(error);
