@@ -63,9 +63,16 @@ describe('failures that only mean "not now" answer SERVICE_UNAVAILABLE', () => {
 /** A role limited to no connections at all: PostgreSQL refuses the next one with 53300, as a full server would. */
 async function tooManyClients(context: TestContext): Promise<unknown> {
   const role = `clm_full_${randomBytes(4).toString('hex')}`;
-  await context.db.execute(`CREATE ROLE ${role} LOGIN CONNECTION LIMIT 0`);
+  const url = new URL(context.url);
+  // The same password as the test's own user: on a server that asks for one (the embedded PostgreSQL), the limit is
+  // only checked once the role has authenticated.
+  const password = decodeURIComponent(url.password);
+  const [{ statement }] = await context.db.query<{ statement: string }>(
+    `SELECT format('CREATE ROLE %I LOGIN CONNECTION LIMIT 0 PASSWORD %L', $1::text, $2::text) AS statement`,
+    [role, password === '' ? null : password],
+  );
+  await context.db.execute(statement);
   try {
-    const url = new URL(context.url);
     url.username = role;
     const client = new Client({ connectionString: url.toString() });
     return await client.connect().then(
