@@ -19,6 +19,7 @@ import { generateAdminKey, requireApiBuild, startApi } from './shared/api-proces
 import { runBenchmark } from './shared/cleanup.js';
 import type { Cleanup } from './shared/cleanup.js';
 import { fail, intFlag, log } from './shared/cli.js';
+import { waitForProjections } from './shared/projections.js';
 import { query } from './shared/graphql.js';
 import { DEFAULT_API_DIST } from './shared/paths.js';
 import { createDatabase, databaseExists, databaseUrl, dropDatabase, openServer, withClient } from './shared/postgres.js';
@@ -104,28 +105,6 @@ function batchSql(dist: SegmentsDist, input: unknown, asOf: Date, customers: str
 function previewSql(dist: SegmentsDist, input: unknown, asOf: Date): Statement {
   const { text, values } = dist.previewStatement(validRule(dist, input), asOf, 10, dist.SEGMENT_RELATIONS);
   return { text, values };
-}
-
-/** Waits until every projection has applied the whole touchpoint and transition logs. */
-async function waitForProjections(url: string): Promise<void> {
-  log('waiting for the projections to apply the loaded logs');
-  const started = performance.now();
-  await withClient(url, async (client) => {
-    for (;;) {
-      const { rows } = await client.query<{ behind: number }>(
-        `SELECT count(*)::int AS behind
-           FROM (VALUES ('metrics'), ('segments')) p(projection)
-           CROSS JOIN (VALUES ('touchpoints', (SELECT max(id) FROM touchpoints)),
-                              ('stage_transitions', (SELECT max(id) FROM stage_transitions))) l(log, head)
-           LEFT JOIN projection_positions pp ON pp.projection = p.projection AND pp.log = l.log
-          WHERE coalesce(pp.id, 0) < coalesce(l.head, 0)`,
-      );
-      if (rows[0].behind === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  });
-  log(`projections caught up in ${round((performance.now() - started) / 1000, 1)} s; analyzing (as autovacuum would)`);
-  await withClient(url, (client) => client.query('ANALYZE'));
 }
 
 async function time<T>(work: () => Promise<T>): Promise<[number, T]> {
