@@ -77,9 +77,15 @@ export async function createMissingCustomers(
 ): Promise<void> {
   const directory = new CustomerDirectory();
   directory.add(await findCustomersByIdentity(db, identitiesOf(claims.map((claim) => claim.customer))));
-  const assignment = assignCustomers(claims, directory);
-  const { known } = await dropReplays(claims, assignment, knownMessageIds);
-  completeNewCustomers(claims, assignment, known);
+  let assignment = assignCustomers(claims, directory);
+  if (assignment.created.length === 0) return;
+  // A replayed event (its messageId already stored) never creates a customer nor gives one its identities: it is a
+  // duplicate, and the batch's transaction would not store it on the customer created for it (which would be left
+  // without a touchpoint). The new customers are assigned again from the fresh events alone.
+  const known = await knownMessageIds(claims.map((claim) => claim.messageId));
+  const fresh = known.size === 0 ? claims : claims.filter((claim) => !known.has(claim.messageId));
+  if (fresh !== claims) assignment = assignCustomers(fresh, directory);
+  completeNewCustomers(fresh, assignment, known);
   await insertCustomers(db, [...assignment.created].sort(compareIdentity));
 }
 
