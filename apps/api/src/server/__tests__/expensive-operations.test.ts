@@ -136,7 +136,7 @@ describe('expensive operations', () => {
   };
 
   const until = async (condition: () => Promise<boolean>) => {
-    for (let attempt = 0; attempt < 200 && !(await condition()); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+    for (let attempt = 0; attempt < 800 && !(await condition()); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 25));
   };
 
   it('refuses a preview of 199 behaviour conditions (200 nodes, the most a rule may have) before it runs, naming its cost and the limit', async () => {
@@ -185,6 +185,8 @@ describe('expensive operations', () => {
       const running = Array.from({ length: 10 }, () => post(BEHAVIOUR_PREVIEW, { rule }));
       await until(async () => server.expensiveWork().running === 10);
       expect(server.expensiveWork()).toEqual({ running: 10, waiting: 0 });
+      // The ten hold their slots; those that have a connection (the previews' pool is smaller) reach the lock in a moment.
+      await until(async () => (await waitingForTouchpoints()) > 0);
       expect(await waitingForTouchpoints()).toBeGreaterThan(0);
 
       const refused = {
