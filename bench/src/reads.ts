@@ -52,7 +52,10 @@ async function runReads(options: ReadsOptions, cleanup: Cleanup): Promise<void> 
   cleanup.push(() => api.stop());
   const floor = await startFloor(database.url, key, options.poolSize);
   cleanup.push(() => floor.stop());
-  const endpoints: Record<System, Endpoint> = { clm: { url: api.graphqlUrl, key }, floor: { url: floor.graphqlUrl, key } };
+  const endpoints: Record<System, Endpoint> = {
+    clm: { url: api.graphqlUrl, key, pid: api.pid },
+    floor: { url: floor.graphqlUrl, key, pid: floor.pid },
+  };
 
   const plan = await planRequests(options.queries, endpoints.clm, database.url, options.seed);
   log('verifying: every query answered identically by clm and the floor');
