@@ -8,6 +8,7 @@
  *
  * Needs the API built (apps/api/dist, or --api-dist). See bench/README.md.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeApiBuild } from './shared/api-build.js';
 import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
@@ -42,12 +43,14 @@ async function runReads(options: ReadsOptions, cleanup: Cleanup): Promise<void> 
   const database = await prepareDatasetDatabase(server, spec, { keep: options.keep, apiDist: options.apiDist }, cleanup);
 
   const key = generateAdminKey();
+  if (options.cpuProfDir) await mkdir(options.cpuProfDir, { recursive: true });
   log('starting the API and the floor server');
   const api = await startApi({
     apiDist: options.apiDist,
     databaseUrl: database.url,
     adminKey: key,
     env: { CLM_POOL_SIZE: String(options.poolSize) },
+    cpuProfDir: options.cpuProfDir,
   });
   cleanup.push(() => api.stop());
   const floor = await startFloor(database.url, key, options.poolSize);
