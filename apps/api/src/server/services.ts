@@ -11,7 +11,7 @@ import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
-import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
 import {
@@ -57,6 +57,7 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
 import { servicesOf } from './work-scope';
 
 /**
@@ -70,6 +71,8 @@ import { servicesOf } from './work-scope';
  */
 export type ScopedServices = {
   customers: CustomerService;
+  /** Identify (Segment identify and alias): who customers are, without recording activity. */
+  identify: IdentifyService;
   lifecycle: LifecycleService;
   ingest: IngestService;
   metrics: MetricsService;
@@ -92,6 +95,8 @@ export type Services = ScopedServices & {
   models: LifecycleModelService;
   /** Follows the logs into the read models (metrics, segments); tests wait on `catchUp()`. */
   projector: Projector;
+  /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
+  webhookSources: WebhookSources;
   streams: Streams;
   /** The services and resolvers on `db` (a view of this instance's Db): every statement they run takes its kind and signal. */
   scoped: (db: Db) => ScopedServices;
@@ -129,6 +134,15 @@ export type ServiceOptions = {
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
 };
+
+/**
+ * The registry of webhook event sources: stage changes and segment changes.
+ * A module whose log should become webhook events exports a
+ * `WebhookEventSource` and is registered here (docs/architecture.md).
+ */
+export function webhookSourcesOf(): WebhookSources {
+  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE);
+}
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
 export const DEFAULT_PROJECTION_HEALTH: HealthThresholds = { stallSeconds: 120, lagRows: 50_000, lagSeconds: 300 };
@@ -206,6 +220,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       CUSTOMER_RELATIONS,
     );
     const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
+    const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
     const requestIngest = ingest.on(db);
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
     const projections = new ProjectionService(db, projector, health);
@@ -218,6 +233,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [ProjectionResolver, new ProjectionResolver(projections)],
       [CustomerResolver, new CustomerResolver(customers)],
       [CustomerConnectionResolver, new CustomerConnectionResolver()],
+      [IdentifyResolver, new IdentifyResolver(identify)],
       [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
       [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
       [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
@@ -227,7 +243,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
       [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
     ]);
-    return { customers, lifecycle, ingest: requestIngest, metrics, segments, campaigns, projections, resolvers };
+    return { customers, identify, lifecycle, ingest: requestIngest, metrics, segments, campaigns, projections, resolvers };
   };
 
   const own = scoped(db);
@@ -238,6 +254,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(own.segments).register(projector, { after: METRICS_PROJECTION });
+  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
+  const webhookSources = webhookSourcesOf();
+  new WebhookFanOut(webhookSources, () => undefined).register(projector);
   const healthWatch = new HealthWatch(() => own.projections.health(), healthChanged(notice), options.onError);
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
@@ -254,6 +273,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     db,
     apiKeys,
     models,
+    webhookSources,
     projector,
     streams,
     scoped,
