@@ -16,7 +16,7 @@ import type { ExpensiveWork } from './expensive-work';
 import { costError, operationCosts, parseWithLimits, validateWithLimits, variablesDepthError } from './operation-limits';
 import type { Services } from './services';
 import { SubscriptionFanout } from './subscription-fanout';
-import { workKindOf } from './work-scope';
+import { withDeadline, workKindOf } from './work-scope';
 import { WorkScope } from '../database/db';
 
 type SocketExtra = { principal?: Principal; authorization?: unknown; gone?: AbortSignal };
@@ -42,8 +42,11 @@ export function attachGraphQLWebSocket(options: {
   limits: OperationLimits;
   expensiveWork: ExpensiveWork;
   logger: Logger;
+  /** The longest a query or mutation may take in all (CLM_REQUEST_TIMEOUT_MS); 0 or absent: no limit. */
+  requestTimeoutMs?: number;
 }) {
   const { schema, services, limits, expensiveWork, logger } = options;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 0;
   // The same body limit as HTTP: a larger message closes the socket (1009) before it is parsed.
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: MAX_MESSAGE_BYTES });
   const mask = (errors: readonly GraphQLError[]) =>
@@ -122,6 +125,9 @@ export function attachGraphQLWebSocket(options: {
           closeRevoked(ctx.extra.socket);
           return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })];
         }
+        // A key refused too often (it ignores Retry-After) is refused before its operation is parsed.
+        const rateLimited = expensiveWork.rateLimited((ctx.extra.principal as Principal).keyId);
+        if (rateLimited) return mask([new GraphQLError(rateLimited.message, { originalError: rateLimited })]).map(toGraphQLError);
         let document;
         try {
           document = parseWithLimits(payload.query, limits);
@@ -135,8 +141,12 @@ export function attachGraphQLWebSocket(options: {
         const tooDeep = variablesDepthError(schema, payload.query, variables);
         if (tooDeep) return [tooDeep];
         const { total, priced } = operationCosts(schema, document, payload.operationName ?? undefined, variables);
-        const tooCostly = costError(total, limits, priced);
-        if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
+        const principal = ctx.extra.principal as Principal;
+        const tooCostly = costError(total, limits, priced, principal.maxCost);
+        if (tooCostly) {
+          expensiveWork.refused(principal.keyId);
+          return mask([tooCostly]).map(toGraphQLError);
+        }
         const contextValue = createContext(services, ctx.extra.principal as Principal);
         if (priced.length > 0) expensiveKeys.set(contextValue, contextValue.principal.keyId);
         fanout.bind(contextValue, { socket: ctx.extra.socket, stream: ctx.extra.request.socket, id });
@@ -150,7 +160,17 @@ export function attachGraphQLWebSocket(options: {
         const { contextValue } = args;
         const known = typeof contextValue === 'object' && contextValue !== null;
         const scope = known ? scopes.get(contextValue) : undefined;
-        const run = () => (scope ? services.db.within(scope, () => execute(args)) : execute(args));
+        const run = async () => {
+          if (!scope) return execute(args);
+          if (requestTimeoutMs <= 0) return services.db.within(scope, () => execute(args));
+          // The operation's total time limit counts from here (a slot waited for included), as over HTTP from the request.
+          const deadline = withDeadline(scope.signal, requestTimeoutMs);
+          try {
+            return await services.db.within(new WorkScope(scope.kind, deadline.signal), () => execute(args));
+          } finally {
+            deadline.clear();
+          }
+        };
         const keyId = known ? expensiveKeys.get(contextValue) : undefined;
         if (keyId === undefined) return run();
         try {

@@ -7,6 +7,7 @@ import type { RequestContext } from '../core/request-context';
 import { WorkScope } from '../database/db';
 import type { Db } from '../database/db';
 import type { WorkKind } from '../database/work-kinds';
+import { requestTimedOut } from '../database/database.errors';
 
 /**
  * Which kind of work a GraphQL operation is, by its root fields: the kind
@@ -45,11 +46,39 @@ export function workKindOf(operation: OperationDefinitionNode): WorkKind {
 /**
  * Runs the rest of an HTTP request in a work scope of `kind`: its statements
  * use that kind's connections and limit, and its client leaving before the
- * response is complete cancels them at once.
+ * response is complete cancels them at once, as does the request running
+ * longer than `totalMs` in all (0: no limit; QUERY_TIMEOUT naming it).
  */
-export function requestWorkScope(db: Db, kind: WorkKind) {
+export function requestWorkScope(db: Db, kind: WorkKind, totalMs = 0) {
   return (_request: Request, response: Response, next: NextFunction) => {
-    db.within(new WorkScope(kind, clientGone(response)), next);
+    const gone = clientGone(response);
+    if (totalMs <= 0) return db.within(new WorkScope(kind, gone), next);
+    const deadline = withDeadline(gone, totalMs);
+    response.once('close', deadline.clear);
+    db.within(new WorkScope(kind, deadline.signal), next);
+  };
+}
+
+/**
+ * `signal`, also aborted `totalMs` after now with the QUERY_TIMEOUT that names
+ * CLM_REQUEST_TIMEOUT_MS (what the scope's statements then fail with, and
+ * any statement it would start after). `clear` drops the timer once the work
+ * is over.
+ */
+export function withDeadline(signal: AbortSignal | null, totalMs: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  const timer = setTimeout(() => controller.abort(requestTimedOut(totalMs)), totalMs);
+  timer.unref();
+  const follow = () => controller.abort(signal?.reason);
+  if (signal?.aborted) follow();
+  else signal?.addEventListener('abort', follow, { once: true });
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', follow);
+    },
   };
 }
 
