@@ -166,10 +166,16 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const journeys = new JourneyWriter();
   const metrics = new MetricsService(db, () => models.current());
   // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
-  const lifecycle = new LifecycleService(db, models, journeys, {
-    counts: () => metrics.stageCounts(),
-    flows: (from, to) => metrics.stageFlows(from, to),
-  });
+  const lifecycle = new LifecycleService(
+    db,
+    models,
+    journeys,
+    {
+      counts: () => metrics.stageCounts(),
+      flows: (from, to) => metrics.stageFlows(from, to),
+    },
+    database,
+  );
   const customers = new CustomerService(
     db,
     {
