@@ -164,7 +164,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const models = new LifecycleModelService(db);
   listener.on(MODEL_CHANNEL, () => models.invalidate());
   const journeys = new JourneyWriter();
-  const metrics = new MetricsService(db, () => models.current());
+  const metrics = new MetricsService(db, () => models.current(), database);
   // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
   const lifecycle = new LifecycleService(
     db,
