@@ -56,9 +56,6 @@ export function attachGraphQLWebSocket(options: {
 
   const fanout = new SubscriptionFanout({ context: (principal) => createContext(services, principal), mask });
 
-  /** Each query's or mutation's work scope (its kind, and its socket closing), by the context value it runs with. */
-  const scopes = new WeakMap<object, WorkScope>();
-
   /** Open connections and the key each authenticated with, to close them when that key is revoked. */
   const sockets = new Map<WebSocket, SocketExtra>();
   const closeRevoked = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'UNAUTHENTICATED: invalid or revoked API key');
@@ -77,6 +74,8 @@ export function attachGraphQLWebSocket(options: {
   }, KEY_RECHECK_MS);
   recheck.unref();
 
+  /** The timer of each query's or mutation's total time limit, by its context, dropped once it is executed. */
+  const deadlines = new WeakMap<object, () => void>();
   /** The key of each expensive operation's context (one context per operation), for `execute` to take its slot. */
   const expensiveKeys = new WeakMap<object, string>();
 
@@ -147,37 +146,31 @@ export function attachGraphQLWebSocket(options: {
           expensiveWork.refused(principal.keyId);
           return mask([tooCostly]).map(toGraphQLError);
         }
-        const contextValue = createContext(services, ctx.extra.principal as Principal);
+        // Its work scope: the connections and time limit of its kind, and its socket closing cancels its statements; a
+        // query or mutation also stops at its total time limit, counted from here (a slot waited for included).
+        const operation = getOperationAST(document, payload.operationName);
+        const gone = ctx.extra.gone ?? null;
+        const deadline = requestTimeoutMs > 0 && operation?.operation !== 'subscription' ? withDeadline(gone, requestTimeoutMs) : null;
+        const work = new WorkScope(operation ? workKindOf(operation) : 'read', deadline?.signal ?? gone);
+        const contextValue = createContext(services, principal, undefined, work);
+        if (deadline) deadlines.set(contextValue, deadline.clear);
         if (priced.length > 0) expensiveKeys.set(contextValue, contextValue.principal.keyId);
         fanout.bind(contextValue, { socket: ctx.extra.socket, stream: ctx.extra.request.socket, id });
-        const operation = getOperationAST(document, payload.operationName);
-        scopes.set(contextValue, new WorkScope(operation ? workKindOf(operation) : 'read', ctx.extra.gone ?? null));
         return { schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
       },
-      // Queries and mutations run in their work scope, as over HTTP: the connections and time limit of their kind; an
-      // expensive one first takes its key's slot (server/expensive-work.ts).
+      // An expensive query or mutation first takes its key's slot (server/expensive-work.ts).
       execute: async (args) => {
         const { contextValue } = args;
         const known = typeof contextValue === 'object' && contextValue !== null;
-        const scope = known ? scopes.get(contextValue) : undefined;
-        const run = async () => {
-          if (!scope) return execute(args);
-          if (requestTimeoutMs <= 0) return services.db.within(scope, () => execute(args));
-          // The operation's total time limit counts from here (a slot waited for included), as over HTTP from the request.
-          const deadline = withDeadline(scope.signal, requestTimeoutMs);
-          try {
-            return await services.db.within(new WorkScope(scope.kind, deadline.signal), () => execute(args));
-          } finally {
-            deadline.clear();
-          }
-        };
         const keyId = known ? expensiveKeys.get(contextValue) : undefined;
-        if (keyId === undefined) return run();
         try {
-          return await expensiveWork.run(keyId, async () => run());
+          if (keyId === undefined) return await execute(args);
+          return await expensiveWork.run(keyId, async () => execute(args));
         } catch (refusal) {
           if (!(refusal instanceof ClmError)) throw refusal;
           return { errors: [new GraphQLError(refusal.message, { originalError: refusal })] };
+        } finally {
+          if (known) deadlines.get(contextValue)?.();
         }
       },
       // Every subscription is delivered by fan-out: executed and serialised once per event and selection (see subscription-fanout.ts).

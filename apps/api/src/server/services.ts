@@ -11,7 +11,7 @@ import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
-import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
 import {
@@ -57,29 +57,49 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
+import { servicesOf } from './work-scope';
+
+/**
+ * The services that reach the database for one caller, built on one Db view
+ * (its kind of work, and the signal that cancels its statements), and the
+ * resolvers built on them. A request gets its own (`Services.scoped`, built on
+ * the view server/work-scope.ts makes for it); the instance's own run as
+ * background work. Building them is a handful of objects: the state worth
+ * keeping (the lifecycle model, verified keys, the ingest queue, prepared
+ * statements) lives in what is built once.
+ */
+export type ScopedServices = {
+  customers: CustomerService;
+  /** Identify (Segment identify and alias): who customers are, without recording activity. */
+  identify: IdentifyService;
+  lifecycle: LifecycleService;
+  ingest: IngestService;
+  metrics: MetricsService;
+  /** The projections' health (what /healthz and /readyz report) and their skipped rows. */
+  projections: ProjectionService;
+  segments: SegmentService;
+  campaigns: CampaignService;
+  /** The resolver instances, for type-graphql's container. */
+  resolvers: ReadonlyMap<ResolverClass, object>;
+};
 
 /**
  * The composition root: every service of one API instance, wired once at
  * start-up, and the resolvers built with exactly the services they use.
  * Modules never reach each other's services through the request context.
  */
-export type Services = {
+export type Services = ScopedServices & {
   db: Db;
   apiKeys: ApiKeyService;
   models: LifecycleModelService;
-  customers: CustomerService;
-  lifecycle: LifecycleService;
-  ingest: IngestService;
-  metrics: MetricsService;
   /** Follows the logs into the read models (metrics, segments); tests wait on `catchUp()`. */
   projector: Projector;
-  /** The projections' health (what /healthz and /readyz report) and their skipped rows. */
-  projections: ProjectionService;
-  segments: SegmentService;
-  campaigns: CampaignService;
+  /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
+  webhookSources: WebhookSources;
   streams: Streams;
-  /** The resolver instances, for type-graphql's container. */
-  resolvers: ReadonlyMap<ResolverClass, object>;
+  /** The services and resolvers on `db` (a view of this instance's Db): every statement they run takes its kind and signal. */
+  scoped: (db: Db) => ScopedServices;
   stop: () => Promise<void>;
 };
 
@@ -115,6 +135,15 @@ export type ServiceOptions = {
   onNotice?: (message: string, details: Record<string, unknown>) => void;
 };
 
+/**
+ * The registry of webhook event sources: stage changes and segment changes.
+ * A module whose log should become webhook events exports a
+ * `WebhookEventSource` and is registered here (docs/architecture.md).
+ */
+export function webhookSourcesOf(): WebhookSources {
+  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE);
+}
+
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
 export const DEFAULT_PROJECTION_HEALTH: HealthThresholds = { stallSeconds: 120, lagRows: 50_000, lagSeconds: 300 };
 
@@ -148,81 +177,95 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         error: row.error,
       }),
   });
-  // Pokes come after a request's commit: what they start must not inherit that request's scope.
-  const pokeStreams = () =>
-    db.outsideScope(() => {
-      transitionStream.poke();
-      touchpointStream.poke();
-      segmentChangeStream.poke();
-      projector.poke();
-    });
+  const pokeStreams = () => {
+    transitionStream.poke();
+    touchpointStream.poke();
+    segmentChangeStream.poke();
+    projector.poke();
+  };
   const notifier = new CommitNotifier(db.forKind('ingest'), pokeStreams, options.onError);
   // Every transaction that appended to a log is announced after COMMIT, here and to the other instances.
   db.onLogAppended = () => notifier.committed();
   listener.on(EVENTS_CHANNEL, pokeStreams);
 
-  const models = new LifecycleModelService(db);
+  // Shared by every request: its load must not be cancelled by one client leaving, and key checks come before a request
+  // says what it is. Both are small statements on the interactive reads' connections.
+  const models = new LifecycleModelService(db.forKind('read'));
   listener.on(MODEL_CHANNEL, () => models.invalidate());
-  const journeys = new JourneyWriter();
-  const metrics = new MetricsService(db, () => models.current(), database);
-  // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
-  const lifecycle = new LifecycleService(
-    db,
-    models,
-    journeys,
-    {
-      counts: () => metrics.stageCounts(),
-      flows: (from, to) => metrics.stageFlows(from, to),
-    },
-    database,
-  );
-  const customers = new CustomerService(
-    db,
-    {
-      created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
-      deleting: async (uow, customerId) => {
-        await keepMessageIdsOf(uow, customerId);
-        await recordErasure(uow, customerId);
-        await segments.customerDeleting(uow, customerId);
-      },
-      updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
-    },
-    CUSTOMER_RELATIONS,
-  );
-  const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
-  const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
-  const ingest = new IngestService(db, models, journeys, options.ingestWriters);
-  const apiKeys = new ApiKeyService(db);
-  new MetricsProjection(() => models.current()).register(projector);
-  // After metrics: rules read the acquisitions it writes.
-  new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
-  const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
-  const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
-  const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
+  const apiKeys = new ApiKeyService(db.forKind('read'));
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
-  const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
-  const touchpointPages = timelineLoader(new TimelineReader(db, TOUCHPOINT_TIMELINE));
+  const journeys = new JourneyWriter();
+  const ingest = new IngestService(db, models, journeys, options.ingestWriters);
+  const transitionTimeline = new TimelineReader(db, TRANSITION_TIMELINE);
+  const touchpointTimeline = new TimelineReader(db, TOUCHPOINT_TIMELINE);
+  const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
 
-  const resolvers = new Map<ResolverClass, object>([
-    [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
-    [MetricsResolver, new MetricsResolver(metrics)],
-    [CampaignResolver, new CampaignResolver(campaigns)],
-    [ProjectionResolver, new ProjectionResolver(projections)],
-    [CustomerResolver, new CustomerResolver(customers)],
-    [CustomerConnectionResolver, new CustomerConnectionResolver()],
-    [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
-    [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
-    [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
-    [TouchpointResolver, new TouchpointResolver(ingest, customers)],
-    [SegmentResolver, new SegmentResolver(segments)],
-    [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
-    [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
-    [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
-  ]);
+  const scoped = (db: Db): ScopedServices => {
+    const metrics = new MetricsService(db, () => models.current(), database);
+    // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
+    const lifecycle = new LifecycleService(
+      db,
+      models,
+      journeys,
+      {
+        counts: () => metrics.stageCounts(),
+        flows: (from, to) => metrics.stageFlows(from, to),
+      },
+      database,
+    );
+    const customers = new CustomerService(
+      db,
+      {
+        created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
+        deleting: async (uow, customerId) => {
+          await keepMessageIdsOf(uow, customerId);
+          await recordErasure(uow, customerId);
+          await segments.customerDeleting(uow, customerId);
+        },
+        updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
+      },
+      CUSTOMER_RELATIONS,
+    );
+    const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
+    const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
+    const requestIngest = ingest.on(db);
+    const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
+    const projections = new ProjectionService(db, projector, health);
+    const transitionPages = timelineLoader(transitionTimeline.on(db));
+    const touchpointPages = timelineLoader(touchpointTimeline.on(db));
+    const resolvers = new Map<ResolverClass, object>([
+      [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
+      [MetricsResolver, new MetricsResolver(metrics)],
+      [CampaignResolver, new CampaignResolver(campaigns)],
+      [ProjectionResolver, new ProjectionResolver(projections)],
+      [CustomerResolver, new CustomerResolver(customers)],
+      [CustomerConnectionResolver, new CustomerConnectionResolver()],
+      [IdentifyResolver, new IdentifyResolver(identify)],
+      [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
+      [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
+      [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
+      [TouchpointResolver, new TouchpointResolver(requestIngest, customers)],
+      [SegmentResolver, new SegmentResolver(segments)],
+      [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
+      [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
+      [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+    ]);
+    return { customers, identify, lifecycle, ingest: requestIngest, metrics, segments, campaigns, projections, resolvers };
+  };
+
+  const own = scoped(db);
   // Every resolver the manifest lists is wired here, or the instance does not start.
-  const unwired = MODULE_RESOLVERS.filter((resolverClass) => !resolvers.has(resolverClass));
+  const unwired = MODULE_RESOLVERS.filter((resolverClass) => !own.resolvers.has(resolverClass));
   if (unwired.length > 0) throw new Error(`no instance of ${unwired.map((type) => type.name).join(', ')} was wired in server/services.ts`);
+  const segmentSchedule = new SegmentSchedule(own.segments, options.segmentRefreshSeconds ?? 0, options.onError);
+  new MetricsProjection(() => models.current()).register(projector);
+  // After metrics: rules read the acquisitions it writes.
+  new SegmentProjection(own.segments).register(projector, { after: METRICS_PROJECTION });
+  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
+  const webhookSources = webhookSourcesOf();
+  new WebhookFanOut(webhookSources, () => undefined).register(projector);
+  const healthWatch = new HealthWatch(() => own.projections.health(), healthChanged(notice), options.onError);
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
     .register(TOUCHPOINT_STREAM, touchpointStream)
@@ -234,19 +277,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
   return {
+    ...own,
     db,
     apiKeys,
     models,
-    customers,
-    lifecycle,
-    ingest,
-    metrics,
-    segments,
-    campaigns,
+    webhookSources,
     projector,
-    projections,
     streams,
-    resolvers,
+    scoped,
     /** Ends every subscription, waits for reads and announcements in flight, closes the listener and the pool. */
     stop: async () => {
       healthWatch.stop();
@@ -276,8 +314,9 @@ function healthChanged(notice: (message: string, details: Record<string, unknown
 /** type-graphql's container: resolvers come from the composition root. */
 export function resolverContainer(services: Services) {
   return {
-    get: (resolverClass: ResolverClass, _data: ResolverData<RequestContext>) => {
-      const resolver = services.resolvers.get(resolverClass);
+    get: (resolverClass: ResolverClass, { context }: ResolverData<RequestContext>) => {
+      // A request's resolvers are built on its work scope (its kind of work and cancellation).
+      const resolver = servicesOf(services, context).resolvers.get(resolverClass);
       if (!resolver) throw new Error(`no instance of ${resolverClass.name} was wired in server/services.ts`);
       return resolver;
     },
