@@ -72,14 +72,15 @@ export function metricsPrice(shape: MetricsShape): number {
  * Days and buckets of the range `from`..`to` (YYYY-MM-DD, both included) cut
  * by `bucket` (DAY, WEEK as ISO weeks, MONTH as calendar months), as the
  * metrics are. A range that is not one (bad days, reversed) counts as one
- * day: the service refuses it before reading anything. Longer ranges count
- * as `maxDays`.
+ * day: the service refuses it before reading anything, naming the field;
+ * so does a range longer than `maxDays`, or a day outside the years
+ * 0001–9999.
  */
 export function rangeShape(from: unknown, to: unknown, bucket: unknown): { days: number; buckets: number } {
   const first = epochDay(from);
-  let last = epochDay(to);
-  if (first === null || last === null || last < first) return { days: 1, buckets: 1 };
-  last = Math.min(last, first + METRIC_COST.maxDays - 1);
+  const last = epochDay(to);
+  // Longer than the service allows: refused by it before anything is read, with the clearer message (range: at most …).
+  if (first === null || last === null || last < first || last - first + 1 > METRIC_COST.maxDays) return { days: 1, buckets: 1 };
   const days = last - first + 1;
   if (bucket === 'WEEK') return { days, buckets: isoWeek(last) - isoWeek(first) + 1 };
   if (bucket === 'MONTH') return { days, buckets: monthIndex(last) - monthIndex(first) + 1 };
@@ -104,7 +105,7 @@ function present(value: unknown): boolean {
 
 /** Days since 1970-01-01 of a calendar day YYYY-MM-DD, or null. */
 function epochDay(value: unknown): number | null {
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || value.startsWith('0000')) return null;
   const time = Date.parse(`${value}T00:00:00Z`);
   return Number.isFinite(time) ? Math.round(time / 86_400_000) : null;
 }

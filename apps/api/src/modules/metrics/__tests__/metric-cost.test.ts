@@ -59,11 +59,14 @@ describe('the shape of a metrics range', () => {
     expect(rangeShape('2026-01-05', '2026-01-12', 'WEEK')).toEqual({ days: 8, buckets: 2 });
   });
 
-  it('counts a range that is not one as one day, and a longer one as 3,660 days', () => {
+  it('counts a range that is not one, or one the service refuses as too long, as one day (refused later, naming the field)', () => {
     expect(rangeShape('2026-13-01', '2026-01-01', 'DAY')).toEqual({ days: 1, buckets: 1 });
     expect(rangeShape('2026-02-01', '2026-01-01', 'DAY')).toEqual({ days: 1, buckets: 1 });
     expect(rangeShape(7, null, 'WEEK')).toEqual({ days: 1, buckets: 1 });
-    expect(rangeShape('0001-01-01', '9999-12-31', 'DAY')).toEqual({ days: 3660, buckets: 3660 });
+    expect(rangeShape('0001-01-01', '9999-12-31', 'DAY')).toEqual({ days: 1, buckets: 1 });
+    expect(rangeShape('0000-01-01', '0000-02-01', 'DAY')).toEqual({ days: 1, buckets: 1 });
+    expect(rangeShape('2016-01-01', '2026-01-07', 'DAY')).toEqual({ days: 3660, buckets: 3660 });
+    expect(rangeShape('2016-01-01', '2026-01-08', 'DAY')).toEqual({ days: 1, buckets: 1 });
   });
 });
 
