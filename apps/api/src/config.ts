@@ -6,6 +6,9 @@ import type { WorkLimits } from './database/work-kinds';
  * The one place that reads `process.env`. Everything is validated together at
  * boot; a bad value stops start-up with a message naming the variable.
  */
+/** /v1 requests held at once by default: 64 × at most 500 KB of body. */
+export const DEFAULT_V1_MAX_PENDING = 64;
+
 const booleanFlag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no'])
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
@@ -50,6 +53,7 @@ const environmentSchema = z.object({
     .optional(),
   CLM_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
+  CLM_V1_MAX_PENDING: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_V1_MAX_PENDING),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
   CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
@@ -105,6 +109,8 @@ export type Config = {
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
   expensiveWork: ExpensiveWorkLimits;
+  /** /v1 requests one instance holds at once (reading, waiting for the ingest writer, writing); more get 429. */
+  v1MaxPending: number;
   /** Statement time limit and connections per kind of work (database/work-kinds.ts). */
   work: WorkLimits;
   exports: ExportLimits;
@@ -158,6 +164,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       lagRows: env.CLM_PROJECTION_LAG_ROWS,
       lagSeconds: env.CLM_PROJECTION_LAG_SECONDS,
     },
+    v1MaxPending: env.CLM_V1_MAX_PENDING,
     expensiveWork: { perKey: env.CLM_EXPENSIVE_PER_KEY, perInstance: env.CLM_EXPENSIVE_PER_INSTANCE, waitMs: env.CLM_EXPENSIVE_WAIT_MS },
     work: {
       read: { statementTimeoutMs: env.CLM_READ_TIMEOUT_MS, connections: env.CLM_POOL_SIZE },

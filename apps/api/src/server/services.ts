@@ -57,6 +57,8 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import { TrackingResolver, TrackingService } from '../modules/tracking';
+import type { IdentifyPort } from '../modules/tracking';
 
 /**
  * The composition root: every service of one API instance, wired once at
@@ -77,6 +79,8 @@ export type Services = {
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
+  /** The Segment-compatible ingest behind /v1. */
+  tracking: TrackingService;
   streams: Streams;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
@@ -185,6 +189,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
+  const tracking = new TrackingService(db, ingest, identifyPending);
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
@@ -211,6 +216,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
     [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
     [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+    [TrackingResolver, new TrackingResolver(tracking)],
   ]);
   // Every resolver the manifest lists is wired here, or the instance does not start.
   const unwired = MODULE_RESOLVERS.filter((resolverClass) => !resolvers.has(resolverClass));
@@ -235,6 +241,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     metrics,
     segments,
     campaigns,
+    tracking,
     projector,
     projections,
     streams,
@@ -255,6 +262,20 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     },
   };
 }
+
+/**
+ * Until the customers module's identify lands (issue 18's identity work),
+ * identify, alias and group messages are rejected one by one, saying so;
+ * nothing is stored for them and the rest of a batch is.
+ */
+const identifyPending: IdentifyPort = async (items, path) =>
+  items.map((item, index) => ({
+    index,
+    status: 'REJECTED',
+    messageId: item.messageId,
+    customerId: null,
+    error: { field: path(index), message: `${path(index)}: identify, alias and group are not stored by this version of clm yet` },
+  }));
 
 /** One log line per change of a projection's state, saying what it is now and why. */
 function healthChanged(notice: (message: string, details: Record<string, unknown>) => void) {
