@@ -16,7 +16,8 @@ import { requestWorkScope } from './work-scope';
 /*
  * The Segment-compatible HTTP Tracking API under /v1: the single-message
  * routes (identify, track, page, screen, group, alias) and the batch routes
- * (batch, and import, where older libraries post). Thin: the body is read
+ * (batch, and import, where older libraries post), each also under the
+ * one-letter path analytics.js uses (`/v1/t`, `/v1/b`). Thin: the body is read
  * within Segment's limits, the write key checked, a place taken at the gate,
  * and the messages handed to the tracking module, whose per-message outcome
  * is the answer. Nothing a client sends is answered with a 5xx: a 5xx means
@@ -28,6 +29,16 @@ export const SEGMENT_V1_PATH = '/v1';
 
 const SINGLE_ROUTES: ReadonlySet<string> = new Set<MessageType>(['identify', 'track', 'page', 'screen', 'group', 'alias']);
 const BATCH_ROUTES: ReadonlySet<string> = new Set(['batch', 'import']);
+/** The one-letter paths analytics.js posts to (`/v1/t`, and `/v1/b` when it batches), as Segment's API accepts them. */
+const SHORT_ROUTES: ReadonlyMap<string, string> = new Map([
+  ['i', 'identify'],
+  ['t', 'track'],
+  ['p', 'page'],
+  ['s', 'screen'],
+  ['g', 'group'],
+  ['a', 'alias'],
+  ['b', 'batch'],
+]);
 
 type Locals = { requestId: string; principal?: Principal };
 
@@ -66,7 +77,7 @@ export function segmentV1Router(options: { services: Services; logger: Logger; g
   router.use(cors);
   router.use(requestWorkScope(services.db, 'ingest'));
   router.post('/:route', readBody, async (request: Request, response: Response, next: NextFunction) => {
-    const route = String(request.params.route);
+    const route = SHORT_ROUTES.get(String(request.params.route)) ?? String(request.params.route);
     let release: (() => void) | null = null;
     try {
       if (!SINGLE_ROUTES.has(route) && !BATCH_ROUTES.has(route)) throw notFound(request);
