@@ -8,6 +8,7 @@ import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
 import { TrackingResolver } from './tracking';
+import { WebhookError } from './webhooks';
 
 /*
  * The one list of the API's modules. `manifest.json` holds the plain data
@@ -51,6 +52,7 @@ export const MODULE_PARTS = {
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
   tracking: { resolvers: [TrackingResolver], errors: {} },
+  webhooks: { resolvers: [], errors: WebhookError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;
 

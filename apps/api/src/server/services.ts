@@ -59,6 +59,7 @@ import {
 import type { SegmentRelations } from '../modules/segments';
 import { TrackingResolver, TrackingService } from '../modules/tracking';
 import type { IdentifyPort } from '../modules/tracking';
+import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
 
 /**
  * The composition root: every service of one API instance, wired once at
@@ -81,6 +82,8 @@ export type Services = {
   campaigns: CampaignService;
   /** The Segment-compatible ingest behind /v1. */
   tracking: TrackingService;
+  /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
+  webhookSources: WebhookSources;
   streams: Streams;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
@@ -118,6 +121,15 @@ export type ServiceOptions = {
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
 };
+
+/**
+ * The registry of webhook event sources: stage changes and segment changes.
+ * A module whose log should become webhook events exports a
+ * `WebhookEventSource` and is registered here (docs/architecture.md).
+ */
+export function webhookSourcesOf(): WebhookSources {
+  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE);
+}
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
 export const DEFAULT_PROJECTION_HEALTH: HealthThresholds = { stallSeconds: 120, lagRows: 50_000, lagSeconds: 300 };
@@ -193,6 +205,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
+  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
+  const webhookSources = webhookSourcesOf();
+  new WebhookFanOut(webhookSources, () => undefined).register(projector);
   const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
   const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
   const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
@@ -242,6 +257,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     segments,
     campaigns,
     tracking,
+    webhookSources,
     projector,
     projections,
     streams,
