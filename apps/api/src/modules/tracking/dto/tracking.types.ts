@@ -10,7 +10,7 @@ import { Field, InputType, Int, ObjectType } from 'type-graphql';
 @ObjectType('TrackingNumberRule', {
   description: 'A number copied into the touchpoint properties: `to` takes the first of `from` that holds a number.',
 })
-@InputType('TrackingNumberRuleInput')
+@InputType('TrackingNumberRuleInput', { description: 'A number copied into the touchpoint properties (see TrackingNumberRule).' })
 export class NumberRuleType {
   @Field({ description: 'The property written, e.g. `score`.' })
   to!: string;
@@ -19,7 +19,7 @@ export class NumberRuleType {
 }
 
 @ObjectType('TrackingEventRule', { description: 'What one Segment `track` event name becomes.' })
-@InputType('TrackingEventRuleInput')
+@InputType('TrackingEventRuleInput', { description: 'What one Segment `track` event name becomes (see TrackingEventRule).' })
 export class EventRuleType {
   @Field({ description: 'The event name as sent, compared ignoring case, e.g. `Order Completed`.' })
   event!: string;
@@ -39,7 +39,7 @@ export class EventRuleType {
 }
 
 @ObjectType('TrackingMediumRule', { description: 'A UTM medium (`context.campaign.medium`, case ignored) and the channel it means.' })
-@InputType('TrackingMediumRuleInput')
+@InputType('TrackingMediumRuleInput', { description: 'A UTM medium and the channel it means (see TrackingMediumRule).' })
 export class MediumRuleType {
   @Field({ description: 'The medium, e.g. `cpc`.' })
   medium!: string;
@@ -48,20 +48,20 @@ export class MediumRuleType {
 }
 
 @ObjectType('TrackingTraitNames', { description: 'Which `identify` traits are the customer email and name.' })
-@InputType('TrackingTraitNamesInput')
+@InputType('TrackingTraitNamesInput', { description: 'Which `identify` traits are the customer email and name.' })
 export class TraitNamesType {
-  @Field()
+  @Field({ description: 'The trait holding the email, e.g. `email`.' })
   email!: string;
-  @Field()
+  @Field({ description: 'The trait holding the whole name, e.g. `name`.' })
   name!: string;
   @Field({ description: 'Joined with lastName when there is no name.' })
   firstName!: string;
-  @Field()
+  @Field({ description: 'Joined after firstName when there is no name.' })
   lastName!: string;
 }
 
 @ObjectType('TrackingMapping', { description: 'How Segment messages on /v1 become customers and touchpoints.' })
-@InputType('TrackingMappingInput')
+@InputType('TrackingMappingInput', { description: 'The whole /v1 mapping, as trackingMapping returns it.' })
 export class TrackingMappingType {
   @Field(() => [EventRuleType], { description: 'Event names with a rule; any other event becomes its name in snake_case.' })
   events!: EventRuleType[];
