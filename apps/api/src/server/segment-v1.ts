@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { ClmError } from '../core/errors';
+import { nestsDeeperThan } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
 import type { Principal } from '../core/principal';
 import { DatabaseError } from '../database/database.errors';
@@ -161,21 +162,32 @@ function readBody(request: Request, response: Response, next: NextFunction): voi
   });
 }
 
+/** A batch (1 level) of messages (each at most MAX_JSON_DEPTH + 2 levels, checked per message) fits well inside. */
+const MAX_BODY_DEPTH = 64;
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function parseBody(body: unknown): unknown {
-  if (!Buffer.isBuffer(body) || body.length === 0) throw new Refusal(400, 'BAD_REQUEST', 'the request body is empty; send a JSON object');
+function parseBody(raw: unknown): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) throw new Refusal(400, 'BAD_REQUEST', 'the request body is empty; send a JSON object');
   let text: string;
   try {
-    text = utf8.decode(body);
+    text = utf8.decode(raw);
   } catch {
     throw new Refusal(400, 'BAD_REQUEST', 'the request body is not valid UTF-8');
   }
+  let body: unknown;
   try {
-    return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
+    body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
   } catch {
     throw new Refusal(400, 'BAD_REQUEST', 'the request body is not valid JSON');
   }
+  // Checked without recursion before anything recursive (JSON.stringify, hashing) touches the body.
+  if (nestsDeeperThan(body, MAX_BODY_DEPTH))
+    throw new Refusal(400, 'LIMIT_EXCEEDED', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`, {
+      limit: 'depth',
+      maxDepth: MAX_BODY_DEPTH,
+    });
+  return body;
 }
 
 /**

@@ -185,6 +185,9 @@ export class CompiledMapping {
  */
 export function snakeCase(name: string): string | null {
   const words = name
+    // Accents go (Ünïcode → Unicode); letters of other scripts are not [a-z] and split words.
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
     .split(/[^a-z0-9]+/)

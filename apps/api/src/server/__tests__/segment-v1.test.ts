@@ -253,6 +253,11 @@ describe('the Segment-compatible /v1 routes', () => {
     const answer = await post('track', zipped, { authorization: basic(ingestKey), 'content-encoding': 'gzip' });
     expect(answer).toMatchObject({ status: 200, body: { accepted: 1 } });
     expect(await post('nothing', {})).toMatchObject({ status: 404 });
+    // Found by the hostile-bodies property: a single message of 1,000 nested arrays overflowed JSON.stringify (a 500).
+    expect(await post('track', `{"batch":${'['.repeat(1000)}${']'.repeat(1000)}}`)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'LIMIT_EXCEEDED', limit: 'depth', maxDepth: 64, message: 'the request body nests deeper than 64 levels' } },
+    });
   });
 
   it('allows browsers from any origin on /v1, preflight included, and only there', async () => {
