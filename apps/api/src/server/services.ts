@@ -11,7 +11,7 @@ import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
-import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
 import {
@@ -58,7 +58,6 @@ import {
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
 import { TrackingResolver, TrackingService } from '../modules/tracking';
-import type { IdentifyPort } from '../modules/tracking';
 import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
 
 /**
@@ -71,6 +70,8 @@ export type Services = {
   apiKeys: ApiKeyService;
   models: LifecycleModelService;
   customers: CustomerService;
+  /** Identify (Segment identify and alias): who customers are, without recording activity. */
+  identify: IdentifyService;
   lifecycle: LifecycleService;
   ingest: IngestService;
   metrics: MetricsService;
@@ -198,10 +199,11 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     CUSTOMER_RELATIONS,
   );
   const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
+  const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
-  const tracking = new TrackingService(db, ingest, identifyPending);
+  const tracking = new TrackingService(db, ingest, (items, path) => identify.identify(items, path));
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
@@ -223,6 +225,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [ProjectionResolver, new ProjectionResolver(projections)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
+    [IdentifyResolver, new IdentifyResolver(identify)],
     [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
     [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
     [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
@@ -251,6 +254,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     apiKeys,
     models,
     customers,
+    identify,
     lifecycle,
     ingest,
     metrics,
@@ -278,20 +282,6 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     },
   };
 }
-
-/**
- * Until the customers module's identify lands (issue 18's identity work),
- * identify, alias and group messages are rejected one by one, saying so;
- * nothing is stored for them and the rest of a batch is.
- */
-const identifyPending: IdentifyPort = async (items, path) =>
-  items.map((item, index) => ({
-    index,
-    status: 'REJECTED',
-    messageId: item.messageId,
-    customerId: null,
-    error: { field: path(index), message: `${path(index)}: identify, alias and group are not stored by this version of clm yet` },
-  }));
 
 /** One log line per change of a projection's state, saying what it is now and why. */
 function healthChanged(notice: (message: string, details: Record<string, unknown>) => void) {

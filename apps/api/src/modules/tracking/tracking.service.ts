@@ -150,7 +150,7 @@ export class TrackingService {
     const named = [path, field].filter((part) => part !== '').join('.');
     return {
       index: entry.index,
-      messageId: entry.item.messageId,
+      messageId: entry.item.messageId ?? null,
       type: entry.type,
       field: named,
       reason: `${named || 'the message'}: ${detail}`,
