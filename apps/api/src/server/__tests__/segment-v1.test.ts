@@ -357,3 +357,117 @@ describe('the Segment-compatible /v1 routes', () => {
     expect(forIngest.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 });
+
+/** identify, alias and group through /v1, and an anonymous visitor who becomes known. */
+describe('who is who on /v1', () => {
+  let server: TestServer;
+  let authorization: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    authorization = `Basic ${Buffer.from(`${await server.createKey([Scope.INGEST])}:`).toString('base64')}`;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const post = async (route: string, body: unknown) => {
+    const response = await fetch(`${server.v1Url}/${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  type Found = {
+    externalId: string | null;
+    email: string | null;
+    name: string | null;
+    stage: string | null;
+    attributes: Record<string, unknown>;
+    identities: Array<{ kind: string; value: string }>;
+    touchpoints: { edges: Array<{ node: { type: string } }> };
+  };
+  const find = async (by: { externalId?: string; anonymousId?: string }) => {
+    const result = await server.graphql<{ customer: Found | null }>(
+      `query ($externalId: String, $anonymousId: String) { customer(externalId: $externalId, anonymousId: $anonymousId) {
+        externalId email name stage attributes identities { kind value } touchpoints(first: 20) { edges { node { type } } } } }`,
+      by,
+    );
+    expect(result.errors).toBeUndefined();
+    return result.data?.customer ?? null;
+  };
+
+  it('gives an anonymous visitor page views, then identify makes them the known customer with the traits as details', async () => {
+    const visit = await post('batch', {
+      batch: [
+        { type: 'page', anonymousId: 'anon-ada', messageId: 'w-1', name: 'Home', timestamp: '2026-04-01T10:00:00Z' },
+        { type: 'page', anonymousId: 'anon-ada', messageId: 'w-2', name: 'Pricing', timestamp: '2026-04-01T10:01:00Z' },
+      ],
+    });
+    expect(visit.body).toMatchObject({ accepted: 2, rejected: [] });
+    expect((await find({ anonymousId: 'anon-ada' }))?.externalId).toBeNull();
+    const identified = await post('identify', {
+      userId: 'ada',
+      anonymousId: 'anon-ada',
+      messageId: 'w-3',
+      timestamp: '2026-04-01T10:02:00Z',
+      traits: { email: 'Ada@Example.com', firstName: 'Ada', lastName: 'Lovelace', plan: 'pro' },
+    });
+    expect(identified).toEqual({ status: 200, body: { success: true, accepted: 1, duplicates: 0, rejected: [] } });
+    expect(
+      (await post('track', { userId: 'ada', event: 'Signed Up', messageId: 'w-4', timestamp: '2026-04-01T10:03:00Z' })).body,
+    ).toMatchObject({
+      accepted: 1,
+    });
+    const ada = await find({ externalId: 'ada' });
+    expect(ada).toMatchObject({
+      externalId: 'ada',
+      email: 'ada@example.com',
+      name: 'Ada Lovelace',
+      attributes: { plan: 'pro' },
+      stage: 'acquisition',
+    });
+    expect(ada?.identities.map((identity) => [identity.kind, identity.value]).sort()).toEqual([
+      ['ANONYMOUS_ID', 'anon-ada'],
+      ['EMAIL', 'ada@example.com'],
+      ['EXTERNAL_ID', 'ada'],
+    ]);
+    expect(ada?.touchpoints.edges.map((edge) => edge.node.type)).toEqual(['signup', 'page_view', 'page_view']);
+    // The same identify again is a duplicate: nothing changes.
+    expect(
+      (await post('identify', { userId: 'ada', anonymousId: 'anon-ada', messageId: 'w-3', traits: { plan: 'free' } })).body,
+    ).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+    });
+    expect((await find({ externalId: 'ada' }))?.attributes).toEqual({ plan: 'pro' });
+  });
+
+  it('links a previous id with alias, and puts the account of group in the account attribute', async () => {
+    expect((await post('alias', { userId: 'grace', previousId: 'anon-grace', messageId: 'x-1' })).body).toMatchObject({ accepted: 1 });
+    expect((await post('page', { anonymousId: 'anon-grace', messageId: 'x-2', name: 'Docs' })).body).toMatchObject({ accepted: 1 });
+    expect(
+      (await post('group', { userId: 'grace', groupId: 'acme', messageId: 'x-3', traits: { name: 'Acme Inc', employees: 120 } })).body,
+    ).toMatchObject({
+      accepted: 1,
+    });
+    const grace = await find({ externalId: 'grace' });
+    expect(grace?.attributes).toEqual({ account: { id: 'acme', name: 'Acme Inc', employees: 120 } });
+    expect(grace?.touchpoints.edges.map((edge) => edge.node.type)).toEqual(['page_view']);
+    expect((await find({ anonymousId: 'anon-grace' }))?.externalId).toBe('grace');
+  });
+
+  it('names a rejected identify by the message field it came from', async () => {
+    const answer = await post('batch', {
+      batch: [
+        { type: 'identify', userId: 'bad-email', messageId: 'y-1', traits: { email: 'not an email' } },
+        { type: 'identify', userId: 'fine', messageId: 'y-2', traits: { email: 'fine@example.com' } },
+      ],
+    });
+    expect(answer.body).toMatchObject({
+      accepted: 1,
+      rejected: [{ index: 0, messageId: 'y-1', type: 'identify', field: 'batch[0].traits.email' }],
+    });
+    expect((answer.body.rejected as Array<{ reason: string }>)[0].reason).toMatch(/^batch\[0\]\.traits\.email: /);
+  });
+});
