@@ -20,6 +20,10 @@ import type { ClmEnvironment } from '../support/clm';
  */
 
 type CustomerView = {
+  email: string | null;
+  name: string | null;
+  attributes: Record<string, unknown>;
+  identities: Array<{ kind: string; value: string }>;
   stage: string | null;
   orders: number;
   revenue: number;
@@ -27,7 +31,7 @@ type CustomerView = {
 };
 
 const CUSTOMER = `query ($externalId: String) { customer(externalId: $externalId) {
-  stage orders revenue touchpoints(first: 50) { edges { node { type channel value properties } } } } }`;
+  email name attributes identities { kind value } stage orders revenue touchpoints(first: 50) { edges { node { type channel value properties } } } } }`;
 
 /** A pass-through HTTP proxy in front of clm that notes the status of every answer (what the client was told). */
 async function startRecorder(target: string): Promise<{ url: string; statuses: number[]; bodies: string[]; close: () => Promise<void> }> {
@@ -81,11 +85,12 @@ describe('Segment clients pointed at clm', () => {
   const customer = async (externalId: string) =>
     (await clm.admin.data<{ customer: CustomerView | null }>(CUSTOMER, { externalId })).customer;
 
-  it('analytics-node batches a journey into one request, and it becomes one customer in advocacy with two orders', async () => {
+  it('analytics-node batches an identify and a journey into one request, and they become one customer in advocacy with two orders', async () => {
     const recorder = await startRecorder(clm.api.baseUrl);
-    const analytics = new Analytics({ writeKey, host: recorder.url, flushAt: 6, flushInterval: 60_000 });
+    const analytics = new Analytics({ writeKey, host: recorder.url, flushAt: 7, flushInterval: 60_000 });
     try {
       const userId = 'node-journey';
+      analytics.identify({ userId, traits: { email: 'node@example.com', firstName: 'Node', lastName: 'User', company_size: 40 } });
       analytics.page({
         userId,
         name: 'Pricing',
@@ -99,9 +104,10 @@ describe('Segment clients pointed at clm', () => {
       analytics.track({ userId, event: 'Video Played', properties: { position: 30 } });
       await analytics.closeAndFlush();
       expect(recorder.statuses).toEqual([200]);
-      expect((JSON.parse(recorder.bodies[0]) as { batch: unknown[] }).batch).toHaveLength(6);
+      expect((JSON.parse(recorder.bodies[0]) as { batch: unknown[] }).batch).toHaveLength(7);
       const stored = await customer(userId);
-      expect(stored).toMatchObject({ stage: 'advocacy', orders: 2, revenue: 200 });
+      expect(stored).toMatchObject({ stage: 'advocacy', orders: 2, revenue: 200, email: 'node@example.com', name: 'Node User' });
+      expect(stored?.attributes).toEqual({ company_size: 40 });
       expect(
         stored?.touchpoints.edges.map(({ node }) => [node.type, node.channel, node.value, node.properties.score ?? null]).sort(),
       ).toEqual([
@@ -190,7 +196,7 @@ describe('Segment clients pointed at clm', () => {
       await new Promise<void>((resolve) => site.close(() => resolve()));
     });
 
-    it('sends page and track from the browser, and they become the customer touchpoints with the purchase counted', async () => {
+    it('sends an anonymous page view, identify and a purchase from the browser: the visit becomes the identified customer, with the purchase counted', async () => {
       const page = await openPage(browser);
       try {
         await page.goto(siteUrl);
@@ -208,8 +214,9 @@ describe('Segment clients pointed at clm', () => {
               page: (category: string, name: string) => Promise<unknown>;
               track: (event: string, properties: Record<string, unknown>) => Promise<unknown>;
             };
-            await analytics.identify('browser-user', { email: 'browser@example.com' });
+            // Anonymous first: analytics.js gives the visitor an anonymousId; identify then makes the visit the user's.
             await analytics.page('Docs', 'Getting Started');
+            await analytics.identify('browser-user', { email: 'browser@example.com', name: 'Bea Browser', plan: 'team' });
             await analytics.track('Order Completed', { revenue: 35.5, currency: 'EUR' });
             return (globalThis as unknown as { location: { origin: string } }).location.origin;
           },
@@ -222,7 +229,9 @@ describe('Segment clients pointed at clm', () => {
           return (stored?.touchpoints.edges.length ?? 0) >= 2;
         });
         const found = stored as unknown as CustomerView;
-        expect(found).toMatchObject({ stage: 'acquisition', orders: 1, revenue: 35.5 });
+        expect(found).toMatchObject({ stage: 'acquisition', orders: 1, revenue: 35.5, email: 'browser@example.com', name: 'Bea Browser' });
+        expect(found.attributes).toEqual({ plan: 'team' });
+        expect(found.identities.map((identity) => identity.kind).sort()).toEqual(['ANONYMOUS_ID', 'EMAIL', 'EXTERNAL_ID']);
         expect(
           found.touchpoints.edges.map(({ node }) => [node.type, node.channel, node.value, node.properties.name ?? null]).sort(),
         ).toEqual([
