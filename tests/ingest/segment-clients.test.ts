@@ -85,7 +85,7 @@ describe('Segment clients pointed at clm', () => {
   const customer = async (externalId: string) =>
     (await clm.admin.data<{ customer: CustomerView | null }>(CUSTOMER, { externalId })).customer;
 
-  it('analytics-node batches an identify and a journey into one request, and they become one customer in advocacy with two orders', async () => {
+  it('analytics-node batches an identify and a journey into one request, and they become one customer in advocacy with two orders, counted in the metrics', async () => {
     const recorder = await startRecorder(clm.api.baseUrl);
     const analytics = new Analytics({ writeKey, host: recorder.url, flushAt: 7, flushInterval: 60_000 });
     try {
@@ -108,6 +108,30 @@ describe('Segment clients pointed at clm', () => {
       const stored = await customer(userId);
       expect(stored).toMatchObject({ stage: 'advocacy', orders: 2, revenue: 200, email: 'node@example.com', name: 'Node User' });
       expect(stored?.attributes).toEqual({ company_size: 40 });
+      // The metrics projection follows the logs: wait until it has the journey, then read the numbers it gives.
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+      type Numbers = {
+        metrics: {
+          sales: { total: number };
+          pageViews: { total: number };
+          newCustomers: { total: number };
+          nps: { responses: number; promoters: number; total: number | null };
+        };
+      };
+      let numbers: Numbers | null = null;
+      await until(async () => {
+        numbers = await clm.admin.data<Numbers>(
+          `query ($range: DayRangeInput!) { metrics(range: $range) { sales { total } pageViews { total } newCustomers { total } nps { responses promoters total } } }`,
+          { range: { from: day(-1), to: day(1) } },
+        );
+        return numbers.metrics.nps.responses === 1 && numbers.metrics.sales.total === 200;
+      });
+      expect((numbers as unknown as Numbers).metrics).toEqual({
+        sales: { total: 200 },
+        pageViews: { total: 1 },
+        newCustomers: { total: 1 },
+        nps: { responses: 1, promoters: 1, total: 100 },
+      });
       expect(
         stored?.touchpoints.edges.map(({ node }) => [node.type, node.channel, node.value, node.properties.score ?? null]).sort(),
       ).toEqual([
