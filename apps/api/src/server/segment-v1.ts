@@ -5,6 +5,7 @@ import { nestsDeeperThan } from '../core/ids';
 import { hasScope, Scope } from '../core/principal';
 import type { Principal } from '../core/principal';
 import { DatabaseError } from '../database/database.errors';
+import { WorkScope } from '../database/db';
 import { MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_REQUEST_BYTES } from '../modules/tracking';
 import type { MessageType, TrackingOutcome } from '../modules/tracking';
 import { bearerToken } from './context';
@@ -13,6 +14,7 @@ import type { IngestGate } from './ingest-gate';
 import type { Logger } from './logger';
 import type { Services } from './services';
 import { requestWorkScope } from './work-scope';
+import type { WorkLocals } from './work-scope';
 
 /*
  * The Segment-compatible HTTP Tracking API under /v1: the single-message
@@ -41,7 +43,7 @@ const SHORT_ROUTES: ReadonlyMap<string, string> = new Map([
   ['b', 'batch'],
 ]);
 
-type Locals = { requestId: string; principal?: Principal };
+type Locals = WorkLocals & { requestId: string; principal?: Principal };
 
 /** An answer other than 200: its status, a code and a sentence, and for a limit which one. */
 class Refusal extends Error {
@@ -76,7 +78,7 @@ export function segmentV1Router(options: { services: Services; logger: Logger; g
   const { services, logger, gate } = options;
   const router = Router();
   router.use(cors);
-  router.use(requestWorkScope(services.db, 'ingest'));
+  router.use(requestWorkScope('ingest'));
   router.post('/:route', readBody, async (request: Request, response: Response, next: NextFunction) => {
     const route = SHORT_ROUTES.get(String(request.params.route)) ?? String(request.params.route);
     let release: (() => void) | null = null;
@@ -85,13 +87,15 @@ export function segmentV1Router(options: { services: Services; logger: Logger; g
       const body = parseBody(request.body as Buffer);
       const principal = await authenticateWriteKey(services, request.headers.authorization, body);
       (response.locals as Locals).principal = principal;
+      // Every statement of the request runs as ingest work, cancelled if the client leaves.
+      const { tracking } = services.scoped(services.db.inScope((response.locals as Locals).work ?? new WorkScope('ingest')));
       const receivedAt = new Date();
       const facts = { route: `${SEGMENT_V1_PATH}/${route}`, keyName: principal.name, receivedAt };
       let messages: unknown[];
       try {
         messages = messagesOf(route, body);
       } catch (refusal) {
-        if (refusal instanceof Refusal) await services.tracking.refused(facts, refusal.details.field as string, refusal.message);
+        if (refusal instanceof Refusal) await tracking.refused(facts, refusal.details.field as string, refusal.message);
         throw refusal;
       }
       release = gate.tryEnter();
@@ -99,7 +103,7 @@ export function segmentV1Router(options: { services: Services; logger: Logger; g
         throw new Refusal(429, 'TOO_MANY_REQUESTS', 'clm is taking in as much as it can right now; retry after the delay in Retry-After', {
           retryAfter: gate.retryAfterSeconds,
         });
-      const outcome = await services.tracking.receive({
+      const outcome = await tracking.receive({
         ...facts,
         messages,
         routeType: SINGLE_ROUTES.has(route) ? (route as MessageType) : null,

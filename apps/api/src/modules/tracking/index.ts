@@ -6,7 +6,7 @@
  * are in server/segment-v1.ts.
  */
 export { TrackingResolver } from './tracking.resolver';
-export { TrackingService } from './tracking.service';
+export { TrackingMappings, TrackingService } from './tracking.service';
 export type { TrackingOutcome, TrackingRequest } from './tracking.service';
 export { MAX_BATCH_EVENTS, MAX_EVENT_BYTES, MAX_REQUEST_BYTES, MESSAGE_TYPES } from './segment-message';
 export type { MessageRejection, MessageType } from './segment-message';

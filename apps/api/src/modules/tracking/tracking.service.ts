@@ -12,6 +12,27 @@ import type { RejectionRow } from './tracking.sql';
 
 /** How long one instance trusts the mapping it read; another instance's change is seen within this. */
 const MAPPING_TTL_MS = 5000;
+
+/**
+ * The mapping in force on one instance, shared by every request's
+ * TrackingService: read from the database at most every 5 seconds, and at
+ * once after this instance changes it.
+ */
+export class TrackingMappings {
+  private cached: { mapping: CompiledMapping; until: number } | null = null;
+
+  /** The cached mapping while fresh, else `read()`'s (null: the defaults). */
+  async current(read: () => Promise<TrackingMapping | null>): Promise<CompiledMapping> {
+    if (this.cached && this.cached.until > Date.now()) return this.cached.mapping;
+    return this.remember((await read()) ?? DEFAULT_TRACKING_MAPPING);
+  }
+
+  remember(mapping: TrackingMapping): CompiledMapping {
+    const compiled = new CompiledMapping(mapping);
+    this.cached = { mapping: compiled, until: Date.now() + MAPPING_TTL_MS };
+    return compiled;
+  }
+}
 /** Reasons are stored up to this length (they quote what was sent). */
 const MAX_REASON = 1000;
 
@@ -43,12 +64,11 @@ type Outcome = { index: number; status: IdentifyItemOutcome['status']; error: { 
  * stored.
  */
 export class TrackingService {
-  private cached: { mapping: CompiledMapping; until: number } | null = null;
-
   constructor(
     private readonly db: Queryable,
     private readonly ingest: IngestService,
     private readonly identify: IdentifyPort,
+    private readonly mappings: TrackingMappings = new TrackingMappings(),
   ) {}
 
   async receive(request: TrackingRequest): Promise<TrackingOutcome> {
@@ -78,10 +98,8 @@ export class TrackingService {
   }
 
   /** The mapping in force (the admin's, or the Segment Spec defaults). */
-  async mapping(): Promise<CompiledMapping> {
-    if (this.cached && this.cached.until > Date.now()) return this.cached.mapping;
-    const settings = await readSettings(this.db);
-    return this.remember(settings.mapping ?? DEFAULT_TRACKING_MAPPING);
+  mapping(): Promise<CompiledMapping> {
+    return this.mappings.current(async () => (await readSettings(this.db)).mapping);
   }
 
   /** Replaces the mapping; every problem is refused at once, naming its path. */
@@ -90,24 +108,18 @@ export class TrackingService {
     if (issues.length > 0)
       throw invalidInput(`mapping.${issues[0].path}`, issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '));
     const row = await writeMapping(this.db, mapping, by);
-    return this.remember(row.mapping ?? DEFAULT_TRACKING_MAPPING).mapping;
+    return this.mappings.remember(row.mapping ?? DEFAULT_TRACKING_MAPPING).mapping;
   }
 
   async resetMapping(by: string): Promise<TrackingMapping> {
     await writeMapping(this.db, null, by);
-    return this.remember(DEFAULT_TRACKING_MAPPING).mapping;
+    return this.mappings.remember(DEFAULT_TRACKING_MAPPING).mapping;
   }
 
   /** How many messages were ever rejected, and the latest `limit` rejections, newest first. */
   async rejections(limit: number): Promise<{ total: number; latest: RejectionRow[] }> {
     const [settings, latest] = await Promise.all([readSettings(this.db), latestRejections(this.db, limit)]);
     return { total: Number(settings.rejected_total), latest };
-  }
-
-  private remember(mapping: TrackingMapping): CompiledMapping {
-    const compiled = new CompiledMapping(mapping);
-    this.cached = { mapping: compiled, until: Date.now() + MAPPING_TTL_MS };
-    return compiled;
   }
 
   private async recordTouchpoints(items: ReadonlyArray<Extract<ReadMessage, { kind: 'touchpoint' }>>): Promise<Outcome[]> {
