@@ -55,9 +55,11 @@ export async function startTestServer(
     expensiveWork?: ExpensiveWorkLimits;
     operationLimits?: OperationLimits;
     v1MaxPending?: number;
+    /** CLM_REQUEST_TIMEOUT_MS (none by default). */
+    requestTimeoutMs?: number;
   } = {},
 ): Promise<TestServer> {
-  const { expensiveWork, operationLimits, v1MaxPending, ...contextOptions } = options;
+  const { expensiveWork, operationLimits, v1MaxPending, requestTimeoutMs, ...contextOptions } = options;
   const context = await createTestContext(contextOptions);
   const logger = createLogger('silent');
   const server = await startHttpServer({
@@ -68,6 +70,7 @@ export async function startTestServer(
       expensiveWork: expensiveWork ?? TEST_EXPENSIVE_WORK,
       introspection: true,
       v1MaxPending,
+      requestTimeoutMs,
     },
     services: context.services,
     logger,
