@@ -35,10 +35,12 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'API_KEY_NOT_FOUND':
     case 'CAMPAIGN_NOT_FOUND':
     case 'SEGMENT_NOT_FOUND':
+    case 'PLAYBOOK_NOT_FOUND':
       return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
     case 'CUSTOMER_CONFLICT':
     case 'CAMPAIGN_EXISTS':
     case 'SEGMENT_EXISTS':
+    case 'PLAYBOOK_EXISTS':
       return { graphqlCode: 'CONFLICT', httpStatus: 409 };
     case 'SUBSCRIBER_BEHIND':
       return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };

@@ -57,6 +57,14 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import {
+  CustomerPlaybooksResolver,
+  PlaybookProjection,
+  PlaybookResolver,
+  PlaybookRunner,
+  PlaybookSchedule,
+  PlaybookService,
+} from '../modules/playbooks';
 
 /**
  * The composition root: every service of one API instance, wired once at
@@ -77,6 +85,9 @@ export type Services = {
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
+  playbooks: PlaybookService;
+  /** The playbooks' stored schedule (delays, time triggers); tests run it with an explicit time. */
+  playbookRunner: PlaybookRunner;
   streams: Streams;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
@@ -108,6 +119,8 @@ export type ServiceOptions = {
   ingestWriters?: number;
   /** How often every segment is re-evaluated as time passes; 0 or absent: never (tests call refreshOnSchedule). */
   segmentRefreshSeconds?: number;
+  /** How often the playbooks' schedule runs (and soon after a trigger due at once); 0 or absent: never (tests call playbookRunner.run). */
+  playbookSeconds?: number;
   /** When a projection counts as stalled or lagging (defaults: the configuration's). */
   projectionHealth?: HealthThresholds;
   onError: (error: unknown) => void;
@@ -189,6 +202,11 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
   const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
+  const playbooks = new PlaybookService(db, { model: () => models.current(), segments: () => segments.list() });
+  const playbookRunner = new PlaybookRunner(db.forKind('background'), SEGMENT_RELATIONS);
+  const playbookSchedule = new PlaybookSchedule(playbookRunner, options.playbookSeconds ?? 0, options.onError);
+  // After segments, in the same run: a segment entered is a hit in the step after its membership change.
+  new PlaybookProjection(() => db.outsideScope(() => playbookSchedule.poke())).register(projector);
   const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
   const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
@@ -211,6 +229,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
     [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
     [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+    [PlaybookResolver, new PlaybookResolver(playbooks)],
+    [CustomerPlaybooksResolver, new CustomerPlaybooksResolver(playbooks)],
   ]);
   // Every resolver the manifest lists is wired here, or the instance does not start.
   const unwired = MODULE_RESOLVERS.filter((resolverClass) => !resolvers.has(resolverClass));
@@ -225,6 +245,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // Only where someone reads the notices (the app's log): tests counting statements see no background health reads.
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
+  playbookSchedule.start();
   return {
     db,
     apiKeys,
@@ -235,6 +256,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     metrics,
     segments,
     campaigns,
+    playbooks,
+    playbookRunner,
     projector,
     projections,
     streams,
@@ -248,6 +271,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         segmentChangeStream.stop(),
         projector.stop(),
         segmentSchedule.stop(),
+        playbookSchedule.stop(),
       ]);
       await notifier.drain();
       await listener.stop();
