@@ -40,6 +40,11 @@ export class PlaybookRunner {
     private readonly relations: SegmentRelations,
   ) {}
 
+  /** The same runner on other connections (another instance's, in tests). */
+  on(db: Db): PlaybookRunner {
+    return new PlaybookRunner(db, this.relations);
+  }
+
   async run(asOf = new Date()): Promise<RunSummary> {
     const summary: RunSummary = { found: await this.scan(asOf), fired: 0, off: 0, limited: 0, dropped: 0 };
     for (;;) {

@@ -1,6 +1,6 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Customer } from '../customers';
+import type { Customer } from '../customers';
 import type { SegmentRule } from '../segments';
 import { TRIGGER_KINDS } from './playbook-definition';
 import type { PlaybookTrigger as TriggerValue, TriggerKind } from './playbook-definition';

@@ -26,6 +26,8 @@ describe('the error mapping', () => {
       CAMPAIGN_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       SEGMENT_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
       SEGMENT_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
+      PLAYBOOK_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
+      PLAYBOOK_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       COST_LIMIT_EXCEEDED: { graphqlCode: 'COST_LIMIT_EXCEEDED', httpStatus: 400 },
       TOO_MANY_EXPENSIVE_OPERATIONS: { graphqlCode: 'TOO_MANY_EXPENSIVE_OPERATIONS', httpStatus: 429 },
     });
