@@ -12,6 +12,7 @@ import { ProjectionLocks1764800000000 } from './migrations/1764800000000-project
 import { SafeValuesAndProjectionFailures1764900000000 } from './migrations/1764900000000-safe-values-and-projection-failures';
 import { CustomerCreations1764900000001 } from './migrations/1764900000001-customer-creations';
 import { SegmentNameKeys1765000000000 } from './migrations/1765000000000-segment-name-keys';
+import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
 import { Playbooks1765600000000 } from './migrations/1765600000000-playbooks';
 
 export const MIGRATIONS = [
@@ -27,6 +28,7 @@ export const MIGRATIONS = [
   SafeValuesAndProjectionFailures1764900000000,
   CustomerCreations1764900000001,
   SegmentNameKeys1765000000000,
+  Webhooks1765500000000,
   Playbooks1765600000000,
 ];
 

@@ -57,9 +57,11 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
 import {
   CustomerPlaybooksResolver,
   PlaybookProjection,
+  PLAYBOOK_FIRED_SOURCE,
   PlaybookResolver,
   PlaybookRunner,
   PlaybookSchedule,
@@ -85,6 +87,8 @@ export type Services = {
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
+  /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
+  webhookSources: WebhookSources;
   playbooks: PlaybookService;
   /** The playbooks' stored schedule (delays, time triggers); tests run it with an explicit time. */
   playbookRunner: PlaybookRunner;
@@ -127,6 +131,15 @@ export type ServiceOptions = {
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
 };
+
+/**
+ * The registry of webhook event sources: stage changes and segment changes.
+ * A module whose log should become webhook events exports a
+ * `WebhookEventSource` and is registered here (docs/architecture.md).
+ */
+export function webhookSourcesOf(): WebhookSources {
+  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE).register(PLAYBOOK_FIRED_SOURCE);
+}
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
 export const DEFAULT_PROJECTION_HEALTH: HealthThresholds = { stallSeconds: 120, lagRows: 50_000, lagSeconds: 300 };
@@ -201,6 +214,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
+  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
+  const webhookSources = webhookSourcesOf();
+  new WebhookFanOut(webhookSources, () => undefined).register(projector);
   const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
   const playbooks = new PlaybookService(db, { model: () => models.current(), segments: () => segments.list() });
   const playbookRunner = new PlaybookRunner(db.forKind('background'), SEGMENT_RELATIONS);
@@ -256,6 +272,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     metrics,
     segments,
     campaigns,
+    webhookSources,
     playbooks,
     playbookRunner,
     projector,

@@ -15,6 +15,7 @@ export { PlaybookSchedule } from './playbook.schedule';
 export { PlaybookProjection, PLAYBOOKS_PROJECTION } from './playbook.projection';
 export { CustomerPlaybooksResolver, PlaybookResolver } from './playbook.resolver';
 export { PLAYBOOK_FIRING_LOG } from './playbook.sql';
+export { PLAYBOOK_FIRED_SOURCE } from './playbook-webhook-source';
 export { Playbook, PlaybookFiring, PlaybookOutcome } from './playbook.type';
 export { PlaybookError } from './playbook.errors';
 export type { PlaybookErrorCode } from './playbook.errors';

@@ -316,6 +316,31 @@ describe('playbooks', () => {
     });
   });
 
+  it('queues each firing as a playbook.fired webhook event for the endpoints that want it, with the customer', async () => {
+    // An endpoint as the webhooks module stores one (its registration API is the webhooks module's).
+    const [endpoint] = await server.db.query<{ id: string }>(
+      `INSERT INTO webhook_endpoints (url, event_types, secret) VALUES ('https://example.com/hooks', '{playbook.fired}', 'whsec_x') RETURNING id`,
+    );
+    const playbook = await create({ name: 'Referral thanks', enabled: true, trigger: { kind: 'TOUCHPOINT', touchpointType: 'referral' } });
+    await record([{ customer: 'gus', type: 'referral', days: 0.5 }]);
+    await run();
+    await server.services.projector.catchUp();
+    const rows = await server.db.query<{ body: string; state: string }>(
+      `SELECT m.body, d.state FROM webhook_deliveries d JOIN webhook_messages m ON m.id = d.message_id WHERE d.endpoint_id = $1`,
+      [endpoint.id],
+    );
+    expect(rows.map((row) => row.state)).toEqual(['pending']);
+    const body = JSON.parse(rows[0].body) as { type: string; data: Record<string, unknown> & { customer: { externalId: string } } };
+    expect(body.type).toBe('playbook.fired');
+    expect(body.data).toMatchObject({
+      playbookId: playbook.id,
+      playbookName: 'Referral thanks',
+      trigger: { kind: 'TOUCHPOINT', touchpointType: 'referral', nth: null },
+      triggerKey: expect.stringMatching(/^touchpoint:\d+$/),
+      customer: { externalId: 'gus' },
+    });
+  });
+
   it('never fires twice with two instances deciding the same schedule on one database', async () => {
     // Alone on the schedule: the playbooks of the tests before would fire too.
     for (const earlier of await server.services.playbooks.list()) await server.services.playbooks.delete(earlier.id);
