@@ -54,6 +54,7 @@ export function PlaybooksSection({ isAdmin }: { isAdmin: boolean }) {
           onEdit={(playbook) => setEditing(editingOf(playbook))}
         />
       )}
+      {data && <h3 className="clm-card__title">Presets</h3>}
       {data && (
         <div className="clm-grid" aria-label="Presets">
           {data.playbookPresets.map((preset) => (
