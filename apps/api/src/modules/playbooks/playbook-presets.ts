@@ -33,6 +33,8 @@ export function playbookPresets(model: LifecycleModel): PlaybookPreset[] {
         name: 'Welcome on acquisition',
         trigger: { kind: 'STAGE_ENTERED', stage: model.acquiredStage },
         delayHours: 0,
+        // A customer who moved on since (engaged, bought) still gets the welcome.
+        recheck: false,
         cooldownDays: 365,
         outcomeDays: 30,
       },

@@ -248,64 +248,80 @@ export type Decision = 'fired' | 'off' | 'limited' | 'dropped';
 
 const DECIDE = prepared(
   `UPDATE playbook_hits h SET state = $2, decided_at = $3, stage_at = (SELECT c.stage FROM ${CUSTOMERS_TABLE} c WHERE c.id = h.customer_id)
-    WHERE h.id = $1 AND h.state = 'pending'`,
+    WHERE h.id = ANY ($1::bigint[]) AND h.state = 'pending'`,
 );
 
-export function decideHit(db: Queryable, hitId: string, decision: Decision, asOf: Date): Promise<number> {
-  return db.execute(DECIDE, [hitId, decision, asOf]);
+/** Records the decision on hits (still pending, locked by this transaction), with each customer's stage now. */
+export async function decideHits(db: Queryable, hitIds: readonly string[], decision: Decision, asOf: Date): Promise<void> {
+  if (hitIds.length > 0) await db.execute(DECIDE, [hitIds, decision, asOf]);
 }
 
 /**
- * Claims the customer's firing slot: the last firing's due time moves to this
- * hit's unless it is within `cooldownDays` of it. The row lock of the upsert
- * serialises two instances deciding hits of the same customer. Whether the
- * slot was free.
+ * Claims each customer's firing slot, at most one hit per customer: the last
+ * firing's due time moves to the hit's unless it is within `cooldownDays` of
+ * it. The row lock of the upsert serialises instances deciding hits of the
+ * same customer; hits come in customer order, the order every instance locks
+ * in. The hits whose slot was free.
  */
-export async function claimCooldown(db: Queryable, hit: HitRow, cooldownDays: number): Promise<boolean> {
-  const rows = await db.query(
-    `INSERT INTO playbook_cooldowns AS k (playbook_id, customer_id, fired_due_at) VALUES ($1, $2, $3)
-     ON CONFLICT (playbook_id, customer_id) DO UPDATE SET fired_due_at = EXCLUDED.fired_due_at
-      WHERE k.fired_due_at <= EXCLUDED.fired_due_at - make_interval(days => $4::int)
-     RETURNING k.playbook_id`,
-    [hit.playbook_id, hit.customer_id, hit.due_at, cooldownDays],
+export async function claimCooldowns(
+  db: Queryable,
+  playbookId: string,
+  hits: readonly HitRow[],
+  cooldownDays: number,
+): Promise<Set<string>> {
+  if (hits.length === 0) return new Set();
+  const rows = await db.query<{ hit_id: string }>(
+    `WITH claim AS (
+       INSERT INTO playbook_cooldowns AS k (playbook_id, customer_id, fired_due_at)
+       SELECT $1, h.customer_id, h.due_at FROM unnest($2::uuid[], $3::timestamptz[]) AS h(customer_id, due_at) ORDER BY h.customer_id
+       ON CONFLICT (playbook_id, customer_id) DO UPDATE SET fired_due_at = EXCLUDED.fired_due_at
+        WHERE k.fired_due_at <= EXCLUDED.fired_due_at - make_interval(days => $4::int)
+       RETURNING k.customer_id)
+     SELECT h.hit_id FROM unnest($5::bigint[], $2::uuid[]) AS h(hit_id, customer_id) JOIN claim ON claim.customer_id = h.customer_id`,
+    [playbookId, hits.map((hit) => hit.customer_id), hits.map((hit) => hit.due_at), cooldownDays, hits.map((hit) => hit.id)],
   );
-  return rows.length > 0;
+  return new Set(rows.map((row) => row.hit_id));
 }
 
-/** Whether the customer still meets the trigger (when `recheck`) and the condition, as of `asOf`; false once deleted. */
+/**
+ * The hits whose customer still meets the trigger (when `recheck`) and the
+ * condition, as of `asOf`, in one statement; a deleted customer meets nothing.
+ */
 export async function stillMet(
   db: Queryable,
   playbook: PlaybookRow,
-  hit: HitRow,
+  hits: readonly HitRow[],
   asOf: Date,
   relations: SegmentRelations,
-): Promise<boolean> {
-  const customer = sql.value(hit.customer_id);
-  const trigger = playbook.recheck ? triggerHolds(playbook.trigger, hit.trigger_key, customer) : sql`true`;
+): Promise<Set<string>> {
+  if (hits.length === 0) return new Set();
+  const customers = hits.map((hit) => hit.customer_id);
+  const trigger = playbook.recheck ? triggerHolds(playbook.trigger) : sql`true`;
   const condition =
-    playbook.condition === null
-      ? sql`true`
-      : sql`EXISTS (SELECT 1 FROM (${matchingStatement(playbook.condition, asOf, [hit.customer_id], relations)}) m)`;
-  const [row] = await db.query<{ met: boolean }>(
-    sql`SELECT EXISTS (SELECT 1 FROM ${sql.raw(CUSTOMERS_TABLE)} c WHERE c.id = ${customer}::uuid AND ${trigger}) AND ${condition} AS met`,
+    playbook.condition === null ? sql`true` : sql`c.id IN (${matchingStatement(playbook.condition, asOf, customers, relations)})`;
+  const rows = await db.query<{ id: string }>(
+    sql`SELECT h.id::text AS id FROM unnest(${hits.map((hit) => hit.id)}::bigint[], ${customers}::uuid[], ${hits.map((hit) => hit.trigger_key)}::text[])
+               AS h(id, customer_id, trigger_key)
+          JOIN ${sql.raw(CUSTOMERS_TABLE)} c ON c.id = h.customer_id
+         WHERE ${trigger} AND ${condition}`,
   );
-  return row.met;
+  return new Set(rows.map((row) => row.id));
 }
 
-/** The trigger's own condition on customer `c`, for a hit with `key`. */
-function triggerHolds(trigger: PlaybookTrigger, key: string, customer: ReturnType<typeof sql.value>): SqlFragment {
+/** The trigger's own condition on customer `c`, for a hit `h` (its `trigger_key`). */
+function triggerHolds(trigger: PlaybookTrigger): SqlFragment {
   switch (trigger.kind) {
     case 'STAGE_ENTERED':
       return sql`c.stage = ${trigger.stage}`;
     case 'STUCK_IN_STAGE':
       // Still in the same stay: not moved on and back since.
-      return sql`c.stage = ${trigger.stage} AND 'stuck:' || ${sql.raw(EPOCH_KEY('c.stage_entered_at'))} = ${key}`;
+      return sql`c.stage = ${trigger.stage} AND 'stuck:' || ${sql.raw(EPOCH_KEY('c.stage_entered_at'))} = h.trigger_key`;
     case 'NO_TOUCHPOINT':
-      return sql`'idle:' || ${sql.raw(EPOCH_KEY('c.last_seen_at'))} = ${key}`;
+      return sql`'idle:' || ${sql.raw(EPOCH_KEY('c.last_seen_at'))} = h.trigger_key`;
     case 'SEGMENT_ENTERED':
-      return sql`EXISTS (SELECT 1 FROM (${segmentMembers(trigger.segmentId)}) m WHERE m.customer_id = ${customer}::uuid)`;
+      return sql`EXISTS (SELECT 1 FROM (${segmentMembers(trigger.segmentId)}) m WHERE m.customer_id = c.id)`;
     case 'SEGMENT_EXITED':
-      return sql`NOT EXISTS (SELECT 1 FROM (${segmentMembers(trigger.segmentId)}) m WHERE m.customer_id = ${customer}::uuid)`;
+      return sql`NOT EXISTS (SELECT 1 FROM (${segmentMembers(trigger.segmentId)}) m WHERE m.customer_id = c.id)`;
     case 'TOUCHPOINT':
       return sql`true`;
   }
@@ -346,12 +362,16 @@ export function toFiring(row: FiringRow & { customer?: CustomerJson | null }): P
   });
 }
 
-/** Appends the firing of `hit` to the log (at most once per hit: `hit_id` is unique). */
-export async function appendFiring(db: Queryable, playbook: PlaybookRow, hit: HitRow, asOf: Date): Promise<void> {
+/** Appends the firings of hits to the log, in due order (at most once per hit: `hit_id` is unique). */
+export async function appendFirings(db: Queryable, hitIds: readonly string[], asOf: Date): Promise<void> {
+  if (hitIds.length === 0) return;
   await db.execute(
     `INSERT INTO playbook_firings (playbook_id, playbook_name, customer_id, hit_id, trigger, trigger_key, met_at, due_at, fired_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [playbook.id, playbook.name, hit.customer_id, hit.id, JSON.stringify(playbook.trigger), hit.trigger_key, hit.met_at, hit.due_at, asOf],
+     SELECT p.id, p.name, h.customer_id, h.id, p.trigger, h.trigger_key, h.met_at, h.due_at, $2
+       FROM playbook_hits h JOIN playbooks p ON p.id = h.playbook_id
+      WHERE h.id = ANY ($1::bigint[])
+      ORDER BY h.due_at, h.id`,
+    [hitIds, asOf],
   );
 }
 
