@@ -17,7 +17,8 @@ type PlaybookData = {
  * Settings → Playbooks in a real browser against the built dashboard served by
  * a real API on a real database: a preset adjusted in the builder, the API's
  * refusal shown beside the field, the playbook created, listed with its
- * outcome columns and turned off; axe-core; a screenshot.
+ * outcome columns, fired for a customer who becomes at-risk (shown on their
+ * page) and turned off; axe-core; a screenshot.
  */
 describe('the Playbooks section of Settings', () => {
   let clm: ClmEnvironment;
@@ -39,7 +40,7 @@ describe('the Playbooks section of Settings', () => {
     await clm?.close();
   });
 
-  it('turns on an adjusted preset, with the API’s refusal beside the field first, and turns it off again', async () => {
+  it('turns on an adjusted preset, with the API’s refusal beside the field first, fires it for a customer shown on their page, and turns it off', async () => {
     const section = page.getByTestId('playbooks');
     await section.getByTestId('preset-win-back').getByRole('button', { name: 'Adjust and turn on' }).click();
     const builder = page.getByRole('form', { name: 'New playbook' });
@@ -66,6 +67,25 @@ describe('the Playbooks section of Settings', () => {
     ]);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await saveScreenshot(page, 'settings-playbooks');
+
+    // A customer who becomes at-risk gets it (the schedule runs at once after a trigger due now), on their page.
+    await clm.admin.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, {
+      t: [{ messageId: 'pb-1', customer: { externalId: 'quiet-1' }, type: 'signup', channel: 'web', occurredAt: new Date().toISOString() }],
+    });
+    const { customer } = await clm.admin.data<{ customer: { id: string } }>(`{ customer(externalId: "quiet-1") { id } }`);
+    await clm.admin.data(`mutation ($id: ID!) { moveCustomer(id: $id, to: "at-risk", reason: "no orders") { id } }`, { id: customer.id });
+    const firings = async () =>
+      (
+        await clm.admin.data<{ customer: { playbookFirings: Array<{ playbookName: string }> } }>(
+          `{ customer(externalId: "quiet-1") { playbookFirings { playbookName } } }`,
+        )
+      ).customer.playbookFirings;
+    const deadline = Date.now() + 60_000;
+    while ((await firings()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await firings()).toEqual([{ playbookName: 'Win-back when at-risk' }]);
+    await page.goto(`${clm.api.baseUrl}/customers/${customer.id}`);
+    await page.getByTestId('playbook-firings').getByText('Win-back when at-risk').waitFor({ timeout: 10_000 });
+    await page.goto(`${clm.api.baseUrl}/settings`);
 
     await row.getByRole('button', { name: 'On', exact: true }).click();
     await row.getByRole('button', { name: 'Off', exact: true }).waitFor({ timeout: 10_000 });
