@@ -71,6 +71,7 @@ const environmentSchema = z.object({
   CLM_V1_MAX_PENDING: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_V1_MAX_PENDING),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
+  CLM_PLAYBOOK_SECONDS: z.coerce.number().min(0).default(30),
   CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
   CLM_PROJECTION_LAG_ROWS: z.coerce.number().int().min(1).default(50000),
   CLM_PROJECTION_LAG_SECONDS: z.coerce.number().min(1).default(300),
@@ -126,6 +127,8 @@ export type Config = {
   sweepIntervalMinutes: number;
   /** How often every segment is re-evaluated as time passes; 0 turns it off. */
   segmentRefreshSeconds: number;
+  /** How often playbooks' delays and time triggers are run (also at once after a trigger without delay); 0 turns them off. */
+  playbookSeconds: number;
   limits: OperationLimits;
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
@@ -193,6 +196,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cores =
     ingestWriters: env.CLM_INGEST_WRITERS,
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
     segmentRefreshSeconds: env.CLM_SEGMENT_REFRESH_SECONDS,
+    playbookSeconds: env.CLM_PLAYBOOK_SECONDS,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
     projectionHealth: {
       stallSeconds: env.CLM_PROJECTION_STALL_SECONDS,

@@ -17,6 +17,7 @@ import { DatabaseIdentity1765100000001 } from './migrations/1765100000001-databa
 import { Tracking1765300000000 } from './migrations/1765300000000-tracking';
 import { CustomerIdentities1765400000000 } from './migrations/1765400000000-customer-identities';
 import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
+import { Playbooks1765600000000 } from './migrations/1765600000000-playbooks';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   Tracking1765300000000,
   CustomerIdentities1765400000000,
   Webhooks1765500000000,
+  Playbooks1765600000000,
 ];
 
 /**

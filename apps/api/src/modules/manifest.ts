@@ -4,6 +4,7 @@ import { CustomerConnectionResolver, CustomerError, CustomerResolver, IdentifyRe
 import { CustomerTransitionsResolver, LifecycleError, LifecycleResolver, StageTransitionConnectionResolver } from './lifecycle';
 import manifest from './manifest.json';
 import { MetricsResolver } from './metrics';
+import { CustomerPlaybooksResolver, PlaybookError, PlaybookResolver } from './playbooks';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
@@ -53,6 +54,7 @@ export const MODULE_PARTS = {
   metrics: { resolvers: [MetricsResolver], errors: {} },
   tracking: { resolvers: [TrackingResolver], errors: {} },
   webhooks: { resolvers: [], errors: WebhookError },
+  playbooks: { resolvers: [PlaybookResolver, CustomerPlaybooksResolver], errors: PlaybookError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;
 

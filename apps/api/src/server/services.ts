@@ -59,6 +59,15 @@ import {
 import type { SegmentRelations } from '../modules/segments';
 import { TrackingMappings, TrackingResolver, TrackingService } from '../modules/tracking';
 import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
+import {
+  CustomerPlaybooksResolver,
+  PlaybookProjection,
+  PLAYBOOK_FIRED_SOURCE,
+  PlaybookResolver,
+  PlaybookRunner,
+  PlaybookSchedule,
+  PlaybookService,
+} from '../modules/playbooks';
 import { servicesOf } from './work-scope';
 
 /**
@@ -83,6 +92,7 @@ export type ScopedServices = {
   campaigns: CampaignService;
   /** The Segment-compatible ingest behind /v1. */
   tracking: TrackingService;
+  playbooks: PlaybookService;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
 };
@@ -100,6 +110,8 @@ export type Services = ScopedServices & {
   projector: Projector;
   /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
   webhookSources: WebhookSources;
+  /** The playbooks' stored schedule (delays, time triggers); tests run it with an explicit time. */
+  playbookRunner: PlaybookRunner;
   streams: Streams;
   /** The services and resolvers on `db` (a view of this instance's Db): every statement they run takes its kind and signal. */
   scoped: (db: Db) => ScopedServices;
@@ -131,6 +143,8 @@ export type ServiceOptions = {
   ingestWriters?: number;
   /** How often every segment is re-evaluated as time passes; 0 or absent: never (tests call refreshOnSchedule). */
   segmentRefreshSeconds?: number;
+  /** How often the playbooks' schedule runs (and soon after a trigger due at once); 0 or absent: never (tests call playbookRunner.run). */
+  playbookSeconds?: number;
   /** When a projection counts as stalled or lagging (defaults: the configuration's). */
   projectionHealth?: HealthThresholds;
   onError: (error: unknown) => void;
@@ -144,7 +158,7 @@ export type ServiceOptions = {
  * `WebhookEventSource` and is registered here (docs/architecture.md).
  */
 export function webhookSourcesOf(): WebhookSources {
-  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE);
+  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE).register(PLAYBOOK_FIRED_SOURCE);
 }
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
@@ -238,6 +252,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     const tracking = new TrackingService(db, requestIngest, (items, path) => identify.identify(items, path), trackingMappings);
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
     const projections = new ProjectionService(db, projector, health);
+    const playbooks = new PlaybookService(db, { model: () => models.current(), segments: () => segments.list() });
     const transitionPages = timelineLoader(transitionTimeline.on(db));
     const touchpointPages = timelineLoader(touchpointTimeline.on(db));
     const resolvers = new Map<ResolverClass, object>([
@@ -257,8 +272,22 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
       [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
       [TrackingResolver, new TrackingResolver(tracking)],
+      [PlaybookResolver, new PlaybookResolver(playbooks)],
+      [CustomerPlaybooksResolver, new CustomerPlaybooksResolver(playbooks)],
     ]);
-    return { customers, identify, lifecycle, ingest: requestIngest, metrics, segments, campaigns, projections, tracking, resolvers };
+    return {
+      customers,
+      identify,
+      lifecycle,
+      ingest: requestIngest,
+      metrics,
+      segments,
+      campaigns,
+      projections,
+      tracking,
+      playbooks,
+      resolvers,
+    };
   };
 
   const own = scoped(db);
@@ -272,6 +301,10 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
   const webhookSources = webhookSourcesOf();
   new WebhookFanOut(webhookSources, () => undefined).register(projector);
+  // Delays and time triggers, as background work; the projection pokes it when it records a hit due at once.
+  const playbookRunner = new PlaybookRunner(db.forKind('background'), SEGMENT_RELATIONS);
+  const playbookSchedule = new PlaybookSchedule(playbookRunner, options.playbookSeconds ?? 0, options.onError);
+  new PlaybookProjection(() => playbookSchedule.poke()).register(projector);
   const healthWatch = new HealthWatch(() => own.projections.health(), healthChanged(notice), options.onError);
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
@@ -283,12 +316,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // Only where someone reads the notices (the app's log): tests counting statements see no background health reads.
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
+  playbookSchedule.start();
   return {
     ...own,
     db,
     apiKeys,
     models,
     webhookSources,
+    playbookRunner,
     projector,
     streams,
     scoped,
@@ -301,6 +336,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         segmentChangeStream.stop(),
         projector.stop(),
         segmentSchedule.stop(),
+        playbookSchedule.stop(),
       ]);
       await notifier.drain();
       await listener.stop();
