@@ -7,7 +7,7 @@ import { MetricsResolver } from './metrics';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
-import { WebhookError } from './webhooks';
+import { WebhookError, WebhookResolver } from './webhooks';
 
 /*
  * The one list of the API's modules. `manifest.json` holds the plain data
@@ -50,7 +50,7 @@ export const MODULE_PARTS = {
   touchpoints: { resolvers: [CustomerTouchpointsResolver, TouchpointResolver, TouchpointConnectionResolver], errors: {} },
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
-  webhooks: { resolvers: [], errors: WebhookError },
+  webhooks: { resolvers: [WebhookResolver], errors: WebhookError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;
 

@@ -57,7 +57,20 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
-import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
+import {
+  AddressPolicy,
+  resolveWithDns,
+  SEGMENT_CHANGE_SOURCE,
+  STAGE_CHANGE_SOURCE,
+  WebhookDeliveryService,
+  WebhookDispatcher,
+  WebhookEndpointService,
+  WebhookFanOut,
+  WebhookResolver,
+  WebhookSender,
+  WebhookSources,
+} from '../modules/webhooks';
+import type { DispatcherOptions, Resolve } from '../modules/webhooks';
 
 /**
  * The composition root: every service of one API instance, wired once at
@@ -80,6 +93,10 @@ export type Services = {
   campaigns: CampaignService;
   /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
   webhookSources: WebhookSources;
+  webhookEndpoints: WebhookEndpointService;
+  webhookDeliveries: WebhookDeliveryService;
+  /** Sends due webhook deliveries. */
+  webhookDispatcher: WebhookDispatcher;
   streams: Streams;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
@@ -113,6 +130,13 @@ export type ServiceOptions = {
   segmentRefreshSeconds?: number;
   /** When a projection counts as stalled or lagging (defaults: the configuration's). */
   projectionHealth?: HealthThresholds;
+  /** Webhooks: hosts and ranges allowed despite being private (CLM_WEBHOOK_ALLOW), DNS (tests give their own), the dispatcher's knobs. */
+  webhooks?: {
+    allow?: readonly string[];
+    resolve?: Resolve;
+    timeoutMs?: number;
+    dispatcher?: Omit<DispatcherOptions, 'onError'>;
+  };
   onError: (error: unknown) => void;
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
@@ -202,7 +226,17 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
   // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
   const webhookSources = webhookSourcesOf();
-  new WebhookFanOut(webhookSources, () => undefined).register(projector);
+  const addressPolicy = new AddressPolicy(options.webhooks?.allow ?? []);
+  const webhookResolve = options.webhooks?.resolve ?? resolveWithDns;
+  const webhookSender = new WebhookSender(addressPolicy, webhookResolve, options.webhooks?.timeoutMs);
+  // Its own connections and limits: the statements are short, and no request's client leaving may cancel them.
+  const webhookDispatcher = new WebhookDispatcher(db.forKind('background'), webhookSender, {
+    ...options.webhooks?.dispatcher,
+    onError: options.onError,
+  });
+  new WebhookFanOut(webhookSources, () => db.outsideScope(() => webhookDispatcher.poke())).register(projector);
+  const webhookEndpoints = new WebhookEndpointService(db, webhookSources, () => models.current(), addressPolicy, webhookResolve);
+  const webhookDeliveries = new WebhookDeliveryService(db, webhookDispatcher);
   const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
   const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
   const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
@@ -226,6 +260,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
     [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
     [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+    [WebhookResolver, new WebhookResolver(webhookEndpoints, webhookDeliveries)],
   ]);
   // Every resolver the manifest lists is wired here, or the instance does not start.
   const unwired = MODULE_RESOLVERS.filter((resolverClass) => !resolvers.has(resolverClass));
@@ -237,6 +272,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
 
   await listener.start();
   projector.start();
+  webhookDispatcher.start();
   // Only where someone reads the notices (the app's log): tests counting statements see no background health reads.
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
@@ -251,6 +287,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     segments,
     campaigns,
     webhookSources,
+    webhookEndpoints,
+    webhookDeliveries,
+    webhookDispatcher,
     projector,
     projections,
     streams,
@@ -264,7 +303,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         segmentChangeStream.stop(),
         projector.stop(),
         segmentSchedule.stop(),
+        webhookDispatcher.stop(),
       ]);
+      webhookSender.close();
       await notifier.drain();
       await listener.stop();
       await db.end();
