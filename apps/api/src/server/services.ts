@@ -11,7 +11,7 @@ import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
-import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
 import {
@@ -82,6 +82,8 @@ export type Services = {
   apiKeys: ApiKeyService;
   models: LifecycleModelService;
   customers: CustomerService;
+  /** Identify (Segment identify and alias): who customers are, without recording activity. */
+  identify: IdentifyService;
   lifecycle: LifecycleService;
   ingest: IngestService;
   metrics: MetricsService;
@@ -218,6 +220,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     CUSTOMER_RELATIONS,
   );
   const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
+  const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
@@ -252,6 +255,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [ProjectionResolver, new ProjectionResolver(projections)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
+    [IdentifyResolver, new IdentifyResolver(identify)],
     [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
     [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
     [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
@@ -281,6 +285,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     apiKeys,
     models,
     customers,
+    identify,
     lifecycle,
     ingest,
     metrics,
