@@ -39,3 +39,5 @@ export async function createTestContext(
 
 export { collect, startTestServer, TEST_EXPENSIVE_WORK, TEST_LIMITS } from './test-server';
 export type { GraphQLResponse, TestServer } from './test-server';
+export { Receiver } from './webhook-receiver';
+export type { Answer, Received } from './webhook-receiver';

@@ -76,7 +76,7 @@ export class WebhookDispatcher {
       return;
     }
     this.running = true;
-    void this.round()
+    void withDeadline(this.round(), this.leaseMs, 'a round of claims')
       .catch((error: unknown) => {
         this.report(error);
         // The database away: look again shortly.
@@ -161,10 +161,10 @@ export class WebhookDispatcher {
     // The database may be away (restarting): keep trying to record until the lease would let another claim resend it.
     for (;;) {
       try {
-        await this.record(delivery, record, result);
+        await withDeadline(this.record(delivery, record, result), Math.max(1, leaseEnds - Date.now()), 'recording an attempt');
         return record;
       } catch (error) {
-        if (Date.now() > leaseEnds || this.stopped) throw error;
+        if (Date.now() >= leaseEnds || this.stopped) throw error;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
     }
@@ -216,4 +216,17 @@ export class WebhookDispatcher {
     this.lastError = message;
     this.options.onError(error);
   }
+}
+
+/**
+ * `work`, or a rejection once `ms` have passed: a statement waiting for a
+ * connection while the database restarts has no time limit of its own, and a
+ * slot or a round must not wait for it longer than a lease.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms (the database away?)`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -43,17 +43,12 @@ export class WebhookSender {
   async send(request: SendRequest): Promise<SendResult> {
     const started = Date.now();
     const timestamp = Math.floor(started / 1000);
-    const finish = (status: number | null, error: string | null, retryAfterMs: number | null = null): SendResult => ({
-      status,
-      error,
-      durationMs: Date.now() - started,
-      retryAfterMs,
-    });
     const url = new URL(request.url);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (net.isIP(host) !== 0) {
       const reason = this.policy.refusal(host, host);
-      if (reason) return finish(null, `refused to connect to ${host}: ${reason}`);
+      if (reason)
+        return { status: null, error: `refused to connect to ${host}: ${reason}`, durationMs: Date.now() - started, retryAfterMs: null };
     }
     const headers = {
       'content-type': 'application/json',
@@ -63,9 +58,29 @@ export class WebhookSender {
       'webhook-timestamp': timestamp.toString(),
       'webhook-signature': signatureHeader(request.webhookId, timestamp, request.body, request.secrets),
     };
-    return new Promise<SendResult>((resolve) => {
+    const first = await this.post(url, host, headers, request.body, started);
+    // A pooled connection the endpoint closed as it was reused (its keep-alive ran out): once more on a new one.
+    if (first.reusedSocketReset) return this.post(url, host, headers, request.body, started);
+    return first;
+  }
+
+  /** One POST; the whole attempt (from `started`) within the time limit. */
+  private post(
+    url: URL,
+    host: string,
+    headers: Record<string, string>,
+    body: string,
+    started: number,
+  ): Promise<SendResult & { reusedSocketReset?: boolean }> {
+    const finish = (status: number | null, error: string | null, retryAfterMs: number | null = null): SendResult => ({
+      status,
+      error,
+      durationMs: Date.now() - started,
+      retryAfterMs,
+    });
+    return new Promise((resolve) => {
       let settled = false;
-      const settle = (result: SendResult) => {
+      const settle = (result: SendResult & { reusedSocketReset?: boolean }) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -78,7 +93,11 @@ export class WebhookSender {
         agent: secure ? this.httpsAgent : this.httpAgent,
         lookup: this.lookup(host),
       });
-      const timer = setTimeout(() => call.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      const remaining = Math.max(1, this.timeoutMs - (Date.now() - started));
+      const timer = setTimeout(() => {
+        call.destroy(new Error(`no answer within ${this.timeoutMs / 1000} s`));
+        settle(finish(null, `no answer within ${this.timeoutMs / 1000} s`));
+      }, remaining);
       call.on('socket', (socket) => {
         const check = () => {
           const address = socket.remoteAddress;
@@ -89,7 +108,9 @@ export class WebhookSender {
         if (socket.remoteAddress !== undefined && !socket.connecting) return;
         socket.once(secure ? 'secureConnect' : 'connect', check);
       });
+      let answered = false;
       call.on('response', (answer) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let bytes = 0;
         answer.on('data', (chunk: Buffer) => {
@@ -97,6 +118,8 @@ export class WebhookSender {
           bytes += chunk.length;
         });
         answer.on('error', (error) => settle(finish(answer.statusCode ?? null, error.message)));
+        // The connection lost before the answer ended: no 'end' comes.
+        answer.on('close', () => settle(finish(answer.statusCode ?? null, 'the connection closed before the answer ended')));
         answer.on('end', () => {
           const status = answer.statusCode ?? 0;
           const text = Buffer.concat(chunks).toString('utf8').slice(0, KEPT_ANSWER_CHARACTERS);
@@ -111,8 +134,14 @@ export class WebhookSender {
           );
         });
       });
-      call.on('error', (error) => settle(finish(null, error.message)));
-      call.end(request.body);
+      call.on('error', (error) => {
+        const reset = call.reusedSocket && 'code' in error && error.code === 'ECONNRESET';
+        settle({ ...finish(null, error.message), reusedSocketReset: reset });
+      });
+      call.on('close', () => {
+        if (!answered) settle(finish(null, 'the connection closed before an answer'));
+      });
+      call.end(body);
     });
   }
 

@@ -3,8 +3,8 @@ import { Webhook } from 'standardwebhooks';
 import { Scope } from '../../../core/principal';
 import { startTestServer } from '../../../testing';
 import type { TestServer } from '../../../testing';
-import { Receiver } from './receiver';
-import type { Received } from './receiver';
+import { Receiver } from '../../../testing/webhook-receiver';
+import type { Received } from '../../../testing/webhook-receiver';
 
 /*
  * Webhooks end to end inside one API: endpoints registered over GraphQL,

@@ -29,6 +29,7 @@ export class Receiver {
         const got: Received = { path: request.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8') };
         const index = this.received.length;
         this.received.push(got);
+        this.check();
         const answer = this.answer(got, index);
         void (answer.wait ?? Promise.resolve()).then(() => {
           response.writeHead(answer.status, answer.headers);
@@ -43,8 +44,9 @@ export class Receiver {
 
   /** The URL of `path` on this receiver. */
   url(path = '/hook'): string {
-    const { port } = this.server?.address() as AddressInfo;
-    return `http://127.0.0.1:${port}${path}`;
+    const address: AddressInfo | string | null | undefined = this.server?.address();
+    if (typeof address !== 'object' || address === null) throw new Error('the receiver is not listening');
+    return `http://127.0.0.1:${address.port}${path}`;
   }
 
   /** Requests to `path`. */
@@ -52,7 +54,7 @@ export class Receiver {
     return this.received.filter((request) => request.path === path);
   }
 
-  /** Resolves once `until` holds for what was received (checked on every request answered). */
+  /** Resolves once `until` holds for what was received (checked as each request arrives and as it is answered). */
   waitFor(until: (received: Received[]) => boolean): Promise<void> {
     if (until(this.received)) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push({ until, resolve }));
