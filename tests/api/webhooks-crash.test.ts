@@ -147,6 +147,6 @@ describe('webhooks across crashes', () => {
       const byCustomer = idsByCustomer(secret, receiver.received);
       expect([...byCustomer.keys()].sort()).toEqual([...acknowledged].sort());
       for (const ids of byCustomer.values()) expect(ids.size).toBe(1);
-    }, 120_000);
+    }, 300_000);
   });
 });

@@ -152,6 +152,25 @@ export async function recordAttempt(db: Queryable, record: AttemptRecord): Promi
   return moved === 1;
 }
 
+/**
+ * A delivered attempt in one statement (the common case, so the fewest round
+ * trips): the attempt logged, the delivery marked delivered if the lease is
+ * still this attempt's, the endpoint's run of failures ended.
+ */
+export async function recordDelivered(db: Queryable, record: AttemptRecord, endpointId: string): Promise<void> {
+  await db.execute(
+    `WITH attempt AS (
+       INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status, error, outcome)
+       VALUES ($1, $2, $3, $4, $5, NULL, 'delivered')),
+     delivered AS (
+       UPDATE webhook_deliveries SET state = 'delivered', lease_until = NULL, next_attempt_at = NULL, last_status = $5, last_error = NULL,
+              last_duration_ms = $4, delivered_at = now()
+        WHERE id = $1 AND attempts = $2 AND state = 'sending')
+     UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $6 AND failing_since IS NOT NULL`,
+    [record.deliveryId, record.attempt, record.startedAt, record.durationMs, record.status, endpointId],
+  );
+}
+
 /** The endpoint's deliveries, newest first, after the delivery id `before` when given. */
 export async function deliveryLog(db: Queryable, endpointId: string, first: number, before: string | null): Promise<DeliveryRow[]> {
   return db.query<DeliveryRow>(sql`

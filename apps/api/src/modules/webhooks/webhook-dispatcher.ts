@@ -1,7 +1,7 @@
 import type { Db } from '../../database/db';
-import { claimDue, nextWake, recordAttempt, releaseExpiredLeases } from './webhook-delivery.sql';
+import { claimDue, nextWake, recordAttempt, recordDelivered, releaseExpiredLeases } from './webhook-delivery.sql';
 import type { AttemptRecord, ClaimedDelivery } from './webhook-delivery.sql';
-import { disableEndpoint, noteFailure, noteSuccess } from './webhook-endpoint.sql';
+import { disableEndpoint, noteFailure } from './webhook-endpoint.sql';
 import { failedTooLong, nextAttemptDelayMs } from './retry-schedule';
 import type { SendResult, WebhookSender } from './webhook-sender';
 
@@ -55,7 +55,7 @@ export class WebhookDispatcher {
     private readonly sender: WebhookSender,
     private readonly options: DispatcherOptions,
   ) {
-    this.perEndpoint = options.perEndpoint ?? 4;
+    this.perEndpoint = options.perEndpoint ?? 8;
     this.maxInFlight = options.maxInFlight ?? 64;
     this.leaseMs = options.leaseMs ?? 20_000;
     this.pollMs = options.pollMs ?? 1_000;
@@ -188,11 +188,11 @@ export class WebhookDispatcher {
   }
 
   private async record(delivery: ClaimedDelivery, record: AttemptRecord, result: SendResult): Promise<void> {
+    if (record.outcome === 'delivered') return recordDelivered(this.db, record, delivery.endpoint_id);
     await this.db.transaction(async (uow) => {
       const current = await recordAttempt(uow, record);
       if (!current) return;
-      if (record.outcome === 'delivered') await noteSuccess(uow, delivery.endpoint_id);
-      else if (record.outcome === 'disabled')
+      if (record.outcome === 'disabled')
         await disableEndpoint(
           uow,
           delivery.endpoint_id,

@@ -128,11 +128,6 @@ export async function noteFailure(db: Queryable, id: string): Promise<Date | nul
   return row?.failing_since ?? null;
 }
 
-/** Ends a run of failures. */
-export async function noteSuccess(db: Queryable, id: string): Promise<void> {
-  await db.execute(`UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, [id]);
-}
-
 /** Which of `ids` name no segment. */
 export async function unknownSegments(db: Queryable, ids: readonly string[]): Promise<string[]> {
   const rows = await db.query<{ id: string }>(sql`
