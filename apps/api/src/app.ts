@@ -83,6 +83,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       segmentRefreshSeconds: config.segmentRefreshSeconds,
       playbookSeconds: config.playbookSeconds,
       projectionHealth: config.projectionHealth,
+      webhooks: { allow: config.webhooks.allow, dispatcher: { idlePollMs: config.webhooks.idlePollSeconds * 1000 } },
       onError: (error) => reportBackgroundError(logger, error),
       onNotice: (message, details) => logger.warn(details, message),
     });

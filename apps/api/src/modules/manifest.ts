@@ -9,7 +9,7 @@ import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
 import { TrackingResolver } from './tracking';
-import { WebhookError } from './webhooks';
+import { WebhookError, WebhookResolver } from './webhooks';
 
 /*
  * The one list of the API's modules. `manifest.json` holds the plain data
@@ -53,7 +53,7 @@ export const MODULE_PARTS = {
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
   tracking: { resolvers: [TrackingResolver], errors: {} },
-  webhooks: { resolvers: [], errors: WebhookError },
+  webhooks: { resolvers: [WebhookResolver], errors: WebhookError },
   playbooks: { resolvers: [PlaybookResolver, CustomerPlaybooksResolver], errors: PlaybookError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;

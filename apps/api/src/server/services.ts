@@ -58,7 +58,6 @@ import {
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
 import { TrackingMappings, TrackingResolver, TrackingService } from '../modules/tracking';
-import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
 import {
   CustomerPlaybooksResolver,
   PlaybookProjection,
@@ -68,6 +67,20 @@ import {
   PlaybookSchedule,
   PlaybookService,
 } from '../modules/playbooks';
+import {
+  AddressPolicy,
+  resolveWithDns,
+  SEGMENT_CHANGE_SOURCE,
+  STAGE_CHANGE_SOURCE,
+  WebhookDeliveryService,
+  WebhookDispatcher,
+  WebhookEndpointService,
+  WebhookFanOut,
+  WebhookResolver,
+  WebhookSender,
+  WebhookSources,
+} from '../modules/webhooks';
+import type { DispatcherOptions, Resolve } from '../modules/webhooks';
 import { servicesOf } from './work-scope';
 
 /**
@@ -93,6 +106,10 @@ export type ScopedServices = {
   /** The Segment-compatible ingest behind /v1. */
   tracking: TrackingService;
   playbooks: PlaybookService;
+  /** Webhook endpoints: registration, secrets, enabling. */
+  webhookEndpoints: WebhookEndpointService;
+  /** Webhook delivery logs, redeliver, replay, test send. */
+  webhookDeliveries: WebhookDeliveryService;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
 };
@@ -112,6 +129,8 @@ export type Services = ScopedServices & {
   webhookSources: WebhookSources;
   /** The playbooks' stored schedule (delays, time triggers); tests run it with an explicit time. */
   playbookRunner: PlaybookRunner;
+  /** Sends due webhook deliveries (background work). */
+  webhookDispatcher: WebhookDispatcher;
   streams: Streams;
   /** The services and resolvers on `db` (a view of this instance's Db): every statement they run takes its kind and signal. */
   scoped: (db: Db) => ScopedServices;
@@ -147,6 +166,13 @@ export type ServiceOptions = {
   playbookSeconds?: number;
   /** When a projection counts as stalled or lagging (defaults: the configuration's). */
   projectionHealth?: HealthThresholds;
+  /** Webhooks: hosts and ranges allowed although private (CLM_WEBHOOK_ALLOW), DNS (tests give their own), the dispatcher's knobs. */
+  webhooks?: {
+    allow?: readonly string[];
+    resolve?: Resolve;
+    timeoutMs?: number;
+    dispatcher?: Omit<DispatcherOptions, 'onError'>;
+  };
   onError: (error: unknown) => void;
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
@@ -219,6 +245,16 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
   // The /v1 mapping in force, shared by every request (each would otherwise read it again).
   const trackingMappings = new TrackingMappings();
+  // Every source of webhook events, in one registry; the consumer follows each one's log (registered below, after segments).
+  const webhookSources = webhookSourcesOf();
+  const addressPolicy = new AddressPolicy(options.webhooks?.allow ?? []);
+  const webhookResolve = options.webhooks?.resolve ?? resolveWithDns;
+  const webhookSender = new WebhookSender(addressPolicy, webhookResolve, options.webhooks?.timeoutMs);
+  // Its own connections and limits: the statements are short, and no request's client leaving may cancel them.
+  const webhookDispatcher = new WebhookDispatcher(db.forKind('background'), webhookSender, {
+    ...options.webhooks?.dispatcher,
+    onError: options.onError,
+  });
 
   const scoped = (db: Db): ScopedServices => {
     const metrics = new MetricsService(db, () => models.current(), database);
@@ -253,6 +289,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
     const projections = new ProjectionService(db, projector, health);
     const playbooks = new PlaybookService(db, { model: () => models.current(), segments: () => segments.list() });
+    const webhookEndpoints = new WebhookEndpointService(db, webhookSources, () => models.current(), addressPolicy, webhookResolve);
+    const webhookDeliveries = new WebhookDeliveryService(db, webhookDispatcher);
     const transitionPages = timelineLoader(transitionTimeline.on(db));
     const touchpointPages = timelineLoader(touchpointTimeline.on(db));
     const resolvers = new Map<ResolverClass, object>([
@@ -274,6 +312,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [TrackingResolver, new TrackingResolver(tracking)],
       [PlaybookResolver, new PlaybookResolver(playbooks)],
       [CustomerPlaybooksResolver, new CustomerPlaybooksResolver(playbooks)],
+      [WebhookResolver, new WebhookResolver(webhookEndpoints, webhookDeliveries)],
     ]);
     return {
       customers,
@@ -286,6 +325,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       projections,
       tracking,
       playbooks,
+      webhookEndpoints,
+      webhookDeliveries,
       resolvers,
     };
   };
@@ -298,9 +339,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(own.segments).register(projector, { after: METRICS_PROJECTION });
-  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
-  const webhookSources = webhookSourcesOf();
-  new WebhookFanOut(webhookSources, () => undefined).register(projector);
+  // After segments, whose log it reads; queued deliveries wake the dispatcher after the step's COMMIT.
+  new WebhookFanOut(webhookSources, () => webhookDispatcher.poke()).register(projector);
   // Delays and time triggers, as background work; the projection pokes it when it records a hit due at once.
   const playbookRunner = new PlaybookRunner(db.forKind('background'), SEGMENT_RELATIONS);
   const playbookSchedule = new PlaybookSchedule(playbookRunner, options.playbookSeconds ?? 0, options.onError);
@@ -313,6 +353,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
 
   await listener.start();
   projector.start();
+  webhookDispatcher.start();
   // Only where someone reads the notices (the app's log): tests counting statements see no background health reads.
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
@@ -324,6 +365,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     models,
     webhookSources,
     playbookRunner,
+    webhookDispatcher,
     projector,
     streams,
     scoped,
@@ -337,7 +379,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         projector.stop(),
         segmentSchedule.stop(),
         playbookSchedule.stop(),
+        webhookDispatcher.stop(),
       ]);
+      webhookSender.close();
       await notifier.drain();
       await listener.stop();
       await db.end();
