@@ -13,6 +13,7 @@ import { SafeValuesAndProjectionFailures1764900000000 } from './migrations/17649
 import { CustomerCreations1764900000001 } from './migrations/1764900000001-customer-creations';
 import { SegmentNameKeys1765000000000 } from './migrations/1765000000000-segment-name-keys';
 import { CustomerIdentities1765400000000 } from './migrations/1765400000000-customer-identities';
+import { CustomerMerges1765400000001 } from './migrations/1765400000001-customer-merges';
 import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
 
 export const MIGRATIONS = [
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   CustomerCreations1764900000001,
   SegmentNameKeys1765000000000,
   CustomerIdentities1765400000000,
+  CustomerMerges1765400000001,
   Webhooks1765500000000,
 ];
 

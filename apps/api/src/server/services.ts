@@ -11,9 +11,20 @@ import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
-import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
+import {
+  CUSTOMER_MERGE_LOG,
+  CUSTOMER_MERGE_STREAM,
+  CustomerConnectionResolver,
+  CustomerMergeResolver,
+  CustomerResolver,
+  CustomerService,
+  IdentifyResolver,
+  IdentifyService,
+  MergeService,
+} from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
+import { mergeHooksOf } from './merge-hooks';
 import {
   CUSTOMER_ACQUISITIONS_TABLE,
   METRIC_CUSTOMER_SCORES_TABLE,
@@ -71,6 +82,8 @@ export type Services = {
   customers: CustomerService;
   /** Identify (Segment identify and alias): who customers are, without recording activity. */
   identify: IdentifyService;
+  /** Merges and unmerges of customers, by hand and from events linking two customers. */
+  merges: MergeService;
   lifecycle: LifecycleService;
   ingest: IngestService;
   metrics: MetricsService;
@@ -149,6 +162,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const transitionStream = LogStream.of(streamDb, TRANSITION_LOG, options.onError);
   const touchpointStream = LogStream.of(streamDb, TOUCHPOINT_LOG, options.onError);
   const segmentChangeStream = LogStream.of(streamDb, SEGMENT_CHANGE_LOG, options.onError);
+  const mergeStream = LogStream.of(streamDb, CUSTOMER_MERGE_LOG, options.onError);
   const notice = options.onNotice ?? (() => undefined);
   const projector = new Projector(db.forKind('projection'), {
     onError: options.onError,
@@ -166,6 +180,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       transitionStream.poke();
       touchpointStream.poke();
       segmentChangeStream.poke();
+      mergeStream.poke();
       projector.poke();
     });
   const notifier = new CommitNotifier(db.forKind('ingest'), pokeStreams, options.onError);
@@ -196,9 +211,10 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     CUSTOMER_RELATIONS,
   );
   const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
-  const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
+  const merges = new MergeService(db, mergeHooksOf(models, journeys, segments));
+  const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) }, merges);
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
-  const ingest = new IngestService(db, models, journeys, options.ingestWriters);
+  const ingest = new IngestService(db, models, journeys, merges, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
@@ -222,6 +238,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
     [IdentifyResolver, new IdentifyResolver(identify)],
+    [CustomerMergeResolver, new CustomerMergeResolver(merges)],
     [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
     [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
     [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
@@ -237,7 +254,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
     .register(TOUCHPOINT_STREAM, touchpointStream)
-    .register(SEGMENT_CHANGE_STREAM, segmentChangeStream);
+    .register(SEGMENT_CHANGE_STREAM, segmentChangeStream)
+    .register(CUSTOMER_MERGE_STREAM, mergeStream);
 
   await listener.start();
   projector.start();
@@ -250,6 +268,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     models,
     customers,
     identify,
+    merges,
     lifecycle,
     ingest,
     metrics,
@@ -267,6 +286,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         transitionStream.stop(),
         touchpointStream.stop(),
         segmentChangeStream.stop(),
+        mergeStream.stop(),
         projector.stop(),
         segmentSchedule.stop(),
       ]);

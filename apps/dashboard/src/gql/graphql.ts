@@ -330,8 +330,12 @@ export type TransitionCause =
   | 'INACTIVITY'
   /** Moved by hand; `actor` and `reason` say who and why. */
   | 'MANUAL'
+  /** Another customer was merged into this one, and the journey recomputed from the merged history changed the stage. */
+  | 'MERGE'
   /** A touchpoint matched a rule (or was the first one seen). */
-  | 'TOUCHPOINT';
+  | 'TOUCHPOINT'
+  /** A merge was undone, and the journey recomputed from the customer’s own history changed the stage. */
+  | 'UNMERGE';
 
 /** A transition rule. */
 export type TransitionRuleInput = {
