@@ -14,7 +14,7 @@ import { journeyHistories, moveTouchpoints, moveTouchpointsBack } from '../modul
  * lets go of the merged customer as of a deleted one (a merged customer is
  * one customer from then on).
  */
-export function mergeHooksOf(models: LifecycleModelService, journeys: JourneyWriter, segments: SegmentService): MergeHooks {
+export function mergeHooksOf(models: LifecycleModelService, journeys: JourneyWriter, segmentsOf: () => SegmentService): MergeHooks {
   const replay = async (uow: UnitOfWork, rows: readonly CustomerRow[], cause: 'merge' | 'unmerge') => {
     const histories = await journeyHistories(
       uow,
@@ -34,8 +34,8 @@ export function mergeHooksOf(models: LifecycleModelService, journeys: JourneyWri
       const transitions = await moveTransitions(uow, from.id, into.id);
       await replay(uow, [into], 'merge');
       await recordErasure(uow, from.id);
-      await segments.customerDeleting(uow, from.id);
-      await segments.customerUpdated(uow, into.id);
+      await segmentsOf().customerDeleting(uow, from.id);
+      await segmentsOf().customerUpdated(uow, into.id);
       return { touchpoints, transitions };
     },
     unmerging: async (uow, { into, from, moved, arrivals }) => {
@@ -46,8 +46,8 @@ export function mergeHooksOf(models: LifecycleModelService, journeys: JourneyWri
         [into, from].sort((a, b) => (a.id < b.id ? -1 : 1)),
         'unmerge',
       );
-      await segments.customerUpdated(uow, into.id);
-      await segments.customerUpdated(uow, from.id);
+      await segmentsOf().customerUpdated(uow, into.id);
+      await segmentsOf().customerUpdated(uow, from.id);
     },
   };
 }

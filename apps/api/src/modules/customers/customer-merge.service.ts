@@ -79,6 +79,11 @@ export class MergeService {
     private readonly hooks: MergeHooks,
   ) {}
 
+  /** The same service on another Db view (a request's). */
+  on(db: Db): MergeService {
+    return new MergeService(db, this.hooks);
+  }
+
   /** Merges `fromId` into `intoId` by hand (an admin), in a unit of work of its own. */
   async merge(request: MergeRequest): Promise<CustomerMerge> {
     checkReason(request.reason);
