@@ -131,5 +131,6 @@ describe('merges under concurrent ingest (property)', () => {
       }),
       { numRuns: 12 },
     );
-  });
+    // Twelve runs of concurrent batches, merges and unmerges: seconds alone, minutes on a loaded 2-core machine.
+  }, 600_000);
 });
