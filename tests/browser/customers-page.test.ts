@@ -192,12 +192,12 @@ describe('the Customers pages', () => {
     await page.getByRole('heading', { name: 'Other 0' }).waitFor();
     const form = page.getByRole('form', { name: 'Merge another customer into this one' });
     await form.getByRole('textbox', { name: 'Merge customer (id) into this one' }).fill(from.id);
-    await form.getByRole('textbox', { name: 'Reason' }).fill('one person, two sign-ups');
+    await form.getByRole('textbox', { name: 'Why they are one person' }).fill('one person, two sign-ups');
     await form.getByRole('button', { name: 'Merge' }).click();
     const entry = page.getByRole('list', { name: 'Merges' }).getByRole('listitem').first();
     await entry.getByRole('button', { name: 'Unmerge' }).waitFor();
     expect(await entry.textContent()).toContain(
-      `Customer ${from.id} merged into this one by hand (admin): one person, two sign-ups. Moved 1 touchpoint`,
+      `Customer ${from.id} merged into this one by hand (admin (CLM_ADMIN_KEY)): one person, two sign-ups. Moved 1 touchpoint, identities other1@example.com, other-1.`,
     );
     expect(await page.locator('#customer-identities ~ .clm-facts, .clm-facts').allTextContents()).toEqual(
       expect.arrayContaining([expect.stringContaining('other1@example.com')]),
@@ -206,7 +206,7 @@ describe('the Customers pages', () => {
     expect(merged.customer).toEqual({ id: into.id, mergedId: from.id });
 
     await entry.getByRole('button', { name: 'Unmerge' }).click();
-    await page.getByText(/— undone\.$/).waitFor();
+    await page.getByText(/— undone\./).waitFor();
     const restored = await clm.admin.data<{ customer: { id: string; mergedId: string | null } }>(
       `{ customer(externalId: "other-1") { id mergedId } }`,
     );

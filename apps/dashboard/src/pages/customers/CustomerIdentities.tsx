@@ -83,7 +83,7 @@ export function CustomerIdentities({ customer, onChanged }: { customer: ProfileC
             <input className="field__input" value={from} required onChange={(event) => setFrom(event.target.value)} />
           </label>
           <label className="field">
-            <span className="field__label">Reason</span>
+            <span className="field__label">Why they are one person</span>
             <input className="field__input" value={reason} required onChange={(event) => setReason(event.target.value)} />
           </label>
           <button type="submit" className="button button--primary" disabled={merging.loading || from.trim() === '' || reason.trim() === ''}>
