@@ -25,6 +25,7 @@ import { clientErrorOf, formatClientError, GENERIC_MESSAGE, refuseSubscriptionsO
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { ExpensiveWork } from './expensive-work';
+import { refuseRateLimitedKeys } from './rate-limited-keys';
 import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
 import { requestWorkScope, workKindPlugin } from './work-scope';
@@ -67,7 +68,8 @@ function projectionsPart(troubled: ProjectionHealth[]): { projections?: Projecti
  * `bound` (the port clm took before anything else) or binds `config.port`.
  */
 export async function startHttpServer(options: {
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'> & Partial<Pick<Config, 'exports'>>;
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'> &
+    Partial<Pick<Config, 'exports' | 'requestTimeoutMs'>>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
@@ -89,6 +91,7 @@ export async function startHttpServer(options: {
     limits: config.limits,
     expensiveWork,
     logger,
+    requestTimeoutMs: config.requestTimeoutMs ?? 0,
   });
 
   const apollo = new ApolloServer<RequestContext>({
@@ -154,9 +157,11 @@ export async function startHttpServer(options: {
   app.use(
     GRAPHQL_PATH,
     // Interactive reads until the operation says otherwise (workKindPlugin); the client leaving cancels its statements.
-    requestWorkScope('read'),
+    requestWorkScope('read', config.requestTimeoutMs ?? 0),
     // The key first: a request without a valid key is refused before its body is read.
     requireApiKey(services),
+    // A key that keeps coming back after being refused, without waiting, is refused before its body is read.
+    refuseRateLimitedKeys(expensiveWork),
     express.json({ limit: '5mb' }),
     refuseDeepVariables(schema),
     expressMiddleware(apollo, {
@@ -282,8 +287,12 @@ function costLimitPlugin(limits: Config['limits'], expensiveWork: ExpensiveWork)
       return {
         async didResolveOperation({ request, document, schema, contextValue }) {
           const { total, priced } = operationCosts(schema, document, request.operationName ?? undefined, request.variables ?? {});
-          const error = costError(total, limits, priced);
-          if (error) throw error;
+          const { principal } = contextValue;
+          const error = costError(total, limits, priced, principal.maxCost);
+          if (error) {
+            expensiveWork.refused(principal.keyId);
+            throw error;
+          }
           if (priced.length === 0) return;
           try {
             release = await expensiveWork.acquire(contextValue.principal.keyId);

@@ -5,7 +5,7 @@ import { Db } from '../database/db';
 import { sql } from '../database/sql';
 import type { WorkKind, WorkLimits } from '../database/work-kinds';
 import { timelineLoader, TimelineReader } from '../database/timeline';
-import { CommitNotifier, EVENTS_CHANNEL, HealthWatch, LogStream, PgListener, Projector } from '../log';
+import { CommitNotifier, EVENTS_CHANNEL, HealthWatch, LogStream, PgListener, Projector, readDatabaseFingerprint } from '../log';
 import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log';
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
@@ -174,10 +174,12 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const listener = new PgListener(options.url, options.onError);
   // Background work runs on its own connections and limits, and no request's client leaving cancels it.
   const streamDb = db.forKind('read');
-  const transitionStream = LogStream.of(streamDb, TRANSITION_LOG, options.onError);
-  const touchpointStream = LogStream.of(streamDb, TOUCHPOINT_LOG, options.onError);
-  const segmentChangeStream = LogStream.of(streamDb, SEGMENT_CHANGE_LOG, options.onError);
-  const mergeStream = LogStream.of(streamDb, CUSTOMER_MERGE_LOG, options.onError);
+  // Every cursor handed out names this database, so a cursor of another one is refused.
+  const database = await readDatabaseFingerprint(db.forKind('background'));
+  const transitionStream = LogStream.of(streamDb, TRANSITION_LOG, options.onError, database);
+  const touchpointStream = LogStream.of(streamDb, TOUCHPOINT_LOG, options.onError, database);
+  const segmentChangeStream = LogStream.of(streamDb, SEGMENT_CHANGE_LOG, options.onError, database);
+  const mergeStream = LogStream.of(streamDb, CUSTOMER_MERGE_LOG, options.onError, database);
   const notice = options.onNotice ?? (() => undefined);
   const projector = new Projector(db.forKind('projection'), {
     onError: options.onError,
@@ -225,12 +227,18 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
 
   const scoped = (db: Db): ScopedServices => {
-    const metrics = new MetricsService(db, () => models.current());
+    const metrics = new MetricsService(db, () => models.current(), database);
     // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
-    const lifecycle = new LifecycleService(db, models, journeys, {
-      counts: () => metrics.stageCounts(),
-      flows: (from, to) => metrics.stageFlows(from, to),
-    });
+    const lifecycle = new LifecycleService(
+      db,
+      models,
+      journeys,
+      {
+        counts: () => metrics.stageCounts(),
+        flows: (from, to) => metrics.stageFlows(from, to),
+      },
+      database,
+    );
     const customers = new CustomerService(
       db,
       {

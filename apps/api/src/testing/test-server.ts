@@ -47,9 +47,14 @@ export type TestServer = TestContext & {
  * the others); the rest goes to the services (createTestContext).
  */
 export async function startTestServer(
-  options: Parameters<typeof createTestContext>[0] & { expensiveWork?: ExpensiveWorkLimits; operationLimits?: OperationLimits } = {},
+  options: Parameters<typeof createTestContext>[0] & {
+    expensiveWork?: ExpensiveWorkLimits;
+    operationLimits?: OperationLimits;
+    /** CLM_REQUEST_TIMEOUT_MS (none by default). */
+    requestTimeoutMs?: number;
+  } = {},
 ): Promise<TestServer> {
-  const { expensiveWork, operationLimits, ...contextOptions } = options;
+  const { expensiveWork, operationLimits, requestTimeoutMs, ...contextOptions } = options;
   const context = await createTestContext(contextOptions);
   const logger = createLogger('silent');
   const server = await startHttpServer({
@@ -59,6 +64,7 @@ export async function startTestServer(
       limits: operationLimits ?? TEST_LIMITS,
       expensiveWork: expensiveWork ?? TEST_EXPENSIVE_WORK,
       introspection: true,
+      requestTimeoutMs,
     },
     services: context.services,
     logger,
