@@ -151,7 +151,14 @@ export class MergeService {
       const [into] = await lockCustomersById(uow, [merge.into_id]);
       if (!into)
         throw mergeRefused('mergeId', `the survivor ${merge.into_id} no longer exists (deleted, or merged again: undo that merge first)`);
-      const identities = await takeBackIdentities(uow, merge.id);
+      // Identities come back with the mark of the earlier merge that had given them to the merged customer, if any.
+      const earlier = new Map(
+        merge.from_before.identities.map((identity) => [`${identity.kind}:${identity.value}`, identity.merge_id ?? null]),
+      );
+      const identities = (await takeBackIdentities(uow, merge.id)).map((identity) => ({
+        ...identity,
+        merge_id: earlier.get(`${identity.kind}:${identity.value}`) ?? null,
+      }));
       await restoreCustomer(uow, merge.from_before.customer, identities);
       const [restored] = await lockCustomersById(uow, [merge.from_id]);
       // Its journey is recomputed from its history; against the stage it had, so only a change is a transition.

@@ -14,7 +14,13 @@ import { CustomerMerge, CustomerMergeChange, MergeCause } from './dto/merge.type
  */
 
 /** An identity as a merge record keeps it. */
-export type IdentityJson = { kind: IdentityKind; value: string; first_seen_at: string };
+export type IdentityJson = {
+  kind: IdentityKind;
+  value: string;
+  first_seen_at: string;
+  /** The earlier merge that gave it to its holder, if any (restored by an unmerge, so that merge can be undone in turn). */
+  merge_id?: string | null;
+};
 
 /** What a merge moved to the survivor: module name → what that module moved (ids), handed back to the unmerge. */
 export type MovedRows = Record<string, JsonValue>;
@@ -64,7 +70,7 @@ const CAUSES: Record<MergeRow['cause'], MergeCause> = {
 
 const SNAPSHOT = prepared(
   `SELECT to_jsonb(c) AS customer,
-          coalesce((SELECT jsonb_agg(jsonb_build_object('kind', i.kind, 'value', i.value, 'first_seen_at', i.first_seen_at) ORDER BY i.kind, i.value)
+          coalesce((SELECT jsonb_agg(jsonb_build_object('kind', i.kind, 'value', i.value, 'first_seen_at', i.first_seen_at, 'merge_id', i.merge_id) ORDER BY i.kind, i.value)
                       FROM customer_identities i WHERE i.customer_id = c.id), '[]'::jsonb) AS identities
      FROM customers c WHERE c.id = $1`,
 );
@@ -170,10 +176,11 @@ const RESTORE_CUSTOMER = prepared(
 );
 
 const RESTORE_IDENTITIES = prepared(
-  `INSERT INTO customer_identities (kind, value, customer_id, first_seen_at)
-   SELECT i.kind, i.value, $2, i.first_seen_at FROM jsonb_to_recordset($1) AS i(kind text, value text, first_seen_at timestamptz)
+  `INSERT INTO customer_identities (kind, value, customer_id, first_seen_at, merge_id)
+   SELECT i.kind, i.value, $2, i.first_seen_at, i.merge_id
+     FROM jsonb_to_recordset($1) AS i(kind text, value text, first_seen_at timestamptz, merge_id uuid)
    ORDER BY i.kind, i.value
-   ON CONFLICT (kind, value) DO UPDATE SET first_seen_at = EXCLUDED.first_seen_at
+   ON CONFLICT (kind, value) DO UPDATE SET first_seen_at = EXCLUDED.first_seen_at, merge_id = EXCLUDED.merge_id
     WHERE customer_identities.customer_id = EXCLUDED.customer_id`,
 );
 

@@ -38,8 +38,8 @@ type Found = Journey & {
 };
 
 const MERGE_FIELDS = 'id intoId fromId cause reason touchpointsMoved identitiesMoved unmergedAt';
-const CUSTOMER = `query ($id: ID, $externalId: String, $anonymousId: String) {
-  customer(id: $id, externalId: $externalId, anonymousId: $anonymousId) {
+const CUSTOMER = `query ($id: ID, $externalId: String, $email: String, $anonymousId: String) {
+  customer(id: $id, externalId: $externalId, email: $email, anonymousId: $anonymousId) {
     id mergedId externalId attributes stage stageEnteredAt firstSeenAt lastSeenAt orders revenue
     identities { kind value } touchpoints { totalCount } merges { ${MERGE_FIELDS} }
   }
@@ -215,6 +215,29 @@ describe('merges', () => {
     expect(unknown.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND', field: 'from' } });
     const noReason = await server.graphql(mutation, { into: first, from: second, reason: '  ' });
     expect(noReason.errors?.[0].message).toBe('reason: say why (it is kept with the record)');
+  });
+
+  // Found by the concurrency property: the second merge re-marked the identities the first had moved, so undoing the
+  // first after the second found none to take back, and restoring its customer collided with its own externalId.
+  it('undoes a chain of merges newest first, each identity going back to the customer it came from', async () => {
+    const ann = await record({ externalId: 'chain-ann' }, [{ type: 'page_view', day: 1 }]);
+    const bo = await record({ anonymousId: 'chain-bo' }, [{ type: 'page_view', day: 2 }]);
+    const cy = await record({ email: 'chain-cy@example.com' }, [{ type: 'page_view', day: 3 }]);
+    const merge = (intoId: string, fromId: string) =>
+      server.services.merges.merge({ intoId, fromId, reason: 'chain', actor: null, cause: 'manual' });
+    const first = await merge(bo, ann);
+    const second = await merge(cy, bo);
+    expect((await find({ externalId: 'chain-ann' }))?.id).toBe(cy);
+    await server.services.merges.unmerge(second.id, null);
+    expect((await find({ externalId: 'chain-ann' }))?.id).toBe(bo);
+    await server.services.merges.unmerge(first.id, null);
+    const holders = await Promise.all(
+      ([{ externalId: 'chain-ann' }, { anonymousId: 'chain-bo' }, { email: 'chain-cy@example.com' }] as Array<Record<string, string>>).map(
+        async (identity) => (await find(identity))?.id,
+      ),
+    );
+    expect(holders).toEqual([ann, bo, cy]);
+    expect((await find({ id: ann }))?.touchpoints.totalCount).toBe(1);
   });
 
   it('refuses, per event, a link between two customers an admin marked never-merge, naming the reason, and stores the rest', async () => {
