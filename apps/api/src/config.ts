@@ -7,6 +7,9 @@ import type { WorkLimits } from './database/work-kinds';
  * The one place that reads `process.env`. Everything is validated together at
  * boot; a bad value stops start-up with a message naming the variable.
  */
+/** /v1 requests held at once by default: 64 × at most 500 KB of body. */
+export const DEFAULT_V1_MAX_PENDING = 64;
+
 const booleanFlag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no'])
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
@@ -65,8 +68,10 @@ const environmentSchema = z.object({
     .optional(),
   CLM_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
+  CLM_V1_MAX_PENDING: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_V1_MAX_PENDING),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
+  CLM_PLAYBOOK_SECONDS: z.coerce.number().min(0).default(30),
   CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
   CLM_PROJECTION_LAG_ROWS: z.coerce.number().int().min(1).default(50000),
   CLM_PROJECTION_LAG_SECONDS: z.coerce.number().min(1).default(300),
@@ -122,10 +127,14 @@ export type Config = {
   sweepIntervalMinutes: number;
   /** How often every segment is re-evaluated as time passes; 0 turns it off. */
   segmentRefreshSeconds: number;
+  /** How often playbooks' delays and time triggers are run (also at once after a trigger without delay); 0 turns them off. */
+  playbookSeconds: number;
   limits: OperationLimits;
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
   expensiveWork: ExpensiveWorkLimits;
+  /** /v1 requests one instance holds at once (reading, waiting for the ingest writer, writing); more get 429. */
+  v1MaxPending: number;
   /** The longest one GraphQL request (HTTP, or a query or mutation over WebSocket) may take in all; 0: no limit. */
   requestTimeoutMs: number;
   /** Statement time limit and connections per kind of work (database/work-kinds.ts). */
@@ -187,12 +196,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cores =
     ingestWriters: env.CLM_INGEST_WRITERS,
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
     segmentRefreshSeconds: env.CLM_SEGMENT_REFRESH_SECONDS,
+    playbookSeconds: env.CLM_PLAYBOOK_SECONDS,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
     projectionHealth: {
       stallSeconds: env.CLM_PROJECTION_STALL_SECONDS,
       lagRows: env.CLM_PROJECTION_LAG_ROWS,
       lagSeconds: env.CLM_PROJECTION_LAG_SECONDS,
     },
+    v1MaxPending: env.CLM_V1_MAX_PENDING,
     expensiveWork: {
       perKey: env.CLM_EXPENSIVE_PER_KEY,
       perInstance: env.CLM_EXPENSIVE_PER_INSTANCE ?? expensiveDefaults(cores).perInstance,

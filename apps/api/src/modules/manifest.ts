@@ -4,9 +4,11 @@ import { CustomerConnectionResolver, CustomerError, CustomerMergeResolver, Custo
 import { CustomerTransitionsResolver, LifecycleError, LifecycleResolver, StageTransitionConnectionResolver } from './lifecycle';
 import manifest from './manifest.json';
 import { MetricsResolver } from './metrics';
+import { CustomerPlaybooksResolver, PlaybookError, PlaybookResolver } from './playbooks';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
+import { TrackingResolver } from './tracking';
 import { WebhookError } from './webhooks';
 
 /*
@@ -50,7 +52,9 @@ export const MODULE_PARTS = {
   touchpoints: { resolvers: [CustomerTouchpointsResolver, TouchpointResolver, TouchpointConnectionResolver], errors: {} },
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
+  tracking: { resolvers: [TrackingResolver], errors: {} },
   webhooks: { resolvers: [], errors: WebhookError },
+  playbooks: { resolvers: [PlaybookResolver, CustomerPlaybooksResolver], errors: PlaybookError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;
 

@@ -36,6 +36,7 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'API_KEY_NOT_FOUND':
     case 'CAMPAIGN_NOT_FOUND':
     case 'SEGMENT_NOT_FOUND':
+    case 'PLAYBOOK_NOT_FOUND':
     case 'WEBHOOK_ENDPOINT_NOT_FOUND':
     case 'WEBHOOK_DELIVERY_NOT_FOUND':
       return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
@@ -43,6 +44,7 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'MERGE_REFUSED':
     case 'CAMPAIGN_EXISTS':
     case 'SEGMENT_EXISTS':
+    case 'PLAYBOOK_EXISTS':
       return { graphqlCode: 'CONFLICT', httpStatus: 409 };
     case 'WEBHOOK_URL_FORBIDDEN':
       return { graphqlCode: 'WEBHOOK_URL_FORBIDDEN', httpStatus: 400 };

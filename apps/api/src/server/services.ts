@@ -68,7 +68,17 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import { TrackingMappings, TrackingResolver, TrackingService } from '../modules/tracking';
 import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
+import {
+  CustomerPlaybooksResolver,
+  PlaybookProjection,
+  PLAYBOOK_FIRED_SOURCE,
+  PlaybookResolver,
+  PlaybookRunner,
+  PlaybookSchedule,
+  PlaybookService,
+} from '../modules/playbooks';
 import { servicesOf } from './work-scope';
 
 /**
@@ -93,6 +103,9 @@ export type ScopedServices = {
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
+  /** The Segment-compatible ingest behind /v1. */
+  tracking: TrackingService;
+  playbooks: PlaybookService;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
 };
@@ -110,6 +123,8 @@ export type Services = ScopedServices & {
   projector: Projector;
   /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
   webhookSources: WebhookSources;
+  /** The playbooks' stored schedule (delays, time triggers); tests run it with an explicit time. */
+  playbookRunner: PlaybookRunner;
   streams: Streams;
   /** The services and resolvers on `db` (a view of this instance's Db): every statement they run takes its kind and signal. */
   scoped: (db: Db) => ScopedServices;
@@ -141,6 +156,8 @@ export type ServiceOptions = {
   ingestWriters?: number;
   /** How often every segment is re-evaluated as time passes; 0 or absent: never (tests call refreshOnSchedule). */
   segmentRefreshSeconds?: number;
+  /** How often the playbooks' schedule runs (and soon after a trigger due at once); 0 or absent: never (tests call playbookRunner.run). */
+  playbookSeconds?: number;
   /** When a projection counts as stalled or lagging (defaults: the configuration's). */
   projectionHealth?: HealthThresholds;
   onError: (error: unknown) => void;
@@ -154,7 +171,7 @@ export type ServiceOptions = {
  * `WebhookEventSource` and is registered here (docs/architecture.md).
  */
 export function webhookSourcesOf(): WebhookSources {
-  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE);
+  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE).register(PLAYBOOK_FIRED_SOURCE);
 }
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
@@ -225,6 +242,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const transitionTimeline = new TimelineReader(db, TRANSITION_TIMELINE);
   const touchpointTimeline = new TimelineReader(db, TOUCHPOINT_TIMELINE);
   const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
+  // The /v1 mapping in force, shared by every request (each would otherwise read it again).
+  const trackingMappings = new TrackingMappings();
 
   const scoped = (db: Db): ScopedServices => {
     const metrics = new MetricsService(db, () => models.current(), database);
@@ -256,8 +275,10 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     const requestMerges = merges.on(db);
     const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) }, requestMerges);
     const requestIngest = ingest.on(db);
+    const tracking = new TrackingService(db, requestIngest, (items, path) => identify.identify(items, path), trackingMappings);
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
     const projections = new ProjectionService(db, projector, health);
+    const playbooks = new PlaybookService(db, { model: () => models.current(), segments: () => segments.list() });
     const transitionPages = timelineLoader(transitionTimeline.on(db));
     const touchpointPages = timelineLoader(touchpointTimeline.on(db));
     const resolvers = new Map<ResolverClass, object>([
@@ -277,6 +298,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
       [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
       [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+      [TrackingResolver, new TrackingResolver(tracking)],
+      [PlaybookResolver, new PlaybookResolver(playbooks)],
+      [CustomerPlaybooksResolver, new CustomerPlaybooksResolver(playbooks)],
     ]);
     return {
       customers,
@@ -288,6 +312,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       segments,
       campaigns,
       projections,
+      tracking,
+      playbooks,
       resolvers,
     };
   };
@@ -304,6 +330,10 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
   const webhookSources = webhookSourcesOf();
   new WebhookFanOut(webhookSources, () => undefined).register(projector);
+  // Delays and time triggers, as background work; the projection pokes it when it records a hit due at once.
+  const playbookRunner = new PlaybookRunner(db.forKind('background'), SEGMENT_RELATIONS);
+  const playbookSchedule = new PlaybookSchedule(playbookRunner, options.playbookSeconds ?? 0, options.onError);
+  new PlaybookProjection(() => playbookSchedule.poke()).register(projector);
   const healthWatch = new HealthWatch(() => own.projections.health(), healthChanged(notice), options.onError);
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
@@ -316,12 +346,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // Only where someone reads the notices (the app's log): tests counting statements see no background health reads.
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
+  playbookSchedule.start();
   return {
     ...own,
     db,
     apiKeys,
     models,
     webhookSources,
+    playbookRunner,
     projector,
     streams,
     scoped,
@@ -335,6 +367,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         mergeStream.stop(),
         projector.stop(),
         segmentSchedule.stop(),
+        playbookSchedule.stop(),
       ]);
       await notifier.drain();
       await listener.stop();

@@ -61,6 +61,18 @@ export function CustomerPage() {
                   ))}
                 </ul>
               )}
+              <h2 className="clm-card__title">Playbooks fired</h2>
+              {customer.playbookFirings.length === 0 ? (
+                <p className="muted">None yet.</p>
+              ) : (
+                <ul aria-label="Playbooks fired" data-testid="playbook-firings">
+                  {customer.playbookFirings.map((firing) => (
+                    <li key={firing.id}>
+                      {firing.playbookName} <span className="muted clm-small">{formatDateTime(firing.firedAt)}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
             </section>
             <CustomerIdentities
               customer={customer}
