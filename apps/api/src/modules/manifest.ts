@@ -1,6 +1,6 @@
 import { ApiKeyError, ApiKeyResolver } from './auth';
 import { CampaignError, CampaignResolver } from './campaigns';
-import { CustomerConnectionResolver, CustomerError, CustomerResolver, IdentifyResolver } from './customers';
+import { CustomerConnectionResolver, CustomerError, CustomerMergeResolver, CustomerResolver, IdentifyResolver } from './customers';
 import { CustomerTransitionsResolver, LifecycleError, LifecycleResolver, StageTransitionConnectionResolver } from './lifecycle';
 import manifest from './manifest.json';
 import { MetricsResolver } from './metrics';
@@ -43,7 +43,7 @@ type ResolverClass = abstract new (...args: never[]) => object;
  */
 export const MODULE_PARTS = {
   auth: { resolvers: [ApiKeyResolver], errors: ApiKeyError },
-  customers: { resolvers: [CustomerResolver, CustomerConnectionResolver, IdentifyResolver], errors: CustomerError },
+  customers: { resolvers: [CustomerResolver, CustomerConnectionResolver, IdentifyResolver, CustomerMergeResolver], errors: CustomerError },
   campaigns: { resolvers: [CampaignResolver], errors: CampaignError },
   lifecycle: {
     resolvers: [CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver],

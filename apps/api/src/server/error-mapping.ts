@@ -32,6 +32,7 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'UNKNOWN_STAGE':
       return { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 };
     case 'CUSTOMER_NOT_FOUND':
+    case 'MERGE_NOT_FOUND':
     case 'API_KEY_NOT_FOUND':
     case 'CAMPAIGN_NOT_FOUND':
     case 'SEGMENT_NOT_FOUND':
@@ -40,6 +41,7 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'WEBHOOK_DELIVERY_NOT_FOUND':
       return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
     case 'CUSTOMER_CONFLICT':
+    case 'MERGE_REFUSED':
     case 'CAMPAIGN_EXISTS':
     case 'SEGMENT_EXISTS':
     case 'PLAYBOOK_EXISTS':

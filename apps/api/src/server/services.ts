@@ -11,9 +11,20 @@ import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
-import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
+import {
+  CUSTOMER_MERGE_LOG,
+  CUSTOMER_MERGE_STREAM,
+  CustomerConnectionResolver,
+  CustomerMergeResolver,
+  CustomerResolver,
+  CustomerService,
+  IdentifyResolver,
+  IdentifyService,
+  MergeService,
+} from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
+import { mergeHooksOf } from './merge-hooks';
 import {
   CUSTOMER_ACQUISITIONS_TABLE,
   METRIC_CUSTOMER_SCORES_TABLE,
@@ -96,6 +107,8 @@ export type ScopedServices = {
   customers: CustomerService;
   /** Identify (Segment identify and alias): who customers are, without recording activity. */
   identify: IdentifyService;
+  /** Merges and unmerges of customers, by hand and from events linking two customers. */
+  merges: MergeService;
   lifecycle: LifecycleService;
   ingest: IngestService;
   metrics: MetricsService;
@@ -209,6 +222,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const transitionStream = LogStream.of(streamDb, TRANSITION_LOG, options.onError, database);
   const touchpointStream = LogStream.of(streamDb, TOUCHPOINT_LOG, options.onError, database);
   const segmentChangeStream = LogStream.of(streamDb, SEGMENT_CHANGE_LOG, options.onError, database);
+  const mergeStream = LogStream.of(streamDb, CUSTOMER_MERGE_LOG, options.onError, database);
   const notice = options.onNotice ?? (() => undefined);
   const projector = new Projector(db.forKind('projection'), {
     onError: options.onError,
@@ -224,6 +238,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     transitionStream.poke();
     touchpointStream.poke();
     segmentChangeStream.poke();
+    mergeStream.poke();
     projector.poke();
   };
   const notifier = new CommitNotifier(db.forKind('ingest'), pokeStreams, options.onError);
@@ -239,7 +254,17 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const journeys = new JourneyWriter();
-  const ingest = new IngestService(db, models, journeys, options.ingestWriters);
+  // Merges run in the unit of work of whoever merges (a request's, ingest's); the segments their hooks re-evaluate with
+  // are the instance's own, set once the services are built (hooks run only once requests do).
+  let segmentsOfInstance: SegmentService | null = null;
+  const merges = new MergeService(
+    db,
+    mergeHooksOf(models, journeys, () => {
+      if (segmentsOfInstance === null) throw new Error('a merge ran before the services were built');
+      return segmentsOfInstance;
+    }),
+  );
+  const ingest = new IngestService(db, models, journeys, merges, options.ingestWriters);
   const transitionTimeline = new TimelineReader(db, TRANSITION_TIMELINE);
   const touchpointTimeline = new TimelineReader(db, TOUCHPOINT_TIMELINE);
   const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
@@ -283,7 +308,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       CUSTOMER_RELATIONS,
     );
     const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
-    const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
+    const requestMerges = merges.on(db);
+    const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) }, requestMerges);
     const requestIngest = ingest.on(db);
     const tracking = new TrackingService(db, requestIngest, (items, path) => identify.identify(items, path), trackingMappings);
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
@@ -301,6 +327,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [CustomerResolver, new CustomerResolver(customers)],
       [CustomerConnectionResolver, new CustomerConnectionResolver()],
       [IdentifyResolver, new IdentifyResolver(identify)],
+      [CustomerMergeResolver, new CustomerMergeResolver(requestMerges)],
       [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
       [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
       [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
@@ -317,6 +344,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     return {
       customers,
       identify,
+      merges: requestMerges,
       lifecycle,
       ingest: requestIngest,
       metrics,
@@ -332,6 +360,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   };
 
   const own = scoped(db);
+  segmentsOfInstance = own.segments;
   // Every resolver the manifest lists is wired here, or the instance does not start.
   const unwired = MODULE_RESOLVERS.filter((resolverClass) => !own.resolvers.has(resolverClass));
   if (unwired.length > 0) throw new Error(`no instance of ${unwired.map((type) => type.name).join(', ')} was wired in server/services.ts`);
@@ -349,7 +378,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
     .register(TOUCHPOINT_STREAM, touchpointStream)
-    .register(SEGMENT_CHANGE_STREAM, segmentChangeStream);
+    .register(SEGMENT_CHANGE_STREAM, segmentChangeStream)
+    .register(CUSTOMER_MERGE_STREAM, mergeStream);
 
   await listener.start();
   projector.start();
@@ -376,6 +406,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         transitionStream.stop(),
         touchpointStream.stop(),
         segmentChangeStream.stop(),
+        mergeStream.stop(),
         projector.stop(),
         segmentSchedule.stop(),
         playbookSchedule.stop(),

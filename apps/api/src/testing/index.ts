@@ -12,7 +12,7 @@ export type TestContext = { url: string; db: Db; services: Services; close: () =
 
 /** `options` override the services' defaults (tests of time limits give short ones). */
 export async function createTestContext(
-  options: Partial<Pick<ServiceOptions, 'limits' | 'idleInTransactionMs' | 'webhooks'>> = {},
+  options: Partial<Pick<ServiceOptions, 'limits' | 'idleInTransactionMs' | 'webhooks' | 'ingestWriters'>> = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
   await migrate(database.url);

@@ -24,6 +24,8 @@ describe('the error mapping', () => {
       UNKNOWN_STAGE: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       SUBSCRIBER_BEHIND: { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 },
       CAMPAIGN_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
+      MERGE_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
+      MERGE_REFUSED: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       CAMPAIGN_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       SEGMENT_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
       SEGMENT_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },

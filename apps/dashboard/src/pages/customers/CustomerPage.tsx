@@ -2,6 +2,7 @@ import { useQuery } from '@apollo/client/react';
 import { Link, useParams } from 'react-router';
 import { CustomerProfileDocument } from '../../gql/graphql';
 import type { CustomerProfileQuery } from '../../gql/graphql';
+import { CustomerIdentities } from './CustomerIdentities';
 import { CustomerTimeline } from './CustomerTimeline';
 import { MoveCustomerForm } from './MoveCustomerForm';
 import { formatDateTime, formatElapsed, formatJsonValue, formatMoney, formatCount, stageName } from '../../lib/format';
@@ -73,6 +74,13 @@ export function CustomerPage() {
                 </ul>
               )}
             </section>
+            <CustomerIdentities
+              customer={customer}
+              onChanged={() => {
+                void profile.refetch();
+                timeline.reload();
+              }}
+            />
             <MoveCustomerForm
               customerId={customer.id}
               currentStage={customer.stage}
