@@ -81,6 +81,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       idleInTransactionMs: { export: config.exports.maxSeconds * 1000 },
       ingestWriters: config.ingestWriters,
       segmentRefreshSeconds: config.segmentRefreshSeconds,
+      predictionRefitSeconds: config.predictionRefitSeconds,
       projectionHealth: config.projectionHealth,
       onError: (error) => reportBackgroundError(logger, error),
       onNotice: (message, details) => logger.warn(details, message),

@@ -52,6 +52,7 @@ const environmentSchema = z.object({
   CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
+  CLM_PREDICTION_REFIT_SECONDS: z.coerce.number().min(0).default(86400),
   CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
   CLM_PROJECTION_LAG_ROWS: z.coerce.number().int().min(1).default(50000),
   CLM_PROJECTION_LAG_SECONDS: z.coerce.number().min(1).default(300),
@@ -101,6 +102,8 @@ export type Config = {
   sweepIntervalMinutes: number;
   /** How often every segment is re-evaluated as time passes; 0 turns it off. */
   segmentRefreshSeconds: number;
+  /** How often the prediction models are refitted (default daily); 0 turns it off. */
+  predictionRefitSeconds: number;
   limits: OperationLimits;
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
@@ -152,6 +155,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     ingestWriters: env.CLM_INGEST_WRITERS,
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
     segmentRefreshSeconds: env.CLM_SEGMENT_REFRESH_SECONDS,
+    predictionRefitSeconds: env.CLM_PREDICTION_REFIT_SECONDS,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
     projectionHealth: {
       stallSeconds: env.CLM_PROJECTION_STALL_SECONDS,

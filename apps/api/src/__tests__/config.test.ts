@@ -14,6 +14,7 @@ describe('configuration', () => {
       ingestWriters: 1,
       sweepIntervalMinutes: 60,
       segmentRefreshSeconds: 60,
+      predictionRefitSeconds: 86400,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       projectionHealth: { stallSeconds: 120, lagRows: 50000, lagSeconds: 300 },
       expensiveWork: { perKey: 2, perInstance: 4, waitMs: 2000 },

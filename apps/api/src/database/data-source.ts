@@ -12,6 +12,7 @@ import { ProjectionLocks1764800000000 } from './migrations/1764800000000-project
 import { SafeValuesAndProjectionFailures1764900000000 } from './migrations/1764900000000-safe-values-and-projection-failures';
 import { CustomerCreations1764900000001 } from './migrations/1764900000001-customer-creations';
 import { SegmentNameKeys1765000000000 } from './migrations/1765000000000-segment-name-keys';
+import { PredictionFits1765700000000 } from './migrations/1765700000000-prediction-fits';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   SafeValuesAndProjectionFailures1764900000000,
   CustomerCreations1764900000001,
   SegmentNameKeys1765000000000,
+  PredictionFits1765700000000,
 ];
 
 /**

@@ -4,6 +4,7 @@ import { CustomerConnectionResolver, CustomerError, CustomerResolver } from './c
 import { CustomerTransitionsResolver, LifecycleError, LifecycleResolver, StageTransitionConnectionResolver } from './lifecycle';
 import manifest from './manifest.json';
 import { MetricsResolver } from './metrics';
+import { PredictionError, PredictionResolver } from './predictions';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
@@ -49,6 +50,7 @@ export const MODULE_PARTS = {
   touchpoints: { resolvers: [CustomerTouchpointsResolver, TouchpointResolver, TouchpointConnectionResolver], errors: {} },
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
+  predictions: { resolvers: [PredictionResolver], errors: PredictionError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;
 

@@ -10,6 +10,7 @@ import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
+import { PredictionResolver, PredictionSchedule, PredictionService } from '../modules/predictions';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
@@ -77,6 +78,9 @@ export type Services = {
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
+  predictions: PredictionService;
+  /** The scheduled refits; tests call `runOnce()`. */
+  predictionSchedule: PredictionSchedule;
   streams: Streams;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
@@ -108,6 +112,8 @@ export type ServiceOptions = {
   ingestWriters?: number;
   /** How often every segment is re-evaluated as time passes; 0 or absent: never (tests call refreshOnSchedule). */
   segmentRefreshSeconds?: number;
+  /** How often the prediction models are refitted; 0 or absent: never (tests call predictionSchedule.runOnce). */
+  predictionRefitSeconds?: number;
   /** When a projection counts as stalled or lagging (defaults: the configuration's). */
   projectionHealth?: HealthThresholds;
   onError: (error: unknown) => void;
@@ -189,6 +195,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
   const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
+  const predictions = new PredictionService(db);
+  // Scheduled refits run outside any request, with the background kind's connections and limits.
+  const predictionSchedule = new PredictionSchedule(
+    new PredictionService(db.forKind('background')),
+    options.predictionRefitSeconds ?? 0,
+    options.onError,
+  );
   const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
   const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
@@ -200,6 +213,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
     [MetricsResolver, new MetricsResolver(metrics)],
     [CampaignResolver, new CampaignResolver(campaigns)],
+    [PredictionResolver, new PredictionResolver(predictions)],
     [ProjectionResolver, new ProjectionResolver(projections)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
@@ -225,6 +239,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // Only where someone reads the notices (the app's log): tests counting statements see no background health reads.
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
+  predictionSchedule.start();
   return {
     db,
     apiKeys,
@@ -235,6 +250,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     metrics,
     segments,
     campaigns,
+    predictions,
+    predictionSchedule,
     projector,
     projections,
     streams,
@@ -248,6 +265,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         segmentChangeStream.stop(),
         projector.stop(),
         segmentSchedule.stop(),
+        predictionSchedule.stop(),
       ]);
       await notifier.drain();
       await listener.stop();
