@@ -26,6 +26,7 @@ describe('the error mapping', () => {
       CAMPAIGN_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       SEGMENT_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
       SEGMENT_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
+      PREDICTION_NO_DATA: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       COST_LIMIT_EXCEEDED: { graphqlCode: 'COST_LIMIT_EXCEEDED', httpStatus: 400 },
       TOO_MANY_EXPENSIVE_OPERATIONS: { graphqlCode: 'TOO_MANY_EXPENSIVE_OPERATIONS', httpStatus: 429 },
     });
