@@ -1,6 +1,6 @@
 import { ApiKeyError, ApiKeyResolver } from './auth';
 import { CampaignError, CampaignResolver } from './campaigns';
-import { CustomerConnectionResolver, CustomerError, CustomerResolver } from './customers';
+import { CustomerConnectionResolver, CustomerError, CustomerResolver, IdentifyResolver } from './customers';
 import { CustomerTransitionsResolver, LifecycleError, LifecycleResolver, StageTransitionConnectionResolver } from './lifecycle';
 import manifest from './manifest.json';
 import { MetricsResolver } from './metrics';
@@ -8,6 +8,7 @@ import { PredictionError, PredictionResolver } from './predictions';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
+import { WebhookError } from './webhooks';
 
 /*
  * The one list of the API's modules. `manifest.json` holds the plain data
@@ -41,7 +42,7 @@ type ResolverClass = abstract new (...args: never[]) => object;
  */
 export const MODULE_PARTS = {
   auth: { resolvers: [ApiKeyResolver], errors: ApiKeyError },
-  customers: { resolvers: [CustomerResolver, CustomerConnectionResolver], errors: CustomerError },
+  customers: { resolvers: [CustomerResolver, CustomerConnectionResolver, IdentifyResolver], errors: CustomerError },
   campaigns: { resolvers: [CampaignResolver], errors: CampaignError },
   lifecycle: {
     resolvers: [CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver],
@@ -50,6 +51,7 @@ export const MODULE_PARTS = {
   touchpoints: { resolvers: [CustomerTouchpointsResolver, TouchpointResolver, TouchpointConnectionResolver], errors: {} },
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
+  webhooks: { resolvers: [], errors: WebhookError },
   predictions: { resolvers: [PredictionResolver], errors: PredictionError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;

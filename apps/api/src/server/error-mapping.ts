@@ -36,11 +36,15 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'API_KEY_NOT_FOUND':
     case 'CAMPAIGN_NOT_FOUND':
     case 'SEGMENT_NOT_FOUND':
+    case 'WEBHOOK_ENDPOINT_NOT_FOUND':
+    case 'WEBHOOK_DELIVERY_NOT_FOUND':
       return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
     case 'CUSTOMER_CONFLICT':
     case 'CAMPAIGN_EXISTS':
     case 'SEGMENT_EXISTS':
       return { graphqlCode: 'CONFLICT', httpStatus: 409 };
+    case 'WEBHOOK_URL_FORBIDDEN':
+      return { graphqlCode: 'WEBHOOK_URL_FORBIDDEN', httpStatus: 400 };
     case 'SUBSCRIBER_BEHIND':
       return { graphqlCode: 'SUBSCRIBER_BEHIND', httpStatus: 409 };
     case 'DATABASE_UNAVAILABLE':

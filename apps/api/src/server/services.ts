@@ -12,7 +12,7 @@ import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
 import { PredictionResolver, PredictionSchedule, PredictionService } from '../modules/predictions';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
-import { CustomerConnectionResolver, CustomerResolver, CustomerService } from '../modules/customers';
+import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
 import {
@@ -58,6 +58,7 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
 
 /**
  * The composition root: every service of one API instance, wired once at
@@ -69,6 +70,8 @@ export type Services = {
   apiKeys: ApiKeyService;
   models: LifecycleModelService;
   customers: CustomerService;
+  /** Identify (Segment identify and alias): who customers are, without recording activity. */
+  identify: IdentifyService;
   lifecycle: LifecycleService;
   ingest: IngestService;
   metrics: MetricsService;
@@ -78,6 +81,8 @@ export type Services = {
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
+  /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
+  webhookSources: WebhookSources;
   predictions: PredictionService;
   /** The scheduled refits; tests call `runOnce()`. */
   predictionSchedule: PredictionSchedule;
@@ -120,6 +125,15 @@ export type ServiceOptions = {
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
 };
+
+/**
+ * The registry of webhook event sources: stage changes and segment changes.
+ * A module whose log should become webhook events exports a
+ * `WebhookEventSource` and is registered here (docs/architecture.md).
+ */
+export function webhookSourcesOf(): WebhookSources {
+  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE);
+}
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
 export const DEFAULT_PROJECTION_HEALTH: HealthThresholds = { stallSeconds: 120, lagRows: 50_000, lagSeconds: 300 };
@@ -188,12 +202,16 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     CUSTOMER_RELATIONS,
   );
   const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
+  const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
   const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
   const apiKeys = new ApiKeyService(db);
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
+  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
+  const webhookSources = webhookSourcesOf();
+  new WebhookFanOut(webhookSources, () => undefined).register(projector);
   const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
   const predictions = new PredictionService(db);
   // Scheduled refits run outside any request, with the background kind's connections and limits.
@@ -217,6 +235,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [ProjectionResolver, new ProjectionResolver(projections)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],
+    [IdentifyResolver, new IdentifyResolver(identify)],
     [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
     [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
     [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
@@ -245,11 +264,13 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     apiKeys,
     models,
     customers,
+    identify,
     lifecycle,
     ingest,
     metrics,
     segments,
     campaigns,
+    webhookSources,
     predictions,
     predictionSchedule,
     projector,

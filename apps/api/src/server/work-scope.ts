@@ -21,6 +21,7 @@ const ROOT_FIELD_KINDS: ReadonlyMap<string, WorkKind> = new Map<string, WorkKind
   ['updateSegment', 'metrics'],
   ['recordTouchpoint', 'ingest'],
   ['recordTouchpoints', 'ingest'],
+  ['identifyCustomers', 'ingest'],
   ['recordCampaignSpend', 'ingest'],
   ['importCampaignSpend', 'ingest'],
   ['runInactivitySweep', 'sweep'],

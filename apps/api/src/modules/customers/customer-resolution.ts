@@ -1,15 +1,17 @@
 import { RetryTransaction, sqlState } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { CustomerRow } from './customer.sql';
+import { addCustomerDetails, fillCustomerIdentities, insertCustomers } from './customer.sql';
 import {
-  addCustomerDetails,
-  fillCustomerIdentities,
+  attachAnonymousIds,
   findCustomersByIdentity,
-  insertCustomers,
+  findIdentityOwners,
+  lockCustomersById,
   lockCustomersByIdentity,
-} from './customer.sql';
+} from './customer-identity.sql';
+import type { IdentitySet } from './customer-identity.sql';
 import { assignCustomers, compareIdentity, CustomerDirectory, fillDetails } from './identity';
-import type { Assignment, CustomerReference, IdentityClaim, IdentityRejection } from './identity';
+import type { Assignment, CustomerReference, IdentityClaim, IdentityJoin, IdentityRejection } from './identity';
 
 /** An event's claim on a customer, with its messageId (a replayed event must not create anyone). */
 export type EventClaim = IdentityClaim & { messageId: string };
@@ -24,6 +26,8 @@ export type Resolution = {
   rejected: IdentityRejection[];
   /** Claims whose messageId is already known and whose customer would be new: duplicates, and nobody is created. */
   replayed: Set<number>;
+  /** Claims linking two stored customers (see identity.ts); both rows are locked. */
+  joins: IdentityJoin[];
 };
 
 const MAX_ROUNDS = 4;
@@ -41,22 +45,48 @@ export async function resolveCustomers(
   knownMessageIds: (messageIds: string[]) => Promise<Set<string>>,
 ): Promise<Resolution> {
   const directory = new CustomerDirectory();
-  directory.add(await lockCustomersByIdentity(db, identitiesOf(claims.map((claim) => claim.customer))));
+  const wanted = identitiesOf(claims.map((claim) => claim.customer));
+  await lockIdentities(db, directory, wanted, await lockCustomersByIdentity(db, wanted));
   for (let round = 1; ; round++) {
     const assignment = assignCustomers(claims, directory);
     const { replayed, known } = await dropReplays(claims, assignment, knownMessageIds);
     completeNewCustomers(claims, assignment, known);
     const ordered = [...assignment.created].sort(compareIdentity);
-    const inserted = await insertCustomers(db, ordered);
+    const inserted = await insertCustomers(db, ordered, anonymousOfNew(assignment));
     const lost = assignment.created.filter((row) => !inserted.has(row.id));
     if (lost.length === 0) {
       directory.add(assignment.created);
       await fillIdentities(db, directory, assignment);
-      return { customerOf: assignment.customerOf, rows: directory.byId, rejected: assignment.rejected, replayed };
+      if ((await attachAnonymousIds(db, assignment.anonymous)).length > 0)
+        throw new RetryTransaction('an anonymousId was given to another customer concurrently');
+      const { customerOf, rejected, joins } = assignment;
+      return { customerOf, rows: directory.byId, rejected, replayed, joins };
     }
     if (round === MAX_ROUNDS) throw new RetryTransaction('customers kept being created concurrently');
     directory.add(assignment.created.filter((row) => inserted.has(row.id)));
-    directory.add(await lockCustomersByIdentity(db, identitiesOf(lost.map(referenceOf))));
+    const missing = identitiesOf(lost.map((row) => referenceOf(row, assignment)));
+    await lockIdentities(db, directory, missing, await lockCustomersByIdentity(db, missing));
+  }
+}
+
+/**
+ * Adds locked rows to the directory with who holds each wanted identity.
+ * The holders are read after the locks are taken (an identity moves only
+ * with both its customers locked, so those of locked rows stay put); one
+ * that turns out to be held by a customer not locked yet (created or given
+ * it in between) is locked too, and the holders read again.
+ */
+async function lockIdentities(db: Queryable, directory: CustomerDirectory, wanted: IdentitySet, locked: CustomerRow[]): Promise<void> {
+  directory.add(locked);
+  for (let round = 1; ; round++) {
+    const owners = await findIdentityOwners(db, wanted);
+    const unlocked = [...new Set(owners.map((owner) => owner.customerId).filter((id) => !directory.byId.has(id)))];
+    if (unlocked.length === 0) {
+      directory.addIdentities(owners);
+      return;
+    }
+    if (round === MAX_ROUNDS) throw new RetryTransaction('identities kept moving between customers concurrently');
+    directory.add(await lockCustomersById(db, unlocked));
   }
 }
 
@@ -76,7 +106,9 @@ export async function createMissingCustomers(
   knownMessageIds: (messageIds: string[]) => Promise<Set<string>>,
 ): Promise<void> {
   const directory = new CustomerDirectory();
-  directory.add(await findCustomersByIdentity(db, identitiesOf(claims.map((claim) => claim.customer))));
+  const wanted = identitiesOf(claims.map((claim) => claim.customer));
+  directory.add(await findCustomersByIdentity(db, wanted));
+  directory.addIdentities(await findIdentityOwners(db, wanted));
   let assignment = assignCustomers(claims, directory);
   if (assignment.created.length === 0) return;
   // A replayed event (its messageId already stored) never creates a customer nor gives one its identities: it is a
@@ -86,7 +118,17 @@ export async function createMissingCustomers(
   const fresh = known.size === 0 ? claims : claims.filter((claim) => !known.has(claim.messageId));
   if (fresh !== claims) assignment = assignCustomers(fresh, directory);
   completeNewCustomers(fresh, assignment, known);
-  await insertCustomers(db, [...assignment.created].sort(compareIdentity));
+  const inserted = await insertCustomers(db, [...assignment.created].sort(compareIdentity), anonymousOfNew(assignment));
+  // The new customers' other anonymousIds; one another customer took meanwhile is sorted out by the batch's transaction.
+  const anonymous = new Map([...assignment.anonymous].filter(([, customerId]) => inserted.has(customerId)));
+  await attachAnonymousIds(db, anonymous);
+}
+
+/** For each new customer, the first anonymousId it is given (the one an anonymous customer claims when it is created). */
+function anonymousOfNew(assignment: Assignment): (row: CustomerRow) => string | null {
+  const first = new Map<string, string>();
+  for (const [anonymousId, customerId] of assignment.anonymous) if (!first.has(customerId)) first.set(customerId, anonymousId);
+  return (row) => first.get(row.id) ?? null;
 }
 
 /**
@@ -189,15 +231,20 @@ async function dropReplays(
   return { replayed, known };
 }
 
-function identitiesOf(references: ReadonlyArray<Pick<CustomerReference, 'id' | 'externalId' | 'email'>>) {
+type Identities = Pick<CustomerReference, 'id' | 'externalId' | 'email' | 'anonymousId'>;
+
+function identitiesOf(references: ReadonlyArray<Identities>): IdentitySet {
   const pick = (values: Array<string | null>) => [...new Set(values.filter((value): value is string => value !== null))];
   return {
     ids: pick(references.map((reference) => reference.id)),
     externalIds: pick(references.map((reference) => reference.externalId)),
     emails: pick(references.map((reference) => reference.email)),
+    anonymousIds: pick(references.map((reference) => reference.anonymousId)),
   };
 }
 
-function referenceOf(row: CustomerRow): Pick<CustomerReference, 'id' | 'externalId' | 'email'> {
-  return { id: null, externalId: row.external_id, email: row.email };
+/** The identities a new customer was to be created with (one anonymousId is enough to find who holds them all). */
+function referenceOf(row: CustomerRow, assignment: Assignment): Identities {
+  const anonymousId = anonymousOfNew(assignment)(row);
+  return { id: null, externalId: row.external_id, email: row.email, anonymousId };
 }

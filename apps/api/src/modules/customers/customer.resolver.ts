@@ -1,9 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, ArgsType, Authorized, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { SortDirection } from '../../core/connection.types';
 import { Scope } from '../../core/principal';
 import { selectedFields } from '../../core/selection';
-import { Customer } from './customer.type';
+import type { RequestContext } from '../../core/request-context';
+import { Customer, CustomerIdentity } from './customer.type';
 import type { CustomerPage, CustomerService } from './customer.service';
 import { CreateCustomerInput, CustomerConnection, CustomerFilter, CustomerOrder, UpdateCustomerInput } from './dto/customer.types';
 
@@ -28,13 +29,21 @@ export class CustomerResolver {
   constructor(private readonly service: CustomerService) {}
 
   @Authorized(Scope.READ)
-  @Query(() => Customer, { nullable: true, description: 'One customer, by exactly one of id, externalId or email.' })
+  @Query(() => Customer, { nullable: true, description: 'One customer, by exactly one of id, externalId, email or anonymousId.' })
   customer(
     @Arg('id', () => ID, { nullable: true, description: 'The internal id.' }) id?: string,
     @Arg('externalId', () => String, { nullable: true, description: 'The id in your own system.' }) externalId?: string,
     @Arg('email', () => String, { nullable: true, description: 'The email address.' }) email?: string,
+    @Arg('anonymousId', () => String, { nullable: true, description: 'An anonymous id the customer was seen with.' }) anonymousId?: string,
   ): Promise<Customer | null> {
-    return this.service.find({ id, externalId, email });
+    return this.service.find({ id, externalId, email, anonymousId });
+  }
+
+  @FieldResolver(() => [CustomerIdentity], {
+    description: 'Every identity the customer is known by (externalIds, emails, anonymousIds), oldest first.',
+  })
+  identities(@Root() customer: Customer, @Ctx() context: RequestContext): Promise<CustomerIdentity[]> {
+    return context.scope.get(this.service.identities).load(customer.id);
   }
 
   @Authorized(Scope.READ)

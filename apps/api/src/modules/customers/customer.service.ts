@@ -20,7 +20,7 @@ import type { RequestScoped } from '../../core/request-context';
 import type { Page, PageRequest } from '../../core/pagination';
 import { sqlDetail, sqlState } from '../../database/db';
 import type { Db, UnitOfWork } from '../../database/db';
-import type { Customer } from './customer.type';
+import type { Customer, CustomerIdentity } from './customer.type';
 import { customerConflict, customerNotFound } from './customer.errors';
 import {
   countCustomers,
@@ -34,10 +34,11 @@ import {
   toCustomer,
   updateCustomer,
 } from './customer.sql';
+import { identitiesOfCustomers, isFindable, ownerOfAnonymousId, toCustomerIdentity } from './customer-identity.sql';
 import type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
 import type { CustomerFields, CustomerSort } from './customer.sql';
 
-export type CustomerLookup = { id?: string | null; externalId?: string | null; email?: string | null };
+export type CustomerLookup = { id?: string | null; externalId?: string | null; email?: string | null; anonymousId?: string | null };
 
 /** A page of customers; `countTotal` runs only when a client selects totalCount. */
 export type CustomerPage = Page<Customer> & { countTotal: () => Promise<number> };
@@ -66,23 +67,40 @@ export class CustomerService {
     () => new DataLoader((ids: readonly string[]) => this.findMany(ids)),
   );
 
+  /** Per request: each customer's identities, oldest first, batched across a response. */
+  readonly identities: RequestScoped<DataLoader<string, CustomerIdentity[]>> = requestScoped(
+    () => new DataLoader((ids: readonly string[]) => this.identitiesOf(ids)),
+  );
+
   constructor(
     private readonly db: Db,
     private readonly hooks: CustomerHooks,
     private readonly relations: CustomerRelations,
   ) {}
 
-  /** Finds one customer by exactly one of id, externalId, email. */
+  /** Finds one customer by exactly one of id, externalId, email, anonymousId. */
   async find(lookup: CustomerLookup): Promise<Customer | null> {
-    const given = (['id', 'externalId', 'email'] as const).filter((key) => lookup[key] != null);
-    if (given.length !== 1) throw invalidInput('id', 'give exactly one of id, externalId, email');
+    const given = (['id', 'externalId', 'email', 'anonymousId'] as const).filter((key) => lookup[key] != null);
+    if (given.length !== 1) throw invalidInput('id', 'give exactly one of id, externalId, email, anonymousId');
     // Text PostgreSQL cannot store cannot name anyone.
     if (given.some((key) => textProblem(lookup[key] ?? '') !== null)) return null;
     let row;
     if (lookup.id != null) row = isUuid(lookup.id) ? await findCustomer(this.db, { id: lookup.id.toLowerCase() }) : null;
     else if (lookup.externalId != null) row = await findCustomer(this.db, { externalId: lookup.externalId });
-    else row = await findCustomer(this.db, { email: normaliseEmail(lookup.email ?? '') });
+    else if (lookup.email != null) row = await findCustomer(this.db, { email: normaliseEmail(lookup.email) });
+    else {
+      const owner = await ownerOfAnonymousId(this.db, lookup.anonymousId ?? '');
+      row = owner === null ? null : await findCustomer(this.db, { id: owner });
+    }
     return row === null ? null : toCustomer(row);
+  }
+
+  /** Each customer's identities, oldest first, in one statement (for per-request loaders). */
+  async identitiesOf(ids: readonly string[]): Promise<CustomerIdentity[][]> {
+    const rows = await identitiesOfCustomers(this.db, ids.filter(isUuid));
+    const byCustomer = new Map<string, CustomerIdentity[]>();
+    for (const row of rows) byCustomer.set(row.customer_id, [...(byCustomer.get(row.customer_id) ?? []), toCustomerIdentity(row)]);
+    return ids.map((id) => byCustomer.get(id) ?? []);
   }
 
   async get(id: string): Promise<Customer> {
@@ -122,8 +140,10 @@ export class CustomerService {
       (await this.withConflictMessages(() =>
         this.db.transaction(async (uow) => {
           const updated = await updateCustomer(uow, id.toLowerCase(), values);
-          if (updated) await this.hooks.updated(uow, id.toLowerCase());
-          return updated;
+          if (!updated) return false;
+          if (!(await isFindable(uow, id.toLowerCase()))) throw unfindable();
+          await this.hooks.updated(uow, id.toLowerCase());
+          return true;
         }),
       ));
     if (!found) throw customerNotFound(id);
@@ -172,12 +192,14 @@ export class CustomerService {
     try {
       return await write();
     } catch (error) {
-      if (sqlState(error) === '23514')
-        throw invalidInput('input', 'a customer must keep an externalId or an email, or no event could find them');
       if (sqlState(error) !== '23505') throw error;
       throw customerConflict(sqlDetail(error).includes('email') ? 'email' : 'externalId');
     }
   }
+}
+
+function unfindable() {
+  return invalidInput('input', 'a customer must keep an externalId, an email or an anonymousId, or no event could find them');
 }
 
 function normaliseFields(fields: CustomerFields): CustomerFields {

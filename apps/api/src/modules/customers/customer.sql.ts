@@ -248,39 +248,6 @@ function keysetCondition(
 
 // ------------------------------------------------------------------ writes (identity and attributes)
 
-const LOCK_BY_IDENTITY = prepared(
-  `SELECT ${CUSTOMER_COLUMNS} FROM customers
-    WHERE id = ANY ($1::uuid[]) OR external_id = ANY ($2::text[]) OR email = ANY ($3::text[])
-    ORDER BY id FOR NO KEY UPDATE`,
-);
-
-/**
- * Locks (in id order, so batches cannot deadlock on them) and returns the
- * customers holding any of these identities. FOR NO KEY UPDATE: ingest then
- * never waits for a projection that is merely referencing a customer (the
- * KEY SHARE lock of a foreign-key check when it writes an acquisition or a
- * segment member); linking an externalId (a key) takes the stronger lock for
- * that one row when it updates it.
- */
-export function lockCustomersByIdentity(
-  db: Queryable,
-  identities: { ids: readonly string[]; externalIds: readonly string[]; emails: readonly string[] },
-): Promise<CustomerRow[]> {
-  return db.query<CustomerRow>(LOCK_BY_IDENTITY, [identities.ids, identities.externalIds, identities.emails]);
-}
-
-const FIND_BY_IDENTITY = prepared(
-  `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ANY ($1::uuid[]) OR external_id = ANY ($2::text[]) OR email = ANY ($3::text[])`,
-);
-
-/** The customers holding any of these identities, unlocked (to decide whom to create before a batch's transaction). */
-export function findCustomersByIdentity(
-  db: Queryable,
-  identities: { ids: readonly string[]; externalIds: readonly string[]; emails: readonly string[] },
-): Promise<CustomerRow[]> {
-  return db.query<CustomerRow>(FIND_BY_IDENTITY, [identities.ids, identities.externalIds, identities.emails]);
-}
-
 const LOCK_BY_ID = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = $1 FOR UPDATE`);
 
 export async function lockCustomer(db: Queryable, id: string): Promise<CustomerRow | null> {
@@ -288,20 +255,45 @@ export async function lockCustomer(db: Queryable, id: string): Promise<CustomerR
   return rows[0] ?? null;
 }
 
+/*
+ * A new customer known only by an anonymousId claims it first (in the
+ * identities table, whose primary key decides between concurrent claims)
+ * and is created only when the claim is won; the identity's foreign key is
+ * checked at the end of the statement, when the customer exists.
+ */
 const INSERT_MANY = prepared(
-  `INSERT INTO customers (id, external_id, email, name, attributes, created_at, updated_at)
-   SELECT r.id, r.external_id, r.email, r.name, r.attributes::jsonb, now(), now()
-     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS r(id, external_id, email, name, attributes, n)
+  `WITH r AS (
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+       WITH ORDINALITY AS r(id, external_id, email, name, attributes, anonymous_id, n)
+   ), claimed AS (
+     INSERT INTO customer_identities (kind, value, customer_id)
+     SELECT 'anonymous_id', r.anonymous_id, r.id FROM r
+      WHERE r.external_id IS NULL AND r.email IS NULL AND r.anonymous_id IS NOT NULL
+      ORDER BY r.anonymous_id
+     ON CONFLICT DO NOTHING RETURNING customer_id
+   )
+   INSERT INTO customers (id, external_id, email, name, attributes, created_at, updated_at)
+   SELECT r.id, r.external_id, r.email, r.name, r.attributes::jsonb, now(), now() FROM r
+    WHERE r.external_id IS NOT NULL OR r.email IS NOT NULL OR r.id IN (SELECT customer_id FROM claimed)
     ORDER BY r.n
    ON CONFLICT DO NOTHING RETURNING id`,
 );
 
-/** Inserts new customers in the given order; a row another transaction created first is skipped. Returns the ids inserted. */
-export async function insertCustomers(db: Queryable, rows: readonly CustomerRow[]): Promise<Set<string>> {
+/**
+ * Inserts new customers in the given order; a row another transaction
+ * created first is skipped, and so is an anonymous one (no externalId nor
+ * email) whose anonymousId (`anonymousIdOf`) another customer holds. Returns
+ * the ids inserted.
+ */
+export async function insertCustomers(
+  db: Queryable,
+  rows: readonly CustomerRow[],
+  anonymousIdOf: (row: CustomerRow) => string | null = () => null,
+): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   const inserted = await db.query<{ id: string }>(
     INSERT_MANY,
-    columnsOf(rows, 5, (row) => [row.id, row.external_id, row.email, row.name, JSON.stringify(row.attributes)]),
+    columnsOf(rows, 6, (row) => [row.id, row.external_id, row.email, row.name, JSON.stringify(row.attributes), anonymousIdOf(row)]),
   );
   return new Set(inserted.map((row) => row.id));
 }

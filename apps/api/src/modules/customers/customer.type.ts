@@ -1,5 +1,5 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** One person or account, with the lifecycle fields clm keeps current. */
 @ObjectType({ description: 'A person or account, with its lifecycle stage and the figures clm keeps up to date.', simpleResolvers: true })
@@ -42,4 +42,32 @@ export class Customer {
 
   @Field(() => Date, { description: 'When clm last changed the record.' })
   updatedAt!: Date;
+}
+
+export enum IdentityKindName {
+  EXTERNAL_ID = 'EXTERNAL_ID',
+  EMAIL = 'EMAIL',
+  ANONYMOUS_ID = 'ANONYMOUS_ID',
+}
+
+registerEnumType(IdentityKindName, {
+  name: 'IdentityKind',
+  description: 'A kind of identity a customer is known by.',
+  valuesConfig: {
+    EXTERNAL_ID: { description: "The id in the business's own system (Segment's userId)." },
+    EMAIL: { description: 'An email address.' },
+    ANONYMOUS_ID: { description: "An id given to a visitor before they were known (Segment's anonymousId)." },
+  },
+});
+
+@ObjectType({ description: 'One identity a customer is known by: events naming it find this customer.' })
+export class CustomerIdentity {
+  @Field(() => IdentityKindName, { description: 'What kind of identity.' })
+  kind!: IdentityKindName;
+
+  @Field({ description: 'The identity (an email lowercase).' })
+  value!: string;
+
+  @Field(() => Date, { description: 'When clm first saw it on this customer (or on a customer merged into it).' })
+  firstSeenAt!: Date;
 }

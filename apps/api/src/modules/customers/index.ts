@@ -4,20 +4,18 @@
  * columns of the customers table are written only by lifecycle's journey
  * writer.
  */
-export { Customer } from './customer.type';
+export { Customer, CustomerIdentity } from './customer.type';
+export { IdentifyResolver } from './identify.resolver';
+export { IdentifyService, MAX_IDENTIFY_BATCH } from './identify.service';
+export type { IdentifyItemResult } from './identify.service';
+export type { IdentifySubmission } from './identify-validation';
 export { CustomerConnectionResolver, CustomerResolver } from './customer.resolver';
 export { CustomerService, MAX_PAGE_SIZE } from './customer.service';
 export type { CustomerHooks, CustomerPage } from './customer.service';
 export { CustomerError, customerNotFound } from './customer.errors';
 export type { CustomerErrorCode } from './customer.errors';
-export {
-  CUSTOMER_COLUMNS,
-  CUSTOMER_CREATIONS_TABLE,
-  CUSTOMERS_TABLE,
-  customerFromJson,
-  lockCustomer,
-  lockCustomersByIdentity,
-} from './customer.sql';
+export { CUSTOMER_COLUMNS, CUSTOMER_CREATIONS_TABLE, CUSTOMERS_TABLE, customerFromJson, lockCustomer } from './customer.sql';
+export { CUSTOMER_IDENTITIES_TABLE, lockCustomersByIdentity } from './customer-identity.sql';
 export type { CustomerJson, CustomerRow } from './customer.sql';
 export { customerFilter } from './customer-filter';
 export type { CustomerFilterSpec, CustomerRelations } from './customer-filter';

@@ -15,21 +15,24 @@ export class KnownIdentities {
   constructor(private readonly capacity = 200_000) {}
 
   /** Whether a claim on this reference could create a customer: it names no id and none of its identities is known. */
-  mayCreate(reference: Pick<CustomerReference, 'id' | 'externalId' | 'email'>): boolean {
+  mayCreate(reference: Pick<CustomerReference, 'id' | 'externalId' | 'email' | 'anonymousId'>): boolean {
     if (reference.id !== null) return false;
     return !(
       (reference.externalId !== null && this.seen.has(externalKey(reference.externalId))) ||
-      (reference.email !== null && this.seen.has(emailKey(reference.email)))
+      (reference.email !== null && this.seen.has(emailKey(reference.email))) ||
+      (reference.anonymousId !== null && this.seen.has(anonymousKey(reference.anonymousId)))
     );
   }
 
-  /** Remembers the identities of a stored customer. */
-  add(customer: { externalId: string | null; email: string | null }): void {
+  /** Remembers the identities of a stored customer (anonymousIds: those its events named). */
+  add(customer: { externalId: string | null; email: string | null; anonymousIds?: readonly string[] }): void {
     if (this.seen.size >= this.capacity) this.seen.clear();
     if (customer.externalId !== null) this.seen.add(externalKey(customer.externalId));
     if (customer.email !== null) this.seen.add(emailKey(customer.email));
+    for (const anonymousId of customer.anonymousIds ?? []) this.seen.add(anonymousKey(anonymousId));
   }
 }
 
 const externalKey = (externalId: string) => `x:${externalId}`;
 const emailKey = (email: string) => `@:${email}`;
+const anonymousKey = (anonymousId: string) => `a:${anonymousId}`;

@@ -9,7 +9,7 @@ export { CustomerSegmentsResolver, SEGMENT_CHANGE_STREAM, SegmentResolver } from
 export { SegmentService } from './segment.service';
 export { SegmentSchedule } from './segment.schedule';
 export { SegmentProjection, SEGMENTS_PROJECTION } from './segment.projection';
-export { SEGMENT_CHANGE_LOG, segmentMembers } from './segment.sql';
+export { SEGMENT_CHANGE_LOG, SEGMENT_MEMBERS_TABLE, segmentMembers, SEGMENTS_TABLE } from './segment.sql';
 export { Segment, SegmentMembershipChange, SegmentTrendPoint } from './segment.type';
 export type { SegmentChangeCause } from './segment.type';
 export { SEGMENT_FIELDS } from './segment-fields';

@@ -42,6 +42,12 @@ export function toSegment(row: SegmentRow): Segment {
   });
 }
 
+/** The segments, for modules that name one in what they write (webhooks): columns `id uuid`, `name text`. */
+export const SEGMENTS_TABLE = 'segments';
+
+/** Every membership, for set-based reads across segments (webhook filters): columns `segment_id uuid`, `customer_id uuid`. */
+export const SEGMENT_MEMBERS_TABLE = 'segment_members';
+
 /**
  * A segment's members as a relation of one column, `customer_id`, for the
  * modules that filter by segment (customers' lists and export, metrics).

@@ -74,7 +74,8 @@ export class IngestService {
     if (firsts.some((item) => this.knownIdentities.mayCreate(item.customer)))
       await createMissingCustomers(this.db, firsts, (messageIds) => knownMessageIds(this.db, messageIds));
     const outcome = await this.writers.run(() => this.db.transaction((uow) => this.write(uow, valid)));
-    for (const row of outcome.customers) this.knownIdentities.add({ externalId: row.external_id, email: row.email });
+    for (const row of outcome.customers)
+      this.knownIdentities.add({ externalId: row.external_id, email: row.email, anonymousIds: outcome.anonymousIds.get(row.id) });
     for (const rejection of outcome.rejected) {
       const field = `${path(rejection.index)}.${rejection.field}`;
       results[rejection.index].error = { field, message: `${field}: ${rejection.message}` };
@@ -144,7 +145,12 @@ export class IngestService {
           message: `repeats the messageId of item ${first.index}, which was rejected`,
         });
     }
-    return { stored: [...outcomes.values()], rejected, customers: [...resolution.rows.values()] };
+    return {
+      stored: [...outcomes.values()],
+      rejected,
+      customers: [...resolution.rows.values()],
+      anonymousIds: anonymousIdsOf(firsts, resolution),
+    };
   }
 }
 
@@ -159,6 +165,18 @@ function firstByMessageId(items: readonly ValidTouchpoint[]): Map<string, ValidT
     if (!first.has(item.messageId)) first.set(item.messageId, item);
   }
   return first;
+}
+
+/** The anonymousIds the batch's items named, by the customer that holds them now. */
+function anonymousIdsOf(items: readonly ValidTouchpoint[], resolution: Resolution): Map<string, string[]> {
+  const held = new Map<string, string[]>();
+  for (const item of items) {
+    const customerId = resolution.customerOf.get(item.index);
+    const anonymousId = item.customer.anonymousId;
+    if (customerId === undefined || anonymousId === null || resolution.joins.some((join) => join.anonymousId === anonymousId)) continue;
+    held.set(customerId, [...(held.get(customerId) ?? []), anonymousId]);
+  }
+  return held;
 }
 
 function customerOf(resolution: Resolution, item: ValidTouchpoint): string {

@@ -13,6 +13,7 @@ export type TouchpointSubmission = {
     id?: string | null;
     externalId?: string | null;
     email?: string | null;
+    anonymousId?: string | null;
     name?: string | null;
     attributes?: Record<string, unknown> | null;
   } | null;
@@ -47,7 +48,7 @@ const MAX_CLOCK_SKEW_MS = 24 * 3600 * 1000;
 const VALUE_DECIMALS = 4;
 
 const REQUIRED_MESSAGE_ID = 'is required (an idempotency key unique to this event)';
-const NO_IDENTITY = 'give at least one of id, externalId, email';
+const NO_IDENTITY = 'give at least one of id, externalId, email, anonymousId';
 const SNAKE_CASE = 'must be lowercase snake_case (letters, digits, _), starting with a letter';
 const DATE_TIME = 'must be an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z';
 const MUST_BE_TEXT = 'must be text';
@@ -87,7 +88,7 @@ const snakeCaseSchema = z
  */
 const customerSchema = z.preprocess(
   (customer, context) => {
-    if (isPlainObject(customer) && ![customer.id, customer.externalId, customer.email].some(isNonBlankText))
+    if (isPlainObject(customer) && ![customer.id, customer.externalId, customer.email, customer.anonymousId].some(isNonBlankText))
       context.addIssue({ code: 'custom', message: NO_IDENTITY, input: customer });
     return customer;
   },
@@ -108,6 +109,7 @@ const customerSchema = z.preprocess(
           error: (issue) => `"${String(issue.input)}" is not an email address`,
         })
         .nullish(),
+      anonymousId: z.string({ error: MUST_BE_TEXT }).trim().max(MAX_TEXT, AT_MOST_TEXT).nullish(),
       attributes: jsonObjectSchema.nullish(),
       name: z.string({ error: MUST_BE_TEXT }).trim().max(MAX_TEXT, AT_MOST_TEXT).nullish(),
     },
@@ -188,6 +190,7 @@ export function validateTouchpoint(index: number, path: string, input: Touchpoin
       id: customer.id || null,
       externalId: customer.externalId || null,
       email: customer.email || null,
+      anonymousId: customer.anonymousId || null,
       name: customer.name || null,
       attributes: customer.attributes ?? {},
     },
@@ -229,6 +232,7 @@ function firstUnstorableField(input: TouchpointSubmission): { field: string; mes
     ['customer.id', input.customer?.id],
     ['customer.externalId', input.customer?.externalId],
     ['customer.email', input.customer?.email],
+    ['customer.anonymousId', input.customer?.anonymousId],
     ['customer.name', input.customer?.name],
     ['customer.attributes', input.customer?.attributes],
     ['type', input.type],

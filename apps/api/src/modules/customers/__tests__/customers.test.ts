@@ -139,7 +139,7 @@ describe('customers', () => {
     ).toBeUndefined();
     const orphaning = await server.graphql(`mutation ($id: ID!) { updateCustomer(id: $id, input: { externalId: null }) { id } }`, { id });
     expect(orphaning.errors?.[0]).toMatchObject({
-      message: 'input: a customer must keep an externalId or an email, or no event could find them',
+      message: 'input: a customer must keep an externalId, an email or an anonymousId, or no event could find them',
       extensions: { code: 'BAD_USER_INPUT', field: 'input' },
     });
     const kept = await server.graphql<{ customer: { externalId: string } }>(`{ customer(externalId: "m-2") { externalId } }`);

@@ -40,7 +40,7 @@ function directoryOf(...rows: CustomerRow[]): CustomerDirectory {
 }
 
 function claim(index: number, customer: Partial<CustomerReference>): IdentityClaim {
-  return { index, customer: { id: null, externalId: null, email: null, name: null, attributes: {}, ...customer } };
+  return { index, customer: { id: null, externalId: null, email: null, anonymousId: null, name: null, attributes: {}, ...customer } };
 }
 
 describe('assignCustomers', () => {
@@ -51,6 +51,8 @@ describe('assignCustomers', () => {
       created: [],
       links: new Map(),
       emails: new Map(),
+      anonymous: new Map(),
+      joins: [],
       rejected: [],
     });
   });
@@ -63,6 +65,8 @@ describe('assignCustomers', () => {
       created: [],
       links: new Map(),
       emails: new Map([[CY.id, 'new@example.com']]),
+      anonymous: new Map(),
+      joins: [],
       rejected: [],
     });
   });
@@ -83,6 +87,8 @@ describe('assignCustomers', () => {
       created: [],
       links: new Map([[BO.id, 'bo-1']]),
       emails: new Map(),
+      anonymous: new Map(),
+      joins: [],
       rejected: [],
     });
   });
@@ -94,6 +100,8 @@ describe('assignCustomers', () => {
       created: [],
       links: new Map(),
       emails: new Map(),
+      anonymous: new Map(),
+      joins: [],
       rejected: [{ index: 0, field: 'customer.id', message: `no customer with id "${UNKNOWN_ID}"` }],
     });
   });
@@ -105,6 +113,8 @@ describe('assignCustomers', () => {
       created: [],
       links: new Map(),
       emails: new Map(),
+      anonymous: new Map(),
+      joins: [],
       rejected: [{ index: 0, field: 'customer', message: 'externalId "cy-1" and email "ada@example.com" belong to different customers' }],
     });
   });
@@ -116,6 +126,8 @@ describe('assignCustomers', () => {
       created: [],
       links: new Map(),
       emails: new Map(),
+      anonymous: new Map(),
+      joins: [],
       rejected: [{ index: 0, field: 'customer.email', message: '"ada@example.com" belongs to a customer with another externalId' }],
     });
   });
@@ -136,6 +148,8 @@ describe('assignCustomers', () => {
       created: [],
       links: new Map([[BO.id, 'bo-1']]),
       emails: new Map(),
+      anonymous: new Map(),
+      joins: [],
       rejected: [{ index: 3, field: 'customer.email', message: '"bo@example.com" belongs to a customer with another externalId' }],
     });
   });
@@ -252,6 +266,8 @@ describe('assignCustomers', () => {
       created: [],
       links: new Map(),
       emails: new Map([[CY.id, 'cy@example.com']]),
+      anonymous: new Map(),
+      joins: [],
       rejected: [],
     });
   });
@@ -281,11 +297,120 @@ describe('assignCustomers', () => {
     expect([...directory.byEmail.keys()]).toEqual(['bo@example.com']);
   });
 
+  describe('anonymousIds', () => {
+    // Ann is an anonymous visitor (no externalId nor email) known by "visitor-a"; Cy also holds "visitor-c".
+    const ANN = known('dddddddd-dddd-4ddd-8ddd-dddddddddddd', null, null);
+    const directory = () => {
+      const built = directoryOf(ADA, BO, CY, ANN);
+      built.addIdentities([
+        { kind: 'anonymous_id', value: 'visitor-a', customerId: ANN.id },
+        { kind: 'anonymous_id', value: 'visitor-c', customerId: CY.id },
+      ]);
+      return built;
+    };
+
+    it('creates one anonymous customer for an unknown anonymousId however many claims name it, and gives it the anonymousId', () => {
+      const assignment = assignCustomers(
+        [claim(0, { anonymousId: 'new-visitor' }), claim(1, { anonymousId: 'new-visitor' })],
+        directory(),
+        NOW,
+      );
+      expect(assignment.created).toHaveLength(1);
+      const [created] = assignment.created;
+      expect(created).toMatchObject({ external_id: null, email: null });
+      expect(assignment.customerOf).toEqual(
+        new Map([
+          [0, created.id],
+          [1, created.id],
+        ]),
+      );
+      expect(assignment.anonymous).toEqual(new Map([['new-visitor', created.id]]));
+    });
+
+    it('places a claim by its anonymousId only when it names no externalId or email', () => {
+      const assignment = assignCustomers(
+        [claim(0, { anonymousId: 'visitor-a' }), claim(1, { externalId: 'ada-1', anonymousId: 'new' })],
+        directory(),
+        NOW,
+      );
+      expect(assignment.customerOf).toEqual(
+        new Map([
+          [0, ANN.id],
+          [1, ADA.id],
+        ]),
+      );
+      expect(assignment.anonymous).toEqual(new Map([['new', ADA.id]]));
+      expect(assignment.created).toEqual([]);
+    });
+
+    it('gives an anonymous customer the externalId and email of the first claim that names them with its anonymousId', () => {
+      const assignment = assignCustomers(
+        [claim(0, { externalId: 'ann-1', email: 'ann@example.com', anonymousId: 'visitor-a' })],
+        directory(),
+        NOW,
+      );
+      expect(assignment).toMatchObject({
+        customerOf: new Map([[0, ANN.id]]),
+        created: [],
+        links: new Map([[ANN.id, 'ann-1']]),
+        emails: new Map([[ANN.id, 'ann@example.com']]),
+        joins: [],
+      });
+    });
+
+    it('reports a join when a claim names a stored customer and another stored one that could be the same person, and places it by the higher identity', () => {
+      const assignment = assignCustomers([claim(0, { externalId: 'ada-1', anonymousId: 'visitor-a' })], directory(), NOW);
+      expect(assignment.customerOf).toEqual(new Map([[0, ADA.id]]));
+      expect(assignment.joins).toEqual([{ index: 0, into: ADA.id, from: ANN.id, anonymousId: 'visitor-a' }]);
+      expect(assignment.anonymous).toEqual(new Map());
+    });
+
+    it('reports no join between two customers with different externalIds (a shared device): the anonymousId stays where it was', () => {
+      const assignment = assignCustomers([claim(0, { externalId: 'ada-1', anonymousId: 'visitor-c' })], directory(), NOW);
+      expect(assignment).toMatchObject({ customerOf: new Map([[0, ADA.id]]), joins: [], anonymous: new Map() });
+    });
+
+    it('folds an anonymous customer the batch would create into the stored one a later claim names with the same anonymousId', () => {
+      const assignment = assignCustomers(
+        [claim(0, { anonymousId: 'new-visitor' }), claim(1, { externalId: 'cy-1', anonymousId: 'new-visitor' })],
+        directory(),
+        NOW,
+      );
+      expect(assignment).toMatchObject({
+        customerOf: new Map([
+          [0, CY.id],
+          [1, CY.id],
+        ]),
+        created: [],
+        anonymous: new Map([['new-visitor', CY.id]]),
+        joins: [],
+      });
+    });
+
+    it('makes an anonymous customer the batch creates known by the externalId a later claim gives with its anonymousId', () => {
+      const assignment = assignCustomers(
+        [claim(0, { anonymousId: 'new-visitor' }), claim(1, { externalId: 'new-user', anonymousId: 'new-visitor' })],
+        directory(),
+        NOW,
+      );
+      expect(assignment.created).toHaveLength(1);
+      const [created] = assignment.created;
+      expect(assignment.customerOf).toEqual(
+        new Map([
+          [0, created.id],
+          [1, created.id],
+        ]),
+      );
+      expect(assignment.links).toEqual(new Map([[created.id, 'new-user']]));
+    });
+  });
+
   describe('fillDetails', () => {
     const reference = (name: string | null, attributes: Record<string, string | null>) => ({
       id: null,
       externalId: null,
       email: null,
+      anonymousId: null,
       name,
       attributes,
     });

@@ -33,7 +33,7 @@ const LONG = 'x'.repeat(257);
 const SNAKE_CASE = 'must be lowercase snake_case (letters, digits, _), starting with a letter';
 const DATE_TIME = 'must be an ISO 8601 date-time with a time zone, like 2026-03-01T12:00:00Z';
 const REQUIRED_ID = 'is required (an idempotency key unique to this event)';
-const NO_IDENTITY = 'give at least one of id, externalId, email';
+const NO_IDENTITY = 'give at least one of id, externalId, email, anonymousId';
 const TOO_BIG = 'must be at most 32768 bytes of JSON';
 const INEXACT = (sent: string) =>
   `${sent} has more than 15 significant digits, which a JSON number does not carry exactly (digits may have changed on the way); send at most 15`;
@@ -48,7 +48,13 @@ describe('validateTouchpoint', () => {
       ['a messageId over 256 characters', { messageId: LONG }, 'messageId', 'must be at most 256 characters'],
       ['a missing customer', { customer: null }, 'customer', 'is required'],
       ['a customer with no identity', { customer: { name: 'Ada' } }, 'customer', NO_IDENTITY],
-      ['a customer with blank identities', { customer: { id: ' ', externalId: '', email: '  ' } }, 'customer', NO_IDENTITY],
+      [
+        'a customer with blank identities',
+        { customer: { id: ' ', externalId: '', email: '  ', anonymousId: ' ' } },
+        'customer',
+        NO_IDENTITY,
+      ],
+      ['an anonymousId over 256 characters', { customer: { anonymousId: LONG } }, 'customer.anonymousId', 'must be at most 256 characters'],
       ['a customer id that is not a UUID', { customer: { id: 'ada' } }, 'customer.id', '"ada" is not a UUID'],
       ['an externalId over 256 characters', { customer: { externalId: LONG } }, 'customer.externalId', 'must be at most 256 characters'],
       ['an email without a domain', { customer: { email: 'Ada@' } }, 'customer.email', '"ada@" is not an email address'],
@@ -148,6 +154,7 @@ describe('validateTouchpoint', () => {
           id: ' 0B7E6C3C-5A4D-4F3E-9B2A-1C0D9E8F7A6B ',
           externalId: ' ada-1 ',
           email: '  Ada@Example.COM ',
+          anonymousId: ' visitor-7 ',
           name: '  Ada Lovelace  ',
           attributes: { plan: 'pro' },
         },
@@ -166,6 +173,7 @@ describe('validateTouchpoint', () => {
           id: '0b7e6c3c-5a4d-4f3e-9b2a-1c0d9e8f7a6b',
           externalId: 'ada-1',
           email: 'ada@example.com',
+          anonymousId: 'visitor-7',
           name: 'Ada Lovelace',
           attributes: { plan: 'pro' },
         },
@@ -183,7 +191,7 @@ describe('validateTouchpoint', () => {
       expect(validate({})).toEqual({
         index: 3,
         messageId: 'm-1',
-        customer: { id: null, externalId: 'ada-1', email: null, name: null, attributes: {} },
+        customer: { id: null, externalId: 'ada-1', email: null, anonymousId: null, name: null, attributes: {} },
         type: 'purchase',
         channel: 'web',
         occurredAt: new Date('2026-03-01T10:00:00Z'),

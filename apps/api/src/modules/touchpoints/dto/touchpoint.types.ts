@@ -1,6 +1,9 @@
 import { GraphQLJSONObject } from 'graphql-scalars';
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { connectionTypes } from '../../../core/connection.types';
+import { IngestStatus, ItemError } from '../../../core/ingest-outcome.types';
+
+export { IngestStatus, ItemError };
 import { Touchpoint } from '../touchpoint.type';
 
 /*
@@ -11,7 +14,8 @@ import { Touchpoint } from '../touchpoint.type';
  */
 
 @InputType({
-  description: 'Names the customer a touchpoint belongs to; give at least one of id, externalId, email. Unknown customers are created.',
+  description:
+    'Names the customer a touchpoint belongs to; give at least one of id, externalId, email, anonymousId (found in that order). Unknown customers are created.',
 })
 export class CustomerRefInput {
   @Field(() => ID, { nullable: true, description: 'The internal id of an existing customer.' })
@@ -20,6 +24,12 @@ export class CustomerRefInput {
   externalId?: string | null;
   @Field(() => String, { nullable: true, description: 'Email address (case-insensitive).' })
   email?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "An id for a visitor not known yet (Segment's anonymousId). Given with an externalId or email, it joins that customer; alone, it finds or creates an anonymous customer.",
+  })
+  anonymousId?: string | null;
   @Field(() => String, { nullable: true, description: 'Display name, used when the customer is created.' })
   name?: string | null;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Attributes, used when the customer is created.' })
@@ -46,30 +56,6 @@ export class TouchpointInput {
   campaign?: string | null;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form properties; rules can test them (rating, score, page...).' })
   properties?: Record<string, unknown> | null;
-}
-
-export enum IngestStatus {
-  ACCEPTED = 'ACCEPTED',
-  DUPLICATE = 'DUPLICATE',
-  REJECTED = 'REJECTED',
-}
-
-registerEnumType(IngestStatus, {
-  name: 'IngestStatus',
-  description: 'What became of one submitted touchpoint.',
-  valuesConfig: {
-    ACCEPTED: { description: 'Stored now (and committed before the response was sent).' },
-    DUPLICATE: { description: 'A touchpoint with this messageId was stored before; nothing changed.' },
-    REJECTED: { description: 'Not stored; `error` says which field is wrong.' },
-  },
-});
-
-@ObjectType({ description: 'A problem with one submitted item.' })
-export class ItemError {
-  @Field({ description: 'The offending field, e.g. `touchpoints[3].occurredAt`.' })
-  field!: string;
-  @Field({ description: 'What is wrong, naming the item and field.' })
-  message!: string;
 }
 
 @ObjectType({ description: 'The outcome for one submitted touchpoint.' })

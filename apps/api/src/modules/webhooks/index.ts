@@ -1,0 +1,13 @@
+/**
+ * Webhooks: endpoints registered by admins, signed (Standard Webhooks) and
+ * delivered at least once from the logs. The registry of event sources
+ * (`WebhookSources`, `WebhookEventSource`) is how a module's log becomes
+ * webhook events; the consumer (`WebhookFanOut`) queues deliveries from
+ * every registered source.
+ */
+export { inLogRange, WebhookSources } from './webhook-source';
+export type { WebhookEventSource } from './webhook-source';
+export { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE } from './builtin-sources';
+export { isoTimestamp, WEBHOOKS_PROJECTION, WebhookFanOut } from './webhook-fanout';
+export { WebhookError } from './webhook.errors';
+export type { WebhookErrorCode } from './webhook.errors';
