@@ -4,7 +4,7 @@ import { CustomerConnectionResolver, CustomerError, CustomerResolver, IdentifyRe
 import { CustomerTransitionsResolver, LifecycleError, LifecycleResolver, StageTransitionConnectionResolver } from './lifecycle';
 import manifest from './manifest.json';
 import { MetricsResolver } from './metrics';
-import { PredictionError, PredictionResolver } from './predictions';
+import { CustomerPredictionFieldsResolver, CustomerPredictionResolver, PredictionError, PredictionResolver } from './predictions';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
@@ -52,7 +52,7 @@ export const MODULE_PARTS = {
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
   webhooks: { resolvers: [], errors: WebhookError },
-  predictions: { resolvers: [PredictionResolver], errors: PredictionError },
+  predictions: { resolvers: [PredictionResolver, CustomerPredictionResolver, CustomerPredictionFieldsResolver], errors: PredictionError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;
 

@@ -10,7 +10,13 @@ import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
-import { PredictionResolver, PredictionSchedule, PredictionService } from '../modules/predictions';
+import {
+  CustomerPredictionFieldsResolver,
+  CustomerPredictionResolver,
+  PredictionResolver,
+  PredictionSchedule,
+  PredictionService,
+} from '../modules/predictions';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
@@ -232,6 +238,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     [MetricsResolver, new MetricsResolver(metrics)],
     [CampaignResolver, new CampaignResolver(campaigns)],
     [PredictionResolver, new PredictionResolver(predictions)],
+    [CustomerPredictionResolver, new CustomerPredictionResolver(predictions)],
+    [CustomerPredictionFieldsResolver, new CustomerPredictionFieldsResolver()],
     [ProjectionResolver, new ProjectionResolver(projections)],
     [CustomerResolver, new CustomerResolver(customers)],
     [CustomerConnectionResolver, new CustomerConnectionResolver()],

@@ -5,6 +5,7 @@
  * backtested, stored as fits; fitted on request and on a schedule.
  */
 export { PredictionResolver } from './prediction.resolver';
+export { CustomerPredictionFieldsResolver, CustomerPredictionResolver } from './customer-prediction.resolver';
 export { PredictionService } from './prediction.service';
 export type { FitRequest } from './prediction.service';
 export { PredictionSchedule } from './prediction.schedule';

@@ -1,7 +1,10 @@
+import DataLoader from 'dataloader';
 import { invalidInput } from '../../core/errors';
+import { requestScoped } from '../../core/request-context';
+import type { RequestScoped } from '../../core/request-context';
 import type { Db } from '../../database/db';
 import { addDays, dayOf, daysBetween, isDay } from './days';
-import { PredictionFit } from './dto/prediction.types';
+import { CustomerPrediction, PredictionFit } from './dto/prediction.types';
 import type { PredictionModel, PredictionTimeUnit } from './dto/prediction.types';
 import { runFit } from './fit-run';
 import type { TimeUnit } from './fit-run';
@@ -10,7 +13,8 @@ import type { CountModelName } from './models/count-model';
 import { findFit, insertFit, listFits } from './prediction-fit.sql';
 import type { FitTrigger, PredictionFitRow } from './prediction-fit.sql';
 import { noDataToFit } from './prediction.errors';
-import { spendGroups, summaryGroups } from './purchase-summary.sql';
+import { purchaseSummaries, spendGroups, summaryGroups } from './purchase-summary.sql';
+import { scorer } from './scoring';
 
 /** A fit request as the API takes it (every field optional). */
 export type FitRequest = {
@@ -35,6 +39,11 @@ type CheckedRequest = { calibrationDate: string; holdoutDays: number; timeUnit: 
  * leaves the latest fit as it was.
  */
 export class PredictionService {
+  /** Customers' predictions from the latest fit: two statements per request (the fit, the histories of the batch), however many customers. */
+  readonly predictionOf: RequestScoped<DataLoader<string, CustomerPrediction | null>> = requestScoped(
+    () => new DataLoader((ids: readonly string[]) => this.predict(ids)),
+  );
+
   constructor(
     private readonly db: Db,
     private readonly now: () => Date = () => new Date(),
@@ -103,6 +112,34 @@ export class PredictionService {
     if (!/^[1-9][0-9]{0,17}$/.test(id)) return null;
     const row = await findFit(this.db, id);
     return row ? toPredictionFit(row) : null;
+  }
+
+  /** Scores customers (by id) with the latest fit on their history up to today; null for all before the first fit. */
+  async predict(ids: readonly string[]): Promise<(CustomerPrediction | null)[]> {
+    const [fit] = await listFits(this.db, 1);
+    if (!fit) return ids.map(() => null);
+    const today = dayOf(this.now());
+    const histories = await purchaseSummaries(this.db, { calibrationDate: today, holdoutEnd: today }, ids);
+    const byId = new Map(histories.map((history) => [history.customer_id, history]));
+    const base = { fitId: fit.id, model: fit.model as PredictionModel, asOf: today };
+    const fitForScoring = { id: fit.id, model: fit.model, timeUnit: fit.time_unit, result: fit.result };
+    return ids.map((id) => {
+      const history = byId.get(id);
+      if (!history) return CustomerPrediction.unscored(base, 'no purchase yet: the models predict from a customer’s purchase history');
+      const scoring = scorer(fitForScoring, {
+        x: history.x,
+        txDays: history.tx_days,
+        tDays: history.t_days,
+        meanRepeatSpend: history.mean_repeat_spend,
+      });
+      if (scoring.pAlive() === null) {
+        return CustomerPrediction.unscored(
+          base,
+          `the ${fit.model} fit cannot be evaluated for this purchase history (it lies outside the range the fit computes reliably)`,
+        );
+      }
+      return CustomerPrediction.scored(base, scoring, history.x);
+    });
   }
 
   private check(request: FitRequest): CheckedRequest {

@@ -6,6 +6,7 @@ import { startTestServer } from '../../../testing';
 import type { TestServer } from '../../../testing';
 import { COUNT_MODELS } from '../fit-run';
 import type { CountModelName } from '../models/count-model';
+import { expectedAverageSpend } from '../models/gamma-gamma';
 import { purchaseSummaries } from '../purchase-summary.sql';
 
 /*
@@ -41,6 +42,9 @@ function publishedSummary(): Map<number, Published> {
     }),
   );
 }
+
+/** Expected spend per purchase with the fit's Gamma-Gamma parameters, set once the fit is stored. */
+let expectedAverageSpendOf: (x: number, meanSpend: number) => number | null = () => null;
 
 const FIT = `
   mutation Fit($input: FitPredictionsInput) {
@@ -147,6 +151,9 @@ describe('CDNOW through clm', () => {
     // Customer 1 bought on 1997-01-01, -01-18 and -08-02 ($29.33, $29.73, $14.96) before the date:
     // x = 2, tx = 213 days, T = 272 days, mean repeat spend (29.73 + 14.96) / 2 = 22.345.
     const first = rows.find((row) => externalIds.get(row.customer_id) === 'cdnow-1')!;
+    // Before any fit there is no prediction.
+    const none = await server.graphql<{ customer: { prediction: null } }>(`{ customer(externalId: "cdnow-1") { prediction { fitId } } }`);
+    expect(none.data!.customer.prediction).toBeNull();
     expect(first).toMatchObject({ x: 2, tx_days: 213, t_days: 272, mean_repeat_spend: 22.345, holdout_purchases: 0 });
   });
 
@@ -171,6 +178,8 @@ describe('CDNOW through clm', () => {
     expectWithinHalfPercent(byModel.get('MBG_NBD')!.parameters, { r: 0.525, alpha: 6.183, a: 0.891, b: 1.614 });
     expectWithinHalfPercent(fit.spendModel.parameters, { p: 6.25, q: 3.74, v: 15.44 });
     expect(fit.spendModel.repeatBuyers).toBe(946);
+    const spend = fit.spendModel.parameters.map((parameter) => parameter.value);
+    expectedAverageSpendOf = (x, meanSpend) => expectedAverageSpend(spend, { x, meanSpend });
     expect(byModel.get('BG_NBD')!.logLikelihood).toBeCloseTo(-9582.4, 0);
     expect(byModel.get('PARETO_NBD')!.logLikelihood).toBeCloseTo(-9595.0, 0);
     for (const model of fit.models) {
@@ -218,6 +227,70 @@ describe('CDNOW through clm', () => {
     const listed = await server.graphql<{ predictionFits: Array<{ id: string; model: string }> }>(`{ predictionFits { id model } }`);
     expect(listed.data!.predictionFits).toEqual([{ id: fit.id, model: fit.model }]);
   }, 600_000);
+
+  it('puts the latest fit’s predictions on every customer, from their history up to today', async () => {
+    const [fit] = (
+      await server.graphql<{
+        predictionFits: Array<{ id: string; model: string; models: Array<{ model: string; parameters: Parameter[] }> }>;
+      }>(`{ predictionFits(first: 1) { id model models { model parameters { name value standardError } } } }`)
+    ).data!.predictionFits;
+    const today = new Date().toISOString().slice(0, 10);
+    const response = await server.graphql<{ customer: { prediction: Record<string, unknown> } }>(
+      `query One($date: String!) { customer(externalId: "cdnow-1") { prediction {
+         fitId model asOf scored reason repeatPurchases pAlive expectedAverageSpend
+         soon: expectedPurchases(days: 90) later: pAliveAt(date: $date) clv: predictedClv(months: 12, monthlyDiscount: 0.01) } } }`,
+      { date: '2999-12-31' },
+    );
+    expect(response.errors).toBeUndefined();
+    const prediction = response.data!.customer.prediction;
+    // Customer 1 bought on 1997-01-01, -01-18, -08-02 and -12-12: x = 3, tx = 345 days, T = days since 1997-01-01 (in weeks: the fit's unit).
+    const tDays = Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse('1997-01-01T00:00:00Z')) / 86_400_000);
+    const chosen = fit!.models.find((model) => model.model === fit!.model)!;
+    const params = chosen.parameters.map((parameter) => parameter.value);
+    const history = { x: 3, tx: 345 / 7, T: tDays / 7 };
+    const model = COUNT_MODELS[fit!.model as CountModelName];
+    expect(prediction).toMatchObject({ fitId: fit!.id, model: fit!.model, asOf: today, scored: true, reason: null, repeatPurchases: 3 });
+    expect(prediction.pAlive).toBeCloseTo(model.pAlive(params, history), 12);
+    expect(prediction.soon).toBeCloseTo(model.expectedPurchases(params, history, 90 / 7), 12);
+    expect(prediction.later as number).toBeLessThan(prediction.pAlive as number);
+    // Gamma-Gamma with x = 3 and the mean of the three repeat days' values: (29.73 + 14.96 + 26.48) / 3.
+    expect(prediction.expectedAverageSpend).toBeCloseTo(expectedAverageSpendOf(3, (29.73 + 14.96 + 26.48) / 3)!, 9);
+    expect(prediction.clv).toBeGreaterThan(0);
+
+    // A customer without a purchase is not scored, and says why; a page of customers is scored in one batch.
+    await server.services.ingest.record(
+      [
+        {
+          messageId: 'visitor-1',
+          customer: { externalId: 'visitor-1' },
+          type: 'page_view',
+          channel: 'web',
+          occurredAt: '1997-05-01T12:00:00Z',
+        },
+      ],
+      (index) => `touchpoints[${index}]`,
+    );
+    const visitor = await server.graphql<{ customer: { prediction: Record<string, unknown> } }>(
+      `{ customer(externalId: "visitor-1") { prediction { scored reason pAlive soon: expectedPurchases(days: 30) clv: predictedClv } } }`,
+    );
+    expect(visitor.data!.customer.prediction).toEqual({
+      scored: false,
+      reason: 'no purchase yet: the models predict from a customer’s purchase history',
+      pAlive: null,
+      soon: null,
+      clv: null,
+    });
+    const page = await server.graphql<{
+      customers: { edges: Array<{ node: { prediction: { scored: boolean; pAlive: number | null } } }> };
+    }>(`{ customers(first: 100) { edges { node { prediction { scored pAlive } } } } }`);
+    expect(page.errors).toBeUndefined();
+    expect(page.data!.customers.edges).toHaveLength(100);
+    for (const { node } of page.data!.customers.edges) {
+      if (node.prediction.scored) expect(node.prediction.pAlive).toBeGreaterThanOrEqual(0);
+    }
+    const bad = await server.graphql(`{ customer(externalId: "cdnow-1") { prediction { pAliveAt(date: "1990-01-01") } } }`);
+    expect(bad.errors?.[0]?.message).toBe(`date: must be from today (${today}) to 100 years ahead, got 1990-01-01`);
+  }, 120_000);
 
   it('refuses a bad request clearly and leaves the stored fits as they were', async () => {
     const before = await server.graphql<{ predictionFits: Array<{ id: string }> }>(`{ predictionFits { id } }`);

@@ -1,4 +1,5 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { Scorer } from '../scoring';
 
 /*
  * Predictions in GraphQL: the stored fits (each count model compared, the
@@ -178,3 +179,63 @@ export class FitPredictionsInput {
   @Field(() => [PredictionModel], { nullable: true, description: 'The count models to fit and compare (default: all three).' })
   models?: PredictionModel[];
 }
+
+@ObjectType({
+  description:
+    'What the latest fit predicts for one customer, from their purchase history as of today (UTC). When the customer cannot be scored, `scored` is false, `reason` says why and every number is null.',
+})
+export class CustomerPrediction {
+  @Field(() => ID, { description: 'The fit the prediction comes from.' })
+  fitId!: string;
+  @Field(() => PredictionModel, { description: 'The count model of that fit.' })
+  model!: PredictionModel;
+  @Field({ description: 'The day (UTC, YYYY-MM-DD) the customer’s history was read up to: today.' })
+  asOf!: string;
+  @Field({ description: 'Whether the customer could be scored.' })
+  scored!: boolean;
+  @Field(() => String, { nullable: true, description: 'Why the customer could not be scored; null when scored.' })
+  reason!: string | null;
+  @Field(() => Int, { nullable: true, description: 'Repeat purchase days so far (purchase days after the first).' })
+  repeatPurchases!: number | null;
+  @Field(() => Float, { nullable: true, description: 'P(alive): the probability the customer is still an active customer today.' })
+  pAlive!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Expected spend per purchase (Gamma-Gamma); null without a spend model or when its mean is unbounded (q ≤ 1).',
+  })
+  expectedAverageSpend!: number | null;
+
+  /** Not in the schema: what the argument-taking fields compute from (null when not scored). */
+  private scorer: Scorer | null = null;
+
+  /** A prediction of a scored customer. */
+  static scored(base: PredictionBase, scorer: Scorer, repeatPurchases: number): CustomerPrediction {
+    const prediction = Object.assign(new CustomerPrediction(), base, {
+      scored: true,
+      reason: null,
+      repeatPurchases,
+      pAlive: scorer.pAlive(),
+      expectedAverageSpend: scorer.expectedAverageSpend(),
+    });
+    prediction.scorer = scorer;
+    return prediction;
+  }
+
+  /** A prediction that could not be made, and why. */
+  static unscored(base: PredictionBase, reason: string): CustomerPrediction {
+    return Object.assign(new CustomerPrediction(), base, {
+      scored: false,
+      reason,
+      repeatPurchases: null,
+      pAlive: null,
+      expectedAverageSpend: null,
+    });
+  }
+
+  static scorerOf(prediction: CustomerPrediction): Scorer | null {
+    return prediction.scorer;
+  }
+}
+
+/** What every prediction of one fit and day shares. */
+export type PredictionBase = { fitId: string; model: PredictionModel; asOf: string };

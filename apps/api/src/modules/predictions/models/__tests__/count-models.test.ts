@@ -183,7 +183,7 @@ describe('predictions for CDNOW customer 1 (x = 2, tx = 30.43, T = 38.86 weeks, 
     const bracket = 1 - Math.pow(43.274 / 82.274, 2.243) * series;
     const expected = ((4.219 / -0.207) * bracket) / (1 + (0.793 / 3.426) * Math.pow(43.274 / 34.844, 2.243));
     expect(BG_NBD.expectedPurchases([0.243, 4.414, 0.793, 2.426], customer, 39)).toBeCloseTo(expected, 10);
-    // The published figure for this customer (Fader, Hardie & Lee 2005, section 4) is 1.226.
+    // Fader, Hardie & Lee's worked example for this customer gives 1.226.
     expect(expected).toBeCloseTo(1.226, 3);
   });
 
