@@ -8,6 +8,7 @@
  *
  * Needs the API built (apps/api/dist, or --api-dist). See bench/README.md.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describeApiBuild } from './shared/api-build.js';
 import { generateAdminKey, requireApiBuild, startApi } from './shared/api-process.js';
@@ -42,17 +43,22 @@ async function runReads(options: ReadsOptions, cleanup: Cleanup): Promise<void> 
   const database = await prepareDatasetDatabase(server, spec, { keep: options.keep, apiDist: options.apiDist }, cleanup);
 
   const key = generateAdminKey();
+  if (options.cpuProfDir) await mkdir(options.cpuProfDir, { recursive: true });
   log('starting the API and the floor server');
   const api = await startApi({
     apiDist: options.apiDist,
     databaseUrl: database.url,
     adminKey: key,
     env: { CLM_POOL_SIZE: String(options.poolSize) },
+    cpuProfDir: options.cpuProfDir,
   });
   cleanup.push(() => api.stop());
   const floor = await startFloor(database.url, key, options.poolSize);
   cleanup.push(() => floor.stop());
-  const endpoints: Record<System, Endpoint> = { clm: { url: api.graphqlUrl, key }, floor: { url: floor.graphqlUrl, key } };
+  const endpoints: Record<System, Endpoint> = {
+    clm: { url: api.graphqlUrl, key, pid: api.pid },
+    floor: { url: floor.graphqlUrl, key, pid: floor.pid },
+  };
 
   const plan = await planRequests(options.queries, endpoints.clm, database.url, options.seed);
   log('verifying: every query answered identically by clm and the floor');

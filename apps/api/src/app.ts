@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from './config';
 import { applyBiLimits, applyBiPassword, BiWatchdog, connectionBudgetProblem } from './database/bi-role';
 import { migrate } from './database/data-source';
-import { sqlState, WorkScope } from './database/db';
+import { sqlState } from './database/db';
 import { startEmbeddedPostgres } from './database/embedded-postgres';
 import type { EmbeddedDatabase } from './database/embedded-postgres';
 import { startDemo } from './demo';
@@ -134,8 +134,9 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   if (config.sweepIntervalMinutes > 0) {
     sweepTimer = setInterval(() => {
       // On the sweep's own connections and time limit (each batch is a statement of its own).
-      running.db
-        .within(new WorkScope('sweep'), () => running.lifecycle.runInactivitySweep())
+      running
+        .scoped(running.db.forKind('sweep'))
+        .lifecycle.runInactivitySweep()
         .then(
           (result) => logger.info({ sweep: result }, 'inactivity sweep'),
           (error: unknown) => logger.error({ err: error }, 'inactivity sweep failed'),

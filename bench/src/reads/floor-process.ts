@@ -6,7 +6,7 @@ import type { ExitInfo } from '../shared/api-process.js';
 import { findFreePort } from '../shared/postgres.js';
 
 /** The floor server (floor-server.ts) running as a child process, like the API. */
-export type FloorProcess = { graphqlUrl: string; stop: () => Promise<ExitInfo> };
+export type FloorProcess = { graphqlUrl: string; pid: number; stop: () => Promise<ExitInfo> };
 
 const SERVER_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'floor-server.js');
 
@@ -26,6 +26,7 @@ export async function startFloor(databaseUrl: string, key: string, poolSize: num
   });
   return {
     graphqlUrl: `http://127.0.0.1:${port}/graphql`,
+    pid: child.pid ?? 0,
     stop: () => stopChild(child, exited, 10_000),
   };
 }

@@ -1,9 +1,14 @@
 import autocannon from 'autocannon';
+import { readFileSync } from 'node:fs';
 
 /** One timed run of one query against one system. */
 export type LoadRun = {
   /** Responses completed inside the measured window. */
   requests: number;
+  /** Responses completed in the whole run, lead-in included. */
+  responses: number;
+  /** CPU time (user + system, ms) the server process spent over the whole run, when its process is known. */
+  serverCpuMs: number | null;
   windowSeconds: number;
   /** Latencies (ms) of the responses completed inside the window, ascending. */
   latencies: number[];
@@ -22,6 +27,8 @@ export type LoadSpec = {
   /** Untimed lead-in on the same connections, so the window starts in steady state. */
   leadSeconds: number;
   seconds: number;
+  /** The server's process, whose CPU time over the run is read from /proc (Linux). */
+  pid?: number;
 };
 
 /**
@@ -34,7 +41,16 @@ export type LoadSpec = {
  * run.
  */
 export function runLoad(spec: LoadSpec): Promise<LoadRun> {
-  const run: LoadRun = { requests: 0, windowSeconds: spec.seconds, latencies: [], failures: 0, firstFailure: null };
+  const run: LoadRun = {
+    requests: 0,
+    responses: 0,
+    serverCpuMs: null,
+    windowSeconds: spec.seconds,
+    latencies: [],
+    failures: 0,
+    firstFailure: null,
+  };
+  const cpuBefore = processCpuMs(spec.pid);
   let next = 0;
   const nextBody = () => spec.bodies[next++ % spec.bodies.length];
   const checkResponse = (status: number, body: string) => {
@@ -64,15 +80,37 @@ export function runLoad(spec: LoadSpec): Promise<LoadRun> {
       (error, result) => {
         if (error) return reject(error);
         run.failures += result.errors + result.timeouts;
+        const cpuAfter = processCpuMs(spec.pid);
+        run.serverCpuMs = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
         run.latencies.sort((a, b) => a - b);
         resolve(run);
       },
     );
     instance.on('response', (_client, _status, _bytes, responseTime) => {
       const now = performance.now();
+      run.responses += 1;
       if (now < windowStart || now > windowEnd) return;
       run.requests += 1;
       run.latencies.push(responseTime);
     });
   });
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on every Linux architecture clm runs on). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * The user + system CPU time of process `pid` so far, in ms (fields 14 and 15 of /proc/<pid>/stat, after the
+ * parenthesised command name); null without a pid or off Linux.
+ */
+export function processCpuMs(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state): utime and stime are fields 14 and 15.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
 }

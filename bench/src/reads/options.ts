@@ -18,6 +18,8 @@ export type ReadsOptions = {
   apiDist: string;
   statementRequests: number;
   poolSize: number;
+  /** Write a CPU profile of the timed API (node --cpu-prof) into this folder. */
+  cpuProfDir: string | null;
 };
 
 export const READS_HELP = `usage: npm run reads -w @clm/bench -- [options]     (or node bench/dist/reads.js)
@@ -34,6 +36,7 @@ export const READS_HELP = `usage: npm run reads -w @clm/bench -- [options]     (
   --api-dist DIR          the API build to measure (default apps/api/dist)
   --statement-requests N  requests per query when counting SQL statements (default 20)
   --pool-size N           database connections of the API (CLM_POOL_SIZE) and of the floor (default 10)
+  --cpu-prof DIR          write a CPU profile of the timed API process (node --cpu-prof) into DIR
 DATABASE_URL: use this PostgreSQL server (a scratch database is created there); else an embedded one.
 `;
 
@@ -52,6 +55,7 @@ export function parseReadsOptions(): ReadsOptions {
       'api-dist': { type: 'string', default: DEFAULT_API_DIST },
       'statement-requests': { type: 'string', default: '20' },
       'pool-size': { type: 'string', default: '10' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -72,6 +76,7 @@ export function parseReadsOptions(): ReadsOptions {
     apiDist: path.resolve(values['api-dist']),
     statementRequests: intFlag('statement-requests', values['statement-requests']),
     poolSize: intFlag('pool-size', values['pool-size']),
+    cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
   };
   if (options.touchpoints < options.customers) fail('--touchpoints must be at least --customers (every customer has a touchpoint)');
   if (options.customers < 1000) fail('--customers must be at least 1000 (Q1 page 50 needs 1,000 customers)');

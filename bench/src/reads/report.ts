@@ -18,6 +18,8 @@ export type SystemSummary = {
   p99: number | null;
   perRound: number[];
   statementsPerRequest: number | null;
+  /** The server process's CPU time per response (ms) over every timed run, lead-ins included; null when unknown. */
+  cpuMsPerRequest: number | null;
 };
 
 export type QuerySummary = {
@@ -43,12 +45,16 @@ function summariseSystem(runs: readonly LoadRun[], statements: number | null): S
   const requests = runs.reduce((sum, run) => sum + run.requests, 0);
   const seconds = runs.reduce((sum, run) => sum + run.windowSeconds, 0);
   const latencies = runs.flatMap((run) => run.latencies).sort((a, b) => a - b);
+  const cpuKnown = runs.every((run) => run.serverCpuMs !== null);
+  const cpuMs = runs.reduce((sum, run) => sum + (run.serverCpuMs ?? 0), 0);
+  const responses = runs.reduce((sum, run) => sum + run.responses, 0);
   return {
     requestsPerSecond: requests / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     perRound: runs.map((run) => run.requests / run.windowSeconds),
     statementsPerRequest: statements,
+    cpuMsPerRequest: cpuKnown && responses > 0 ? cpuMs / responses : null,
   };
 }
 
@@ -73,6 +79,7 @@ export function summarise(measurements: Measurements, statements: StatementCount
 const rate = (value: number) => (value >= 100 ? formatInt(value) : formatFixed(value, 1));
 const ms = (value: number | null) => (value === null ? '–' : value >= 100 ? formatInt(value) : formatFixed(value, 1));
 const statementsText = (value: number | null) => (value === null ? '–' : formatFixed(value, 2));
+const cpuText = (value: number | null) => (value === null ? '–' : formatFixed(value, 3));
 
 /** The report printed on stdout: header, one block per query, statements, then the markdown table. */
 export function formatReadsReport(summaries: readonly QuerySummary[], context: ReadsContext): string {
@@ -89,7 +96,7 @@ export function formatReadsReport(summaries: readonly QuerySummary[], context: R
       .join(', ')}`,
     `  ${options.concurrency} connections; ${options.rounds} rounds × ${options.seconds} s per query and system (after a 1 s lead-in), warm-up ${options.warmupSeconds} s`,
     '',
-    `  ${'query'.padEnd(52)}${'system'.padEnd(7)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('clm÷floor', 11)}${pad('SQL/req', 9)}`,
+    `  ${'query'.padEnd(52)}${'system'.padEnd(7)}${pad('req/s', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('clm÷floor', 11)}${pad('SQL/req', 9)}${pad('CPU ms/req', 12)}`,
   ];
   for (const summary of summaries) {
     lines.push(systemLine(summary.title, 'clm', summary.clm, formatFixed(summary.ratio, 3)));
@@ -109,7 +116,7 @@ export function formatReadsReport(summaries: readonly QuerySummary[], context: R
 function systemLine(title: string, system: System, summary: SystemSummary, ratio: string): string {
   return (
     `  ${title.padEnd(52)}${system.padEnd(7)}${pad(rate(summary.requestsPerSecond), 9)}${pad(ms(summary.p50), 9)}${pad(ms(summary.p99), 9)}` +
-    `${pad(ratio, 11)}${pad(statementsText(summary.statementsPerRequest), 9)}`
+    `${pad(ratio, 11)}${pad(statementsText(summary.statementsPerRequest), 9)}${pad(cpuText(summary.cpuMsPerRequest), 12)}`
   );
 }
 
@@ -122,11 +129,12 @@ export function markdownTable(summaries: readonly QuerySummary[]): string {
       `${rate(s.floor.requestsPerSecond)} req/s, p50 ${ms(s.floor.p50)} ms, p99 ${ms(s.floor.p99)} ms`,
       `**${formatFixed(s.ratio, 3)}**`,
       statementsText(s.clm.statementsPerRequest),
+      `${cpuText(s.clm.cpuMsPerRequest)} / ${cpuText(s.floor.cpuMsPerRequest)}`,
     ].join(' | '),
   );
   return [
-    '| query | clm | SQL floor | clm ÷ floor | SQL statements per clm request |',
-    '| --- | --- | --- | --- | --- |',
+    '| query | clm | SQL floor | clm ÷ floor | SQL statements per clm request | server CPU ms per request, clm / floor |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows.map((row) => `| ${row} |`),
   ].join('\n');
 }

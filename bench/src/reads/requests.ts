@@ -7,7 +7,8 @@ import type { QueryName } from './queries.js';
 
 export type System = 'clm' | 'floor';
 export const SYSTEMS: readonly System[] = ['clm', 'floor'];
-export type Endpoint = { url: string; key: string };
+/** Where a system answers; `pid`, when known, is its server process (its CPU time per request is reported). */
+export type Endpoint = { url: string; key: string; pid?: number };
 
 /** The request bodies of each query for each system, built before any timing. */
 export type RequestPlan = Map<QueryName, Record<System, string[]>>;

@@ -60,6 +60,7 @@ async function timedRun(
     connections: spec.concurrency,
     leadSeconds: LEAD_SECONDS,
     seconds,
+    pid: endpoint.pid,
   });
   if (run.failures > 0)
     throw new Error(`${READ_QUERIES[name].title} on ${system}: ${run.failures} failed requests; first: ${run.firstFailure}`);

@@ -7,8 +7,13 @@ import type { Server, Socket } from 'node:net';
  * ('Q') and every Execute ('E') of the extended protocol, each attributed to
  * its SQL text (from Parse, through Bind). It needs no server setting, no
  * extension and no privilege, so it works the same on the embedded server and
- * on any DATABASE_URL. Only the counting instances connect through it; the
- * timed runs connect directly.
+ * on any DATABASE_URL. Only the counting instances connect through it, each
+ * system through a counter of its own; the timed runs connect directly.
+ *
+ * Connections whose `application_name` (sent in the start-up message) is in
+ * `ignored` are passed through uncounted: clm names each pool after its kind
+ * of work, and its projector's and health checks' polling (`clm:projection`,
+ * `clm:background`, `clm:control`) is no request's work.
  */
 export type StatementCounter = {
   /** `databaseUrl` with host and port pointing at the proxy. */
@@ -23,7 +28,7 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 
 /** Starts the proxy on a free local port, forwarding to the server of `databaseUrl`. */
-export async function startStatementCounter(databaseUrl: string): Promise<StatementCounter> {
+export async function startStatementCounter(databaseUrl: string, ignored: ReadonlySet<string> = new Set()): Promise<StatementCounter> {
   const upstream = new URL(databaseUrl);
   const counts = new Map<string, number>();
   const sockets = new Set<Socket>();
@@ -40,7 +45,7 @@ export async function startStatementCounter(databaseUrl: string): Promise<Statem
     }
     target.pipe(client);
     client.pipe(target);
-    client.on('data', frontendReader(count));
+    client.on('data', frontendReader(count, ignored));
     client.once('close', () => target.destroy());
     target.once('close', () => client.destroy());
   });
@@ -73,10 +78,14 @@ function listen(server: Server): Promise<number> {
   });
 }
 
-/** A parser of one connection's frontend byte stream that calls `count` once per executed statement. */
-function frontendReader(count: (sql: string) => void): (chunk: Buffer) => void {
+/**
+ * A parser of one connection's frontend byte stream that calls `count` once per executed statement, unless the
+ * connection's application_name is `ignored`.
+ */
+function frontendReader(count: (sql: string) => void, ignored: ReadonlySet<string>): (chunk: Buffer) => void {
   let pending = Buffer.alloc(0);
   let startup = true;
+  let counted = true;
   const statements = new Map<string, string>();
   const portals = new Map<string, string>();
   return (chunk) => {
@@ -89,13 +98,14 @@ function frontendReader(count: (sql: string) => void): (chunk: Buffer) => void {
         if (pending.length < length) return;
         const code = pending.readInt32BE(4);
         startup = code === SSL_REQUEST || code === GSSENC_REQUEST;
+        if (!startup) counted = !ignored.has(startupParameters(pending.subarray(8, length)).get('application_name') ?? '');
         pending = pending.subarray(length);
         continue;
       }
       if (pending.length < 5) return;
       const length = pending.readInt32BE(1);
       if (pending.length < 1 + length) return;
-      readMessage(String.fromCharCode(pending[0]), pending.subarray(5, 1 + length), { statements, portals, count });
+      if (counted) readMessage(String.fromCharCode(pending[0]), pending.subarray(5, 1 + length), { statements, portals, count });
       pending = pending.subarray(1 + length);
     }
   };
@@ -115,6 +125,18 @@ function readMessage(type: string, body: Buffer, state: ConnectionState): void {
   } else if (type === 'E') {
     state.count(state.portals.get(cString(body, 0).text) ?? '(unknown portal)');
   }
+}
+
+/** The start-up message's parameters: NUL-terminated names and values, ending with an empty name. */
+function startupParameters(body: Buffer): Map<string, string> {
+  const parameters = new Map<string, string>();
+  for (let at = 0; at < body.length && body[at] !== 0;) {
+    const name = cString(body, at);
+    const value = cString(body, name.next);
+    parameters.set(name.text, value.text);
+    at = value.next;
+  }
+  return parameters;
 }
 
 function cString(buffer: Buffer, start: number): { text: string; next: number } {

@@ -17,41 +17,47 @@ export type StatementCounts = Map<QueryName, Record<System, StatementCount>>;
 
 const WARM_REQUESTS = 2;
 
+/** clm's pools that no request uses: the projector's steps, background jobs, health checks (their polling is counted nowhere). */
+const CLM_BACKGROUND_CONNECTIONS: ReadonlySet<string> = new Set(['clm:projection', 'clm:background', 'clm:control']);
+
 /**
  * Starts a second API instance and a second floor whose database connections
- * go through the statement-counting proxy, and runs `requests` requests of
- * each query alone, one at a time, on each: statements per request = the
- * statements counted / requests.
+ * go through statement-counting proxies, one per system (the API's idle
+ * polling must not count as the floor's statements), and runs `requests`
+ * requests of each query alone, one at a time, on each: statements per
+ * request = the statements counted / requests.
  */
 export async function countStatements(
   plan: RequestPlan,
   databaseUrl: string,
   options: { apiDist: string; requests: number; poolSize: number },
 ): Promise<StatementCounts> {
-  const counter = await startStatementCounter(databaseUrl);
-  const proxied = counter.proxyUrl(databaseUrl);
+  const counters: Record<System, StatementCounter> = {
+    clm: await startStatementCounter(databaseUrl, CLM_BACKGROUND_CONNECTIONS),
+    floor: await startStatementCounter(databaseUrl),
+  };
   const key = generateAdminKey();
   const api = await startApi({
     apiDist: options.apiDist,
-    databaseUrl: proxied,
+    databaseUrl: counters.clm.proxyUrl(databaseUrl),
     adminKey: key,
     env: { CLM_POOL_SIZE: String(options.poolSize) },
   });
-  const floor = await startFloor(proxied, key, options.poolSize);
+  const floor = await startFloor(counters.floor.proxyUrl(databaseUrl), key, options.poolSize);
   try {
     const endpoints: Record<System, Endpoint> = { clm: { url: api.graphqlUrl, key }, floor: { url: floor.graphqlUrl, key } };
     const counts: StatementCounts = new Map();
     for (const [name, bodies] of plan) {
       counts.set(name, {
-        clm: await countOne(counter, endpoints.clm, bodies.clm, options.requests),
-        floor: await countOne(counter, endpoints.floor, bodies.floor, options.requests),
+        clm: await countOne(counters.clm, endpoints.clm, bodies.clm, options.requests),
+        floor: await countOne(counters.floor, endpoints.floor, bodies.floor, options.requests),
       });
     }
     return counts;
   } finally {
     await api.stop();
     await floor.stop();
-    await counter.close();
+    await Promise.all([counters.clm.close(), counters.floor.close()]);
   }
 }
 

@@ -9,6 +9,8 @@ import { REPO_ROOT } from './paths.js';
 /** A built clm API running as a child process, the way a user starts it. */
 export type ApiProcess = {
   baseUrl: string;
+  /** The process id (to read its CPU time). */
+  pid: number;
   graphqlUrl: string;
   /** The last 20,000 characters the process wrote (stdout and stderr). */
   output: () => string;
@@ -119,6 +121,7 @@ export async function startApi(options: ApiStartOptions): Promise<ApiProcess> {
   });
   return {
     baseUrl,
+    pid: child.pid ?? 0,
     graphqlUrl: `${baseUrl}/graphql`,
     output: () => output,
     stop: () => (exitInfo ? Promise.resolve(exitInfo) : stopChild(child, exited, 15_000)),

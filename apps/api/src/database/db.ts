@@ -5,8 +5,8 @@ import { run } from './statements';
 import type { Queryable, Sql } from './statements';
 import { MAX_ATTEMPTS, RETRYABLE_SQLSTATES, RetryTransaction, UnitOfWork } from './transactions';
 import type { WorkKind, WorkLimits } from './work-kinds';
-import { currentScope, DbShared, Lease } from './work-pools';
-import type { DbOptions, WorkScope } from './work-pools';
+import { DbShared, Lease, WorkScope } from './work-pools';
+import type { DbOptions } from './work-pools';
 
 /*
  * The database layer's face: the Db, and everything its callers use from
@@ -25,40 +25,32 @@ export { databaseUnavailable, sqlDetail, sqlState } from './pg-errors';
  * `*.sql.ts` file per table with the row type and mapper beside it; TypeORM
  * only runs the migrations (see docs/architecture.md).
  *
- * Statements run on the pool of their kind of work: a view made by
- * `forKind` always uses its kind (background work: projections, the live
- * streams' reads); the Db itself uses the kind of the current `WorkScope`
- * (`within`), and `background` outside any.
+ * Statements run on the pool of their kind of work, which a Db view
+ * carries explicitly: `forKind` makes one that always uses its kind
+ * (background work: projections, the live streams' reads), `inScope` one
+ * that follows a request's `WorkScope` (its kind, and its client leaving
+ * cancels its statements). The Db `open` returns runs as `background`.
+ * Services are built on a view (server/services.ts builds them per request).
  */
 export class Db implements Queryable {
   private constructor(
     private readonly shared: DbShared,
-    private readonly fixedKind: WorkKind | null,
+    private readonly scope: WorkScope,
   ) {}
 
-  /** The pools of one database (each opened on first use); statements use the current scope's kind. */
+  /** The pools of one database (each opened on first use); its statements run as background work. */
   static open(options: DbOptions): Db {
-    return new Db(new DbShared(options), null);
+    return new Db(new DbShared(options), new WorkScope('background'));
   }
 
-  /** A view of the same pools whose statements always run as `kind`, whatever request is current (nobody's client cancels them). */
+  /** A view of the same pools whose statements always run as `kind` (nobody's client cancels them). */
   forKind(kind: WorkKind): Db {
-    return new Db(this.shared, kind);
+    return new Db(this.shared, new WorkScope(kind));
   }
 
-  /** Runs `work` in `scope`: every statement it makes through any Db (not a `forKind` view) uses the scope's kind and signal. */
-  within<T>(scope: WorkScope, work: () => T): T {
-    return currentScope.run(scope, work);
-  }
-
-  /** Runs `work` outside any scope: background work it starts (a poke's timer) never inherits a request's kind or signal. */
-  outsideScope<T>(work: () => T): T {
-    return currentScope.exit(work);
-  }
-
-  /** The scope of the code running now, if any. */
-  currentScope(): WorkScope | undefined {
-    return currentScope.getStore();
+  /** A view of the same pools whose statements run in `scope`: its kind when each starts, cancelled when its signal fires. */
+  inScope(scope: WorkScope): Db {
+    return new Db(this.shared, scope);
   }
 
   /** The limits per kind of work this Db applies. */
@@ -98,7 +90,7 @@ export class Db implements Queryable {
 
   /**
    * A connection of its own for `work` (a cursor read in steps), with the
-   * current scope's limit and cancellation; `work` reports whether it left
+   * scope's limit and cancellation; `work` reports whether it left
    * the connection unusable. Errors of time limits come back coded.
    */
   async withConnection<T>(work: (client: PoolClient, markBroken: (error: Error) => void) => Promise<T>): Promise<T> {
@@ -135,9 +127,7 @@ export class Db implements Queryable {
   }
 
   private async lease(): Promise<Lease> {
-    const scope = this.fixedKind === null ? currentScope.getStore() : undefined;
-    const kind = this.fixedKind ?? scope?.kind ?? 'background';
-    const signal = scope?.signal ?? null;
+    const { kind, signal } = this.scope;
     if (signal?.aborted) throw requestCancelled();
     const client = await this.shared.pool(kind).connect();
     // The client may have left while a connection was found: then nothing is started on it.

@@ -27,23 +27,29 @@ export type TimelineTable<Row extends QueryResultRow, T> = {
 
 type PageRow = { customer_id: string; sort_value: string; id: string };
 
+type TimelineStatements = { pages: Map<string, Statement>; count: Statement };
+
 /**
  * Pages of many customers' timelines in one statement: `unnest` of the ids
  * with a LATERAL index scan per customer, each reading at most `first + 1`
  * rows. The per-request loaders call it with every customer of a response.
  */
 export class TimelineReader<Row extends QueryResultRow, T> {
-  /** Page statements by their select list and whether they start after a cursor. */
-  private readonly statements = new Map<string, Statement>();
-  private readonly count: Statement;
-
   constructor(
     private readonly db: Queryable,
     private readonly spec: TimelineTable<Row, T>,
-  ) {
-    this.count = prepared(
-      `SELECT customer_id, count(*)::int AS count FROM ${spec.table} WHERE customer_id = ANY ($1::uuid[]) GROUP BY customer_id`,
-    );
+    /** Page statements by their select list and whether they start after a cursor, and the count; shared by every view. */
+    private readonly statements: TimelineStatements = {
+      pages: new Map(),
+      count: prepared(
+        `SELECT customer_id, count(*)::int AS count FROM ${spec.table} WHERE customer_id = ANY ($1::uuid[]) GROUP BY customer_id`,
+      ),
+    },
+  ) {}
+
+  /** The same reader, with the statements it has built, on another Db view (a request's). */
+  on(db: Queryable): TimelineReader<Row, T> {
+    return new TimelineReader(db, this.spec, this.statements);
   }
 
   async pages(customerIds: readonly string[], window: TimelineWindow): Promise<Map<string, Page<T>>> {
@@ -78,7 +84,7 @@ export class TimelineReader<Row extends QueryResultRow, T> {
 
   /** How many rows each customer has (asked only when a client selects totalCount). */
   async counts(customerIds: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.db.query<{ customer_id: string; count: number }>(this.count, [customerIds]);
+    const rows = await this.db.query<{ customer_id: string; count: number }>(this.statements.count, [customerIds]);
     return new Map(rows.map((row) => [row.customer_id, row.count]));
   }
 
@@ -88,7 +94,7 @@ export class TimelineReader<Row extends QueryResultRow, T> {
       .map(([, column]) => column);
     const columns = [...new Set(['t.id::text AS id', 't.customer_id', ...selected])].join(', ');
     const key = `${columns}|${afterCursor}`;
-    let statement = this.statements.get(key);
+    let statement = this.statements.pages.get(key);
     if (!statement) {
       statement = prepared(
         `SELECT k.customer_id, t.* FROM unnest($1::uuid[]) AS k(customer_id)
@@ -98,7 +104,7 @@ export class TimelineReader<Row extends QueryResultRow, T> {
             ORDER BY t.occurred_at DESC, t.id DESC
             LIMIT $2) t`,
       );
-      this.statements.set(key, statement);
+      this.statements.pages.set(key, statement);
     }
     return statement;
   }

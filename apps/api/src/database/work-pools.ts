@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
 import { queryTimeout, requestCancelled } from './database.errors';
@@ -8,10 +7,10 @@ import type { WorkKind, WorkLimits } from './work-kinds';
 
 /*
  * The connections behind a Db: one pg pool per kind of work (work-kinds.ts),
- * each opened with its kind's time limits; the scope that says which kind a
- * statement runs as and whose client leaving cancels it; and the lease of one
- * connection, which sends that cancel. Db (db.ts) builds its statements and
- * transactions on these.
+ * each opened with its kind's time limits; the scope a Db view carries, which
+ * says which kind a statement runs as and whose client leaving cancels it; and
+ * the lease of one connection, which sends that cancel. Db (db.ts) builds its
+ * statements and transactions on these.
  */
 
 export type DbOptions = {
@@ -36,7 +35,12 @@ export type DbOptions = {
  * the connections and the time limit, and the signal that fires when its
  * client leaves, which cancels its statements in flight at once (the server
  * would otherwise run them to the end for nobody). `kind` may change once the
- * request says what it is (a GraphQL operation is classified after parsing).
+ * request says what it is (a GraphQL operation is classified after parsing);
+ * each statement takes the kind it has when the statement starts.
+ *
+ * A scope is handed on explicitly, as the Db view made by `Db.inScope`, never
+ * found from the code running: an AsyncLocalStorage would put a hook on every
+ * promise of the process on Node 20 and 22 (about 5% of a read's CPU).
  */
 export class WorkScope {
   constructor(
@@ -44,9 +48,6 @@ export class WorkScope {
     readonly signal: AbortSignal | null = null,
   ) {}
 }
-
-/** The scope of the code running now: set by `Db.within` and carried through every await below it. */
-export const currentScope = new AsyncLocalStorage<WorkScope>();
 
 /** What every view of one Db shares: the pools (opened on first use) and the hooks. */
 export class DbShared {

@@ -3,7 +3,9 @@ import { ClmError, CoreError } from '../core/errors';
 import type { Principal } from '../core/principal';
 import { RequestScope } from '../core/request-context';
 import type { RequestContext } from '../core/request-context';
+import type { WorkScope } from '../database/db';
 import type { Services } from './services';
+import { bindWorkScope } from './work-scope';
 
 /** Reads the key from `Bearer <key>` (header or connection parameter). */
 export function bearerToken(value: unknown): string | null {
@@ -21,7 +23,18 @@ export async function authenticate(services: Services, authorization: unknown, o
   return principal;
 }
 
-/** The context of one HTTP request or one WebSocket operation: loaders live exactly that long. */
-export function createContext(services: Services, principal: Principal, requestId: string = randomUUID()): RequestContext {
-  return { requestId, principal, scope: new RequestScope(), streams: services.streams };
+/**
+ * The context of one HTTP request or one WebSocket operation: loaders live
+ * exactly that long. Its resolvers run in `work` (its kind of work, and its
+ * client leaving cancels their statements); without one, as background work.
+ */
+export function createContext(
+  services: Services,
+  principal: Principal,
+  requestId: string = randomUUID(),
+  work?: WorkScope,
+): RequestContext {
+  const context = { requestId, principal, scope: new RequestScope(), streams: services.streams };
+  if (work) bindWorkScope(context, work);
+  return context;
 }

@@ -28,6 +28,7 @@ import { CUSTOMER_RELATIONS } from './services';
 import type { Services } from './services';
 import { ExportGuard, StreamingExports } from './export-guard';
 import { clientGone, requestWorkKind, requestWorkScope } from './work-scope';
+import type { WorkLocals } from './work-scope';
 
 /*
  * CSV exports for BI tools and spreadsheets, under /api:
@@ -63,7 +64,7 @@ export type CsvExportOptions = {
   stallMs?: number;
 };
 
-type Locals = { requestId: string; principal?: Principal };
+type Locals = WorkLocals & { requestId: string; principal?: Principal };
 
 /** The /api router: the key check, both exports, and JSON 404s for anything else under /api. */
 export function csvExportRouter(options: CsvExportOptions): Router {
@@ -76,9 +77,9 @@ export function csvExportRouter(options: CsvExportOptions): Router {
   const streaming = new StreamingExports(services);
   // The key is checked as an interactive read; metrics.csv is a metrics request (its connections and time limit; the
   // client leaving cancels it); customers.csv runs in an export scope of its own.
-  router.use(requestWorkScope(services.db, 'read'));
+  router.use(requestWorkScope('read'));
   router.use(requireReadKey(services));
-  router.use('/metrics.csv', requestWorkKind(services.db, 'metrics'));
+  router.use('/metrics.csv', requestWorkKind('metrics'));
   router.get('/customers.csv', async (request, response, next) => {
     try {
       const filter = parseCustomersCsvQuery(request.query);
@@ -96,9 +97,7 @@ export function csvExportRouter(options: CsvExportOptions): Router {
         const stop = streaming.add(guard);
         try {
           // On the exports' own connections and statement limit; the client leaving cancels the FETCH in flight.
-          await services.db.within(new WorkScope('export', clientGone(response)), () =>
-            streamCustomers(services.db, filter, response, stallMs),
-          );
+          await streamCustomers(services.db.inScope(new WorkScope('export', clientGone(response))), filter, response, stallMs);
         } finally {
           stop();
         }
@@ -123,7 +122,8 @@ export function csvExportRouter(options: CsvExportOptions): Router {
       });
       if (cost > options.limits.maxCost) throw costLimitExceeded(cost, options.limits.maxCost, [{ field: metric, price: cost }]);
       const keyId = (response.locals as Locals).principal?.keyId ?? '';
-      const table = await options.expensiveWork.run(keyId, () => metricTable(options.services.metrics, metric, query));
+      const { metrics } = services.scoped(services.db.inScope((response.locals as Locals).work ?? new WorkScope('metrics')));
+      const table = await options.expensiveWork.run(keyId, () => metricTable(metrics, metric, query));
       sendCsvHeaders(response, `${metric}.csv`);
       // Amounts may come as exact decimal text: numbers, never prefixed; any other text is defended.
       response.end(

@@ -53,9 +53,6 @@ export function attachGraphQLWebSocket(options: {
 
   const fanout = new SubscriptionFanout({ context: (principal) => createContext(services, principal), mask });
 
-  /** Each query's or mutation's work scope (its kind, and its socket closing), by the context value it runs with. */
-  const scopes = new WeakMap<object, WorkScope>();
-
   /** Open connections and the key each authenticated with, to close them when that key is revoked. */
   const sockets = new Map<WebSocket, SocketExtra>();
   const closeRevoked = (socket: WebSocket) => socket.close(CloseCode.Forbidden, 'UNAUTHENTICATED: invalid or revoked API key');
@@ -137,24 +134,22 @@ export function attachGraphQLWebSocket(options: {
         const { total, priced } = operationCosts(schema, document, payload.operationName ?? undefined, variables);
         const tooCostly = costError(total, limits, priced);
         if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
-        const contextValue = createContext(services, ctx.extra.principal as Principal);
+        // Its work scope: the connections and time limit of its kind, and its socket closing cancels its statements.
+        const operation = getOperationAST(document, payload.operationName);
+        const work = new WorkScope(operation ? workKindOf(operation) : 'read', ctx.extra.gone ?? null);
+        const contextValue = createContext(services, ctx.extra.principal as Principal, undefined, work);
         if (priced.length > 0) expensiveKeys.set(contextValue, contextValue.principal.keyId);
         fanout.bind(contextValue, { socket: ctx.extra.socket, stream: ctx.extra.request.socket, id });
-        const operation = getOperationAST(document, payload.operationName);
-        scopes.set(contextValue, new WorkScope(operation ? workKindOf(operation) : 'read', ctx.extra.gone ?? null));
         return { schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
       },
-      // Queries and mutations run in their work scope, as over HTTP: the connections and time limit of their kind; an
-      // expensive one first takes its key's slot (server/expensive-work.ts).
+      // An expensive query or mutation first takes its key's slot (server/expensive-work.ts).
       execute: async (args) => {
         const { contextValue } = args;
         const known = typeof contextValue === 'object' && contextValue !== null;
-        const scope = known ? scopes.get(contextValue) : undefined;
-        const run = () => (scope ? services.db.within(scope, () => execute(args)) : execute(args));
         const keyId = known ? expensiveKeys.get(contextValue) : undefined;
-        if (keyId === undefined) return run();
+        if (keyId === undefined) return execute(args);
         try {
-          return await expensiveWork.run(keyId, async () => run());
+          return await expensiveWork.run(keyId, async () => execute(args));
         } catch (refusal) {
           if (!(refusal instanceof ClmError)) throw refusal;
           return { errors: [new GraphQLError(refusal.message, { originalError: refusal })] };

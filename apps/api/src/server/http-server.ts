@@ -28,6 +28,7 @@ import { ExpensiveWork } from './expensive-work';
 import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
 import { requestWorkScope, workKindPlugin } from './work-scope';
+import type { WorkLocals } from './work-scope';
 import { resolverContainer } from './services';
 import type { Services } from './services';
 
@@ -46,7 +47,7 @@ export type RunningServer = {
 };
 
 /** `asset`: the request is for the dashboard (a static file or its index.html), logged at debug rather than info. */
-type Locals = { requestId: string; principal?: Principal; asset?: boolean };
+type Locals = WorkLocals & { requestId: string; principal?: Principal; asset?: boolean };
 
 /** The projections that are lagging or stalled (none when all are fine). */
 async function troubledProjections(services: Services): Promise<ProjectionHealth[]> {
@@ -107,7 +108,7 @@ export async function startHttpServer(options: {
       ApolloServerPluginCacheControlDisabled(),
       refuseSubscriptionsOverHttp(),
       costLimitPlugin(config.limits, expensiveWork),
-      workKindPlugin(services.db),
+      workKindPlugin(),
     ],
   });
   await apollo.start();
@@ -153,7 +154,7 @@ export async function startHttpServer(options: {
   app.use(
     GRAPHQL_PATH,
     // Interactive reads until the operation says otherwise (workKindPlugin); the client leaving cancels its statements.
-    requestWorkScope(services.db, 'read'),
+    requestWorkScope('read'),
     // The key first: a request without a valid key is refused before its body is read.
     requireApiKey(services),
     express.json({ limit: '5mb' }),
@@ -161,7 +162,7 @@ export async function startHttpServer(options: {
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const locals = res.locals as Locals;
-        return createContext(services, locals.principal as Principal, locals.requestId);
+        return createContext(services, locals.principal as Principal, locals.requestId, locals.work);
       },
     }),
   );

@@ -65,36 +65,51 @@ import {
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
 import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
+import { servicesOf } from './work-scope';
 
 /**
- * The composition root: every service of one API instance, wired once at
- * start-up, and the resolvers built with exactly the services they use.
- * Modules never reach each other's services through the request context.
+ * The services that reach the database for one caller, built on one Db view
+ * (its kind of work, and the signal that cancels its statements), and the
+ * resolvers built on them. A request gets its own (`Services.scoped`, built on
+ * the view server/work-scope.ts makes for it); the instance's own run as
+ * background work. Building them is a handful of objects: the state worth
+ * keeping (the lifecycle model, verified keys, the ingest queue, prepared
+ * statements) lives in what is built once.
  */
-export type Services = {
-  db: Db;
-  apiKeys: ApiKeyService;
-  models: LifecycleModelService;
+export type ScopedServices = {
   customers: CustomerService;
   /** Identify (Segment identify and alias): who customers are, without recording activity. */
   identify: IdentifyService;
   lifecycle: LifecycleService;
   ingest: IngestService;
   metrics: MetricsService;
-  /** Follows the logs into the read models (metrics, segments); tests wait on `catchUp()`. */
-  projector: Projector;
   /** The projections' health (what /healthz and /readyz report) and their skipped rows. */
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
-  /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
-  webhookSources: WebhookSources;
   predictions: PredictionService;
-  /** The scheduled refits; tests call `runOnce()`. */
-  predictionSchedule: PredictionSchedule;
-  streams: Streams;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
+};
+
+/**
+ * The composition root: every service of one API instance, wired once at
+ * start-up, and the resolvers built with exactly the services they use.
+ * Modules never reach each other's services through the request context.
+ */
+export type Services = ScopedServices & {
+  db: Db;
+  apiKeys: ApiKeyService;
+  models: LifecycleModelService;
+  /** Follows the logs into the read models (metrics, segments); tests wait on `catchUp()`. */
+  projector: Projector;
+  /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
+  webhookSources: WebhookSources;
+  streams: Streams;
+  /** The scheduled refits; tests call `runOnce()`. */
+  predictionSchedule: PredictionSchedule;
+  /** The services and resolvers on `db` (a view of this instance's Db): every statement they run takes its kind and signal. */
+  scoped: (db: Db) => ScopedServices;
   stop: () => Promise<void>;
 };
 
@@ -172,90 +187,99 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         error: row.error,
       }),
   });
-  // Pokes come after a request's commit: what they start must not inherit that request's scope.
-  const pokeStreams = () =>
-    db.outsideScope(() => {
-      transitionStream.poke();
-      touchpointStream.poke();
-      segmentChangeStream.poke();
-      projector.poke();
-    });
+  const pokeStreams = () => {
+    transitionStream.poke();
+    touchpointStream.poke();
+    segmentChangeStream.poke();
+    projector.poke();
+  };
   const notifier = new CommitNotifier(db.forKind('ingest'), pokeStreams, options.onError);
   // Every transaction that appended to a log is announced after COMMIT, here and to the other instances.
   db.onLogAppended = () => notifier.committed();
   listener.on(EVENTS_CHANNEL, pokeStreams);
 
-  const models = new LifecycleModelService(db);
+  // Shared by every request: its load must not be cancelled by one client leaving, and key checks come before a request
+  // says what it is. Both are small statements on the interactive reads' connections.
+  const models = new LifecycleModelService(db.forKind('read'));
   listener.on(MODEL_CHANNEL, () => models.invalidate());
+  const apiKeys = new ApiKeyService(db.forKind('read'));
+  // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
+  listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const journeys = new JourneyWriter();
-  const metrics = new MetricsService(db, () => models.current());
-  // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
-  const lifecycle = new LifecycleService(db, models, journeys, {
-    counts: () => metrics.stageCounts(),
-    flows: (from, to) => metrics.stageFlows(from, to),
-  });
-  const customers = new CustomerService(
-    db,
-    {
-      created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
-      deleting: async (uow, customerId) => {
-        await keepMessageIdsOf(uow, customerId);
-        await recordErasure(uow, customerId);
-        await segments.customerDeleting(uow, customerId);
-      },
-      updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
-    },
-    CUSTOMER_RELATIONS,
-  );
-  const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
-  const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
-  const segmentSchedule = new SegmentSchedule(segments, options.segmentRefreshSeconds ?? 0, options.onError);
   const ingest = new IngestService(db, models, journeys, options.ingestWriters);
-  const apiKeys = new ApiKeyService(db);
-  new MetricsProjection(() => models.current()).register(projector);
-  // After metrics: rules read the acquisitions it writes.
-  new SegmentProjection(segments).register(projector, { after: METRICS_PROJECTION });
-  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
-  const webhookSources = webhookSourcesOf();
-  new WebhookFanOut(webhookSources, () => undefined).register(projector);
-  const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
-  const predictions = new PredictionService(db);
+  const transitionTimeline = new TimelineReader(db, TRANSITION_TIMELINE);
+  const touchpointTimeline = new TimelineReader(db, TOUCHPOINT_TIMELINE);
+  const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
+
+  const scoped = (db: Db): ScopedServices => {
+    const metrics = new MetricsService(db, () => models.current());
+    // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
+    const lifecycle = new LifecycleService(db, models, journeys, {
+      counts: () => metrics.stageCounts(),
+      flows: (from, to) => metrics.stageFlows(from, to),
+    });
+    const customers = new CustomerService(
+      db,
+      {
+        created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
+        deleting: async (uow, customerId) => {
+          await keepMessageIdsOf(uow, customerId);
+          await recordErasure(uow, customerId);
+          await segments.customerDeleting(uow, customerId);
+        },
+        updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
+      },
+      CUSTOMER_RELATIONS,
+    );
+    const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
+    const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
+    const requestIngest = ingest.on(db);
+    const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
+    const predictions = new PredictionService(db);
+    const projections = new ProjectionService(db, projector, health);
+    const transitionPages = timelineLoader(transitionTimeline.on(db));
+    const touchpointPages = timelineLoader(touchpointTimeline.on(db));
+    const resolvers = new Map<ResolverClass, object>([
+      [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
+      [MetricsResolver, new MetricsResolver(metrics)],
+      [CampaignResolver, new CampaignResolver(campaigns)],
+      [PredictionResolver, new PredictionResolver(predictions)],
+      [CustomerPredictionResolver, new CustomerPredictionResolver(predictions)],
+      [CustomerPredictionFieldsResolver, new CustomerPredictionFieldsResolver()],
+      [ProjectionResolver, new ProjectionResolver(projections)],
+      [CustomerResolver, new CustomerResolver(customers)],
+      [CustomerConnectionResolver, new CustomerConnectionResolver()],
+      [IdentifyResolver, new IdentifyResolver(identify)],
+      [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
+      [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
+      [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
+      [TouchpointResolver, new TouchpointResolver(requestIngest, customers)],
+      [SegmentResolver, new SegmentResolver(segments)],
+      [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
+      [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
+      [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+    ]);
+    return { customers, identify, lifecycle, ingest: requestIngest, metrics, segments, campaigns, predictions, projections, resolvers };
+  };
+
+  const own = scoped(db);
+  // Every resolver the manifest lists is wired here, or the instance does not start.
+  const unwired = MODULE_RESOLVERS.filter((resolverClass) => !own.resolvers.has(resolverClass));
+  if (unwired.length > 0) throw new Error(`no instance of ${unwired.map((type) => type.name).join(', ')} was wired in server/services.ts`);
+  const segmentSchedule = new SegmentSchedule(own.segments, options.segmentRefreshSeconds ?? 0, options.onError);
   // Scheduled refits run outside any request, with the background kind's connections and limits.
   const predictionSchedule = new PredictionSchedule(
     new PredictionService(db.forKind('background')),
     options.predictionRefitSeconds ?? 0,
     options.onError,
   );
-  const projections = new ProjectionService(db, projector, options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH);
-  const healthWatch = new HealthWatch(() => projections.health(), healthChanged(notice), options.onError);
-  // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
-  listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
-  const transitionPages = timelineLoader(new TimelineReader(db, TRANSITION_TIMELINE));
-  const touchpointPages = timelineLoader(new TimelineReader(db, TOUCHPOINT_TIMELINE));
-
-  const resolvers = new Map<ResolverClass, object>([
-    [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
-    [MetricsResolver, new MetricsResolver(metrics)],
-    [CampaignResolver, new CampaignResolver(campaigns)],
-    [PredictionResolver, new PredictionResolver(predictions)],
-    [CustomerPredictionResolver, new CustomerPredictionResolver(predictions)],
-    [CustomerPredictionFieldsResolver, new CustomerPredictionFieldsResolver()],
-    [ProjectionResolver, new ProjectionResolver(projections)],
-    [CustomerResolver, new CustomerResolver(customers)],
-    [CustomerConnectionResolver, new CustomerConnectionResolver()],
-    [IdentifyResolver, new IdentifyResolver(identify)],
-    [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
-    [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
-    [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
-    [TouchpointResolver, new TouchpointResolver(ingest, customers)],
-    [SegmentResolver, new SegmentResolver(segments)],
-    [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
-    [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
-    [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
-  ]);
-  // Every resolver the manifest lists is wired here, or the instance does not start.
-  const unwired = MODULE_RESOLVERS.filter((resolverClass) => !resolvers.has(resolverClass));
-  if (unwired.length > 0) throw new Error(`no instance of ${unwired.map((type) => type.name).join(', ')} was wired in server/services.ts`);
+  new MetricsProjection(() => models.current()).register(projector);
+  // After metrics: rules read the acquisitions it writes.
+  new SegmentProjection(own.segments).register(projector, { after: METRICS_PROJECTION });
+  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
+  const webhookSources = webhookSourcesOf();
+  new WebhookFanOut(webhookSources, () => undefined).register(projector);
+  const healthWatch = new HealthWatch(() => own.projections.health(), healthChanged(notice), options.onError);
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
     .register(TOUCHPOINT_STREAM, touchpointStream)
@@ -268,23 +292,15 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   segmentSchedule.start();
   predictionSchedule.start();
   return {
+    ...own,
     db,
     apiKeys,
     models,
-    customers,
-    identify,
-    lifecycle,
-    ingest,
-    metrics,
-    segments,
-    campaigns,
     webhookSources,
-    predictions,
-    predictionSchedule,
     projector,
-    projections,
     streams,
-    resolvers,
+    predictionSchedule,
+    scoped,
     /** Ends every subscription, waits for reads and announcements in flight, closes the listener and the pool. */
     stop: async () => {
       healthWatch.stop();
@@ -315,8 +331,9 @@ function healthChanged(notice: (message: string, details: Record<string, unknown
 /** type-graphql's container: resolvers come from the composition root. */
 export function resolverContainer(services: Services) {
   return {
-    get: (resolverClass: ResolverClass, _data: ResolverData<RequestContext>) => {
-      const resolver = services.resolvers.get(resolverClass);
+    get: (resolverClass: ResolverClass, { context }: ResolverData<RequestContext>) => {
+      // A request's resolvers are built on its work scope (its kind of work and cancellation).
+      const resolver = servicesOf(services, context).resolvers.get(resolverClass);
       if (!resolver) throw new Error(`no instance of ${resolverClass.name} was wired in server/services.ts`);
       return resolver;
     },

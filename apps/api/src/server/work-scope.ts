@@ -3,10 +3,10 @@ import type { NextFunction, Request, Response } from 'express';
 import { Kind } from 'graphql';
 import { setMaxListeners } from 'node:events';
 import type { OperationDefinitionNode, SelectionSetNode } from 'graphql';
-import type { RequestContext } from '../core/request-context';
+import type { RequestContext, RequestScope } from '../core/request-context';
 import { WorkScope } from '../database/db';
-import type { Db } from '../database/db';
 import type { WorkKind } from '../database/work-kinds';
+import type { ScopedServices, Services } from './services';
 
 /**
  * Which kind of work a GraphQL operation is, by its root fields: the kind
@@ -45,24 +45,58 @@ export function workKindOf(operation: OperationDefinitionNode): WorkKind {
   return PRECEDENCE.find((kind) => kinds.has(kind)) ?? 'read';
 }
 
+/** What an HTTP request's middleware hands on: the work scope its statements run in. */
+export type WorkLocals = { work?: WorkScope };
+
 /**
- * Runs the rest of an HTTP request in a work scope of `kind`: its statements
- * use that kind's connections and limit, and its client leaving before the
- * response is complete cancels them at once.
+ * Gives an HTTP request a work scope of `kind` (`response.locals.work`): the
+ * statements of the services built on it use that kind's connections and
+ * limit, and its client leaving before the response is complete cancels them
+ * at once.
  */
-export function requestWorkScope(db: Db, kind: WorkKind) {
+export function requestWorkScope(kind: WorkKind) {
   return (_request: Request, response: Response, next: NextFunction) => {
-    db.within(new WorkScope(kind, clientGone(response)), next);
+    (response.locals as WorkLocals).work = new WorkScope(kind, clientGone(response));
+    next();
   };
 }
 
 /** Says, part-way through a request, which kind of work it is (a route known to be expensive). */
-export function requestWorkKind(db: Db, kind: WorkKind) {
-  return (_request: Request, _response: Response, next: NextFunction) => {
-    const scope = db.currentScope();
-    if (scope) scope.kind = kind;
+export function requestWorkKind(kind: WorkKind) {
+  return (_request: Request, response: Response, next: NextFunction) => {
+    const { work } = response.locals as WorkLocals;
+    if (work) work.kind = kind;
     next();
   };
+}
+
+/**
+ * Each request's or operation's work scope, and its services once a resolver
+ * has needed them, by its context's RequestScope: Apollo hands plugins and
+ * resolvers a copy of the context object, which shares that scope.
+ */
+const requestWork = new WeakMap<RequestScope, { scope: WorkScope; services: ScopedServices | null }>();
+
+/** Runs the resolvers of `context` in `scope` (server/context.ts, as the context is made). */
+export function bindWorkScope(context: RequestContext, scope: WorkScope): void {
+  requestWork.set(context.scope, { scope, services: null });
+}
+
+/** The work scope of a request's or operation's context, if it has one. */
+export function workScopeOf(context: RequestContext): WorkScope | undefined {
+  return requestWork.get(context.scope)?.scope;
+}
+
+/**
+ * The services a context's resolvers use: built on its work scope at its
+ * first resolver, or the instance's own (background work) for a context with
+ * none (a subscription's events, delivered by fan-out for many subscribers).
+ */
+export function servicesOf(services: Services, context: RequestContext): ScopedServices {
+  const work = requestWork.get(context.scope);
+  if (!work) return services;
+  work.services ??= services.scoped(services.db.inScope(work.scope));
+  return work.services;
 }
 
 /** A signal that fires when the response's connection closes before the response was complete (the client left). */
@@ -77,12 +111,12 @@ export function clientGone(response: Response): AbortSignal {
 }
 
 /** Classifies each GraphQL operation over HTTP once it is resolved (previews and metrics, ingest, the sweep, reads). */
-export function workKindPlugin(db: Db): ApolloServerPlugin<RequestContext> {
+export function workKindPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation }) {
-          const scope = db.currentScope();
+        async didResolveOperation({ operation, contextValue }) {
+          const scope = workScopeOf(contextValue);
           if (scope && operation) scope.kind = workKindOf(operation);
         },
       };

@@ -22,6 +22,18 @@ export const MAX_BATCH = 1000;
 
 type Stored = { index: number; status: IngestStatus; touchpointId: string | null; customerId: string | null };
 
+/** What every view of one IngestService shares. */
+type IngestShared = {
+  /**
+   * Batches of one instance write one at a time: on a few cores, overlapping
+   * batches only wait on each other's row locks (and deadlock), so queueing
+   * them here is faster. Validation and GraphQL work still overlap.
+   */
+  writers: Semaphore;
+  /** Customers known to exist: a batch naming only them creates nobody, so it skips the look-up before its transaction. */
+  knownIdentities: KnownIdentities;
+};
+
 /**
  * Records batches of touchpoints. Items are validated one by one; customers
  * they name that do not exist yet are created (with every identity and
@@ -32,22 +44,20 @@ type Stored = { index: number; status: IngestStatus; touchpointId: string | null
  * after COMMIT.
  */
 export class IngestService {
-  /**
-   * Batches of one instance write one at a time: on a few cores, overlapping
-   * batches only wait on each other's row locks (and deadlock), so queueing
-   * them here is faster. Validation and GraphQL work still overlap.
-   */
-  private readonly writers: Semaphore;
-  /** Customers known to exist: a batch naming only them creates nobody, so it skips the look-up before its transaction. */
-  private readonly knownIdentities = new KnownIdentities();
-
   constructor(
     private readonly db: Db,
     private readonly models: LifecycleModelService,
     private readonly journeys: JourneyWriter,
     concurrentWriters = 1,
-  ) {
-    this.writers = new Semaphore(concurrentWriters);
+    private readonly shared: IngestShared = {
+      writers: new Semaphore(concurrentWriters),
+      knownIdentities: new KnownIdentities(),
+    },
+  ) {}
+
+  /** The same service on another Db view (a request's): its batches queue behind the same writers. */
+  on(db: Db): IngestService {
+    return new IngestService(db, this.models, this.journeys, 0, this.shared);
   }
 
   async record(submissions: readonly TouchpointSubmission[], path: (index: number) => string): Promise<IngestItemResult[]> {
@@ -71,11 +81,11 @@ export class IngestService {
     // New customers are created before the writer's turn, so the batch's transaction only finds and locks them. Every
     // item takes part when one may create: an item naming a known customer can make a new one theirs.
     const firsts = [...firstByMessageId(valid).values()];
-    if (firsts.some((item) => this.knownIdentities.mayCreate(item.customer)))
+    if (firsts.some((item) => this.shared.knownIdentities.mayCreate(item.customer)))
       await createMissingCustomers(this.db, firsts, (messageIds) => knownMessageIds(this.db, messageIds));
-    const outcome = await this.writers.run(() => this.db.transaction((uow) => this.write(uow, valid)));
+    const outcome = await this.shared.writers.run(() => this.db.transaction((uow) => this.write(uow, valid)));
     for (const row of outcome.customers)
-      this.knownIdentities.add({ externalId: row.external_id, email: row.email, anonymousIds: outcome.anonymousIds.get(row.id) });
+      this.shared.knownIdentities.add({ externalId: row.external_id, email: row.email, anonymousIds: outcome.anonymousIds.get(row.id) });
     for (const rejection of outcome.rejected) {
       const field = `${path(rejection.index)}.${rejection.field}`;
       results[rejection.index].error = { field, message: `${field}: ${rejection.message}` };
