@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_WORK_LIMITS } from './database/work-kinds';
 import type { WorkLimits } from './database/work-kinds';
@@ -6,6 +7,9 @@ import type { WorkLimits } from './database/work-kinds';
  * The one place that reads `process.env`. Everything is validated together at
  * boot; a bad value stops start-up with a message naming the variable.
  */
+/** /v1 requests held at once by default: 64 × at most 500 KB of body. */
+export const DEFAULT_V1_MAX_PENDING = 64;
+
 const booleanFlag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no'])
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
@@ -32,6 +36,20 @@ export const DEFAULT_BI_LIMITS: BiLimits = {
   connectionLimit: 5,
 };
 
+/**
+ * The per-core defaults of the gate on expensive work (server/expensive-work.ts), from the cores Node may use: one
+ * operation at once per two cores, and their running time, summed, a quarter of the cores' time. The rest is for
+ * ingest, ordinary reads, the projections and the database's own work (measured with bench/ hostile on 2 cores).
+ */
+export function expensiveDefaults(cores: number): { perInstance: number; busyShare: number } {
+  return { perInstance: Math.max(1, Math.floor(cores / 2)), busyShare: cores / 4 };
+}
+export const DEFAULT_EXPENSIVE_BURST_SECONDS = 10;
+/** Refusals a key may collect per minute, and at once, before every request of it is refused at the door. */
+export const DEFAULT_KEY_REFUSALS = { perMinute: 60, burst: 10 };
+/** The longest one GraphQL request may take in all, whatever its statements (0: no limit). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
 /** A time limit in milliseconds; 0 turns it off. */
 const milliseconds = (fallback: number) => z.coerce.number().int().min(0).max(2_147_483_647).default(fallback);
 const connections = (fallback: number) => z.coerce.number().int().min(1).max(200).default(fallback);
@@ -50,6 +68,7 @@ const environmentSchema = z.object({
     .optional(),
   CLM_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
+  CLM_V1_MAX_PENDING: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_V1_MAX_PENDING),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
   CLM_PREDICTION_REFIT_SECONDS: z.coerce.number().min(0).default(86400),
@@ -61,8 +80,14 @@ const environmentSchema = z.object({
   CLM_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
   CLM_MAX_COST: z.coerce.number().int().min(1).default(10000),
   CLM_EXPENSIVE_PER_KEY: z.coerce.number().int().min(1).max(1000).default(2),
-  CLM_EXPENSIVE_PER_INSTANCE: z.coerce.number().int().min(1).max(1000).default(4),
+  CLM_EXPENSIVE_PER_INSTANCE: z.coerce.number().int().min(1).max(1000).optional(),
   CLM_EXPENSIVE_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  CLM_EXPENSIVE_BUSY_SHARE: z.coerce.number().min(0).max(1000).optional(),
+  CLM_EXPENSIVE_BURST_SECONDS: z.coerce.number().min(0).max(3600).default(DEFAULT_EXPENSIVE_BURST_SECONDS),
+  CLM_KEY_REFUSALS_PER_MINUTE: z.coerce.number().min(0).max(1_000_000).default(DEFAULT_KEY_REFUSALS.perMinute),
+  CLM_KEY_REFUSAL_BURST: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_KEY_REFUSALS.burst),
+  CLM_REQUEST_TIMEOUT_MS: milliseconds(DEFAULT_REQUEST_TIMEOUT_MS),
+  CLM_METRICS_PARALLEL_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   CLM_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
   CLM_INTROSPECTION: booleanFlag.default(true),
   CLM_READ_TIMEOUT_MS: milliseconds(DEFAULT_WORK_LIMITS.read.statementTimeoutMs),
@@ -108,6 +133,10 @@ export type Config = {
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
   expensiveWork: ExpensiveWorkLimits;
+  /** /v1 requests one instance holds at once (reading, waiting for the ingest writer, writing); more get 429. */
+  v1MaxPending: number;
+  /** The longest one GraphQL request (HTTP, or a query or mutation over WebSocket) may take in all; 0: no limit. */
+  requestTimeoutMs: number;
   /** Statement time limit and connections per kind of work (database/work-kinds.ts). */
   work: WorkLimits;
   exports: ExportLimits;
@@ -131,12 +160,24 @@ export type OperationLimits = { maxDepth: number; maxAliases: number; maxTokens:
  * running at once: per API key and per instance; the rest wait up to
  * `waitMs`, then are refused with a retry hint.
  */
-export type ExpensiveWorkLimits = { perKey: number; perInstance: number; waitMs: number };
+export type ExpensiveWorkLimits = {
+  perKey: number;
+  perInstance: number;
+  waitMs: number;
+  /** Seconds of expensive work per second the instance allows, summed over its slots (absent or 0: no budget). */
+  busyShare?: number;
+  /** The most of that budget saved up for a burst, in seconds. */
+  burstSeconds?: number;
+  /** Refusals a key may collect per minute before it is refused at the door (absent or 0: no limit). */
+  refusalsPerMinute?: number;
+  /** Refusals a key may collect at once (default: refusalsPerMinute). */
+  refusalBurst?: number;
+};
 
 export class ConfigError extends Error {}
 
 /** Reads and validates the whole configuration; throws ConfigError naming every bad variable. */
-export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): Config {
   const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
@@ -162,10 +203,24 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       lagRows: env.CLM_PROJECTION_LAG_ROWS,
       lagSeconds: env.CLM_PROJECTION_LAG_SECONDS,
     },
-    expensiveWork: { perKey: env.CLM_EXPENSIVE_PER_KEY, perInstance: env.CLM_EXPENSIVE_PER_INSTANCE, waitMs: env.CLM_EXPENSIVE_WAIT_MS },
+    v1MaxPending: env.CLM_V1_MAX_PENDING,
+    expensiveWork: {
+      perKey: env.CLM_EXPENSIVE_PER_KEY,
+      perInstance: env.CLM_EXPENSIVE_PER_INSTANCE ?? expensiveDefaults(cores).perInstance,
+      waitMs: env.CLM_EXPENSIVE_WAIT_MS,
+      busyShare: env.CLM_EXPENSIVE_BUSY_SHARE ?? expensiveDefaults(cores).busyShare,
+      burstSeconds: env.CLM_EXPENSIVE_BURST_SECONDS,
+      refusalsPerMinute: env.CLM_KEY_REFUSALS_PER_MINUTE,
+      refusalBurst: env.CLM_KEY_REFUSAL_BURST,
+    },
+    requestTimeoutMs: env.CLM_REQUEST_TIMEOUT_MS,
     work: {
       read: { statementTimeoutMs: env.CLM_READ_TIMEOUT_MS, connections: env.CLM_POOL_SIZE },
-      metrics: { statementTimeoutMs: env.CLM_METRICS_TIMEOUT_MS, connections: env.CLM_METRICS_CONNECTIONS },
+      metrics: {
+        statementTimeoutMs: env.CLM_METRICS_TIMEOUT_MS,
+        connections: env.CLM_METRICS_CONNECTIONS,
+        parallelWorkers: env.CLM_METRICS_PARALLEL_WORKERS,
+      },
       export: { statementTimeoutMs: env.CLM_EXPORT_TIMEOUT_MS, connections: env.CLM_EXPORT_CONNECTIONS },
       // Each writer holds a connection for its transaction, and creating a batch's new customers takes one more.
       ingest: {

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../config';
 
 describe('configuration', () => {
-  it('uses the documented defaults when nothing is set', () => {
-    expect(loadConfig({})).toEqual({
+  it('uses the documented defaults when nothing is set (on 2 cores)', () => {
+    expect(loadConfig({}, 2)).toEqual({
       port: 4000,
       host: '0.0.0.0',
       databaseUrl: null,
@@ -13,14 +13,24 @@ describe('configuration', () => {
       poolSize: 10,
       ingestWriters: 1,
       sweepIntervalMinutes: 60,
+      v1MaxPending: 64,
       segmentRefreshSeconds: 60,
       predictionRefitSeconds: 86400,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       projectionHealth: { stallSeconds: 120, lagRows: 50000, lagSeconds: 300 },
-      expensiveWork: { perKey: 2, perInstance: 4, waitMs: 2000 },
+      expensiveWork: {
+        perKey: 2,
+        perInstance: 1,
+        waitMs: 2000,
+        busyShare: 0.5,
+        burstSeconds: 10,
+        refusalsPerMinute: 60,
+        refusalBurst: 10,
+      },
+      requestTimeoutMs: 60000,
       work: {
         read: { statementTimeoutMs: 5000, connections: 10 },
-        metrics: { statementTimeoutMs: 15000, connections: 3 },
+        metrics: { statementTimeoutMs: 15000, connections: 3, parallelWorkers: 0 },
         export: { statementTimeoutMs: 30000, connections: 2 },
         ingest: { statementTimeoutMs: 30000, connections: 4 },
         projection: { statementTimeoutMs: 60000, connections: 2 },
@@ -64,7 +74,7 @@ describe('configuration', () => {
       CLM_BI_CONNECTION_LIMIT: '-1',
     });
     expect(config.work.read).toEqual({ statementTimeoutMs: 2500, connections: 10 });
-    expect(config.work.metrics).toEqual({ statementTimeoutMs: 0, connections: 3 });
+    expect(config.work.metrics).toEqual({ statementTimeoutMs: 0, connections: 3, parallelWorkers: 0 });
     expect(config.work.export).toEqual({ statementTimeoutMs: 30000, connections: 4 });
     expect(config.exports.maxSeconds).toBe(120);
     expect(config.bi.connectionLimit).toBe(-1);
@@ -81,11 +91,41 @@ describe('configuration', () => {
   });
 
   it('reads the limits on expensive operations, and refuses a per-key limit of 0', () => {
-    expect(loadConfig({ CLM_EXPENSIVE_PER_KEY: '5', CLM_EXPENSIVE_PER_INSTANCE: '8', CLM_EXPENSIVE_WAIT_MS: '0' }).expensiveWork).toEqual({
+    const config = loadConfig({
+      CLM_EXPENSIVE_PER_KEY: '5',
+      CLM_EXPENSIVE_PER_INSTANCE: '8',
+      CLM_EXPENSIVE_WAIT_MS: '0',
+      CLM_EXPENSIVE_BUSY_SHARE: '0',
+      CLM_EXPENSIVE_BURST_SECONDS: '30',
+      CLM_KEY_REFUSALS_PER_MINUTE: '0',
+      CLM_KEY_REFUSAL_BURST: '3',
+      CLM_REQUEST_TIMEOUT_MS: '0',
+      CLM_METRICS_PARALLEL_WORKERS: '2',
+    });
+    expect(config.expensiveWork).toEqual({
       perKey: 5,
       perInstance: 8,
       waitMs: 0,
+      busyShare: 0,
+      burstSeconds: 30,
+      refusalsPerMinute: 0,
+      refusalBurst: 3,
     });
+    expect(config.requestTimeoutMs).toBe(0);
+    expect(config.work.metrics.parallelWorkers).toBe(2);
     expect(() => loadConfig({ CLM_EXPENSIVE_PER_KEY: '0' })).toThrow('CLM_EXPENSIVE_PER_KEY: ');
+  });
+
+  it('reads how many /v1 requests an instance holds, and refuses 0 or a fraction naming the variable', () => {
+    expect(loadConfig({ CLM_V1_MAX_PENDING: '8' }).v1MaxPending).toBe(8);
+    expect(() => loadConfig({ CLM_V1_MAX_PENDING: '0' })).toThrow('CLM_V1_MAX_PENDING: ');
+    expect(() => loadConfig({ CLM_V1_MAX_PENDING: '1.5' })).toThrow('CLM_V1_MAX_PENDING: ');
+  });
+
+  it('sizes the gate on expensive work by the cores: one operation per two cores, and a quarter of their time', () => {
+    expect(loadConfig({}, 1).expensiveWork).toMatchObject({ perInstance: 1, busyShare: 0.25 });
+    expect(loadConfig({}, 2).expensiveWork).toMatchObject({ perInstance: 1, busyShare: 0.5 });
+    expect(loadConfig({}, 8).expensiveWork).toMatchObject({ perInstance: 4, busyShare: 2 });
+    expect(loadConfig({}, 64).expensiveWork).toMatchObject({ perInstance: 32, busyShare: 16 });
   });
 });

@@ -16,8 +16,8 @@ registerEnumType(Scope, {
   },
 });
 
-/** Who is calling: the key's id, name and scopes. */
-export type Principal = { keyId: string; name: string; scopes: readonly Scope[] };
+/** Who is calling: the key's id, name and scopes, and its own cost limit when an admin set one (else CLM_MAX_COST applies). */
+export type Principal = { keyId: string; name: string; scopes: readonly Scope[]; maxCost?: number | null };
 
 /** Whether `principal` may act with `scope`; `admin` implies every scope. */
 export function hasScope(principal: Principal, scope: Scope): boolean {

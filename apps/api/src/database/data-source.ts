@@ -12,6 +12,9 @@ import { ProjectionLocks1764800000000 } from './migrations/1764800000000-project
 import { SafeValuesAndProjectionFailures1764900000000 } from './migrations/1764900000000-safe-values-and-projection-failures';
 import { CustomerCreations1764900000001 } from './migrations/1764900000001-customer-creations';
 import { SegmentNameKeys1765000000000 } from './migrations/1765000000000-segment-name-keys';
+import { ApiKeyCostLimits1765100000000 } from './migrations/1765100000000-api-key-cost-limits';
+import { DatabaseIdentity1765100000001 } from './migrations/1765100000001-database-identity';
+import { Tracking1765300000000 } from './migrations/1765300000000-tracking';
 import { CustomerIdentities1765400000000 } from './migrations/1765400000000-customer-identities';
 import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
 import { PredictionFits1765700000000 } from './migrations/1765700000000-prediction-fits';
@@ -29,6 +32,9 @@ export const MIGRATIONS = [
   SafeValuesAndProjectionFailures1764900000000,
   CustomerCreations1764900000001,
   SegmentNameKeys1765000000000,
+  ApiKeyCostLimits1765100000000,
+  DatabaseIdentity1765100000001,
+  Tracking1765300000000,
   CustomerIdentities1765400000000,
   Webhooks1765500000000,
   PredictionFits1765700000000,

@@ -23,3 +23,17 @@ export function queryTimeout(kind: WorkKind, limitMs: number, what = 'this reque
 export function requestCancelled(): ClmError<DatabaseErrorCode> {
   return new ClmError(DatabaseError.REQUEST_CANCELLED, 'the client left, so its work was cancelled');
 }
+
+/** A request's total time limit was reached (QUERY_TIMEOUT): what it was still running is cancelled, and nothing more starts. */
+export function requestTimedOut(limitMs: number): ClmError<DatabaseErrorCode> {
+  return new ClmError(
+    DatabaseError.QUERY_TIMEOUT,
+    `this request took longer than the ${describeDuration(limitMs)} limit for one request (CLM_REQUEST_TIMEOUT_MS)`,
+    { limitMs, setting: 'CLM_REQUEST_TIMEOUT_MS' },
+  );
+}
+
+/** Why a scope's work stopped: the error its signal was aborted with (a total time limit), else its client leaving. */
+export function abortedWork(signal: AbortSignal): ClmError {
+  return signal.reason instanceof ClmError ? signal.reason : requestCancelled();
+}

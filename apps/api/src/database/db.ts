@@ -1,5 +1,5 @@
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
-import { requestCancelled } from './database.errors';
+import { abortedWork } from './database.errors';
 import { databaseUnavailable, sqlState } from './pg-errors';
 import { run } from './statements';
 import type { Queryable, Sql } from './statements';
@@ -128,12 +128,12 @@ export class Db implements Queryable {
 
   private async lease(): Promise<Lease> {
     const { kind, signal } = this.scope;
-    if (signal?.aborted) throw requestCancelled();
+    if (signal?.aborted) throw abortedWork(signal);
     const client = await this.shared.pool(kind).connect();
-    // The client may have left while a connection was found: then nothing is started on it.
+    // The client may have left (or the request run out of time) while a connection was found: then nothing is started on it.
     if (signal?.aborted) {
       client.release();
-      throw requestCancelled();
+      throw abortedWork(signal);
     }
     return new Lease(client, kind, signal, this.shared);
   }

@@ -9,8 +9,12 @@
 export const WORK_KINDS = ['read', 'metrics', 'export', 'ingest', 'projection', 'sweep', 'background', 'control'] as const;
 export type WorkKind = (typeof WORK_KINDS)[number];
 
-/** One kind's limits: the longest one statement may run (0: no limit) and how many connections it may hold at once. */
-export type WorkLimit = { statementTimeoutMs: number; connections: number };
+/**
+ * One kind's limits: the longest one statement may run (0: no limit), how many connections it may hold at once,
+ * and, when given, the parallel workers one of its statements may use (`max_parallel_workers_per_gather`; the
+ * server's setting when absent).
+ */
+export type WorkLimit = { statementTimeoutMs: number; connections: number; parallelWorkers?: number };
 export type WorkLimits = Record<WorkKind, WorkLimit>;
 
 /** What a time-limit error says about a kind: what the work is, and the variable that changes its limit. */
@@ -32,7 +36,8 @@ export const WORK_KIND_NAMES: Record<WorkKind, { label: string; variable: string
  */
 export const DEFAULT_WORK_LIMITS: WorkLimits = {
   read: { statementTimeoutMs: 5_000, connections: 10 },
-  metrics: { statementTimeoutMs: 15_000, connections: 3 },
+  // No parallel workers: a preview or metric with two would take both cores of a small machine from ingest and reads.
+  metrics: { statementTimeoutMs: 15_000, connections: 3, parallelWorkers: 0 },
   export: { statementTimeoutMs: 30_000, connections: 2 },
   ingest: { statementTimeoutMs: 30_000, connections: 4 },
   projection: { statementTimeoutMs: 60_000, connections: 2 },

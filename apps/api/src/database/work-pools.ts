@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
-import { queryTimeout, requestCancelled } from './database.errors';
+import { abortedWork, queryTimeout } from './database.errors';
 import { sqlState } from './pg-errors';
 import { DEFAULT_WORK_LIMITS, WORK_KIND_NAMES } from './work-kinds';
 import type { WorkKind, WorkLimits } from './work-kinds';
@@ -77,7 +77,7 @@ export class DbShared {
       // A pool opened after end() would never be closed: late work fails instead.
       if (this.ended)
         throw new Error(`the database connections are closed (a statement for ${WORK_KIND_NAMES[kind].label} came after shutdown)`);
-      const { statementTimeoutMs, connections } = this.limits[kind];
+      const { statementTimeoutMs, connections, parallelWorkers } = this.limits[kind];
       pool = new Pool({
         connectionString: this.url,
         max: connections,
@@ -87,7 +87,7 @@ export class DbShared {
         idle_in_transaction_session_timeout: this.idleLimitMs(kind),
         // LLVM compilation of a large plan cannot be interrupted: with JIT on, a preview of many conditions ran 20 s
         // past a 3 s statement limit, compiling. clm's statements are short and many; JIT would not pay for itself anyway.
-        options: '-c jit=off',
+        options: `-c jit=off${parallelWorkers === undefined ? '' : ` -c max_parallel_workers_per_gather=${parallelWorkers}`}`,
         // A connection that cannot be had in time fails instead of waiting: /healthz must answer 503 while the
         // database is away, not hang on a connect that never completes or a queue behind cancels.
         ...(kind === 'control' ? { connectionTimeoutMillis: CONTROL_CONNECT_TIMEOUT_MS } : {}),
@@ -164,7 +164,7 @@ export class Lease {
   explain(error: unknown): unknown {
     const state = sqlState(error);
     if (state !== '57014' && state !== '25P03') return error;
-    if (this.signal?.aborted) return requestCancelled();
+    if (this.signal?.aborted) return abortedWork(this.signal);
     return state === '57014'
       ? queryTimeout(this.kind, this.shared.limits[this.kind].statementTimeoutMs)
       : queryTimeout(this.kind, this.shared.idleLimitMs(this.kind), 'this request held a transaction idle');

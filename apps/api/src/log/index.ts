@@ -22,6 +22,7 @@ export { LogTailer, MAX_BUFFERED, replayThenFollow } from './log-tailer';
 export type { LogSink } from './log-tailer';
 export { PgListener } from './pg-listener';
 export { LiveFeed, LogStream } from './log-stream';
+export { readDatabaseFingerprint } from './database-identity';
 export type { StreamEvent } from './log-stream';
 export { Projector } from './projection';
 export { storedPosition } from './projection-steps';

@@ -83,42 +83,63 @@ export function advance(cursor: LogCursor, position: LogPosition): LogCursor {
 export const MAX_IN_FLIGHT = 8192;
 
 /** The longest cursor accepted: the log's name, a position and a snapshot with MAX_IN_FLIGHT transactions, in base64url. */
-export const MAX_CURSOR_LENGTH = Math.ceil((64 + 1 + (20 + 1 + 20) + 1 + (20 + 1 + 20 + 1) + MAX_IN_FLIGHT * 21) / 3) * 4;
+export const MAX_CURSOR_LENGTH = Math.ceil((64 + 17 + 1 + (20 + 1 + 20) + 1 + (20 + 1 + 20 + 1) + MAX_IN_FLIGHT * 21) / 3) * 4;
 
 /** The largest xid8 (unsigned 64 bits) and bigint row id (signed 64 bits). */
 const MAX_XID8 = 2n ** 64n - 1n;
 const MAX_ROW_ID = 2n ** 63n - 1n;
 
 const NAME = /^[a-z_][a-z0-9_]{0,63}$/;
+/** A database's fingerprint in a cursor: 16 hex digits of its identity (see databaseFingerprint). */
+const FINGERPRINT = /^[0-9a-f]{16}$/;
 const NUMBER = /^\d{1,20}$/;
 
 /**
- * The opaque cursor clients keep: base64url of `log/txId.id`, plus
- * `~xmin:xmax:xip` while a snapshot applies. `log` names the log (its table)
- * so a cursor of one stream is refused by another; cursors without it
- * (`txId.id…`, handed out before streams were named) are read as before.
+ * The fingerprint of a database's identity (the `database_identity` row, a
+ * random uuid made once per database) that its cursors carry: 16 hex digits.
  */
-export function encodeCursor(cursor: LogCursor, log?: string): string {
+export function databaseFingerprint(identity: string): string {
+  return identity.replace(/-/g, '').slice(0, 16).toLowerCase();
+}
+
+/**
+ * The opaque cursor clients keep: base64url of `log@database/txId.id`, plus
+ * `~xmin:xmax:xip` while a snapshot applies. `log` names the log (its table)
+ * so a cursor of one stream is refused by another, and `database` is the
+ * fingerprint of the database that handed it out, so a cursor of another
+ * database is refused (positions of one database mean nothing in another).
+ * Cursors without them (`txId.id…`, `log/txId.id…`, handed out before) are
+ * read as before.
+ */
+export function encodeCursor(cursor: LogCursor, log?: string, database?: string | null): string {
   const { position, snapshot } = cursor;
   const suffix = snapshot ? `~${snapshot.xmin}:${snapshot.xmax}:${snapshot.xip.join(',')}` : '';
-  return Buffer.from(`${log === undefined ? '' : `${log}/`}${position.txId}.${position.id}${suffix}`).toString('base64url');
+  const name = log === undefined ? '' : `${log}${database ? `@${database}` : ''}/`;
+  return Buffer.from(`${name}${position.txId}.${position.id}${suffix}`).toString('base64url');
 }
 
 /**
  * Reads a cursor made by `encodeCursor`, in time linear in its length, which
  * is at most MAX_CURSOR_LENGTH; refuses (INVALID_CURSOR, naming `field`) one
  * that is malformed, out of range, lists more than MAX_IN_FLIGHT transactions
- * or lists them out of order, or names another log than `log`.
+ * or lists them out of order, names another log than `log`, or was handed
+ * out by another database than the one whose fingerprint is `database`.
  */
-export function decodeCursor(cursor: string, field = 'after', log?: string): LogCursor {
+export function decodeCursor(cursor: string, field = 'after', log?: string, database?: string | null): LogCursor {
   if (cursor.length > MAX_CURSOR_LENGTH)
     throw invalidCursor(field, `longer than ${MAX_CURSOR_LENGTH} characters: not a cursor returned by this API`);
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const slash = text.indexOf('/');
-  const named = slash >= 0 ? text.slice(0, slash) : null;
+  const label = slash >= 0 ? text.slice(0, slash) : null;
+  const at = label === null ? -1 : label.indexOf('@');
+  const named = label !== null && at >= 0 ? label.slice(0, at) : label;
+  const issuer = label !== null && at >= 0 ? label.slice(at + 1) : null;
   if (named !== null && !NAME.test(named)) throw invalidCursor(field);
+  if (issuer !== null && !FINGERPRINT.test(issuer)) throw invalidCursor(field);
   if (named !== null && log !== undefined && named !== log)
     throw invalidCursor(field, `a cursor of another stream (${named}), not of ${log}`);
+  if (issuer !== null && database && issuer !== database)
+    throw invalidCursor(field, 'a cursor handed out by another database: its positions mean nothing here; subscribe without one');
   const [positionText, snapshotText, ...rest] = text.slice(slash + 1).split('~');
   if (rest.length > 0) throw invalidCursor(field);
   const [txIdText, idText, ...extra] = positionText.split('.');

@@ -49,12 +49,19 @@ export class LogStream<T> {
     /** The log's name (its table), carried by every cursor handed out, so a cursor of another stream is refused. */
     private readonly name: string,
     onError: (error: unknown) => void,
+    /** The fingerprint of this database (log-position.ts), carried by every cursor, so another database's is refused; null: none. */
+    private readonly database: string | null,
   ) {
     this.tailer = new LogTailer(log, FALLBACK_POLL_MS, onError);
   }
 
-  static of<T, Row extends QueryResultRow>(db: Queryable, source: LogSource<Row, T>, onError: (error: unknown) => void): LogStream<T> {
-    return new LogStream(new EventLog(db, source), source.table, onError);
+  static of<T, Row extends QueryResultRow>(
+    db: Queryable,
+    source: LogSource<Row, T>,
+    onError: (error: unknown) => void,
+    database: string | null = null,
+  ): LogStream<T> {
+    return new LogStream(new EventLog(db, source), source.table, onError, database);
   }
 
   /** Cursors once the subscriber is past its snapshot are the same for every subscriber: encoded once per entry. */
@@ -62,7 +69,7 @@ export class LogStream<T> {
 
   /** Entries after the cursor `after` (or from now) that `keep` accepts, in log order. */
   private async *follow(keep: (value: T) => boolean, after: string | null): AsyncGenerator<StreamEvent<T>> {
-    const from = after === null ? null : decodeCursor(after, 'after', this.name);
+    const from = after === null ? null : decodeCursor(after, 'after', this.name, this.database);
     for await (const entry of replayThenFollow(this.log, this.tailer, from, keep)) {
       yield this.toEvent(entry);
     }
@@ -70,7 +77,7 @@ export class LogStream<T> {
 
   /** The same entries as `follow`, pushed into `sink`. */
   private deliver(keep: (value: T) => boolean, after: string | null, sink: LogSink<StreamEvent<T>>): () => void {
-    const from = after === null ? null : decodeCursor(after, 'after', this.name);
+    const from = after === null ? null : decodeCursor(after, 'after', this.name, this.database);
     return replayThenDeliver(this.log, this.tailer, from, keep, {
       next: (entry) => sink.next(this.toEvent(entry)),
       end: sink.end,
@@ -79,10 +86,11 @@ export class LogStream<T> {
 
   private toEvent(entry: { cursor: LogCursor; value: T }): StreamEvent<T> {
     const { cursor, value } = entry;
-    if (cursor.snapshot !== null || typeof value !== 'object' || value === null) return { cursor: encodeCursor(cursor, this.name), value };
+    if (cursor.snapshot !== null || typeof value !== 'object' || value === null)
+      return { cursor: encodeCursor(cursor, this.name, this.database), value };
     let encoded = this.encodedCursors.get(value);
     if (encoded === undefined) {
-      encoded = encodeCursor(cursor, this.name);
+      encoded = encodeCursor(cursor, this.name, this.database);
       this.encodedCursors.set(value, encoded);
     }
     return { cursor: encoded, value };
@@ -95,7 +103,7 @@ export class LogStream<T> {
    */
   async open(keep: (value: T) => boolean, after: string | null): Promise<LiveFeed<T>> {
     if (after !== null) {
-      const cursor = decodeCursor(after, 'after', this.name);
+      const cursor = decodeCursor(after, 'after', this.name, this.database);
       const now = await this.log.snapshot();
       // A row's transaction id is below xmax once committed; a snapshot cursor's position is its xmin (at most its xmax).
       const { position, snapshot } = cursor;

@@ -94,6 +94,38 @@ export async function listFailures(db: Queryable, projection: string | null, lim
   return rows.map(toFailure);
 }
 
+/**
+ * Fails (a row's fault, so the stretch is split down to the rows concerned)
+ * when a row of `range` shares its `key` column with an earlier row of the
+ * log that `projection` recorded as failed: applied before it, that row
+ * would see a state the earlier one has not made yet (the metrics
+ * projection's journey of a customer). Held back, it is recorded, and the
+ * retry, which goes in log order, applies the earlier row first. A cheap
+ * check of whether the projection has any failure of this log comes first.
+ */
+export async function refuseHeldBack(
+  uow: UnitOfWork,
+  projection: string,
+  log: { name: string; table: string },
+  key: string,
+  range: { after: LogPosition; upTo: LogPosition },
+): Promise<void> {
+  const [{ any }] = await uow.query<{ any: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM projection_failures f WHERE f.projection = $1 AND f.log = $2) AS any`,
+    [projection, log.name],
+  );
+  if (!any) return;
+  // `log.table` and `key` are names the code gave (a follower's log and column), never input.
+  const [{ held }] = await uow.query<{ held: number }>(
+    `SELECT count(*)::int AS held FROM ${log.table} t
+      WHERE (t.tx_id, t.id) > ($3::xid8, $4::bigint) AND (t.tx_id, t.id) <= ($5::xid8, $6::bigint)
+        AND EXISTS (SELECT 1 FROM projection_failures f JOIN ${log.table} e ON e.tx_id = f.tx_id AND e.id = f.id
+                     WHERE f.projection = $1 AND f.log = $2 AND (f.tx_id, f.id) < (t.tx_id, t.id) AND e.${key} = t.${key})`,
+    [projection, log.name, range.after.txId.toString(), range.after.id.toString(), range.upTo.txId.toString(), range.upTo.id.toString()],
+  );
+  if (held > 0) throw new Error(`held back: an earlier row of the same ${key} is not applied yet (see projectionFailures)`);
+}
+
 /** The stretch holding exactly one row: from just before it to it (ids are whole numbers, so nothing else fits between). */
 export function rowRange(position: LogPosition): { after: LogPosition; upTo: LogPosition } {
   return { after: { txId: position.txId, id: position.id - 1n }, upTo: position };

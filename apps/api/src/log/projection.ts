@@ -2,6 +2,7 @@ import type { Db, UnitOfWork } from '../database/db';
 import type { LogEntry, LogReader } from './event-log';
 import { comparePositions } from './log-position';
 import {
+  refuseHeldBack,
   applyInSavepoint,
   clearFailure,
   describeFailure,
@@ -88,14 +89,27 @@ export class Projector {
     this.retryMs = options.retryMs ?? 60_000;
   }
 
-  /** Follows a log with set-based SQL: `apply` gets the stretch of the log to fold in. */
+  /**
+   * Follows a log with set-based SQL: `apply` gets the stretch of the log to fold in. With `orderedBy` (a column of
+   * the log), rows sharing its value apply in log order even when one fails: the rows after a recorded failure of
+   * their key are held back (recorded too) and retried after it, in order.
+   */
   followRange(
     projection: string,
     log: ProjectedLog,
     apply: (uow: UnitOfWork, range: LogRange) => Promise<void>,
-    options: { after?: string; lazyCommit?: boolean } = {},
+    options: { after?: string; lazyCommit?: boolean; orderedBy?: string } = {},
   ): this {
-    this.followers.push({ projection, log, apply, after: options.after, lazyCommit: options.lazyCommit });
+    const { orderedBy } = options;
+    // Rows of one key that must apply in log order: one behind a recorded failure of its key waits for it (see heldBack).
+    const ordered =
+      orderedBy === undefined
+        ? apply
+        : async (uow: UnitOfWork, range: LogRange) => {
+            await refuseHeldBack(uow, projection, log, orderedBy, range);
+            await apply(uow, range);
+          };
+    this.followers.push({ projection, log, apply: ordered, after: options.after, lazyCommit: options.lazyCommit });
     return this;
   }
 

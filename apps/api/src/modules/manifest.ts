@@ -8,6 +8,7 @@ import { CustomerPredictionFieldsResolver, CustomerPredictionResolver, Predictio
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
+import { TrackingResolver } from './tracking';
 import { WebhookError } from './webhooks';
 
 /*
@@ -51,6 +52,7 @@ export const MODULE_PARTS = {
   touchpoints: { resolvers: [CustomerTouchpointsResolver, TouchpointResolver, TouchpointConnectionResolver], errors: {} },
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
+  tracking: { resolvers: [TrackingResolver], errors: {} },
   webhooks: { resolvers: [], errors: WebhookError },
   predictions: { resolvers: [PredictionResolver, CustomerPredictionResolver, CustomerPredictionFieldsResolver], errors: PredictionError },
   projections: { resolvers: [ProjectionResolver], errors: {} },

@@ -23,6 +23,7 @@ import { sendCsvHeaders, streamCursor } from './csv-stream';
 import { clientErrorOf, GENERIC_MESSAGE } from './error-mapping';
 import type { ExpensiveWork } from './expensive-work';
 import { costLimitExceeded } from './limits.errors';
+import { refuseRateLimitedKeys } from './rate-limited-keys';
 import type { Logger } from './logger';
 import { CUSTOMER_RELATIONS } from './services';
 import type { Services } from './services';
@@ -79,6 +80,7 @@ export function csvExportRouter(options: CsvExportOptions): Router {
   // client leaving cancels it); customers.csv runs in an export scope of its own.
   router.use(requestWorkScope('read'));
   router.use(requireReadKey(services));
+  router.use(refuseRateLimitedKeys(options.expensiveWork));
   router.use('/metrics.csv', requestWorkKind('metrics'));
   router.get('/customers.csv', async (request, response, next) => {
     try {
@@ -120,8 +122,13 @@ export function csvExportRouter(options: CsvExportOptions): Router {
         },
         compareToPrevious: false,
       });
-      if (cost > options.limits.maxCost) throw costLimitExceeded(cost, options.limits.maxCost, [{ field: metric, price: cost }]);
-      const keyId = (response.locals as Locals).principal?.keyId ?? '';
+      const principal = (response.locals as Locals).principal;
+      const keyId = principal?.keyId ?? '';
+      const limit = principal?.maxCost ?? options.limits.maxCost;
+      if (cost > limit) {
+        options.expensiveWork.refused(keyId);
+        throw costLimitExceeded(cost, limit, [{ field: metric, price: cost }]);
+      }
       const { metrics } = services.scoped(services.db.inScope((response.locals as Locals).work ?? new WorkScope('metrics')));
       const table = await options.expensiveWork.run(keyId, () => metricTable(metrics, metric, query));
       sendCsvHeaders(response, `${metric}.csv`);

@@ -53,6 +53,8 @@ export function describeErrorCode(code: ErrorCode): ClientError {
       return { graphqlCode: 'COST_LIMIT_EXCEEDED', httpStatus: 400 };
     case 'TOO_MANY_EXPENSIVE_OPERATIONS':
       return { graphqlCode: 'TOO_MANY_EXPENSIVE_OPERATIONS', httpStatus: 429 };
+    case 'RATE_LIMITED':
+      return { graphqlCode: 'RATE_LIMITED', httpStatus: 429 };
     case 'QUERY_TIMEOUT':
       return { graphqlCode: 'QUERY_TIMEOUT', httpStatus: 503 };
     case 'REQUEST_CANCELLED':
@@ -89,6 +91,7 @@ const PASS_THROUGH_CODES = new Set([
   'NOT_FOUND',
   'CONFLICT',
   'COST_LIMIT_EXCEEDED',
+  'RATE_LIMITED',
   'SUBSCRIBER_BEHIND',
   'TOO_MANY_OPERATIONS',
   'SERVICE_UNAVAILABLE',

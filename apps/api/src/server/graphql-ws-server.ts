@@ -16,7 +16,7 @@ import type { ExpensiveWork } from './expensive-work';
 import { costError, operationCosts, parseWithLimits, validateWithLimits, variablesDepthError } from './operation-limits';
 import type { Services } from './services';
 import { SubscriptionFanout } from './subscription-fanout';
-import { workKindOf } from './work-scope';
+import { withDeadline, workKindOf } from './work-scope';
 import { WorkScope } from '../database/db';
 
 type SocketExtra = { principal?: Principal; authorization?: unknown; gone?: AbortSignal };
@@ -42,8 +42,11 @@ export function attachGraphQLWebSocket(options: {
   limits: OperationLimits;
   expensiveWork: ExpensiveWork;
   logger: Logger;
+  /** The longest a query or mutation may take in all (CLM_REQUEST_TIMEOUT_MS); 0 or absent: no limit. */
+  requestTimeoutMs?: number;
 }) {
   const { schema, services, limits, expensiveWork, logger } = options;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 0;
   // The same body limit as HTTP: a larger message closes the socket (1009) before it is parsed.
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: MAX_MESSAGE_BYTES });
   const mask = (errors: readonly GraphQLError[]) =>
@@ -71,6 +74,8 @@ export function attachGraphQLWebSocket(options: {
   }, KEY_RECHECK_MS);
   recheck.unref();
 
+  /** The timer of each query's or mutation's total time limit, by its context, dropped once it is executed. */
+  const deadlines = new WeakMap<object, () => void>();
   /** The key of each expensive operation's context (one context per operation), for `execute` to take its slot. */
   const expensiveKeys = new WeakMap<object, string>();
 
@@ -119,6 +124,9 @@ export function attachGraphQLWebSocket(options: {
           closeRevoked(ctx.extra.socket);
           return [new GraphQLError(error.message, { extensions: { code: 'UNAUTHENTICATED' } })];
         }
+        // A key refused too often (it ignores Retry-After) is refused before its operation is parsed.
+        const rateLimited = expensiveWork.rateLimited((ctx.extra.principal as Principal).keyId);
+        if (rateLimited) return mask([new GraphQLError(rateLimited.message, { originalError: rateLimited })]).map(toGraphQLError);
         let document;
         try {
           document = parseWithLimits(payload.query, limits);
@@ -132,12 +140,20 @@ export function attachGraphQLWebSocket(options: {
         const tooDeep = variablesDepthError(schema, payload.query, variables);
         if (tooDeep) return [tooDeep];
         const { total, priced } = operationCosts(schema, document, payload.operationName ?? undefined, variables);
-        const tooCostly = costError(total, limits, priced);
-        if (tooCostly) return mask([tooCostly]).map(toGraphQLError);
-        // Its work scope: the connections and time limit of its kind, and its socket closing cancels its statements.
+        const principal = ctx.extra.principal as Principal;
+        const tooCostly = costError(total, limits, priced, principal.maxCost);
+        if (tooCostly) {
+          expensiveWork.refused(principal.keyId);
+          return mask([tooCostly]).map(toGraphQLError);
+        }
+        // Its work scope: the connections and time limit of its kind, and its socket closing cancels its statements; a
+        // query or mutation also stops at its total time limit, counted from here (a slot waited for included).
         const operation = getOperationAST(document, payload.operationName);
-        const work = new WorkScope(operation ? workKindOf(operation) : 'read', ctx.extra.gone ?? null);
-        const contextValue = createContext(services, ctx.extra.principal as Principal, undefined, work);
+        const gone = ctx.extra.gone ?? null;
+        const deadline = requestTimeoutMs > 0 && operation?.operation !== 'subscription' ? withDeadline(gone, requestTimeoutMs) : null;
+        const work = new WorkScope(operation ? workKindOf(operation) : 'read', deadline?.signal ?? gone);
+        const contextValue = createContext(services, principal, undefined, work);
+        if (deadline) deadlines.set(contextValue, deadline.clear);
         if (priced.length > 0) expensiveKeys.set(contextValue, contextValue.principal.keyId);
         fanout.bind(contextValue, { socket: ctx.extra.socket, stream: ctx.extra.request.socket, id });
         return { schema, document, variableValues: variables, operationName: payload.operationName, contextValue };
@@ -147,12 +163,14 @@ export function attachGraphQLWebSocket(options: {
         const { contextValue } = args;
         const known = typeof contextValue === 'object' && contextValue !== null;
         const keyId = known ? expensiveKeys.get(contextValue) : undefined;
-        if (keyId === undefined) return execute(args);
         try {
+          if (keyId === undefined) return await execute(args);
           return await expensiveWork.run(keyId, async () => execute(args));
         } catch (refusal) {
           if (!(refusal instanceof ClmError)) throw refusal;
           return { errors: [new GraphQLError(refusal.message, { originalError: refusal })] };
+        } finally {
+          if (known) deadlines.get(contextValue)?.();
         }
       },
       // Every subscription is delivered by fan-out: executed and serialised once per event and selection (see subscription-fanout.ts).

@@ -15,16 +15,20 @@ import type { ProjectionHealth } from '../log';
 import { migrationsAreCurrent } from '../database/data-source';
 import { databaseUnavailable } from '../database/db';
 import { ClmError } from '../core/errors';
+import { DEFAULT_V1_MAX_PENDING } from '../config';
 import type { Principal } from '../core/principal';
 import type { RequestContext } from '../core/request-context';
 import { bindPort } from './bind-port';
 import type { BoundPort } from './bind-port';
 import { authenticate, createContext } from './context';
 import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
+import { IngestGate } from './ingest-gate';
+import { SEGMENT_V1_PATH, segmentV1Router } from './segment-v1';
 import { clientErrorOf, formatClientError, GENERIC_MESSAGE, refuseSubscriptionsOverHttp } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
 import { ExpensiveWork } from './expensive-work';
+import { refuseRateLimitedKeys } from './rate-limited-keys';
 import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
 import { requestWorkScope, workKindPlugin } from './work-scope';
@@ -43,6 +47,8 @@ export type RunningServer = {
   subscriptionsStarted: () => number;
   /** Expensive operations running and waiting for a slot now (see expensive-work.ts). */
   expensiveWork: () => { running: number; waiting: number };
+  /** /v1 requests holding a place at the ingest gate now (see ingest-gate.ts). */
+  v1Pending: () => number;
   close: () => Promise<void>;
 };
 
@@ -67,7 +73,8 @@ function projectionsPart(troubled: ProjectionHealth[]): { projections?: Projecti
  * `bound` (the port clm took before anything else) or binds `config.port`.
  */
 export async function startHttpServer(options: {
-  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'> & Partial<Pick<Config, 'exports'>>;
+  config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'> &
+    Partial<Pick<Config, 'exports' | 'requestTimeoutMs' | 'v1MaxPending'>>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
@@ -81,6 +88,7 @@ export async function startHttpServer(options: {
   const httpServer = bound.server;
   // One gate for every way in (HTTP, WebSocket, CSV): the limits are per instance.
   const expensiveWork = new ExpensiveWork(config.expensiveWork);
+  const ingestGate = new IngestGate(config.v1MaxPending ?? DEFAULT_V1_MAX_PENDING);
   const webSocket = attachGraphQLWebSocket({
     httpServer,
     path: GRAPHQL_PATH,
@@ -89,6 +97,7 @@ export async function startHttpServer(options: {
     limits: config.limits,
     expensiveWork,
     logger,
+    requestTimeoutMs: config.requestTimeoutMs ?? 0,
   });
 
   const apollo = new ApolloServer<RequestContext>({
@@ -154,9 +163,11 @@ export async function startHttpServer(options: {
   app.use(
     GRAPHQL_PATH,
     // Interactive reads until the operation says otherwise (workKindPlugin); the client leaving cancels its statements.
-    requestWorkScope('read'),
+    requestWorkScope('read', config.requestTimeoutMs ?? 0),
     // The key first: a request without a valid key is refused before its body is read.
     requireApiKey(services),
+    // A key that keeps coming back after being refused, without waiting, is refused before its body is read.
+    refuseRateLimitedKeys(expensiveWork),
     express.json({ limit: '5mb' }),
     refuseDeepVariables(schema),
     expressMiddleware(apollo, {
@@ -169,11 +180,13 @@ export async function startHttpServer(options: {
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
   app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, limits: config.limits, expensiveWork, exportLimits: config.exports }));
+  // The Segment-compatible HTTP Tracking API (write key), with CORS for browsers on other origins.
+  app.use(SEGMENT_V1_PATH, segmentV1Router({ services, logger, gate: ingestGate }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(markAsset);
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));
-    app.get(/^\/(?!graphql|healthz|readyz).*/, (_request, response) => response.sendFile(path.join(dashboardDir, 'index.html')));
+    app.get(/^\/(?!graphql|healthz|readyz|v1\/).*/, (_request, response) => response.sendFile(path.join(dashboardDir, 'index.html')));
   }
 
   bound.serve(app);
@@ -183,6 +196,7 @@ export async function startHttpServer(options: {
     subscriptionExecutions: webSocket.subscriptionExecutions,
     subscriptionsStarted: webSocket.subscriptionsStarted,
     expensiveWork: () => expensiveWork.load(),
+    v1Pending: () => ingestGate.load(),
     close: async () => {
       await webSocket.close();
       await apollo.stop();
@@ -282,8 +296,12 @@ function costLimitPlugin(limits: Config['limits'], expensiveWork: ExpensiveWork)
       return {
         async didResolveOperation({ request, document, schema, contextValue }) {
           const { total, priced } = operationCosts(schema, document, request.operationName ?? undefined, request.variables ?? {});
-          const error = costError(total, limits, priced);
-          if (error) throw error;
+          const { principal } = contextValue;
+          const error = costError(total, limits, priced, principal.maxCost);
+          if (error) {
+            expensiveWork.refused(principal.keyId);
+            throw error;
+          }
           if (priced.length === 0) return;
           try {
             release = await expensiveWork.acquire(contextValue.principal.keyId);

@@ -6,6 +6,8 @@ export const LimitError = {
   COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
   /** The key, or the instance, runs as many expensive operations as it may; retry after `retryAfter` seconds. */
   TOO_MANY_EXPENSIVE_OPERATIONS: 'TOO_MANY_EXPENSIVE_OPERATIONS',
+  /** The key was refused more often than its rate allows (it retries without waiting): every request is refused for `retryAfter` seconds. */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 export type LimitErrorCode = (typeof LimitError)[keyof typeof LimitError];
 
@@ -39,15 +41,23 @@ export function costLimitExceeded(cost: number, limit: number, priced: readonly 
   );
 }
 
-/** Whose limit was reached: the calling key's, or the instance's. */
-export type BusyScope = 'key' | 'instance';
+/** Whose limit was reached: the calling key's, the instance's slots, or the instance's time budget for expensive work. */
+export type BusyScope = 'key' | 'instance' | 'budget';
 
 /** The refusal of an expensive operation that found no free slot in time; retry after `retryAfter` seconds. */
 export function tooManyExpensiveOperations(scope: BusyScope, limit: number, retryAfter: number): ClmError<LimitErrorCode> {
-  const whose = scope === 'key' ? 'this API key' : 'this server';
+  const message =
+    scope === 'budget'
+      ? `this server has spent its time for expensive operations (previews, segment definitions, metrics: ${limit} s per second, CLM_EXPENSIVE_BUSY_SHARE); retry in ${retryAfter} s`
+      : `${scope === 'key' ? 'this API key' : 'this server'} already runs ${limit} expensive operations (previews, segment definitions, metrics) at once; retry in ${retryAfter} s`;
+  return new ClmError(LimitError.TOO_MANY_EXPENSIVE_OPERATIONS, message, { limit, scope, retryAfter });
+}
+
+/** The refusal at the door of a key refused more than `perMinute` times a minute; retry after `retryAfter` seconds. */
+export function keyRateLimited(perMinute: number, retryAfter: number): ClmError<LimitErrorCode> {
   return new ClmError(
-    LimitError.TOO_MANY_EXPENSIVE_OPERATIONS,
-    `${whose} already runs ${limit} expensive operations (previews, segment definitions, metrics) at once; retry in ${retryAfter} s`,
-    { limit, scope, retryAfter },
+    LimitError.RATE_LIMITED,
+    `this API key was refused more than ${perMinute} times a minute (it did not wait as Retry-After asked); every request is refused for ${retryAfter} s (CLM_KEY_REFUSALS_PER_MINUTE)`,
+    { perMinute, retryAfter },
   );
 }

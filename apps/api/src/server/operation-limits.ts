@@ -182,12 +182,19 @@ export function operationCosts(
  * the costliest priced fields; clients see `cost` and `limit` in its
  * extensions.
  */
-export function costError(cost: number, limits: OperationLimits, priced: readonly PricedField[] = []): GraphQLError | null {
-  if (cost <= limits.maxCost) return null;
-  const refusal = costLimitExceeded(cost, limits.maxCost, priced);
+export function costError(
+  cost: number,
+  limits: OperationLimits,
+  priced: readonly PricedField[] = [],
+  /** The calling key's own limit (api_keys.max_cost), when an admin set one: it replaces `limits.maxCost`. */
+  keyMaxCost: number | null = null,
+): GraphQLError | null {
+  const limit = keyMaxCost ?? limits.maxCost;
+  if (cost <= limit) return null;
+  const refusal = costLimitExceeded(cost, limit, priced);
   return new GraphQLError(refusal.message, {
     originalError: refusal,
-    extensions: { code: refusal.code, cost, limit: limits.maxCost, http: { status: 400 } },
+    extensions: { code: refusal.code, cost, limit, http: { status: 400 } },
   });
 }
 

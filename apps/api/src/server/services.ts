@@ -5,7 +5,7 @@ import { Db } from '../database/db';
 import { sql } from '../database/sql';
 import type { WorkKind, WorkLimits } from '../database/work-kinds';
 import { timelineLoader, TimelineReader } from '../database/timeline';
-import { CommitNotifier, EVENTS_CHANNEL, HealthWatch, LogStream, PgListener, Projector } from '../log';
+import { CommitNotifier, EVENTS_CHANNEL, HealthWatch, LogStream, PgListener, Projector, readDatabaseFingerprint } from '../log';
 import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log';
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
@@ -64,6 +64,7 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import { TrackingMappings, TrackingResolver, TrackingService } from '../modules/tracking';
 import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
 import { servicesOf } from './work-scope';
 
@@ -87,6 +88,8 @@ export type ScopedServices = {
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
+  /** The Segment-compatible ingest behind /v1. */
+  tracking: TrackingService;
   predictions: PredictionService;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
@@ -173,9 +176,11 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const listener = new PgListener(options.url, options.onError);
   // Background work runs on its own connections and limits, and no request's client leaving cancels it.
   const streamDb = db.forKind('read');
-  const transitionStream = LogStream.of(streamDb, TRANSITION_LOG, options.onError);
-  const touchpointStream = LogStream.of(streamDb, TOUCHPOINT_LOG, options.onError);
-  const segmentChangeStream = LogStream.of(streamDb, SEGMENT_CHANGE_LOG, options.onError);
+  // Every cursor handed out names this database, so a cursor of another one is refused.
+  const database = await readDatabaseFingerprint(db.forKind('background'));
+  const transitionStream = LogStream.of(streamDb, TRANSITION_LOG, options.onError, database);
+  const touchpointStream = LogStream.of(streamDb, TOUCHPOINT_LOG, options.onError, database);
+  const segmentChangeStream = LogStream.of(streamDb, SEGMENT_CHANGE_LOG, options.onError, database);
   const notice = options.onNotice ?? (() => undefined);
   const projector = new Projector(db.forKind('projection'), {
     onError: options.onError,
@@ -210,14 +215,22 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const transitionTimeline = new TimelineReader(db, TRANSITION_TIMELINE);
   const touchpointTimeline = new TimelineReader(db, TOUCHPOINT_TIMELINE);
   const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
+  // The /v1 mapping in force, shared by every request (each would otherwise read it again).
+  const trackingMappings = new TrackingMappings();
 
   const scoped = (db: Db): ScopedServices => {
-    const metrics = new MetricsService(db, () => models.current());
+    const metrics = new MetricsService(db, () => models.current(), database);
     // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
-    const lifecycle = new LifecycleService(db, models, journeys, {
-      counts: () => metrics.stageCounts(),
-      flows: (from, to) => metrics.stageFlows(from, to),
-    });
+    const lifecycle = new LifecycleService(
+      db,
+      models,
+      journeys,
+      {
+        counts: () => metrics.stageCounts(),
+        flows: (from, to) => metrics.stageFlows(from, to),
+      },
+      database,
+    );
     const customers = new CustomerService(
       db,
       {
@@ -234,6 +247,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
     const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
     const requestIngest = ingest.on(db);
+    const tracking = new TrackingService(db, requestIngest, (items, path) => identify.identify(items, path), trackingMappings);
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
     const predictions = new PredictionService(db);
     const projections = new ProjectionService(db, projector, health);
@@ -258,8 +272,21 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
       [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
       [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+      [TrackingResolver, new TrackingResolver(tracking)],
     ]);
-    return { customers, identify, lifecycle, ingest: requestIngest, metrics, segments, campaigns, predictions, projections, resolvers };
+    return {
+      customers,
+      identify,
+      lifecycle,
+      ingest: requestIngest,
+      metrics,
+      segments,
+      campaigns,
+      predictions,
+      projections,
+      tracking,
+      resolvers,
+    };
   };
 
   const own = scoped(db);

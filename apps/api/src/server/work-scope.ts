@@ -6,6 +6,7 @@ import type { OperationDefinitionNode, SelectionSetNode } from 'graphql';
 import type { RequestContext, RequestScope } from '../core/request-context';
 import { WorkScope } from '../database/db';
 import type { WorkKind } from '../database/work-kinds';
+import { requestTimedOut } from '../database/database.errors';
 import type { ScopedServices, Services } from './services';
 
 /**
@@ -52,12 +53,43 @@ export type WorkLocals = { work?: WorkScope };
  * Gives an HTTP request a work scope of `kind` (`response.locals.work`): the
  * statements of the services built on it use that kind's connections and
  * limit, and its client leaving before the response is complete cancels them
- * at once.
+ * at once, as does the request running longer than `totalMs` in all (0: no
+ * limit; QUERY_TIMEOUT naming CLM_REQUEST_TIMEOUT_MS).
  */
-export function requestWorkScope(kind: WorkKind) {
+export function requestWorkScope(kind: WorkKind, totalMs = 0) {
   return (_request: Request, response: Response, next: NextFunction) => {
-    (response.locals as WorkLocals).work = new WorkScope(kind, clientGone(response));
+    const gone = clientGone(response);
+    if (totalMs <= 0) {
+      (response.locals as WorkLocals).work = new WorkScope(kind, gone);
+      return next();
+    }
+    const deadline = withDeadline(gone, totalMs);
+    response.once('close', deadline.clear);
+    (response.locals as WorkLocals).work = new WorkScope(kind, deadline.signal);
     next();
+  };
+}
+
+/**
+ * `signal`, also aborted `totalMs` after now with the QUERY_TIMEOUT that names
+ * CLM_REQUEST_TIMEOUT_MS (what the scope's statements then fail with, and
+ * any statement it would start after). `clear` drops the timer once the work
+ * is over.
+ */
+export function withDeadline(signal: AbortSignal | null, totalMs: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  const timer = setTimeout(() => controller.abort(requestTimedOut(totalMs)), totalMs);
+  timer.unref();
+  const follow = () => controller.abort(signal?.reason);
+  if (signal?.aborted) follow();
+  else signal?.addEventListener('abort', follow, { once: true });
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', follow);
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, Field, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Scope } from '../../core/principal';
 import type { RequestContext } from '../../core/request-context';
 import { ApiKey } from './api-key.type';
@@ -43,8 +43,26 @@ export class ApiKeyResolver {
     @Ctx() context: RequestContext,
     @Arg('name', () => String, { description: 'A name to recognise the key by.' }) name: string,
     @Arg('scopes', () => [Scope], { description: 'What the key may do.' }) scopes: Scope[],
+    @Arg('maxCost', () => Int, {
+      nullable: true,
+      description: "The key's own cost limit (1 to 2147483647); absent or null: the server's (CLM_MAX_COST).",
+    })
+    maxCost: number | null | undefined,
   ): Promise<CreatedApiKey> {
-    return this.keys.create(name, scopes, context.principal.name);
+    return this.keys.create(name, scopes, context.principal.name, { maxCost: maxCost ?? null });
+  }
+
+  @Authorized(Scope.ADMIN)
+  @Mutation(() => ApiKey, {
+    description:
+      "Sets an API key's own cost limit: its operations costing more are refused with COST_LIMIT_EXCEEDED. Null: the server's limit (CLM_MAX_COST).",
+  })
+  setApiKeyCostLimit(
+    @Arg('id', () => ID, { description: 'The key id.' }) id: string,
+    @Arg('maxCost', () => Int, { nullable: true, description: "The limit (1 to 2147483647), or null for the server's." })
+    maxCost: number | null,
+  ): Promise<ApiKey> {
+    return this.keys.setCostLimit(id, maxCost);
   }
 
   @Authorized(Scope.ADMIN)

@@ -6,7 +6,15 @@ import type { Principal } from '../../core/principal';
 import type { Queryable } from '../../database/db';
 import type { ApiKey } from './api-key.type';
 import { apiKeyNotFound } from './api-key.errors';
-import { countActiveAdminKeys, findApiKeyByPrefix, insertApiKey, listApiKeys, revokeApiKey, toApiKey } from './api-key.sql';
+import {
+  countActiveAdminKeys,
+  findApiKeyByPrefix,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  setApiKeyMaxCost,
+  toApiKey,
+} from './api-key.sql';
 
 const KEY_PATTERN = /^(clm_[a-z0-9]{8})_([A-Za-z0-9_-]{32,})$/;
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -43,12 +51,19 @@ export class ApiKeyService {
   }
 
   /** Creates a key and returns it with its secret, which is never shown again. */
-  async create(name: string, scopes: Scope[], createdBy: string | null, presetKey?: string): Promise<{ key: string; apiKey: ApiKey }> {
+  async create(
+    name: string,
+    scopes: Scope[],
+    createdBy: string | null,
+    options: { presetKey?: string; maxCost?: number | null } = {},
+  ): Promise<{ key: string; apiKey: ApiKey }> {
+    const { presetKey, maxCost = null } = options;
     const trimmed = name.trim();
     if (trimmed === '') throw invalidInput('name', 'must not be empty');
     const problem = textProblem(trimmed);
     if (problem !== null) throw invalidInput('name', problem);
     if (scopes.length === 0) throw invalidInput('scopes', 'give at least one scope');
+    checkMaxCost(maxCost);
     const key = presetKey ?? generateKey();
     const match = KEY_PATTERN.exec(key);
     if (!match) throw invalidInput('key', 'not a clm API key');
@@ -58,6 +73,7 @@ export class ApiKeyService {
       secretHash: hashKey(key),
       scopes: [...new Set(scopes)],
       createdBy,
+      maxCost,
     });
     return { key, apiKey: toApiKey(row) };
   }
@@ -76,13 +92,26 @@ export class ApiKeyService {
       this.verified.delete(key);
       return null;
     }
-    const principal: Principal = { keyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes };
+    const principal: Principal = { keyId: apiKey.id, name: apiKey.name, scopes: apiKey.scopes, maxCost: apiKey.max_cost };
     this.verified.set(key, { principal, until: Date.now() + CACHE_TTL_MS });
     return principal;
   }
 
   async list(): Promise<ApiKey[]> {
     return (await listApiKeys(this.db)).map(toApiKey);
+  }
+
+  /**
+   * Sets the key's own cost limit (null: back to the server's, CLM_MAX_COST).
+   * It applies on this instance at once, on others within the 5 s a verified
+   * key is trusted from cache.
+   */
+  async setCostLimit(id: string, maxCost: number | null): Promise<ApiKey> {
+    checkMaxCost(maxCost);
+    const row = isUuid(id) ? await setApiKeyMaxCost(this.db, id, maxCost) : null;
+    if (!row) throw apiKeyNotFound(id);
+    for (const [key, entry] of this.verified) if (entry.principal.keyId === row.id) this.verified.delete(key);
+    return toApiKey(row);
   }
 
   async revoke(id: string): Promise<ApiKey> {
@@ -102,13 +131,22 @@ export class ApiKeyService {
     if (configuredKey !== null) {
       const match = KEY_PATTERN.exec(configuredKey);
       const existing = match ? await findApiKeyByPrefix(this.db, match[1], { activeOnly: false }) : null;
-      if (!existing) await this.create('admin (CLM_ADMIN_KEY)', [Scope.ADMIN], null, configuredKey);
+      if (!existing) await this.create('admin (CLM_ADMIN_KEY)', [Scope.ADMIN], null, { presetKey: configuredKey });
       return null;
     }
     if ((await countActiveAdminKeys(this.db)) > 0) return null;
     const { key } = await this.create('admin', [Scope.ADMIN], null);
     return key;
   }
+}
+
+/** The largest cost limit a key may have (PostgreSQL's integer). */
+export const MAX_KEY_COST_LIMIT = 2_147_483_647;
+
+function checkMaxCost(maxCost: number | null): void {
+  if (maxCost === null) return;
+  if (!Number.isSafeInteger(maxCost) || maxCost < 1 || maxCost > MAX_KEY_COST_LIMIT)
+    throw invalidInput('maxCost', `must be a whole number from 1 to ${MAX_KEY_COST_LIMIT}, or null for the server's limit (CLM_MAX_COST)`);
 }
 
 function generateKey(): string {

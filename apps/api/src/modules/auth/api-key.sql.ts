@@ -12,9 +12,11 @@ export type ApiKeyRow = {
   created_at: Date;
   created_by: string | null;
   revoked_at: Date | null;
+  /** The key's own cost limit; NULL: the instance's (CLM_MAX_COST). */
+  max_cost: number | null;
 };
 
-const COLUMNS = 'id, name, prefix, secret_hash, scopes, created_at, created_by, revoked_at';
+const COLUMNS = 'id, name, prefix, secret_hash, scopes, created_at, created_by, revoked_at, max_cost';
 
 export function toApiKey(row: ApiKeyRow): ApiKey {
   return Object.assign(new ApiKey(), {
@@ -25,18 +27,25 @@ export function toApiKey(row: ApiKeyRow): ApiKey {
     createdAt: row.created_at,
     createdBy: row.created_by,
     revokedAt: row.revoked_at,
+    maxCost: row.max_cost,
   });
 }
 
 export async function insertApiKey(
   db: Queryable,
-  key: { name: string; prefix: string; secretHash: string; scopes: Scope[]; createdBy: string | null },
+  key: { name: string; prefix: string; secretHash: string; scopes: Scope[]; createdBy: string | null; maxCost: number | null },
 ): Promise<ApiKeyRow> {
   const [row] = await db.query<ApiKeyRow>(
-    `INSERT INTO api_keys (name, prefix, secret_hash, scopes, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-    [key.name, key.prefix, key.secretHash, key.scopes, key.createdBy],
+    `INSERT INTO api_keys (name, prefix, secret_hash, scopes, created_by, max_cost) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
+    [key.name, key.prefix, key.secretHash, key.scopes, key.createdBy, key.maxCost],
   );
   return row;
+}
+
+/** Sets the key's own cost limit (null: the instance's); null when there is no such key. */
+export async function setApiKeyMaxCost(db: Queryable, id: string, maxCost: number | null): Promise<ApiKeyRow | null> {
+  const rows = await db.query<ApiKeyRow>(`UPDATE api_keys SET max_cost = $2 WHERE id = $1 RETURNING ${COLUMNS}`, [id, maxCost]);
+  return rows[0] ?? null;
 }
 
 export async function findApiKeyByPrefix(db: Queryable, prefix: string, options: { activeOnly: boolean }): Promise<ApiKeyRow | null> {

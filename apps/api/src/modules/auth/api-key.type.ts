@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Scope } from '../../core/principal';
 
 /** An API key. Only a hash of the secret is stored; the prefix identifies it in lists and logs. */
@@ -24,4 +24,11 @@ export class ApiKey {
 
   @Field(() => Date, { nullable: true, description: 'When the key was revoked; a revoked key is refused.' })
   revokedAt!: Date | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      "The key's own cost limit: operations of this key costing more are refused (COST_LIMIT_EXCEEDED). Null: the server's limit (CLM_MAX_COST).",
+  })
+  maxCost!: number | null;
 }

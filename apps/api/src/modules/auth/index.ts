@@ -1,4 +1,4 @@
-/** API keys: create, verify, revoke; the `viewer`, `apiKeys`, `createApiKey` and `revokeApiKey` operations. */
+/** API keys: create, verify, revoke, cost limits; the `viewer`, `apiKeys`, `createApiKey`, `setApiKeyCostLimit` and `revokeApiKey` operations. */
 export { ApiKeyResolver } from './api-key.resolver';
 export { ApiKeyService, hashKey, KEYS_CHANNEL } from './api-key.service';
 export { ApiKeyError } from './api-key.errors';

@@ -45,6 +45,8 @@ export class LifecycleService {
     private readonly models: LifecycleModelService,
     private readonly journeys: JourneyWriter,
     private readonly tally: StageTally | null = null,
+    /** The database's fingerprint, carried by the cursors handed out here as by the streams' (log/log-position.ts). */
+    private readonly database: string | null = null,
   ) {}
 
   /** A customer created through the API enters the lifecycle (the customers module's `created` hook). */
@@ -127,7 +129,7 @@ export class LifecycleService {
       offPath: OFF_PATH_STAGES.includes(stage),
     }));
     return {
-      cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot)), TRANSITION_LOG.table),
+      cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot)), TRANSITION_LOG.table, this.database),
       total: stages.reduce((sum, row) => sum + row.count, 0),
       stages,
       transitions,
@@ -143,6 +145,6 @@ export class LifecycleService {
     if (!Number.isInteger(first) || first < 1 || first > RECENT_TRANSITIONS_MAX)
       throw invalidInput('first', `must be a whole number from 1 to ${RECENT_TRANSITIONS_MAX}, got ${first}`);
     const { transitions, snapshot } = await recentTransitions(this.db, first);
-    return { cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot)), TRANSITION_LOG.table), transitions };
+    return { cursor: encodeLogCursor(cursorAtSnapshot(parseSnapshot(snapshot)), TRANSITION_LOG.table, this.database), transitions };
   }
 }

@@ -29,6 +29,13 @@ const LOCK_STRETCH_CUSTOMERS = prepared(`
 /** Metrics are a read model nobody streams: its steps may commit lazily (see Projector). */
 const LAZY = { lazyCommit: true };
 
+/**
+ * A customer's transitions fold into their journey in log order (stage, time in stage, funnel, acquisition): one
+ * applied after a later one would leave the customer in the earlier stage. So a transition behind a failed one of
+ * the same customer waits for it (Projector's `orderedBy`).
+ */
+const IN_CUSTOMER_ORDER = { ...LAZY, orderedBy: 'customer_id' };
+
 const TRANSITIONS_DAILY = prepared(`
   INSERT INTO metric_transitions_daily AS m (day, from_stage, to_stage, cause, transitions)
   SELECT ${DAY}, coalesce(t.from_stage, ''), t.to_stage, t.cause, count(*)
@@ -145,7 +152,7 @@ export class MetricsProjection {
 
   register(projector: Projector): void {
     projector
-      .followRange(METRICS_PROJECTION, METRIC_LOGS.transitions, (uow, range) => this.applyTransitions(uow, range), LAZY)
+      .followRange(METRICS_PROJECTION, METRIC_LOGS.transitions, (uow, range) => this.applyTransitions(uow, range), IN_CUSTOMER_ORDER)
       .followRange(METRICS_PROJECTION, METRIC_LOGS.touchpoints, (uow, range) => this.applyTouchpoints(uow, range), LAZY)
       .followRange(METRICS_PROJECTION, METRIC_LOGS.erasures, (uow, range) => this.applyErasures(uow, range), LAZY);
   }

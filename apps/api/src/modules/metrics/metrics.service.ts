@@ -56,6 +56,8 @@ export class MetricsService {
   constructor(
     private readonly db: Queryable,
     private readonly model: () => Promise<LifecycleModel>,
+    /** The database's fingerprint, carried by the `exactUpTo` cursors as by the streams' (log/log-position.ts). */
+    private readonly database: string | null = null,
   ) {
     this.batcher = new PartsBatcher(db);
   }
@@ -117,8 +119,8 @@ export class MetricsService {
       storedPosition(this.db, METRICS_PROJECTION, METRIC_LOGS.touchpoints.name),
     ]);
     return {
-      transitions: encodeLogCursor({ position: transitions, snapshot: null }, METRIC_LOGS.transitions.table),
-      touchpoints: encodeLogCursor({ position: touchpoints, snapshot: null }, METRIC_LOGS.touchpoints.table),
+      transitions: encodeLogCursor({ position: transitions, snapshot: null }, METRIC_LOGS.transitions.table, this.database),
+      touchpoints: encodeLogCursor({ position: touchpoints, snapshot: null }, METRIC_LOGS.touchpoints.table, this.database),
     };
   }
 

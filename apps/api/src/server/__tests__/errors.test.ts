@@ -18,6 +18,7 @@ describe('the error mapping', () => {
       CUSTOMER_CONFLICT: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       DATABASE_UNAVAILABLE: { graphqlCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 },
       QUERY_TIMEOUT: { graphqlCode: 'QUERY_TIMEOUT', httpStatus: 503 },
+      RATE_LIMITED: { graphqlCode: 'RATE_LIMITED', httpStatus: 429 },
       REQUEST_CANCELLED: { graphqlCode: 'REQUEST_CANCELLED', httpStatus: 499 },
       INVALID_LIFECYCLE_MODEL: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       UNKNOWN_STAGE: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },

@@ -152,7 +152,7 @@ describe('expensive operations', () => {
     ]);
   });
 
-  it('refuses 15 aliases of the full metrics over 30 days (15 × 825 and the fields below) before they run', async () => {
+  it('refuses 15 aliases of the full metrics over 30 days (15 × 3,075 and the fields below) before they run', async () => {
     const schema = await buildClmSchema();
     const metrics = schema.getType('Metrics');
     if (!isObjectType(metrics)) throw new Error('no Metrics type');
@@ -172,10 +172,10 @@ describe('expensive operations', () => {
     );
     const answer = await whileTouchpointsLocked(() => post(`{ ${aliases.join(' ')} }`));
     expect(answer.status).toBe(400);
-    // Each alias: 825 for its 25 metrics + 50 for the metric fields and their leaves.
-    expect(answer.body.errors?.[0].extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 15 * 875, limit: 10_000 });
+    // Each alias: 25 metrics × (3 + 4 × 30) = 3,075, + 50 for the metric fields and their leaves.
+    expect(answer.body.errors?.[0].extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 15 * 3125, limit: 10_000 });
     expect(answer.body.errors?.[0].message).toBe(
-      'operation cost 13125 exceeds the limit of 10000 (m0 825, m1 825, m2 825, m3 825, m4 825, 10 more); ask for a shorter range, coarser buckets, fewer metrics, fewer or narrower conditions',
+      'operation cost 46875 exceeds the limit of 10000 (m0 3075, m1 3075, m2 3075, m3 3075, m4 3075, 10 more); ask for a shorter range, coarser buckets, fewer metrics, fewer or narrower conditions',
     );
   });
 
@@ -299,7 +299,7 @@ describe('expensive operations', () => {
   });
 
   it('refuses a metrics.csv above the cost limit before it runs', async () => {
-    // 3,660 days by day with a segment: (366 + 3660) × 3 = 12,078
+    // 3,660 days by day with a segment: 2 × 3660 + 3660 = 10,980
     const url = `${server.httpUrl.replace(/\/graphql$/, '')}/api/metrics.csv?metric=sales&from=2016-01-01&to=2026-01-07&bucket=DAY&segment=00000000-0000-4000-8000-000000000000`;
     const csv = await whileTouchpointsLocked(() => fetch(url, { headers: { authorization: `Bearer ${readKey}` } }));
     expect({ status: csv.status, body: await csv.json() }).toEqual({
@@ -308,8 +308,8 @@ describe('expensive operations', () => {
         errors: [
           {
             message:
-              'operation cost 12078 exceeds the limit of 10000 (sales 12078); ask for a shorter range, coarser buckets, fewer metrics, fewer or narrower conditions',
-            extensions: { code: 'COST_LIMIT_EXCEEDED', cost: 12_078, limit: 10_000 },
+              'operation cost 10980 exceeds the limit of 10000 (sales 10980); ask for a shorter range, coarser buckets, fewer metrics, fewer or narrower conditions',
+            extensions: { code: 'COST_LIMIT_EXCEEDED', cost: 10_980, limit: 10_000 },
           },
         ],
       },

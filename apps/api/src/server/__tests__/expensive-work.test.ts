@@ -98,4 +98,65 @@ describe('the expensive-work gate', () => {
     expect(await Promise.all(waiting)).toEqual(['ran', 'ran', 'ran', 'ran']);
     await running;
   });
+
+  it('spends a time budget: with 0.5 s a second and a 1 s burst, 3 s of work closes the gate until 4 s later', async () => {
+    let now = 0;
+    const gate = new ExpensiveWork({ perKey: 5, perInstance: 5, waitMs: 0, busyShare: 0.5, burstSeconds: 1 }, () => now);
+    await gate.run('key-a', async () => {
+      now = 3000;
+    });
+    // Charged 3 s against a full 1 s burst: 2 s short, refilled at 0.5 s a second.
+    const error = await refusal(gate.run('key-b', async () => 'ran'));
+    expect(error.code).toBe('TOO_MANY_EXPENSIVE_OPERATIONS');
+    expect(error.details).toEqual({ limit: 0.5, scope: 'budget', retryAfter: 4 });
+    expect(error.message).toBe(
+      'this server has spent its time for expensive operations (previews, segment definitions, metrics: 0.5 s per second, CLM_EXPENSIVE_BUSY_SHARE); retry in 4 s',
+    );
+    now = 6900;
+    expect((await refusal(gate.run('key-b', async () => 'ran'))).details).toMatchObject({ scope: 'budget', retryAfter: 1 });
+    now = 7100;
+    expect(await gate.run('key-b', async () => 'ran')).toBe('ran');
+  });
+
+  it('grants a waiter once the spent budget has refilled, within its wait', async () => {
+    let now = 0;
+    const gate = new ExpensiveWork({ perKey: 5, perInstance: 5, waitMs: 60_000, busyShare: 1, burstSeconds: 0 }, () => now);
+    await gate.run('key', async () => {
+      now = 20;
+    });
+    // 20 ms short at 1 ms a millisecond: the waiter is granted by the refill timer, whatever the real clock says.
+    const waiting = gate.run('key', async () => 'ran');
+    expect(gate.load()).toEqual({ running: 0, waiting: 1 });
+    now = 1000;
+    expect(await waiting).toBe('ran');
+  });
+
+  it('rate-limits a key refused more often than its rate, and only that key, until a token refills', () => {
+    let now = 0;
+    const gate = new ExpensiveWork({ perKey: 1, perInstance: 1, waitMs: 0, refusalsPerMinute: 60, refusalBurst: 3 }, () => now);
+    for (let refused = 0; refused < 3; refused++) gate.refused('greedy');
+    expect(gate.rateLimited('greedy')).toBeNull();
+    gate.refused('greedy');
+    const limited = gate.rateLimited('greedy');
+    expect(limited?.code).toBe('RATE_LIMITED');
+    expect(limited?.details).toEqual({ perMinute: 60, retryAfter: 1 });
+    expect(limited?.message).toBe(
+      'this API key was refused more than 60 times a minute (it did not wait as Retry-After asked); every request is refused for 1 s (CLM_KEY_REFUSALS_PER_MINUTE)',
+    );
+    expect(gate.rateLimited('polite')).toBeNull();
+    now = 1000;
+    expect(gate.rateLimited('greedy')).toBeNull();
+  });
+
+  it('counts its own refusals of a slot against the key', async () => {
+    const gate = new ExpensiveWork({ perKey: 1, perInstance: 1, waitMs: 0, refusalsPerMinute: 60, refusalBurst: 1 }, () => 0);
+    const task = held();
+    const running = gate.run('key', () => task.promise);
+    await refusal(gate.run('key', async () => 'ran'));
+    expect(gate.rateLimited('key')).toBeNull();
+    await refusal(gate.run('key', async () => 'ran'));
+    expect(gate.rateLimited('key')?.code).toBe('RATE_LIMITED');
+    task.finish();
+    await running;
+  });
 });

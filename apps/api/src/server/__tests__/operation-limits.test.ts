@@ -175,18 +175,18 @@ describe('costError', () => {
 });
 
 describe('operationCost of priced fields', () => {
-  /** 30 days by day: every metric costs ⌈30 ÷ 10⌉ + 30 = 33 (metric-cost.ts). */
+  /** 30 days by day: every metric costs ⌈30 ÷ 10⌉ + 4 × 30 = 123 (metric-cost.ts). */
   const RANGE = '{ from: "2026-01-01", to: "2026-01-30" }';
 
   it('prices metrics by the metrics selected, and adds what is selected below as usual', () => {
-    // metrics: 2 metrics × 33 = 66; from 1; sales 1 + total 1; nps 1 + responses 1
-    expect(cost(`{ metrics(range: ${RANGE}) { from sales { total } nps { responses } } }`)).toBe(66 + 1 + 2 + 2);
+    // metrics: 2 metrics × 123 = 246; from 1; sales 1 + total 1; nps 1 + responses 1
+    expect(cost(`{ metrics(range: ${RANGE}) { from sales { total } nps { responses } } }`)).toBe(246 + 1 + 2 + 2);
   });
 
   it('counts each alias of a priced field, so 15 aliases cost 15 prices', () => {
     const aliased = Array.from({ length: 15 }, (_, index) => `m${index}: metrics(range: ${RANGE}) { sales { total } }`).join(' ');
-    // each: 33 + sales 1 + total 1
-    expect(cost(`{ ${aliased} }`)).toBe(15 * 35);
+    // each: 123 + sales 1 + total 1
+    expect(cost(`{ ${aliased} }`)).toBe(15 * 125);
     expect(operationCosts(schema, parse(`{ ${aliased} }`), undefined, {}).priced).toHaveLength(15);
   });
 
@@ -195,11 +195,12 @@ describe('operationCost of priced fields', () => {
       metrics(range: $range, bucket: $bucket, filter: $filter, compareToPrevious: true) { ...Both }
     }
     fragment Both on Metrics { sales { total } ... on Metrics { cac { total } } }`;
-    // 2026-01-01..2026-01-31 by ISO week: 5 buckets; 2 × (4 + 5) × 2 = 36; with a segment × 3 = 108; plus 4 for the fields
+    // 2026-01-01..2026-01-31 by ISO week: 5 buckets; 2 × (4 + 4 × 5) × 2 = 96; with a segment 2 × (2 × 31 + 5) × 2 = 268;
+    // plus 4 for the fields
     const range = { from: '2026-01-01', to: '2026-01-31' };
-    expect(cost(query, { range })).toBe(36 + 4);
-    expect(cost(query, { range, filter: { segment: 'a' } })).toBe(108 + 4);
-    expect(cost(query, { range, bucket: 'DAY', filter: { segment: 'a' } })).toBe(2 * (4 + 31) * 2 * 3 + 4);
+    expect(cost(query, { range })).toBe(96 + 4);
+    expect(cost(query, { range, filter: { segment: 'a' } })).toBe(268 + 4);
+    expect(cost(query, { range, bucket: 'DAY', filter: { segment: 'a' } })).toBe(2 * (62 + 31) * 2 + 4);
   });
 
   it('prices a preview by its rule and a segment definition by its new rule', () => {

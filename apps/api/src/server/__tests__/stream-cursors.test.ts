@@ -55,7 +55,7 @@ describe('stream cursors', () => {
   it('refuses a stage-transition cursor passed to the segment membership and touchpoint streams, naming both logs', async () => {
     const recent = await server.graphql<{ recentTransitions: { cursor: string } }>('{ recentTransitions(first: 1) { cursor } }');
     const cursor = recent.data?.recentTransitions.cursor as string;
-    expect(Buffer.from(cursor, 'base64url').toString()).toMatch(/^stage_transitions\/\d+\.0~\d+:\d+:[\d,]*$/);
+    expect(Buffer.from(cursor, 'base64url').toString()).toMatch(/^stage_transitions@[0-9a-f]{16}\/\d+\.0~\d+:\d+:[\d,]*$/);
     const membership = await subscribe(
       'subscription ($after: String) { segmentMembershipChanged(segmentId: "00000000-0000-4000-8000-000000000000", after: $after) { cursor } }',
       { after: cursor },

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { ClmError } from '../../../core/errors';
-import { createMigrator, migrate } from '../../../database/data-source';
+import { createMigrator, migrate, MIGRATIONS } from '../../../database/data-source';
+import { SegmentNameKeys1765000000000 } from '../../../database/migrations/1765000000000-segment-name-keys';
 import { createTestContext, createTestDatabase } from '../../../testing';
 import type { TestContext } from '../../../testing';
 
@@ -89,7 +90,9 @@ describe('the migration to case-folded name keys', () => {
       const migrator = createMigrator(database.url);
       await migrator.initialize();
       try {
-        await migrator.undoLastMigration({ transaction: 'all' });
+        // Back to just before the migration to name keys: the ones after it first.
+        for (let undone = MIGRATIONS.length; undone > MIGRATIONS.indexOf(SegmentNameKeys1765000000000); undone--)
+          await migrator.undoLastMigration({ transaction: 'all' });
         const insert = (name: string, minutes: number) =>
           migrator.query(`INSERT INTO segments (name, rule, created_at) VALUES ($1, '{}', now() - $2 * interval '1 minute')`, [
             name,
