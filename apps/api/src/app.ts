@@ -82,6 +82,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       ingestWriters: config.ingestWriters,
       segmentRefreshSeconds: config.segmentRefreshSeconds,
       playbookSeconds: config.playbookSeconds,
+      predictionRefitSeconds: config.predictionRefitSeconds,
       projectionHealth: config.projectionHealth,
       webhooks: { allow: config.webhooks.allow, dispatcher: { idlePollMs: config.webhooks.idlePollSeconds * 1000 } },
       onError: (error) => reportBackgroundError(logger, error),

@@ -76,6 +76,7 @@ const environmentSchema = z.object({
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
   CLM_PLAYBOOK_SECONDS: z.coerce.number().min(0).default(30),
+  CLM_PREDICTION_REFIT_SECONDS: z.coerce.number().min(0).default(86400),
   CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
   CLM_PROJECTION_LAG_ROWS: z.coerce.number().int().min(1).default(50000),
   CLM_PROJECTION_LAG_SECONDS: z.coerce.number().min(1).default(300),
@@ -147,6 +148,8 @@ export type Config = {
   segmentRefreshSeconds: number;
   /** How often playbooks' delays and time triggers are run (also at once after a trigger without delay); 0 turns them off. */
   playbookSeconds: number;
+  /** How often the prediction models are refitted (default daily); 0 turns it off. */
+  predictionRefitSeconds: number;
   limits: OperationLimits;
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
@@ -217,6 +220,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cores =
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
     segmentRefreshSeconds: env.CLM_SEGMENT_REFRESH_SECONDS,
     playbookSeconds: env.CLM_PLAYBOOK_SECONDS,
+    predictionRefitSeconds: env.CLM_PREDICTION_REFIT_SECONDS,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
     projectionHealth: {
       stallSeconds: env.CLM_PROJECTION_STALL_SECONDS,

@@ -16,6 +16,7 @@ describe('configuration', () => {
       v1MaxPending: 64,
       segmentRefreshSeconds: 60,
       playbookSeconds: 30,
+      predictionRefitSeconds: 86400,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       projectionHealth: { stallSeconds: 120, lagRows: 50000, lagSeconds: 300 },
       expensiveWork: {

@@ -19,6 +19,7 @@ import { CustomerIdentities1765400000000 } from './migrations/1765400000000-cust
 import { CustomerMerges1765400000001 } from './migrations/1765400000001-customer-merges';
 import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
 import { Playbooks1765600000000 } from './migrations/1765600000000-playbooks';
+import { PredictionFits1765700000000 } from './migrations/1765700000000-prediction-fits';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -40,6 +41,7 @@ export const MIGRATIONS = [
   CustomerMerges1765400000001,
   Webhooks1765500000000,
   Playbooks1765600000000,
+  PredictionFits1765700000000,
 ];
 
 /**

@@ -5,6 +5,7 @@ import { CustomerTransitionsResolver, LifecycleError, LifecycleResolver, StageTr
 import manifest from './manifest.json';
 import { MetricsResolver } from './metrics';
 import { CustomerPlaybooksResolver, PlaybookError, PlaybookResolver } from './playbooks';
+import { CustomerPredictionFieldsResolver, CustomerPredictionResolver, PredictionError, PredictionResolver } from './predictions';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
@@ -55,6 +56,7 @@ export const MODULE_PARTS = {
   tracking: { resolvers: [TrackingResolver], errors: {} },
   webhooks: { resolvers: [WebhookResolver], errors: WebhookError },
   playbooks: { resolvers: [PlaybookResolver, CustomerPlaybooksResolver], errors: PlaybookError },
+  predictions: { resolvers: [PredictionResolver, CustomerPredictionResolver, CustomerPredictionFieldsResolver], errors: PredictionError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;
 

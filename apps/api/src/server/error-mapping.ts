@@ -30,6 +30,7 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'INVALID_CURSOR':
     case 'INVALID_LIFECYCLE_MODEL':
     case 'UNKNOWN_STAGE':
+    case 'PREDICTION_NO_DATA':
       return { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 };
     case 'CUSTOMER_NOT_FOUND':
     case 'MERGE_NOT_FOUND':

@@ -10,6 +10,13 @@ import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
+import {
+  CustomerPredictionFieldsResolver,
+  CustomerPredictionResolver,
+  PredictionResolver,
+  PredictionSchedule,
+  PredictionService,
+} from '../modules/predictions';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
 import {
   CUSTOMER_MERGE_LOG,
@@ -123,6 +130,7 @@ export type ScopedServices = {
   webhookEndpoints: WebhookEndpointService;
   /** Webhook delivery logs, redeliver, replay, test send. */
   webhookDeliveries: WebhookDeliveryService;
+  predictions: PredictionService;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
 };
@@ -145,6 +153,8 @@ export type Services = ScopedServices & {
   /** Sends due webhook deliveries (background work). */
   webhookDispatcher: WebhookDispatcher;
   streams: Streams;
+  /** The scheduled refits; tests call `runOnce()`. */
+  predictionSchedule: PredictionSchedule;
   /** The services and resolvers on `db` (a view of this instance's Db): every statement they run takes its kind and signal. */
   scoped: (db: Db) => ScopedServices;
   stop: () => Promise<void>;
@@ -177,6 +187,8 @@ export type ServiceOptions = {
   segmentRefreshSeconds?: number;
   /** How often the playbooks' schedule runs (and soon after a trigger due at once); 0 or absent: never (tests call playbookRunner.run). */
   playbookSeconds?: number;
+  /** How often the prediction models are refitted; 0 or absent: never (tests call predictionSchedule.runOnce). */
+  predictionRefitSeconds?: number;
   /** When a projection counts as stalled or lagging (defaults: the configuration's). */
   projectionHealth?: HealthThresholds;
   /** Webhooks: hosts and ranges allowed although private (CLM_WEBHOOK_ALLOW), DNS (tests give their own), the dispatcher's knobs. */
@@ -313,6 +325,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     const requestIngest = ingest.on(db);
     const tracking = new TrackingService(db, requestIngest, (items, path) => identify.identify(items, path), trackingMappings);
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
+    const predictions = new PredictionService(db);
     const projections = new ProjectionService(db, projector, health);
     const playbooks = new PlaybookService(db, { model: () => models.current(), segments: () => segments.list() });
     const webhookEndpoints = new WebhookEndpointService(db, webhookSources, () => models.current(), addressPolicy, webhookResolve);
@@ -323,6 +336,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
       [MetricsResolver, new MetricsResolver(metrics)],
       [CampaignResolver, new CampaignResolver(campaigns)],
+      [PredictionResolver, new PredictionResolver(predictions)],
+      [CustomerPredictionResolver, new CustomerPredictionResolver(predictions)],
+      [CustomerPredictionFieldsResolver, new CustomerPredictionFieldsResolver()],
       [ProjectionResolver, new ProjectionResolver(projections)],
       [CustomerResolver, new CustomerResolver(customers)],
       [CustomerConnectionResolver, new CustomerConnectionResolver()],
@@ -355,6 +371,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       playbooks,
       webhookEndpoints,
       webhookDeliveries,
+      predictions,
       resolvers,
     };
   };
@@ -365,6 +382,12 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const unwired = MODULE_RESOLVERS.filter((resolverClass) => !own.resolvers.has(resolverClass));
   if (unwired.length > 0) throw new Error(`no instance of ${unwired.map((type) => type.name).join(', ')} was wired in server/services.ts`);
   const segmentSchedule = new SegmentSchedule(own.segments, options.segmentRefreshSeconds ?? 0, options.onError);
+  // Scheduled refits run outside any request, with the background kind's connections and limits.
+  const predictionSchedule = new PredictionSchedule(
+    new PredictionService(db.forKind('background')),
+    options.predictionRefitSeconds ?? 0,
+    options.onError,
+  );
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(own.segments).register(projector, { after: METRICS_PROJECTION });
@@ -388,6 +411,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
   playbookSchedule.start();
+  predictionSchedule.start();
   return {
     ...own,
     db,
@@ -398,6 +422,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     webhookDispatcher,
     projector,
     streams,
+    predictionSchedule,
     scoped,
     /** Ends every subscription, waits for reads and announcements in flight, closes the listener and the pool. */
     stop: async () => {
@@ -411,6 +436,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         segmentSchedule.stop(),
         playbookSchedule.stop(),
         webhookDispatcher.stop(),
+        predictionSchedule.stop(),
       ]);
       webhookSender.close();
       await notifier.drain();

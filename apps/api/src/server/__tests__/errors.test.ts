@@ -33,6 +33,7 @@ describe('the error mapping', () => {
       PLAYBOOK_EXISTS: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       WEBHOOK_ENDPOINT_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
       WEBHOOK_DELIVERY_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
+      PREDICTION_NO_DATA: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       WEBHOOK_URL_FORBIDDEN: { graphqlCode: 'WEBHOOK_URL_FORBIDDEN', httpStatus: 400 },
       COST_LIMIT_EXCEEDED: { graphqlCode: 'COST_LIMIT_EXCEEDED', httpStatus: 400 },
       TOO_MANY_EXPENSIVE_OPERATIONS: { graphqlCode: 'TOO_MANY_EXPENSIVE_OPERATIONS', httpStatus: 429 },
