@@ -6,7 +6,7 @@ import type { Db } from '../../database/db';
 import { addDays, dayOf, daysBetween, isDay } from './days';
 import { CustomerPrediction, PredictionFit } from './dto/prediction.types';
 import type { PredictionModel, PredictionTimeUnit } from './dto/prediction.types';
-import { runFit } from './fit-run';
+import { runFitOffThread } from './fit-thread';
 import type { TimeUnit } from './fit-run';
 import { COUNT_MODEL_NAMES } from './models/count-model';
 import type { CountModelName } from './models/count-model';
@@ -67,7 +67,8 @@ export class PredictionService {
         `none of the ${groups.reduce((sum, group) => sum + group.customers, 0)} customers with a purchase on or before ${checked.calibrationDate} bought again by then; the models need repeat purchases`,
       );
     }
-    const result = runFit({
+    // Off the event loop: a fit is minutes of arithmetic at worst (fit-thread.ts).
+    const result = await runFitOffThread({
       groups: groups.map((group) => ({
         x: group.x,
         txDays: group.tx_days,
