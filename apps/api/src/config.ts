@@ -7,6 +7,9 @@ import type { WorkLimits } from './database/work-kinds';
  * The one place that reads `process.env`. Everything is validated together at
  * boot; a bad value stops start-up with a message naming the variable.
  */
+/** /v1 requests held at once by default: 64 × at most 500 KB of body. */
+export const DEFAULT_V1_MAX_PENDING = 64;
+
 const booleanFlag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no'])
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
@@ -65,6 +68,7 @@ const environmentSchema = z.object({
     .optional(),
   CLM_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   CLM_INGEST_WRITERS: z.coerce.number().int().min(1).max(64).default(1),
+  CLM_V1_MAX_PENDING: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_V1_MAX_PENDING),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
   CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
@@ -126,6 +130,8 @@ export type Config = {
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
   expensiveWork: ExpensiveWorkLimits;
+  /** /v1 requests one instance holds at once (reading, waiting for the ingest writer, writing); more get 429. */
+  v1MaxPending: number;
   /** The longest one GraphQL request (HTTP, or a query or mutation over WebSocket) may take in all; 0: no limit. */
   requestTimeoutMs: number;
   /** Statement time limit and connections per kind of work (database/work-kinds.ts). */
@@ -193,6 +199,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cores =
       lagRows: env.CLM_PROJECTION_LAG_ROWS,
       lagSeconds: env.CLM_PROJECTION_LAG_SECONDS,
     },
+    v1MaxPending: env.CLM_V1_MAX_PENDING,
     expensiveWork: {
       perKey: env.CLM_EXPENSIVE_PER_KEY,
       perInstance: env.CLM_EXPENSIVE_PER_INSTANCE ?? expensiveDefaults(cores).perInstance,

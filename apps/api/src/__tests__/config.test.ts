@@ -13,6 +13,7 @@ describe('configuration', () => {
       poolSize: 10,
       ingestWriters: 1,
       sweepIntervalMinutes: 60,
+      v1MaxPending: 64,
       segmentRefreshSeconds: 60,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       projectionHealth: { stallSeconds: 120, lagRows: 50000, lagSeconds: 300 },
@@ -112,6 +113,12 @@ describe('configuration', () => {
     expect(config.requestTimeoutMs).toBe(0);
     expect(config.work.metrics.parallelWorkers).toBe(2);
     expect(() => loadConfig({ CLM_EXPENSIVE_PER_KEY: '0' })).toThrow('CLM_EXPENSIVE_PER_KEY: ');
+  });
+
+  it('reads how many /v1 requests an instance holds, and refuses 0 or a fraction naming the variable', () => {
+    expect(loadConfig({ CLM_V1_MAX_PENDING: '8' }).v1MaxPending).toBe(8);
+    expect(() => loadConfig({ CLM_V1_MAX_PENDING: '0' })).toThrow('CLM_V1_MAX_PENDING: ');
+    expect(() => loadConfig({ CLM_V1_MAX_PENDING: '1.5' })).toThrow('CLM_V1_MAX_PENDING: ');
   });
 
   it('sizes the gate on expensive work by the cores: one operation per two cores, and a quarter of their time', () => {

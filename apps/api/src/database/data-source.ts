@@ -14,6 +14,7 @@ import { CustomerCreations1764900000001 } from './migrations/1764900000001-custo
 import { SegmentNameKeys1765000000000 } from './migrations/1765000000000-segment-name-keys';
 import { ApiKeyCostLimits1765100000000 } from './migrations/1765100000000-api-key-cost-limits';
 import { DatabaseIdentity1765100000001 } from './migrations/1765100000001-database-identity';
+import { Tracking1765300000000 } from './migrations/1765300000000-tracking';
 import { CustomerIdentities1765400000000 } from './migrations/1765400000000-customer-identities';
 import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
 
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   SegmentNameKeys1765000000000,
   ApiKeyCostLimits1765100000000,
   DatabaseIdentity1765100000001,
+  Tracking1765300000000,
   CustomerIdentities1765400000000,
   Webhooks1765500000000,
 ];

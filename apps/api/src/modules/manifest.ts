@@ -7,6 +7,7 @@ import { MetricsResolver } from './metrics';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
+import { TrackingResolver } from './tracking';
 import { WebhookError } from './webhooks';
 
 /*
@@ -50,6 +51,7 @@ export const MODULE_PARTS = {
   touchpoints: { resolvers: [CustomerTouchpointsResolver, TouchpointResolver, TouchpointConnectionResolver], errors: {} },
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
+  tracking: { resolvers: [TrackingResolver], errors: {} },
   webhooks: { resolvers: [], errors: WebhookError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;

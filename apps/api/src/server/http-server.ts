@@ -15,12 +15,15 @@ import type { ProjectionHealth } from '../log';
 import { migrationsAreCurrent } from '../database/data-source';
 import { databaseUnavailable } from '../database/db';
 import { ClmError } from '../core/errors';
+import { DEFAULT_V1_MAX_PENDING } from '../config';
 import type { Principal } from '../core/principal';
 import type { RequestContext } from '../core/request-context';
 import { bindPort } from './bind-port';
 import type { BoundPort } from './bind-port';
 import { authenticate, createContext } from './context';
 import { CSV_EXPORT_PATH, csvExportRouter } from './csv-export';
+import { IngestGate } from './ingest-gate';
+import { SEGMENT_V1_PATH, segmentV1Router } from './segment-v1';
 import { clientErrorOf, formatClientError, GENERIC_MESSAGE, refuseSubscriptionsOverHttp } from './error-mapping';
 import { attachGraphQLWebSocket } from './graphql-ws-server';
 import type { Logger } from './logger';
@@ -44,6 +47,8 @@ export type RunningServer = {
   subscriptionsStarted: () => number;
   /** Expensive operations running and waiting for a slot now (see expensive-work.ts). */
   expensiveWork: () => { running: number; waiting: number };
+  /** /v1 requests holding a place at the ingest gate now (see ingest-gate.ts). */
+  v1Pending: () => number;
   close: () => Promise<void>;
 };
 
@@ -69,7 +74,7 @@ function projectionsPart(troubled: ProjectionHealth[]): { projections?: Projecti
  */
 export async function startHttpServer(options: {
   config: Pick<Config, 'port' | 'host' | 'limits' | 'expensiveWork' | 'introspection'> &
-    Partial<Pick<Config, 'exports' | 'requestTimeoutMs'>>;
+    Partial<Pick<Config, 'exports' | 'requestTimeoutMs' | 'v1MaxPending'>>;
   services: Services;
   logger: Logger;
   dashboardDir?: string;
@@ -83,6 +88,7 @@ export async function startHttpServer(options: {
   const httpServer = bound.server;
   // One gate for every way in (HTTP, WebSocket, CSV): the limits are per instance.
   const expensiveWork = new ExpensiveWork(config.expensiveWork);
+  const ingestGate = new IngestGate(config.v1MaxPending ?? DEFAULT_V1_MAX_PENDING);
   const webSocket = attachGraphQLWebSocket({
     httpServer,
     path: GRAPHQL_PATH,
@@ -174,11 +180,13 @@ export async function startHttpServer(options: {
   app.use(GRAPHQL_PATH, graphqlHttpErrors(logger));
   // CSV exports for BI tools (read key): /api/customers.csv, /api/metrics.csv.
   app.use(CSV_EXPORT_PATH, csvExportRouter({ services, logger, limits: config.limits, expensiveWork, exportLimits: config.exports }));
+  // The Segment-compatible HTTP Tracking API (write key), with CORS for browsers on other origins.
+  app.use(SEGMENT_V1_PATH, segmentV1Router({ services, logger, gate: ingestGate }));
   if (options.dashboardDir && existsSync(path.join(options.dashboardDir, 'index.html'))) {
     const dashboardDir = options.dashboardDir;
     app.use(markAsset);
     app.use(express.static(dashboardDir, { index: 'index.html', maxAge: '1h' }));
-    app.get(/^\/(?!graphql|healthz|readyz).*/, (_request, response) => response.sendFile(path.join(dashboardDir, 'index.html')));
+    app.get(/^\/(?!graphql|healthz|readyz|v1\/).*/, (_request, response) => response.sendFile(path.join(dashboardDir, 'index.html')));
   }
 
   bound.serve(app);
@@ -188,6 +196,7 @@ export async function startHttpServer(options: {
     subscriptionExecutions: webSocket.subscriptionExecutions,
     subscriptionsStarted: webSocket.subscriptionsStarted,
     expensiveWork: () => expensiveWork.load(),
+    v1Pending: () => ingestGate.load(),
     close: async () => {
       await webSocket.close();
       await apollo.stop();

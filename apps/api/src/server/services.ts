@@ -57,6 +57,7 @@ import {
   segmentMembers,
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
+import { TrackingMappings, TrackingResolver, TrackingService } from '../modules/tracking';
 import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
 import { servicesOf } from './work-scope';
 
@@ -80,6 +81,8 @@ export type ScopedServices = {
   projections: ProjectionService;
   segments: SegmentService;
   campaigns: CampaignService;
+  /** The Segment-compatible ingest behind /v1. */
+  tracking: TrackingService;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
 };
@@ -200,6 +203,8 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const transitionTimeline = new TimelineReader(db, TRANSITION_TIMELINE);
   const touchpointTimeline = new TimelineReader(db, TOUCHPOINT_TIMELINE);
   const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
+  // The /v1 mapping in force, shared by every request (each would otherwise read it again).
+  const trackingMappings = new TrackingMappings();
 
   const scoped = (db: Db): ScopedServices => {
     const metrics = new MetricsService(db, () => models.current(), database);
@@ -230,6 +235,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
     const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
     const requestIngest = ingest.on(db);
+    const tracking = new TrackingService(db, requestIngest, (items, path) => identify.identify(items, path), trackingMappings);
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
     const projections = new ProjectionService(db, projector, health);
     const transitionPages = timelineLoader(transitionTimeline.on(db));
@@ -250,8 +256,9 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
       [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
       [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
+      [TrackingResolver, new TrackingResolver(tracking)],
     ]);
-    return { customers, identify, lifecycle, ingest: requestIngest, metrics, segments, campaigns, projections, resolvers };
+    return { customers, identify, lifecycle, ingest: requestIngest, metrics, segments, campaigns, projections, tracking, resolvers };
   };
 
   const own = scoped(db);

@@ -40,6 +40,10 @@ export type TestServer = TestContext & {
   subscriptionsOpened: (before: number, count?: number) => Promise<void>;
   /** Expensive operations running and waiting for a slot now. */
   expensiveWork: () => { running: number; waiting: number };
+  /** The Segment-compatible routes' base, `http://127.0.0.1:<port>/v1`. */
+  v1Url: string;
+  /** /v1 requests holding a place at the ingest gate now. */
+  v1Pending: () => number;
 };
 
 /**
@@ -50,11 +54,12 @@ export async function startTestServer(
   options: Parameters<typeof createTestContext>[0] & {
     expensiveWork?: ExpensiveWorkLimits;
     operationLimits?: OperationLimits;
+    v1MaxPending?: number;
     /** CLM_REQUEST_TIMEOUT_MS (none by default). */
     requestTimeoutMs?: number;
   } = {},
 ): Promise<TestServer> {
-  const { expensiveWork, operationLimits, requestTimeoutMs, ...contextOptions } = options;
+  const { expensiveWork, operationLimits, v1MaxPending, requestTimeoutMs, ...contextOptions } = options;
   const context = await createTestContext(contextOptions);
   const logger = createLogger('silent');
   const server = await startHttpServer({
@@ -64,6 +69,7 @@ export async function startTestServer(
       limits: operationLimits ?? TEST_LIMITS,
       expensiveWork: expensiveWork ?? TEST_EXPENSIVE_WORK,
       introspection: true,
+      v1MaxPending,
       requestTimeoutMs,
     },
     services: context.services,
@@ -107,6 +113,8 @@ export async function startTestServer(
       while (server.subscriptionsStarted() < before + count) await new Promise((resolve) => setTimeout(resolve, 10));
     },
     expensiveWork: server.expensiveWork,
+    v1Url: `http://127.0.0.1:${server.port}/v1`,
+    v1Pending: server.v1Pending,
     createKey: async (scopes) => (await context.services.apiKeys.create(`test ${scopes.join('+')}`, scopes, null)).key,
     close: async () => {
       await Promise.all(clients.map((client) => client.dispose()));
