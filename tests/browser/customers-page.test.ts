@@ -183,6 +183,36 @@ describe('the Customers pages', () => {
     expect(await item.textContent()).toContain('At risk');
   });
 
+  it('merges another customer into this one by hand and undoes it, showing identities and the merge history as the API has them', async () => {
+    type Ids = { into: { id: string }; from: { id: string } };
+    const { into, from } = await clm.admin.data<Ids>(
+      `{ into: customer(externalId: "other-0") { id } from: customer(externalId: "other-1") { id } }`,
+    );
+    await page.goto(`${clm.api.baseUrl}/customers/${into.id}`);
+    await page.getByRole('heading', { name: 'Other 0' }).waitFor();
+    const form = page.getByRole('form', { name: 'Merge another customer into this one' });
+    await form.getByRole('textbox', { name: 'Merge customer (id) into this one' }).fill(from.id);
+    await form.getByRole('textbox', { name: 'Why they are one person' }).fill('one person, two sign-ups');
+    await form.getByRole('button', { name: 'Merge' }).click();
+    const entry = page.getByRole('list', { name: 'Merges' }).getByRole('listitem').first();
+    await entry.getByRole('button', { name: 'Unmerge' }).waitFor();
+    expect(await entry.textContent()).toContain(
+      `Customer ${from.id} merged into this one by hand (admin (CLM_ADMIN_KEY)): one person, two sign-ups. Moved 1 touchpoint, identities other1@example.com, other-1.`,
+    );
+    expect(await page.locator('#customer-identities ~ .clm-facts, .clm-facts').allTextContents()).toEqual(
+      expect.arrayContaining([expect.stringContaining('other1@example.com')]),
+    );
+    const merged = await clm.admin.data<{ customer: { id: string; mergedId: string } }>(`{ customer(id: "${from.id}") { id mergedId } }`);
+    expect(merged.customer).toEqual({ id: into.id, mergedId: from.id });
+
+    await entry.getByRole('button', { name: 'Unmerge' }).click();
+    await page.getByText(/— undone\./).waitFor();
+    const restored = await clm.admin.data<{ customer: { id: string; mergedId: string | null } }>(
+      `{ customer(externalId: "other-1") { id mergedId } }`,
+    );
+    expect(restored.customer).toEqual({ id: from.id, mergedId: null });
+  });
+
   it('keeps the move out of reach of a read-only key, and says why', async () => {
     const readKey = await clm.createKey('reader', ['READ']);
     const reader = await openPage(browser, { viewport: { width: 390, height: 844 } });

@@ -81,7 +81,10 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       idleInTransactionMs: { export: config.exports.maxSeconds * 1000 },
       ingestWriters: config.ingestWriters,
       segmentRefreshSeconds: config.segmentRefreshSeconds,
+      playbookSeconds: config.playbookSeconds,
+      predictionRefitSeconds: config.predictionRefitSeconds,
       projectionHealth: config.projectionHealth,
+      webhooks: { allow: config.webhooks.allow, dispatcher: { idlePollMs: config.webhooks.idlePollSeconds * 1000 } },
       onError: (error) => reportBackgroundError(logger, error),
       onNotice: (message, details) => logger.warn(details, message),
     });

@@ -36,6 +36,10 @@ export const DEFAULT_BI_LIMITS: BiLimits = {
   connectionLimit: 5,
 };
 
+/** An entry of CLM_WEBHOOK_ALLOW: a host name, an IPv4 or IPv6 address, or either with a /prefix. */
+const WEBHOOK_ALLOW_ENTRY =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|[0-9.]+(?:\/\d{1,2})?|[0-9A-Fa-f:.]+(?:\/\d{1,3})?)$/;
+
 /**
  * The per-core defaults of the gate on expensive work (server/expensive-work.ts), from the cores Node may use: one
  * operation at once per two cores, and their running time, summed, a quarter of the cores' time. The rest is for
@@ -71,6 +75,8 @@ const environmentSchema = z.object({
   CLM_V1_MAX_PENDING: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_V1_MAX_PENDING),
   CLM_SWEEP_INTERVAL_MINUTES: z.coerce.number().min(0).default(60),
   CLM_SEGMENT_REFRESH_SECONDS: z.coerce.number().min(0).default(60),
+  CLM_PLAYBOOK_SECONDS: z.coerce.number().min(0).default(30),
+  CLM_PREDICTION_REFIT_SECONDS: z.coerce.number().min(0).default(86400),
   CLM_PROJECTION_STALL_SECONDS: z.coerce.number().min(1).default(120),
   CLM_PROJECTION_LAG_ROWS: z.coerce.number().int().min(1).default(50000),
   CLM_PROJECTION_LAG_SECONDS: z.coerce.number().min(1).default(300),
@@ -108,6 +114,20 @@ const environmentSchema = z.object({
   CLM_BI_CONNECTION_LIMIT: z.coerce.number().int().min(-1).max(10_000).default(DEFAULT_BI_LIMITS.connectionLimit),
   CLM_BI_PASSWORD: z.string().min(12, 'must be at least 12 characters').max(1000).optional(),
   CLM_DEMO: booleanFlag.optional(),
+  CLM_WEBHOOK_ALLOW: z
+    .string()
+    .max(10_000)
+    .transform((text) =>
+      text
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ''),
+    )
+    .pipe(
+      z.array(z.string().regex(WEBHOOK_ALLOW_ENTRY, 'each entry must be a host name, an IP address or a CIDR range (a.b.c.d/n, x::y/n)')),
+    )
+    .default([]),
+  CLM_WEBHOOK_IDLE_POLL_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
@@ -126,6 +146,10 @@ export type Config = {
   sweepIntervalMinutes: number;
   /** How often every segment is re-evaluated as time passes; 0 turns it off. */
   segmentRefreshSeconds: number;
+  /** How often playbooks' delays and time triggers are run (also at once after a trigger without delay); 0 turns them off. */
+  playbookSeconds: number;
+  /** How often the prediction models are refitted (default daily); 0 turns it off. */
+  predictionRefitSeconds: number;
   limits: OperationLimits;
   /** When /readyz and the log call a projection stalled (503) or lagging (reported, still ready). */
   projectionHealth: { stallSeconds: number; lagRows: number; lagSeconds: number };
@@ -142,6 +166,8 @@ export type Config = {
   introspection: boolean;
   /** The password of the read-only `clm_bi` role (BI tools); without it the role cannot log in. */
   biPassword: string | null;
+  /** Webhooks: hosts and ranges allowed although private (development receivers), and how often an idle instance looks for work. */
+  webhooks: { allow: string[]; idlePollSeconds: number };
   /** Load the demo business into an empty database and keep it moving: CLM_DEMO, or by default only on the embedded database. */
   demo: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
@@ -193,6 +219,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cores =
     ingestWriters: env.CLM_INGEST_WRITERS,
     sweepIntervalMinutes: env.CLM_SWEEP_INTERVAL_MINUTES,
     segmentRefreshSeconds: env.CLM_SEGMENT_REFRESH_SECONDS,
+    playbookSeconds: env.CLM_PLAYBOOK_SECONDS,
+    predictionRefitSeconds: env.CLM_PREDICTION_REFIT_SECONDS,
     limits: { maxDepth: env.CLM_MAX_DEPTH, maxAliases: env.CLM_MAX_ALIASES, maxTokens: env.CLM_MAX_TOKENS, maxCost: env.CLM_MAX_COST },
     projectionHealth: {
       stallSeconds: env.CLM_PROJECTION_STALL_SECONDS,
@@ -242,6 +270,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cores =
     shutdownGraceMs: env.CLM_SHUTDOWN_GRACE_MS,
     introspection: env.CLM_INTROSPECTION,
     biPassword: env.CLM_BI_PASSWORD ?? null,
+    webhooks: { allow: env.CLM_WEBHOOK_ALLOW, idlePollSeconds: env.CLM_WEBHOOK_IDLE_POLL_SECONDS },
     demo: env.CLM_DEMO ?? env.DATABASE_URL === undefined,
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,

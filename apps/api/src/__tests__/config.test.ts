@@ -15,6 +15,8 @@ describe('configuration', () => {
       sweepIntervalMinutes: 60,
       v1MaxPending: 64,
       segmentRefreshSeconds: 60,
+      playbookSeconds: 30,
+      predictionRefitSeconds: 86400,
       limits: { maxDepth: 10, maxAliases: 15, maxTokens: 5000, maxCost: 10000 },
       projectionHealth: { stallSeconds: 120, lagRows: 50000, lagSeconds: 300 },
       expensiveWork: {
@@ -42,6 +44,7 @@ describe('configuration', () => {
       shutdownGraceMs: 10000,
       introspection: true,
       biPassword: null,
+      webhooks: { allow: [], idlePollSeconds: 30 },
       demo: true,
       logLevel: 'info',
       logFormat: 'auto',
@@ -51,6 +54,18 @@ describe('configuration', () => {
   it('names every bad variable in one message', () => {
     expect(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', CLM_ADMIN_KEY: 'secret', LOG_LEVEL: 'loud' })).toThrow(
       /PORT: .*\n {2}DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL\n {2}CLM_ADMIN_KEY: must look like clm_<8 lowercase letters or digits>_<at least 32 characters>\n {2}LOG_LEVEL: /,
+    );
+  });
+
+  it('reads the webhook allow-list as host names, addresses and ranges, and refuses anything else naming the variable', () => {
+    expect(loadConfig({ CLM_WEBHOOK_ALLOW: 'localhost, 127.0.0.0/8,::1,receiver.test' }).webhooks.allow).toEqual([
+      'localhost',
+      '127.0.0.0/8',
+      '::1',
+      'receiver.test',
+    ]);
+    expect(() => loadConfig({ CLM_WEBHOOK_ALLOW: 'localhost,http://evil/' })).toThrow(
+      /CLM_WEBHOOK_ALLOW.*: each entry must be a host name, an IP address or a CIDR range/,
     );
   });
 

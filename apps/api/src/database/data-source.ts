@@ -16,7 +16,10 @@ import { ApiKeyCostLimits1765100000000 } from './migrations/1765100000000-api-ke
 import { DatabaseIdentity1765100000001 } from './migrations/1765100000001-database-identity';
 import { Tracking1765300000000 } from './migrations/1765300000000-tracking';
 import { CustomerIdentities1765400000000 } from './migrations/1765400000000-customer-identities';
+import { CustomerMerges1765400000001 } from './migrations/1765400000001-customer-merges';
 import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
+import { Playbooks1765600000000 } from './migrations/1765600000000-playbooks';
+import { PredictionFits1765700000000 } from './migrations/1765700000000-prediction-fits';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -35,7 +38,10 @@ export const MIGRATIONS = [
   DatabaseIdentity1765100000001,
   Tracking1765300000000,
   CustomerIdentities1765400000000,
+  CustomerMerges1765400000001,
   Webhooks1765500000000,
+  Playbooks1765600000000,
+  PredictionFits1765700000000,
 ];
 
 /**

@@ -1,14 +1,16 @@
 import { ApiKeyError, ApiKeyResolver } from './auth';
 import { CampaignError, CampaignResolver } from './campaigns';
-import { CustomerConnectionResolver, CustomerError, CustomerResolver, IdentifyResolver } from './customers';
+import { CustomerConnectionResolver, CustomerError, CustomerMergeResolver, CustomerResolver, IdentifyResolver } from './customers';
 import { CustomerTransitionsResolver, LifecycleError, LifecycleResolver, StageTransitionConnectionResolver } from './lifecycle';
 import manifest from './manifest.json';
 import { MetricsResolver } from './metrics';
+import { CustomerPlaybooksResolver, PlaybookError, PlaybookResolver } from './playbooks';
+import { CustomerPredictionFieldsResolver, CustomerPredictionResolver, PredictionError, PredictionResolver } from './predictions';
 import { ProjectionResolver } from './projections';
 import { CustomerSegmentsResolver, SegmentError, SegmentResolver } from './segments';
 import { CustomerTouchpointsResolver, TouchpointConnectionResolver, TouchpointResolver } from './touchpoints';
 import { TrackingResolver } from './tracking';
-import { WebhookError } from './webhooks';
+import { WebhookError, WebhookResolver } from './webhooks';
 
 /*
  * The one list of the API's modules. `manifest.json` holds the plain data
@@ -42,7 +44,7 @@ type ResolverClass = abstract new (...args: never[]) => object;
  */
 export const MODULE_PARTS = {
   auth: { resolvers: [ApiKeyResolver], errors: ApiKeyError },
-  customers: { resolvers: [CustomerResolver, CustomerConnectionResolver, IdentifyResolver], errors: CustomerError },
+  customers: { resolvers: [CustomerResolver, CustomerConnectionResolver, IdentifyResolver, CustomerMergeResolver], errors: CustomerError },
   campaigns: { resolvers: [CampaignResolver], errors: CampaignError },
   lifecycle: {
     resolvers: [CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver],
@@ -52,7 +54,9 @@ export const MODULE_PARTS = {
   segments: { resolvers: [SegmentResolver, CustomerSegmentsResolver], errors: SegmentError },
   metrics: { resolvers: [MetricsResolver], errors: {} },
   tracking: { resolvers: [TrackingResolver], errors: {} },
-  webhooks: { resolvers: [], errors: WebhookError },
+  webhooks: { resolvers: [WebhookResolver], errors: WebhookError },
+  playbooks: { resolvers: [PlaybookResolver, CustomerPlaybooksResolver], errors: PlaybookError },
+  predictions: { resolvers: [PredictionResolver, CustomerPredictionResolver, CustomerPredictionFieldsResolver], errors: PredictionError },
   projections: { resolvers: [ProjectionResolver], errors: {} },
 } as const satisfies Record<string, { resolvers: readonly ResolverClass[]; errors: Readonly<Record<string, string>> }>;
 

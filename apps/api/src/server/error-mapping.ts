@@ -30,17 +30,22 @@ export function describeErrorCode(code: ErrorCode): ClientError {
     case 'INVALID_CURSOR':
     case 'INVALID_LIFECYCLE_MODEL':
     case 'UNKNOWN_STAGE':
+    case 'PREDICTION_NO_DATA':
       return { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 };
     case 'CUSTOMER_NOT_FOUND':
+    case 'MERGE_NOT_FOUND':
     case 'API_KEY_NOT_FOUND':
     case 'CAMPAIGN_NOT_FOUND':
     case 'SEGMENT_NOT_FOUND':
+    case 'PLAYBOOK_NOT_FOUND':
     case 'WEBHOOK_ENDPOINT_NOT_FOUND':
     case 'WEBHOOK_DELIVERY_NOT_FOUND':
       return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
     case 'CUSTOMER_CONFLICT':
+    case 'MERGE_REFUSED':
     case 'CAMPAIGN_EXISTS':
     case 'SEGMENT_EXISTS':
+    case 'PLAYBOOK_EXISTS':
       return { graphqlCode: 'CONFLICT', httpStatus: 409 };
     case 'WEBHOOK_URL_FORBIDDEN':
       return { graphqlCode: 'WEBHOOK_URL_FORBIDDEN', httpStatus: 400 };

@@ -10,10 +10,28 @@ import type { HealthThresholds, ProjectionHealth, ProjectionState } from '../log
 import { ApiKeyResolver, ApiKeyService, KEYS_CHANNEL } from '../modules/auth';
 import { CampaignResolver, CampaignService } from '../modules/campaigns';
 import type { CampaignRelations } from '../modules/campaigns';
+import {
+  CustomerPredictionFieldsResolver,
+  CustomerPredictionResolver,
+  PredictionResolver,
+  PredictionSchedule,
+  PredictionService,
+} from '../modules/predictions';
 import { ProjectionResolver, ProjectionService } from '../modules/projections';
-import { CustomerConnectionResolver, CustomerResolver, CustomerService, IdentifyResolver, IdentifyService } from '../modules/customers';
+import {
+  CUSTOMER_MERGE_LOG,
+  CUSTOMER_MERGE_STREAM,
+  CustomerConnectionResolver,
+  CustomerMergeResolver,
+  CustomerResolver,
+  CustomerService,
+  IdentifyResolver,
+  IdentifyService,
+  MergeService,
+} from '../modules/customers';
 import type { CustomerRelations } from '../modules/customers';
 import { MODULE_RESOLVERS } from '../modules/manifest';
+import { mergeHooksOf } from './merge-hooks';
 import {
   CUSTOMER_ACQUISITIONS_TABLE,
   METRIC_CUSTOMER_SCORES_TABLE,
@@ -58,7 +76,29 @@ import {
 } from '../modules/segments';
 import type { SegmentRelations } from '../modules/segments';
 import { TrackingMappings, TrackingResolver, TrackingService } from '../modules/tracking';
-import { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE, WebhookFanOut, WebhookSources } from '../modules/webhooks';
+import {
+  CustomerPlaybooksResolver,
+  PlaybookProjection,
+  PLAYBOOK_FIRED_SOURCE,
+  PlaybookResolver,
+  PlaybookRunner,
+  PlaybookSchedule,
+  PlaybookService,
+} from '../modules/playbooks';
+import {
+  AddressPolicy,
+  resolveWithDns,
+  SEGMENT_CHANGE_SOURCE,
+  STAGE_CHANGE_SOURCE,
+  WebhookDeliveryService,
+  WebhookDispatcher,
+  WebhookEndpointService,
+  WebhookFanOut,
+  WebhookResolver,
+  WebhookSender,
+  WebhookSources,
+} from '../modules/webhooks';
+import type { DispatcherOptions, Resolve } from '../modules/webhooks';
 import { servicesOf } from './work-scope';
 
 /**
@@ -74,6 +114,8 @@ export type ScopedServices = {
   customers: CustomerService;
   /** Identify (Segment identify and alias): who customers are, without recording activity. */
   identify: IdentifyService;
+  /** Merges and unmerges of customers, by hand and from events linking two customers. */
+  merges: MergeService;
   lifecycle: LifecycleService;
   ingest: IngestService;
   metrics: MetricsService;
@@ -83,6 +125,12 @@ export type ScopedServices = {
   campaigns: CampaignService;
   /** The Segment-compatible ingest behind /v1. */
   tracking: TrackingService;
+  playbooks: PlaybookService;
+  /** Webhook endpoints: registration, secrets, enabling. */
+  webhookEndpoints: WebhookEndpointService;
+  /** Webhook delivery logs, redeliver, replay, test send. */
+  webhookDeliveries: WebhookDeliveryService;
+  predictions: PredictionService;
   /** The resolver instances, for type-graphql's container. */
   resolvers: ReadonlyMap<ResolverClass, object>;
 };
@@ -100,7 +148,13 @@ export type Services = ScopedServices & {
   projector: Projector;
   /** The webhook event sources; modules with a log of their own register theirs here (see docs/architecture.md). */
   webhookSources: WebhookSources;
+  /** The playbooks' stored schedule (delays, time triggers); tests run it with an explicit time. */
+  playbookRunner: PlaybookRunner;
+  /** Sends due webhook deliveries (background work). */
+  webhookDispatcher: WebhookDispatcher;
   streams: Streams;
+  /** The scheduled refits; tests call `runOnce()`. */
+  predictionSchedule: PredictionSchedule;
   /** The services and resolvers on `db` (a view of this instance's Db): every statement they run takes its kind and signal. */
   scoped: (db: Db) => ScopedServices;
   stop: () => Promise<void>;
@@ -131,8 +185,19 @@ export type ServiceOptions = {
   ingestWriters?: number;
   /** How often every segment is re-evaluated as time passes; 0 or absent: never (tests call refreshOnSchedule). */
   segmentRefreshSeconds?: number;
+  /** How often the playbooks' schedule runs (and soon after a trigger due at once); 0 or absent: never (tests call playbookRunner.run). */
+  playbookSeconds?: number;
+  /** How often the prediction models are refitted; 0 or absent: never (tests call predictionSchedule.runOnce). */
+  predictionRefitSeconds?: number;
   /** When a projection counts as stalled or lagging (defaults: the configuration's). */
   projectionHealth?: HealthThresholds;
+  /** Webhooks: hosts and ranges allowed although private (CLM_WEBHOOK_ALLOW), DNS (tests give their own), the dispatcher's knobs. */
+  webhooks?: {
+    allow?: readonly string[];
+    resolve?: Resolve;
+    timeoutMs?: number;
+    dispatcher?: Omit<DispatcherOptions, 'onError'>;
+  };
   onError: (error: unknown) => void;
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
@@ -144,7 +209,7 @@ export type ServiceOptions = {
  * `WebhookEventSource` and is registered here (docs/architecture.md).
  */
 export function webhookSourcesOf(): WebhookSources {
-  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE);
+  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE).register(PLAYBOOK_FIRED_SOURCE);
 }
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
@@ -169,6 +234,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   const transitionStream = LogStream.of(streamDb, TRANSITION_LOG, options.onError, database);
   const touchpointStream = LogStream.of(streamDb, TOUCHPOINT_LOG, options.onError, database);
   const segmentChangeStream = LogStream.of(streamDb, SEGMENT_CHANGE_LOG, options.onError, database);
+  const mergeStream = LogStream.of(streamDb, CUSTOMER_MERGE_LOG, options.onError, database);
   const notice = options.onNotice ?? (() => undefined);
   const projector = new Projector(db.forKind('projection'), {
     onError: options.onError,
@@ -184,6 +250,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     transitionStream.poke();
     touchpointStream.poke();
     segmentChangeStream.poke();
+    mergeStream.poke();
     projector.poke();
   };
   const notifier = new CommitNotifier(db.forKind('ingest'), pokeStreams, options.onError);
@@ -199,12 +266,32 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   // A key revoked on another instance is forgotten here at once (its cache entry would otherwise live up to 5 s).
   listener.on(KEYS_CHANNEL, (keyId) => apiKeys.forget(keyId));
   const journeys = new JourneyWriter();
-  const ingest = new IngestService(db, models, journeys, options.ingestWriters);
+  // Merges run in the unit of work of whoever merges (a request's, ingest's); the segments their hooks re-evaluate with
+  // are the instance's own, set once the services are built (hooks run only once requests do).
+  let segmentsOfInstance: SegmentService | null = null;
+  const merges = new MergeService(
+    db,
+    mergeHooksOf(models, journeys, () => {
+      if (segmentsOfInstance === null) throw new Error('a merge ran before the services were built');
+      return segmentsOfInstance;
+    }),
+  );
+  const ingest = new IngestService(db, models, journeys, merges, options.ingestWriters);
   const transitionTimeline = new TimelineReader(db, TRANSITION_TIMELINE);
   const touchpointTimeline = new TimelineReader(db, TOUCHPOINT_TIMELINE);
   const health = options.projectionHealth ?? DEFAULT_PROJECTION_HEALTH;
   // The /v1 mapping in force, shared by every request (each would otherwise read it again).
   const trackingMappings = new TrackingMappings();
+  // Every source of webhook events, in one registry; the consumer follows each one's log (registered below, after segments).
+  const webhookSources = webhookSourcesOf();
+  const addressPolicy = new AddressPolicy(options.webhooks?.allow ?? []);
+  const webhookResolve = options.webhooks?.resolve ?? resolveWithDns;
+  const webhookSender = new WebhookSender(addressPolicy, webhookResolve, options.webhooks?.timeoutMs);
+  // Its own connections and limits: the statements are short, and no request's client leaving may cancel them.
+  const webhookDispatcher = new WebhookDispatcher(db.forKind('background'), webhookSender, {
+    ...options.webhooks?.dispatcher,
+    onError: options.onError,
+  });
 
   const scoped = (db: Db): ScopedServices => {
     const metrics = new MetricsService(db, () => models.current(), database);
@@ -233,21 +320,30 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       CUSTOMER_RELATIONS,
     );
     const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
-    const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) });
+    const requestMerges = merges.on(db);
+    const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) }, requestMerges);
     const requestIngest = ingest.on(db);
     const tracking = new TrackingService(db, requestIngest, (items, path) => identify.identify(items, path), trackingMappings);
     const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
+    const predictions = new PredictionService(db);
     const projections = new ProjectionService(db, projector, health);
+    const playbooks = new PlaybookService(db, { model: () => models.current(), segments: () => segments.list() });
+    const webhookEndpoints = new WebhookEndpointService(db, webhookSources, () => models.current(), addressPolicy, webhookResolve);
+    const webhookDeliveries = new WebhookDeliveryService(db, webhookDispatcher);
     const transitionPages = timelineLoader(transitionTimeline.on(db));
     const touchpointPages = timelineLoader(touchpointTimeline.on(db));
     const resolvers = new Map<ResolverClass, object>([
       [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
       [MetricsResolver, new MetricsResolver(metrics)],
       [CampaignResolver, new CampaignResolver(campaigns)],
+      [PredictionResolver, new PredictionResolver(predictions)],
+      [CustomerPredictionResolver, new CustomerPredictionResolver(predictions)],
+      [CustomerPredictionFieldsResolver, new CustomerPredictionFieldsResolver()],
       [ProjectionResolver, new ProjectionResolver(projections)],
       [CustomerResolver, new CustomerResolver(customers)],
       [CustomerConnectionResolver, new CustomerConnectionResolver()],
       [IdentifyResolver, new IdentifyResolver(identify)],
+      [CustomerMergeResolver, new CustomerMergeResolver(requestMerges)],
       [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
       [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
       [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
@@ -257,40 +353,76 @@ export async function createServices(options: ServiceOptions): Promise<Services>
       [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
       [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
       [TrackingResolver, new TrackingResolver(tracking)],
+      [PlaybookResolver, new PlaybookResolver(playbooks)],
+      [CustomerPlaybooksResolver, new CustomerPlaybooksResolver(playbooks)],
+      [WebhookResolver, new WebhookResolver(webhookEndpoints, webhookDeliveries)],
     ]);
-    return { customers, identify, lifecycle, ingest: requestIngest, metrics, segments, campaigns, projections, tracking, resolvers };
+    return {
+      customers,
+      identify,
+      merges: requestMerges,
+      lifecycle,
+      ingest: requestIngest,
+      metrics,
+      segments,
+      campaigns,
+      projections,
+      tracking,
+      playbooks,
+      webhookEndpoints,
+      webhookDeliveries,
+      predictions,
+      resolvers,
+    };
   };
 
   const own = scoped(db);
+  segmentsOfInstance = own.segments;
   // Every resolver the manifest lists is wired here, or the instance does not start.
   const unwired = MODULE_RESOLVERS.filter((resolverClass) => !own.resolvers.has(resolverClass));
   if (unwired.length > 0) throw new Error(`no instance of ${unwired.map((type) => type.name).join(', ')} was wired in server/services.ts`);
   const segmentSchedule = new SegmentSchedule(own.segments, options.segmentRefreshSeconds ?? 0, options.onError);
+  // Scheduled refits run outside any request, with the background kind's connections and limits.
+  const predictionSchedule = new PredictionSchedule(
+    new PredictionService(db.forKind('background')),
+    options.predictionRefitSeconds ?? 0,
+    options.onError,
+  );
   new MetricsProjection(() => models.current()).register(projector);
   // After metrics: rules read the acquisitions it writes.
   new SegmentProjection(own.segments).register(projector, { after: METRICS_PROJECTION });
-  // Every source of webhook events, in one registry; the consumer follows each one's log (after segments, whose log it reads).
-  const webhookSources = webhookSourcesOf();
-  new WebhookFanOut(webhookSources, () => undefined).register(projector);
+  // After segments, whose log it reads; queued deliveries wake the dispatcher after the step's COMMIT.
+  new WebhookFanOut(webhookSources, () => webhookDispatcher.poke()).register(projector);
+  // Delays and time triggers, as background work; the projection pokes it when it records a hit due at once.
+  const playbookRunner = new PlaybookRunner(db.forKind('background'), SEGMENT_RELATIONS);
+  const playbookSchedule = new PlaybookSchedule(playbookRunner, options.playbookSeconds ?? 0, options.onError);
+  new PlaybookProjection(() => playbookSchedule.poke()).register(projector);
   const healthWatch = new HealthWatch(() => own.projections.health(), healthChanged(notice), options.onError);
   const streams = new Streams()
     .register(TRANSITION_STREAM, transitionStream)
     .register(TOUCHPOINT_STREAM, touchpointStream)
-    .register(SEGMENT_CHANGE_STREAM, segmentChangeStream);
+    .register(SEGMENT_CHANGE_STREAM, segmentChangeStream)
+    .register(CUSTOMER_MERGE_STREAM, mergeStream);
 
   await listener.start();
   projector.start();
+  webhookDispatcher.start();
   // Only where someone reads the notices (the app's log): tests counting statements see no background health reads.
   if (options.onNotice) healthWatch.start(HEALTH_WATCH_MS);
   segmentSchedule.start();
+  playbookSchedule.start();
+  predictionSchedule.start();
   return {
     ...own,
     db,
     apiKeys,
     models,
     webhookSources,
+    playbookRunner,
+    webhookDispatcher,
     projector,
     streams,
+    predictionSchedule,
     scoped,
     /** Ends every subscription, waits for reads and announcements in flight, closes the listener and the pool. */
     stop: async () => {
@@ -299,9 +431,14 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         transitionStream.stop(),
         touchpointStream.stop(),
         segmentChangeStream.stop(),
+        mergeStream.stop(),
         projector.stop(),
         segmentSchedule.stop(),
+        playbookSchedule.stop(),
+        webhookDispatcher.stop(),
+        predictionSchedule.stop(),
       ]);
+      webhookSender.close();
       await notifier.drain();
       await listener.stop();
       await db.end();

@@ -26,6 +26,8 @@ const ROOT_FIELD_KINDS: ReadonlyMap<string, WorkKind> = new Map<string, WorkKind
   ['recordCampaignSpend', 'ingest'],
   ['importCampaignSpend', 'ingest'],
   ['runInactivitySweep', 'sweep'],
+  // A fit reads every customer's purchase statistics, as a metric over all customers does.
+  ['fitPredictions', 'metrics'],
 ]);
 
 /** An operation with root fields of several kinds runs as the first of these it has (the longest limits first). */

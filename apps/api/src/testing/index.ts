@@ -12,7 +12,7 @@ export type TestContext = { url: string; db: Db; services: Services; close: () =
 
 /** `options` override the services' defaults (tests of time limits give short ones). */
 export async function createTestContext(
-  options: Partial<Pick<ServiceOptions, 'limits' | 'idleInTransactionMs'>> = {},
+  options: Partial<Pick<ServiceOptions, 'limits' | 'idleInTransactionMs' | 'webhooks' | 'ingestWriters'>> = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
   await migrate(database.url);
@@ -39,3 +39,5 @@ export async function createTestContext(
 
 export { collect, startTestServer, TEST_EXPENSIVE_WORK, TEST_LIMITS } from './test-server';
 export type { GraphQLResponse, TestServer } from './test-server';
+export { Receiver } from './webhook-receiver';
+export type { Answer, Received } from './webhook-receiver';

@@ -69,6 +69,7 @@ export class Webhooks1765500000000 implements MigrationInterface {
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries (endpoint_id, id) WHERE state = 'pending';
       CREATE INDEX webhook_deliveries_open ON webhook_deliveries (endpoint_id, customer_id, id) WHERE state IN ('pending', 'sending');
       CREATE INDEX webhook_deliveries_leases ON webhook_deliveries (lease_until) WHERE state = 'sending';
+      CREATE INDEX webhook_deliveries_next ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
       CREATE INDEX webhook_deliveries_log ON webhook_deliveries (endpoint_id, id DESC);
       CREATE INDEX webhook_deliveries_message ON webhook_deliveries (message_id);
 

@@ -35,31 +35,33 @@ export type IdentitySet = {
   anonymousIds: readonly string[];
 };
 
-const OWNED = `SELECT customer_id FROM customer_identities
-    WHERE (kind = 'external_id' AND value = ANY ($2::text[]))
-       OR (kind = 'email' AND value = ANY ($3::text[]))
-       OR (kind = 'anonymous_id' AND value = ANY ($4::text[]))`;
+/*
+ * The identities wanted, as rows (kind, value), from arrays per kind ($n
+ * externalIds, $n+1 emails, $n+2 anonymousIds): joined to the primary key,
+ * one index probe per identity. Customers are then read by
+ * `id = ANY (ARRAY(...))`, an index scan of their primary key (an
+ * `id IN (subquery) OR ...` condition made PostgreSQL scan every customer).
+ */
+const wanted = (first: number) => `(SELECT 'external_id'::text AS kind, unnest($${first}::text[]) AS value
+    UNION ALL SELECT 'email', unnest($${first + 1}::text[]) UNION ALL SELECT 'anonymous_id', unnest($${first + 2}::text[])) w`;
+const HOLDERS = `SELECT i.customer_id FROM customer_identities i JOIN ${wanted(2)} ON i.kind = w.kind AND i.value = w.value`;
+const INVOLVED = `id = ANY (ARRAY(SELECT unnest($1::uuid[]) UNION ${HOLDERS}))`;
 
 const OWNERS = prepared(
-  `SELECT kind, value, customer_id FROM customer_identities
-    WHERE (kind = 'external_id' AND value = ANY ($1::text[]))
-       OR (kind = 'email' AND value = ANY ($2::text[]))
-       OR (kind = 'anonymous_id' AND value = ANY ($3::text[]))`,
+  `SELECT i.kind, i.value, i.customer_id, i.merge_id FROM customer_identities i JOIN ${wanted(1)} ON i.kind = w.kind AND i.value = w.value`,
 );
 
 /** Who holds each of these identities now. */
 export async function findIdentityOwners(db: Queryable, identities: IdentitySet): Promise<StoredIdentity[]> {
-  const rows = await db.query<Omit<IdentityRow, 'first_seen_at'>>(OWNERS, [
+  const rows = await db.query<Omit<IdentityRow, 'first_seen_at'> & { merge_id: string | null }>(OWNERS, [
     identities.externalIds,
     identities.emails,
     identities.anonymousIds,
   ]);
-  return rows.map((row) => ({ kind: row.kind, value: row.value, customerId: row.customer_id }));
+  return rows.map((row) => ({ kind: row.kind, value: row.value, customerId: row.customer_id, mergeId: row.merge_id }));
 }
 
-const LOCK_BY_IDENTITY = prepared(
-  `SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ANY ($1::uuid[]) OR id IN (${OWNED}) ORDER BY id FOR NO KEY UPDATE`,
-);
+const LOCK_BY_IDENTITY = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE ${INVOLVED} ORDER BY id FOR NO KEY UPDATE`);
 
 /**
  * Locks (in id order, so batches cannot deadlock on them) and returns the
@@ -80,7 +82,7 @@ export function lockCustomersById(db: Queryable, ids: readonly string[]): Promis
   return db.query<CustomerRow>(LOCK_BY_IDS, [ids]);
 }
 
-const FIND_BY_IDENTITY = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE id = ANY ($1::uuid[]) OR id IN (${OWNED})`);
+const FIND_BY_IDENTITY = prepared(`SELECT ${CUSTOMER_COLUMNS} FROM customers WHERE ${INVOLVED}`);
 
 /** The customers holding any of these identities, unlocked (to decide whom to create before a batch's transaction). */
 export function findCustomersByIdentity(db: Queryable, identities: IdentitySet): Promise<CustomerRow[]> {
@@ -123,11 +125,11 @@ export function identitiesOfCustomers(db: Queryable, customerIds: readonly strin
   return db.query<IdentityRow>(OF_CUSTOMERS, [customerIds]);
 }
 
-const ANONYMOUS_OWNER = prepared(`SELECT customer_id FROM customer_identities WHERE kind = 'anonymous_id' AND value = $1`);
+const OWNER = prepared(`SELECT customer_id FROM customer_identities WHERE kind = $1 AND value = $2`);
 
-/** The customer holding an anonymousId, or null. */
-export async function ownerOfAnonymousId(db: Queryable, anonymousId: string): Promise<string | null> {
-  const [row] = await db.query<{ customer_id: string }>(ANONYMOUS_OWNER, [anonymousId]);
+/** The customer holding an identity (after merges, the survivor), or null. */
+export async function ownerOfIdentity(db: Queryable, kind: IdentityKind, value: string): Promise<string | null> {
+  const [row] = await db.query<{ customer_id: string }>(OWNER, [kind, value]);
   return row?.customer_id ?? null;
 }
 

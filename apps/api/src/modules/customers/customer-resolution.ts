@@ -28,6 +28,8 @@ export type Resolution = {
   replayed: Set<number>;
   /** Claims linking two stored customers (see identity.ts); both rows are locked. */
   joins: IdentityJoin[];
+  /** Claims placed through an identity a merge moved to its holder: claim index → that merge (see MergeService.recordArrivals). */
+  arrivals: Map<number, string>;
 };
 
 const MAX_ROUNDS = 4;
@@ -46,7 +48,8 @@ export async function resolveCustomers(
 ): Promise<Resolution> {
   const directory = new CustomerDirectory();
   const wanted = identitiesOf(claims.map((claim) => claim.customer));
-  await lockIdentities(db, directory, wanted, await lockCustomersByIdentity(db, wanted));
+  const merged = new Map<string, { customerId: string; mergeId: string }>();
+  await lockIdentities(db, directory, wanted, await lockCustomersByIdentity(db, wanted), merged);
   for (let round = 1; ; round++) {
     const assignment = assignCustomers(claims, directory);
     const { replayed, known } = await dropReplays(claims, assignment, knownMessageIds);
@@ -60,12 +63,12 @@ export async function resolveCustomers(
       if ((await attachAnonymousIds(db, assignment.anonymous)).length > 0)
         throw new RetryTransaction('an anonymousId was given to another customer concurrently');
       const { customerOf, rejected, joins } = assignment;
-      return { customerOf, rows: directory.byId, rejected, replayed, joins };
+      return { customerOf, rows: directory.byId, rejected, replayed, joins, arrivals: arrivalsOf(claims, customerOf, merged) };
     }
     if (round === MAX_ROUNDS) throw new RetryTransaction('customers kept being created concurrently');
     directory.add(assignment.created.filter((row) => inserted.has(row.id)));
     const missing = identitiesOf(lost.map((row) => referenceOf(row, assignment)));
-    await lockIdentities(db, directory, missing, await lockCustomersByIdentity(db, missing));
+    await lockIdentities(db, directory, missing, await lockCustomersByIdentity(db, missing), merged);
   }
 }
 
@@ -76,13 +79,21 @@ export async function resolveCustomers(
  * that turns out to be held by a customer not locked yet (created or given
  * it in between) is locked too, and the holders read again.
  */
-async function lockIdentities(db: Queryable, directory: CustomerDirectory, wanted: IdentitySet, locked: CustomerRow[]): Promise<void> {
+async function lockIdentities(
+  db: Queryable,
+  directory: CustomerDirectory,
+  wanted: IdentitySet,
+  locked: CustomerRow[],
+  merged: Map<string, { customerId: string; mergeId: string }>,
+): Promise<void> {
   directory.add(locked);
   for (let round = 1; ; round++) {
     const owners = await findIdentityOwners(db, wanted);
     const unlocked = [...new Set(owners.map((owner) => owner.customerId).filter((id) => !directory.byId.has(id)))];
     if (unlocked.length === 0) {
       directory.addIdentities(owners);
+      for (const owner of owners)
+        if (owner.mergeId) merged.set(identityKey(owner.kind, owner.value), { customerId: owner.customerId, mergeId: owner.mergeId });
       return;
     }
     if (round === MAX_ROUNDS) throw new RetryTransaction('identities kept moving between customers concurrently');
@@ -247,4 +258,32 @@ function identitiesOf(references: ReadonlyArray<Identities>): IdentitySet {
 function referenceOf(row: CustomerRow, assignment: Assignment): Identities {
   const anonymousId = anonymousOfNew(assignment)(row);
   return { id: null, externalId: row.external_id, email: row.email, anonymousId };
+}
+
+const identityKey = (kind: string, value: string) => `${kind}:${value}`;
+
+/** Claims placed on the customer that holds one of their identities through a merge. */
+function arrivalsOf(
+  claims: readonly EventClaim[],
+  customerOf: ReadonlyMap<number, string>,
+  merged: ReadonlyMap<string, { customerId: string; mergeId: string }>,
+): Map<number, string> {
+  const arrivals = new Map<number, string>();
+  if (merged.size === 0) return arrivals;
+  for (const claim of claims) {
+    const { externalId, email, anonymousId } = claim.customer;
+    const keys = [
+      externalId === null ? null : identityKey('external_id', externalId),
+      email === null ? null : identityKey('email', email),
+      anonymousId === null ? null : identityKey('anonymous_id', anonymousId),
+    ];
+    for (const key of keys) {
+      const through = key === null ? undefined : merged.get(key);
+      if (through && through.customerId === customerOf.get(claim.index)) {
+        arrivals.set(claim.index, through.mergeId);
+        break;
+      }
+    }
+  }
+  return arrivals;
 }

@@ -34,7 +34,8 @@ import {
   toCustomer,
   updateCustomer,
 } from './customer.sql';
-import { identitiesOfCustomers, isFindable, ownerOfAnonymousId, toCustomerIdentity } from './customer-identity.sql';
+import { identitiesOfCustomers, isFindable, ownerOfIdentity, toCustomerIdentity } from './customer-identity.sql';
+import { survivorOf } from './customer-merge.sql';
 import type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
 import type { CustomerFields, CustomerSort } from './customer.sql';
 
@@ -85,13 +86,24 @@ export class CustomerService {
     // Text PostgreSQL cannot store cannot name anyone.
     if (given.some((key) => textProblem(lookup[key] ?? '') !== null)) return null;
     let row;
-    if (lookup.id != null) row = isUuid(lookup.id) ? await findCustomer(this.db, { id: lookup.id.toLowerCase() }) : null;
-    else if (lookup.externalId != null) row = await findCustomer(this.db, { externalId: lookup.externalId });
-    else if (lookup.email != null) row = await findCustomer(this.db, { email: normaliseEmail(lookup.email) });
-    else {
-      const owner = await ownerOfAnonymousId(this.db, lookup.anonymousId ?? '');
-      row = owner === null ? null : await findCustomer(this.db, { id: owner });
+    if (lookup.id != null) {
+      if (!isUuid(lookup.id)) return null;
+      const id = lookup.id.toLowerCase();
+      row = await findCustomer(this.db, { id });
+      // A merged customer's id keeps finding the survivor, which says so.
+      const survivor = row === null ? await survivorOf(this.db, id) : null;
+      const found = survivor === null ? null : await findCustomer(this.db, { id: survivor });
+      if (found !== null) return Object.assign(toCustomer(found), { mergedId: id });
     }
+    if (row !== undefined) return row === null ? null : toCustomer(row);
+    // The identities table, not the row's columns: an identity a merge moved finds the survivor.
+    const owner =
+      lookup.externalId != null
+        ? await ownerOfIdentity(this.db, 'external_id', lookup.externalId)
+        : lookup.email != null
+          ? await ownerOfIdentity(this.db, 'email', normaliseEmail(lookup.email))
+          : await ownerOfIdentity(this.db, 'anonymous_id', lookup.anonymousId ?? '');
+    row = owner === null ? null : await findCustomer(this.db, { id: owner });
     return row === null ? null : toCustomer(row);
   }
 

@@ -42,6 +42,12 @@ export class Customer {
 
   @Field(() => Date, { description: 'When clm last changed the record.' })
   updatedAt!: Date;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Set when this customer was found by the id of a customer merged into it: that id (see `merges`).',
+  })
+  mergedId?: string | null;
 }
 
 export enum IdentityKindName {

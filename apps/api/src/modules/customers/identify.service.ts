@@ -1,6 +1,7 @@
 import { IngestStatus } from '../../core/ingest-outcome.types';
 import type { Db, UnitOfWork } from '../../database/db';
 import type { CustomerHooks } from './customer.service';
+import type { MergeService } from './customer-merge.service';
 import { updateCustomer } from './customer.sql';
 import { createMissingCustomers, resolveCustomers } from './customer-resolution';
 import type { EventClaim, Resolution } from './customer-resolution';
@@ -28,12 +29,16 @@ export const MAX_IDENTIFY_BATCH = 1000;
  * the identities it lacks (an anonymous visitor's touchpoints are then the
  * known customer's), and sets its name and attributes. `previousId` is
  * another identity of the same person, kept as one of its anonymousIds.
+ * A message whose identities belong to two stored customers merges them
+ * (MergeService), unless an admin marked them never-merge: that message is
+ * REJECTED, naming the reason.
  * A messageId is recorded forever: a retry is a DUPLICATE.
  */
 export class IdentifyService {
   constructor(
     private readonly db: Db,
     private readonly hooks: Pick<CustomerHooks, 'updated'>,
+    private readonly merges: MergeService,
   ) {}
 
   async identify(submissions: readonly IdentifySubmission[], path: (index: number) => string): Promise<IdentifyItemResult[]> {
@@ -81,9 +86,19 @@ export class IdentifyService {
   /** The batch's unit of work: customers found, locked, created and linked; messages recorded once; details set. */
   private async write(uow: UnitOfWork, firsts: readonly ValidIdentify[], claims: readonly EventClaim[], count: number) {
     const resolution = await resolveCustomers(uow, claims, (messageIds) => known(uow, messageIds));
+    // A message linking two stored customers merges them, unless an admin marked the pair never-merge.
+    const describe = (index: number) => {
+      const item = firsts.find((candidate) => candidate.index === index % count);
+      const linked = index >= count ? `previousId "${item?.previousId}"` : `anonymousId "${item?.customer.anonymousId}"`;
+      return `identify ${item?.messageId}: ${linked} linked them`;
+    };
+    const refused = await this.merges.applyJoins(uow, resolution, 'identify', describe, null);
     // An item is refused when its own claim is, or else when its alias claim (previousId) is.
     const rejected = new Map<number, IdentityRejection>();
-    for (const rejection of resolution.rejected) {
+    for (const rejection of [
+      ...resolution.rejected,
+      ...refused.map((refusal) => ({ ...refusal, field: refusal.index >= count ? 'previousId' : refusal.field })),
+    ]) {
       const index = rejection.index % count;
       if (rejection.index < count) rejected.set(index, rejection);
       else if (!rejected.has(index)) rejected.set(index, { index, field: 'previousId', message: rejection.message });

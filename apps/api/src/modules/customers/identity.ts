@@ -96,7 +96,13 @@ export class CustomerDirectory {
 export type IdentityKind = 'external_id' | 'email' | 'anonymous_id';
 
 /** One row of the identities table: which customer holds an identity. */
-export type StoredIdentity = { kind: IdentityKind; value: string; customerId: string };
+export type StoredIdentity = {
+  kind: IdentityKind;
+  value: string;
+  customerId: string;
+  /** The merge that gave the identity to its holder, if one did. */
+  mergeId?: string | null;
+};
 
 /**
  * Places each claim on a known customer or on a new one (created once per
@@ -178,8 +184,12 @@ const emailOf = (state: AssignmentState, row: CustomerRow) => state.assignment.e
 
 /** Gives the customer the identities of a claim it lacks (none it has is replaced), and indexes them. */
 function fillIdentity(state: AssignmentState, customer: CustomerRow, externalId: string | null, email: string | null): void {
-  if (externalId !== null && externalIdOf(state, customer) === null) state.assignment.links.set(customer.id, externalId);
-  if (email !== null && emailOf(state, customer) === null) state.assignment.emails.set(customer.id, email);
+  // An identity the customer holds already (one a merge gave it, kept beside the one on its row) is not given again.
+  const holds = (index: ReadonlyMap<string, CustomerRow>, value: string) => index.get(value)?.id === customer.id;
+  if (externalId !== null && externalIdOf(state, customer) === null && !holds(state.directory.byExternalId, externalId))
+    state.assignment.links.set(customer.id, externalId);
+  if (email !== null && emailOf(state, customer) === null && !holds(state.directory.byEmail, email))
+    state.assignment.emails.set(customer.id, email);
   if (externalId !== null && externalIdOf(state, customer) === externalId) state.byExternalId.set(externalId, customer);
   if (email !== null && emailOf(state, customer) === email) state.byEmail.set(email, customer);
 }

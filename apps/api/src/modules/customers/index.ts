@@ -6,6 +6,11 @@
  */
 export { Customer, CustomerIdentity } from './customer.type';
 export { IdentifyResolver } from './identify.resolver';
+export { CUSTOMER_MERGE_STREAM, CustomerMergeResolver } from './customer-merge.resolver';
+export { MergeService } from './customer-merge.service';
+export type { MergeHooks, MergeStep } from './customer-merge.service';
+export { CUSTOMER_MERGE_LOG, CUSTOMER_MERGE_LOG_TABLE } from './customer-merge.sql';
+export type { MovedRows } from './customer-merge.sql';
 export { IdentifyService, MAX_IDENTIFY_BATCH } from './identify.service';
 export type { IdentifyItemResult } from './identify.service';
 export type { IdentifySubmission } from './identify-validation';

@@ -11,7 +11,7 @@ export { matches, newCustomerState } from './rule-engine';
 export { LifecycleModelService, MODEL_CHANNEL } from './lifecycle-model.service';
 export { LifecycleService } from './lifecycle.service';
 export { CustomerTransitionsResolver, LifecycleResolver, StageTransitionConnectionResolver, TRANSITION_STREAM } from './lifecycle.resolver';
-export { TRANSITION_LOG, TRANSITION_TIMELINE, TRANSITIONS_TABLE } from './transition.sql';
+export { moveTransitions, moveTransitionsBack, TRANSITION_LOG, TRANSITION_TIMELINE, TRANSITIONS_TABLE } from './transition.sql';
 export type { TransitionCount } from './transition.sql';
 export type { StageTally } from './lifecycle.service';
 export { LifecycleError } from './lifecycle.errors';

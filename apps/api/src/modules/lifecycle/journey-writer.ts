@@ -2,7 +2,7 @@ import type { LifecycleModel } from '@clm/schema';
 import type { UnitOfWork } from '../../database/db';
 import { customerNotFound, lockCustomer } from '../customers';
 import type { CustomerRow } from '../customers';
-import { applyTouchpointEvents, changeOf, journeyOf } from './journey';
+import { applyTouchpointEvents, changeOf, journeyOf, replayJourney } from './journey';
 import type { JourneyChange, JourneyEvent } from './journey';
 import { writeJourneys } from './journey.sql';
 import { applyInactivity, applyManualMove, enterLifecycle, newCustomerState } from './rule-engine';
@@ -60,6 +60,23 @@ export class JourneyWriter {
     });
     await this.record(uow, [change]);
     return change.transitions.length > 0;
+  }
+
+  /**
+   * Recomputes locked customers' journeys from their whole history (`events`:
+   * every touchpoint each has now), after a merge or an unmerge moved
+   * touchpoints between them (see `replayJourney`).
+   */
+  async replay(
+    uow: UnitOfWork,
+    model: LifecycleModel,
+    histories: ReadonlyArray<{ row: CustomerRow; events: readonly JourneyEvent[] }>,
+    cause: 'merge' | 'unmerge',
+  ): Promise<void> {
+    await this.record(
+      uow,
+      histories.map(({ row, events }) => replayJourney(model, row, events, cause)),
+    );
   }
 
   /** Inactivity as of `asOf` for locked customers; returns the transitions written. */

@@ -1,7 +1,7 @@
 import type { LifecycleModel } from '@clm/schema';
 import { toTenThousandths } from '../../core/money';
 import type { CustomerRow } from '../customers';
-import { applyTouchpoints } from './rule-engine';
+import { applyTouchpoints, enterLifecycle, newCustomerState } from './rule-engine';
 import type { LifecycleEvent, LifecycleState, PlannedTransition } from './rule-engine';
 
 /*
@@ -76,4 +76,52 @@ export function applyTouchpointEvents(model: LifecycleModel, journey: Journey, e
     }
   }
   return changeOf({ ...journey, firstSeenAt, orders, revenueDelta }, result);
+}
+
+/** A stored amount (numeric text, up to 4 decimals) in ten-thousandths, exact. */
+export function tenThousandthsOf(amount: string): bigint {
+  const [whole, fraction = ''] = amount.replace('-', '').split('.');
+  const units = BigInt(whole || '0') * 10_000n + BigInt((fraction + '0000').slice(0, 4));
+  return amount.startsWith('-') ? -units : units;
+}
+
+/**
+ * A customer's journey recomputed from its whole history (after a merge
+ * moved another customer's touchpoints to it, or an unmerge took them
+ * back): the rule engine over every touchpoint from the start, the rollups
+ * from scratch. A customer created through the API (in the lifecycle before
+ * any touchpoint) stays in it. When the stage differs from the stored one,
+ * that change is one transition of `cause` (merge or unmerge), dated when the
+ * recomputed stage was entered; the rest of the recomputed path is history
+ * already in the transition log.
+ */
+export function replayJourney(
+  model: LifecycleModel,
+  row: CustomerRow,
+  events: readonly JourneyEvent[],
+  cause: 'merge' | 'unmerge',
+): JourneyChange {
+  const start: Journey = { customerId: row.id, lifecycle: newCustomerState(), firstSeenAt: null, orders: 0, revenueDelta: 0n };
+  const entered =
+    row.stage !== null && events.length === 0 ? enterLifecycle(model, start.lifecycle, row.created_at, 'created').state : start.lifecycle;
+  const replayed = applyTouchpointEvents(model, { ...start, lifecycle: entered }, events).journey;
+  const journey = { ...replayed, revenueDelta: replayed.revenueDelta - tenThousandthsOf(row.revenue) };
+  const { stage, stageEnteredAt } = journey.lifecycle;
+  const moved = stage !== row.stage && stage !== null;
+  const transitions: TransitionToWrite[] = moved
+    ? [
+        {
+          customerId: row.id,
+          from: row.stage,
+          to: stage,
+          at: stageEnteredAt ?? row.created_at,
+          cause,
+          touchpointId: null,
+          ruleId: null,
+          actor: null,
+          reason: null,
+        },
+      ]
+    : [];
+  return { journey, transitions };
 }

@@ -21,7 +21,7 @@ import { unknownStage } from './lifecycle.errors';
  */
 
 /** Why a customer moved; the GraphQL enum `TransitionCause` is built from this list. */
-export const TRANSITION_CAUSES = ['touchpoint', 'inactivity', 'manual', 'created'] as const;
+export const TRANSITION_CAUSES = ['touchpoint', 'inactivity', 'manual', 'created', 'merge', 'unmerge'] as const;
 export type TransitionCause = (typeof TRANSITION_CAUSES)[number];
 
 /** What the engine needs to know about a customer. */

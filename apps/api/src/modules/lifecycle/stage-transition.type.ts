@@ -7,6 +7,8 @@ const CAUSE_DESCRIPTIONS: Record<TransitionCause, string> = {
   inactivity: 'The inactivity sweep: no touchpoint for the configured number of days.',
   manual: 'Moved by hand; `actor` and `reason` say who and why.',
   created: 'The customer was created through the API and entered the first stage.',
+  merge: 'Another customer was merged into this one, and the journey recomputed from the merged history changed the stage.',
+  unmerge: 'A merge was undone, and the journey recomputed from the customer’s own history changed the stage.',
 };
 
 /** The GraphQL enum: TOUCHPOINT → 'touchpoint', and so on. */

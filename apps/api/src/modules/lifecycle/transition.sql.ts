@@ -143,3 +143,21 @@ export const TRANSITION_LOG: LogSource<TransitionRow & { customer: CustomerJson 
   joins: `JOIN ${CUSTOMERS_TABLE} c ON c.id = e.customer_id`,
   toValue: (row) => Object.assign(toStageTransition(row), { customer: customerFromJson(row.customer) }),
 };
+
+const MOVE = prepared(`UPDATE stage_transitions SET customer_id = $2 WHERE customer_id = $1 RETURNING id::text`);
+const MOVE_BACK = prepared(`UPDATE stage_transitions SET customer_id = $2 WHERE id = ANY ($1::bigint[]) AND customer_id = $3`);
+
+/**
+ * Moves every transition of one customer to another (a merge); returns the
+ * ids moved. The rows keep their place in the log: they were delivered under
+ * the first customer's id, and a merge record says where they went.
+ */
+export async function moveTransitions(db: Queryable, fromId: string, intoId: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(MOVE, [fromId, intoId]);
+  return rows.map((row) => row.id);
+}
+
+/** Moves these transitions back from `intoId` to `fromId` (an unmerge). */
+export async function moveTransitionsBack(db: Queryable, ids: readonly string[], intoId: string, fromId: string): Promise<void> {
+  await db.execute(MOVE_BACK, [ids, fromId, intoId]);
+}

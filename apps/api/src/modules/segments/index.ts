@@ -17,5 +17,7 @@ export type { FieldRegistry, SegmentFieldDefinition } from './segment-fields';
 export type { SegmentRule } from './segment-rule';
 export type { SegmentRelations } from './rule-compiler';
 export { matchingStatement, previewStatement } from './segment.sql';
+export { validateSegmentRule, RULE_LIMITS } from './rule-validation';
+export { SegmentRuleInput } from './dto/segment.types';
 export { SegmentError } from './segment.errors';
 export type { SegmentErrorCode } from './segment.errors';

@@ -6,4 +6,12 @@
 export { IngestService, MAX_BATCH } from './ingest.service';
 export type { IngestItemResult } from './ingest.service';
 export { CustomerTouchpointsResolver, TOUCHPOINT_STREAM, TouchpointConnectionResolver, TouchpointResolver } from './touchpoint.resolver';
-export { keepMessageIdsOf, TOUCHPOINT_LOG, TOUCHPOINT_TIMELINE, TOUCHPOINTS_TABLE } from './touchpoint.sql';
+export {
+  journeyHistories,
+  keepMessageIdsOf,
+  moveTouchpoints,
+  moveTouchpointsBack,
+  TOUCHPOINT_LOG,
+  TOUCHPOINT_TIMELINE,
+  TOUCHPOINTS_TABLE,
+} from './touchpoint.sql';

@@ -1,7 +1,7 @@
 import type { Db, UnitOfWork } from '../../database/db';
 import { Semaphore } from '../../database/semaphore';
 import { addDetails, createMissingCustomers, KnownIdentities, resolveCustomers } from '../customers';
-import type { Resolution } from '../customers';
+import type { MergeService, Resolution } from '../customers';
 import type { JourneyEvent, JourneyWriter, LifecycleModelService } from '../lifecycle';
 import { IngestStatus } from './dto/touchpoint.types';
 import { insertNewTouchpoints, knownMessageIds, storedTouchpoints } from './touchpoint.sql';
@@ -48,6 +48,7 @@ export class IngestService {
     private readonly db: Db,
     private readonly models: LifecycleModelService,
     private readonly journeys: JourneyWriter,
+    private readonly merges: MergeService,
     concurrentWriters = 1,
     private readonly shared: IngestShared = {
       writers: new Semaphore(concurrentWriters),
@@ -57,7 +58,7 @@ export class IngestService {
 
   /** The same service on another Db view (a request's): its batches queue behind the same writers. */
   on(db: Db): IngestService {
-    return new IngestService(db, this.models, this.journeys, 0, this.shared);
+    return new IngestService(db, this.models, this.journeys, this.merges, 0, this.shared);
   }
 
   async record(submissions: readonly TouchpointSubmission[], path: (index: number) => string): Promise<IngestItemResult[]> {
@@ -105,6 +106,17 @@ export class IngestService {
     const firstOfEach = firstByMessageId(items);
     const firsts = [...firstOfEach.values()];
     const resolution = await resolveCustomers(uow, firsts, (messageIds) => knownMessageIds(uow, messageIds));
+    // A touchpoint naming identities of two stored customers merges them (before its journey is applied), unless an
+    // admin marked the pair never-merge: then it is refused, naming the reason.
+    const refused = await this.merges.applyJoins(
+      uow,
+      resolution,
+      'touchpoint',
+      (index) =>
+        `touchpoint ${items.find((item) => item.index === index)?.messageId}: its externalId or email and its anonymousId linked them`,
+      null,
+    );
+    for (const refusal of refused) resolution.customerOf.delete(refusal.index);
     const accepted = firsts.filter((item) => resolution.customerOf.has(item.index));
     const newIds = await insertNewTouchpoints(
       uow,
@@ -113,6 +125,13 @@ export class IngestService {
     if (newIds.size > 0) uow.logAppended();
     // Every newly stored item brings its customer the details it lacks, in messageId order; a duplicate brings none.
     const fresh = accepted.filter((item) => newIds.has(item.messageId));
+    await this.merges.recordArrivals(
+      uow,
+      fresh.flatMap((item) => {
+        const mergeId = resolution.arrivals.get(item.index);
+        return mergeId === undefined ? [] : [{ mergeId, messageId: item.messageId }];
+      }),
+    );
     await addDetails(
       uow,
       resolution.rows,
@@ -142,7 +161,7 @@ export class IngestService {
             },
       );
     }
-    const rejected = [...resolution.rejected];
+    const rejected = [...resolution.rejected, ...refused.map((refusal) => ({ ...refusal, field: `customer.${refusal.field}` }))];
     for (const item of items) {
       const first = firstOfEach.get(item.messageId);
       if (first === undefined || first === item) continue;

@@ -3,6 +3,7 @@ import { columnsOf, prepared } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { TimelineTable } from '../../database/timeline';
 import type { LogSource } from '../../log';
+import type { JourneyEvent } from '../lifecycle';
 import { Touchpoint } from './touchpoint.type';
 import type { ValidTouchpoint } from './touchpoint-validation';
 
@@ -146,3 +147,63 @@ export const TOUCHPOINT_LOG: LogSource<TouchpointRow, Touchpoint> = {
   select: columns('e'),
   toValue: toTouchpoint,
 };
+
+// ------------------------------------------------------------------ merges
+
+const MOVE_ALL = prepared(`UPDATE touchpoints SET customer_id = $2 WHERE customer_id = $1 RETURNING id::text`);
+const MOVE_BACK = prepared(
+  `UPDATE touchpoints SET customer_id = $2 WHERE customer_id = $3 AND (id = ANY ($1::bigint[]) OR message_id = ANY ($4::text[]))`,
+);
+
+/**
+ * Moves every touchpoint of one customer to another (a merge); returns the
+ * ids moved. They keep their place in the log (delivered under the first
+ * customer's id); the merge record says where they went.
+ */
+export async function moveTouchpoints(db: Queryable, fromId: string, intoId: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(MOVE_ALL, [fromId, intoId]);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * An unmerge: moves back from `intoId` to `fromId` the touchpoints a merge
+ * moved (`ids`) and those recorded since under an identity of `fromId`
+ * (`messageIds`).
+ */
+export async function moveTouchpointsBack(
+  db: Queryable,
+  moved: { ids: readonly string[]; messageIds: readonly string[] },
+  intoId: string,
+  fromId: string,
+): Promise<void> {
+  await db.execute(MOVE_BACK, [moved.ids, fromId, intoId, moved.messageIds]);
+}
+
+const HISTORY = prepared(
+  `SELECT id::text, customer_id, type, channel, occurred_at, value::float8 AS value, properties FROM touchpoints
+    WHERE customer_id = ANY ($1::uuid[]) ORDER BY occurred_at, id`,
+);
+
+/** Every touchpoint of these customers as the journey writer takes them, oldest first (to recompute journeys). */
+export async function journeyHistories(db: Queryable, customerIds: readonly string[]): Promise<Map<string, JourneyEvent[]>> {
+  const rows = await db.query<{
+    id: string;
+    customer_id: string;
+    type: string;
+    channel: string;
+    occurred_at: Date;
+    value: number | null;
+    properties: Record<string, JsonValue>;
+  }>(HISTORY, [customerIds]);
+  const histories = new Map<string, JourneyEvent[]>(customerIds.map((id) => [id, []]));
+  for (const row of rows)
+    histories.get(row.customer_id)?.push({
+      touchpointId: row.id,
+      type: row.type,
+      channel: row.channel,
+      occurredAt: row.occurred_at,
+      value: row.value,
+      properties: row.properties,
+    });
+  return histories;
+}

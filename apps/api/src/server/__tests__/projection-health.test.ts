@@ -53,6 +53,12 @@ describe('projection health and skipped rows', () => {
         ['segments', 'touchpoints'],
         ['segments', 'stage_transitions'],
         ['segments', 'customer_creations'],
+        ['webhooks', 'stage_transitions'],
+        ['webhooks', 'segment_membership_changes'],
+        ['webhooks', 'playbook_firings'],
+        ['playbooks', 'stage_transitions'],
+        ['playbooks', 'touchpoints'],
+        ['playbooks', 'segment_membership_changes'],
       ].map(([projection, log]) => ({ projection, log, state: 'ok', rowsBehind: 0, secondsBehind: 0, failedRows: 0 })),
     );
   });
@@ -92,9 +98,9 @@ describe('projection health and skipped rows', () => {
   });
 
   it('refuse a bad projection name or page size with BAD_USER_INPUT naming the argument', async () => {
-    const unknown = await server.graphql(FAILURES, { projection: 'webhooks' });
+    const unknown = await server.graphql(FAILURES, { projection: 'predictions' });
     expect(unknown.errors?.[0]).toMatchObject({
-      message: 'projection: "webhooks" is not a projection; one of metrics, segments',
+      message: 'projection: "predictions" is not a projection; one of metrics, segments, webhooks, playbooks',
       extensions: { code: 'BAD_USER_INPUT' },
     });
     const tooMany = await server.graphql(FAILURES, { first: 5000 });
@@ -105,6 +111,9 @@ describe('projection health and skipped rows', () => {
   });
 
   it('turn /readyz to 503 naming the projections that stopped moving while rows wait, /healthz staying 200', async () => {
+    // Caught up first, so the only rows waiting are the new event's: its touchpoint, transition and customer
+    // (no projection runs to turn it into segment membership changes).
+    await server.services.projector.catchUp();
     await server.services.projector.stop();
     await record('h4', 'dee', { plan: 'pro' });
     await server.db.query(
@@ -114,7 +123,7 @@ describe('projection health and skipped rows', () => {
     const body = (await ready.json()) as { status: string; projections: Array<{ projection: string; log: string; state: string }> };
     expect(ready.status).toBe(503);
     expect(body.status).toBe(
-      'projection stalled: metrics (stage_transitions), metrics (touchpoints), segments (touchpoints), segments (stage_transitions), segments (customer_creations)',
+      'projection stalled: metrics (stage_transitions), metrics (touchpoints), segments (touchpoints), segments (stage_transitions), segments (customer_creations), webhooks (stage_transitions), playbooks (stage_transitions), playbooks (touchpoints)',
     );
     expect(body.projections.map(({ projection, log, state }) => [projection, log, state])).toEqual([
       ['metrics', 'stage_transitions', 'stalled'],
@@ -122,6 +131,9 @@ describe('projection health and skipped rows', () => {
       ['segments', 'touchpoints', 'stalled'],
       ['segments', 'stage_transitions', 'stalled'],
       ['segments', 'customer_creations', 'stalled'],
+      ['webhooks', 'stage_transitions', 'stalled'],
+      ['playbooks', 'stage_transitions', 'stalled'],
+      ['playbooks', 'touchpoints', 'stalled'],
     ]);
     const health = await fetch(`${baseUrl}/healthz`);
     expect(health.status).toBe(200);

@@ -2,6 +2,7 @@ import { useQuery } from '@apollo/client/react';
 import { Link, useParams } from 'react-router';
 import { CustomerProfileDocument } from '../../gql/graphql';
 import type { CustomerProfileQuery } from '../../gql/graphql';
+import { CustomerIdentities } from './CustomerIdentities';
 import { CustomerTimeline } from './CustomerTimeline';
 import { MoveCustomerForm } from './MoveCustomerForm';
 import { formatDateTime, formatElapsed, formatJsonValue, formatMoney, formatCount, stageName } from '../../lib/format';
@@ -60,7 +61,26 @@ export function CustomerPage() {
                   ))}
                 </ul>
               )}
+              <h2 className="clm-card__title">Playbooks fired</h2>
+              {customer.playbookFirings.length === 0 ? (
+                <p className="muted">None yet.</p>
+              ) : (
+                <ul aria-label="Playbooks fired" data-testid="playbook-firings">
+                  {customer.playbookFirings.map((firing) => (
+                    <li key={firing.id}>
+                      {firing.playbookName} <span className="muted clm-small">{formatDateTime(firing.firedAt)}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
             </section>
+            <CustomerIdentities
+              customer={customer}
+              onChanged={() => {
+                void profile.refetch();
+                timeline.reload();
+              }}
+            />
             <MoveCustomerForm
               customerId={customer.id}
               currentStage={customer.stage}

@@ -7,9 +7,9 @@ import { formatCount, plural, stageName } from '../../lib/format';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { apiErrorMessage } from '../../lib/api-errors';
 import { readOnlyExplanation, useViewer } from '../../lib/useViewer';
-import { RuleBuilder } from './RuleBuilder';
-import { compileRule, newRule, nodeForIssue, parseRule, updateNode } from './rule-model';
-import type { GroupNode, RuleNode } from './rule-model';
+import { RuleBuilder } from '../../components/RuleBuilder';
+import { compileRule, newRule, nodeForIssue, parseRule, updateNode } from '../../lib/rule-model';
+import type { GroupNode, RuleNode } from '../../lib/rule-model';
 import { useSegmentPreview } from './useSegmentPreview';
 import { issuesOf } from '../../lib/api-errors';
 

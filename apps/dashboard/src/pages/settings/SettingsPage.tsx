@@ -3,8 +3,10 @@ import { LoadingState } from '../../components/States';
 import { ApiKeysSection } from './ApiKeysSection';
 import { CampaignsSection } from './CampaignsSection';
 import { LifecycleSection } from './LifecycleSection';
+import { PlaybooksSection } from './PlaybooksSection';
+import { WebhooksSection } from './WebhooksSection';
 
-/** The lifecycle model, API keys, and campaigns with their spend. Admin keys change them; read keys look. */
+/** The lifecycle model, API keys, campaigns with their spend, webhook endpoints and playbooks. Admin keys change them; read keys look. */
 export function SettingsPage() {
   const access = useViewer();
   return (
@@ -12,7 +14,7 @@ export function SettingsPage() {
       <header className="page-header">
         <div>
           <h1 className="page-header__title">Settings</h1>
-          <p className="page-header__subtitle">Lifecycle model, API keys, campaigns and spend</p>
+          <p className="page-header__subtitle">Lifecycle model, API keys, campaigns and spend, webhooks, playbooks</p>
         </div>
       </header>
       {access.loading ? (
@@ -41,6 +43,18 @@ export function SettingsPage() {
               Campaigns and daily spend
             </h2>
             <CampaignsSection isAdmin={access.isAdmin} />
+          </section>
+          <section className="clm-section" aria-labelledby="settings-webhooks">
+            <h2 id="settings-webhooks" className="clm-section__title">
+              Webhooks
+            </h2>
+            <WebhooksSection isAdmin={access.isAdmin} />
+          </section>
+          <section className="clm-section" aria-labelledby="settings-playbooks" id="playbooks">
+            <h2 id="settings-playbooks" className="clm-section__title">
+              Playbooks
+            </h2>
+            <PlaybooksSection isAdmin={access.isAdmin} />
           </section>
         </>
       )}

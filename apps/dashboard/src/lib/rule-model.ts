@@ -1,5 +1,5 @@
-import type { AcquisitionTouch, BehaviourAggregate, SegmentField, SegmentOperator, SegmentRuleInput } from '../../gql/graphql';
-import { jsonListText, jsonValueText, parseJsonList, parseJsonText, parseTextList, textListText } from '../../lib/json-text';
+import type { AcquisitionTouch, BehaviourAggregate, SegmentField, SegmentOperator, SegmentRuleInput } from '../gql/graphql';
+import { jsonListText, jsonValueText, parseJsonList, parseJsonText, parseTextList, textListText } from './json-text';
 
 /*
  * The rule builder's editable tree and its conversion to and from the API's

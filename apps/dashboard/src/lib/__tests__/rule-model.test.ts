@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { SegmentOperator } from '../../../gql/graphql';
+import type { SegmentOperator } from '../../gql/graphql';
 import { compileRule, newCondition, newRule, nodeForIssue, parseRule, updateNode } from '../rule-model';
 import type { BehaviourNode, GroupNode, RuleNode } from '../rule-model';
 

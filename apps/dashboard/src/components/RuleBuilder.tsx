@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { SegmentOperator } from '../../gql/graphql';
+import type { SegmentOperator } from '../gql/graphql';
 import {
   BEHAVIOUR_OPERATORS,
   FIELDS,
@@ -10,8 +10,8 @@ import {
   newPropertyFilter,
   OPERATOR_LABELS,
   operatorsFor,
-} from './rule-model';
-import type { BehaviourNode, BehaviourWindow, ConditionKind, GroupNode, PropertyFilter, RuleNode } from './rule-model';
+} from '../lib/rule-model';
+import type { BehaviourNode, BehaviourWindow, ConditionKind, GroupNode, PropertyFilter, RuleNode } from '../lib/rule-model';
 
 export type RuleBuilderOptions = {
   stages: ReadonlyArray<{ key: string; name: string }>;
