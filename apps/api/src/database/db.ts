@@ -6,7 +6,7 @@ import type { Queryable, Sql } from './statements';
 import { MAX_ATTEMPTS, RETRYABLE_SQLSTATES, RetryTransaction, UnitOfWork } from './transactions';
 import type { WorkKind, WorkLimits } from './work-kinds';
 import { DbShared, Lease, WorkScope } from './work-pools';
-import type { DbOptions } from './work-pools';
+import type { DbOptions, StatementObserver } from './work-pools';
 
 /*
  * The database layer's face: the Db, and everything its callers use from
@@ -63,12 +63,16 @@ export class Db implements Queryable {
     return this.shared.pool(kind);
   }
 
-  /** Sees every statement's text before it runs (tests count statements with it). */
-  get observe(): ((text: string) => void) | undefined {
+  /**
+   * Sees every statement's text before it runs, with the kind of work whose
+   * connection runs it (the `clm:<kind>` application_name): tests count a
+   * request's statements with it, apart from the projector's and the jobs'.
+   */
+  get observe(): StatementObserver | undefined {
     return this.shared.observe;
   }
 
-  set observe(observe: ((text: string) => void) | undefined) {
+  set observe(observe: StatementObserver | undefined) {
     this.shared.observe = observe;
   }
 
@@ -81,11 +85,11 @@ export class Db implements Queryable {
   }
 
   async query<Row extends QueryResultRow>(sql: Sql, parameters: readonly unknown[] = []): Promise<Row[]> {
-    return this.withLease(async (lease) => (await run<Row>(lease.client, sql, parameters, this.shared.observe)).rows);
+    return this.withLease(async (lease) => (await run<Row>(lease.client, sql, parameters, this.observerFor(lease.kind))).rows);
   }
 
   async execute(sql: Sql, parameters: readonly unknown[] = []): Promise<number> {
-    return this.withLease(async (lease) => (await run(lease.client, sql, parameters, this.shared.observe)).rowCount ?? 0);
+    return this.withLease(async (lease) => (await run(lease.client, sql, parameters, this.observerFor(lease.kind))).rowCount ?? 0);
   }
 
   /**
@@ -126,6 +130,12 @@ export class Db implements Queryable {
     await this.shared.end();
   }
 
+  /** The observer, told the kind of work of the connection a statement runs on. */
+  private observerFor(kind: WorkKind): ((text: string) => void) | undefined {
+    const observe = this.shared.observe;
+    return observe && ((text) => observe(text, kind));
+  }
+
   private async lease(): Promise<Lease> {
     const { kind, signal } = this.scope;
     if (signal?.aborted) throw abortedWork(signal);
@@ -163,7 +173,7 @@ export class Db implements Queryable {
     client.on('error', dropped);
     try {
       await client.query('BEGIN');
-      const uow = new UnitOfWork(client, this.shared.observe);
+      const uow = new UnitOfWork(client, this.observerFor(lease.kind));
       let result: T;
       try {
         result = await work(uow);

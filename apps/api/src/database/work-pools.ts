@@ -13,6 +13,9 @@ import type { WorkKind, WorkLimits } from './work-kinds';
  * statements and transactions on these.
  */
 
+/** Sees a statement's text before it runs, and the kind of work of its connection (tests count statements with it). */
+export type StatementObserver = (text: string, kind: WorkKind) => void;
+
 export type DbOptions = {
   url: string;
   /** Connections for interactive reads (CLM_POOL_SIZE); `limits.read.connections` when both are given. */
@@ -55,7 +58,7 @@ export class DbShared {
   /** Every connection opened and not yet closed, across the pools. */
   private readonly open = new Set<PoolClient>();
   private ended = false;
-  observe: ((text: string) => void) | undefined;
+  observe: StatementObserver | undefined;
   onLogAppended: () => void;
   readonly onError: (error: unknown) => void;
   readonly limits: WorkLimits;

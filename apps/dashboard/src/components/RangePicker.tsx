@@ -64,7 +64,8 @@ export function RangePicker({ value, onChange, label = 'Range' }: RangePickerPro
 type SelectPickerProps = {
   label: string;
   value: string;
-  options: ReadonlyArray<{ value: string; label: string }>;
+  /** `unavailable`: why the option is not offered (shown greyed out with the reason). */
+  options: ReadonlyArray<{ value: string; label: string; unavailable?: string }>;
   onChange: (value: string) => void;
   /** The label of the empty choice ("All segments"). */
   allLabel?: string;
@@ -81,8 +82,8 @@ export function SelectPicker({ label, value, options, onChange, allLabel }: Sele
       <select id={id} className="picker__control" value={value} onChange={(event) => onChange(event.target.value)}>
         {allLabel !== undefined && <option value="">{allLabel}</option>}
         {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
+          <option key={option.value} value={option.value} disabled={option.unavailable !== undefined} title={option.unavailable}>
+            {option.unavailable === undefined ? option.label : `${option.label} (over the cost limit)`}
           </option>
         ))}
       </select>

@@ -3,6 +3,7 @@ import { formatCount, formatDecimal, formatMoney, formatPercent } from '../../li
 import { KpiTile } from '../../components/KpiTile';
 import { RangePicker, SelectPicker } from '../../components/RangePicker';
 import { parseRange } from '../../lib/range';
+import { chooseBucket } from '../../lib/metrics-cost';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import type { MetricBucket, MetricsPageQuery } from '../../gql/graphql';
 import { Funnel } from './Funnel';
@@ -62,7 +63,9 @@ export function MetricsPage() {
   const campaign = params.get('campaign') ?? '';
   const filter = segment || channel || campaign ? { segment: segment || null, channel: channel || null, campaign: campaign || null } : null;
 
-  const { shown, loading, error, refetch } = useMetrics(range, bucket, filter);
+  // A bucket the API would refuse for its cost (a year by day; a year by week with a segment) is not asked for.
+  const choice = chooseBucket(range, bucket, { segment: segment !== '', channel: channel !== '', campaign: campaign !== '' });
+  const { shown, loading, error, refetch } = useMetrics(range, choice.bucket, filter);
   const pickers = useMetricsPickers();
 
   const metrics = shown?.metrics;
@@ -77,7 +80,7 @@ export function MetricsPage() {
           <h1 className="page-header__title">Metrics</h1>
           <p className="page-header__subtitle">
             {metrics
-              ? `${metrics.from} to ${metrics.to}, by ${bucket.toLowerCase()}, against the period before`
+              ? `${metrics.from} to ${metrics.to}, by ${(choice.bucket ?? bucket).toLowerCase()}, against the period before`
               : 'The funnel and the KPIs'}
           </p>
         </div>
@@ -85,7 +88,12 @@ export function MetricsPage() {
 
       <form className="toolbar" aria-label="Metrics filters" onSubmit={(event) => event.preventDefault()}>
         <RangePicker value={rangeKey} onChange={(value) => setParam('range', value, DEFAULT_RANGE)} />
-        <SelectPicker label="Bucket" value={bucket} options={BUCKETS} onChange={(value) => setParam('bucket', value, DEFAULT_BUCKET)} />
+        <SelectPicker
+          label="Bucket"
+          value={choice.bucket ?? bucket}
+          options={BUCKETS.map((option) => ({ ...option, unavailable: choice.refused[option.value] }))}
+          onChange={(value) => setParam('bucket', value, DEFAULT_BUCKET)}
+        />
         <SelectPicker
           label="Segment"
           value={segment}
@@ -109,6 +117,11 @@ export function MetricsPage() {
         />
       </form>
 
+      {choice.note && (
+        <p className="muted" role="status">
+          {choice.note}
+        </p>
+      )}
       {error && <ApiErrorState error={error} onRetry={refetch} />}
       {!metrics ? (
         loading && <LoadingState label="Computing metrics…" />

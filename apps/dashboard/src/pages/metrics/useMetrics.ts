@@ -14,9 +14,17 @@ export type Metrics = {
 };
 
 /** The funnel and the KPIs for the range, bucket and filter, refreshed (throttled) as transitions are committed. */
-export function useMetrics(range: DayRange, bucket: MetricBucket, filter: MetricFilterInput | null): Metrics {
-  const { data, previousData, loading, error, refetch } = useQuery(MetricsPageDocument, { variables: { range, bucket, filter } });
-  useThrottledRefresh(() => void refetch());
+export function useMetrics(range: DayRange, bucket: MetricBucket | null, filter: MetricFilterInput | null): Metrics {
+  // No bucket: the API would refuse every one over this range (lib/metrics-cost.ts), so nothing is asked.
+  const skip = bucket === null;
+  const { data, previousData, loading, error, refetch } = useQuery(MetricsPageDocument, {
+    variables: { range, bucket: bucket ?? 'MONTH', filter },
+    skip,
+  });
+  useThrottledRefresh(() => {
+    if (!skip) void refetch();
+  });
+  if (skip) return { shown: undefined, loading: false, error: undefined, refetch: () => undefined };
   return { shown: data ?? previousData, loading, error, refetch: () => void refetch() };
 }
 
