@@ -107,7 +107,8 @@ describe('a cost limit per key', () => {
         fc.oneof(
           fc.integer({ min: 1, max: 2_147_483_647 }),
           fc.integer({ min: -2_147_483_648, max: 0 }),
-          fc.double({ noNaN: true }),
+          // Finite: JSON sends ±Infinity as null, which clears the limit (tested above), not a value to refuse.
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
           fc.constantFrom(2_147_483_648, Number.MAX_SAFE_INTEGER, '12', true, [5]),
         ),
         async (maxCost) => {
