@@ -1,3 +1,4 @@
+import { IntervalSchedule } from '../../core/interval-schedule';
 import type { SegmentService } from './segment.service';
 
 /**
@@ -6,35 +7,8 @@ import type { SegmentService } from './segment.service';
  * passes without any event. A run still going when the next is due is not
  * overlapped; the next one starts after it.
  */
-export class SegmentSchedule {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-
-  constructor(
-    private readonly segments: SegmentService,
-    private readonly intervalSeconds: number,
-    private readonly onError: (error: unknown) => void,
-  ) {}
-
-  start(): void {
-    if (this.intervalSeconds <= 0) return;
-    this.timer = setInterval(() => this.run(), this.intervalSeconds * 1000);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private run(): void {
-    if (this.running) return;
-    this.running = this.segments
-      .refreshOnSchedule()
-      .then(() => undefined, this.onError)
-      .finally(() => {
-        this.running = null;
-      });
+export class SegmentSchedule extends IntervalSchedule {
+  constructor(segments: SegmentService, intervalSeconds: number, onError: (error: unknown) => void) {
+    super(() => segments.refreshOnSchedule(), intervalSeconds, onError);
   }
 }
