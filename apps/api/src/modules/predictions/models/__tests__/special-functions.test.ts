@@ -50,7 +50,7 @@ describe('hyp2f1', () => {
 
   it('matches a 30-digit value where the quadrature above is least exact', () => {
     // mpmath.hyp2f1(0.2, 14.73881870452362, 1.2, 0.7999999999415576) with mp.dps = 30.
-    expect(relativeError(hyp2f1(0.2, 14.73881870452362, 1.2, 0.7999999999415576), 74140277.0656524521173879665954)).toBeLessThan(1e-13);
+    expect(relativeError(hyp2f1(0.2, 14.73881870452362, 1.2, 0.7999999999415576), 74140277.06565244)).toBeLessThan(1e-13);
   });
 
   it('refuses z ≥ 1, c a non-positive integer and non-finite arguments with a NumericRangeError naming them', () => {
