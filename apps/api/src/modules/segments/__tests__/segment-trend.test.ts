@@ -64,9 +64,10 @@ describe('Segment.memberTrend', () => {
 
   it('counts members at the end of each UTC day back from the current count, for every segment in one statement', async () => {
     let statements = 0;
-    // Only statements that read the log and the members together: the live stream's background polls share the pool.
-    server.db.observe = (text) => {
-      if (/segment_membership_changes/.test(text) && /segment_members/.test(text)) statements += 1;
+    // Only the request's statements (interactive reads) that read the log and the members together: the projections
+    // (webhooks, playbooks) read the same tables on their own connections.
+    server.db.observe = (text, kind) => {
+      if (kind === 'read' && /segment_membership_changes/.test(text) && /segment_members/.test(text)) statements += 1;
     };
     let result;
     try {
