@@ -11,7 +11,10 @@ import {
 } from './customer-identity.sql';
 import type { IdentitySet } from './customer-identity.sql';
 import { assignCustomers, compareIdentity, CustomerDirectory, fillDetails } from './identity';
-import type { Assignment, CustomerReference, IdentityClaim, IdentityJoin, IdentityRejection } from './identity';
+import type { Assignment, CustomerReference, IdentityClaim, IdentityJoin, IdentityKind, IdentityRejection } from './identity';
+
+/** An event placed on a customer through an identity that a merge moved to that customer. */
+export type Arrival = { mergeId: string; kind: IdentityKind; value: string };
 
 /** An event's claim on a customer, with its messageId (a replayed event must not create anyone). */
 export type EventClaim = IdentityClaim & { messageId: string };
@@ -28,8 +31,8 @@ export type Resolution = {
   replayed: Set<number>;
   /** Claims linking two stored customers (see identity.ts); both rows are locked. */
   joins: IdentityJoin[];
-  /** Claims placed through an identity a merge moved to its holder: claim index → that merge (see MergeService.recordArrivals). */
-  arrivals: Map<number, string>;
+  /** Claims placed through an identity a merge moved to its holder: claim index → that merge and identity (see MergeService.recordArrivals). */
+  arrivals: Map<number, Arrival>;
 };
 
 const MAX_ROUNDS = 4;
@@ -267,20 +270,20 @@ function arrivalsOf(
   claims: readonly EventClaim[],
   customerOf: ReadonlyMap<number, string>,
   merged: ReadonlyMap<string, { customerId: string; mergeId: string }>,
-): Map<number, string> {
-  const arrivals = new Map<number, string>();
+): Map<number, Arrival> {
+  const arrivals = new Map<number, Arrival>();
   if (merged.size === 0) return arrivals;
   for (const claim of claims) {
     const { externalId, email, anonymousId } = claim.customer;
-    const keys = [
-      externalId === null ? null : identityKey('external_id', externalId),
-      email === null ? null : identityKey('email', email),
-      anonymousId === null ? null : identityKey('anonymous_id', anonymousId),
+    const identities: Array<[IdentityKind, string | null]> = [
+      ['external_id', externalId],
+      ['email', email],
+      ['anonymous_id', anonymousId],
     ];
-    for (const key of keys) {
-      const through = key === null ? undefined : merged.get(key);
-      if (through && through.customerId === customerOf.get(claim.index)) {
-        arrivals.set(claim.index, through.mergeId);
+    for (const [kind, value] of identities) {
+      const through = value === null ? undefined : merged.get(identityKey(kind, value));
+      if (value !== null && through && through.customerId === customerOf.get(claim.index)) {
+        arrivals.set(claim.index, { mergeId: through.mergeId, kind, value });
         break;
       }
     }
