@@ -87,6 +87,7 @@ import {
 } from '../modules/playbooks';
 import {
   AddressPolicy,
+  CUSTOMER_MERGE_SOURCE,
   resolveWithDns,
   SEGMENT_CHANGE_SOURCE,
   STAGE_CHANGE_SOURCE,
@@ -209,7 +210,11 @@ export type ServiceOptions = {
  * `WebhookEventSource` and is registered here (docs/architecture.md).
  */
 export function webhookSourcesOf(): WebhookSources {
-  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE).register(PLAYBOOK_FIRED_SOURCE);
+  return new WebhookSources()
+    .register(STAGE_CHANGE_SOURCE)
+    .register(SEGMENT_CHANGE_SOURCE)
+    .register(CUSTOMER_MERGE_SOURCE)
+    .register(PLAYBOOK_FIRED_SOURCE);
 }
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
