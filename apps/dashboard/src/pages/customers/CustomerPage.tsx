@@ -117,7 +117,8 @@ function Profile({ customer, stages }: { customer: ProfileCustomer; stages: Read
     ['Revenue', formatMoney(customer.revenue)],
     ['First seen', formatDateTime(customer.firstSeenAt)],
     ['Last seen', formatDateTime(customer.lastSeenAt)],
-    ['Created', formatDateTime(customer.createdAt)],
+    // When clm first stored them (a load or an import), not when they appeared: First seen says that.
+    ['Recorded in clm', formatDateTime(customer.createdAt)],
   ];
   return (
     <section className="clm-card" aria-labelledby="customer-profile">
