@@ -141,4 +141,24 @@ describe('the dashboard on a 390-px phone, for an admin', () => {
     expect(await row.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
     expect(await row.getByText('Last admin key: create another admin key before revoking it.').count()).toBe(1);
   });
+
+  it('warns before revoking the key the admin is signed in with, once another admin key exists', async () => {
+    await clm.createKey('second admin', ['ADMIN']);
+    await page.goto(`${clm.api.baseUrl}/settings`);
+    const own = page.locator('.clm-table tr', { hasText: 'your key (this session)' });
+    const revoke = own.getByRole('button', { name: 'Revoke' });
+    await revoke.waitFor();
+    const question = new Promise<string>((resolve) =>
+      page.once('dialog', (dialog) => {
+        resolve(dialog.message());
+        void dialog.dismiss();
+      }),
+    );
+    await revoke.click();
+    expect(await question).toBe(
+      '"admin (CLM_ADMIN_KEY)" is the key you are signed in with. Revoking it signs this dashboard out at once, and anything else using it stops working. Revoke it?',
+    );
+    // Dismissed: nothing was revoked.
+    expect(await own.getByRole('button', { name: 'Revoke' }).count()).toBe(1);
+  });
 });
