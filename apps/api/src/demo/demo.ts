@@ -1,7 +1,9 @@
 import { loadDemo } from './demo-loader';
 import type { DemoLoadResult, DemoLog, DemoServices } from './demo-loader';
 import { DEMO_CUSTOMERS, DEMO_SEED, demoExternalId, planDemo } from './demo-plan';
+import { measureDemoRates } from './demo-rates';
 import { DemoSimulator } from './demo-simulator';
+import type { SimulatorOptions } from './demo-simulator';
 
 export type DemoOptions = {
   customers?: number;
@@ -10,6 +12,8 @@ export type DemoOptions = {
   simulateEveryMs?: number;
   /** "Today" for the plan: now by default. */
   today?: Date;
+  /** The simulator's pace (tests run it faster): see DemoSimulator. */
+  simulator?: Pick<SimulatorOptions, 'speed' | 'headStartMs'>;
 };
 
 /** A running demo. */
@@ -48,13 +52,12 @@ export async function startDemo(services: DemoServices, log: DemoLog, options: D
   let simulator: DemoSimulator | null = null;
   const ready = (async () => {
     let loaded: DemoLoadResult | null = null;
-    if (empty) {
-      const plan = planDemo({ seed: options.seed ?? DEMO_SEED, customers, today: options.today ?? new Date() });
-      loaded = await loadDemo(services, plan, log, () => stopping);
-    }
+    // Resuming, the plan is made again (a quarter of a second for 5,000 customers) for its rates: the simulator keeps them.
+    const plan = planDemo({ seed: options.seed ?? DEMO_SEED, customers, today: options.today ?? new Date() });
+    if (empty) loaded = await loadDemo(services, plan, log, () => stopping);
     const every = options.simulateEveryMs ?? 1000;
     if (!stopping && every > 0) {
-      simulator = new DemoSimulator(services.ingest, log, { customers, intervalMs: every });
+      simulator = new DemoSimulator(services.ingest, log, { rates: measureDemoRates(plan), intervalMs: every, ...options.simulator });
       simulator.start();
     }
     return loaded;
