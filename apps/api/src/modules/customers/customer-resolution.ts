@@ -1,6 +1,7 @@
 import { RetryTransaction, sqlState } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { CustomerRow } from './customer.sql';
+import { survivorOf } from './customer-merge.sql';
 import { addCustomerDetails, fillCustomerIdentities, insertCustomers } from './customer.sql';
 import {
   attachAnonymousIds,
@@ -46,13 +47,14 @@ const MAX_ROUNDS = 4;
  */
 export async function resolveCustomers(
   db: Queryable,
-  claims: readonly EventClaim[],
+  given: readonly EventClaim[],
   knownMessageIds: (messageIds: string[]) => Promise<Set<string>>,
 ): Promise<Resolution> {
   const directory = new CustomerDirectory();
-  const wanted = identitiesOf(claims.map((claim) => claim.customer));
+  const wanted = identitiesOf(given.map((claim) => claim.customer));
   const merged = new Map<string, { customerId: string; mergeId: string }>();
   await lockIdentities(db, directory, wanted, await lockCustomersByIdentity(db, wanted), merged);
+  const claims = await followMergedIds(db, directory, given);
   for (let round = 1; ; round++) {
     const assignment = assignCustomers(claims, directory);
     const { replayed, known } = await dropReplays(claims, assignment, knownMessageIds);
@@ -73,6 +75,30 @@ export async function resolveCustomers(
     const missing = identitiesOf(lost.map((row) => referenceOf(row, assignment)));
     await lockIdentities(db, directory, missing, await lockCustomersByIdentity(db, missing), merged);
   }
+}
+
+/**
+ * Claims naming a merged customer by id go to its survivor (as
+ * `customer(id:)` finds it), whose row is locked too; an id that was never a
+ * customer stays as it is, to be refused.
+ */
+async function followMergedIds(db: Queryable, directory: CustomerDirectory, claims: readonly EventClaim[]): Promise<readonly EventClaim[]> {
+  const missing = [
+    ...new Set(claims.map((claim) => claim.customer.id).filter((id): id is string => id !== null && !directory.byId.has(id))),
+  ];
+  if (missing.length === 0) return claims;
+  const survivors = new Map<string, string>();
+  for (const id of missing) {
+    const survivor = await survivorOf(db, id);
+    if (survivor !== null) survivors.set(id, survivor);
+  }
+  if (survivors.size === 0) return claims;
+  const unlocked = [...new Set(survivors.values())].filter((id) => !directory.byId.has(id)).sort();
+  if (unlocked.length > 0) directory.add(await lockCustomersById(db, unlocked));
+  return claims.map((claim) => {
+    const survivor = claim.customer.id === null ? undefined : survivors.get(claim.customer.id);
+    return survivor === undefined ? claim : { ...claim, customer: { ...claim.customer, id: survivor } };
+  });
 }
 
 /**

@@ -258,6 +258,20 @@ describe('merges', () => {
     expect([boNow?.orders, boNow?.revenue]).toEqual([1, 30]);
   });
 
+  it("stores an event sent with a merged customer's id on the survivor, following a chain of merges", async () => {
+    const ann = await record({ externalId: 'follow-ann' }, [{ type: 'page_view', day: 1 }]);
+    const bo = await record({ externalId: 'follow-bo' }, [{ type: 'page_view', day: 2 }]);
+    const cy = await record({ externalId: 'follow-cy' }, [{ type: 'page_view', day: 3 }]);
+    const merge = (intoId: string, fromId: string) =>
+      server.services.merges.merge({ intoId, fromId, reason: 'follow', actor: null, cause: 'manual' });
+    await merge(bo, ann);
+    await merge(cy, bo);
+    // Ann's id leads to Bo, and Bo's to Cy.
+    expect(await record({ id: ann }, [{ type: 'purchase', day: 4, value: 25 }])).toBe(cy);
+    const survivor = await find({ id: cy });
+    expect([survivor?.touchpoints.totalCount, survivor?.orders, survivor?.revenue]).toEqual([4, 1, 25]);
+  });
+
   it('refuses, per event, a link between two customers an admin marked never-merge, naming the reason, and stores the rest', async () => {
     const parent = await record({ externalId: 'parent' }, [{ type: 'page_view', day: 1 }]);
     const child = await record({ anonymousId: 'family-tablet' }, [{ type: 'page_view', day: 2 }]);
