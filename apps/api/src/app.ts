@@ -75,6 +75,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     services = await createServices({
       url,
+      readReplica: config.readReplica,
       poolSize: config.poolSize,
       limits: config.work,
       // An export waits for its client inside its transaction, up to its total time limit.
