@@ -44,6 +44,8 @@ export class Db implements Queryable {
   private constructor(
     private readonly shared: DbShared,
     private readonly scope: WorkScope,
+    /** The server every statement of this view runs on, whatever its scope (`onReplica`). */
+    private readonly pinned: Server | null = null,
   ) {}
 
   /** The pools of one database (each opened on first use); its statements run as background work. */
@@ -61,6 +63,14 @@ export class Db implements Queryable {
   /** A view of the same pools whose statements run in `scope`: its kind when each starts, cancelled when its signal fires. */
   inScope(scope: WorkScope): Db {
     return new Db(this.shared, scope);
+  }
+
+  /**
+   * A view whose statements always run as `kind` on the read replica (the BI watchdog watches the sessions there
+   * too); null without one. Nothing falls back to the primary: for work about the replica itself.
+   */
+  onReplica(kind: WorkKind): Db | null {
+    return this.shared.replica === null ? null : new Db(this.shared, new WorkScope(kind), 'replica');
   }
 
   /** The limits per kind of work this Db applies. */
@@ -162,14 +172,19 @@ export class Db implements Queryable {
    * reading (40001, conflict with recovery). Either failed before doing anything.
    */
   private async onePrimaryRetry<T>(work: (lease: Lease) => Promise<T>): Promise<T> {
-    const server = this.shared.serverFor(this.scope);
+    const server = this.serverNow();
     try {
       return await this.withLease(work, undefined, server);
     } catch (error) {
       const state = sqlState(error);
-      if (server === 'primary' || (state !== '25006' && state !== '40001')) throw error;
+      if (server === 'primary' || this.pinned !== null || (state !== '25006' && state !== '40001')) throw error;
       return this.withLease(work, undefined, 'primary');
     }
+  }
+
+  /** Where the next statement of this view runs. */
+  private serverNow(): Server {
+    return this.pinned ?? this.shared.serverFor(this.scope);
   }
 
   private async lease(server: Server): Promise<Lease> {
@@ -179,7 +194,7 @@ export class Db implements Queryable {
     try {
       client = await this.shared.pool(kind, server).connect();
     } catch (error) {
-      if (server === 'primary' || this.shared.replica === null) throw error;
+      if (server === 'primary' || this.shared.replica === null || this.pinned !== null) throw error;
       // The replica went away between two checks: this scope and the next ones read the primary.
       this.shared.replica.lost(error);
       this.scope.readServer = 'primary';
@@ -196,7 +211,7 @@ export class Db implements Queryable {
   private async withLease<T>(
     work: (lease: Lease) => Promise<T>,
     broken: () => boolean | Error = () => false,
-    server: Server = this.shared.serverFor(this.scope),
+    server: Server = this.serverNow(),
   ): Promise<T> {
     const lease = await this.lease(server);
     let failed = false;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { Scope } from '../../core/principal';
 import { decodeLogCursor } from '../../log';
-import { startTestServer } from '../../testing';
+import { collect, startTestServer } from '../../testing';
 import type { TestServer } from '../../testing';
 import { Db, WorkScope } from '../../database/db';
 import type { Queryable, ReplicaState, Server } from '../../database/db';
@@ -125,6 +125,9 @@ describe('routing by kind of work and scope', () => {
     expect(await inRecovery(db.inScope(new WorkScope('read')))).toBe(false);
     expect(await inRecovery(db.inScope(new WorkScope('ingest', null, true)))).toBe(false);
     expect(await inRecovery(db.forKind('read'))).toBe(false);
+    // A view pinned to the replica whatever its kind (the BI watchdog's there).
+    const pinned = db.onReplica('control');
+    expect(pinned && (await inRecovery(pinned))).toBe(true);
     expect(await db.inScope(new WorkScope('read', null, true)).transaction(inRecovery)).toBe(false);
   });
 
@@ -264,6 +267,17 @@ describe('an API instance with a read replica', () => {
       expect(positionOf(during.result.data?.metrics.exactUpTo.touchpoints ?? '')).toEqual(firstBatch);
       expect(metricsOnReplica(during.seen)).toBe(true);
       expect(await exportedCustomers()).toEqual(['ada', 'bob']);
+      // The board as the replica has it, with the cursor its live feed continues from: the primary's stream, resumed
+      // there, sends the transition the replica has not replayed yet (cy's arrival), so nothing falls between the two.
+      const board = await server.graphql<{ stageOverview: { cursor: string; total: number } }>(`{ stageOverview { cursor total } }`);
+      expect(board.data?.stageOverview.total).toBe(2);
+      const feed = collect<{ stageTransitions: { transition: { customer: { externalId: string } } } }>(
+        server.wsClient(),
+        `subscription ($after: String) { stageTransitions(after: $after) { transition { customer { externalId } } } }`,
+        { after: board.data?.stageOverview.cursor },
+        1,
+      );
+      expect((await feed.done).map((event) => event.stageTransitions.transition.customer.externalId)).toEqual(['cy']);
     } finally {
       await resumeReplay();
     }
@@ -273,7 +287,11 @@ describe('an API instance with a read replica', () => {
     expect(await exportedCustomers()).toEqual(['ada', 'bob', 'cy']);
   });
 
-  it('reports the replica in /healthz and /readyz', async () => {
+  it('reports the replica in /healthz, /readyz and the admin query readReplica', async () => {
+    // The position moves with every measurement: its form is what can be asserted.
+    expect(await server.graphql(`{ readReplica { state maxLagSeconds replayedLsn } }`)).toEqual({
+      data: { readReplica: { state: 'in use', maxLagSeconds: 3600, replayedLsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) } },
+    });
     const base = server.httpUrl.replace(/\/graphql$/, '');
     for (const probe of ['/healthz', '/readyz']) {
       const body = (await (await fetch(`${base}${probe}`)).json()) as { readReplica: Record<string, unknown> };
