@@ -35,6 +35,8 @@ beforeAll(async () => {
   primary = await startEmbeddedPostgres({ dataDir: path.join(folder, 'primary'), database: 'clm', persistent: false });
   replica = await startEmbeddedReplica(primary, path.join(folder, 'replica'));
   onReplica = new Client({ connectionString: replica.url });
+  // The last test stops the replica under it.
+  onReplica.on('error', () => undefined);
   await onReplica.connect();
 }, 120_000);
 
@@ -322,5 +324,36 @@ describe('an API instance with a read replica', () => {
       expect(typeof body.readReplica.lagSeconds).toBe('number');
       expect(body.readReplica.replayedLsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
     }
+  });
+});
+
+describe('a replica that goes away', () => {
+  let db: Db;
+  const notices: string[] = [];
+
+  beforeAll(async () => {
+    db = Db.open({
+      url: primary.url,
+      poolSize: 2,
+      readReplica: { url: replica.url, maxLagMs: 3_600_000, checkEveryMs: 100 },
+      onNotice: (message) => notices.push(message),
+      // Its idle connections to the replica end with an error when it stops: expected here.
+      onError: () => undefined,
+    });
+    await replicaBecomes(db, 'in use');
+  });
+
+  afterAll(async () => {
+    await db?.end();
+  });
+
+  it('sends reads to the primary, says so once, and reports the replica unreachable', async () => {
+    const seen = notices.length;
+    await replica.stop();
+    // Whichever notices it first (a read's checkout or a measurement), reads go to the primary from then on.
+    expect(await inRecovery(db.inScope(new WorkScope('read', null, true)))).toBe(false);
+    await replicaBecomes(db, 'unreachable');
+    expect(await inRecovery(db.inScope(new WorkScope('metrics', null, true)))).toBe(false);
+    expect(notices.slice(seen)).toEqual(['the read replica cannot be reached: reads go to the primary until it can']);
   });
 });
