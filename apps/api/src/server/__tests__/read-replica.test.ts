@@ -177,19 +177,22 @@ describe('the lag limit', () => {
     const earlier = await scopeOnReplica();
     const seen = notices.length;
     await pauseReplay();
-    await db.execute(sql`INSERT INTO lag_probe VALUES (1)`);
-    // Paused, the replica only falls further behind: what follows holds until it is resumed.
-    await replicaBecomes(db, 'bypassed');
-    const health = db.replicaHealth();
-    expect(health?.maxLagSeconds).toBe(1);
-    expect(health?.lagSeconds).toBeGreaterThan(1);
-    expect(health?.lagBytes).toBeGreaterThan(0);
-    expect(await inRecovery(db.inScope(new WorkScope('read', null, true)))).toBe(false);
-    expect(await inRecovery(earlier)).toBe(true);
-    expect(notices.at(-1)).toBe(BYPASSED);
-    expect(details.at(-1)).toMatchObject({ replica: 'bypassed', maxLagSeconds: 1 });
-
-    await resumeReplay();
+    try {
+      await db.execute(sql`INSERT INTO lag_probe VALUES (1)`);
+      // Paused, the replica only falls further behind: what follows holds until it is resumed.
+      await replicaBecomes(db, 'bypassed');
+      const health = db.replicaHealth();
+      expect(health?.maxLagSeconds).toBe(1);
+      expect(health?.lagSeconds).toBeGreaterThan(1);
+      expect(health?.lagBytes).toBeGreaterThan(0);
+      expect(await inRecovery(db.inScope(new WorkScope('read', null, true)))).toBe(false);
+      expect(await inRecovery(earlier)).toBe(true);
+      expect(notices.at(-1)).toBe(BYPASSED);
+      expect(details.at(-1)).toMatchObject({ replica: 'bypassed', maxLagSeconds: 1 });
+    } finally {
+      // Resumed whatever failed: the tests after this one need the replica replaying.
+      await resumeReplay();
+    }
     const later = await scopeOnReplica();
     // The row written while it was paused is there now.
     expect(await later.query(sql`SELECT n FROM lag_probe`)).toEqual([{ n: 1 }]);
