@@ -19,6 +19,7 @@ export type { PreparedFragment, Queryable, Sql, Statement } from './statements';
 export { RetryTransaction, UnitOfWork } from './transactions';
 export { WorkScope } from './work-pools';
 export type { DbOptions } from './work-pools';
+export { parseLsn } from './read-replica';
 export type { ReadReplicaOptions, ReplicaHealth, ReplicaState, Server } from './read-replica';
 export { databaseUnavailable, sqlDetail, sqlState } from './pg-errors';
 
@@ -86,6 +87,15 @@ export class Db implements Queryable {
   /** The read replica's state and lag; null without one. */
   replicaHealth(): ReplicaHealth | null {
     return this.shared.replicaHealth();
+  }
+
+  /**
+   * The primary's WAL position now (`pg_current_wal_insert_lsn()`): after a commit, at or beyond its record, so a replica
+   * that has replayed it holds the write (x-clm-wal-position).
+   */
+  async walPosition(): Promise<string> {
+    const [row] = await this.forKind('control').query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    return row.lsn;
   }
 
   /** Measures the read replica's lag now (it is measured on a schedule anyway); nothing without one. */

@@ -101,6 +101,8 @@ type ReplicaRow = { recovery: boolean; replayed: string | null };
 export class ReplicaMonitor {
   private samples: WalSample[] = [];
   private current: ReplicaHealth;
+  /** The position the replica had replayed at the last measurement (null before one, or when it was not a replica). */
+  private replayed: bigint | null = null;
   private readonly schedule: IntervalSchedule;
 
   constructor(
@@ -124,6 +126,11 @@ export class ReplicaMonitor {
   /** Whether eligible reads go to the replica now. */
   get usable(): boolean {
     return this.current.state === 'in use';
+  }
+
+  /** Whether the replica had replayed `position` at the last measurement (a client's own write: see x-clm-read-after). */
+  hasReplayed(position: bigint): boolean {
+    return this.replayed !== null && this.replayed >= position;
   }
 
   health(): ReplicaHealth {
@@ -165,10 +172,12 @@ export class ReplicaMonitor {
     }
     const checkedAt = new Date();
     if (!row.recovery || row.replayed === null) {
+      this.replayed = null;
       this.become({ ...this.current, state: 'not a replica', lagSeconds: null, lagBytes: null, replayedLsn: null, checkedAt }, {});
       return;
     }
     const replayed = parseLsn(row.replayed);
+    this.replayed = replayed;
     const { lagMs, lagBytes } = replicaLag(this.samples, replayed, checkedAt.getTime());
     this.samples = keptSamples(this.samples, replayed);
     this.become(

@@ -63,6 +63,11 @@ export class WorkScope {
    * response (a metric and its `exactUpTo`) come from one server even should the replica be bypassed meanwhile.
    */
   readServer: Server | null = null;
+  /**
+   * A WAL position the client has written up to (x-clm-read-after, from an earlier response's x-clm-wal-position):
+   * the replica serves this scope only once it has replayed that far, so a client reads its own writes.
+   */
+  readAfter: bigint | null = null;
 
   constructor(
     public kind: WorkKind,
@@ -122,7 +127,8 @@ export class DbShared {
    */
   serverFor(scope: WorkScope): Server {
     if (this.replica === null || !scope.replicaReads || !REPLICA_KINDS.has(scope.kind)) return 'primary';
-    scope.readServer ??= this.replica.usable ? 'replica' : 'primary';
+    const caughtUp = scope.readAfter === null || this.replica.hasReplayed(scope.readAfter);
+    scope.readServer ??= this.replica.usable && caughtUp ? 'replica' : 'primary';
     return scope.readServer;
   }
 

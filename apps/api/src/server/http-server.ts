@@ -32,6 +32,7 @@ import { ExpensiveWork } from './expensive-work';
 import { refuseRateLimitedKeys } from './rate-limited-keys';
 import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
+import { readYourWritesPlugin } from './read-your-writes';
 import { requestWorkScope, workKindPlugin } from './work-scope';
 import type { WorkLocals } from './work-scope';
 import { resolverContainer } from './services';
@@ -128,6 +129,7 @@ export async function startHttpServer(options: {
       refuseSubscriptionsOverHttp(),
       costLimitPlugin(config.limits, expensiveWork),
       workKindPlugin(),
+      readYourWritesPlugin(services.db),
     ],
   });
   await apollo.start();

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { Scope } from '../../core/principal';
 import { decodeLogCursor } from '../../log';
 import { collect, startTestServer } from '../../testing';
-import type { TestServer } from '../../testing';
+import type { GraphQLResponse, TestServer } from '../../testing';
 import { Db, WorkScope } from '../../database/db';
 import type { Queryable, ReplicaState, Server } from '../../database/db';
 import { startEmbeddedPostgres, startEmbeddedReplica } from '../../database/embedded-postgres';
@@ -238,10 +238,22 @@ describe('an API instance with a read replica', () => {
     );
 
   type MetricsAnswer = { metrics: { pageViews: { total: number }; exactUpTo: { touchpoints: string } } };
-  const metrics = () =>
-    server.graphql<MetricsAnswer>(
-      `{ metrics(range: { from: "2026-03-01", to: "2026-03-31" }, bucket: MONTH) { pageViews { total } exactUpTo { touchpoints } } }`,
-    );
+  const METRICS_QUERY = `{ metrics(range: { from: "2026-03-01", to: "2026-03-31" }, bucket: MONTH) { pageViews { total } exactUpTo { touchpoints } } }`;
+  const metrics = () => server.graphql<MetricsAnswer>(METRICS_QUERY);
+
+  /** One operation over HTTP with extra headers: its body and the response's headers. */
+  const post = async <T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) => {
+    const response = await fetch(server.httpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.adminKey}`, ...headers },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { body: (await response.json()) as GraphQLResponse<T>, headers: response.headers };
+  };
 
   /** The touchpoint log's last row, as the position a cursor names. */
   const lastTouchpoint = async () => {
@@ -279,7 +291,12 @@ describe('an API instance with a read replica', () => {
 
     await pauseReplay();
     try {
-      await record([touchpoint('r-3', 'ada'), touchpoint('r-4', 'cy'), touchpoint('r-5', 'cy')]);
+      const written = await post(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, {
+        t: [touchpoint('r-3', 'ada'), touchpoint('r-4', 'cy'), touchpoint('r-5', 'cy')],
+      });
+      expect(written.body).toEqual({ data: { recordTouchpoints: { accepted: 3 } } });
+      const position = written.headers.get('x-clm-wal-position');
+      expect(position).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
       const secondBatch = await lastTouchpoint();
       // The primary's projection has applied the second batch…
       await until(async () => {
@@ -292,6 +309,15 @@ describe('an API instance with a read replica', () => {
       expect(positionOf(during.result.data?.metrics.exactUpTo.touchpoints ?? '')).toEqual(firstBatch);
       expect(metricsOnReplica(during.seen)).toBe(true);
       expect(await exportedCustomers()).toEqual(['ada', 'bob']);
+      // A client that sends back the position its write was given reads it: from the primary, until the replica has it.
+      const ownWrite = await post<MetricsAnswer>(METRICS_QUERY, {}, { 'x-clm-read-after': position ?? '' });
+      expect(ownWrite.body).toEqual({ data: { metrics: { pageViews: { total: 5 }, exactUpTo: { touchpoints: expect.any(String) } } } });
+      expect(positionOf(ownWrite.body.data?.metrics.exactUpTo.touchpoints ?? '')).toEqual(secondBatch);
+      expect(await post(METRICS_QUERY, {}, { 'x-clm-read-after': 'yesterday' })).toMatchObject({
+        body: {
+          errors: [{ message: "x-clm-read-after: must be a WAL position as a mutation's x-clm-wal-position gave it (like 0/3A21F08)" }],
+        },
+      });
       // The board as the replica has it, with the cursor its live feed continues from: the primary's stream, resumed
       // there, sends the transition the replica has not replayed yet (cy's arrival), so nothing falls between the two.
       const board = await server.graphql<{ stageOverview: { cursor: string; total: number } }>(`{ stageOverview { cursor total } }`);
