@@ -160,7 +160,8 @@ export class ReplicaMonitor {
     const at = Date.now();
     const [{ lsn }] = (await this.primary().query<{ lsn: string }>('SELECT pg_current_wal_flush_lsn()::text AS lsn')).rows;
     const sample = { lsn: parseLsn(lsn), at };
-    if (this.samples.length === 0 || sample.lsn > (this.samples.at(-1) as WalSample).lsn) this.samples.push(sample);
+    const last = this.samples.at(-1);
+    if (last === undefined || sample.lsn > last.lsn) this.samples.push(sample);
     let row: ReplicaRow;
     try {
       [row] = (
