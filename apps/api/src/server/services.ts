@@ -2,6 +2,7 @@ import type { ResolverData } from 'type-graphql';
 import type { RequestContext } from '../core/request-context';
 import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
+import type { ReadReplicaOptions } from '../database/db';
 import { sql } from '../database/sql';
 import type { WorkKind, WorkLimits } from '../database/work-kinds';
 import { timelineLoader, TimelineReader } from '../database/timeline';
@@ -199,6 +200,8 @@ export type ServiceOptions = {
     timeoutMs?: number;
     dispatcher?: Omit<DispatcherOptions, 'onError'>;
   };
+  /** A streaming replica for query operations, previews, metrics and exports (CLM_READ_DATABASE_URL and its limits). */
+  readReplica?: ReadReplicaOptions | null;
   onError: (error: unknown) => void;
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
@@ -230,7 +233,11 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     limits: options.limits,
     idleInTransactionMs: options.idleInTransactionMs,
     onError: options.onError,
+    readReplica: options.readReplica,
+    onNotice: options.onNotice,
   });
+  // The replica's first measurement before any request: until then reads would go to the primary.
+  await db.checkReplica();
   const listener = new PgListener(options.url, options.onError);
   // Background work runs on its own connections and limits, and no request's client leaving cancels it.
   const streamDb = db.forKind('read');
