@@ -70,7 +70,7 @@ export function measureDemoRates(plan: DemoPlan, days = RATE_WINDOW_DAYS): DemoR
   const seen = new Set<string>();
   let arrivals = 0;
   for (const touchpoint of plan.touchpoints) {
-    const customer = touchpoint.customer.externalId;
+    const customer = touchpoint.storyOf;
     const at = touchpoint.occurredAt.getTime();
     const first = !seenBefore.has(customer);
     seenBefore.add(customer);

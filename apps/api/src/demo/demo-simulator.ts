@@ -4,7 +4,7 @@ import { COUNTRIES, DAY_MS, FEATURES, FIRST_NAMES, LAST_NAMES, NETWORKS, PAGES }
 import type { DemoLog } from './demo-loader';
 import { ACTIVITY_TYPES, BROWSING_TYPES, CONVERSION_TYPES } from './demo-rates';
 import type { ActivityType, BrowsingType, ConversionType, DemoRates } from './demo-rates';
-import { csatScore, drawSatisfaction, npsScore, PRICES, PRO_SHARE, reviewRating } from './demo-story';
+import { csatScore, demoVisitorOf, drawSatisfaction, npsScore, PRICES, PRO_SHARE, reviewRating } from './demo-story';
 import { Prng } from './prng';
 
 export type SimulatorOptions = {
@@ -202,7 +202,7 @@ export class DemoSimulator {
     const rng = this.rng;
     const who = this.prospect(false);
     if (who === null) return;
-    const customer = 'visitor' in who ? { anonymousId: who.visitor.anonymousId } : { externalId: who.externalId };
+    const customer = { anonymousId: 'visitor' in who ? who.visitor.anonymousId : demoVisitorOf(who.externalId) };
     if (type === 'page_view') add({ customer, type, channel: 'web', value: null, properties: { page: rng.pick(PAGES) } });
     else add({ customer, type, channel: 'social', value: null, properties: { network: rng.pick(NETWORKS) } });
   }
@@ -226,8 +226,18 @@ export class DemoSimulator {
         email: `${first}.${last.replace(/[^A-Za-z]/g, '')}.${this.run}-${visitor.number}@example.com`.toLowerCase(),
       };
     } else {
+      // One of the history's visitors, anonymous since they arrived: named now (by their number, so the run's own
+      // draws stay as they were).
       externalId = who.externalId;
-      customer = { externalId };
+      const names = new Prng(Number(externalId.slice('demo-'.length)));
+      const first = names.pick(FIRST_NAMES);
+      const last = names.pick(LAST_NAMES);
+      customer = {
+        anonymousId: demoVisitorOf(externalId),
+        externalId,
+        name: `${first} ${last}`,
+        email: `${first}.${last.replace(/[^A-Za-z]/g, '')}.${externalId.slice('demo-'.length)}@example.com`.toLowerCase(),
+      };
     }
     this.members.push(externalId);
     if (type === 'signup')

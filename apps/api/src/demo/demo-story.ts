@@ -14,6 +14,11 @@ import {
 import type { DemoCampaign } from './demo-business';
 import type { Prng } from './prng';
 
+/** The anonymousId a demo customer browses under before they sign up (demo-00042 → visitor-00042). */
+export function demoVisitorOf(externalId: string): string {
+  return `visitor-${externalId.slice('demo-'.length)}`;
+}
+
 /*
  * One customer's story: their touchpoints, written in time order, and where
  * the default (`classic`) model's rules leave them (see the invariants in
@@ -32,7 +37,10 @@ const MIN_LAPSE_DAYS = 75;
 
 export type DemoTouchpoint = {
   messageId: string;
-  customer: { externalId: string; email?: string; name?: string; attributes?: Record<string, JsonValue> };
+  /** The plan customer whose story this is (their externalId, whether or not this touchpoint names it). */
+  storyOf: string;
+  /** How the touchpoint names its customer: a visitor's anonymousId until they sign up or buy, their externalId after. */
+  customer: { externalId?: string; anonymousId?: string; email?: string; name?: string; attributes?: Record<string, JsonValue> };
   type: string;
   channel: string;
   occurredAt: Date;
@@ -98,8 +106,29 @@ export class Story {
     this.plan = rng.chance(PRO_SHARE) ? 'pro' : 'free';
   }
 
-  /** The whole story: arrival, visits, maybe acquisition, an active life, maybe a lapse and a win-back. */
+  /**
+   * The whole story: arrival, visits, maybe acquisition, an active life,
+   * maybe a lapse and a win-back. A visitor is anonymous until they sign up
+   * or buy: their touchpoints name them by an anonymousId, and the one that
+   * acquires them brings their externalId, name and email with it (as a site
+   * with a tracking snippet would send them).
+   */
   live(firstAt: number, campaigns: readonly DemoCampaign[]): void {
+    this.tell(firstAt, campaigns);
+    this.nameOnConversion();
+  }
+
+  private nameOnConversion(): void {
+    const anonymousId = demoVisitorOf(this.externalId);
+    const { attributes, ...known } = this.events[0].customer;
+    const conversion = this.events.findIndex((event) => ACQUIRING_TYPES.includes(event.type));
+    this.events.forEach((event, index) => {
+      if (index === conversion) event.customer = { ...known, externalId: this.externalId, anonymousId };
+      else if (conversion === -1 || index < conversion) event.customer = index === 0 ? { anonymousId, attributes } : { anonymousId };
+    });
+  }
+
+  private tell(firstAt: number, campaigns: readonly DemoCampaign[]): void {
     const rng = this.rng;
     this.at = firstAt;
     const channel = this.arrivalChannel(campaigns, firstAt);
@@ -291,6 +320,7 @@ export class Story {
     const occurredAt = new Date(Math.floor(this.at));
     this.events.push({
       messageId: `${this.externalId}-${this.events.length + 1}`,
+      storyOf: this.externalId,
       customer,
       type,
       channel,
