@@ -28,6 +28,8 @@ export type RelationName =
   | 'acq_credited'
   | 'funnel_daily'
   | 'entries'
+  /** Stage entries per cohort day, stage and bin of seconds_from_entry (`metric_seconds_bin`): where a rank among them falls. */
+  | 'entry_bins'
   | 'stays'
   | 'scores_daily'
   | 'score_chain'
@@ -54,6 +56,7 @@ const PROJECTED: Record<RelationName, string> = {
   acq_credited: 'metric_acquisitions_daily',
   funnel_daily: 'metric_funnel_daily',
   entries: 'metric_stage_entries',
+  entry_bins: 'metric_entry_bins',
   stays: 'metric_stage_stays',
   scores_daily: 'metric_scores_daily',
   score_chain: 'metric_score_chain',
@@ -206,6 +209,10 @@ export class MetricSources {
       case 'acq_daily':
       case 'acq_credited':
         return this.acquisitionsScan();
+      case 'entry_bins':
+        // Over the entries as computed for this statement (their common table expression comes first).
+        return sql`SELECT e.cohort_day, e.stage, metric_seconds_bin(e.seconds_from_entry) AS bin, count(*)::bigint AS entries
+                  FROM ${this.relation('entries')} e GROUP BY 1, 2, 3`;
       case 'entries':
       case 'stays':
       case 'funnel_daily':

@@ -79,10 +79,17 @@ const WRITE_CUSTOMERS = prepared(`
   ON CONFLICT (customer_id) DO UPDATE SET stage = EXCLUDED.stage, stage_since = EXCLUDED.stage_since, entered_at = EXCLUDED.entered_at,
     cohort_day = EXCLUDED.cohort_day, furthest_stage = EXCLUDED.furthest_stage, acquired_at = EXCLUDED.acquired_at`);
 
+/** A customer's first entry into a stage, counted in its cohort's bin of seconds (the funnel's medians) when it is new. */
 const WRITE_ENTRIES = prepared(`
-  INSERT INTO metric_stage_entries (customer_id, stage, entered_at, cohort_day, seconds_from_entry)
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::date[], $5::float8[])
-  ON CONFLICT DO NOTHING`);
+  WITH kept AS (
+    INSERT INTO metric_stage_entries (customer_id, stage, entered_at, cohort_day, seconds_from_entry)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::date[], $5::float8[])
+    ON CONFLICT DO NOTHING
+    RETURNING cohort_day, stage, seconds_from_entry
+  )
+  INSERT INTO metric_entry_bins AS m (cohort_day, stage, bin, entries)
+  SELECT cohort_day, stage, metric_seconds_bin(seconds_from_entry), count(*) FROM kept GROUP BY 1, 2, 3
+  ON CONFLICT (cohort_day, stage, bin) DO UPDATE SET entries = m.entries + EXCLUDED.entries`);
 
 const WRITE_STAYS = prepared(`
   INSERT INTO metric_stage_stays (day, stage, seconds) SELECT * FROM unnest($1::date[], $2::text[], $3::float8[])`);

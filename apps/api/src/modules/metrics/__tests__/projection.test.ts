@@ -36,6 +36,8 @@ const CANONICAL: Record<RelationName, (relation: SqlFragment) => SqlFragment> = 
   funnel_daily: (r: SqlFragment) =>
     sql`SELECT cohort_day::text, stage, sum(customers)::int AS n FROM ${r} GROUP BY 1, 2 HAVING sum(customers) <> 0 ORDER BY 1, 2`,
   entries: (r: SqlFragment) => sql`SELECT customer_id, stage, cohort_day::text, seconds_from_entry FROM ${r} ORDER BY 1, 2`,
+  entry_bins: (r: SqlFragment) =>
+    sql`SELECT cohort_day::text, stage, bin, sum(entries)::int AS n FROM ${r} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
   stays: (r: SqlFragment) => sql`SELECT day::text, stage, seconds FROM ${r} ORDER BY 1, 2, 3`,
   scores_daily: (r: SqlFragment) =>
     sql`SELECT kind, day::text, score, sum(responses)::int AS n FROM ${r} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
@@ -120,7 +122,7 @@ describe('the metrics projection', () => {
             await uow.execute(`INSERT INTO projection_locks (projection) VALUES ('metrics') ON CONFLICT DO NOTHING`);
             await uow.query(`SELECT projection FROM projection_locks WHERE projection = 'metrics' FOR UPDATE`);
             await uow.execute(`TRUNCATE customers, touchpoints, stage_transitions, projection_positions, customer_erasures, deleted_message_ids,
-          metric_touchpoints_daily, metric_transitions_daily, metric_customers, metric_stage_entries, metric_funnel_daily, metric_stage_stays,
+          metric_touchpoints_daily, metric_transitions_daily, metric_customers, metric_stage_entries, metric_entry_bins, metric_funnel_daily, metric_stage_stays,
           metric_acquisitions_daily, metric_activity_days, metric_activity_gaps, metric_scores_daily, metric_customer_scores, metric_score_chain CASCADE`);
           });
           const touchpoints = events.map((e, index) => ({
