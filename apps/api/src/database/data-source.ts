@@ -21,6 +21,7 @@ import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
 import { Playbooks1765600000000 } from './migrations/1765600000000-playbooks';
 import { PredictionFits1765700000000 } from './migrations/1765700000000-prediction-fits';
 import { FunnelEntryBins1765850000000 } from './migrations/1765850000000-funnel-entry-bins';
+import { RunningTotals1765850000001 } from './migrations/1765850000001-running-totals';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -44,6 +45,7 @@ export const MIGRATIONS = [
   Playbooks1765600000000,
   PredictionFits1765700000000,
   FunnelEntryBins1765850000000,
+  RunningTotals1765850000001,
 ];
 
 /**

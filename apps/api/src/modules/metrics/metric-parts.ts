@@ -53,12 +53,11 @@ export function distinct(
                WHERE g.kind = ${sql.raw(`'${kind}'`)} AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
 }
 
-/** Customers holding one of `stages` at the start of day `at`. */
+/** Customers holding one of `stages` at the start of day `at`: per stage, its running total at the end of the last day before. */
 export function holding(on: Relations, stages: readonly string[], at: SqlFragment): SqlFragment {
-  const list = sql`${stages}::text[]`;
-  return sql`(SELECT coalesce(sum(CASE WHEN x.to_stage = ANY(${list}) THEN x.transitions ELSE 0 END)
-                           - sum(CASE WHEN x.from_stage = ANY(${list}) THEN x.transitions ELSE 0 END), 0)
-               FROM ${on('tr_daily')} x WHERE x.day < ${at})`;
+  return sql`(SELECT coalesce(sum(l.total), 0) FROM unnest(${stages}::text[]) s(stage)
+               CROSS JOIN LATERAL (SELECT r.total FROM ${on('running_totals')} r
+                                    WHERE r.measure = 'stage' AND r.key = s.stage AND r.day < ${at} ORDER BY r.day DESC LIMIT 1) l)`;
 }
 
 /** Spend of the campaigns in the filter (all campaigns when none) in the window. */

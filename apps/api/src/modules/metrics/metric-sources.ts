@@ -21,6 +21,8 @@ import { activityKindsOf, PURCHASE, SCORE_SQL } from './vocabulary';
 export type RelationName =
   | 'tp_daily'
   | 'tr_daily'
+  /** Per measure and key, the total up to the end of each day that changed it (measure 'stage': customers in a stage). */
+  | 'running_totals'
   | 'gaps'
   /** New customers per day; the channel and campaign columns matter only with a channel or campaign filter. */
   | 'acq_daily'
@@ -51,6 +53,7 @@ export enum Attribution {
 const PROJECTED: Record<RelationName, string> = {
   tp_daily: METRIC_TOUCHPOINTS_DAILY_TABLE,
   tr_daily: 'metric_transitions_daily',
+  running_totals: 'metric_running_totals',
   gaps: 'metric_activity_gaps',
   acq_daily: 'metric_acquisitions_daily',
   acq_credited: 'metric_acquisitions_daily',
@@ -209,6 +212,13 @@ export class MetricSources {
       case 'acq_daily':
       case 'acq_credited':
         return this.acquisitionsScan();
+      case 'running_totals':
+        // The running sums of the transitions as computed for this statement (their common table expression comes first).
+        return sql`SELECT 'stage'::text AS measure, d.stage AS key, d.day, sum(sum(d.delta)) OVER (PARTITION BY d.stage ORDER BY d.day) AS total
+                  FROM (SELECT x.day, x.to_stage AS stage, x.transitions AS delta FROM ${this.relation('tr_daily')} x WHERE x.to_stage <> ''
+                        UNION ALL
+                        SELECT x.day, x.from_stage, -x.transitions FROM ${this.relation('tr_daily')} x WHERE x.from_stage <> '') d
+                 GROUP BY d.stage, d.day`;
       case 'entry_bins':
         // Over the entries as computed for this statement (their common table expression comes first).
         return sql`SELECT e.cohort_day, e.stage, metric_seconds_bin(e.seconds_from_entry) AS bin, count(*)::bigint AS entries

@@ -10,6 +10,7 @@ import { foldTransitions } from './journey-fold';
 import type { FoldedTransition, MetricCustomer } from './journey-fold';
 import { CUSTOMER_ACQUISITIONS_TABLE } from './metric-relations';
 import { DAY, inRange, rangeParameters } from './projection-stretch';
+import { addToRunningTotals, stageChanges } from './running-totals.sql';
 import { applyTouchpointRollups } from './touchpoint-rollups.sql';
 
 /** The projection's name in projection_positions. */
@@ -144,10 +145,14 @@ const ERASE = prepared(`
       FROM customer_erasures e
      WHERE ${inRange('e')} AND m.customer_id = e.customer_id AND NOT m.erased
     RETURNING m.stage, (e.erased_at AT TIME ZONE 'UTC')::date AS day
+  ), counted AS (
+    SELECT day, stage, count(*) AS customers FROM erased WHERE stage IS NOT NULL GROUP BY day, stage
+  ), written AS (
+    INSERT INTO metric_transitions_daily AS m (day, from_stage, to_stage, cause, transitions)
+    SELECT day, stage, '', 'erased', customers FROM counted
+    ON CONFLICT (day, from_stage, to_stage, cause) DO UPDATE SET transitions = m.transitions + EXCLUDED.transitions
   )
-  INSERT INTO metric_transitions_daily AS m (day, from_stage, to_stage, cause, transitions)
-  SELECT day, stage, '', 'erased', count(*) FROM erased WHERE stage IS NOT NULL GROUP BY day, stage
-  ON CONFLICT (day, from_stage, to_stage, cause) DO UPDATE SET transitions = m.transitions + EXCLUDED.transitions`);
+  SELECT day::text AS day, stage, customers::int AS customers FROM counted`);
 
 /**
  * The metrics projection: daily rollups and per-customer facts derived from
@@ -184,6 +189,7 @@ export class MetricsProjection {
       touchpointId: row.touchpoint_id,
       txId: row.tx_id,
     }));
+    await addToRunningTotals(uow, transitions.flatMap(stageChanges));
     const ids = [...new Set(transitions.map((transition) => transition.customerId))];
     const known = new Map<string, MetricCustomer>();
     for (const row of await uow.query<MetricCustomerRow>(LOCK_CUSTOMERS, [ids])) {
@@ -244,6 +250,10 @@ export class MetricsProjection {
   }
 
   async applyErasures(uow: UnitOfWork, range: LogRange): Promise<void> {
-    await uow.execute(ERASE, rangeParameters(range));
+    const erased = await uow.query<{ day: string; stage: string; customers: number }>(ERASE, rangeParameters(range));
+    await addToRunningTotals(
+      uow,
+      erased.map((row) => ({ measure: 'stage', key: row.stage, day: row.day, delta: -row.customers })),
+    );
   }
 }

@@ -25,6 +25,10 @@ const CANONICAL: Record<RelationName, (relation: SqlFragment) => SqlFragment> = 
               GROUP BY 1, 2, 3, 4 HAVING sum(touchpoints) <> 0 ORDER BY 1, 2, 3, 4`,
   tr_daily: (r: SqlFragment) => sql`SELECT day::text, from_stage, to_stage, cause, sum(transitions)::int AS n FROM ${r}
               GROUP BY 1, 2, 3, 4 HAVING sum(transitions) <> 0 ORDER BY 1, 2, 3, 4`,
+  // A day whose changes summed to nothing may have a row or not: only the days where the total moves compare.
+  running_totals: (r: SqlFragment) => sql`SELECT measure, key, day::text, total::int AS total
+              FROM (SELECT *, lag(total, 1, 0::numeric) OVER (PARTITION BY measure, key ORDER BY day) AS before FROM ${r}) x
+             WHERE total <> before ORDER BY 1, 2, 3`,
   gaps: (r: SqlFragment) =>
     sql`SELECT kind, day::text, prev_day::text, sum(customers)::int AS n FROM ${r} GROUP BY 1, 2, 3 HAVING sum(customers) <> 0 ORDER BY 1, 2, 3`,
   acq_daily: (r: SqlFragment) => sql`SELECT day::text, channel, campaign, first_channel, first_campaign, sum(customers)::int AS n FROM ${r}
@@ -122,7 +126,7 @@ describe('the metrics projection', () => {
             await uow.execute(`INSERT INTO projection_locks (projection) VALUES ('metrics') ON CONFLICT DO NOTHING`);
             await uow.query(`SELECT projection FROM projection_locks WHERE projection = 'metrics' FOR UPDATE`);
             await uow.execute(`TRUNCATE customers, touchpoints, stage_transitions, projection_positions, customer_erasures, deleted_message_ids,
-          metric_touchpoints_daily, metric_transitions_daily, metric_customers, metric_stage_entries, metric_entry_bins, metric_funnel_daily, metric_stage_stays,
+          metric_touchpoints_daily, metric_transitions_daily, metric_customers, metric_stage_entries, metric_entry_bins, metric_running_totals, metric_funnel_daily, metric_stage_stays,
           metric_acquisitions_daily, metric_activity_days, metric_activity_gaps, metric_scores_daily, metric_customer_scores, metric_score_chain CASCADE`);
           });
           const touchpoints = events.map((e, index) => ({

@@ -111,9 +111,8 @@ const stageDistribution: MetricDefinition<StageDistributionPoint[]> = {
     const found = await rows<StageCountRow>((sources) =>
       sources.statement(sql`
         SELECT b.key, s.stage,
-               (SELECT coalesce(sum(CASE WHEN x.to_stage = s.stage THEN x.transitions ELSE 0 END)
-                              - sum(CASE WHEN x.from_stage = s.stage THEN x.transitions ELSE 0 END), 0)
-                  FROM ${sources.relation('tr_daily')} x WHERE x.day < b.hi AND (x.to_stage = s.stage OR x.from_stage = s.stage))::text AS customers
+               coalesce((SELECT r.total FROM ${sources.relation('running_totals')} r
+                          WHERE r.measure = 'stage' AND r.key = s.stage AND r.day < b.hi ORDER BY r.day DESC LIMIT 1), 0)::text AS customers
           FROM unnest(${buckets.map((bucket) => bucket.key)}::text[], ${buckets.map((bucket) => isoDay(bucket.until))}::date[]) b(key, hi)
          CROSS JOIN unnest(${stages}::text[]) WITH ORDINALITY s(stage, position)
          ORDER BY b.hi, s.position`),
