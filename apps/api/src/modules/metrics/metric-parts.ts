@@ -35,6 +35,9 @@ export function touchpointSum(
 
 /** Customers acquired in the window (from `lower`, or ever when null), credited by the query's attribution. */
 export function acquired(on: Relations, query: MetricsQuery, lower: SqlFragment | null): SqlFragment {
+  // Ever, whatever the attribution: the running total (a channel or campaign is a column of the daily rows only).
+  if (!lower && !query.filter.channel && !query.filter.campaign)
+    return sql`coalesce(${runningTotal(on, 'acquired', sql.raw(`''`), HI)}, 0)`;
   const first = query.attribution === Attribution.FIRST_TOUCH;
   const conditions = [sql`x.day < w.hi`];
   if (lower) conditions.push(sql`x.day >= ${lower}`);
@@ -53,11 +56,15 @@ export function distinct(
                WHERE g.kind = ${sql.raw(`'${kind}'`)} AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
 }
 
-/** Customers holding one of `stages` at the start of day `at`: per stage, its running total at the end of the last day before. */
+/** A running total (running-totals.sql.ts) at the start of day `at`: its value at the end of the last day before. */
+export function runningTotal(on: Relations, measure: 'stage' | 'acquired' | 'sales', key: SqlFragment, at: SqlFragment): SqlFragment {
+  return sql`(SELECT r.total FROM ${on(`${measure}_totals`)} r
+               WHERE r.measure = ${sql.raw(`'${measure}'`)} AND r.key = ${key} AND r.day < ${at} ORDER BY r.day DESC LIMIT 1)`;
+}
+
+/** Customers holding one of `stages` at the start of day `at`. */
 export function holding(on: Relations, stages: readonly string[], at: SqlFragment): SqlFragment {
-  return sql`(SELECT coalesce(sum(l.total), 0) FROM unnest(${stages}::text[]) s(stage)
-               CROSS JOIN LATERAL (SELECT r.total FROM ${on('running_totals')} r
-                                    WHERE r.measure = 'stage' AND r.key = s.stage AND r.day < ${at} ORDER BY r.day DESC LIMIT 1) l)`;
+  return sql`(SELECT coalesce(sum(${runningTotal(on, 'stage', sql.raw('s.stage'), at)}), 0) FROM unnest(${stages}::text[]) s(stage))`;
 }
 
 /** Spend of the campaigns in the filter (all campaigns when none) in the window. */

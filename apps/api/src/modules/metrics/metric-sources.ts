@@ -21,8 +21,14 @@ import { activityKindsOf, PURCHASE, SCORE_SQL } from './vocabulary';
 export type RelationName =
   | 'tp_daily'
   | 'tr_daily'
-  /** Per measure and key, the total up to the end of each day that changed it (measure 'stage': customers in a stage). */
-  | 'running_totals'
+  /**
+   * Per measure and key, the total up to the end of each day that changed it (running-totals.sql.ts): customers per
+   * stage (from tr_daily), customers acquired (acq_daily), sales (customer_tp_daily). One table, three relations, so
+   * that a statement computing them on the fly computes only the measures it reads.
+   */
+  | 'stage_totals'
+  | 'acquired_totals'
+  | 'sales_totals'
   | 'gaps'
   /** New customers per day; the channel and campaign columns matter only with a channel or campaign filter. */
   | 'acq_daily'
@@ -53,7 +59,9 @@ export enum Attribution {
 const PROJECTED: Record<RelationName, string> = {
   tp_daily: METRIC_TOUCHPOINTS_DAILY_TABLE,
   tr_daily: 'metric_transitions_daily',
-  running_totals: 'metric_running_totals',
+  stage_totals: 'metric_running_totals',
+  acquired_totals: 'metric_running_totals',
+  sales_totals: 'metric_running_totals',
   gaps: 'metric_activity_gaps',
   acq_daily: 'metric_acquisitions_daily',
   acq_credited: 'metric_acquisitions_daily',
@@ -212,13 +220,17 @@ export class MetricSources {
       case 'acq_daily':
       case 'acq_credited':
         return this.acquisitionsScan();
-      case 'running_totals':
-        // The running sums of the transitions as computed for this statement (their common table expression comes first).
-        return sql`SELECT 'stage'::text AS measure, d.stage AS key, d.day, sum(sum(d.delta)) OVER (PARTITION BY d.stage ORDER BY d.day) AS total
-                  FROM (SELECT x.day, x.to_stage AS stage, x.transitions AS delta FROM ${this.relation('tr_daily')} x WHERE x.to_stage <> ''
-                        UNION ALL
-                        SELECT x.day, x.from_stage, -x.transitions FROM ${this.relation('tr_daily')} x WHERE x.from_stage <> '') d
-                 GROUP BY d.stage, d.day`;
+      case 'stage_totals':
+        return this.runningSums(sql`SELECT 'stage'::text AS measure, x.to_stage AS key, x.day, x.transitions::numeric AS delta
+                                       FROM ${this.relation('tr_daily')} x WHERE x.to_stage <> ''
+                                     UNION ALL
+                                     SELECT 'stage', x.from_stage, x.day, -x.transitions FROM ${this.relation('tr_daily')} x WHERE x.from_stage <> ''`);
+      case 'acquired_totals':
+        return this.runningSums(sql`SELECT 'acquired'::text AS measure, ''::text AS key, x.day, x.customers::numeric AS delta
+                                       FROM ${this.relation('acq_daily')} x`);
+      case 'sales_totals':
+        return this.runningSums(sql`SELECT 'sales'::text AS measure, ''::text AS key, x.day, x.value_sum AS delta
+                                       FROM ${this.relation('customer_tp_daily')} x WHERE x.type = ${sql.raw(`'${PURCHASE}'`)}`);
       case 'entry_bins':
         // Over the entries as computed for this statement (their common table expression comes first).
         return sql`SELECT e.cohort_day, e.stage, metric_seconds_bin(e.seconds_from_entry) AS bin, count(*)::bigint AS entries
@@ -233,6 +245,12 @@ export class MetricSources {
                           FROM ${TOUCHPOINTS} t WHERE t.type = ${sql.raw(`'${PURCHASE}'`)} AND ${this.customers(customerId, true)}
                          GROUP BY t.customer_id) p`;
     }
+  }
+
+  /** The running sums of `changes` (measure, key, day, delta) per day, as in metric_running_totals. */
+  private runningSums(changes: SqlFragment): SqlFragment {
+    return sql`SELECT c.measure, c.key, c.day, sum(sum(c.delta)) OVER (PARTITION BY c.measure, c.key ORDER BY c.day) AS total
+              FROM (${changes}) c GROUP BY c.measure, c.key, c.day`;
   }
 
   private acquisitionsScan(): SqlFragment {

@@ -127,12 +127,14 @@ const WRITE_ACQUISITIONS = prepared(`
       FROM acquired
     ON CONFLICT (customer_id) DO NOTHING
     RETURNING acquired_at, channel, campaign, first_touch_channel, first_touch_campaign
+  ), daily AS (
+    INSERT INTO metric_acquisitions_daily AS m (day, channel, campaign, first_channel, first_campaign, customers)
+    SELECT (acquired_at AT TIME ZONE 'UTC')::date, coalesce(channel, ''), coalesce(campaign, ''),
+           coalesce(first_touch_channel, ''), coalesce(first_touch_campaign, ''), count(*)
+      FROM kept GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (day, channel, campaign, first_channel, first_campaign) DO UPDATE SET customers = m.customers + EXCLUDED.customers
   )
-  INSERT INTO metric_acquisitions_daily AS m (day, channel, campaign, first_channel, first_campaign, customers)
-  SELECT (acquired_at AT TIME ZONE 'UTC')::date, coalesce(channel, ''), coalesce(campaign, ''),
-         coalesce(first_touch_channel, ''), coalesce(first_touch_campaign, ''), count(*)
-    FROM kept GROUP BY 1, 2, 3, 4, 5
-  ON CONFLICT (day, channel, campaign, first_channel, first_campaign) DO UPDATE SET customers = m.customers + EXCLUDED.customers`);
+  SELECT (acquired_at AT TIME ZONE 'UTC')::date::text AS day, count(*)::text AS customers FROM kept GROUP BY 1`);
 
 /*
  * An erased customer leaves the stage the projection had them in (dated the
@@ -239,13 +241,17 @@ export class MetricsProjection {
       ]);
     }
     if (fold.acquisitions.length > 0) {
-      await uow.execute(WRITE_ACQUISITIONS, [
+      const acquired = await uow.query<{ day: string; customers: string }>(WRITE_ACQUISITIONS, [
         fold.acquisitions.map((a) => a.customerId),
         fold.acquisitions.map((a) => a.acquiredAt),
         fold.acquisitions.map((a) => a.stage),
         fold.acquisitions.map((a) => a.touchpointId),
         fold.acquisitions.map((a) => a.txId),
       ]);
+      await addToRunningTotals(
+        uow,
+        acquired.map((row) => ({ measure: 'acquired', key: '', day: row.day, delta: row.customers })),
+      );
     }
   }
 
@@ -253,7 +259,7 @@ export class MetricsProjection {
     const erased = await uow.query<{ day: string; stage: string; customers: number }>(ERASE, rangeParameters(range));
     await addToRunningTotals(
       uow,
-      erased.map((row) => ({ measure: 'stage', key: row.stage, day: row.day, delta: -row.customers })),
+      erased.map((row) => ({ measure: 'stage', key: row.stage, day: row.day, delta: String(-row.customers) })),
     );
   }
 }

@@ -4,6 +4,7 @@ import type { LogRange } from '../../log';
 import { TOUCHPOINTS_TABLE } from '../touchpoints';
 import { METRIC_CUSTOMER_SCORES_TABLE, METRIC_TOUCHPOINTS_DAILY_TABLE } from './metric-relations';
 import { DAY, inRange, rangeParameters } from './projection-stretch';
+import { addToRunningTotals } from './running-totals.sql';
 import { ACTIVITY_KINDS_SQL, ENGAGEMENT_TYPES, PURCHASE, SCORE_SQL } from './vocabulary';
 
 /*
@@ -62,14 +63,20 @@ function neighbourhood(table: string, changed: string, options: { extraColumn?: 
   )`;
 }
 
+/** Touchpoints per day, type, channel and campaign; returns the sales per day it added (for the running totals). */
 const TOUCHPOINTS_DAILY = prepared(`
-  INSERT INTO ${METRIC_TOUCHPOINTS_DAILY_TABLE} AS m (day, type, channel, campaign, touchpoints, value_sum)
-  SELECT ${DAY}, t.type, t.channel, coalesce(t.campaign, ''), count(*), coalesce(sum(t.value), 0)
-    FROM ${TOUCHPOINTS_TABLE} t
-   WHERE ${inRange('t')}
-   GROUP BY 1, 2, 3, 4
-  ON CONFLICT (day, type, channel, campaign)
-  DO UPDATE SET touchpoints = m.touchpoints + EXCLUDED.touchpoints, value_sum = m.value_sum + EXCLUDED.value_sum`);
+  WITH batch AS (
+    SELECT ${DAY} AS day, t.type, t.channel, coalesce(t.campaign, '') AS campaign, count(*) AS touchpoints, coalesce(sum(t.value), 0) AS value_sum
+      FROM ${TOUCHPOINTS_TABLE} t
+     WHERE ${inRange('t')}
+     GROUP BY 1, 2, 3, 4
+  ), written AS (
+    INSERT INTO ${METRIC_TOUCHPOINTS_DAILY_TABLE} AS m (day, type, channel, campaign, touchpoints, value_sum)
+    SELECT * FROM batch
+    ON CONFLICT (day, type, channel, campaign)
+    DO UPDATE SET touchpoints = m.touchpoints + EXCLUDED.touchpoints, value_sum = m.value_sum + EXCLUDED.value_sum
+  )
+  SELECT day::text AS day, sum(value_sum)::text AS sales FROM batch WHERE type = '${PURCHASE}' GROUP BY day`);
 
 /*
  * New active days, and the change they make to the gap counts. Only the links
@@ -168,7 +175,11 @@ const PURCHASES = prepared(`
 /** Folds a stretch of the touchpoint log into the rollups, in the step's transaction. */
 export async function applyTouchpointRollups(uow: UnitOfWork, range: LogRange): Promise<void> {
   const parameters = rangeParameters(range);
-  await uow.execute(TOUCHPOINTS_DAILY, parameters);
+  const sales = await uow.query<{ day: string; sales: string }>(TOUCHPOINTS_DAILY, parameters);
+  await addToRunningTotals(
+    uow,
+    sales.map((row) => ({ measure: 'sales', key: '', day: row.day, delta: row.sales })),
+  );
   await uow.execute(ACTIVITY, [...parameters, ENGAGEMENT_TYPES]);
   await uow.execute(SCORES_DAILY, parameters);
   await uow.execute(SCORE_CHAIN, parameters);

@@ -17,6 +17,13 @@ import { ENGAGEMENT_TYPES } from '../vocabulary';
  * one go (the scan the metrics fall back to for segments).
  */
 
+/** A measure's running totals where they move (a day whose changes summed to nothing may have a row or not). */
+function runningTotals(relation: SqlFragment, measure: string): SqlFragment {
+  return sql`SELECT key, day::text, total::text AS total
+               FROM (SELECT *, lag(total, 1, 0::numeric) OVER (PARTITION BY key ORDER BY day) AS before FROM ${relation} WHERE measure = ${measure}) x
+              WHERE total <> before ORDER BY 1, 2`;
+}
+
 /** Each relation as a canonical, comparable list: grouped on its keys, zero rows dropped. */
 const CANONICAL: Record<RelationName, (relation: SqlFragment) => SqlFragment> = {
   tp_daily: (
@@ -25,10 +32,9 @@ const CANONICAL: Record<RelationName, (relation: SqlFragment) => SqlFragment> = 
               GROUP BY 1, 2, 3, 4 HAVING sum(touchpoints) <> 0 ORDER BY 1, 2, 3, 4`,
   tr_daily: (r: SqlFragment) => sql`SELECT day::text, from_stage, to_stage, cause, sum(transitions)::int AS n FROM ${r}
               GROUP BY 1, 2, 3, 4 HAVING sum(transitions) <> 0 ORDER BY 1, 2, 3, 4`,
-  // A day whose changes summed to nothing may have a row or not: only the days where the total moves compare.
-  running_totals: (r: SqlFragment) => sql`SELECT measure, key, day::text, total::int AS total
-              FROM (SELECT *, lag(total, 1, 0::numeric) OVER (PARTITION BY measure, key ORDER BY day) AS before FROM ${r}) x
-             WHERE total <> before ORDER BY 1, 2, 3`,
+  stage_totals: (r: SqlFragment) => runningTotals(r, 'stage'),
+  acquired_totals: (r: SqlFragment) => runningTotals(r, 'acquired'),
+  sales_totals: (r: SqlFragment) => runningTotals(r, 'sales'),
   gaps: (r: SqlFragment) =>
     sql`SELECT kind, day::text, prev_day::text, sum(customers)::int AS n FROM ${r} GROUP BY 1, 2, 3 HAVING sum(customers) <> 0 ORDER BY 1, 2, 3`,
   acq_daily: (r: SqlFragment) => sql`SELECT day::text, channel, campaign, first_channel, first_campaign, sum(customers)::int AS n FROM ${r}

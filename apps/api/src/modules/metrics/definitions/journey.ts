@@ -3,6 +3,7 @@ import { addDays, isoDay } from '../../../core/dates';
 import { sql } from '../../../database/sql';
 import type { SqlFragment } from '../../../database/sql';
 import type { MetricDefinition } from '../metric-definition';
+import { runningTotal } from '../metric-parts';
 import { ratio } from '../metric-types';
 import type { CohortRow, FunnelStep, StageDistributionPoint, StageTime } from '../metric-types';
 
@@ -111,8 +112,7 @@ const stageDistribution: MetricDefinition<StageDistributionPoint[]> = {
     const found = await rows<StageCountRow>((sources) =>
       sources.statement(sql`
         SELECT b.key, s.stage,
-               coalesce((SELECT r.total FROM ${sources.relation('running_totals')} r
-                          WHERE r.measure = 'stage' AND r.key = s.stage AND r.day < b.hi ORDER BY r.day DESC LIMIT 1), 0)::text AS customers
+               coalesce(${runningTotal((name) => sources.relation(name), 'stage', sql.raw('s.stage'), sql.raw('b.hi'))}, 0)::text AS customers
           FROM unnest(${buckets.map((bucket) => bucket.key)}::text[], ${buckets.map((bucket) => isoDay(bucket.until))}::date[]) b(key, hi)
          CROSS JOIN unnest(${stages}::text[]) WITH ORDINALITY s(stage, position)
          ORDER BY b.hi, s.position`),
