@@ -46,14 +46,25 @@ export function acquired(on: Relations, query: MetricsQuery, lower: SqlFragment 
   return sql`(SELECT coalesce(sum(x.customers), 0) FROM ${on('acq_daily')} x WHERE ${sql.join(conditions, ' AND ')})`;
 }
 
-/** Distinct customers with activity of `kind` in the window (each customer-day row knows the customer's previous active day). */
+/**
+ * Distinct customers with activity of `kind` in the window: over its days, those whose previous active day is before
+ * it. From the projection's table, one row per day (the running sum over prev_day up to the window's first day); a
+ * relation computed for the statement has no index to find that row by, and is summed whole.
+ */
 export function distinct(
   on: Relations,
   kind: 'active' | 'visit' | 'engaged' | 'referral',
   relation: 'gaps' | 'customer_gaps' = 'gaps',
 ): SqlFragment {
+  const named = sql.raw(`'${kind}'`);
+  if (on.projected(relation)) {
+    return sql`(SELECT coalesce(sum(u.upto), 0) FROM generate_series(0, w.hi - w.lo - 1) i
+                 CROSS JOIN LATERAL (SELECT g.customers_upto AS upto FROM ${on(relation)} g
+                                      WHERE g.kind = ${named} AND g.day = w.lo + i AND g.prev_day < w.lo
+                                      ORDER BY g.prev_day DESC LIMIT 1) u)`;
+  }
   return sql`(SELECT coalesce(sum(g.customers), 0) FROM ${on(relation)} g
-               WHERE g.kind = ${sql.raw(`'${kind}'`)} AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
+               WHERE g.kind = ${named} AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
 }
 
 /** A running total (running-totals.sql.ts) at the start of day `at`: its value at the end of the last day before. */

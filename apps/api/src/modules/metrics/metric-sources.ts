@@ -128,6 +128,11 @@ export class MetricSources {
     return all.length === 0 ? body : sql`WITH ${sql.join(all, ',\n')}\n${body}`;
   }
 
+  /** Whether `name` is the projection's table in this statement (else it is computed from the base tables). */
+  isProjected(name: RelationName): boolean {
+    return !this.mustScan(name);
+  }
+
   private mustScan(name: RelationName): boolean {
     if (this.mode === 'scan') return true;
     const { segment, channel, campaign } = this.filter;
@@ -274,7 +279,8 @@ export class MetricSources {
   private gapsScan(customers: SqlFragment, touches: SqlFragment): SqlFragment {
     const kinds = activityKindsOf(sql`${this.context.engagementTypes}::text[]`);
     // One row per (kind, day, previous day) as in the projection's table, not one per customer-day (see score_chain).
-    return sql`SELECT kind, day, prev_day, count(*)::bigint AS customers
+    return sql`SELECT kind, day, prev_day, count(*)::bigint AS customers,
+                   sum(count(*)) OVER (PARTITION BY kind, day ORDER BY prev_day)::bigint AS customers_upto
               FROM (SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day
                       FROM (SELECT DISTINCT k.kind, t.customer_id, ${DAY} AS day
                               FROM ${TOUCHPOINTS} t CROSS JOIN LATERAL ${kinds} k(kind)

@@ -36,7 +36,8 @@ const CANONICAL: Record<RelationName, (relation: SqlFragment) => SqlFragment> = 
   acquired_totals: (r: SqlFragment) => runningTotals(r, 'acquired'),
   sales_totals: (r: SqlFragment) => runningTotals(r, 'sales'),
   gaps: (r: SqlFragment) =>
-    sql`SELECT kind, day::text, prev_day::text, sum(customers)::int AS n FROM ${r} GROUP BY 1, 2, 3 HAVING sum(customers) <> 0 ORDER BY 1, 2, 3`,
+    sql`SELECT kind, day::text, prev_day::text, sum(customers)::int AS n, max(customers_upto)::int AS upto FROM ${r}
+         GROUP BY 1, 2, 3 HAVING sum(customers) <> 0 ORDER BY 1, 2, 3`,
   acq_daily: (r: SqlFragment) => sql`SELECT day::text, channel, campaign, first_channel, first_campaign, sum(customers)::int AS n FROM ${r}
                GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`,
   acq_credited: (
@@ -54,7 +55,9 @@ const CANONICAL: Record<RelationName, (relation: SqlFragment) => SqlFragment> = 
   score_chain: (r: SqlFragment) => sql`SELECT kind, day::text, next_day::text, score, sum(customers)::int AS n FROM ${r}
                  GROUP BY 1, 2, 3, 4 HAVING sum(customers) <> 0 ORDER BY 1, 2, 3, 4`,
   purchasers: (r: SqlFragment) => sql`SELECT p.customer_id, p.first_purchase_at, p.second_purchase_at FROM ${r} p ORDER BY 1`,
-  customer_gaps: (r: SqlFragment) => sql`SELECT kind, day::text, prev_day::text, sum(customers)::int AS n FROM ${r}
+  customer_gaps: (
+    r: SqlFragment,
+  ) => sql`SELECT kind, day::text, prev_day::text, sum(customers)::int AS n, max(customers_upto)::int AS upto FROM ${r}
                    GROUP BY 1, 2, 3 HAVING sum(customers) <> 0 ORDER BY 1, 2, 3`,
   customer_tp_daily: (
     r: SqlFragment,

@@ -3,6 +3,7 @@ import { addDays, isoDay } from '../../../core/dates';
 import { sql } from '../../../database/sql';
 import type { SqlFragment } from '../../../database/sql';
 import type { MetricDefinition } from '../metric-definition';
+import { relationsOf } from '../metric-evaluation';
 import { runningTotal } from '../metric-parts';
 import { ratio } from '../metric-types';
 import type { CohortRow, FunnelStep, StageDistributionPoint, StageTime } from '../metric-types';
@@ -112,7 +113,7 @@ const stageDistribution: MetricDefinition<StageDistributionPoint[]> = {
     const found = await rows<StageCountRow>((sources) =>
       sources.statement(sql`
         SELECT b.key, s.stage,
-               coalesce(${runningTotal((name) => sources.relation(name), 'stage', sql.raw('s.stage'), sql.raw('b.hi'))}, 0)::text AS customers
+               coalesce(${runningTotal(relationsOf(sources), 'stage', sql.raw('s.stage'), sql.raw('b.hi'))}, 0)::text AS customers
           FROM unnest(${buckets.map((bucket) => bucket.key)}::text[], ${buckets.map((bucket) => isoDay(bucket.until))}::date[]) b(key, hi)
          CROSS JOIN unnest(${stages}::text[]) WITH ORDINALITY s(stage, position)
          ORDER BY b.hi, s.position`),
