@@ -7,6 +7,7 @@ import type { MetricContext, Parts, PartsSql, Relations } from './metric-evaluat
 import { Attribution } from './metric-sources';
 import type { MetricSeries, MetricsQuery } from './metric-types';
 import { relativeChange } from './metric-types';
+import { PURCHASE } from './vocabulary';
 
 /*
  * The building blocks of the metrics' SQL: each one value per window `w`
@@ -26,6 +27,8 @@ export function touchpointSum(
   column: 'touchpoints' | 'value_sum',
   lower: SqlFragment | null,
 ): SqlFragment {
+  if (lower && column === 'value_sum' && types.length === 1 && types[0] === PURCHASE && !query.filter.channel && !query.filter.campaign)
+    return sql`(${totalAt(on, 'sales', HI)} - ${totalAt(on, 'sales', lower)})`;
   const conditions = [sql`x.type = ANY(${types}::text[])`, sql`x.day < w.hi`];
   if (lower) conditions.push(sql`x.day >= ${lower}`);
   if (query.filter.channel) conditions.push(sql`x.channel = ${query.filter.channel}`);
@@ -35,9 +38,9 @@ export function touchpointSum(
 
 /** Customers acquired in the window (from `lower`, or ever when null), credited by the query's attribution. */
 export function acquired(on: Relations, query: MetricsQuery, lower: SqlFragment | null): SqlFragment {
-  // Ever, whatever the attribution: the running total (a channel or campaign is a column of the daily rows only).
-  if (!lower && !query.filter.channel && !query.filter.campaign)
-    return sql`coalesce(${runningTotal(on, 'acquired', sql.raw(`''`), HI)}, 0)`;
+  // Whatever the attribution, a difference of running totals (a channel or campaign is a column of the daily rows only).
+  if (!query.filter.channel && !query.filter.campaign)
+    return lower ? sql`(${totalAt(on, 'acquired', HI)} - ${totalAt(on, 'acquired', lower)})` : totalAt(on, 'acquired', HI);
   const first = query.attribution === Attribution.FIRST_TOUCH;
   const conditions = [sql`x.day < w.hi`];
   if (lower) conditions.push(sql`x.day >= ${lower}`);
@@ -67,10 +70,26 @@ export function distinct(
                WHERE g.kind = ${named} AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
 }
 
+/** Customer-days with activity of `kind` in the window: per day, the running sum of its last gap row when projected. */
+export function activeDays(on: Relations, kind: 'active'): SqlFragment {
+  const named = sql.raw(`'${kind}'`);
+  if (on.projected('gaps')) {
+    return sql`(SELECT coalesce(sum(u.upto), 0) FROM generate_series(0, w.hi - w.lo - 1) i
+                 CROSS JOIN LATERAL (SELECT g.customers_upto AS upto FROM ${on('gaps')} g
+                                      WHERE g.kind = ${named} AND g.day = w.lo + i ORDER BY g.prev_day DESC LIMIT 1) u)`;
+  }
+  return sql`(SELECT coalesce(sum(g.customers), 0) FROM ${on('gaps')} g WHERE g.kind = ${named} AND g.day >= w.lo AND g.day < w.hi)`;
+}
+
 /** A running total (running-totals.sql.ts) at the start of day `at`: its value at the end of the last day before. */
 export function runningTotal(on: Relations, measure: 'stage' | 'acquired' | 'sales', key: SqlFragment, at: SqlFragment): SqlFragment {
   return sql`(SELECT r.total FROM ${on(`${measure}_totals`)} r
                WHERE r.measure = ${sql.raw(`'${measure}'`)} AND r.key = ${key} AND r.day < ${at} ORDER BY r.day DESC LIMIT 1)`;
+}
+
+/** A running total with no key at the start of day `at` (0 before its first day). */
+function totalAt(on: Relations, measure: 'acquired' | 'sales', at: SqlFragment): SqlFragment {
+  return sql`coalesce(${runningTotal(on, measure, sql.raw(`''`), at)}, 0)`;
 }
 
 /** Customers holding one of `stages` at the start of day `at`. */
