@@ -4,6 +4,7 @@ import type { TestContext } from '../../../testing';
 import { sql } from '../../../database/sql';
 import type { SqlFragment } from '../../../database/sql';
 import { Attribution, MetricSources } from '../metric-sources';
+import { Bucket } from '../metric-windows';
 import type { RelationName } from '../metric-sources';
 import { ENGAGEMENT_TYPES } from '../vocabulary';
 
@@ -121,6 +122,29 @@ describe('the metrics projection', () => {
     return result;
   }
 
+  async function funnelMedians(from: string, to: string): Promise<(number | null)[]> {
+    const query = await context.services.metrics.query({
+      from,
+      to,
+      bucket: Bucket.MONTH,
+      filter: {},
+      attribution: Attribution.FIRST_TOUCH,
+      compareToPrevious: false,
+    });
+    return (await context.services.metrics.metric('funnel', query)).slice(1).map((step) => step.medianSecondsToReach);
+  }
+
+  async function sortedMedians(from: string, to: string): Promise<(number | null)[]> {
+    const model = await context.services.models.current();
+    const rows = await context.db.query<{ median: number | null }>(
+      `SELECT (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY e.seconds_from_entry) FROM metric_stage_entries e
+                WHERE e.stage = s.stage AND e.cohort_day >= $2::date AND e.cohort_day <= $3::date) AS median
+         FROM unnest($1::text[]) WITH ORDINALITY s(stage, position) ORDER BY s.position`,
+      [model.stages.slice(1).map((stage) => stage.key), from, to],
+    );
+    return rows.map((row) => row.median);
+  }
+
   it('equals the same relations computed from the base tables, whatever the order and batching of the events', async () => {
     let run = 0;
     await fc.assert(
@@ -171,6 +195,12 @@ describe('the metrics projection', () => {
           expect(await tally()).toEqual(await customersTable());
           // A deleted customer's history stays in the projection's aggregates and leaves the base tables: only counts compare then.
           if (!erase) expect(await relations('auto')).toEqual(await relations('scan'));
+          // The funnel's medians found through the bins are percentile_cont over the cohort's entries, in any range.
+          for (const [from, to] of [
+            ['2026-01-01', '2026-02-28'],
+            ['2026-01-08', '2026-01-24'],
+          ])
+            expect(await funnelMedians(from, to)).toEqual(await sortedMedians(from, to));
         },
       ),
       { numRuns: 30 },
