@@ -55,7 +55,7 @@ const funnel: MetricDefinition<FunnelStep[]> = {
           sql`ranks AS (SELECT DISTINCT stage, floor((total - 1) / 2) AS lo, ceil((total - 1) / 2) AS hi FROM placed)`,
           sql`medians AS (SELECT r.stage, l.value + 0.5::float8 * (h.value - l.value) AS median
                             FROM ranks r CROSS JOIN LATERAL (SELECT ${valueAt(sql.raw('r.lo'))} AS value) l
-                                         CROSS JOIN LATERAL (SELECT ${valueAt(sql.raw('r.hi'))} AS value) h)`,
+                                         CROSS JOIN LATERAL (SELECT CASE WHEN r.hi = r.lo THEN l.value ELSE ${valueAt(sql.raw('r.hi'))} END AS value) h)`,
         ],
       );
     });
