@@ -14,6 +14,7 @@ import { sql } from '../database/sql';
 import type { SqlFragment } from '../database/sql';
 import { customerFilter } from '../modules/customers';
 import { METRIC_NAMES, metricsPrice, metricTable, rangeShape } from '../modules/metrics';
+import { segmentMembers } from '../modules/segments';
 import { authenticate } from './context';
 import { csvDecimal, csvRecord, csvTable } from './csv';
 import type { CsvCell } from './csv';
@@ -25,7 +26,6 @@ import type { ExpensiveWork } from './expensive-work';
 import { costLimitExceeded } from './limits.errors';
 import { refuseRateLimitedKeys } from './rate-limited-keys';
 import type { Logger } from './logger';
-import { CUSTOMER_RELATIONS } from './services';
 import type { Services } from './services';
 import { ExportGuard, StreamingExports } from './export-guard';
 import { clientGone, requestWorkKind, requestWorkScope } from './work-scope';
@@ -237,7 +237,7 @@ const iso = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', '
  * sorting).
  */
 function customersQuery(filter: CustomersCsvFilter): SqlFragment {
-  const where = customerFilter({ stages: filter.stages, segment: filter.segment }, CUSTOMER_RELATIONS);
+  const where = customerFilter({ stages: filter.stages, segment: filter.segment }, { segmentMembers });
   return sql`SELECT c.id::text, c.external_id, c.email, c.name, c.stage, ${iso('c.stage_entered_at')}, ${iso('c.first_seen_at')},
       ${iso('c.last_seen_at')}, c.orders::text, c.revenue::text, ${iso('c.acquired_at')}, c.acquisition_channel,
       c.acquisition_campaign, array_to_string(c.segments, ';'), c.attributes::text

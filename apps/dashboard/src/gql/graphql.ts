@@ -94,6 +94,8 @@ export type CreateWebhookEndpointInput = {
 export type CustomerFilter = {
   /** Attributes equal to these values (JSON containment: {"plan": "pro"}). */
   attributes?: Record<string, unknown> | null | undefined;
+  /** The customers a metric counts (the list’s totalCount equals the metric). */
+  metric?: CustomerMetricFilter | null | undefined;
   /** Text found in the name or email (case-insensitive). */
   search?: string | null | undefined;
   /** Last seen at or after this time. */
@@ -102,6 +104,32 @@ export type CustomerFilter = {
   segment?: string | number | null | undefined;
   /** In any of these stages. */
   stages?: Array<string> | null | undefined;
+};
+
+/** The customers behind one number of `metrics`: the same range, filter and attribution as that query, and the funnel stage or cohort cell. */
+export type CustomerMetricFilter = {
+  /** FIRST_TOUCH (default), ACQUIRING_TOUCH or LAST_TOUCH, as in `metrics`. */
+  attribution?: string | null | undefined;
+  /** The metrics filter's campaign. */
+  campaign?: string | null | undefined;
+  /** The metrics filter's channel. */
+  channel?: string | null | undefined;
+  /** COHORT: the acquisition month, YYYY-MM. */
+  cohort?: string | null | undefined;
+  /** First day of the range, YYYY-MM-DD. */
+  from: string;
+  /** LAST_TOUCH: the lookback in days (1–365; default 30). */
+  lookbackDays?: number | null | undefined;
+  /** Which metric’s customers. */
+  membership: MetricMembership;
+  /** COHORT: months after the acquisition month (0 = that month) the customers were active in. */
+  month?: number | null | undefined;
+  /** The metrics filter's segment. */
+  segment?: string | number | null | undefined;
+  /** FUNNEL_REACHED, FUNNEL_DROPPED: the funnel stage (a key of the model). */
+  stage?: string | null | undefined;
+  /** Last day of the range, YYYY-MM-DD (included). */
+  to: string;
 };
 
 /** Sort order for customers. */
@@ -205,6 +233,19 @@ export type MetricFilterInput = {
   /** Only the segment's current members. */
   segment?: string | null | undefined;
 };
+
+/** Which metric’s customers (docs/metrics.md defines each; the count of the list equals the metric). */
+export type MetricMembership =
+  /** The customers `activeCustomers` counts: with a touchpoint (of the channel or campaign) in the range. */
+  | 'ACTIVE_CUSTOMERS'
+  /** A `cohortRetention` cell: the customers acquired in `cohort`, and with `month`, those of them active in that month after it. */
+  | 'COHORT'
+  /** Of those who reached `stage`, the ones who went no further (reached − the next step’s reached). */
+  | 'FUNNEL_DROPPED'
+  /** The customers of a `funnel` step's `reached`: entered the lifecycle in the range and reached `stage` or a later one. */
+  | 'FUNNEL_REACHED'
+  /** The customers `newCustomers` counts: acquired in the range (credited to the channel or campaign by the attribution). */
+  | 'NEW_CUSTOMERS';
 
 /** What a playbook reacts to: `kind` and exactly the fields it uses. */
 export type PlaybookTriggerInput = {
