@@ -25,7 +25,7 @@ export function writeDoor(door: MetricDoor, into = new URLSearchParams()): URLSe
   into.set('m.to', door.to);
   for (const field of TEXT_FIELDS) {
     const value = door[field];
-    if (value) into.set(`m.${field}`, value);
+    if (value) into.set(`m.${field}`, String(value));
   }
   if (door.month != null) into.set('m.month', String(door.month));
   return into;
@@ -84,7 +84,7 @@ export function describeDoor(door: MetricDoor, names: DoorNames): string {
         : `Customers acquired in ${door.cohort ?? ''} and active in ${monthAfter(door.cohort ?? '0000-01', door.month)} (month ${door.month})`,
   }[door.membership];
   const filters = [
-    door.segment ? `segment ${names.segment(door.segment)}` : null,
+    door.segment ? `segment ${names.segment(String(door.segment))}` : null,
     door.channel ? `channel ${door.channel}` : null,
     door.campaign ? `campaign ${door.campaign}` : null,
     door.attribution && door.attribution !== 'FIRST_TOUCH' ? `credited by ${door.attribution.toLowerCase().replace('_', ' ')}` : null,

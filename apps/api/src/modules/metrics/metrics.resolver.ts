@@ -8,6 +8,7 @@ import {
   CsatType,
   DayRangeInput,
   FunnelStepType,
+  MetricDefinitionType,
   Metrics,
   MetricFilterInput,
   MetricSeriesType,
@@ -32,7 +33,7 @@ import type {
   StageDistributionPoint,
   StageTime,
 } from './metrics.service';
-import { METRICS } from './registry';
+import { METRIC_NAMES, METRICS } from './registry';
 
 @Resolver(() => Metrics)
 export class MetricsResolver {
@@ -74,6 +75,12 @@ export class MetricsResolver {
       compareToPrevious,
     });
     return Object.assign(new Metrics(), { query, from: range.from, to: range.to });
+  }
+
+  @Authorized(Scope.READ)
+  @Query(() => [MetricDefinitionType], { description: 'Every metric of `metrics` with its written definition, by family.' })
+  metricDefinitions(): MetricDefinitionType[] {
+    return METRIC_NAMES.map((name) => ({ name, family: METRICS[name].family, description: METRICS[name].description }));
   }
 
   @FieldResolver(() => MetricsPositionType, {

@@ -8,6 +8,8 @@ import type { CustomerListQuery, CustomerSortField } from '../../gql/graphql';
 import { formatDateTime, formatElapsed, formatMoney, formatCount, plural, stageName } from '../../lib/format';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { TableScroll } from '../../components/TableScroll';
+import { withoutDoor } from '../../lib/metric-door';
+import { MetricDoorBanner } from './MetricDoorBanner';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -46,6 +48,16 @@ export function CustomersPage() {
           </p>
         </div>
       </header>
+
+      {params.metric && (
+        <MetricDoorBanner
+          door={params.metric}
+          total={list.data ? list.data.customers.totalCount : null}
+          stages={stages}
+          segments={options.data?.segments ?? []}
+          everyoneHref={`/customers?${withoutDoor(query).toString()}`}
+        />
+      )}
 
       <section className="clm-card clm-filters" aria-label="Search and filters">
         <SearchField value={params.search} onChange={(search) => update({ search })} />
@@ -138,7 +150,7 @@ export function CustomersPage() {
 }
 
 function hasFilter(params: CustomerListParams): boolean {
-  return Boolean(params.search || params.stage || params.segment || params.attributes);
+  return Boolean(params.search || params.stage || params.segment || params.attributes || params.metric);
 }
 
 type Connection = CustomerListQuery['customers'];

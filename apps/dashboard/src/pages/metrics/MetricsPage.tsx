@@ -7,6 +7,7 @@ import { chooseBucket } from '../../lib/metrics-cost';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import type { MetricBucket, MetricsPageQuery } from '../../gql/graphql';
 import { Funnel } from './Funnel';
+import { funnelDoors, kpiDoor } from './metric-doors';
 import { useMetrics, useMetricsPickers } from './useMetrics';
 
 export const DEFAULT_RANGE = '90d';
@@ -141,6 +142,8 @@ export function MetricsPage() {
                   changeInPoints={kpi.points}
                   series={metric?.series ?? []}
                   hint={kpi.hint}
+                  href={`/metrics/${kpi.id}${params.size > 0 ? `?${params.toString()}` : ''}`}
+                  door={kpiDoor(kpi.id, { from: metrics.from, to: metrics.to }, filter, shown?.lifecycleModel.acquiredStage ?? '')}
                 />
               );
             })}
@@ -155,7 +158,11 @@ export function MetricsPage() {
             {metrics.funnel.length === 0 || metrics.funnel.every((step) => step.reached === 0) ? (
               <EmptyState title="No customers entered the lifecycle in this range">Pick a longer range or another filter.</EmptyState>
             ) : (
-              <Funnel steps={metrics.funnel} names={names} />
+              <Funnel
+                steps={metrics.funnel}
+                names={names}
+                doors={(stage) => funnelDoors(stage, { from: metrics.from, to: metrics.to }, filter)}
+              />
             )}
           </section>
         </div>

@@ -225,3 +225,17 @@ export class Metrics {
   @Field(() => String, { description: 'The last day of the range.' })
   to!: string;
 }
+
+@ObjectType({
+  description: 'One metric as clm defines it: the field of `metrics` (and the `metric` of /api/metrics.csv) with its written definition.',
+})
+export class MetricDefinitionType {
+  @Field(() => String, { description: 'The field of `metrics`.' })
+  name!: string;
+  @Field(() => String, {
+    description: 'Its family: awareness, acquisition, engagement, retention, advocacy, journey or spend (a section of docs/metrics.md).',
+  })
+  family!: string;
+  @Field(() => String, { description: 'The definition in short (docs/metrics.md gives the long form with an example).' })
+  description!: string;
+}
