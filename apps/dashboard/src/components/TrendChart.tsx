@@ -14,14 +14,16 @@ type TrendChartProps = {
   /** The same metric over the period before, bucket by bucket (drawn dashed beside); index i pairs with points[i]. */
   previous?: readonly Point[];
   format: (value: number | null) => string;
+  /** Whole numbers only (counts): the axis ticks are whole too. */
+  whole?: boolean;
   bucket: BucketKind;
   range: DayRange;
   /** Today as a UTC day (the current bucket is partial). */
   today: string;
 };
 
-const WIDTH = 640;
-const HEIGHT = 240;
+const WIDTH = 960;
+const HEIGHT = 280;
 const PAD = { left: 56, right: 16, top: 12, bottom: 28 };
 
 /** The SVG path through the known values (a gap where one is missing). */
@@ -39,6 +41,12 @@ function linePath(values: ReadonlyArray<number | null>, x: (index: number) => nu
   return path;
 }
 
+/** The tooltip beside the active point, kept inside the chart: from its left edge near the start, up to its right edge near the end. */
+function tooltipPlace(share: number): { left: string; transform: string } {
+  const shift = share < 1 / 3 ? '0' : share > 2 / 3 ? '-100%' : '-50%';
+  return { left: `${share * 100}%`, transform: `translateX(${shift})` };
+}
+
 /**
  * A trend with its axes: the value of every bucket, the period before drawn
  * dashed beside it, partial buckets (cut by the range, or still filling up)
@@ -46,12 +54,12 @@ function linePath(values: ReadonlyArray<number | null>, x: (index: number) => nu
  * read each bucket's exact value and date in the tooltip, which is also a
  * live region.
  */
-export function TrendChart({ title, points, previous, format, bucket, range, today }: TrendChartProps) {
+export function TrendChart({ title, points, previous, format, whole = false, bucket, range, today }: TrendChartProps) {
   const [active, setActive] = useState<number | null>(null);
   const tooltipId = useId();
   const values = points.map((point) => point.value);
   const before = previous?.map((point) => point.value) ?? [];
-  const ticks = niceTicks([...values, ...before]);
+  const ticks = niceTicks([...values, ...before], 4, whole);
   const low = ticks[0];
   const high = ticks[ticks.length - 1];
   const innerWidth = WIDTH - PAD.left - PAD.right;
@@ -104,7 +112,15 @@ export function TrendChart({ title, points, previous, format, bucket, range, tod
           ))}
           {points.map((point, index) =>
             index % labelEvery === 0 || index === points.length - 1 ? (
-              <text key={point.bucket} className="trend__tick" x={x(index)} y={HEIGHT - 8} textAnchor="middle">
+              <text
+                key={point.bucket}
+                className="trend__tick"
+                x={x(index)}
+                y={HEIGHT - 8}
+                textAnchor={
+                  points.length > 1 && index === 0 ? 'start' : points.length > 1 && index === points.length - 1 ? 'end' : 'middle'
+                }
+              >
                 {point.bucket.slice(bucket === 'MONTH' ? 0 : 5, bucket === 'MONTH' ? 7 : 10)}
               </text>
             ) : null,
@@ -130,7 +146,7 @@ export function TrendChart({ title, points, previous, format, bucket, range, tod
           role="status"
           aria-live="polite"
           data-testid="trend-tooltip"
-          style={active === null ? undefined : { left: `${(x(active) / WIDTH) * 100}%` }}
+          style={active === null ? undefined : tooltipPlace(x(active) / WIDTH)}
         >
           {shown && (
             <>

@@ -14,8 +14,8 @@ export type BucketKind = 'DAY' | 'WEEK' | 'MONTH';
 const dayOf = (text: string) => new Date(`${text}T00:00:00Z`);
 const textOf = (date: Date) => date.toISOString().slice(0, 10);
 
-/** Round ticks from 0 (or the lowest value when negative) to at least the highest, about `count` of them. */
-export function niceTicks(values: ReadonlyArray<number | null>, count = 4): number[] {
+/** Round ticks from 0 (or the lowest value when negative) to at least the highest, about `count` of them; whole numbers when `whole`. */
+export function niceTicks(values: ReadonlyArray<number | null>, count = 4, whole = false): number[] {
   const known = values.filter((value): value is number => value !== null && Number.isFinite(value));
   const low = Math.min(0, ...known);
   const high = Math.max(0, ...known);
@@ -23,7 +23,8 @@ export function niceTicks(values: ReadonlyArray<number | null>, count = 4): numb
   if (!(high - low > 1e-9)) return [low, low + 1];
   const rough = (high - low) / count;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 2.5, 5, 10].map((factor) => factor * magnitude).find((candidate) => candidate >= rough) ?? 10 * magnitude;
+  const nice = [1, 2, 2.5, 5, 10].map((factor) => factor * magnitude).find((candidate) => candidate >= rough) ?? 10 * magnitude;
+  const step = whole ? Math.max(1, Math.ceil(nice)) : nice;
   const first = Math.floor(low / step);
   const last = Math.ceil(high / step);
   // Twelve significant digits, so that 3 × 0.1 shows as 0.3.

@@ -9,6 +9,9 @@ describe('a readable trend chart', () => {
     expect(niceTicks([120, 950])).toEqual([0, 250, 500, 750, 1000]);
     expect(niceTicks([-0.2, 0.5])).toEqual([-0.2, 0, 0.2, 0.4, 0.6]);
     expect(niceTicks([null, 0])).toEqual([0, 1]);
+    // Counts: whole ticks only.
+    expect(niceTicks([1, 2, 1], 4, true)).toEqual([0, 1, 2]);
+    expect(niceTicks([3, 7, 4], 4, true)).toEqual([0, 2, 4, 6, 8]);
   });
 
   it('always covers every value with evenly spaced ticks', () => {

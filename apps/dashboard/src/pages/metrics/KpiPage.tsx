@@ -7,7 +7,7 @@ import { TrendChart } from '../../components/TrendChart';
 import { KpiDimensionsDocument } from '../../gql/graphql';
 import type { MetricBucket, MetricFilterInput } from '../../gql/graphql';
 import { previousRange } from '../../lib/chart-scale';
-import { formatChange } from '../../lib/format';
+import { formatChange, formatCount } from '../../lib/format';
 import { chooseBucket } from '../../lib/metrics-cost';
 import { isoDay, parseRange } from '../../lib/range';
 import type { DayRange } from '../../lib/range';
@@ -123,6 +123,7 @@ function KpiView({ kpi }: { kpi: Kpi }) {
             points={series.series}
             previous={before.series?.series}
             format={kpi.format}
+            whole={kpi.format === formatCount}
             bucket={choice.bucket ?? 'MONTH'}
             range={range}
             today={isoDay(new Date())}

@@ -118,6 +118,12 @@ export function MetricsPage() {
         />
       </form>
 
+      {segment && (
+        <p className="muted" role="note" data-testid="spend-not-by-segment">
+          CAC with a segment: spend is not narrowed by segment (campaign spend has no customers), so CAC divides all campaign spend by the
+          segment’s new customers only.
+        </p>
+      )}
       {choice.note && (
         <p className="muted" role="status">
           {choice.note}

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openPage } from '../support/browser';
+import { startClm } from '../support/clm';
+import type { ClmEnvironment } from '../support/clm';
+import { saveScreenshot, seriousAxeViolations, settledText, signIn } from '../support/dashboard-page';
+import { loadMetricsDataset, waitForMetrics } from '../support/metrics-dataset';
+
+/**
+ * "Every number is a door", in a real browser on the metrics dataset
+ * (support/metrics-dataset.ts: m1 … m6, all first seen in Q1 2026): a KPI and
+ * a funnel step open onto the customers behind them, whose count is the
+ * number; a KPI opens its own view, whose chart is read by keyboard; axe on
+ * both new views.
+ *
+ * Q1 by hand: new customers m1 (01-06), m2 (02-02), m3 (02-11), m5 (03-06) = 4, by month 1, 2, 1.
+ * Every one of m1 … m6 entered the lifecycle in Q1; m4 and m6 only visited (m6's survey does not move them),
+ * so 2 stopped at awareness.
+ */
+const Q1 = '/metrics?range=2026-01-01..2026-03-31&bucket=MONTH';
+
+describe('doors from the numbers to the customers behind them', () => {
+  let clm: ClmEnvironment;
+  let browser: Browser;
+  let page: Page;
+
+  const listedNames = async () =>
+    (await page.locator('.clm-table tbody tr td:first-child a').allTextContents()).map((name) => name.trim()).sort();
+
+  beforeAll(async () => {
+    clm = await startClm();
+    await loadMetricsDataset(clm.admin);
+    await waitForMetrics(clm.admin);
+    browser = await launchChromium();
+    page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    await signIn(page, clm.api.baseUrl, clm.api.adminKey, Q1);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await clm?.close();
+  });
+
+  it('opens the new customers KPI onto its four customers', async () => {
+    expect(await settledText(page.getByTestId('kpi-newCustomers').locator('.kpi__value'), '4')).toBe('4');
+    await page.getByTestId('kpi-newCustomers-door').click();
+    await page.waitForURL((url) => url.pathname === '/customers' && url.searchParams.get('behind') === 'NEW_CUSTOMERS');
+    expect(await settledText(page.getByTestId('metric-door-count'), '4 customers')).toBe('4 customers');
+    expect(await page.getByTestId('metric-door').locator('.metric-door__what').textContent()).toBe(
+      'New customers acquired 2026-01-01 to 2026-03-31',
+    );
+    expect(await listedNames()).toEqual(['M1', 'M2', 'M3', 'M5']);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await saveScreenshot(page, 'customers-behind-new-customers');
+  });
+
+  it('opens a funnel step onto who reached it and who stopped there', async () => {
+    await page.goto(`${clm.api.baseUrl}${Q1}`);
+    const acquisition = page.getByTestId('funnel-acquisition');
+    expect(await settledText(acquisition.locator('.funnel__reached'), '4')).toBe('4');
+    await acquisition.locator('.funnel__reached').click();
+    await page.waitForURL((url) => url.searchParams.get('behind') === 'FUNNEL_REACHED');
+    expect(await settledText(page.getByTestId('metric-door-count'), '4 customers')).toBe('4 customers');
+    expect(await listedNames()).toEqual(['M1', 'M2', 'M3', 'M5']);
+
+    await page.goBack();
+    await page.getByRole('link', { name: '2 stopped at Awareness: see them' }).click();
+    await page.waitForURL((url) => url.searchParams.get('behind') === 'FUNNEL_DROPPED');
+    expect(await settledText(page.getByTestId('metric-door-count'), '2 customers')).toBe('2 customers');
+    expect(await listedNames()).toEqual(['M4', 'M6']);
+  });
+
+  it('opens a KPI onto its own view, whose chart reads out each month by keyboard', async () => {
+    await page.goto(`${clm.api.baseUrl}${Q1}`);
+    await page.getByTestId('kpi-newCustomers').getByRole('link', { name: 'New customers', exact: true }).click();
+    await page.waitForURL((url) => url.pathname === '/metrics/newCustomers');
+    expect(await settledText(page.getByTestId('kpi-view-total'), '4')).toBe('4');
+    const definition = "New customers: customers who first entered the model's acquired stage in the window.";
+    expect(await settledText(page.getByTestId('kpi-definition'), definition)).toBe(definition);
+
+    const chart = page.getByRole('group', { name: /New customers by month/ });
+    await chart.focus();
+    const tooltip = page.getByTestId('trend-tooltip');
+    // Focus shows the last bucket; the arrows walk back; nothing was acquired in the period before.
+    expect(await settledText(tooltip, '1 in the month of 2026-03-01 · previous period 0 (2025-12-01)')).toBe(
+      '1 in the month of 2026-03-01 · previous period 0 (2025-12-01)',
+    );
+    await page.keyboard.press('ArrowLeft');
+    expect(await settledText(tooltip, '2 in the month of 2026-02-01 · previous period 0 (2025-11-01)')).toBe(
+      '2 in the month of 2026-02-01 · previous period 0 (2025-11-01)',
+    );
+    await page.keyboard.press('Home');
+    expect((await tooltip.textContent())?.startsWith('1 in the month of 2026-01-01')).toBe(true);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await saveScreenshot(page, 'kpi-new-customers');
+
+    await page.getByTestId('kpi-view-door').click();
+    await page.waitForURL((url) => url.searchParams.get('behind') === 'NEW_CUSTOMERS');
+    expect(await settledText(page.getByTestId('metric-door-count'), '4 customers')).toBe('4 customers');
+  });
+
+  it('says on the CAC view that a segment does not narrow spend', async () => {
+    const { createSegment } = await clm.admin.data<{ createSegment: { id: string } }>(
+      `mutation { createSegment(input: {name: "Buyers", rule: {field: {field: ORDERS, operator: GTE, value: 1}}}) { id } }`,
+    );
+    await page.goto(`${clm.api.baseUrl}/metrics/cac?range=2026-01-01..2026-03-31&bucket=MONTH&segment=${createSegment.id}`);
+    expect(await page.getByTestId('spend-not-by-segment').textContent()).toBe(
+      'Spend is not narrowed by segment: CAC here divides all campaign spend by the segment’s new customers only.',
+    );
+  });
+});
