@@ -98,6 +98,29 @@ describe('doors from the numbers to the customers behind them', () => {
     expect(await settledText(page.getByTestId('metric-door-count'), '4 customers')).toBe('4 customers');
   });
 
+  it('opens a cohort and a cohort cell onto their customers', async () => {
+    // Acquired in February: m2 (02-02) and m3 (02-11); in March (month +1) neither has a touchpoint.
+    await page.goto(`${clm.api.baseUrl}/cohorts?range=2026-01-01..2026-03-31`);
+    await page.getByRole('link', { name: '2 customers acquired in 2026-02: see them' }).click();
+    await page.waitForURL((url) => url.searchParams.get('behind') === 'COHORT');
+    expect(await settledText(page.getByTestId('metric-door-count'), '2 customers')).toBe('2 customers');
+    expect(await listedNames()).toEqual(['M2', 'M3']);
+    await page.goBack();
+    await page.getByRole('link', { name: /^2026-02, month 1: 0% of 2 active/ }).click();
+    expect(await settledText(page.getByTestId('metric-door-count'), '0 customers')).toBe('0 customers');
+  });
+
+  it('opens a stage of the Live board onto the customers in it', async () => {
+    await page.goto(`${clm.api.baseUrl}/live`);
+    const count = page.locator('.stage-card', { hasText: 'Awareness' }).locator('.stage-card__count');
+    const shown = (await count.textContent())?.trim();
+    await count.click();
+    await page.waitForURL((url) => url.pathname === '/customers' && url.searchParams.get('stage') === 'awareness');
+    // m4 and m6 only visited.
+    expect(shown).toBe('2');
+    expect(await settledText(page.locator('.page-header__subtitle'), '2 customers match')).toBe('2 customers match');
+  });
+
   it('says on the CAC view that a segment does not narrow spend', async () => {
     const { createSegment } = await clm.admin.data<{ createSegment: { id: string } }>(
       `mutation { createSegment(input: {name: "Buyers", rule: {field: {field: ORDERS, operator: GTE, value: 1}}}) { id } }`,

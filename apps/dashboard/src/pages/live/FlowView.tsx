@@ -4,6 +4,7 @@ import { parseRange, rangeInstants } from '../../lib/range';
 import { Sankey } from '../../components/Sankey';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { StageFlowsDocument } from '../../gql/graphql';
+import { useThrottledRefresh } from '../../lib/useThrottledRefresh';
 import { stageToneClasses } from './stage-tone';
 
 type FlowViewProps = { range: string; onRangeChange: (value: string) => void };
@@ -13,6 +14,8 @@ export function FlowView({ range, onRangeChange }: FlowViewProps) {
   const days = parseRange(range, '30d').range;
   const variables = rangeInstants(days);
   const { data, loading, error, refetch } = useQuery(StageFlowsDocument, { variables });
+  // The flows follow the live stream as the stage counts do: re-read (throttled) after each committed move.
+  useThrottledRefresh(() => void refetch());
   const overview = data?.stageOverview;
   const tones = overview ? stageToneClasses(overview.stages) : new Map<string, string>();
   const names = new Map(overview?.stages.map((stage) => [stage.stage, stage.name]) ?? []);
