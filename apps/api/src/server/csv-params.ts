@@ -64,6 +64,7 @@ const CUSTOMER_PARAMETERS = [
   'attribution',
   'lookbackDays',
   'funnelStage',
+  'fromStage',
   'cohort',
   'month',
 ] as const;
@@ -101,7 +102,7 @@ function parseMembership(query: QueryValues, segment: string | null, issues: Par
     if (text === undefined || parseIsoDate(text) === null)
       issues.push({ field: name, message: 'required with behind, a date (YYYY-MM-DD)' });
   }
-  const text = (name: 'channel' | 'campaign' | 'attribution' | 'funnelStage' | 'cohort') => {
+  const text = (name: 'channel' | 'campaign' | 'attribution' | 'funnelStage' | 'fromStage' | 'cohort') => {
     const value = single(name);
     const issue = value === undefined ? null : textIssue(name, value);
     if (issue) issues.push(issue);
@@ -123,6 +124,7 @@ function parseMembership(query: QueryValues, segment: string | null, issues: Par
     attribution: text('attribution'),
     lookbackDays: whole('lookbackDays'),
     stage: text('funnelStage'),
+    fromStage: text('fromStage'),
     cohort: text('cohort'),
     month: whole('month'),
   };

@@ -118,6 +118,8 @@ export type CustomerMetricFilter = {
   cohort?: string | null | undefined;
   /** First day of the range, YYYY-MM-DD. */
   from: string;
+  /** FLOW: the stage moved from; omitted for customers entering the lifecycle. */
+  fromStage?: string | null | undefined;
   /** LAST_TOUCH: the lookback in days (1–365; default 30). */
   lookbackDays?: number | null | undefined;
   /** Which metric’s customers. */
@@ -126,7 +128,7 @@ export type CustomerMetricFilter = {
   month?: number | null | undefined;
   /** The metrics filter's segment. */
   segment?: string | number | null | undefined;
-  /** FUNNEL_REACHED, FUNNEL_DROPPED: the funnel stage (a key of the model). */
+  /** FUNNEL_REACHED, FUNNEL_DROPPED: the funnel stage (a key of the model); FLOW: the stage moved to. */
   stage?: string | null | undefined;
   /** Last day of the range, YYYY-MM-DD (included). */
   to: string;
@@ -240,6 +242,8 @@ export type MetricMembership =
   | 'ACTIVE_CUSTOMERS'
   /** A `cohortRetention` cell: the customers acquired in `cohort`, and with `month`, those of them active in that month after it. */
   | 'COHORT'
+  /** A flow of the stage overview: the customers who moved from `fromStage` (none: entering) to `stage` in the range (once each). */
+  | 'FLOW'
   /** Of those who reached `stage`, the ones who went no further (reached − the next step’s reached). */
   | 'FUNNEL_DROPPED'
   /** The customers of a `funnel` step's `reached`: entered the lifecycle in the range and reached `stage` or a later one. */

@@ -18,7 +18,7 @@ export type CustomerFilterSpec = {
 };
 
 /** Which count's customers: the metrics that count customers, each with its own door. */
-export const METRIC_MEMBERSHIPS = ['NEW_CUSTOMERS', 'ACTIVE_CUSTOMERS', 'FUNNEL_REACHED', 'FUNNEL_DROPPED', 'COHORT'] as const;
+export const METRIC_MEMBERSHIPS = ['NEW_CUSTOMERS', 'ACTIVE_CUSTOMERS', 'FUNNEL_REACHED', 'FUNNEL_DROPPED', 'COHORT', 'FLOW'] as const;
 export type MetricMembership = (typeof METRIC_MEMBERSHIPS)[number];
 
 /**
@@ -38,8 +38,10 @@ export type MetricMembershipSpec = {
   /** FIRST_TOUCH (default), ACQUIRING_TOUCH or LAST_TOUCH, as the metrics query's. */
   attribution?: string | null;
   lookbackDays?: number | null;
-  /** FUNNEL_REACHED and FUNNEL_DROPPED: the funnel stage. */
+  /** FUNNEL_REACHED and FUNNEL_DROPPED: the funnel stage; FLOW: the stage moved to. */
   stage?: string | null;
+  /** FLOW: the stage moved from (none: entering the lifecycle). */
+  fromStage?: string | null;
   /** COHORT: the acquisition month, YYYY-MM. */
   cohort?: string | null;
   /** COHORT: months after the acquisition month (0 = that month) in which the customers were active; all of the cohort when omitted. */

@@ -17,13 +17,16 @@ import type { MetricsQuery } from './metric-types';
  *   FUNNEL_DROPPED   reached − next reached    entered in [from, until), furthest stage exactly `stage`
  *   COHORT           cohortRetention cell      acquired in the month `cohort` within the range; with `month`,
  *                                              active in that month after it (before `until`)
+ *   FLOW             a flow of stageOverview   moved from `fromStage` ('' = entered) to `stage` in [from, until); a customer
+ *                                              who made the same move twice is one member of a flow of 2 moves
  */
 
 /** A validated membership: the funnel stage or the cohort cell where the kind needs one. */
 export type MembershipRequest =
   | { membership: 'NEW_CUSTOMERS' | 'ACTIVE_CUSTOMERS' }
   | { membership: 'FUNNEL_REACHED' | 'FUNNEL_DROPPED'; stage: string }
-  | { membership: 'COHORT'; cohort: string; month: number | null };
+  | { membership: 'COHORT'; cohort: string; month: number | null }
+  | { membership: 'FLOW'; fromStage: string; stage: string };
 
 /** An instant bound: the start of UTC day `day`. */
 const dayStart = (day: string) => sql`(${day}::date::timestamp AT TIME ZONE 'UTC')`;
@@ -58,6 +61,12 @@ export function membersSql(query: MetricsQuery, request: MembershipRequest): Sql
                AND array_position(${funnel}::text[], f.stage) ${comparison} ${position}::int`,
       );
     }
+    case 'FLOW':
+      return sources.statement(
+        sql`SELECT DISTINCT m.customer_id FROM (${sources.moves()}) m
+             WHERE m.from_stage = ${request.fromStage} AND m.to_stage = ${request.stage} AND m.cause <> 'erased'
+               AND m.occurred_at >= ${dayStart(from)} AND m.occurred_at < ${dayStart(until)}`,
+      );
     case 'COHORT': {
       // The cohort's month, cut to the range as cohortRetention cuts it.
       const month = sql`${`${request.cohort}-01`}::date`;

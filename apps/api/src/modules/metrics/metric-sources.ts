@@ -316,6 +316,12 @@ export class MetricSources {
     return this.furthestOf(entries);
   }
 
+  /** Every stage transition of the customers in the filter (`customer_id`, `from_stage` ('' for an entry), `to_stage`, `occurred_at`, `cause`): the rows of `tr_daily`. */
+  moves(): SqlFragment {
+    return sql`SELECT t.customer_id, coalesce(t.from_stage, '') AS from_stage, t.to_stage, t.occurred_at, t.cause
+                 FROM ${TRANSITIONS} t WHERE ${this.customers(sql.raw('t.customer_id'), true)}`;
+  }
+
   /** Every touchpoint's customer and UTC day (`customer_id`, `day`): the segment's members, the channel's and campaign's touchpoints (the `active` kind of `gaps`). */
   touchDays(): SqlFragment {
     return sql`SELECT t.customer_id, ${DAY} AS day FROM ${TOUCHPOINTS} t WHERE ${this.customers(sql.raw('t.customer_id'), false)} AND ${this.touches()}`;

@@ -1,4 +1,5 @@
 import type { LifecycleModel } from '@clm/schema';
+import { AT_RISK, CHURNED } from '@clm/schema';
 import { addDays, isoDay, isStorableDate, parseIsoDate } from '../../core/dates';
 import { ClmError, CoreError, invalidInput } from '../../core/errors';
 import type { SqlFragment } from '../../database/sql';
@@ -198,6 +199,14 @@ function membershipRequest(spec: MetricMembershipSpec, query: MetricsQuery): Mem
       if (!spec.stage || !stages.includes(spec.stage))
         throw invalidInput('filter.metric.stage', `must be a funnel stage of the lifecycle model (${stages.join(', ')})`);
       return { membership: spec.membership, stage: spec.stage };
+    }
+    case 'FLOW': {
+      const stages = [...query.model.stages.map((stage) => stage.key), AT_RISK, CHURNED];
+      const problem = `must be a stage of the lifecycle model (${stages.join(', ')})`;
+      if (!spec.stage || !stages.includes(spec.stage)) throw invalidInput('filter.metric.stage', problem);
+      if (spec.fromStage && !stages.includes(spec.fromStage))
+        throw invalidInput('filter.metric.fromStage', `${problem}, or none for an entry`);
+      return { membership: 'FLOW', fromStage: spec.fromStage ?? '', stage: spec.stage };
     }
     case 'COHORT': {
       const cohort = spec.cohort ?? '';

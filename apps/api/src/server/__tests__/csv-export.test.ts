@@ -215,7 +215,7 @@ describe('CSV exports', () => {
       };
       expect(await errors('from=2026-01-01&cohort=2026-01')).toEqual(['from: goes only with behind; cohort: goes only with behind']);
       expect(await errors('behind=EVERYONE&to=2026-01-32&month=x')).toEqual([
-        'behind: must be one of NEW_CUSTOMERS, ACTIVE_CUSTOMERS, FUNNEL_REACHED, FUNNEL_DROPPED, COHORT; from: required with behind, a date (YYYY-MM-DD); to: required with behind, a date (YYYY-MM-DD); month: not a whole number',
+        'behind: must be one of NEW_CUSTOMERS, ACTIVE_CUSTOMERS, FUNNEL_REACHED, FUNNEL_DROPPED, COHORT, FLOW; from: required with behind, a date (YYYY-MM-DD); to: required with behind, a date (YYYY-MM-DD); month: not a whole number',
       ]);
       expect(await errors('behind=FUNNEL_REACHED&from=2026-01-01&to=2026-01-04&funnelStage=nope')).toEqual([
         'funnelStage: must be a funnel stage of the lifecycle model (awareness, acquisition, engagement, retention, advocacy)',
@@ -229,7 +229,7 @@ describe('CSV exports', () => {
         errors: [
           {
             message:
-              'stages: unknown parameter (known: stage, segment, behind, from, to, channel, campaign, attribution, lookbackDays, funnelStage, cohort, month); stage[1]: contains a NUL character (\\u0000), which cannot be stored; segment: not a segment id (a UUID)',
+              'stages: unknown parameter (known: stage, segment, behind, from, to, channel, campaign, attribution, lookbackDays, funnelStage, fromStage, cohort, month); stage[1]: contains a NUL character (\\u0000), which cannot be stored; segment: not a segment id (a UUID)',
             extensions: {
               code: 'BAD_USER_INPUT',
               field: 'stages',
@@ -237,7 +237,7 @@ describe('CSV exports', () => {
                 {
                   field: 'stages',
                   message:
-                    'unknown parameter (known: stage, segment, behind, from, to, channel, campaign, attribution, lookbackDays, funnelStage, cohort, month)',
+                    'unknown parameter (known: stage, segment, behind, from, to, channel, campaign, attribution, lookbackDays, funnelStage, fromStage, cohort, month)',
                 },
                 { field: 'stage[1]', message: 'contains a NUL character (\\u0000), which cannot be stored' },
                 { field: 'segment', message: 'not a segment id (a UUID)' },
@@ -558,6 +558,7 @@ describe('parsing the parameters of customers.csv', () => {
         attribution: null,
         lookbackDays: null,
         stage: null,
+        fromStage: null,
         cohort: '2026-01',
         month: 2,
       },

@@ -56,6 +56,7 @@ const MEMBERSHIP_DESCRIPTIONS: { [K in MembershipName]: string } = {
   FUNNEL_REACHED: "The customers of a `funnel` step's `reached`: entered the lifecycle in the range and reached `stage` or a later one.",
   FUNNEL_DROPPED: 'Of those who reached `stage`, the ones who went no further (reached − the next step’s reached).',
   COHORT: 'A `cohortRetention` cell: the customers acquired in `cohort`, and with `month`, those of them active in that month after it.',
+  FLOW: 'A flow of the stage overview: the customers who moved from `fromStage` (none: entering) to `stage` in the range (once each).',
 };
 registerEnumType(MetricMembership, {
   name: 'MetricMembership',
@@ -84,8 +85,13 @@ export class CustomerMetricFilter {
   attribution?: string | null;
   @Field(() => Int, { nullable: true, description: 'LAST_TOUCH: the lookback in days (1–365; default 30).' })
   lookbackDays?: number | null;
-  @Field(() => String, { nullable: true, description: 'FUNNEL_REACHED, FUNNEL_DROPPED: the funnel stage (a key of the model).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'FUNNEL_REACHED, FUNNEL_DROPPED: the funnel stage (a key of the model); FLOW: the stage moved to.',
+  })
   stage?: string | null;
+  @Field(() => String, { nullable: true, description: 'FLOW: the stage moved from; omitted for customers entering the lifecycle.' })
+  fromStage?: string | null;
   @Field(() => String, { nullable: true, description: 'COHORT: the acquisition month, YYYY-MM.' })
   cohort?: string | null;
   @Field(() => Int, {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { startTestServer } from '../../../testing';
 import type { TestServer } from '../../../testing';
+import { METRIC_NAMES } from '../registry';
 import { FIXTURE_RANGE, loadFixtureBusiness } from './fixture-business';
 import type { CustomerKey, FixtureBusiness } from './fixture-business';
 
@@ -22,6 +23,7 @@ type MetricFilterInput = {
   attribution?: string | null;
   lookbackDays?: number | null;
   stage?: string | null;
+  fromStage?: string | null;
   cohort?: string | null;
   month?: number | null;
 };
@@ -127,6 +129,29 @@ describe('the customers behind a metric', () => {
     expect(await keysOf({ membership: 'COHORT', cohort: '2026-03' })).toEqual(list('c06', 'c07', 'c12'));
   });
 
+  it('lists the customers of a flow between stages, as the stage overview counts it', async () => {
+    // Q1 entries: c04 01-04, c05 01-05, c08 01-10, c10 01-20, c11 01-25, c09 01-31 23:30Z, c07 02-20, c06 03-02;
+    // c12 entered straight at acquisition (03-18).
+    expect(await keysOf({ membership: 'FLOW', stage: 'awareness' })).toEqual(list('c04', 'c05', 'c06', 'c07', 'c08', 'c09', 'c10', 'c11'));
+    expect(await keysOf({ membership: 'FLOW', stage: 'acquisition' })).toEqual(list('c12'));
+    expect(await keysOf({ membership: 'FLOW', fromStage: 'awareness', stage: 'acquisition' })).toEqual(
+      list('c04', 'c05', 'c06', 'c07', 'c08', 'c09'),
+    );
+    // The sweep: c02 (01-02) and c05 (03-09) went at-risk from acquisition; c01 (02-17) and c02 (03-03) churned.
+    expect(await keysOf({ membership: 'FLOW', fromStage: 'acquisition', stage: 'at-risk' })).toEqual(list('c02', 'c05'));
+    expect(await keysOf({ membership: 'FLOW', fromStage: 'at-risk', stage: 'churned' })).toEqual(list('c01', 'c02'));
+    // Every flow of the overview over Q1 has as many members as moves (nobody made the same move twice).
+    const overview = await server.graphql<{ stageOverview: { transitions: Array<{ from: string | null; to: string; count: number }> } }>(
+      `{ stageOverview(from: "2026-01-01T00:00:00Z", to: "2026-04-01T00:00:00Z") { transitions { from to count } } }`,
+    );
+    const flows = overview.data!.stageOverview.transitions;
+    expect(flows.length).toBeGreaterThan(5);
+    for (const flow of flows) {
+      const { totalCount } = await members({ membership: 'FLOW', fromStage: flow.from, stage: flow.to });
+      expect([flow.from, flow.to, totalCount]).toEqual([flow.from, flow.to, flow.count]);
+    }
+  });
+
   it('refuses a bad membership naming the field under filter.metric', async () => {
     const refusal = async (metric: MetricFilterInput) => {
       const response = await server.graphql(`query ($filter: CustomerFilter) { customers(filter: $filter) { totalCount } }`, {
@@ -146,6 +171,12 @@ describe('the customers behind a metric', () => {
         'filter.metric.stage: must be a funnel stage of the lifecycle model (awareness, acquisition, engagement, retention, advocacy)',
       ],
     ]);
+    expect(await refusal({ membership: 'FLOW', fromStage: 'limbo', stage: 'churned' })).toEqual([
+      [
+        'BAD_USER_INPUT',
+        'filter.metric.fromStage: must be a stage of the lifecycle model (awareness, acquisition, engagement, retention, advocacy, at-risk, churned), or none for an entry',
+      ],
+    ]);
     expect(await refusal({ membership: 'NEW_CUSTOMERS', from: '2026-02-30' })).toEqual([
       ['BAD_USER_INPUT', 'filter.metric.from: must be a calendar day YYYY-MM-DD (years 0001–9999)'],
     ]);
@@ -162,6 +193,19 @@ describe('the customers behind a metric', () => {
     expect(await refusal({ membership: 'COHORT', cohort: '2026-02', month: 2 })).toEqual([
       ['BAD_USER_INPUT', 'filter.metric.month: must be a whole number of months from 0 to the range’s last month'],
     ]);
+  });
+
+  it('gives every metric its written definition (metricDefinitions), as the registry holds it', async () => {
+    const response = await server.graphql<{ metricDefinitions: Array<{ name: string; family: string; description: string }> }>(
+      `{ metricDefinitions { name family description } }`,
+    );
+    const definitions = response.data!.metricDefinitions;
+    expect(definitions.map((definition) => definition.name)).toEqual([...METRIC_NAMES]);
+    expect(definitions.find((definition) => definition.name === 'cac')).toEqual({
+      name: 'cac',
+      family: 'acquisition',
+      description: 'CAC (cost per acquisition): campaign spend in the window ÷ new customers in the window.',
+    });
   });
 
   it('counts exactly what the metric counts, for any range, filter and attribution', async () => {
