@@ -130,4 +130,25 @@ describe('doors from the numbers to the customers behind them', () => {
       'Spend is not narrowed by segment: CAC here divides all campaign spend by the segment’s new customers only.',
     );
   });
+
+  it('opens a flow of the Sankey onto its customers, and the flows follow the live stream', async () => {
+    await page.goto(`${clm.api.baseUrl}/live?flows=2026-01-01..2026-03-31`);
+    // m1, m2, m3 and m5 went from awareness to acquisition in Q1; all six entered at awareness.
+    const flow = (name: string) => page.locator(`.sankey__table a[aria-label="${name}"]`);
+    await flow('4 moves from Awareness to Acquisition: see the customers').waitFor({ state: 'attached' });
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.getByText('The moves as a table').click();
+    await flow('4 moves from Awareness to Acquisition: see the customers').click();
+    await page.waitForURL((url) => url.searchParams.get('behind') === 'FLOW');
+    expect(await settledText(page.getByTestId('metric-door-count'), '4 customers')).toBe('4 customers');
+    expect(await listedNames()).toEqual(['M1', 'M2', 'M3', 'M5']);
+
+    await page.goBack();
+    await flow('6 moves from New to Awareness: see the customers').waitFor({ state: 'attached' });
+    // A visitor seen on 03-30 enters at awareness: the flow follows without a reload.
+    await clm.admin.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, {
+      t: [{ messageId: 'doors-m8', customer: { externalId: 'm8' }, type: 'page_view', channel: 'web', occurredAt: '2026-03-30T10:00:00Z' }],
+    });
+    await flow('7 moves from New to Awareness: see the customers').waitFor({ state: 'attached', timeout: 15_000 });
+  });
 });

@@ -10,8 +10,15 @@ import type { CustomerMetricFilter, MetricMembership } from '../gql/graphql';
 /** The customers behind one number: the customers filter's `metric`, as the URL keeps it. */
 export type MetricDoor = CustomerMetricFilter;
 
-const MEMBERSHIPS: readonly MetricMembership[] = ['NEW_CUSTOMERS', 'ACTIVE_CUSTOMERS', 'FUNNEL_REACHED', 'FUNNEL_DROPPED', 'COHORT'];
-const TEXT_FIELDS = ['segment', 'channel', 'campaign', 'attribution', 'stage', 'cohort'] as const;
+const MEMBERSHIPS: readonly MetricMembership[] = [
+  'NEW_CUSTOMERS',
+  'ACTIVE_CUSTOMERS',
+  'FUNNEL_REACHED',
+  'FUNNEL_DROPPED',
+  'COHORT',
+  'FLOW',
+];
+const TEXT_FIELDS = ['segment', 'channel', 'campaign', 'attribution', 'stage', 'fromStage', 'cohort'] as const;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 function isMembership(value: string | null): value is MetricMembership {
@@ -78,6 +85,9 @@ export function describeDoor(door: MetricDoor, names: DoorNames): string {
     ACTIVE_CUSTOMERS: `Active customers (any touchpoint) ${range}`,
     FUNNEL_REACHED: `Customers who entered ${range} and reached ${stage}`,
     FUNNEL_DROPPED: `Customers who entered ${range}, reached ${stage} and went no further`,
+    FLOW: door.fromStage
+      ? `Customers who moved from ${names.stage(door.fromStage)} to ${stage} ${range}`
+      : `Customers who entered the lifecycle at ${stage} ${range}`,
     COHORT:
       door.month == null
         ? `Customers acquired in ${door.cohort ?? ''}`

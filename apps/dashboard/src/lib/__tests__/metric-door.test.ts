@@ -19,7 +19,7 @@ describe('a door from a number to the customers behind it', () => {
       .map((date) => date.toISOString().slice(0, 10));
     const door: fc.Arbitrary<MetricDoor> = fc.record(
       {
-        membership: fc.constantFrom('NEW_CUSTOMERS', 'ACTIVE_CUSTOMERS', 'FUNNEL_REACHED', 'FUNNEL_DROPPED', 'COHORT'),
+        membership: fc.constantFrom('NEW_CUSTOMERS', 'ACTIVE_CUSTOMERS', 'FUNNEL_REACHED', 'FUNNEL_DROPPED', 'COHORT', 'FLOW'),
         from: day,
         to: day,
         segment: text,
@@ -27,6 +27,7 @@ describe('a door from a number to the customers behind it', () => {
         campaign: text,
         attribution: fc.constantFrom('FIRST_TOUCH', 'LAST_TOUCH'),
         stage: text,
+        fromStage: text,
         cohort: text,
         month: fc.nat({ max: 120 }),
       },
@@ -56,6 +57,12 @@ describe('a door from a number to the customers behind it', () => {
     expect(
       describeDoor({ membership: 'FUNNEL_DROPPED', ...range, stage: 'awareness', attribution: 'LAST_TOUCH', campaign: 'x' }, names),
     ).toBe('Customers who entered 2026-01-01 to 2026-03-31, reached AWARENESS and went no further, campaign x, credited by last touch');
+    expect(describeDoor({ membership: 'FLOW', ...range, fromStage: 'at-risk', stage: 'churned' }, names)).toBe(
+      'Customers who moved from AT-RISK to CHURNED 2026-01-01 to 2026-03-31',
+    );
+    expect(describeDoor({ membership: 'FLOW', ...range, stage: 'awareness' }, names)).toBe(
+      'Customers who entered the lifecycle at AWARENESS 2026-01-01 to 2026-03-31',
+    );
     expect(describeDoor({ membership: 'COHORT', ...range, cohort: '2025-11', month: 2 }, names)).toBe(
       'Customers acquired in 2025-11 and active in 2026-01 (month 2)',
     );

@@ -25,6 +25,7 @@ export function doorExportQuery(door: MetricDoor): URLSearchParams {
     ['attribution', door.attribution],
     ['lookbackDays', door.lookbackDays],
     ['funnelStage', door.stage],
+    ['fromStage', door.fromStage],
     ['cohort', door.cohort],
     ['month', door.month],
   ];

@@ -5,6 +5,7 @@ import { Sankey } from '../../components/Sankey';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { StageFlowsDocument } from '../../gql/graphql';
 import { useThrottledRefresh } from '../../lib/useThrottledRefresh';
+import { doorHref } from '../../lib/metric-door';
 import { stageToneClasses } from './stage-tone';
 
 type FlowViewProps = { range: string; onRangeChange: (value: string) => void };
@@ -42,6 +43,9 @@ export function FlowView({ range, onRangeChange }: FlowViewProps) {
           order={order}
           tones={tones}
           title={`Moves between stages from ${days.from} to ${days.to}`}
+          doorOf={(flow) =>
+            doorHref({ membership: 'FLOW', from: days.from, to: days.to, stage: flow.to, ...(flow.from ? { fromStage: flow.from } : {}) })
+          }
         />
       )}
     </section>
