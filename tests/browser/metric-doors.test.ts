@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openPage } from '../support/browser';
 import { startClm } from '../support/clm';
@@ -32,7 +33,7 @@ describe('doors from the numbers to the customers behind them', () => {
     await loadMetricsDataset(clm.admin);
     await waitForMetrics(clm.admin);
     browser = await launchChromium();
-    page = await openPage(browser, { viewport: { width: 1280, height: 900 } });
+    page = await openPage(browser, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     await signIn(page, clm.api.baseUrl, clm.api.adminKey, Q1);
   });
   afterAll(async () => {
@@ -51,6 +52,23 @@ describe('doors from the numbers to the customers behind them', () => {
     expect(await listedNames()).toEqual(['M1', 'M2', 'M3', 'M5']);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await saveScreenshot(page, 'customers-behind-new-customers');
+
+    // The export holds exactly those customers (customers.csv with the same membership).
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('metric-door').getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('customers-behind.csv');
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .split('\r\n')
+      .slice(0, -1);
+    expect(csv[0].split(',').slice(0, 2)).toEqual(['id', 'external_id']);
+    expect(
+      csv
+        .slice(1)
+        .map((line) => line.split(',')[1])
+        .sort(),
+    ).toEqual(['m1', 'm2', 'm3', 'm5']);
   });
 
   it('opens a funnel step onto who reached it and who stopped there', async () => {

@@ -6,6 +6,7 @@ import '../../components/doors.css';
 import { useUrlParams } from '../../lib/useUrlParams';
 import { formatCount, formatPercent } from '../../lib/format';
 import { RangePicker } from '../../components/RangePicker';
+import { CsvExportButton } from '../../components/CsvExportButton';
 import { isoDay, parseRange } from '../../lib/range';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { useCohortRetention } from './useCohortRetention';
@@ -45,6 +46,10 @@ export function CohortsPage() {
           <h2 id="heatmap-title" className="panel__title">
             Retention by acquisition month
           </h2>
+          <CsvExportButton
+            path={`/api/metrics.csv?${new URLSearchParams({ metric: 'cohortRetention', from: range.from, to: range.to }).toString()}`}
+            filename="cohort-retention.csv"
+          />
           <p className="muted">
             Click a count or a share for the customers behind it. A share marked * is a month still in progress or cut by the range
             (partial, not a drop).

@@ -10,6 +10,7 @@ import { ApiErrorState, EmptyState, LoadingState } from '../../components/States
 import { TableScroll } from '../../components/TableScroll';
 import { withoutDoor } from '../../lib/metric-door';
 import { MetricDoorBanner } from './MetricDoorBanner';
+import { CsvExportButton } from '../../components/CsvExportButton';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -57,6 +58,10 @@ export function CustomersPage() {
           segments={options.data?.segments ?? []}
           everyoneHref={`/customers?${withoutDoor(query).toString()}`}
         />
+      )}
+
+      {!params.metric && !params.search && !params.attributes && (
+        <CsvExportButton path={`/api/customers.csv?${customersCsvQuery(params)}`} filename="customers.csv" />
       )}
 
       <section className="clm-card clm-filters" aria-label="Search and filters">
@@ -147,6 +152,14 @@ export function CustomersPage() {
       )}
     </div>
   );
+}
+
+/** customers.csv's parameters for the list's stage and segment (the export has no search or attribute filter). */
+function customersCsvQuery(params: CustomerListParams): string {
+  const query = new URLSearchParams();
+  if (params.stage) query.set('stage', params.stage);
+  if (params.segment) query.set('segment', params.segment);
+  return query.toString();
 }
 
 function hasFilter(params: CustomerListParams): boolean {

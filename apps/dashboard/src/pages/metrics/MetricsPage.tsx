@@ -5,7 +5,8 @@ import { RangePicker, SelectPicker } from '../../components/RangePicker';
 import { parseRange } from '../../lib/range';
 import { chooseBucket } from '../../lib/metrics-cost';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
-import type { MetricBucket, MetricsPageQuery } from '../../gql/graphql';
+import type { MetricBucket, MetricFilterInput, MetricsPageQuery } from '../../gql/graphql';
+import { CsvExportButton } from '../../components/CsvExportButton';
 import { Funnel } from './Funnel';
 import { funnelDoors, kpiDoor } from './metric-doors';
 import { useMetrics, useMetricsPickers } from './useMetrics';
@@ -47,6 +48,16 @@ export const KPIS: readonly Kpi[] = [
   { id: 'referralRate', label: 'Referral rate', format: formatPercent, hint: 'Active customers who referred someone' },
   { id: 'sales', label: 'Sales', format: formatMoney, hint: 'Sum of purchase values' },
 ];
+
+/** The parameters of /api/metrics.csv for one metric over the page's range and filter. */
+function metricsCsvQuery(metric: string, range: { from: string; to: string }, filter: MetricFilterInput | null): string {
+  const query = new URLSearchParams({ metric, from: range.from, to: range.to });
+  for (const name of ['segment', 'channel', 'campaign'] as const) {
+    const value = filter?.[name];
+    if (value) query.set(name, String(value));
+  }
+  return query.toString();
+}
 
 function isBucket(value: string | null): value is MetricBucket {
   return BUCKETS.some((bucket) => bucket.value === value);
@@ -160,6 +171,7 @@ export function MetricsPage() {
                 Funnel
               </h2>
               <span className="muted">customers who entered in the range, by the furthest stage reached</span>
+              <CsvExportButton path={`/api/metrics.csv?${metricsCsvQuery('funnel', metrics, filter)}`} filename="funnel.csv" />
             </header>
             {metrics.funnel.length === 0 || metrics.funnel.every((step) => step.reached === 0) ? (
               <EmptyState title="No customers entered the lifecycle in this range">Pick a longer range or another filter.</EmptyState>
