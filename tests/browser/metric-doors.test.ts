@@ -167,6 +167,39 @@ describe('doors from the numbers to the customers behind them', () => {
     await clm.admin.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, {
       t: [{ messageId: 'doors-m8', customer: { externalId: 'm8' }, type: 'page_view', channel: 'web', occurredAt: '2026-03-30T10:00:00Z' }],
     });
-    await flow('7 moves from New to Awareness: see the customers').waitFor({ state: 'attached', timeout: 15_000 });
+    await flow('7 moves from New to Awareness: see the customers').waitFor({ state: 'attached', timeout: 30_000 });
+  });
+
+  it('flags amounts in another currency instead of summing them silently', async () => {
+    // m1, m2 and m5 bought 200 in Q1 without stating a currency; one more purchase, in EUR, on 03-29.
+    await clm.admin.data(`mutation ($t: [TouchpointInput!]!) { recordTouchpoints(touchpoints: $t) { accepted } }`, {
+      t: [
+        {
+          messageId: 'doors-eur',
+          customer: { externalId: 'm1' },
+          type: 'purchase',
+          channel: 'web',
+          occurredAt: '2026-03-29T10:00:00Z',
+          value: 12,
+          currency: 'EUR',
+        },
+      ],
+    });
+    // The metrics projection applies it within about a second: wait for the API before opening the page.
+    for (let sales = 0; sales !== 212;) {
+      const { metrics } = await clm.admin.data<{ metrics: { sales: { total: number } } }>(
+        `{ metrics(range: {from: "2026-01-01", to: "2026-03-31"}) { sales { total } } }`,
+      );
+      sales = metrics.sales.total;
+    }
+    await page.goto(`${clm.api.baseUrl}${Q1}`);
+    const flag = 'Not converted: 1 purchase in EUR (12.00) is added as sent to the no stated currency amounts in Sales, CLV and ROI.';
+    expect(await settledText(page.getByTestId('currency-flag'), flag)).toBe(flag);
+    // Reporting in EUR instead: the four purchases without a currency are the ones flagged, and money says EUR.
+    await page.getByLabel('Reporting currency').selectOption('EUR');
+    const other = 'Not converted: 4 purchases in no stated currency (200.00) are added as sent to the EUR amounts in Sales, CLV and ROI.';
+    expect(await settledText(page.getByTestId('currency-flag'), other)).toBe(other);
+    expect(await settledText(page.getByTestId('kpi-sales').locator('.kpi__value'), '212.00 EUR')).toBe('212.00 EUR');
+    expect(await seriousAxeViolations(page)).toEqual([]);
   });
 });

@@ -316,6 +316,12 @@ export class MetricSources {
     return this.furthestOf(entries);
   }
 
+  /** Every purchase touchpoint in the filter (`day`, `currency`, `value`): the rows `sales` adds up from `tp_daily`. */
+  purchases(): SqlFragment {
+    return sql`SELECT ${DAY} AS day, t.currency, t.value FROM ${TOUCHPOINTS} t
+                WHERE t.type = ${sql.raw(`'${PURCHASE}'`)} AND ${this.customers(sql.raw('t.customer_id'), false)} AND ${this.touches()}`;
+  }
+
   /** Every stage transition of the customers in the filter (`customer_id`, `from_stage` ('' for an entry), `to_stage`, `occurred_at`, `cause`): the rows of `tr_daily`. */
   moves(): SqlFragment {
     return sql`SELECT t.customer_id, coalesce(t.from_stage, '') AS from_stage, t.to_stage, t.occurred_at, t.cause

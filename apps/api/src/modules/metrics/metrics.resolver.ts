@@ -6,6 +6,7 @@ import {
   ChannelMetricsType,
   CohortRowType,
   CsatType,
+  CurrencySalesType,
   DayRangeInput,
   FunnelStepType,
   MetricDefinitionType,
@@ -26,6 +27,7 @@ import type {
   ChannelResult,
   CohortRow,
   CsatResult,
+  CurrencySales,
   FunnelStep,
   MetricSeries,
   MetricsService,
@@ -135,6 +137,11 @@ export class MetricsResolver {
   @FieldResolver(() => MetricSeriesType, { description: METRICS.sales.description })
   sales(@Root() root: Metrics): Promise<MetricSeries> {
     return this.service.metric('sales', root.query);
+  }
+
+  @FieldResolver(() => [CurrencySalesType], { description: METRICS.salesByCurrency.description })
+  salesByCurrency(@Root() root: Metrics): Promise<CurrencySales[]> {
+    return this.service.metric('salesByCurrency', root.query);
   }
 
   @FieldResolver(() => MetricSeriesType, { description: METRICS.salesGrowth.description })

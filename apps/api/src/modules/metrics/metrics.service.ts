@@ -27,6 +27,7 @@ export type {
   ChannelResult,
   CohortRow,
   CsatResult,
+  CurrencySales,
   FunnelStep,
   MetricSeries,
   MetricsQuery,

@@ -9,6 +9,9 @@ import type { MetricBucket, MetricFilterInput, MetricsPageQuery } from '../../gq
 import { CsvExportButton } from '../../components/CsvExportButton';
 import { Funnel } from './Funnel';
 import { funnelDoors, kpiDoor } from './metric-doors';
+import { useQuery } from '@apollo/client/react';
+import { MetricsCurrenciesDocument } from '../../gql/graphql';
+import { currencyFlag, currencyName, currencyReport } from '../../lib/currency';
 import { useMetrics, useMetricsPickers } from './useMetrics';
 
 export const DEFAULT_RANGE = '90d';
@@ -80,6 +83,15 @@ export function MetricsPage() {
   const { shown, loading, error, refetch } = useMetrics(range, choice.bucket, filter);
   const pickers = useMetricsPickers();
 
+  const currencies = useQuery(MetricsCurrenciesDocument, { variables: { range, filter } }).data?.metrics.salesByCurrency ?? [];
+  const report = currencyReport(currencies, params.get('currency'));
+  const flag = currencyFlag(report, formatMoney);
+  // Money in the reporting currency says which one (nothing to say when no purchase stated one).
+  const inCurrency = (format: Kpi['format']) => (value: number | null | undefined) => {
+    const text = format(value);
+    return report.reporting && text !== '—' ? `${text} ${report.reporting}` : text;
+  };
+
   const metrics = shown?.metrics;
   const names = new Map(shown?.lifecycleModel.stages.map((stage) => [stage.key, stage.name]) ?? []);
   const campaigns = pickers?.campaigns ?? [];
@@ -127,7 +139,20 @@ export function MetricsPage() {
           options={campaigns.map((candidate) => ({ value: candidate.key, label: candidate.name }))}
           onChange={(value) => setParam('campaign', value)}
         />
+        {currencies.length > 1 && (
+          <SelectPicker
+            label="Reporting currency"
+            value={report.reporting ?? ''}
+            options={currencies.map((row) => ({ value: row.currency, label: currencyName(row.currency) }))}
+            onChange={(value) => setParam('currency', value)}
+          />
+        )}
       </form>
+      {flag && (
+        <p className="alert" role="note" data-testid="currency-flag">
+          {flag}
+        </p>
+      )}
 
       {segment && (
         <p className="muted" role="note" data-testid="spend-not-by-segment">
@@ -153,7 +178,7 @@ export function MetricsPage() {
                   key={kpi.id}
                   id={kpi.id}
                   label={kpi.label}
-                  value={kpi.format(metric?.total)}
+                  value={(kpi.format === formatMoney ? inCurrency(kpi.format) : kpi.format)(metric?.total)}
                   change={metric?.change}
                   lowerIsBetter={kpi.lowerIsBetter}
                   changeInPoints={kpi.points}

@@ -239,3 +239,13 @@ export class MetricDefinitionType {
   @Field(() => String, { description: 'The definition in short (docs/metrics.md gives the long form with an example).' })
   description!: string;
 }
+
+@ObjectType({ description: 'The purchases of one currency in the range and the sum of their value, as sent (never converted).' })
+export class CurrencySalesType {
+  @Field(() => String, { description: 'The ISO 4217 code the purchases were sent with; empty when none was sent.' })
+  currency!: string;
+  @Field(() => Int, { description: 'Purchase touchpoints in the range with this currency.' })
+  purchases!: number;
+  @Field(() => Float, { description: 'The sum of their `value`.' })
+  amount!: number;
+}
