@@ -1,14 +1,13 @@
 import { useState } from 'react';
-import { readApiKey } from '../app/api-key-storage';
+import { useSession } from '../lib/session';
 
 /**
  * Downloads one of the API's CSV exports (`/api/customers.csv`,
  * `/api/metrics.csv`): the request carries the session's key, which a plain
  * link could not, and the answer is saved under `filename`.
  */
-export async function downloadExport(path: string, filename: string): Promise<void> {
-  const key = readApiKey();
-  const response = await fetch(path, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+export async function downloadExport(path: string, filename: string, authorization: string): Promise<void> {
+  const response = await fetch(path, { headers: { authorization } });
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { errors?: Array<{ message: string }> } | null;
     throw new Error(body?.errors?.[0]?.message ?? `the export answered ${response.status}`);
@@ -23,10 +22,11 @@ export async function downloadExport(path: string, filename: string): Promise<vo
 
 /** A button exporting `path` as `filename`; a refusal is shown beside it. */
 export function CsvExportButton({ path, filename, label = 'Export CSV' }: { path: string; filename: string; label?: string }) {
+  const { authorization } = useSession();
   const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const run = () => {
     setState({ busy: true, error: null });
-    downloadExport(path, filename).then(
+    downloadExport(path, filename, authorization).then(
       () => setState({ busy: false, error: null }),
       (error: unknown) => setState({ busy: false, error: error instanceof Error ? error.message : String(error) }),
     );

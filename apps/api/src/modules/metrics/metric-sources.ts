@@ -316,10 +316,13 @@ export class MetricSources {
     return this.furthestOf(entries);
   }
 
-  /** Every purchase touchpoint in the filter (`day`, `currency`, `value`): the rows `sales` adds up from `tp_daily`. */
-  purchases(): SqlFragment {
-    return sql`SELECT ${DAY} AS day, t.currency, t.value FROM ${TOUCHPOINTS} t
-                WHERE t.type = ${sql.raw(`'${PURCHASE}'`)} AND ${this.customers(sql.raw('t.customer_id'), false)} AND ${this.touches()}`;
+  /** The purchase touchpoints in the filter that occurred in [`from`, `until`) (UTC days): `currency`, `value`; the rows `sales` adds up from `tp_daily`. */
+  purchases(from: string, until: string): SqlFragment {
+    // Bounds on occurred_at itself, so the (occurred_at) index finds the range.
+    return sql`SELECT t.currency, t.value FROM ${TOUCHPOINTS} t
+                WHERE t.type = ${sql.raw(`'${PURCHASE}'`)}
+                  AND t.occurred_at >= (${from}::date::timestamp AT TIME ZONE 'UTC') AND t.occurred_at < (${until}::date::timestamp AT TIME ZONE 'UTC')
+                  AND ${this.customers(sql.raw('t.customer_id'), false)} AND ${this.touches()}`;
   }
 
   /** Every stage transition of the customers in the filter (`customer_id`, `from_stage` ('' for an entry), `to_stage`, `occurred_at`, `cause`): the rows of `tr_daily`. */

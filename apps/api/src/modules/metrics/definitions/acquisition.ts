@@ -54,7 +54,7 @@ const salesByCurrency: MetricDefinition<CurrencySales[]> = {
     const found = await rows<CurrencyRow>((sources) =>
       sources.statement(sql`
         SELECT coalesce(p.currency, '') AS currency, count(*)::text AS purchases, coalesce(sum(p.value), 0)::text AS amount
-          FROM (${sources.purchases()}) p WHERE p.day >= ${from}::date AND p.day < ${until}::date
+          FROM (${sources.purchases(from, until)}) p
          GROUP BY 1 ORDER BY 1`),
     );
     return found.map((row) => ({ currency: row.currency, purchases: Number(row.purchases), amount: Number(row.amount) }));
