@@ -111,6 +111,16 @@ describe('doors from the numbers to the customers behind them', () => {
     expect(await seriousAxeViolations(page)).toEqual([]);
     await saveScreenshot(page, 'kpi-new-customers');
 
+    // On a 390-px phone nothing sticks out past the right edge (outside a scrolling container).
+    await page.setViewportSize({ width: 390, height: 800 });
+    const overflowing = await page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5
+        && !element.closest('.table-scroll, .clm-table-wrap, .shell__nav, .heatmap__scroll'))
+      .map((element) => element.tagName.toLowerCase() + '.' + [...element.classList].join('.'))`);
+    expect(overflowing).toEqual([]);
+    await saveScreenshot(page, 'kpi-new-customers-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
     await page.getByTestId('kpi-view-door').click();
     await page.waitForURL((url) => url.searchParams.get('behind') === 'NEW_CUSTOMERS');
     expect(await settledText(page.getByTestId('metric-door-count'), '4 customers')).toBe('4 customers');

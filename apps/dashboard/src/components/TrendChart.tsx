@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { KeyboardEvent, MouseEvent } from 'react';
 import { niceTicks, partialReason } from '../lib/chart-scale';
 import type { BucketKind } from '../lib/chart-scale';
@@ -22,8 +22,9 @@ type TrendChartProps = {
   today: string;
 };
 
-const WIDTH = 960;
-const HEIGHT = 280;
+/** The plot's width before it is measured; then its width in CSS pixels, so that text keeps its size on any screen. */
+const INITIAL_WIDTH = 960;
+const HEIGHT = 260;
 const PAD = { left: 56, right: 16, top: 12, bottom: 28 };
 
 /** The SVG path through the known values (a gap where one is missing). */
@@ -56,19 +57,28 @@ function tooltipPlace(share: number): { left: string; transform: string } {
  */
 export function TrendChart({ title, points, previous, format, whole = false, bucket, range, today }: TrendChartProps) {
   const [active, setActive] = useState<number | null>(null);
+  const [width, setWidth] = useState(INITIAL_WIDTH);
+  const plot = useRef<HTMLDivElement>(null);
   const tooltipId = useId();
+  useEffect(() => {
+    const element = plot.current;
+    if (!element || typeof ResizeObserver === 'undefined') return;
+    const observer = new ResizeObserver(([entry]) => setWidth(Math.max(240, Math.round(entry.contentRect.width))));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   const values = points.map((point) => point.value);
   const before = previous?.map((point) => point.value) ?? [];
   const ticks = niceTicks([...values, ...before], 4, whole);
   const low = ticks[0];
   const high = ticks[ticks.length - 1];
-  const innerWidth = WIDTH - PAD.left - PAD.right;
+  const innerWidth = width - PAD.left - PAD.right;
   const innerHeight = HEIGHT - PAD.top - PAD.bottom;
   const x = (index: number) => PAD.left + (points.length <= 1 ? innerWidth / 2 : (index / (points.length - 1)) * innerWidth);
   const y = (value: number) => PAD.top + innerHeight - ((value - low) / (high - low || 1)) * innerHeight;
   const partial = points.map((point) => partialReason(point.bucket, bucket, range, today));
-  // Thin the date labels to about eight.
-  const labelEvery = Math.max(1, Math.ceil(points.length / 8));
+  // Thin the date labels to one per ~90 pixels.
+  const labelEvery = Math.max(1, Math.ceil(points.length / Math.max(2, Math.floor(innerWidth / 90))));
 
   const move = (index: number) => setActive(Math.max(0, Math.min(points.length - 1, index)));
   const onKeyDown = (event: KeyboardEvent) => {
@@ -80,7 +90,7 @@ export function TrendChart({ title, points, previous, format, whole = false, buc
   };
   const onMouseMove = (event: MouseEvent<HTMLDivElement>) => {
     const box = event.currentTarget.getBoundingClientRect();
-    const svgX = ((event.clientX - box.left) / box.width) * WIDTH;
+    const svgX = ((event.clientX - box.left) / box.width) * width;
     move(Math.round(((svgX - PAD.left) / innerWidth) * (points.length - 1)));
   };
 
@@ -89,6 +99,7 @@ export function TrendChart({ title, points, previous, format, whole = false, buc
   return (
     <figure className="trend">
       <div
+        ref={plot}
         className="trend__plot"
         role="group"
         aria-roledescription="chart"
@@ -101,10 +112,10 @@ export function TrendChart({ title, points, previous, format, whole = false, buc
         onMouseLeave={() => setActive(null)}
         onBlur={() => setActive(null)}
       >
-        <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} className="trend__svg" aria-hidden="true">
+        <svg viewBox={`0 0 ${width} ${HEIGHT}`} className="trend__svg" aria-hidden="true">
           {ticks.map((tick) => (
             <g key={tick}>
-              <line className="trend__grid" x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} />
+              <line className="trend__grid" x1={PAD.left} x2={width - PAD.right} y1={y(tick)} y2={y(tick)} />
               <text className="trend__tick" x={PAD.left - 6} y={y(tick)} dy="0.32em" textAnchor="end">
                 {format(tick)}
               </text>
@@ -146,7 +157,7 @@ export function TrendChart({ title, points, previous, format, whole = false, buc
           role="status"
           aria-live="polite"
           data-testid="trend-tooltip"
-          style={active === null ? undefined : tooltipPlace(x(active) / WIDTH)}
+          style={active === null ? undefined : tooltipPlace(x(active) / width)}
         >
           {shown && (
             <>
