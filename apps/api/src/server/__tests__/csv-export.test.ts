@@ -291,7 +291,7 @@ describe('CSV exports', () => {
             field: 'metric',
             message:
               'unknown metric "revenue" (valid: pageViews, uniqueVisitors, socialEngagements, socialShares, brandMentions, newCustomers, ' +
-              'conversionRate, cac, sales, salesGrowth, engagementRate, activeCustomers, csat, retentionRate, churnRate, historicalClv, ' +
+              'conversionRate, cac, sales, salesGrowth, salesByCurrency, engagementRate, activeCustomers, csat, retentionRate, churnRate, historicalClv, ' +
               'repeatPurchaseRate, nps, referralRate, funnel, timeInStage, stageDistribution, cohortRetention, campaigns, channels)',
           },
           { field: 'to', message: 'required, a date (YYYY-MM-DD)' },
