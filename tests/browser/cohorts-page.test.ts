@@ -50,7 +50,7 @@ describe('the Cohorts page', () => {
   });
 
   it('gives a cell its numbers on focus, by keyboard', async () => {
-    await page.locator('.heatmap__cell[tabindex="0"]').first().focus();
+    await page.locator('.heatmap__door').first().focus();
     expect(await page.locator('.heatmap__detail').textContent()).toMatch(/^2026-01, month 0: .+ of 1 active/);
   });
 

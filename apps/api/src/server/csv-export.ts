@@ -12,12 +12,13 @@ import { databaseUnavailable, WorkScope } from '../database/db';
 import { Semaphore } from '../database/semaphore';
 import { sql } from '../database/sql';
 import type { SqlFragment } from '../database/sql';
-import { customerFilter } from '../modules/customers';
+import { customerFilter, resolveCustomerFilter } from '../modules/customers';
 import { METRIC_NAMES, metricsPrice, metricTable, rangeShape } from '../modules/metrics';
+import { segmentMembers } from '../modules/segments';
 import { authenticate } from './context';
 import { csvDecimal, csvRecord, csvTable } from './csv';
 import type { CsvCell } from './csv';
-import { parseCustomersCsvQuery, parseMetricsCsvQuery } from './csv-params';
+import { membershipParameter, parseCustomersCsvQuery, parseMetricsCsvQuery } from './csv-params';
 import type { CustomersCsvFilter } from './csv-params';
 import { sendCsvHeaders, streamCursor } from './csv-stream';
 import { clientErrorOf, GENERIC_MESSAGE } from './error-mapping';
@@ -25,7 +26,6 @@ import type { ExpensiveWork } from './expensive-work';
 import { costLimitExceeded } from './limits.errors';
 import { refuseRateLimitedKeys } from './rate-limited-keys';
 import type { Logger } from './logger';
-import { CUSTOMER_RELATIONS } from './services';
 import type { Services } from './services';
 import { ExportGuard, StreamingExports } from './export-guard';
 import { clientGone, requestWorkKind, requestWorkScope } from './work-scope';
@@ -100,7 +100,8 @@ export function csvExportRouter(options: CsvExportOptions): Router {
         const stop = streaming.add(guard);
         try {
           // On the exports' own connections and statement limit; the client leaving cancels the FETCH in flight.
-          await streamCustomers(services.db.inScope(new WorkScope('export', clientGone(response), true)), filter, response, stallMs);
+          const db = services.db.inScope(new WorkScope('export', clientGone(response), true));
+          await streamCustomers(db, await customersCondition(services, db, filter), response, stallMs);
         } finally {
           stop();
         }
@@ -237,14 +238,27 @@ const iso = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', '
  * columns). In creation order (the (created_at, id) index gives it without
  * sorting).
  */
-function customersQuery(filter: CustomersCsvFilter): SqlFragment {
-  const where = customerFilter({ stages: filter.stages, segment: filter.segment }, CUSTOMER_RELATIONS);
+function customersQuery(where: SqlFragment): SqlFragment {
   return sql`SELECT c.id::text, c.external_id, c.email, c.name, c.stage, ${iso('c.stage_entered_at')}, ${iso('c.first_seen_at')},
       ${iso('c.last_seen_at')}, c.orders::text, c.revenue::text, ${iso('c.acquired_at')}, c.acquisition_channel,
       c.acquisition_campaign, array_to_string(c.segments, ';'), c.attributes::text
     FROM bi.customers c
     WHERE ${where}
     ORDER BY c.created_at, c.id`;
+}
+
+/** The customers filter of the export's parameters; a membership the metrics refuse is named by its parameter. */
+async function customersCondition(services: Services, db: Db, filter: CustomersCsvFilter): Promise<SqlFragment> {
+  const { metrics } = services.scoped(db);
+  try {
+    const resolved = await resolveCustomerFilter(filter, { segmentMembers, metricMembers: (spec) => metrics.members(spec) });
+    return customerFilter(resolved, { segmentMembers });
+  } catch (error) {
+    const field = error instanceof ClmError && typeof error.details.field === 'string' ? error.details.field : '';
+    const parameter = membershipParameter(field);
+    if (!(error instanceof ClmError) || parameter === null) throw error;
+    throw new ClmError(CoreError.INVALID_INPUT, `${parameter}: ${error.message.slice(field.length + 2)}`, { field: parameter });
+  }
 }
 
 const REVENUE_COLUMN = CUSTOMER_CSV_COLUMNS.indexOf('revenue');
@@ -260,8 +274,8 @@ function customerCells(row: Array<string | null>): CsvCell[] {
   return cells;
 }
 
-async function streamCustomers(db: Db, filter: CustomersCsvFilter, response: Response, stallMs: number): Promise<void> {
-  await streamCursor(db, customersQuery(filter), response, {
+async function streamCustomers(db: Db, where: SqlFragment, response: Response, stallMs: number): Promise<void> {
+  await streamCursor(db, customersQuery(where), response, {
     filename: 'customers.csv',
     header: csvRecord(CUSTOMER_CSV_COLUMNS),
     record: (row) => csvRecord(customerCells(row)),

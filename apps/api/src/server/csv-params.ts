@@ -2,6 +2,8 @@ import type { Request } from 'express';
 import { isoDay, parseIsoDate } from '../core/dates';
 import { ClmError, CoreError } from '../core/errors';
 import { isUuid, textProblem } from '../core/ids';
+import { METRIC_MEMBERSHIPS } from '../modules/customers';
+import type { MetricMembershipSpec } from '../modules/customers';
 import { LAST_RANGE_DAY } from '../modules/metrics';
 import type { MetricTableQuery } from '../modules/metrics';
 
@@ -44,12 +46,32 @@ function textIssue(field: string, value: string): ParameterIssue | null {
 
 // ------------------------------------------------------------------ customers.csv
 
-/** Customers in any of `stages` (all when empty) and, when given, members of the segment with id `segment`. */
-export type CustomersCsvFilter = { stages: string[]; segment: string | null };
+/**
+ * Customers in any of `stages` (all when empty), when given members of the
+ * segment with id `segment`, and when given the customers behind a metric
+ * (the customers filter's `metric`; its segment is `segment`).
+ */
+export type CustomersCsvFilter = { stages: string[]; segment: string | null; metric: MetricMembershipSpec | null };
 
-const CUSTOMER_PARAMETERS = ['stage', 'segment'] as const;
+const CUSTOMER_PARAMETERS = [
+  'stage',
+  'segment',
+  'behind',
+  'from',
+  'to',
+  'channel',
+  'campaign',
+  'attribution',
+  'lookbackDays',
+  'funnelStage',
+  'fromStage',
+  'cohort',
+  'month',
+] as const;
+/** The parameters that only go with `behind`. */
+const MEMBERSHIP_PARAMETERS = CUSTOMER_PARAMETERS.slice(3);
 
-/** `?stage=a&stage=b&segment=…`; every bad parameter named. */
+/** `?stage=a&stage=b&segment=…&behind=NEW_CUSTOMERS&from=…&to=…`; every bad parameter named. */
 export function parseCustomersCsvQuery(query: QueryValues): CustomersCsvFilter {
   const issues = shapeIssues(query, CUSTOMER_PARAMETERS, ['stage']);
   const rawStages = query.stage === undefined ? [] : Array.isArray(query.stage) ? query.stage : [query.stage];
@@ -60,8 +82,60 @@ export function parseCustomersCsvQuery(query: QueryValues): CustomersCsvFilter {
   });
   const segment = typeof query.segment === 'string' ? query.segment.toLowerCase() : null;
   if (segment !== null && !isUuid(segment)) issues.push({ field: 'segment', message: 'not a segment id (a UUID)' });
+  const metric = parseMembership(query, segment, issues);
   if (issues.length > 0) throw invalidParameters(issues);
-  return { stages, segment };
+  return { stages, segment, metric };
+}
+
+/** `behind` and the parameters that go with it, as the customers filter's `metric`; null without `behind`. */
+function parseMembership(query: QueryValues, segment: string | null, issues: ParameterIssue[]): MetricMembershipSpec | null {
+  const single = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
+  const behind = single('behind');
+  if (behind === undefined) {
+    for (const name of MEMBERSHIP_PARAMETERS) if (query[name] !== undefined) issues.push({ field: name, message: 'goes only with behind' });
+    return null;
+  }
+  const membership = METRIC_MEMBERSHIPS.find((candidate) => candidate === behind);
+  if (membership === undefined) issues.push({ field: 'behind', message: `must be one of ${METRIC_MEMBERSHIPS.join(', ')}` });
+  for (const name of ['from', 'to'] as const) {
+    const text = single(name);
+    if (text === undefined || parseIsoDate(text) === null)
+      issues.push({ field: name, message: 'required with behind, a date (YYYY-MM-DD)' });
+  }
+  const text = (name: 'channel' | 'campaign' | 'attribution' | 'funnelStage' | 'fromStage' | 'cohort') => {
+    const value = single(name);
+    const issue = value === undefined ? null : textIssue(name, value);
+    if (issue) issues.push(issue);
+    return value ?? null;
+  };
+  const whole = (name: 'lookbackDays' | 'month') => {
+    const value = single(name);
+    if (value === undefined) return null;
+    if (!/^\d{1,4}$/.test(value)) issues.push({ field: name, message: 'not a whole number' });
+    return Number(value);
+  };
+  const spec: MetricMembershipSpec = {
+    membership: membership ?? 'NEW_CUSTOMERS',
+    from: single('from') ?? '',
+    to: single('to') ?? '',
+    segment,
+    channel: text('channel'),
+    campaign: text('campaign'),
+    attribution: text('attribution'),
+    lookbackDays: whole('lookbackDays'),
+    stage: text('funnelStage'),
+    fromStage: text('fromStage'),
+    cohort: text('cohort'),
+    month: whole('month'),
+  };
+  return spec;
+}
+
+/** The customers.csv parameter for a field of the customers filter's `metric` (as the metrics module names it in errors). */
+export function membershipParameter(field: string): string | null {
+  const name = field.startsWith('filter.metric.') ? field.slice('filter.metric.'.length) : null;
+  if (name === null) return null;
+  return name === 'stage' ? 'funnelStage' : name === 'membership' ? 'behind' : name;
 }
 
 // ------------------------------------------------------------------ metrics.csv

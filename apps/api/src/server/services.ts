@@ -162,8 +162,10 @@ export type Services = ScopedServices & {
   stop: () => Promise<void>;
 };
 
-/** What the customers module reads of the modules above it (a list filtered by segment). */
-export const CUSTOMER_RELATIONS: CustomerRelations = { segmentMembers };
+/** What the customers module reads of the modules above it: a list filtered by segment, or by the customers a metric counts. */
+export function customerRelations(metrics: MetricsService): CustomerRelations {
+  return { segmentMembers, metricMembers: (spec) => metrics.members(spec) };
+}
 
 /** What the campaigns module reads of the modules above it: the daily touchpoint rollup. */
 export const CAMPAIGN_RELATIONS: CampaignRelations = { touchpointsDaily: sql.raw(METRIC_TOUCHPOINTS_DAILY_TABLE) };
@@ -329,7 +331,7 @@ export async function createServices(options: ServiceOptions): Promise<Services>
         },
         updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
       },
-      CUSTOMER_RELATIONS,
+      customerRelations(metrics),
     );
     const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
     const requestMerges = merges.on(db);

@@ -26,8 +26,14 @@ function SignedInApp({ apiKey, onSignOut }: SignedInAppProps) {
   const apiSession = useApiSession(apiKey);
   const pulse = useMemo(createTransitionPulse, [apiSession]);
   const session = useMemo<Session | null>(
-    () => apiSession && { connection: apiSession.connection, pulse, onUnauthenticated: () => onSignOut(REJECTED_KEY_MESSAGE) },
-    [apiSession, pulse, onSignOut],
+    () =>
+      apiSession && {
+        connection: apiSession.connection,
+        pulse,
+        onUnauthenticated: () => onSignOut(REJECTED_KEY_MESSAGE),
+        authorization: `Bearer ${apiKey}`,
+      },
+    [apiSession, pulse, onSignOut, apiKey],
   );
   if (!apiSession || !session) return null;
 

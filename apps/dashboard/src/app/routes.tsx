@@ -37,7 +37,7 @@ export function AppRoutes({ onSignOut }: { onSignOut: () => void }) {
         <Route index element={<Navigate to="/live" replace />} />
         <Route path="live" element={<LivePage />} />
         <Route
-          path="metrics"
+          path="metrics/:kpi?"
           element={
             <Page>
               <MetricsPage />

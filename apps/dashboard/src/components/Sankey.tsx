@@ -1,5 +1,6 @@
 import { sankey, sankeyLinkHorizontal } from 'd3-sankey';
 import type { SankeyLink, SankeyNode } from 'd3-sankey';
+import { Link } from 'react-router';
 import { plural } from '../lib/format';
 
 export type Flow = { from: string | null; to: string; count: number };
@@ -13,6 +14,8 @@ type SankeyProps = {
   /** CSS tone class by stage key. */
   tones: ReadonlyMap<string, string>;
   title: string;
+  /** The customers behind a flow (a link), when the page offers them. */
+  doorOf?: (flow: Flow) => string;
 };
 
 type NodeDatum = { id: string; stage: string; side: 'from' | 'to' };
@@ -29,7 +32,7 @@ const ENTRY = '∅';
  * entries) on the left, the stage entered on the right. Laid out by d3-sankey,
  * drawn as plain SVG; a table of the same flows follows for screen readers.
  */
-export function Sankey({ flows, names, order, tones, title }: SankeyProps) {
+export function Sankey({ flows, names, order, tones, title, doorOf }: SankeyProps) {
   const shown = flows.filter((flow) => flow.count > 0);
   const label = (stage: string) => (stage === ENTRY ? 'New' : (names.get(stage) ?? stage));
   const rank = (stage: string) => (stage === ENTRY ? -1 : order.indexOf(stage) === -1 ? order.length : order.indexOf(stage));
@@ -112,10 +115,10 @@ export function Sankey({ flows, names, order, tones, title }: SankeyProps) {
           );
         })}
       </svg>
-      {/* A table ignores width and overflow, so the 1-px clipping box is a div around it (else it widens the page). */}
-      <div className="visually-hidden">
-        <table>
-          <caption>{title}</caption>
+      <details className="sankey__table">
+        <summary>The moves as a table{doorOf ? ', with the customers behind each' : ''}</summary>
+        <table className="clm-table">
+          <caption className="visually-hidden">{title}</caption>
           <thead>
             <tr>
               <th scope="col">From</th>
@@ -128,12 +131,23 @@ export function Sankey({ flows, names, order, tones, title }: SankeyProps) {
               <tr key={`${flow.from ?? ENTRY}>${flow.to}`}>
                 <td>{label(flow.from ?? ENTRY)}</td>
                 <td>{label(flow.to)}</td>
-                <td>{flow.count}</td>
+                <td>
+                  {doorOf ? (
+                    <Link
+                      to={doorOf(flow)}
+                      aria-label={`${plural(flow.count, 'move')} from ${label(flow.from ?? ENTRY)} to ${label(flow.to)}: see the customers`}
+                    >
+                      {flow.count}
+                    </Link>
+                  ) : (
+                    flow.count
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
-      </div>
+      </details>
     </figure>
   );
 }

@@ -8,6 +8,8 @@ export type Session = {
   pulse: TransitionPulse;
   /** Signs out with the "key rejected" message. */
   onUnauthenticated: () => void;
+  /** The `Authorization` header of the session's key, for the API's CSV exports (a plain link cannot carry it). */
+  authorization: string;
 };
 
 export const SessionContext = createContext<Session | null>(null);

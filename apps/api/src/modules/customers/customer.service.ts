@@ -36,6 +36,7 @@ import {
 } from './customer.sql';
 import { identitiesOfCustomers, isFindable, ownerOfIdentity, toCustomerIdentity } from './customer-identity.sql';
 import { survivorOf } from './customer-merge.sql';
+import { resolveCustomerFilter } from './customer-filter';
 import type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
 import type { CustomerFields, CustomerSort } from './customer.sql';
 
@@ -193,10 +194,11 @@ export class CustomerService {
       throw invalidInput('filter.attributes', `must not nest deeper than ${MAX_JSON_DEPTH} levels`);
     const unstorable = findUnstorableText({ stages: filter.stages, attributes: filter.attributes, search: filter.search }, 'filter');
     if (unstorable !== null) throw invalidInput(unstorable.field, unstorable.message);
-    const rows = await readCustomerPage(this.db, filter, this.relations, sort, window, customerColumns(fields));
+    const resolved = await resolveCustomerFilter(filter, this.relations);
+    const rows = await readCustomerPage(this.db, resolved, this.relations, sort, window, customerColumns(fields));
     return {
       ...toPage(rows, window, (row) => customerCursor(sort, row), toCustomer),
-      countTotal: () => countCustomers(this.db, filter, this.relations),
+      countTotal: () => countCustomers(this.db, resolved, this.relations),
     };
   }
 

@@ -8,7 +8,7 @@ import type { Queryable } from '../../database/db';
 import { sql } from '../../database/sql';
 import type { SqlFragment } from '../../database/sql';
 import { customerFilter } from './customer-filter';
-import type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
+import type { CustomerRelations, ResolvedCustomerFilter } from './customer-filter';
 import { Customer } from './customer.type';
 
 /**
@@ -166,8 +166,8 @@ export type CustomerPageRow = CustomerRowPart & { sort_value: string | null };
  */
 export function readCustomerPage(
   db: Queryable,
-  filter: CustomerFilterSpec,
-  relations: CustomerRelations,
+  filter: ResolvedCustomerFilter,
+  relations: Pick<CustomerRelations, 'segmentMembers'>,
   sort: CustomerSort,
   window: PageWindow,
   columns: ReadonlyArray<keyof CustomerRow>,
@@ -196,7 +196,11 @@ export function customerCursor(sort: CustomerSort, row: CustomerPageRow): string
   return encodeCursor([cursorTag(sort), row.sort_value, row.id]);
 }
 
-export async function countCustomers(db: Queryable, filter: CustomerFilterSpec, relations: CustomerRelations): Promise<number> {
+export async function countCustomers(
+  db: Queryable,
+  filter: ResolvedCustomerFilter,
+  relations: Pick<CustomerRelations, 'segmentMembers'>,
+): Promise<number> {
   const [row] = await db.query<{ count: number }>(
     prepared(sql`SELECT count(*)::int AS count FROM customers c WHERE ${customerFilter(filter, relations)}`),
   );

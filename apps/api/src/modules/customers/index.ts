@@ -22,8 +22,14 @@ export type { CustomerErrorCode } from './customer.errors';
 export { CUSTOMER_COLUMNS, CUSTOMER_CREATIONS_TABLE, CUSTOMERS_TABLE, customerFromJson, lockCustomer } from './customer.sql';
 export { CUSTOMER_IDENTITIES_TABLE, lockCustomersByIdentity } from './customer-identity.sql';
 export type { CustomerJson, CustomerRow } from './customer.sql';
-export { customerFilter } from './customer-filter';
-export type { CustomerFilterSpec, CustomerRelations } from './customer-filter';
+export { customerFilter, METRIC_MEMBERSHIPS, resolveCustomerFilter } from './customer-filter';
+export type {
+  CustomerFilterSpec,
+  CustomerRelations,
+  MetricMembership,
+  MetricMembershipSpec,
+  ResolvedCustomerFilter,
+} from './customer-filter';
 export { addDetails, createMissingCustomers, resolveCustomers } from './customer-resolution';
 export type { EventClaim, Resolution } from './customer-resolution';
 export type { CustomerReference } from './identity';

@@ -332,12 +332,48 @@ export class MetricSources {
                      greatest(0, extract(epoch FROM j.next_at - j.occurred_at))::float8 AS seconds
                 FROM (${journeys}) j WHERE j.next_at IS NOT NULL`;
     }
+    return sql`SELECT cohort_day, stage, count(*)::bigint AS customers FROM (${this.furthestOf(entries)}) f GROUP BY 1, 2`;
+  }
+
+  /** Each customer's furthest funnel stage among their stage entries (`customer_id`, `cohort_day`, `stage`). */
+  private furthestOf(entries: SqlFragment): SqlFragment {
     const funnel = sql`${this.context.funnel}::text[]`;
-    return sql`SELECT cohort_day, stage, count(*)::bigint AS customers
-              FROM (SELECT DISTINCT ON (e.customer_id) e.customer_id, e.cohort_day, e.stage
-                      FROM (${entries}) e
-                     WHERE array_position(${funnel}, e.stage) IS NOT NULL
-                     ORDER BY e.customer_id, array_position(${funnel}, e.stage) DESC) f
-             GROUP BY 1, 2`;
+    return sql`SELECT DISTINCT ON (e.customer_id) e.customer_id, e.cohort_day, e.stage
+                 FROM (${entries}) e
+                WHERE array_position(${funnel}, e.stage) IS NOT NULL
+                ORDER BY e.customer_id, array_position(${funnel}, e.stage) DESC`;
+  }
+
+  /*
+   * The customers behind the numbers: per customer, the rows the metrics'
+   * relations count (metric-members.ts picks them by window). Each is the
+   * on-the-fly relation above before it is counted, so a member list and
+   * its metric cannot disagree.
+   */
+
+  /** Each customer in the filter who entered the lifecycle: `customer_id`, `cohort_day` (UTC day of entry), `stage` (the furthest funnel stage reached). */
+  furthestStages(): SqlFragment {
+    const entries = this.journeyRelation('entries');
+    return this.furthestOf(entries);
+  }
+
+  /** The purchase touchpoints in the filter that occurred in [`from`, `until`) (UTC days): `currency`, `value`; the rows `sales` adds up from `tp_daily`. */
+  purchases(from: string, until: string): SqlFragment {
+    // Bounds on occurred_at itself, so the (occurred_at) index finds the range.
+    return sql`SELECT t.currency, t.value FROM ${TOUCHPOINTS} t
+                WHERE t.type = ${sql.raw(`'${PURCHASE}'`)}
+                  AND t.occurred_at >= (${from}::date::timestamp AT TIME ZONE 'UTC') AND t.occurred_at < (${until}::date::timestamp AT TIME ZONE 'UTC')
+                  AND ${this.customers(sql.raw('t.customer_id'), false)} AND ${this.touches()}`;
+  }
+
+  /** Every stage transition of the customers in the filter (`customer_id`, `from_stage` ('' for an entry), `to_stage`, `occurred_at`, `cause`): the rows of `tr_daily`. */
+  moves(): SqlFragment {
+    return sql`SELECT t.customer_id, coalesce(t.from_stage, '') AS from_stage, t.to_stage, t.occurred_at, t.cause
+                 FROM ${TRANSITIONS} t WHERE ${this.customers(sql.raw('t.customer_id'), true)}`;
+  }
+
+  /** Every touchpoint's customer and UTC day (`customer_id`, `day`): the segment's members, the channel's and campaign's touchpoints (the `active` kind of `gaps`). */
+  touchDays(): SqlFragment {
+    return sql`SELECT t.customer_id, ${DAY} AS day FROM ${TOUCHPOINTS} t WHERE ${this.customers(sql.raw('t.customer_id'), false)} AND ${this.touches()}`;
   }
 }

@@ -45,6 +45,7 @@ export type CampaignResult = {
   attributedRevenue: number;
   roi: number | null;
 };
+export type CurrencySales = { currency: string; purchases: number; amount: number };
 export type ChannelResult = { channel: string; spend: number; newCustomers: number; cac: number | null };
 
 /** One metric as a table (CSV export, BI): column names in snake_case, one row per bucket, stage, cohort, campaign or channel. */

@@ -6,8 +6,10 @@ import {
   ChannelMetricsType,
   CohortRowType,
   CsatType,
+  CurrencySalesType,
   DayRangeInput,
   FunnelStepType,
+  MetricDefinitionType,
   Metrics,
   MetricFilterInput,
   MetricSeriesType,
@@ -25,6 +27,7 @@ import type {
   ChannelResult,
   CohortRow,
   CsatResult,
+  CurrencySales,
   FunnelStep,
   MetricSeries,
   MetricsService,
@@ -32,7 +35,7 @@ import type {
   StageDistributionPoint,
   StageTime,
 } from './metrics.service';
-import { METRICS } from './registry';
+import { METRIC_NAMES, METRICS } from './registry';
 
 @Resolver(() => Metrics)
 export class MetricsResolver {
@@ -74,6 +77,12 @@ export class MetricsResolver {
       compareToPrevious,
     });
     return Object.assign(new Metrics(), { query, from: range.from, to: range.to });
+  }
+
+  @Authorized(Scope.READ)
+  @Query(() => [MetricDefinitionType], { description: 'Every metric of `metrics` with its written definition, by family.' })
+  metricDefinitions(): MetricDefinitionType[] {
+    return METRIC_NAMES.map((name) => ({ name, family: METRICS[name].family, description: METRICS[name].description }));
   }
 
   @FieldResolver(() => MetricsPositionType, {
@@ -128,6 +137,11 @@ export class MetricsResolver {
   @FieldResolver(() => MetricSeriesType, { description: METRICS.sales.description })
   sales(@Root() root: Metrics): Promise<MetricSeries> {
     return this.service.metric('sales', root.query);
+  }
+
+  @FieldResolver(() => [CurrencySalesType], { description: METRICS.salesByCurrency.description })
+  salesByCurrency(@Root() root: Metrics): Promise<CurrencySales[]> {
+    return this.service.metric('salesByCurrency', root.query);
   }
 
   @FieldResolver(() => MetricSeriesType, { description: METRICS.salesGrowth.description })

@@ -1,14 +1,21 @@
 import type { LifecycleModel } from '@clm/schema';
+import { AT_RISK, CHURNED } from '@clm/schema';
 import { addDays, isoDay, isStorableDate, parseIsoDate } from '../../core/dates';
-import { invalidInput } from '../../core/errors';
+import { ClmError, CoreError, invalidInput } from '../../core/errors';
+import type { SqlFragment } from '../../database/sql';
+import { METRIC_MEMBERSHIPS } from '../customers';
+import type { MetricMembershipSpec } from '../customers';
 import { isUuid, textProblem } from '../../core/ids';
 import type { Queryable } from '../../database/db';
 import type { TransitionCount } from '../lifecycle';
 import { encodeLogCursor, storedPosition } from '../../log';
 import { PartsBatcher, sourcesOf } from './metric-evaluation';
+import { membersSql } from './metric-members';
+import type { MembershipRequest } from './metric-members';
+import { Attribution } from './metric-sources';
 import type { MetricContext } from './metric-evaluation';
 import type { MetricsQuery, MetricsRequest, MetricTable } from './metric-types';
-import { EARLIEST_DAY, metricWindows } from './metric-windows';
+import { Bucket, EARLIEST_DAY, metricWindows } from './metric-windows';
 import { METRIC_LOGS, METRICS_PROJECTION } from './metrics.projection';
 import { METRICS } from './registry';
 import type { MetricName, MetricResults } from './registry';
@@ -20,6 +27,7 @@ export type {
   ChannelResult,
   CohortRow,
   CsatResult,
+  CurrencySales,
   FunnelStep,
   MetricSeries,
   MetricsQuery,
@@ -91,6 +99,31 @@ export class MetricsService {
     return { ...request, windows, model: await this.model() };
   }
 
+  /**
+   * The customers one number of the metrics counts (metric-members.ts), as
+   * the `customer_id` relation the customers filter reads. Every problem
+   * names its field under `filter.metric`.
+   */
+  async members(spec: MetricMembershipSpec): Promise<SqlFragment> {
+    const field = (name: string) => `filter.metric.${name}`;
+    if (!METRIC_MEMBERSHIPS.includes(spec.membership))
+      throw invalidInput(field('membership'), `must be one of ${METRIC_MEMBERSHIPS.join(', ')}`);
+    const attribution = spec.attribution ?? Attribution.FIRST_TOUCH;
+    if (!isAttribution(attribution)) throw invalidInput(field('attribution'), `must be one of ${Object.values(Attribution).join(', ')}`);
+    const query = await this.query({
+      from: spec.from,
+      to: spec.to,
+      bucket: Bucket.MONTH,
+      filter: { segment: spec.segment ?? null, channel: spec.channel ?? null, campaign: spec.campaign ?? null },
+      attribution,
+      lookbackDays: spec.lookbackDays ?? undefined,
+      compareToPrevious: false,
+    }).catch((error: unknown) => {
+      throw underMetricFilter(error);
+    });
+    return membersSql(query, membershipRequest(spec, query));
+  }
+
   /** One metric of the registry for a validated query. */
   metric<Name extends MetricName>(name: Name, query: MetricsQuery): Promise<MetricResults[Name]> {
     return METRICS[name].compute(this.context(query));
@@ -131,4 +164,68 @@ export class MetricsService {
       rows: (build) => this.db.query(build(sourcesOf(query))),
     };
   }
+}
+
+function isAttribution(value: string): value is Attribution {
+  return (Object.values(Attribution) as string[]).includes(value);
+}
+
+/** The fields of a metrics query's errors as the customers filter names them. */
+const METRIC_FILTER_FIELDS: Record<string, string> = {
+  'range.from': 'filter.metric.from',
+  'range.to': 'filter.metric.to',
+  range: 'filter.metric.to',
+  'filter.segment': 'filter.metric.segment',
+  'filter.channel': 'filter.metric.channel',
+  'filter.campaign': 'filter.metric.campaign',
+  lookbackDays: 'filter.metric.lookbackDays',
+};
+
+function underMetricFilter(error: unknown): unknown {
+  if (!(error instanceof ClmError) || error.code !== CoreError.INVALID_INPUT) return error;
+  const field = typeof error.details.field === 'string' ? error.details.field : '';
+  const renamed = METRIC_FILTER_FIELDS[field];
+  return renamed ? invalidInput(renamed, error.message.slice(field.length + 2)) : error;
+}
+
+/** The stage or cohort cell a membership needs, checked against the query's model and range. */
+function membershipRequest(spec: MetricMembershipSpec, query: MetricsQuery): MembershipRequest {
+  switch (spec.membership) {
+    case 'NEW_CUSTOMERS':
+    case 'ACTIVE_CUSTOMERS':
+      return { membership: spec.membership };
+    case 'FUNNEL_REACHED':
+    case 'FUNNEL_DROPPED': {
+      const stages = query.model.stages.map((stage) => stage.key);
+      if (!spec.stage || !stages.includes(spec.stage))
+        throw invalidInput('filter.metric.stage', `must be a funnel stage of the lifecycle model (${stages.join(', ')})`);
+      return { membership: spec.membership, stage: spec.stage };
+    }
+    case 'FLOW': {
+      const stages = [...query.model.stages.map((stage) => stage.key), AT_RISK, CHURNED];
+      const problem = `must be a stage of the lifecycle model (${stages.join(', ')})`;
+      if (!spec.stage || !stages.includes(spec.stage)) throw invalidInput('filter.metric.stage', problem);
+      if (spec.fromStage && !stages.includes(spec.fromStage))
+        throw invalidInput('filter.metric.fromStage', `${problem}, or none for an entry`);
+      return { membership: 'FLOW', fromStage: spec.fromStage ?? '', stage: spec.stage };
+    }
+    case 'COHORT': {
+      const cohort = spec.cohort ?? '';
+      const first = /^\d{4}-\d{2}$/.test(cohort) ? parseIsoDate(`${cohort}-01`) : null;
+      const lastMonth = isoDay(addDays(query.windows.range.until, -1)).slice(0, 7);
+      if (!first || cohort < isoDay(query.windows.range.from).slice(0, 7) || cohort > lastMonth)
+        throw invalidInput('filter.metric.cohort', 'must be a month YYYY-MM within the range');
+      const month = spec.month ?? null;
+      if (month !== null && (!Number.isInteger(month) || month < 0 || cohort > monthAfter(lastMonth, -month)))
+        throw invalidInput('filter.metric.month', 'must be a whole number of months from 0 to the range’s last month');
+      return { membership: 'COHORT', cohort, month };
+    }
+  }
+}
+
+/** The month `months` after `month` (YYYY-MM). */
+function monthAfter(month: string, months: number): string {
+  const [year, index] = month.split('-').map(Number);
+  const total = year * 12 + (index - 1) + months;
+  return `${String(Math.floor(total / 12)).padStart(4, '0')}-${String((total % 12) + 1).padStart(2, '0')}`;
 }

@@ -186,6 +186,42 @@ describe('CSV exports', () => {
       expect(lines.map((line) => line.split(',')[2])).toEqual(['email', 'grace@example.com']);
     });
 
+    it('keeps the customers behind a metric, with its filters', async () => {
+      const emails = async (query: string) => {
+        const response = await get(`/api/customers.csv?${query}`);
+        expect(response.status).toBe(200);
+        return (await response.text())
+          .split('\r\n')
+          .slice(1, -1)
+          .map((line) => line.split(',')[2]);
+      };
+      // Acquired in 01-01 … 01-04: Ada (signup 01-02, first touch web) and Grace (purchase 01-03, ads).
+      expect(await emails('behind=NEW_CUSTOMERS&from=2026-01-01&to=2026-01-04')).toEqual(['ada@example.com', 'grace@example.com']);
+      expect(await emails('behind=NEW_CUSTOMERS&from=2026-01-01&to=2026-01-04&channel=ads')).toEqual(['grace@example.com']);
+      // Everyone who entered then reached acquisition; nobody went further.
+      expect(await emails('behind=FUNNEL_DROPPED&from=2026-01-01&to=2026-01-04&funnelStage=acquisition')).toEqual([
+        'ada@example.com',
+        'grace@example.com',
+      ]);
+      // The segment Buyers narrows it to Grace.
+      expect(await emails(`behind=ACTIVE_CUSTOMERS&from=2026-01-01&to=2026-01-04&segment=${buyers.id}`)).toEqual(['grace@example.com']);
+    });
+
+    it('names the bad parameters of a metric membership', async () => {
+      const errors = async (query: string) => {
+        const response = await get(`/api/customers.csv?${query}`);
+        expect(response.status).toBe(400);
+        return ((await response.json()) as { errors: Array<{ message: string }> }).errors.map((error) => error.message);
+      };
+      expect(await errors('from=2026-01-01&cohort=2026-01')).toEqual(['from: goes only with behind; cohort: goes only with behind']);
+      expect(await errors('behind=EVERYONE&to=2026-01-32&month=x')).toEqual([
+        'behind: must be one of NEW_CUSTOMERS, ACTIVE_CUSTOMERS, FUNNEL_REACHED, FUNNEL_DROPPED, COHORT, FLOW; from: required with behind, a date (YYYY-MM-DD); to: required with behind, a date (YYYY-MM-DD); month: not a whole number',
+      ]);
+      expect(await errors('behind=FUNNEL_REACHED&from=2026-01-01&to=2026-01-04&funnelStage=nope')).toEqual([
+        'funnelStage: must be a funnel stage of the lifecycle model (awareness, acquisition, engagement, retention, advocacy)',
+      ]);
+    });
+
     it('names every bad parameter', async () => {
       const response = await get(`/api/customers.csv?stages=a&segment=vip&stage=ok&stage=${encodeURIComponent('\u0000')}`);
       expect(response.status).toBe(400);
@@ -193,12 +229,16 @@ describe('CSV exports', () => {
         errors: [
           {
             message:
-              'stages: unknown parameter (known: stage, segment); stage[1]: contains a NUL character (\\u0000), which cannot be stored; segment: not a segment id (a UUID)',
+              'stages: unknown parameter (known: stage, segment, behind, from, to, channel, campaign, attribution, lookbackDays, funnelStage, fromStage, cohort, month); stage[1]: contains a NUL character (\\u0000), which cannot be stored; segment: not a segment id (a UUID)',
             extensions: {
               code: 'BAD_USER_INPUT',
               field: 'stages',
               issues: [
-                { field: 'stages', message: 'unknown parameter (known: stage, segment)' },
+                {
+                  field: 'stages',
+                  message:
+                    'unknown parameter (known: stage, segment, behind, from, to, channel, campaign, attribution, lookbackDays, funnelStage, fromStage, cohort, month)',
+                },
                 { field: 'stage[1]', message: 'contains a NUL character (\\u0000), which cannot be stored' },
                 { field: 'segment', message: 'not a segment id (a UUID)' },
               ],
@@ -251,7 +291,7 @@ describe('CSV exports', () => {
             field: 'metric',
             message:
               'unknown metric "revenue" (valid: pageViews, uniqueVisitors, socialEngagements, socialShares, brandMentions, newCustomers, ' +
-              'conversionRate, cac, sales, salesGrowth, engagementRate, activeCustomers, csat, retentionRate, churnRate, historicalClv, ' +
+              'conversionRate, cac, sales, salesGrowth, salesByCurrency, engagementRate, activeCustomers, csat, retentionRate, churnRate, historicalClv, ' +
               'repeatPurchaseRate, nps, referralRate, funnel, timeInStage, stageDistribution, cohortRetention, campaigns, channels)',
           },
           { field: 'to', message: 'required, a date (YYYY-MM-DD)' },
@@ -492,9 +532,37 @@ describe('parsing the parameters of metrics.csv', () => {
 
 describe('parsing the parameters of customers.csv', () => {
   it('reads stages given once or repeated, and a segment', () => {
-    expect(parseCustomersCsvQuery({})).toEqual({ stages: [], segment: null });
-    expect(parseCustomersCsvQuery({ stage: 'retention' })).toEqual({ stages: ['retention'], segment: null });
+    expect(parseCustomersCsvQuery({})).toEqual({ stages: [], segment: null, metric: null });
+    expect(parseCustomersCsvQuery({ stage: 'retention' })).toEqual({ stages: ['retention'], segment: null, metric: null });
     const segment = '6f1c0a4e-8d2b-4c1e-9f3a-2b7d5e8a9c01';
-    expect(parseCustomersCsvQuery({ stage: ['a', 'b'], segment: segment.toUpperCase() })).toEqual({ stages: ['a', 'b'], segment });
+    expect(parseCustomersCsvQuery({ stage: ['a', 'b'], segment: segment.toUpperCase() })).toEqual({
+      stages: ['a', 'b'],
+      segment,
+      metric: null,
+    });
+  });
+
+  it('reads a metric membership, its segment being the segment parameter', () => {
+    const segment = '6f1c0a4e-8d2b-4c1e-9f3a-2b7d5e8a9c01';
+    expect(
+      parseCustomersCsvQuery({ behind: 'COHORT', from: '2026-01-01', to: '2026-03-31', cohort: '2026-01', month: '2', segment }),
+    ).toEqual({
+      stages: [],
+      segment,
+      metric: {
+        membership: 'COHORT',
+        from: '2026-01-01',
+        to: '2026-03-31',
+        segment,
+        channel: null,
+        campaign: null,
+        attribution: null,
+        lookbackDays: null,
+        stage: null,
+        fromStage: null,
+        cohort: '2026-01',
+        month: 2,
+      },
+    });
   });
 });

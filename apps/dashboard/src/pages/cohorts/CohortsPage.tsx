@@ -1,8 +1,13 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
+import { partialReason } from '../../lib/chart-scale';
+import { doorHref, monthAfter } from '../../lib/metric-door';
+import '../../components/doors.css';
 import { useUrlParams } from '../../lib/useUrlParams';
 import { formatCount, formatPercent } from '../../lib/format';
 import { RangePicker } from '../../components/RangePicker';
-import { parseRange } from '../../lib/range';
+import { CsvExportButton } from '../../components/CsvExportButton';
+import { isoDay, parseRange } from '../../lib/range';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { useCohortRetention } from './useCohortRetention';
 import { usePageTitle } from '../../lib/usePageTitle';
@@ -18,6 +23,9 @@ export function CohortsPage() {
   const { rows, loading, error, refetch } = useCohortRetention(range);
   const [focused, setFocused] = useState<string | null>(null);
   const months = Math.max(0, ...(rows ?? []).map((row) => row.retention.length));
+  const today = isoDay(new Date());
+  const door = (cohort: string, month: number | null) =>
+    doorHref({ membership: 'COHORT', from: range.from, to: range.to, cohort, ...(month === null ? {} : { month }) });
 
   return (
     <div className="cohorts">
@@ -45,6 +53,14 @@ export function CohortsPage() {
           <h2 id="heatmap-title" className="panel__title">
             Retention by acquisition month
           </h2>
+          <CsvExportButton
+            path={`/api/metrics.csv?${new URLSearchParams({ metric: 'cohortRetention', from: range.from, to: range.to }).toString()}`}
+            filename="cohort-retention.csv"
+          />
+          <p className="muted">
+            Click a count or a share for the customers behind it. A share marked * is a month still in progress or cut by the range
+            (partial, not a drop).
+          </p>
           <p className="muted heatmap__detail" aria-live="polite">
             {focused ?? 'Hover or focus a cell for its numbers.'}
           </p>
@@ -65,25 +81,35 @@ export function CohortsPage() {
                 {rows.map((row) => (
                   <tr key={row.cohort}>
                     <th scope="row">{row.cohort}</th>
-                    <td>{formatCount(row.customers)}</td>
+                    <td>
+                      <Link
+                        to={door(row.cohort, null)}
+                        aria-label={`${formatCount(row.customers)} customers acquired in ${row.cohort}: see them`}
+                      >
+                        {formatCount(row.customers)}
+                      </Link>
+                    </td>
                     {Array.from({ length: months }, (_, month) => {
                       const share = row.retention[month];
                       if (share === undefined) return <td key={month} className="heatmap__cell heatmap__cell--none" />;
+                      // The month still filling up (or cut by the range) is partial, not a drop.
+                      const partial = partialReason(`${monthAfter(row.cohort, month)}-01`, 'MONTH', range, today);
                       const text = `${row.cohort}, month ${month}: ${formatPercent(share)} of ${formatCount(row.customers)} active${
                         typeof share === 'number' ? ` (${formatCount(Math.round(share * row.customers))} customers)` : ''
-                      }`;
+                      }${partial ? ` — ${partial}` : ''}`;
                       const level = typeof share === 'number' ? Math.min(9, Math.floor(share * 10)) : -1;
                       return (
                         <td
                           key={month}
-                          className={`heatmap__cell heatmap__cell--${level < 0 ? 'none' : level}`}
-                          tabIndex={0}
+                          className={`heatmap__cell heatmap__cell--${level < 0 ? 'none' : level}${partial ? ' heatmap__cell--partial' : ''}`}
                           title={text}
-                          aria-label={text}
                           onMouseEnter={() => setFocused(text)}
                           onFocus={() => setFocused(text)}
                         >
-                          {formatPercent(share)}
+                          <Link className="heatmap__door" to={door(row.cohort, month)} aria-label={`${text}: see them`}>
+                            {formatPercent(share)}
+                            {partial && <span aria-hidden="true">*</span>}
+                          </Link>
                         </td>
                       );
                     })}

@@ -10,6 +10,9 @@ import { ApiErrorState, EmptyState, LoadingState } from '../../components/States
 import { TableScroll } from '../../components/TableScroll';
 import { usePageTitle } from '../../lib/usePageTitle';
 import { customerDisplayName } from '../../lib/customer-name';
+import { withoutDoor } from '../../lib/metric-door';
+import { MetricDoorBanner } from './MetricDoorBanner';
+import { CsvExportButton } from '../../components/CsvExportButton';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
@@ -49,6 +52,20 @@ export function CustomersPage() {
           </p>
         </div>
       </header>
+
+      {params.metric && (
+        <MetricDoorBanner
+          door={params.metric}
+          total={list.data ? list.data.customers.totalCount : null}
+          stages={stages}
+          segments={options.data?.segments ?? []}
+          everyoneHref={`/customers?${withoutDoor(query).toString()}`}
+        />
+      )}
+
+      {!params.metric && !params.search && !params.attributes && (
+        <CsvExportButton path={`/api/customers.csv?${customersCsvQuery(params)}`} filename="customers.csv" />
+      )}
 
       <section className="clm-card clm-filters" aria-label="Search and filters">
         <SearchField value={params.search} onChange={(search) => update({ search })} />
@@ -140,8 +157,16 @@ export function CustomersPage() {
   );
 }
 
+/** customers.csv's parameters for the list's stage and segment (the export has no search or attribute filter). */
+function customersCsvQuery(params: CustomerListParams): string {
+  const query = new URLSearchParams();
+  if (params.stage) query.set('stage', params.stage);
+  if (params.segment) query.set('segment', params.segment);
+  return query.toString();
+}
+
 function hasFilter(params: CustomerListParams): boolean {
-  return Boolean(params.search || params.stage || params.segment || params.attributes);
+  return Boolean(params.search || params.stage || params.segment || params.attributes || params.metric);
 }
 
 type Connection = CustomerListQuery['customers'];

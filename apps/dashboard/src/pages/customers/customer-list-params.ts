@@ -1,5 +1,7 @@
 import type { CustomerFilter, CustomerOrder, CustomerSortField, SortDirection } from '../../gql/graphql';
 import { parseJsonText } from '../../lib/json-text';
+import { readDoor, writeDoor } from '../../lib/metric-door';
+import type { MetricDoor } from '../../lib/metric-door';
 
 /** The list's state as it is kept in the URL, so a filtered view can be bookmarked and shared. */
 export type CustomerListParams = {
@@ -8,6 +10,8 @@ export type CustomerListParams = {
   segment: string;
   /** `name=value` pairs separated by commas, e.g. `plan=pro, seats=5`. */
   attributes: string;
+  /** The customers behind a number of the metrics (a door from a KPI, a funnel step, a cohort cell). */
+  metric: MetricDoor | null;
   sort: CustomerSortField;
   direction: SortDirection;
   after: string | null;
@@ -36,6 +40,7 @@ export function readListParams(query: URLSearchParams): CustomerListParams {
     stage: query.get('stage') ?? '',
     segment: query.get('segment') ?? '',
     attributes: query.get('attributes') ?? '',
+    metric: readDoor(query),
     sort,
     direction: query.get('dir') === 'ASC' ? 'ASC' : 'DESC',
     after: query.get('after'),
@@ -50,6 +55,7 @@ export function writeListParams(params: CustomerListParams): URLSearchParams {
   if (params.stage) query.set('stage', params.stage);
   if (params.segment) query.set('segment', params.segment);
   if (params.attributes) query.set('attributes', params.attributes);
+  if (params.metric) writeDoor(params.metric, query);
   if (params.sort !== 'CREATED_AT') query.set('sort', params.sort);
   if (params.direction !== 'DESC') query.set('dir', params.direction);
   if (params.after) query.set('after', params.after);
@@ -96,6 +102,7 @@ export function listVariables(params: CustomerListParams): {
   if (params.stage) filter.stages = [params.stage];
   if (params.segment) filter.segment = params.segment;
   if (attributes) filter.attributes = attributes;
+  if (params.metric) filter.metric = params.metric;
   const backwards = params.before !== null && params.after === null;
   return {
     filter,

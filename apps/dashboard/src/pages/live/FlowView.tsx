@@ -4,6 +4,8 @@ import { parseRange, rangeInstants } from '../../lib/range';
 import { Sankey } from '../../components/Sankey';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { StageFlowsDocument } from '../../gql/graphql';
+import { useThrottledRefresh } from '../../lib/useThrottledRefresh';
+import { doorHref } from '../../lib/metric-door';
 import { stageToneClasses } from './stage-tone';
 
 type FlowViewProps = { range: string; onRangeChange: (value: string) => void };
@@ -13,6 +15,8 @@ export function FlowView({ range, onRangeChange }: FlowViewProps) {
   const days = parseRange(range, '30d').range;
   const variables = rangeInstants(days);
   const { data, loading, error, refetch } = useQuery(StageFlowsDocument, { variables });
+  // The flows follow the live stream as the stage counts do: re-read (throttled) after each committed move.
+  useThrottledRefresh(() => void refetch());
   const overview = data?.stageOverview;
   const tones = overview ? stageToneClasses(overview.stages) : new Map<string, string>();
   const names = new Map(overview?.stages.map((stage) => [stage.stage, stage.name]) ?? []);
@@ -39,6 +43,9 @@ export function FlowView({ range, onRangeChange }: FlowViewProps) {
           order={order}
           tones={tones}
           title={`Moves between stages from ${days.from} to ${days.to}`}
+          doorOf={(flow) =>
+            doorHref({ membership: 'FLOW', from: days.from, to: days.to, stage: flow.to, ...(flow.from ? { fromStage: flow.from } : {}) })
+          }
         />
       )}
     </section>

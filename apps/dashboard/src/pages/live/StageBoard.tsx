@@ -1,4 +1,6 @@
+import { Link } from 'react-router';
 import { formatCount, formatShare } from '../../lib/format';
+import '../../components/doors.css';
 import type { StageCount, StageOverview } from './types';
 import { stageToneClasses } from './stage-tone';
 
@@ -39,9 +41,14 @@ function StageCard({ stage, total, toneClass }: StageCardProps) {
     <li className={`stage-card ${toneClass}`}>
       <span className="stage-card__name">{stage.name}</span>
       {/* Keyed by the count so the number re-mounts, and its CSS pulse plays, on every change. */}
-      <span key={stage.count} className="stage-card__count">
+      <Link
+        key={stage.count}
+        className="stage-card__count"
+        to={`/customers?stage=${encodeURIComponent(stage.stage)}`}
+        aria-label={`${formatCount(stage.count)} in ${stage.name}: see them`}
+      >
         {formatCount(stage.count)}
-      </span>
+      </Link>
       <span className="stage-card__share">{formatShare(stage.count, total)} of customers</span>
       <span className="stage-card__bar" aria-hidden="true">
         <span className="stage-card__bar-fill" style={{ width: `${Math.min(100, share * 100)}%` }} />

@@ -5,8 +5,13 @@ import { RangePicker, SelectPicker } from '../../components/RangePicker';
 import { parseRange } from '../../lib/range';
 import { chooseBucket } from '../../lib/metrics-cost';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
-import type { MetricBucket, MetricsPageQuery } from '../../gql/graphql';
+import type { MetricBucket, MetricFilterInput, MetricsPageQuery } from '../../gql/graphql';
+import { CsvExportButton } from '../../components/CsvExportButton';
 import { Funnel } from './Funnel';
+import { funnelDoors, kpiDoor } from './metric-doors';
+import { useQuery } from '@apollo/client/react';
+import { MetricsCurrenciesDocument } from '../../gql/graphql';
+import { currencyFlag, currencyName, currencyReport } from '../../lib/currency';
 import { useMetrics, useMetricsPickers } from './useMetrics';
 import { usePageTitle } from '../../lib/usePageTitle';
 
@@ -48,6 +53,16 @@ export const KPIS: readonly Kpi[] = [
   { id: 'sales', label: 'Sales', format: formatMoney, hint: 'Sum of purchase values' },
 ];
 
+/** The parameters of /api/metrics.csv for one metric over the page's range and filter. */
+function metricsCsvQuery(metric: string, range: { from: string; to: string }, filter: MetricFilterInput | null): string {
+  const query = new URLSearchParams({ metric, from: range.from, to: range.to });
+  for (const name of ['segment', 'channel', 'campaign'] as const) {
+    const value = filter?.[name];
+    if (value) query.set(name, String(value));
+  }
+  return query.toString();
+}
+
 function isBucket(value: string | null): value is MetricBucket {
   return BUCKETS.some((bucket) => bucket.value === value);
 }
@@ -69,6 +84,15 @@ export function MetricsPage() {
   const choice = chooseBucket(range, bucket, { segment: segment !== '', channel: channel !== '', campaign: campaign !== '' });
   const { shown, loading, error, refetch } = useMetrics(range, choice.bucket, filter);
   const pickers = useMetricsPickers();
+
+  const currencies = useQuery(MetricsCurrenciesDocument, { variables: { range, filter } }).data?.metrics.salesByCurrency ?? [];
+  const report = currencyReport(currencies, params.get('currency'));
+  const flag = currencyFlag(report, formatMoney);
+  // Money in the reporting currency says which one (nothing to say when no purchase stated one).
+  const inCurrency = (format: Kpi['format']) => (value: number | null | undefined) => {
+    const text = format(value);
+    return report.reporting && text !== '—' ? `${text} ${report.reporting}` : text;
+  };
 
   const metrics = shown?.metrics;
   const names = new Map(shown?.lifecycleModel.stages.map((stage) => [stage.key, stage.name]) ?? []);
@@ -117,8 +141,27 @@ export function MetricsPage() {
           options={campaigns.map((candidate) => ({ value: candidate.key, label: candidate.name }))}
           onChange={(value) => setParam('campaign', value)}
         />
+        {currencies.length > 1 && (
+          <SelectPicker
+            label="Reporting currency"
+            value={report.reporting ?? ''}
+            options={currencies.map((row) => ({ value: row.currency, label: currencyName(row.currency) }))}
+            onChange={(value) => setParam('currency', value)}
+          />
+        )}
       </form>
+      {flag && (
+        <p className="alert" role="note" data-testid="currency-flag">
+          {flag}
+        </p>
+      )}
 
+      {segment && (
+        <p className="muted" role="note" data-testid="spend-not-by-segment">
+          CAC with a segment: spend is not narrowed by segment (campaign spend has no customers), so CAC divides all campaign spend by the
+          segment’s new customers only.
+        </p>
+      )}
       {choice.note && (
         <p className="muted" role="status">
           {choice.note}
@@ -137,12 +180,14 @@ export function MetricsPage() {
                   key={kpi.id}
                   id={kpi.id}
                   label={kpi.label}
-                  value={kpi.format(metric?.total)}
+                  value={(kpi.format === formatMoney ? inCurrency(kpi.format) : kpi.format)(metric?.total)}
                   change={metric?.change}
                   lowerIsBetter={kpi.lowerIsBetter}
                   changeInPoints={kpi.points}
                   series={metric?.series ?? []}
                   hint={kpi.hint}
+                  href={`/metrics/${kpi.id}${params.size > 0 ? `?${params.toString()}` : ''}`}
+                  door={kpiDoor(kpi.id, { from: metrics.from, to: metrics.to }, filter, shown?.lifecycleModel.acquiredStage ?? '')}
                 />
               );
             })}
@@ -153,11 +198,16 @@ export function MetricsPage() {
                 Funnel
               </h2>
               <span className="muted">customers who entered in the range, by the furthest stage reached</span>
+              <CsvExportButton path={`/api/metrics.csv?${metricsCsvQuery('funnel', metrics, filter)}`} filename="funnel.csv" />
             </header>
             {metrics.funnel.length === 0 || metrics.funnel.every((step) => step.reached === 0) ? (
               <EmptyState title="No customers entered the lifecycle in this range">Pick a longer range or another filter.</EmptyState>
             ) : (
-              <Funnel steps={metrics.funnel} names={names} />
+              <Funnel
+                steps={metrics.funnel}
+                names={names}
+                doors={(stage) => funnelDoors(stage, { from: metrics.from, to: metrics.to }, filter)}
+              />
             )}
           </section>
         </div>

@@ -1,2 +1,10 @@
-/** The Metrics page, for the router's `metrics` route. */
-export { MetricsPage as default } from './MetricsPage';
+import { useParams } from 'react-router';
+import { KpiPage } from './KpiPage';
+import { MetricsPage } from './MetricsPage';
+import '../../components/kit.css';
+
+/** The Metrics pages, for the router's `metrics/:kpi?` route: every KPI and the funnel without a KPI, that KPI's own view with one. */
+export default function MetricsRoute() {
+  const { kpi } = useParams();
+  return kpi ? <KpiPage key={kpi} kpiId={kpi} /> : <MetricsPage />;
+}

@@ -5,7 +5,7 @@ import { customerFilter } from '../customer-filter';
 import type { CustomerFilterSpec, CustomerRelations } from '../customer-filter';
 
 /** A stand-in for segments' relation: the filter only splices it in. */
-const RELATIONS: CustomerRelations = {
+const RELATIONS: Pick<CustomerRelations, 'segmentMembers'> = {
   segmentMembers: (segmentId) => sql`SELECT m.customer_id FROM members m WHERE m.segment_id = ${segmentId}::uuid`,
 };
 
@@ -41,6 +41,14 @@ describe("the customers filter (the list's, the count's and the CSV export's)", 
     expect(customerFilter({ stages: ['retention'], segment }, RELATIONS).render()).toEqual({
       text: 'c.stage = $1 AND c.id IN (SELECT m.customer_id FROM members m WHERE m.segment_id = $2::uuid)',
       values: ['retention', segment.toLowerCase()],
+    });
+  });
+
+  it("splices a metric's resolved members in after the other conditions", () => {
+    const metricMembers = sql`SELECT x.customer_id FROM acquired x WHERE x.day >= ${'2026-01-01'}::date`;
+    expect(customerFilter({ stages: ['retention'], metricMembers }, RELATIONS).render()).toEqual({
+      text: 'c.stage = $1 AND c.id IN (SELECT x.customer_id FROM acquired x WHERE x.day >= $2::date)',
+      values: ['retention', '2026-01-01'],
     });
   });
 

@@ -182,6 +182,11 @@ describe('the metrics of the fixture business', () => {
       ).rejects.toThrow('lookbackDays: must be a whole number of days from 1 to 365');
     });
 
+    it('gives sales by currency: the fixture sends none, so one row with every purchase', async () => {
+      // Jan c05 40, c03 150, c04 120; Feb c09 70; Mar c07 90, c06 300, c04 60, c01 80: 8 purchases, 910 (the sales total).
+      expect(await server.services.metrics.metric('salesByCurrency', await query())).toEqual([{ currency: '', purchases: 8, amount: 910 }]);
+    });
+
     it('gives the conversion rate of the cohort that entered the lifecycle in each window', async () => {
       const metrics = server.services.metrics;
       // Entered in Jan: c04, c05, c08, c10, c11, c09 (01-31) = 6, of whom c04, c05, c08, c09 reached acquisition: 4/6.

@@ -27,6 +27,7 @@ const SELECTION: Record<MetricName, string> = {
   cac: '{ total previous }',
   sales: '{ total previous }',
   salesGrowth: '{ total series { value } }',
+  salesByCurrency: '{ currency purchases amount }',
   engagementRate: '{ total }',
   activeCustomers: '{ total dau wau mau }',
   csat: '{ total distribution { score } }',

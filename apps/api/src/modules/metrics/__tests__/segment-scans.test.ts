@@ -107,6 +107,7 @@ describe('metrics filtered by segment or channel read the base tables once per s
       'cohortRetention',
       'csat',
       'funnel',
+      'salesByCurrency',
       'series',
       'stageDistribution',
       'timeInStage',

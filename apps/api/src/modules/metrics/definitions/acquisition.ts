@@ -4,7 +4,8 @@ import { seriesMetric, seriesTable } from '../metric-definition';
 import type { MetricDefinition } from '../metric-definition';
 import { acquired, LO, spend, touchpointSum } from '../metric-parts';
 import { ratio, relativeChange } from '../metric-types';
-import type { MetricSeries } from '../metric-types';
+import type { CurrencySales, MetricSeries } from '../metric-types';
+import { isoDay } from '../../../core/dates';
 import { storableWindow } from '../metric-windows';
 import type { DayWindow } from '../metric-windows';
 import { PURCHASE } from '../vocabulary';
@@ -38,6 +39,30 @@ const salesGrowth: MetricDefinition<MetricSeries> = {
     };
   },
   table: seriesTable,
+};
+
+type CurrencyRow = { currency: string; purchases: string; amount: string };
+
+/** Sales per currency: what `sales` adds up, kept apart by the `currency` each purchase was sent with (clm never converts). */
+const salesByCurrency: MetricDefinition<CurrencySales[]> = {
+  family: 'acquisition',
+  description:
+    'Sales by currency: for each `currency` of the `purchase` touchpoints in the range (empty: none sent), the purchases and the sum of their `value`. Amounts are never converted; `sales` adds them all up as sent.',
+  async compute({ query, rows }) {
+    const from = isoDay(query.windows.range.from);
+    const until = isoDay(query.windows.range.until);
+    const found = await rows<CurrencyRow>((sources) =>
+      sources.statement(sql`
+        SELECT coalesce(p.currency, '') AS currency, count(*)::text AS purchases, coalesce(sum(p.value), 0)::text AS amount
+          FROM (${sources.purchases(from, until)}) p
+         GROUP BY 1 ORDER BY 1`),
+    );
+    return found.map((row) => ({ currency: row.currency, purchases: Number(row.purchases), amount: Number(row.amount) }));
+  },
+  table: (result) => ({
+    columns: ['currency', 'purchases', 'amount'],
+    rows: result.map((row) => [row.currency, row.purchases, row.amount]),
+  }),
 };
 
 /** Acquisition / conversion / purchase: new customers, conversion, cost per acquisition, sales and their growth. */
@@ -78,4 +103,5 @@ export const acquisition = {
     value: (parts) => parts.sales,
   }),
   salesGrowth,
+  salesByCurrency,
 };

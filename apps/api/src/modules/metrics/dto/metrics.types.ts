@@ -225,3 +225,27 @@ export class Metrics {
   @Field(() => String, { description: 'The last day of the range.' })
   to!: string;
 }
+
+@ObjectType({
+  description: 'One metric as clm defines it: the field of `metrics` (and the `metric` of /api/metrics.csv) with its written definition.',
+})
+export class MetricDefinitionType {
+  @Field(() => String, { description: 'The field of `metrics`.' })
+  name!: string;
+  @Field(() => String, {
+    description: 'Its family: awareness, acquisition, engagement, retention, advocacy, journey or spend (a section of docs/metrics.md).',
+  })
+  family!: string;
+  @Field(() => String, { description: 'The definition in short (docs/metrics.md gives the long form with an example).' })
+  description!: string;
+}
+
+@ObjectType({ description: 'The purchases of one currency in the range and the sum of their value, as sent (never converted).' })
+export class CurrencySalesType {
+  @Field(() => String, { description: 'The ISO 4217 code the purchases were sent with; empty when none was sent.' })
+  currency!: string;
+  @Field(() => Int, { description: 'Purchase touchpoints in the range with this currency.' })
+  purchases!: number;
+  @Field(() => Float, { description: 'The sum of their `value`.' })
+  amount!: number;
+}

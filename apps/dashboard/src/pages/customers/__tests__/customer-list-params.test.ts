@@ -8,6 +8,7 @@ describe("the customer list's URL", () => {
       stage: 'retention',
       segment: '',
       attributes: '',
+      metric: null,
       sort: 'CREATED_AT',
       direction: 'ASC',
       after: null,
@@ -19,6 +20,14 @@ describe("the customer list's URL", () => {
     const params = readListParams(new URLSearchParams('sort=REVENUE&after=c1'));
     expect(writeListParams(params).toString()).toBe('sort=REVENUE&after=c1');
     expect(writeListParams(readListParams(new URLSearchParams())).toString()).toBe('');
+  });
+
+  it('keeps the customers behind a number in the URL and asks the API for them', () => {
+    const query = 'stage=retention&behind=FUNNEL_REACHED&m.from=2026-01-01&m.to=2026-03-31&m.stage=engagement';
+    const params = readListParams(new URLSearchParams(query));
+    expect(params.metric).toEqual({ membership: 'FUNNEL_REACHED', from: '2026-01-01', to: '2026-03-31', stage: 'engagement' });
+    expect(writeListParams(params).toString()).toBe(query);
+    expect(listVariables(params).filter).toEqual({ stages: ['retention'], metric: params.metric });
   });
 
   it('parses attribute filters as JSON where they read as JSON', () => {
