@@ -158,6 +158,9 @@ const operation = fc
     return { query: `query${declared.length > 0 ? ` (${declared.join(', ')})` : ''} { ${body} }${fragment}`, first };
   });
 
+const messagesOf = (errors: string[] | undefined) =>
+  [...new Set((errors ?? []).map((error) => (JSON.parse(error) as { message: string }).message))].sort();
+
 describe('compiled execution', () => {
   let context: TestContext;
   let schema: GraphQLSchema;
@@ -222,9 +225,10 @@ describe('compiled execution', () => {
       },
       path,
     );
-    return JSON.parse(
-      JSON.stringify({ data: result.data, errors: result.errors?.map(({ message, path: at, locations }) => ({ message, at, locations })) }),
-    );
+    // Errors in the order they were raised, which for two fields failing at once is the order their statements
+    // answered, on either executor: compared sorted.
+    const errors = result.errors?.map(({ message, path: at, locations }) => JSON.stringify({ message, at, locations })).sort();
+    return { data: JSON.parse(JSON.stringify(result.data ?? null)) as unknown, errors };
   };
 
   it('answers random selections of the customers connection and a customer timeline exactly as graphql-js (150 operations)', async () => {
@@ -234,7 +238,10 @@ describe('compiled execution', () => {
         const variables = { first, flag, id: someId };
         const general = await run(execution, query, variables, 'general');
         const compiled = await run(execution, query, variables, 'compiled');
-        expect(compiled).toEqual(general);
+        if (general.data !== null || compiled.data !== null) expect(compiled).toEqual(general);
+        // When a failure nulls the whole response, graphql-js reports the failures that arrived until the first root
+        // field failed (Promise.all), which depends on which statement answered first: then the same kinds of failure.
+        else expect(messagesOf(compiled.errors)).toEqual(messagesOf(general.errors));
       }),
       { numRuns: 150 },
     );
@@ -248,11 +255,12 @@ describe('compiled execution', () => {
     const query = 'query ($first: Int) { customers(first: $first) { edges { node { id } } } }';
     const answer = await run(execution, query, { first: 'three' }, 'auto');
     expect(answer).toEqual({
+      data: null,
       errors: [
-        {
+        JSON.stringify({
           message: 'Variable "$first" got invalid value "three"; Int cannot represent non-integer value: "three"',
           locations: [{ line: 1, column: 8 }],
-        },
+        }),
       ],
     });
     // The first run of a document is not compiled; the second is, finds the error, and is answered by graphql-js.
