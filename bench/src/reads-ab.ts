@@ -58,7 +58,7 @@ const HELP = `usage: npm run reads-ab -w @clm/bench -- --base DIR [options]
   --seconds N       seconds per batch (default 4)
   --concurrency N   requests in flight (default 10)
   --cpu-prof DIR    run both APIs under node --cpu-prof, writing into DIR/base and DIR/test
-  --test-node-options "FLAGS"  NODE_OPTIONS for the build under test only (e.g. --max-semi-space-size=64 against the same build)
+  --test-node-options=FLAGS  NODE_OPTIONS for the build under test only (e.g. --max-semi-space-size=64 against the same build)
 DATABASE_URL: the PostgreSQL server (required: the dataset is kept there as clm_bench_reads_<customers>_<touchpoints>_s<seed>).
 `;
 
