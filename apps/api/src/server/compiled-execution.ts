@@ -53,8 +53,8 @@ export type ExecutionPath = 'auto' | 'general' | 'compiled';
 
 /**
  * Executes operations, compiled when they are in the class above and their
- * document is hot: a document is compiled the second time it runs (a
- * compilation costs a few validations' worth of CPU, which a text sent once
+ * document is hot: a document is compiled the second time it runs (compiling
+ * Q1's document took about as long as validating it, which a text sent once
  * would never earn back). Counts what each path served.
  */
 export class CompiledExecution {
