@@ -9,26 +9,27 @@ import { DatabaseError } from '../database/database.errors';
 import { retryLater } from './error-mapping';
 
 /*
- * Query operations run as JavaScript compiled for their document by
- * graphql-jit: graphql-js interprets each field of each row (a resolve info,
- * a path and a completion step per field: a customers page with its
- * touchpoints is about 1,400 of them), the compiled function reads the
- * plain fields as properties and calls only the resolvers.
+ * Hot reads run as JavaScript compiled for their document by graphql-jit:
+ * graphql-js interprets each field of each row (a resolve info, a path and a
+ * completion step per field: a page of 20 customers with 5 touchpoints each
+ * is about a thousand of them), the compiled function reads the plain
+ * fields as properties and calls only the resolvers.
  *
- * What is compiled (the fast path's class): `query` operations that select
- * no introspection root field (`__schema`, `__type`). Mutations (a rerun
- * would write twice), subscriptions (graphql-ws executes those) and
- * introspection run on graphql-js. Everything before execution is
- * Apollo's, unchanged: parsing with the token limit, validation with the
- * depth and alias rules, the cost plugin and the work-kind plugin.
+ * What is compiled (the class; docs/architecture.md → Reads): queries over
+ * HTTP whose root fields are the customers connection and one customer, with
+ * variables of the types those take (isCompilable below). Mutations (a rerun
+ * would write twice), other root fields and operations over WebSocket run on
+ * graphql-js. Everything before execution is Apollo's, unchanged: parsing
+ * with the token limit, validation with the depth and alias rules, the cost
+ * plugin and the work-kind plugin.
  *
  * Same answers: type-graphql gives every field of a type that is not marked
  * `simpleResolvers` a resolver, and the types so marked are plain data
  * (mapped rows, pages, edges), which the compiled code reads as graphql-js's
  * default resolver would. Errors are where the two differ: graphql-jit words
  * the ones it finds itself (variables that do not coerce, a null in a
- * non-null field) its own way, and when a null propagates from two fields
- * it lists one error where graphql-js lists both. So a compiled run that
+ * non-null field) its own way, and when two failures null the same parent
+ * it may list another one of them than graphql-js. So a compiled run that
  * reports any error is run again on graphql-js and that answer is sent
  * (the operation is a query: running it twice changes nothing, and the
  * request's loaders answer the second run from what the first one read);
