@@ -10,6 +10,7 @@
  * Needs the API built (apps/api/dist, or --api-dist). See bench/README.md.
  */
 import { execFile } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type pg from 'pg';
@@ -78,6 +79,15 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
   const onError = (error: unknown) => log(`API services: ${error instanceof Error ? error.message : String(error)}`);
   const startServices = () => createServices({ url: database.url, poolSize: options.poolSize, onError });
 
+  // The machine is shared: the 1-minute load average at the start and end of each phase goes beside its numbers.
+  const loads: Record<string, [number, number]> = {};
+  const timedLoad = async <T>(phase: string, work: () => Promise<T>): Promise<T> => {
+    const start = os.loadavg()[0];
+    const result = await work();
+    loads[phase] = [start, os.loadavg()[0]];
+    return result;
+  };
+
   let projection: ProjectionBuild | null = null;
   const already = await withClient(database.url, projectedRows);
   if (already.complete && !options.reproject) {
@@ -85,12 +95,14 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
   } else {
     if (already.touchpoints + already.transitions > 0) await withClient(database.url, resetProjections);
     log(`building the metrics projection (budget ${options.budgetMinutes} min)`);
-    projection = await buildProjection(
-      database.url,
-      startServices,
-      profiler,
-      options.budgetMinutes,
-      options.stopAtBudget ? null : { apiDist: options.apiDist, batch: options.finishBatch },
+    projection = await timedLoad('projection', () =>
+      buildProjection(
+        database.url,
+        startServices,
+        profiler,
+        options.budgetMinutes,
+        options.stopAtBudget ? null : { apiDist: options.apiDist, batch: options.finishBatch },
+      ),
     );
   }
 
@@ -108,7 +120,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
   if (projection === null || projection.complete) {
     const services = await startServices();
     try {
-      overview = await measureOverview(services.metrics, request, options, profiler, database.url);
+      overview = await timedLoad('overview', () => measureOverview(services.metrics, request, options, profiler, database.url));
     } finally {
       await services.stop();
     }
@@ -130,13 +142,15 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
     log(`GraphQL overview over HTTP: ${http.map((ms) => ms.toFixed(0)).join(', ')} ms`);
     if (options.lagBatches > 0) {
       log(`lag: ${options.lagBatches} batches of ${options.lagCustomers} new customers`);
-      lag = await withClient(database.url, (client) =>
-        measureLag(api.graphqlUrl, key, client, {
-          batches: options.lagBatches,
-          customersPerBatch: options.lagCustomers,
-          timeoutMs: 60_000,
-          decodeCursor: loadCursorDecoder(options.apiDist),
-        }),
+      lag = await timedLoad('lag', () =>
+        withClient(database.url, (client) =>
+          measureLag(api.graphqlUrl, key, client, {
+            batches: options.lagBatches,
+            customersPerBatch: options.lagCustomers,
+            timeoutMs: 60_000,
+            decodeCursor: loadCursorDecoder(options.apiDist),
+          }),
+        ),
       );
     }
     await api.stop();
@@ -155,6 +169,7 @@ async function run(options: Options, cleanup: Cleanup): Promise<void> {
     overview,
     http,
     lag,
+    loads,
   };
   process.stdout.write(formatReport(report));
   process.stdout.write(`  result: ${displayPath(await writeResult('metrics', new Date().toISOString(), report))}\n`);
@@ -320,6 +335,8 @@ type Report = {
   overview: OverviewResult | null;
   http: number[];
   lag: LagResult | null;
+  /** Per phase, the 1-minute load average at its start and end. */
+  loads: Record<string, [number, number]>;
 };
 
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -342,6 +359,9 @@ function formatReport(report: Report): string {
     `clm metrics benchmark — PostgreSQL ${report.postgres.version} (${report.postgres.server}), API build ${report.build.distSha256} (git ${report.build.gitHead})`,
   );
   if (report.buildChanged) lines.push('  WARNING: the API build changed during the run: discard these numbers');
+  const loads = Object.entries(report.loads).map(([phase, [start, end]]) => `${phase} ${start.toFixed(1)} → ${end.toFixed(1)}`);
+  if (loads.length > 0)
+    lines.push(`  load average (1 min) at the start and end of each phase: ${loads.join(', ')} (${os.cpus().length} cores)`);
   lines.push(
     `  dataset ${database.name}: ${int(c.customers)} customers, ${int(c.touchpoints)} touchpoints, ${int(c.transitions)} transitions` +
       (database.load

@@ -40,7 +40,7 @@ describe('clm started with CLM_DEMO=1 on an empty database', () => {
       const [demo] = await queryDatabase<{ customers: number; touchpoints: number }>(
         clm.database.url,
         `SELECT count(*)::int AS customers, sum((SELECT count(*) FROM touchpoints t WHERE t.customer_id = c.id))::int AS touchpoints
-         FROM customers c WHERE c.external_id ~ '^demo-[0-9]{5}$'`,
+         FROM customers c JOIN customer_identities i ON i.customer_id = c.id AND i.kind = 'anonymous_id' AND i.value ~ '^visitor-[0-9]{5}$'`,
       );
       expect(demo.customers).toBe(DEMO_CUSTOMERS);
       // The simulator's touchpoints of demo customers come on top of the plan's.

@@ -65,6 +65,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
   let generatedAdminKey: string | null;
   let demo: Demo | null = null;
   let biWatchdog: BiWatchdog | null = null;
+  let replicaWatchdog: BiWatchdog | null = null;
   try {
     let url = config.databaseUrl;
     if (url === null) {
@@ -75,6 +76,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     services = await createServices({
       url,
+      readReplica: config.readReplica,
       poolSize: config.poolSize,
       limits: config.work,
       // An export waits for its client inside its transaction, up to its total time limit.
@@ -107,6 +109,12 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     biWatchdog = new BiWatchdog(services.db.forKind('control'), config.bi, (error) =>
       logger.warn({ err: error }, 'the clm_bi watchdog cannot end long BI transactions (the database user needs pg_signal_backend)'),
     );
+    // BI tools pointed at the read replica are held to the same limits there (the role's settings replicate; this does not).
+    const onReplica = services.db.onReplica('control');
+    if (onReplica !== null)
+      replicaWatchdog = new BiWatchdog(onReplica, config.bi, (error) =>
+        logger.warn({ err: error }, 'the clm_bi watchdog cannot end long BI transactions on the read replica'),
+      );
     generatedAdminKey = await services.apiKeys.ensureAdminKey(config.adminKey);
     // Shown at once: should a later step fail, the key must not be lost unseen.
     if (generatedAdminKey !== null) onAdminKeyCreated(generatedAdminKey);
@@ -125,6 +133,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
     // Leave nothing running behind a failed start.
     await demo?.stop().catch(() => undefined);
     await biWatchdog?.stop();
+    await replicaWatchdog?.stop();
     if (services) await services.stop().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     await bound.close();
@@ -158,6 +167,7 @@ export async function startApp(config: Config, logger: Logger, onAdminKeyCreated
       await demo?.stop();
       await server.close();
       await biWatchdog?.stop();
+      await replicaWatchdog?.stop();
       await running.stop();
       await embedded?.stop();
     },

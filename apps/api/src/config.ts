@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_WORK_LIMITS } from './database/work-kinds';
+import type { ReadReplicaOptions } from './database/read-replica';
 import type { WorkLimits } from './database/work-kinds';
 
 /**
@@ -54,6 +55,9 @@ export const DEFAULT_KEY_REFUSALS = { perMinute: 60, burst: 10 };
 /** The longest one GraphQL request may take in all, whatever its statements (0: no limit). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
+/** The read replica's lag limit (beyond it reads go to the primary) and how often its lag is measured. */
+export const DEFAULT_READ_REPLICA = { maxLagSeconds: 10, checkSeconds: 1 };
+
 /** A time limit in milliseconds; 0 turns it off. */
 const milliseconds = (fallback: number) => z.coerce.number().int().min(0).max(2_147_483_647).default(fallback);
 const connections = (fallback: number) => z.coerce.number().int().min(1).max(200).default(fallback);
@@ -65,6 +69,12 @@ const environmentSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  CLM_READ_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  CLM_READ_MAX_LAG_SECONDS: z.coerce.number().min(0).max(86_400).default(DEFAULT_READ_REPLICA.maxLagSeconds),
+  CLM_READ_LAG_CHECK_SECONDS: z.coerce.number().min(0.05).max(3600).default(DEFAULT_READ_REPLICA.checkSeconds),
   CLM_DATA_DIR: z.string().min(1).default('.clm/postgres'),
   CLM_ADMIN_KEY: z
     .string()
@@ -136,6 +146,11 @@ export type Config = {
   port: number;
   host: string;
   databaseUrl: string | null;
+  /**
+   * A streaming replica of DATABASE_URL's server (CLM_READ_DATABASE_URL) for query operations, previews, metrics and
+   * exports, bypassed while further behind than `maxLagMs`; null: everything on the primary.
+   */
+  readReplica: ReadReplicaOptions | null;
   dataDir: string;
   /** Whether CLM_DATA_DIR was set (then the folder is used as given, never moved). */
   dataDirExplicit: boolean;
@@ -212,6 +227,14 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env, cores =
     port: env.PORT,
     host: env.HOST,
     databaseUrl: env.DATABASE_URL ?? null,
+    readReplica:
+      env.CLM_READ_DATABASE_URL === undefined
+        ? null
+        : {
+            url: env.CLM_READ_DATABASE_URL,
+            maxLagMs: env.CLM_READ_MAX_LAG_SECONDS * 1000,
+            checkEveryMs: env.CLM_READ_LAG_CHECK_SECONDS * 1000,
+          },
     dataDir: env.CLM_DATA_DIR,
     dataDirExplicit: present.CLM_DATA_DIR !== undefined,
     adminKey: env.CLM_ADMIN_KEY ?? null,

@@ -7,6 +7,7 @@ describe('configuration', () => {
       port: 4000,
       host: '0.0.0.0',
       databaseUrl: null,
+      readReplica: null,
       dataDir: '.clm/postgres',
       dataDirExplicit: false,
       adminKey: null,
@@ -96,6 +97,21 @@ describe('configuration', () => {
     expect(loadConfig({ CLM_INGEST_WRITERS: '8' }).work.ingest).toEqual({ statementTimeoutMs: 30000, connections: 9 });
     expect(() => loadConfig({ CLM_INGEST_TIMEOUT_MS: '-1', CLM_SWEEP_TIMEOUT_MS: '1.5' })).toThrow(
       /CLM_INGEST_TIMEOUT_MS: .*\n {2}CLM_SWEEP_TIMEOUT_MS: /,
+    );
+  });
+
+  it('reads the read replica with its lag limit and check interval, and refuses a URL that is not postgres:// naming the variable', () => {
+    expect(loadConfig({ CLM_READ_DATABASE_URL: 'postgres://clm@replica:5432/clm' }).readReplica).toEqual({
+      url: 'postgres://clm@replica:5432/clm',
+      maxLagMs: 10_000,
+      checkEveryMs: 1_000,
+    });
+    expect(
+      loadConfig({ CLM_READ_DATABASE_URL: 'postgresql://r/clm', CLM_READ_MAX_LAG_SECONDS: '2.5', CLM_READ_LAG_CHECK_SECONDS: '0.25' })
+        .readReplica,
+    ).toEqual({ url: 'postgresql://r/clm', maxLagMs: 2_500, checkEveryMs: 250 });
+    expect(() => loadConfig({ CLM_READ_DATABASE_URL: 'mysql://r/clm', CLM_READ_LAG_CHECK_SECONDS: '0' })).toThrow(
+      /CLM_READ_DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL\n {2}CLM_READ_LAG_CHECK_SECONDS: /,
     );
   });
 

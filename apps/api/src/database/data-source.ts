@@ -20,6 +20,9 @@ import { CustomerMerges1765400000001 } from './migrations/1765400000001-customer
 import { Webhooks1765500000000 } from './migrations/1765500000000-webhooks';
 import { Playbooks1765600000000 } from './migrations/1765600000000-playbooks';
 import { PredictionFits1765700000000 } from './migrations/1765700000000-prediction-fits';
+import { FunnelEntryBins1765850000000 } from './migrations/1765850000000-funnel-entry-bins';
+import { RunningTotals1765850000001 } from './migrations/1765850000001-running-totals';
+import { ActivityGapsUpto1765850000002 } from './migrations/1765850000002-activity-gaps-upto';
 
 export const MIGRATIONS = [
   Foundation1764000000000,
@@ -42,6 +45,9 @@ export const MIGRATIONS = [
   Webhooks1765500000000,
   Playbooks1765600000000,
   PredictionFits1765700000000,
+  FunnelEntryBins1765850000000,
+  RunningTotals1765850000001,
+  ActivityGapsUpto1765850000002,
 ];
 
 /**

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { chmod, chown, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -98,6 +98,115 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       return stopped;
     },
   };
+}
+
+/** A streaming replica of an embedded server: its URL (the primary's database on it), its folder, and a stop that removes both. */
+export type EmbeddedReplica = { url: string; dataDir: string; stop: () => Promise<void> };
+
+/**
+ * Starts a hot-standby streaming replica of the embedded server `primary` in
+ * `dataDir` (which must not exist) on a free local port: a base backup taken
+ * with `pg_backup_start`/`pg_backup_stop` (the package ships no
+ * pg_basebackup), then a second server in standby mode that streams from the
+ * primary through a replication slot of its own (the slot keeps the WAL the
+ * backup needs until the replica has it). For tests of the read replica, and
+ * for trying one on a single machine. The primary's defaults suffice
+ * (`wal_level=replica`, its superuser may replicate from 127.0.0.1).
+ */
+export async function startEmbeddedReplica(primary: EmbeddedDatabase, dataDir: string): Promise<EmbeddedReplica> {
+  const runAs = await serverUser();
+  const binaries = await reachableBinaries(runAs, () => undefined);
+  const primaryUrl = new URL(primary.url);
+  const database = primaryUrl.pathname.slice(1);
+  const slot = `clm_replica_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${primaryUrl.port}/postgres` });
+  await admin.connect();
+  try {
+    // Reserved at once: the WAL from here on stays until the replica has streamed it.
+    await admin.query('SELECT pg_create_physical_replication_slot($1, true)', [slot]);
+    await admin.query(`SELECT pg_backup_start('clm replica', true)`);
+    await copyDataFolder(primary.dataDir, dataDir);
+    const stopped = await admin.query<{ labelfile: string; spcmapfile: string | null }>(
+      'SELECT labelfile, spcmapfile FROM pg_backup_stop(false)',
+    );
+    const [{ labelfile, spcmapfile }] = stopped.rows;
+    await writeFile(path.join(dataDir, 'backup_label'), labelfile);
+    if (spcmapfile) await writeFile(path.join(dataDir, 'tablespace_map'), spcmapfile);
+  } catch (error) {
+    await admin.query('SELECT pg_drop_replication_slot($1)', [slot]).catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await admin.end();
+  }
+  await writeFile(path.join(dataDir, 'standby.signal'), '');
+  const conninfo = `host=127.0.0.1 port=${primaryUrl.port} user=${USER} password=${PASSWORD} application_name=${slot}`;
+  await writeFile(
+    path.join(dataDir, 'postgresql.auto.conf'),
+    `${await readFile(path.join(dataDir, 'postgresql.auto.conf'), 'utf8')}\nprimary_conninfo = '${conninfo}'\nprimary_slot_name = '${slot}'\n`,
+  );
+  await chmod(dataDir, 0o700);
+  if (runAs !== null) {
+    const owned = spawnSync('chown', ['-R', `${runAs.uid}:${runAs.gid}`, dataDir]);
+    if (owned.status !== 0) throw new Error(`could not give ${dataDir} to the postgres user: ${String(owned.stderr).trim()}`);
+  }
+  const port = await findFreePort();
+  const server = await startServer(dataDir, port, binaries, runAs);
+  let stopped: Promise<void> | null = null;
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    dataDir,
+    stop: () => {
+      stopped ??= (async () => {
+        await stopServer(server);
+        const client = new Client({ connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${primaryUrl.port}/postgres` });
+        // The primary may be gone already; its slot went with it.
+        await client
+          .connect()
+          .then(() => client.query('SELECT pg_drop_replication_slot($1)', [slot]))
+          .catch(() => undefined)
+          .finally(() => client.end().catch(() => undefined));
+        await rm(dataDir, { recursive: true, force: true });
+        await rm(`${dataDir}.log`, { force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Folders of a data folder a base backup leaves empty: the server fills them again (the WAL comes by streaming). */
+const NOT_COPIED = new Set([
+  'pg_wal',
+  'pg_replslot',
+  'pg_stat_tmp',
+  'pg_dynshmem',
+  'pg_notify',
+  'pg_serial',
+  'pg_snapshots',
+  'pg_subtrans',
+]);
+/** Files of a running server's data folder a base backup leaves out. */
+const NOT_COPIED_FILES = new Set(['postmaster.pid', 'postmaster.opts']);
+
+/**
+ * Copies a running server's data folder for a base backup: files may change
+ * as they are read (replay from the backup's start mends them) or vanish
+ * (temporary files), which is no error.
+ */
+async function copyDataFolder(from: string, to: string, top = true): Promise<void> {
+  await mkdir(to, { recursive: true, mode: 0o700 });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) {
+      if (top && NOT_COPIED.has(entry.name)) await mkdir(target, { mode: 0o700 });
+      else if (entry.name !== 'pgsql_tmp') await copyDataFolder(source, target, false);
+    } else if (!NOT_COPIED_FILES.has(entry.name)) {
+      await copyFile(source, target).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      });
+    }
+  }
 }
 
 /** What is in an embedded PostgreSQL data folder: the folder in use, whether a cluster was created there, and its URL while a server runs on it. */

@@ -2,6 +2,8 @@ import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
 import { abortedWork, queryTimeout } from './database.errors';
 import { sqlState } from './pg-errors';
+import { ReplicaMonitor } from './read-replica';
+import type { ReadReplicaOptions, ReplicaHealth, Server } from './read-replica';
 import { DEFAULT_WORK_LIMITS, WORK_KIND_NAMES } from './work-kinds';
 import type { WorkKind, WorkLimits } from './work-kinds';
 
@@ -13,8 +15,14 @@ import type { WorkKind, WorkLimits } from './work-kinds';
  * statements and transactions on these.
  */
 
-/** Sees a statement's text before it runs, and the kind of work of its connection (tests count statements with it). */
-export type StatementObserver = (text: string, kind: WorkKind) => void;
+/**
+ * Sees a statement's text before it runs, the kind of work of its connection and the server it runs on (tests count
+ * statements with it).
+ */
+export type StatementObserver = (text: string, kind: WorkKind, server: Server) => void;
+
+/** The kinds of work a scope that allows it may run on the read replica: reads that may lag by up to its limit. */
+export const REPLICA_KINDS: ReadonlySet<WorkKind> = new Set<WorkKind>(['read', 'metrics', 'export']);
 
 export type DbOptions = {
   url: string;
@@ -31,6 +39,10 @@ export type DbOptions = {
   onLogAppended?: () => void;
   /** Called after a commit hook throws (they run after the caller's transaction is final). */
   onError?: (error: unknown) => void;
+  /** A streaming replica the reads of scopes that allow it go to while it keeps up (CLM_READ_DATABASE_URL). */
+  readReplica?: ReadReplicaOptions | null;
+  /** Something an operator should know (the read replica bypassed or back), for the log. */
+  onNotice?: (message: string, details: Record<string, unknown>) => void;
 };
 
 /**
@@ -46,15 +58,34 @@ export type DbOptions = {
  * promise of the process on Node 20 and 22 (about 5% of a read's CPU).
  */
 export class WorkScope {
+  /**
+   * The server this scope's reads went to, once one of them has run: the rest follow it, so the parts of one
+   * response (a metric and its `exactUpTo`) come from one server even should the replica be bypassed meanwhile.
+   */
+  readServer: Server | null = null;
+  /**
+   * A WAL position the client has written up to (x-clm-read-after, from an earlier response's x-clm-wal-position):
+   * the replica serves this scope only once it has replayed that far, so a client reads its own writes.
+   */
+  readAfter: bigint | null = null;
+
   constructor(
     public kind: WorkKind,
     readonly signal: AbortSignal | null = null,
+    /**
+     * Whether its reads may go to the read replica (a query operation, an export): work that writes, or reads what it
+     * has just written (a mutation returning what it changed), runs on the primary. May change until each statement starts.
+     */
+    public replicaReads = false,
   ) {}
 }
 
 /** What every view of one Db shares: the pools (opened on first use) and the hooks. */
 export class DbShared {
   private readonly pools = new Map<WorkKind, Pool>();
+  private readonly replicaPools = new Map<WorkKind, Pool>();
+  /** The read replica's lag and whether it is in use; null without one. */
+  readonly replica: ReplicaMonitor | null;
   /** Every connection opened and not yet closed, across the pools. */
   private readonly open = new Set<PoolClient>();
   private ended = false;
@@ -65,26 +96,57 @@ export class DbShared {
   private readonly idleInTransactionMs: Partial<Record<WorkKind, number>>;
 
   private readonly url: string;
+  private readonly replicaUrl: string | null;
 
   constructor(options: DbOptions) {
     this.url = options.url;
+    this.replicaUrl = options.readReplica?.url ?? null;
     this.limits = { ...DEFAULT_WORK_LIMITS, read: { ...DEFAULT_WORK_LIMITS.read, connections: options.poolSize }, ...options.limits };
     this.idleInTransactionMs = options.idleInTransactionMs ?? {};
     this.onLogAppended = options.onLogAppended ?? (() => undefined);
     this.onError = options.onError ?? (() => undefined);
+    this.replica = options.readReplica
+      ? new ReplicaMonitor(
+          () => this.pool('control'),
+          () => this.pool('control', 'replica'),
+          options.readReplica,
+          options.onNotice ?? (() => undefined),
+          this.onError,
+        )
+      : null;
   }
 
-  pool(kind: WorkKind): Pool {
-    let pool = this.pools.get(kind);
+  /** The read replica's health; null without one. */
+  replicaHealth(): ReplicaHealth | null {
+    return this.replica?.health() ?? null;
+  }
+
+  /**
+   * Where a statement of `scope` runs: on the replica when the scope allows it, its kind is a read and the replica is
+   * in use (or the scope's earlier reads went there), otherwise on the primary.
+   */
+  serverFor(scope: WorkScope): Server {
+    if (this.replica === null || !scope.replicaReads || !REPLICA_KINDS.has(scope.kind)) return 'primary';
+    const caughtUp = scope.readAfter === null || this.replica.hasReplayed(scope.readAfter);
+    scope.readServer ??= this.replica.usable && caughtUp ? 'replica' : 'primary';
+    return scope.readServer;
+  }
+
+  /** The pool of `kind` on `server` (opened on first use). */
+  pool(kind: WorkKind, server: Server = 'primary'): Pool {
+    const pools = server === 'primary' ? this.pools : this.replicaPools;
+    const url = server === 'primary' ? this.url : this.replicaUrl;
+    let pool = pools.get(kind);
     if (!pool) {
       // A pool opened after end() would never be closed: late work fails instead.
       if (this.ended)
         throw new Error(`the database connections are closed (a statement for ${WORK_KIND_NAMES[kind].label} came after shutdown)`);
+      if (url === null) throw new Error('no read replica is configured (CLM_READ_DATABASE_URL)');
       const { statementTimeoutMs, connections, parallelWorkers } = this.limits[kind];
       pool = new Pool({
-        connectionString: this.url,
+        connectionString: url,
         max: connections,
-        application_name: `clm:${kind}`,
+        application_name: server === 'primary' ? `clm:${kind}` : `clm:${kind}:replica`,
         // Sent in the start-up packet: the server applies them to every statement on these connections.
         statement_timeout: statementTimeoutMs,
         idle_in_transaction_session_timeout: this.idleLimitMs(kind),
@@ -101,7 +163,7 @@ export class DbShared {
         this.open.add(client);
         client.once('end', () => this.open.delete(client));
       });
-      this.pools.set(kind, pool);
+      pools.set(kind, pool);
     }
     return pool;
   }
@@ -118,9 +180,11 @@ export class DbShared {
    * server shutting down would end them with an error nobody listens to.
    */
   async end(): Promise<void> {
+    await this.replica?.stop();
     this.ended = true;
-    const pools = [...this.pools.values()];
+    const pools = [...this.pools.values(), ...this.replicaPools.values()];
     this.pools.clear();
+    this.replicaPools.clear();
     await Promise.all(pools.map((pool) => pool.end()));
     await Promise.all([...this.open].map((client) => new Promise((resolve) => client.once('end', resolve))));
   }
@@ -158,6 +222,7 @@ export class Lease {
     readonly kind: WorkKind,
     private readonly signal: AbortSignal | null,
     private readonly shared: DbShared,
+    readonly server: Server = 'primary',
   ) {
     signal?.addEventListener('abort', this.onAbort, { once: true });
     client.on('error', this.onLost);
@@ -186,8 +251,9 @@ export class Lease {
     const pid = backendPid(this.client);
     if (pid === null) return;
     const previous = this.cancelling ?? Promise.resolve();
+    // The cancel goes to the server the statement runs on: a backend's pid means nothing on the other.
     const sent = this.shared
-      .pool('control')
+      .pool('control', this.server)
       .query('SELECT pg_cancel_backend($1)', [pid])
       .catch((error: unknown) => this.shared.onError(error));
     this.cancelling = Promise.all([previous, sent]);

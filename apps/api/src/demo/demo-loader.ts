@@ -122,5 +122,6 @@ export async function loadDemo(
 
 /** A planned touchpoint as a client submits it. */
 export function toSubmission(touchpoint: DemoTouchpoint) {
-  return { ...touchpoint, occurredAt: touchpoint.occurredAt.toISOString() };
+  const { messageId, customer, type, channel, occurredAt, value, currency, campaign, properties } = touchpoint;
+  return { messageId, customer, type, channel, occurredAt: occurredAt.toISOString(), value, currency, campaign, properties };
 }

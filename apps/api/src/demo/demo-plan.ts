@@ -100,9 +100,7 @@ export function demoWindows(plan: DemoPlan, windowDays = DEMO_WINDOW_DAYS, maxBa
   }
   return groups.map((group, index) => {
     const byCustomer = [...group].sort(
-      (a, b) =>
-        (a.customer.externalId < b.customer.externalId ? -1 : a.customer.externalId > b.customer.externalId ? 1 : 0) ||
-        a.occurredAt.getTime() - b.occurredAt.getTime(),
+      (a, b) => (a.storyOf < b.storyOf ? -1 : a.storyOf > b.storyOf ? 1 : 0) || a.occurredAt.getTime() - b.occurredAt.getTime(),
     );
     const batches: DemoTouchpoint[][] = [];
     for (let start = 0; start < byCustomer.length; start += maxBatch) batches.push(byCustomer.slice(start, start + maxBatch));

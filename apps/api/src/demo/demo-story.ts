@@ -14,11 +14,21 @@ import {
 import type { DemoCampaign } from './demo-business';
 import type { Prng } from './prng';
 
+/** The anonymousId a demo customer browses under before they sign up (demo-00042 → visitor-00042). */
+export function demoVisitorOf(externalId: string): string {
+  return `visitor-${externalId.slice('demo-'.length)}`;
+}
+
 /*
  * One customer's story: their touchpoints, written in time order, and where
  * the default (`classic`) model's rules leave them (see the invariants in
  * demo-plan.ts, which this file keeps).
  */
+
+/** What an order costs on each plan (whole USD). */
+export const PRICES = { free: [19, 29, 49, 79, 99, 129], pro: [99, 149, 199, 299, 399] } as const;
+/** The share of customers on the pro plan. */
+export const PRO_SHARE = 0.25;
 
 /** Gaps inside an active stretch stay below this, so the sweep (60 days) never catches an active customer. */
 const MAX_ACTIVE_GAP_DAYS = 44;
@@ -27,7 +37,10 @@ const MIN_LAPSE_DAYS = 75;
 
 export type DemoTouchpoint = {
   messageId: string;
-  customer: { externalId: string; email?: string; name?: string; attributes?: Record<string, JsonValue> };
+  /** The plan customer whose story this is (their externalId, whether or not this touchpoint names it). */
+  storyOf: string;
+  /** How the touchpoint names its customer: a visitor's anonymousId until they sign up or buy, their externalId after. */
+  customer: { externalId?: string; anonymousId?: string; email?: string; name?: string; attributes?: Record<string, JsonValue> };
   type: string;
   channel: string;
   occurredAt: Date;
@@ -89,12 +102,33 @@ export class Story {
     today: Date,
   ) {
     this.end = today.getTime();
-    this.satisfaction = (rng.next() + rng.next() + rng.next()) / 3;
-    this.plan = rng.chance(0.25) ? 'pro' : 'free';
+    this.satisfaction = drawSatisfaction(rng);
+    this.plan = rng.chance(PRO_SHARE) ? 'pro' : 'free';
   }
 
-  /** The whole story: arrival, visits, maybe acquisition, an active life, maybe a lapse and a win-back. */
+  /**
+   * The whole story: arrival, visits, maybe acquisition, an active life,
+   * maybe a lapse and a win-back. A visitor is anonymous until they sign up
+   * or buy: their touchpoints name them by an anonymousId, and the one that
+   * acquires them brings their externalId, name and email with it (as a site
+   * with a tracking snippet would send them).
+   */
   live(firstAt: number, campaigns: readonly DemoCampaign[]): void {
+    this.tell(firstAt, campaigns);
+    this.nameOnConversion();
+  }
+
+  private nameOnConversion(): void {
+    const anonymousId = demoVisitorOf(this.externalId);
+    const { attributes, ...known } = this.events[0].customer;
+    const conversion = this.events.findIndex((event) => ACQUIRING_TYPES.includes(event.type));
+    this.events.forEach((event, index) => {
+      if (index === conversion) event.customer = { ...known, externalId: this.externalId, anonymousId };
+      else if (conversion === -1 || index < conversion) event.customer = index === 0 ? { anonymousId, attributes } : { anonymousId };
+    });
+  }
+
+  private tell(firstAt: number, campaigns: readonly DemoCampaign[]): void {
     const rng = this.rng;
     this.at = firstAt;
     const channel = this.arrivalChannel(campaigns, firstAt);
@@ -212,16 +246,16 @@ export class Story {
         return this.record(kind, 'email', 'weekly-newsletter', { email: 'weekly-newsletter' });
       case 'survey_response': {
         this.surveys++;
-        const score = clamp(Math.round(s * 12 - 1 + rng.between(-1.5, 1.5)), 0, 10);
+        const score = npsScore(rng, s);
         this.latestNps = score;
         return this.record('survey_response', 'email', null, { survey: 'nps', score });
       }
       case 'feedback':
-        return this.record('feedback', 'web', null, { survey: 'csat', score: clamp(Math.round(1 + s * 4 + rng.between(-0.8, 0.8)), 1, 5) });
+        return this.record('feedback', 'web', null, { survey: 'csat', score: csatScore(rng, s) });
       case 'review':
         this.reviewed = true;
         return this.record('review', 'web', null, {
-          rating: clamp(Math.round(1 + s * 4 + rng.between(-1, 1)), 1, 5),
+          rating: reviewRating(rng, s),
           site: rng.pick(['g2', 'trustpilot', 'capterra']),
         });
       case 'referral':
@@ -234,8 +268,7 @@ export class Story {
   }
 
   private purchase(channel: string, campaign: string | null): void {
-    const base = this.plan === 'pro' ? [99, 149, 199, 299, 399] : [19, 29, 49, 79, 99, 129];
-    const value = this.rng.pick(base);
+    const value = this.rng.pick(PRICES[this.plan]);
     this.purchases++;
     this.revenue += value;
     this.record(
@@ -287,6 +320,7 @@ export class Story {
     const occurredAt = new Date(Math.floor(this.at));
     this.events.push({
       messageId: `${this.externalId}-${this.events.length + 1}`,
+      storyOf: this.externalId,
       customer,
       type,
       channel,
@@ -344,6 +378,34 @@ export class Story {
       expectedStage,
     };
   }
+}
+
+/*
+ * What customers answer, from their satisfaction (0 to 1, the mean of three
+ * uniform draws: mostly between 0.3 and 0.7). Shaped like a healthy SaaS
+ * business: NPS answers average 8 (about 38% promoters and 17% detractors, an
+ * NPS near +20), CSAT averages 4 of 5, review ratings 4 of 5. The demo's
+ * history and its simulator both answer through these.
+ */
+
+/** A customer's "how likely are you to recommend us" answer, 0 to 10. */
+export function npsScore(rng: Prng, satisfaction: number): number {
+  return clamp(Math.round(4 + satisfaction * 8 + rng.between(-1.5, 1.5)), 0, 10);
+}
+
+/** A customer's satisfaction survey answer, 1 to 5. */
+export function csatScore(rng: Prng, satisfaction: number): number {
+  return clamp(Math.round(2 + satisfaction * 4 + rng.between(-0.8, 0.8)), 1, 5);
+}
+
+/** A customer's review rating, 1 to 5 stars. */
+export function reviewRating(rng: Prng, satisfaction: number): number {
+  return clamp(Math.round(2 + satisfaction * 4 + rng.between(-1, 1)), 1, 5);
+}
+
+/** A satisfaction level, 0 to 1: the mean of three uniform draws. */
+export function drawSatisfaction(rng: Prng): number {
+  return (rng.next() + rng.next() + rng.next()) / 3;
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -1,7 +1,10 @@
 import { loadDemo } from './demo-loader';
 import type { DemoLoadResult, DemoLog, DemoServices } from './demo-loader';
 import { DEMO_CUSTOMERS, DEMO_SEED, demoExternalId, planDemo } from './demo-plan';
+import { demoVisitorOf } from './demo-story';
+import { measureDemoRates } from './demo-rates';
 import { DemoSimulator } from './demo-simulator';
+import type { SimulatorOptions } from './demo-simulator';
 
 export type DemoOptions = {
   customers?: number;
@@ -10,6 +13,8 @@ export type DemoOptions = {
   simulateEveryMs?: number;
   /** "Today" for the plan: now by default. */
   today?: Date;
+  /** The simulator's pace (tests run it faster): see DemoSimulator. */
+  simulator?: Pick<SimulatorOptions, 'speed' | 'headStartMs'>;
 };
 
 /** A running demo. */
@@ -30,7 +35,7 @@ export type Demo = {
  * Starts the demo on a database: an empty one (no customers) gets the demo
  * business, loaded in the background through the public services (the API
  * serves meanwhile, and the board fills up as it loads); one that already
- * holds the demo (its first customer, demo-00001, exists) keeps its data and
+ * holds the demo (its first visitor, visitor-00001, exists) keeps its data and
  * only the simulator resumes; one with customers of its own is left alone
  * (null).
  */
@@ -38,7 +43,7 @@ export async function startDemo(services: DemoServices, log: DemoLog, options: D
   const customers = options.customers ?? DEMO_CUSTOMERS;
   const page = await services.customers.list({}, { field: 'CREATED_AT', direction: 'ASC' }, { first: 1 });
   const empty = page.edges.length === 0;
-  if (!empty && (await services.customers.find({ externalId: demoExternalId(1) })) === null) {
+  if (!empty && (await services.customers.find({ anonymousId: demoVisitorOf(demoExternalId(1)) })) === null) {
     log.info('demo: the database has customers of its own, so the demo stays off (CLM_DEMO=0 silences this)');
     return null;
   }
@@ -48,13 +53,12 @@ export async function startDemo(services: DemoServices, log: DemoLog, options: D
   let simulator: DemoSimulator | null = null;
   const ready = (async () => {
     let loaded: DemoLoadResult | null = null;
-    if (empty) {
-      const plan = planDemo({ seed: options.seed ?? DEMO_SEED, customers, today: options.today ?? new Date() });
-      loaded = await loadDemo(services, plan, log, () => stopping);
-    }
+    // Resuming, the plan is made again (a quarter of a second for 5,000 customers) for its rates: the simulator keeps them.
+    const plan = planDemo({ seed: options.seed ?? DEMO_SEED, customers, today: options.today ?? new Date() });
+    if (empty) loaded = await loadDemo(services, plan, log, () => stopping);
     const every = options.simulateEveryMs ?? 1000;
     if (!stopping && every > 0) {
-      simulator = new DemoSimulator(services.ingest, log, { customers, intervalMs: every });
+      simulator = new DemoSimulator(services.ingest, log, { rates: measureDemoRates(plan), intervalMs: every, ...options.simulator });
       simulator.start();
     }
     return loaded;

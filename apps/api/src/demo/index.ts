@@ -12,3 +12,5 @@ export { DEMO_CUSTOMERS, DEMO_SEED, demoExternalId, demoWindows, planDemo } from
 export type { DemoPlan } from './demo-plan';
 export type { DemoCustomer, DemoTouchpoint } from './demo-story';
 export { DemoSimulator } from './demo-simulator';
+export { measureDemoRates } from './demo-rates';
+export type { DemoRates } from './demo-rates';

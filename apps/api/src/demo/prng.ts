@@ -33,6 +33,19 @@ export class Prng {
     return min + this.next() * (max - min);
   }
 
+  /**
+   * How many events of a Poisson process with this mean happen: Knuth's
+   * product of uniforms, in steps of at most 30 so e^-mean never underflows.
+   */
+  poisson(mean: number): number {
+    let count = 0;
+    for (let left = mean; left > 0; left -= 30) {
+      const limit = Math.exp(-Math.min(left, 30));
+      for (let product = this.next(); product > limit; product *= this.next()) count++;
+    }
+    return count;
+  }
+
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)];
   }

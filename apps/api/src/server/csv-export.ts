@@ -78,7 +78,8 @@ export function csvExportRouter(options: CsvExportOptions): Router {
   const streaming = new StreamingExports(services);
   // The key is checked as an interactive read; metrics.csv is a metrics request (its connections and time limit; the
   // client leaving cancels it); customers.csv runs in an export scope of its own.
-  router.use(requestWorkScope('read'));
+  // Both exports only read: they may read the read replica (the key check runs on the primary, as every key check).
+  router.use(requestWorkScope('read', 0, true));
   router.use(requireReadKey(services));
   router.use(refuseRateLimitedKeys(options.expensiveWork));
   router.use('/metrics.csv', requestWorkKind('metrics'));
@@ -99,7 +100,7 @@ export function csvExportRouter(options: CsvExportOptions): Router {
         const stop = streaming.add(guard);
         try {
           // On the exports' own connections and statement limit; the client leaving cancels the FETCH in flight.
-          await streamCustomers(services.db.inScope(new WorkScope('export', clientGone(response))), filter, response, stallMs);
+          await streamCustomers(services.db.inScope(new WorkScope('export', clientGone(response), true)), filter, response, stallMs);
         } finally {
           stop();
         }
@@ -129,7 +130,7 @@ export function csvExportRouter(options: CsvExportOptions): Router {
         options.expensiveWork.refused(keyId);
         throw costLimitExceeded(cost, limit, [{ field: metric, price: cost }]);
       }
-      const { metrics } = services.scoped(services.db.inScope((response.locals as Locals).work ?? new WorkScope('metrics')));
+      const { metrics } = services.scoped(services.db.inScope((response.locals as Locals).work ?? new WorkScope('metrics', null, true)));
       const table = await options.expensiveWork.run(keyId, () => metricTable(metrics, metric, query));
       sendCsvHeaders(response, `${metric}.csv`);
       // Amounts may come as exact decimal text: numbers, never prefixed; any other text is defended.

@@ -43,6 +43,7 @@ export function describeErrorCode(code: ErrorCode): ClientError {
       return { graphqlCode: 'NOT_FOUND', httpStatus: 404 };
     case 'CUSTOMER_CONFLICT':
     case 'MERGE_REFUSED':
+    case 'LAST_ADMIN_KEY':
     case 'CAMPAIGN_EXISTS':
     case 'SEGMENT_EXISTS':
     case 'PLAYBOOK_EXISTS':

@@ -151,7 +151,8 @@ export function attachGraphQLWebSocket(options: {
         const operation = getOperationAST(document, payload.operationName);
         const gone = ctx.extra.gone ?? null;
         const deadline = requestTimeoutMs > 0 && operation?.operation !== 'subscription' ? withDeadline(gone, requestTimeoutMs) : null;
-        const work = new WorkScope(operation ? workKindOf(operation) : 'read', deadline?.signal ?? gone);
+        // A query may read the replica; a mutation reads what it writes, and a subscription's reads follow the logs, on the primary.
+        const work = new WorkScope(operation ? workKindOf(operation) : 'read', deadline?.signal ?? gone, operation?.operation === 'query');
         const contextValue = createContext(services, principal, undefined, work);
         if (deadline) deadlines.set(contextValue, deadline.clear);
         if (priced.length > 0) expensiveKeys.set(contextValue, contextValue.principal.keyId);

@@ -14,6 +14,7 @@ import type { Config } from '../config';
 import type { ProjectionHealth } from '../log';
 import { migrationsAreCurrent } from '../database/data-source';
 import { databaseUnavailable } from '../database/db';
+import type { ReplicaHealth } from '../database/db';
 import { ClmError } from '../core/errors';
 import { DEFAULT_V1_MAX_PENDING } from '../config';
 import type { Principal } from '../core/principal';
@@ -32,6 +33,7 @@ import { refuseRateLimitedKeys } from './rate-limited-keys';
 import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
 import { CompiledExecution, compiledGateway } from './compiled-execution';
+import { readYourWritesPlugin } from './read-your-writes';
 import { requestWorkScope, workKindPlugin } from './work-scope';
 import type { WorkLocals } from './work-scope';
 import { resolverContainer } from './services';
@@ -68,6 +70,15 @@ const isStalled = (health: ProjectionHealth) => health.state === 'stalled';
 /** The health probes name only projections in trouble, so a healthy answer stays `{status, database}`. */
 function projectionsPart(troubled: ProjectionHealth[]): { projections?: ProjectionHealth[] } {
   return troubled.length === 0 ? {} : { projections: troubled };
+}
+
+/**
+ * The read replica's state and lag, when one is configured. It never fails a probe: a replica bypassed or away only
+ * sends reads to the primary.
+ */
+function replicaPart(services: Services): { readReplica?: ReplicaHealth } {
+  const health = services.db.replicaHealth();
+  return health === null ? {} : { readReplica: health };
 }
 
 /**
@@ -123,6 +134,7 @@ export async function startHttpServer(options: {
       refuseSubscriptionsOverHttp(),
       costLimitPlugin(config.limits, expensiveWork),
       workKindPlugin(),
+      readYourWritesPlugin(services.db),
     ],
   });
   await apollo.start();
@@ -136,12 +148,17 @@ export async function startHttpServer(options: {
       // On connections of its own: busy previews or exports cannot make a healthy instance look dead.
       await services.db.forKind('control').query('SELECT 1');
     } catch {
-      response.status(503).json({ status: 'degraded', database: 'unreachable' });
+      response.status(503).json({ status: 'degraded', database: 'unreachable', ...replicaPart(services) });
       return;
     }
     // Before the migrations are applied the positions cannot be read; liveness does not depend on them.
     const troubled = await troubledProjections(services).catch((): ProjectionHealth[] => []);
-    response.json({ status: troubled.some(isStalled) ? 'degraded' : 'ok', database: 'reachable', ...projectionsPart(troubled) });
+    response.json({
+      status: troubled.some(isStalled) ? 'degraded' : 'ok',
+      database: 'reachable',
+      ...projectionsPart(troubled),
+      ...replicaPart(services),
+    });
   });
   // Readiness: 503 while migrations are pending or a projection is stalled (its read models, metrics or segment
   // membership, no longer move); a lagging projection is named and the instance stays ready.
@@ -160,6 +177,7 @@ export async function startHttpServer(options: {
             : 'ready',
         database: 'reachable',
         ...projectionsPart(troubled),
+        ...replicaPart(services),
       });
     } catch {
       response.status(503).json({ status: 'database unreachable' });

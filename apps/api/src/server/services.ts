@@ -2,6 +2,7 @@ import type { ResolverData } from 'type-graphql';
 import type { RequestContext } from '../core/request-context';
 import { Streams } from '../core/request-context';
 import { Db } from '../database/db';
+import type { ReadReplicaOptions } from '../database/db';
 import { sql } from '../database/sql';
 import type { WorkKind, WorkLimits } from '../database/work-kinds';
 import { timelineLoader, TimelineReader } from '../database/timeline';
@@ -87,6 +88,7 @@ import {
 } from '../modules/playbooks';
 import {
   AddressPolicy,
+  CUSTOMER_MERGE_SOURCE,
   resolveWithDns,
   SEGMENT_CHANGE_SOURCE,
   STAGE_CHANGE_SOURCE,
@@ -227,6 +229,8 @@ export type ServiceOptions = {
     timeoutMs?: number;
     dispatcher?: Omit<DispatcherOptions, 'onError'>;
   };
+  /** A streaming replica for query operations, previews, metrics and exports (CLM_READ_DATABASE_URL and its limits). */
+  readReplica?: ReadReplicaOptions | null;
   onError: (error: unknown) => void;
   /** Something an operator should know that is not an error of clm's (a row a projection skipped, a projection stalled). */
   onNotice?: (message: string, details: Record<string, unknown>) => void;
@@ -238,7 +242,11 @@ export type ServiceOptions = {
  * `WebhookEventSource` and is registered here (docs/architecture.md).
  */
 export function webhookSourcesOf(): WebhookSources {
-  return new WebhookSources().register(STAGE_CHANGE_SOURCE).register(SEGMENT_CHANGE_SOURCE).register(PLAYBOOK_FIRED_SOURCE);
+  return new WebhookSources()
+    .register(STAGE_CHANGE_SOURCE)
+    .register(SEGMENT_CHANGE_SOURCE)
+    .register(CUSTOMER_MERGE_SOURCE)
+    .register(PLAYBOOK_FIRED_SOURCE);
 }
 
 /** The defaults of CLM_PROJECTION_STALL_SECONDS, CLM_PROJECTION_LAG_ROWS and CLM_PROJECTION_LAG_SECONDS. */
@@ -254,7 +262,11 @@ export async function createServices(options: ServiceOptions): Promise<Services>
     limits: options.limits,
     idleInTransactionMs: options.idleInTransactionMs,
     onError: options.onError,
+    readReplica: options.readReplica,
+    onNotice: options.onNotice,
   });
+  // The replica's first measurement before any request: until then reads would go to the primary.
+  await db.checkReplica();
   const listener = new PgListener(options.url, options.onError);
   // Background work runs on its own connections and limits, and no request's client leaving cancels it.
   const streamDb = db.forKind('read');

@@ -54,18 +54,20 @@ export type WorkLocals = { work?: WorkScope };
  * statements of the services built on it use that kind's connections and
  * limit, and its client leaving before the response is complete cancels them
  * at once, as does the request running longer than `totalMs` in all (0: no
- * limit; QUERY_TIMEOUT naming CLM_REQUEST_TIMEOUT_MS).
+ * limit; QUERY_TIMEOUT naming CLM_REQUEST_TIMEOUT_MS). `replicaReads`: its
+ * reads may go to the read replica (a route that only reads; GraphQL decides
+ * per operation, in workKindPlugin).
  */
-export function requestWorkScope(kind: WorkKind, totalMs = 0) {
+export function requestWorkScope(kind: WorkKind, totalMs = 0, replicaReads = false) {
   return (_request: Request, response: Response, next: NextFunction) => {
     const gone = clientGone(response);
     if (totalMs <= 0) {
-      (response.locals as WorkLocals).work = new WorkScope(kind, gone);
+      (response.locals as WorkLocals).work = new WorkScope(kind, gone, replicaReads);
       return next();
     }
     const deadline = withDeadline(gone, totalMs);
     response.once('close', deadline.clear);
-    (response.locals as WorkLocals).work = new WorkScope(kind, deadline.signal);
+    (response.locals as WorkLocals).work = new WorkScope(kind, deadline.signal, replicaReads);
     next();
   };
 }
@@ -142,14 +144,20 @@ export function clientGone(response: Response): AbortSignal {
   return controller.signal;
 }
 
-/** Classifies each GraphQL operation over HTTP once it is resolved (previews and metrics, ingest, the sweep, reads). */
+/**
+ * Classifies each GraphQL operation over HTTP once it is resolved (previews and metrics, ingest, the sweep, reads),
+ * and lets a query's reads go to the read replica; a mutation reads what it writes on the primary.
+ */
 export function workKindPlugin(): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, contextValue }) {
           const scope = workScopeOf(contextValue);
-          if (scope && operation) scope.kind = workKindOf(operation);
+          if (scope && operation) {
+            scope.kind = workKindOf(operation);
+            scope.replicaReads = operation.operation === 'query';
+          }
         },
       };
     },

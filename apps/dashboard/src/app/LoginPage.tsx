@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
+import { usePageTitle } from '../lib/usePageTitle';
 
 type LoginPageProps = {
   onSignIn: (apiKey: string) => void;
@@ -11,6 +12,7 @@ type LoginPageProps = {
 export function LoginPage({ onSignIn, error }: LoginPageProps) {
   const [apiKey, setApiKey] = useState('');
   const trimmed = apiKey.trim();
+  usePageTitle('Sign in');
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();

@@ -4,6 +4,7 @@ import { OperationTypeNode } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { createConnectionStatusStore } from '../lib/connection-status';
 import type { ConnectionStatusStore } from '../lib/connection-status';
+import { readYourWritesFetch } from '../lib/read-your-writes';
 
 /** The API is same-origin: served by the API itself in production, proxied by Vite in development. */
 const GRAPHQL_PATH = '/graphql';
@@ -18,7 +19,8 @@ export type ApiSession = {
 
 /**
  * Creates the Apollo Client for one API key: queries and mutations over HTTP
- * with `Authorization: Bearer <key>`, subscriptions over graphql-ws with the
+ * with `Authorization: Bearer <key>` (and the position of the session's last
+ * write, so it reads its own writes), subscriptions over graphql-ws with the
  * same header value in `connectionParams`.
  */
 export function createApiSession(apiKey: string, location: Location = window.location): ApiSession {
@@ -35,7 +37,8 @@ export function createApiSession(apiKey: string, location: Location = window.loc
   const link = ApolloLink.split(
     (operation) => operation.operationType === OperationTypeNode.SUBSCRIPTION,
     new GraphQLWsLink(socket),
-    new HttpLink({ uri: GRAPHQL_PATH, headers: { authorization } }),
+    // What this session wrote, it reads back: from the primary until the API's read replica has it (lib/read-your-writes.ts).
+    new HttpLink({ uri: GRAPHQL_PATH, headers: { authorization }, fetch: readYourWritesFetch((input, init) => fetch(input, init)) }),
   );
   const client = new ApolloClient({ link, cache: new InMemoryCache() });
 

@@ -4,6 +4,7 @@ import { Navigate, Route, Routes } from 'react-router';
 import { Layout } from './Layout';
 import { EmptyState, LoadingState } from '../components/States';
 import LivePage from '../pages/live';
+import { usePageTitle } from '../lib/usePageTitle';
 
 /*
  * Every page but Live (the first one) is its own chunk, loaded when first visited.
@@ -20,6 +21,7 @@ function Page({ children }: { children: ReactNode }) {
 }
 
 function NotFound() {
+  usePageTitle('No such page');
   return (
     <EmptyState title="No such page">
       Pick a page from the navigation; <a href="/live">Live</a> shows where every customer is now.

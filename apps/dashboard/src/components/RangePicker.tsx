@@ -1,18 +1,24 @@
 import { useId } from 'react';
-import { parseRange, RANGE_PRESETS } from '../lib/range';
+import { parseRange, RANGE_PRESETS, rangeLabel } from '../lib/range';
 
 type RangePickerProps = {
   /** The URL's `range` value (a preset key or `from..to`). */
   value: string;
   onChange: (value: string) => void;
   label?: string;
+  /** The range the page shows when `value` is not one: the picker shows it too, and says why. */
+  fallback?: string;
 };
 
-/** A preset range, or two dates for a custom one; the value is what goes in the URL. */
-export function RangePicker({ value, onChange, label = 'Range' }: RangePickerProps) {
+/**
+ * A preset range, or two dates for a custom one; the value is what goes in the
+ * URL. A bad value in the URL is said so, and the picker shows the range the
+ * page falls back to (parse the page's range with the same `fallback`).
+ */
+export function RangePicker({ value, onChange, label = 'Range', fallback = '30d' }: RangePickerProps) {
   const id = useId();
-  const custom = !RANGE_PRESETS.some((preset) => preset.key === value);
-  const { range } = parseRange(value, '30d');
+  const { key, range, problem } = parseRange(value, fallback);
+  const custom = !RANGE_PRESETS.some((preset) => preset.key === key);
   const setDay = (end: 'from' | 'to', day: string) => {
     if (!day) return;
     const next = { ...range, [end]: day };
@@ -26,7 +32,7 @@ export function RangePicker({ value, onChange, label = 'Range' }: RangePickerPro
       <select
         id={`${id}-preset`}
         className="picker__control"
-        value={custom ? 'custom' : value}
+        value={custom ? 'custom' : key}
         onChange={(event) => onChange(event.target.value === 'custom' ? `${range.from}..${range.to}` : event.target.value)}
       >
         {RANGE_PRESETS.map((preset) => (
@@ -56,6 +62,11 @@ export function RangePicker({ value, onChange, label = 'Range' }: RangePickerPro
             onChange={(event) => setDay('to', event.target.value)}
           />
         </span>
+      )}
+      {problem && (
+        <p className="picker__problem" role="alert">
+          The range in the address is wrong: {problem}. Showing {rangeLabel(key, range)} instead.
+        </p>
       )}
     </div>
   );

@@ -19,17 +19,30 @@ function validDay(text: string): boolean {
   return DAY.test(text) && isoDay(new Date(`${text}T00:00:00Z`)) === text;
 }
 
+/** A parsed `range`: the key the page uses (the fallback's when the URL's is bad), its days, and what was wrong with the URL's. */
+export type ParsedRange = { key: string; range: DayRange; problem: string | null };
+
 /**
  * The URL's `range`: a preset (`30d`: the last 30 days up to today, UTC) or
- * `YYYY-MM-DD..YYYY-MM-DD`. Anything else falls back to `fallback`.
+ * `YYYY-MM-DD..YYYY-MM-DD`. Anything else falls back to `fallback`, with a
+ * `problem` that says why, so the page can say it shows another range.
  */
-export function parseRange(param: string | null, fallback: string, today: Date = new Date()): { key: string; range: DayRange } {
+export function parseRange(param: string | null, fallback: string, today: Date = new Date()): ParsedRange {
   const key = param ?? fallback;
   const preset = RANGE_PRESETS.find((candidate) => candidate.key === key);
-  if (preset) return { key, range: { from: isoDay(new Date(today.getTime() - (preset.days - 1) * DAY_MS)), to: isoDay(today) } };
+  if (preset)
+    return { key, range: { from: isoDay(new Date(today.getTime() - (preset.days - 1) * DAY_MS)), to: isoDay(today) }, problem: null };
   const [from, to] = key.split('..');
-  if (from && to && validDay(from) && validDay(to) && from <= to) return { key, range: { from, to } };
-  return key === fallback ? parseRange('30d', '30d', today) : parseRange(fallback, fallback, today);
+  const days = from !== undefined && to !== undefined && validDay(from) && validDay(to);
+  if (days && from <= to) return { key, range: { from, to }, problem: null };
+  const problem = days ? `"${key}" ends before it starts` : `"${key}" is not a range (a preset such as 30d, or YYYY-MM-DD..YYYY-MM-DD)`;
+  const shown = key === fallback ? parseRange('30d', '30d', today) : parseRange(fallback, fallback, today);
+  return { ...shown, problem };
+}
+
+/** How a range reads in the picker: a preset's label, or its two days. */
+export function rangeLabel(key: string, range: DayRange): string {
+  return RANGE_PRESETS.find((preset) => preset.key === key)?.label ?? `${range.from} to ${range.to}`;
 }
 
 /** [from, to) instants of a day range, for the APIs that take date-times. */

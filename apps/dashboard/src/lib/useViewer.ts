@@ -9,13 +9,15 @@ export type ViewerAccess = {
   /** True only once the API confirmed the ADMIN scope: admin actions stay hidden until then. */
   isAdmin: boolean;
   keyName: string | null;
+  /** The signed-in key's id, to mark it in the list of keys. */
+  keyId: string | null;
 };
 
 /** The signed-in key's scopes, from `viewer` (cached for the session). */
 export function useViewer(): ViewerAccess {
   const { data, loading } = useQuery(ViewerDocument, { fetchPolicy: 'cache-first' });
   const scopes = data?.viewer.scopes ?? [];
-  return { loading, scopes, isAdmin: scopes.includes('ADMIN'), keyName: data?.viewer.name ?? null };
+  return { loading, scopes, isAdmin: scopes.includes('ADMIN'), keyName: data?.viewer.name ?? null, keyId: data?.viewer.keyId ?? null };
 }
 
 /** Why an admin action is not offered, for a key without ADMIN. */

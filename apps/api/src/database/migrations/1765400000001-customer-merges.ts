@@ -60,6 +60,8 @@ export class CustomerMerges1765400000001 implements MigrationInterface {
       CREATE TABLE customer_merge_arrivals (
         merge_id uuid NOT NULL REFERENCES customer_merges (id),
         message_id text NOT NULL,
+        identity_kind text NOT NULL,
+        identity_value text NOT NULL,
         PRIMARY KEY (merge_id, message_id)
       );
 

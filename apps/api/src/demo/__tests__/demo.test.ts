@@ -8,6 +8,7 @@ import type { Demo } from '../demo';
 import type { DemoLoadResult } from '../demo-loader';
 import { DEMO_SEED, demoWindows, planDemo } from '../demo-plan';
 import type { DemoPlan } from '../demo-plan';
+import { demoVisitorOf } from '../demo-story';
 import type { DemoTouchpoint } from '../demo-story';
 
 const DAY_MS = 86_400_000;
@@ -83,8 +84,8 @@ describe('the demo plan', () => {
       const at = touchpoint.occurredAt.getTime();
       expect(at).toBeLessThan(TODAY.getTime());
       expect(at).toBeGreaterThan(TODAY.getTime() - 366 * DAY_MS);
-      expect(at).toBeGreaterThan(last.get(touchpoint.customer.externalId) ?? -Infinity);
-      last.set(touchpoint.customer.externalId, at);
+      expect(at).toBeGreaterThan(last.get(touchpoint.storyOf) ?? -Infinity);
+      last.set(touchpoint.storyOf, at);
     }
   });
 
@@ -113,8 +114,8 @@ describe('the demo plan', () => {
           const at = touchpoint.occurredAt.getTime();
           expect(at).toBeLessThan(window.sweepAt.getTime());
           expect(at).toBeGreaterThanOrEqual(window.sweepAt.getTime() - 7 * DAY_MS);
-          expect(at).toBeGreaterThan(last.get(touchpoint.customer.externalId) ?? -Infinity);
-          last.set(touchpoint.customer.externalId, at);
+          expect(at).toBeGreaterThan(last.get(touchpoint.storyOf) ?? -Infinity);
+          last.set(touchpoint.storyOf, at);
         }
       }
       previousSweep = window.sweepAt.getTime();
@@ -141,8 +142,8 @@ const SMALL_PLAN = {
     social_engagement: 6,
     social_share: 3,
   },
-  // 15 visitors never sign up or buy; demo-00002 and -00017 buy twice; -00020 signs up; -00009 bought once 120+ days ago, -00011 60+.
-  stages: { acquisition: 1, 'at-risk': 1, awareness: 15, churned: 1, retention: 2 },
+  // 15 visitors never sign up or buy; demo-00002 buys twice, -00017 too and reviews it 4+ stars; -00020 signs up; -00009 bought once 120+ days ago, -00011 60+.
+  stages: { acquisition: 1, advocacy: 1, 'at-risk': 1, awareness: 15, churned: 1, retention: 1 },
 };
 
 describe('a demo of 200 customers loaded through the real services', () => {
@@ -175,12 +176,30 @@ describe('a demo of 200 customers loaded through the real services', () => {
   });
 
   it("puts every customer in the stage the plan folds from the classic rules, with the plan's orders and revenue", async () => {
-    const rows = await server.db.query<{ external_id: string; stage: string; orders: number; revenue: string }>(
-      `SELECT external_id, stage, orders, revenue::text FROM customers ORDER BY external_id`,
+    // Every customer by the visitor id they arrived with; only those the plan acquires have an externalId, name and email.
+    const rows = await server.db.query<{
+      visitor: string;
+      external_id: string | null;
+      named: boolean;
+      stage: string;
+      orders: number;
+      revenue: string;
+    }>(
+      `SELECT i.value AS visitor, c.external_id, c.name IS NOT NULL AND c.email IS NOT NULL AS named, c.stage, c.orders, c.revenue::text
+         FROM customers c JOIN customer_identities i ON i.customer_id = c.id AND i.kind = 'anonymous_id' ORDER BY i.value`,
     );
-    const actual = rows.map((row) => ({ externalId: row.external_id, stage: row.stage, orders: row.orders, revenue: Number(row.revenue) }));
+    const actual = rows.map((row) => ({
+      visitor: row.visitor,
+      externalId: row.external_id,
+      named: row.named,
+      stage: row.stage,
+      orders: row.orders,
+      revenue: Number(row.revenue),
+    }));
     const expected = plan.customers.map((customer) => ({
-      externalId: customer.externalId,
+      visitor: demoVisitorOf(customer.externalId),
+      externalId: customer.acquiredAt === null ? null : customer.externalId,
+      named: customer.acquiredAt !== null,
       stage: customer.expectedStage,
       orders: customer.orders,
       revenue: customer.revenue,
@@ -264,7 +283,12 @@ describe('a demo of 200 customers loaded through the real services', () => {
   });
 
   it('does not load twice: a restart sees its data, and its simulator moves customers within seconds', async () => {
-    const restarted = await startDemo(server.services, log.logger, { customers: 200, simulateEveryMs: 200 });
+    // 200 customers make a quiet business: run it at a month per tick so that it moves within seconds.
+    const restarted = await startDemo(server.services, log.logger, {
+      customers: 200,
+      simulateEveryMs: 200,
+      simulator: { speed: 15_000_000, headStartMs: 365 * DAY_MS },
+    });
     try {
       expect(await restarted?.ready).toBeNull();
       const [{ customers }] = await server.db.query<{ customers: number }>(`SELECT count(*)::int AS customers FROM customers`);

@@ -66,7 +66,10 @@ export class ApiKeyResolver {
   }
 
   @Authorized(Scope.ADMIN)
-  @Mutation(() => ApiKey, { description: 'Revokes an API key; it is refused from then on.' })
+  @Mutation(() => ApiKey, {
+    description:
+      'Revokes an API key; it is refused from then on. The last active admin key cannot be revoked (LAST_ADMIN_KEY): create another first.',
+  })
   revokeApiKey(@Arg('id', () => ID, { description: 'The key id.' }) id: string): Promise<ApiKey> {
     return this.keys.revoke(id);
   }

@@ -3,14 +3,16 @@ import { isUuid, textProblem } from '../../core/ids';
 import { invalidInput } from '../../core/errors';
 import { Scope } from '../../core/principal';
 import type { Principal } from '../../core/principal';
-import type { Queryable } from '../../database/db';
+import type { Db } from '../../database/db';
 import type { ApiKey } from './api-key.type';
-import { apiKeyNotFound } from './api-key.errors';
+import { apiKeyNotFound, lastAdminKey } from './api-key.errors';
 import {
   countActiveAdminKeys,
+  findApiKeyById,
   findApiKeyByPrefix,
   insertApiKey,
   listApiKeys,
+  lockActiveAdminKeys,
   revokeApiKey,
   setApiKeyMaxCost,
   toApiKey,
@@ -37,7 +39,7 @@ export class ApiKeyService {
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
   private readonly revokedListeners: Array<(keyId: string) => void> = [];
 
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: Db) {}
 
   /** Calls `listener` with the id of every key revoked, here or (through KEYS_CHANNEL) on another instance. */
   onRevoked(listener: (keyId: string) => void): void {
@@ -114,8 +116,20 @@ export class ApiKeyService {
     return toApiKey(row);
   }
 
+  /**
+   * Revokes the key. The last active admin key is refused (LAST_ADMIN_KEY):
+   * without one nobody could create or revoke keys again. Revoking a key
+   * twice keeps its first revocation time.
+   */
   async revoke(id: string): Promise<ApiKey> {
-    const row = isUuid(id) ? await revokeApiKey(this.db, id) : null;
+    if (!isUuid(id)) throw apiKeyNotFound(id);
+    const row = await this.db.transaction(async (uow) => {
+      const admins = await lockActiveAdminKeys(uow);
+      const key = await findApiKeyById(uow, id);
+      if (!key) throw apiKeyNotFound(id);
+      if (admins.length === 1 && admins[0] === key.id) throw lastAdminKey(key.name);
+      return revokeApiKey(uow, id);
+    });
     if (!row) throw apiKeyNotFound(id);
     this.forget(row.id);
     await this.db.query(`SELECT pg_notify($1, $2)`, [KEYS_CHANNEL, row.id]);

@@ -69,6 +69,24 @@ export async function revokeApiKey(db: Queryable, id: string): Promise<ApiKeyRow
   return rows[0] ?? null;
 }
 
+/**
+ * Locks every active admin key (in id order, so concurrent revocations queue
+ * instead of deadlocking) and returns their ids. Inside a transaction, a
+ * revocation that checks this list cannot race another one into leaving no
+ * admin key: the second waits, then sees the first one's key revoked.
+ */
+export async function lockActiveAdminKeys(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT id FROM api_keys WHERE 'admin' = ANY (scopes) AND revoked_at IS NULL ORDER BY id FOR UPDATE`,
+  );
+  return rows.map((row) => row.id);
+}
+
+export async function findApiKeyById(db: Queryable, id: string): Promise<ApiKeyRow | null> {
+  const rows = await db.query<ApiKeyRow>(`SELECT ${COLUMNS} FROM api_keys WHERE id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
 export async function countActiveAdminKeys(db: Queryable): Promise<number> {
   const [row] = await db.query<{ count: number }>(
     `SELECT count(*)::int AS count FROM api_keys WHERE 'admin' = ANY (scopes) AND revoked_at IS NULL`,

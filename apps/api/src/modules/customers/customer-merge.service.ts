@@ -30,7 +30,7 @@ import {
   takeBackIdentities,
   toCustomerMerge,
 } from './customer-merge.sql';
-import type { MergeRow, MovedRows } from './customer-merge.sql';
+import type { MergeArrival, MergeRow, MovedRows } from './customer-merge.sql';
 import type { Resolution } from './customer-resolution';
 import type { CustomerMerge } from './dto/merge.types';
 
@@ -172,7 +172,17 @@ export class MergeService {
         merge.from_before.attributesAdded.map((key) => [key, merge.from_before.customer.attributes[key]]),
       );
       await removeMergedAttributes(uow, merge.into_id, addedValues);
-      await this.hooks.unmerging(uow, { mergeId: merge.id, into, from, moved: merge.moved, arrivals: await arrivalsOf(uow, merge.id) });
+      const arrivals = await arrivalsOf(uow, merge.id);
+      await this.hooks.unmerging(uow, {
+        mergeId: merge.id,
+        into,
+        from,
+        moved: merge.moved,
+        arrivals: arrivals.map((arrival) => arrival.messageId),
+      });
+      // An event that came through an identity an earlier merge had given the merged customer is, back on that customer,
+      // an arrival of the earlier merge: undoing that one in turn sends it on to the customer holding its identity.
+      await recordMergeArrivals(uow, handedBack(arrivals, earlier));
       await markUnmerged(uow, merge.id, actor);
       await appendMergeLog(uow, merge, 'unmerged');
       uow.logAppended();
@@ -238,7 +248,7 @@ export class MergeService {
   }
 
   /** Remembers the newly stored events that were placed through an identity a merge moved (see MergeHooks.unmerging). */
-  recordArrivals(uow: UnitOfWork, arrivals: ReadonlyArray<{ mergeId: string; messageId: string }>): Promise<void> {
+  recordArrivals(uow: UnitOfWork, arrivals: readonly MergeArrival[]): Promise<void> {
     return recordMergeArrivals(uow, arrivals);
   }
 
@@ -251,6 +261,14 @@ export class MergeService {
     const rows = await mergesOf(this.db, ids.filter(isUuid));
     return ids.map((id) => rows.filter((row) => row.into_id === id || row.from_id === id).map(toCustomerMerge));
   }
+}
+
+/** The arrivals of an undone merge that came through an identity an earlier merge had moved (`earlier`: identity → that merge), as its arrivals. */
+function handedBack(arrivals: readonly MergeArrival[], earlier: ReadonlyMap<string, string | null>): MergeArrival[] {
+  return arrivals.flatMap((arrival) => {
+    const mergeId = earlier.get(`${arrival.kind}:${arrival.value}`) ?? null;
+    return mergeId === null ? [] : [{ ...arrival, mergeId }];
+  });
 }
 
 function checkReason(reason: string): void {

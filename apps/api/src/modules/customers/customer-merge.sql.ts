@@ -226,21 +226,33 @@ export function mergesOf(db: Queryable, customerIds: readonly string[]): Promise
   return db.query<MergeRow>(MERGES_OF, [customerIds]);
 }
 
+/** An event placed through an identity a merge moved, with that identity. */
+export type MergeArrival = { mergeId: string; messageId: string; kind: IdentityKind; value: string };
+
 const RECORD_ARRIVALS = prepared(
-  `INSERT INTO customer_merge_arrivals (merge_id, message_id)
-   SELECT a.merge_id, a.message_id FROM unnest($1::uuid[], $2::text[]) AS a(merge_id, message_id) ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
+  `INSERT INTO customer_merge_arrivals (merge_id, message_id, identity_kind, identity_value)
+   SELECT a.merge_id, a.message_id, a.kind, a.value FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS a(merge_id, message_id, kind, value)
+    ORDER BY 1, 2 ON CONFLICT DO NOTHING`,
 );
 
 /** Remembers events placed through an identity a merge moved, so its unmerge sends them back. */
-export async function recordMergeArrivals(db: Queryable, arrivals: ReadonlyArray<{ mergeId: string; messageId: string }>): Promise<void> {
+export async function recordMergeArrivals(db: Queryable, arrivals: readonly MergeArrival[]): Promise<void> {
   if (arrivals.length === 0) return;
-  await db.execute(RECORD_ARRIVALS, [arrivals.map((arrival) => arrival.mergeId), arrivals.map((arrival) => arrival.messageId)]);
+  await db.execute(RECORD_ARRIVALS, [
+    arrivals.map((arrival) => arrival.mergeId),
+    arrivals.map((arrival) => arrival.messageId),
+    arrivals.map((arrival) => arrival.kind),
+    arrivals.map((arrival) => arrival.value),
+  ]);
 }
 
-const ARRIVALS = prepared(`SELECT message_id FROM customer_merge_arrivals WHERE merge_id = $1 ORDER BY message_id`);
+const ARRIVALS = prepared(
+  `SELECT merge_id AS "mergeId", message_id AS "messageId", identity_kind AS kind, identity_value AS value
+     FROM customer_merge_arrivals WHERE merge_id = $1 ORDER BY message_id`,
+);
 
-export async function arrivalsOf(db: Queryable, mergeId: string): Promise<string[]> {
-  return (await db.query<{ message_id: string }>(ARRIVALS, [mergeId])).map((row) => row.message_id);
+export function arrivalsOf(db: Queryable, mergeId: string): Promise<MergeArrival[]> {
+  return db.query<MergeArrival>(ARRIVALS, [mergeId]);
 }
 
 const NEVER_MERGE = prepared(

@@ -1,6 +1,7 @@
 import { RetryTransaction, sqlState } from '../../database/db';
 import type { Queryable } from '../../database/db';
 import type { CustomerRow } from './customer.sql';
+import { survivorOf } from './customer-merge.sql';
 import { addCustomerDetails, fillCustomerIdentities, insertCustomers } from './customer.sql';
 import {
   attachAnonymousIds,
@@ -11,7 +12,10 @@ import {
 } from './customer-identity.sql';
 import type { IdentitySet } from './customer-identity.sql';
 import { assignCustomers, compareIdentity, CustomerDirectory, fillDetails } from './identity';
-import type { Assignment, CustomerReference, IdentityClaim, IdentityJoin, IdentityRejection } from './identity';
+import type { Assignment, CustomerReference, IdentityClaim, IdentityJoin, IdentityKind, IdentityRejection } from './identity';
+
+/** An event placed on a customer through an identity that a merge moved to that customer. */
+export type Arrival = { mergeId: string; kind: IdentityKind; value: string };
 
 /** An event's claim on a customer, with its messageId (a replayed event must not create anyone). */
 export type EventClaim = IdentityClaim & { messageId: string };
@@ -28,8 +32,8 @@ export type Resolution = {
   replayed: Set<number>;
   /** Claims linking two stored customers (see identity.ts); both rows are locked. */
   joins: IdentityJoin[];
-  /** Claims placed through an identity a merge moved to its holder: claim index → that merge (see MergeService.recordArrivals). */
-  arrivals: Map<number, string>;
+  /** Claims placed through an identity a merge moved to its holder: claim index → that merge and identity (see MergeService.recordArrivals). */
+  arrivals: Map<number, Arrival>;
 };
 
 const MAX_ROUNDS = 4;
@@ -43,13 +47,14 @@ const MAX_ROUNDS = 4;
  */
 export async function resolveCustomers(
   db: Queryable,
-  claims: readonly EventClaim[],
+  given: readonly EventClaim[],
   knownMessageIds: (messageIds: string[]) => Promise<Set<string>>,
 ): Promise<Resolution> {
   const directory = new CustomerDirectory();
-  const wanted = identitiesOf(claims.map((claim) => claim.customer));
+  const wanted = identitiesOf(given.map((claim) => claim.customer));
   const merged = new Map<string, { customerId: string; mergeId: string }>();
   await lockIdentities(db, directory, wanted, await lockCustomersByIdentity(db, wanted), merged);
+  const claims = await followMergedIds(db, directory, given);
   for (let round = 1; ; round++) {
     const assignment = assignCustomers(claims, directory);
     const { replayed, known } = await dropReplays(claims, assignment, knownMessageIds);
@@ -70,6 +75,30 @@ export async function resolveCustomers(
     const missing = identitiesOf(lost.map((row) => referenceOf(row, assignment)));
     await lockIdentities(db, directory, missing, await lockCustomersByIdentity(db, missing), merged);
   }
+}
+
+/**
+ * Claims naming a merged customer by id go to its survivor (as
+ * `customer(id:)` finds it), whose row is locked too; an id that was never a
+ * customer stays as it is, to be refused.
+ */
+async function followMergedIds(db: Queryable, directory: CustomerDirectory, claims: readonly EventClaim[]): Promise<readonly EventClaim[]> {
+  const missing = [
+    ...new Set(claims.map((claim) => claim.customer.id).filter((id): id is string => id !== null && !directory.byId.has(id))),
+  ];
+  if (missing.length === 0) return claims;
+  const survivors = new Map<string, string>();
+  for (const id of missing) {
+    const survivor = await survivorOf(db, id);
+    if (survivor !== null) survivors.set(id, survivor);
+  }
+  if (survivors.size === 0) return claims;
+  const unlocked = [...new Set(survivors.values())].filter((id) => !directory.byId.has(id)).sort();
+  if (unlocked.length > 0) directory.add(await lockCustomersById(db, unlocked));
+  return claims.map((claim) => {
+    const survivor = claim.customer.id === null ? undefined : survivors.get(claim.customer.id);
+    return survivor === undefined ? claim : { ...claim, customer: { ...claim.customer, id: survivor } };
+  });
 }
 
 /**
@@ -267,20 +296,20 @@ function arrivalsOf(
   claims: readonly EventClaim[],
   customerOf: ReadonlyMap<number, string>,
   merged: ReadonlyMap<string, { customerId: string; mergeId: string }>,
-): Map<number, string> {
-  const arrivals = new Map<number, string>();
+): Map<number, Arrival> {
+  const arrivals = new Map<number, Arrival>();
   if (merged.size === 0) return arrivals;
   for (const claim of claims) {
     const { externalId, email, anonymousId } = claim.customer;
-    const keys = [
-      externalId === null ? null : identityKey('external_id', externalId),
-      email === null ? null : identityKey('email', email),
-      anonymousId === null ? null : identityKey('anonymous_id', anonymousId),
+    const identities: Array<[IdentityKind, string | null]> = [
+      ['external_id', externalId],
+      ['email', email],
+      ['anonymous_id', anonymousId],
     ];
-    for (const key of keys) {
-      const through = key === null ? undefined : merged.get(key);
-      if (through && through.customerId === customerOf.get(claim.index)) {
-        arrivals.set(claim.index, through.mergeId);
+    for (const [kind, value] of identities) {
+      const through = value === null ? undefined : merged.get(identityKey(kind, value));
+      if (value !== null && through && through.customerId === customerOf.get(claim.index)) {
+        arrivals.set(claim.index, { mergeId: through.mergeId, kind, value });
         break;
       }
     }

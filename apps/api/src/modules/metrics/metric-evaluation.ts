@@ -9,8 +9,16 @@ import type { MetricsQuery } from './metric-types';
 import type { DayWindow } from './metric-windows';
 import { ENGAGEMENT_TYPES } from './vocabulary';
 
-/** A relation by name, as the query's filter and mode resolve it (see metric-sources.ts). */
-export type Relations = (name: RelationName) => SqlFragment;
+/**
+ * A relation by name, as the query's filter and mode resolve it (see metric-sources.ts), and whether that is the
+ * projection's table (with its indexes) rather than a common table expression computed for the statement.
+ */
+export type Relations = ((name: RelationName) => SqlFragment) & { projected(name: RelationName): boolean };
+
+/** The relations of `sources` as a metric's parts read them. */
+export function relationsOf(sources: MetricSources): Relations {
+  return Object.assign((name: RelationName) => sources.relation(name), { projected: (name: RelationName) => sources.isProjected(name) });
+}
 
 /** Per window, the named parts a metric is computed from. */
 export type Parts = Record<string, number>;
@@ -59,7 +67,7 @@ type PartsRequest = { windows: readonly DayWindow[]; parts: PartsSql };
  */
 export function partsStatement(query: MetricsQuery, requests: readonly PartsRequest[]): SqlFragment {
   const sources = sourcesOf(query);
-  const on: Relations = (name) => sources.relation(name);
+  const on = relationsOf(sources);
   const selects = requests.map((request, index) => {
     const parts = request.parts(on, query);
     const object = sql.join(Object.entries(parts).map(([name, part]) => sql`${name}::text, (${part})::text`));

@@ -7,6 +7,7 @@ import type { MetricContext, Parts, PartsSql, Relations } from './metric-evaluat
 import { Attribution } from './metric-sources';
 import type { MetricSeries, MetricsQuery } from './metric-types';
 import { relativeChange } from './metric-types';
+import { PURCHASE } from './vocabulary';
 
 /*
  * The building blocks of the metrics' SQL: each one value per window `w`
@@ -26,6 +27,8 @@ export function touchpointSum(
   column: 'touchpoints' | 'value_sum',
   lower: SqlFragment | null,
 ): SqlFragment {
+  if (lower && column === 'value_sum' && types.length === 1 && types[0] === PURCHASE && !query.filter.channel && !query.filter.campaign)
+    return sql`(${totalAt(on, 'sales', HI)} - ${totalAt(on, 'sales', lower)})`;
   const conditions = [sql`x.type = ANY(${types}::text[])`, sql`x.day < w.hi`];
   if (lower) conditions.push(sql`x.day >= ${lower}`);
   if (query.filter.channel) conditions.push(sql`x.channel = ${query.filter.channel}`);
@@ -35,6 +38,9 @@ export function touchpointSum(
 
 /** Customers acquired in the window (from `lower`, or ever when null), credited by the query's attribution. */
 export function acquired(on: Relations, query: MetricsQuery, lower: SqlFragment | null): SqlFragment {
+  // Whatever the attribution, a difference of running totals (a channel or campaign is a column of the daily rows only).
+  if (!query.filter.channel && !query.filter.campaign)
+    return lower ? sql`(${totalAt(on, 'acquired', HI)} - ${totalAt(on, 'acquired', lower)})` : totalAt(on, 'acquired', HI);
   const first = query.attribution === Attribution.FIRST_TOUCH;
   const conditions = [sql`x.day < w.hi`];
   if (lower) conditions.push(sql`x.day >= ${lower}`);
@@ -43,22 +49,52 @@ export function acquired(on: Relations, query: MetricsQuery, lower: SqlFragment 
   return sql`(SELECT coalesce(sum(x.customers), 0) FROM ${on('acq_daily')} x WHERE ${sql.join(conditions, ' AND ')})`;
 }
 
-/** Distinct customers with activity of `kind` in the window (each customer-day row knows the customer's previous active day). */
+/**
+ * Distinct customers with activity of `kind` in the window: over its days, those whose previous active day is before
+ * it. From the projection's table, one row per day (the running sum over prev_day up to the window's first day); a
+ * relation computed for the statement has no index to find that row by, and is summed whole.
+ */
 export function distinct(
   on: Relations,
   kind: 'active' | 'visit' | 'engaged' | 'referral',
   relation: 'gaps' | 'customer_gaps' = 'gaps',
 ): SqlFragment {
+  const named = sql.raw(`'${kind}'`);
+  if (on.projected(relation)) {
+    return sql`(SELECT coalesce(sum(u.upto), 0) FROM generate_series(0, w.hi - w.lo - 1) i
+                 CROSS JOIN LATERAL (SELECT g.customers_upto AS upto FROM ${on(relation)} g
+                                      WHERE g.kind = ${named} AND g.day = w.lo + i AND g.prev_day < w.lo
+                                      ORDER BY g.prev_day DESC LIMIT 1) u)`;
+  }
   return sql`(SELECT coalesce(sum(g.customers), 0) FROM ${on(relation)} g
-               WHERE g.kind = ${sql.raw(`'${kind}'`)} AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
+               WHERE g.kind = ${named} AND g.day >= w.lo AND g.day < w.hi AND g.prev_day < w.lo)`;
+}
+
+/** Customer-days with activity of `kind` in the window: per day, the running sum of its last gap row when projected. */
+export function activeDays(on: Relations, kind: 'active'): SqlFragment {
+  const named = sql.raw(`'${kind}'`);
+  if (on.projected('gaps')) {
+    return sql`(SELECT coalesce(sum(u.upto), 0) FROM generate_series(0, w.hi - w.lo - 1) i
+                 CROSS JOIN LATERAL (SELECT g.customers_upto AS upto FROM ${on('gaps')} g
+                                      WHERE g.kind = ${named} AND g.day = w.lo + i ORDER BY g.prev_day DESC LIMIT 1) u)`;
+  }
+  return sql`(SELECT coalesce(sum(g.customers), 0) FROM ${on('gaps')} g WHERE g.kind = ${named} AND g.day >= w.lo AND g.day < w.hi)`;
+}
+
+/** A running total (running-totals.sql.ts) at the start of day `at`: its value at the end of the last day before. */
+export function runningTotal(on: Relations, measure: 'stage' | 'acquired' | 'sales', key: SqlFragment, at: SqlFragment): SqlFragment {
+  return sql`(SELECT r.total FROM ${on(`${measure}_totals`)} r
+               WHERE r.measure = ${sql.raw(`'${measure}'`)} AND r.key = ${key} AND r.day < ${at} ORDER BY r.day DESC LIMIT 1)`;
+}
+
+/** A running total with no key at the start of day `at` (0 before its first day). */
+function totalAt(on: Relations, measure: 'acquired' | 'sales', at: SqlFragment): SqlFragment {
+  return sql`coalesce(${runningTotal(on, measure, sql.raw(`''`), at)}, 0)`;
 }
 
 /** Customers holding one of `stages` at the start of day `at`. */
 export function holding(on: Relations, stages: readonly string[], at: SqlFragment): SqlFragment {
-  const list = sql`${stages}::text[]`;
-  return sql`(SELECT coalesce(sum(CASE WHEN x.to_stage = ANY(${list}) THEN x.transitions ELSE 0 END)
-                           - sum(CASE WHEN x.from_stage = ANY(${list}) THEN x.transitions ELSE 0 END), 0)
-               FROM ${on('tr_daily')} x WHERE x.day < ${at})`;
+  return sql`(SELECT coalesce(sum(${runningTotal(on, 'stage', sql.raw('s.stage'), at)}), 0) FROM unnest(${stages}::text[]) s(stage))`;
 }
 
 /** Spend of the campaigns in the filter (all campaigns when none) in the window. */

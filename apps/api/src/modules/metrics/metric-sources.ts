@@ -21,6 +21,14 @@ import { activityKindsOf, PURCHASE, SCORE_SQL } from './vocabulary';
 export type RelationName =
   | 'tp_daily'
   | 'tr_daily'
+  /**
+   * Per measure and key, the total up to the end of each day that changed it (running-totals.sql.ts): customers per
+   * stage (from tr_daily), customers acquired (acq_daily), sales (customer_tp_daily). One table, three relations, so
+   * that a statement computing them on the fly computes only the measures it reads.
+   */
+  | 'stage_totals'
+  | 'acquired_totals'
+  | 'sales_totals'
   | 'gaps'
   /** New customers per day; the channel and campaign columns matter only with a channel or campaign filter. */
   | 'acq_daily'
@@ -28,6 +36,8 @@ export type RelationName =
   | 'acq_credited'
   | 'funnel_daily'
   | 'entries'
+  /** Stage entries per cohort day, stage and bin of seconds_from_entry (`metric_seconds_bin`): where a rank among them falls. */
+  | 'entry_bins'
   | 'stays'
   | 'scores_daily'
   | 'score_chain'
@@ -49,11 +59,15 @@ export enum Attribution {
 const PROJECTED: Record<RelationName, string> = {
   tp_daily: METRIC_TOUCHPOINTS_DAILY_TABLE,
   tr_daily: 'metric_transitions_daily',
+  stage_totals: 'metric_running_totals',
+  acquired_totals: 'metric_running_totals',
+  sales_totals: 'metric_running_totals',
   gaps: 'metric_activity_gaps',
   acq_daily: 'metric_acquisitions_daily',
   acq_credited: 'metric_acquisitions_daily',
   funnel_daily: 'metric_funnel_daily',
   entries: 'metric_stage_entries',
+  entry_bins: 'metric_entry_bins',
   stays: 'metric_stage_stays',
   scores_daily: 'metric_scores_daily',
   score_chain: 'metric_score_chain',
@@ -112,6 +126,11 @@ export class MetricSources {
     );
     const all = [...computed, ...ctes];
     return all.length === 0 ? body : sql`WITH ${sql.join(all, ',\n')}\n${body}`;
+  }
+
+  /** Whether `name` is the projection's table in this statement (else it is computed from the base tables). */
+  isProjected(name: RelationName): boolean {
+    return !this.mustScan(name);
   }
 
   private mustScan(name: RelationName): boolean {
@@ -206,6 +225,21 @@ export class MetricSources {
       case 'acq_daily':
       case 'acq_credited':
         return this.acquisitionsScan();
+      case 'stage_totals':
+        return this.runningSums(sql`SELECT 'stage'::text AS measure, x.to_stage AS key, x.day, x.transitions::numeric AS delta
+                                       FROM ${this.relation('tr_daily')} x WHERE x.to_stage <> ''
+                                     UNION ALL
+                                     SELECT 'stage', x.from_stage, x.day, -x.transitions FROM ${this.relation('tr_daily')} x WHERE x.from_stage <> ''`);
+      case 'acquired_totals':
+        return this.runningSums(sql`SELECT 'acquired'::text AS measure, ''::text AS key, x.day, x.customers::numeric AS delta
+                                       FROM ${this.relation('acq_daily')} x`);
+      case 'sales_totals':
+        return this.runningSums(sql`SELECT 'sales'::text AS measure, ''::text AS key, x.day, x.value_sum AS delta
+                                       FROM ${this.relation('customer_tp_daily')} x WHERE x.type = ${sql.raw(`'${PURCHASE}'`)}`);
+      case 'entry_bins':
+        // Over the entries as computed for this statement (their common table expression comes first).
+        return sql`SELECT e.cohort_day, e.stage, metric_seconds_bin(e.seconds_from_entry) AS bin, count(*)::bigint AS entries
+                  FROM ${this.relation('entries')} e GROUP BY 1, 2, 3`;
       case 'entries':
       case 'stays':
       case 'funnel_daily':
@@ -216,6 +250,12 @@ export class MetricSources {
                           FROM ${TOUCHPOINTS} t WHERE t.type = ${sql.raw(`'${PURCHASE}'`)} AND ${this.customers(customerId, true)}
                          GROUP BY t.customer_id) p`;
     }
+  }
+
+  /** The running sums of `changes` (measure, key, day, delta) per day, as in metric_running_totals. */
+  private runningSums(changes: SqlFragment): SqlFragment {
+    return sql`SELECT c.measure, c.key, c.day, sum(sum(c.delta)) OVER (PARTITION BY c.measure, c.key ORDER BY c.day) AS total
+              FROM (${changes}) c GROUP BY c.measure, c.key, c.day`;
   }
 
   private acquisitionsScan(): SqlFragment {
@@ -239,7 +279,8 @@ export class MetricSources {
   private gapsScan(customers: SqlFragment, touches: SqlFragment): SqlFragment {
     const kinds = activityKindsOf(sql`${this.context.engagementTypes}::text[]`);
     // One row per (kind, day, previous day) as in the projection's table, not one per customer-day (see score_chain).
-    return sql`SELECT kind, day, prev_day, count(*)::bigint AS customers
+    return sql`SELECT kind, day, prev_day, count(*)::bigint AS customers,
+                   sum(count(*)) OVER (PARTITION BY kind, day ORDER BY prev_day)::bigint AS customers_upto
               FROM (SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date) AS prev_day
                       FROM (SELECT DISTINCT k.kind, t.customer_id, ${DAY} AS day
                               FROM ${TOUCHPOINTS} t CROSS JOIN LATERAL ${kinds} k(kind)

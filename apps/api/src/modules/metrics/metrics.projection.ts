@@ -10,6 +10,7 @@ import { foldTransitions } from './journey-fold';
 import type { FoldedTransition, MetricCustomer } from './journey-fold';
 import { CUSTOMER_ACQUISITIONS_TABLE } from './metric-relations';
 import { DAY, inRange, rangeParameters } from './projection-stretch';
+import { addToRunningTotals, stageChanges } from './running-totals.sql';
 import { applyTouchpointRollups } from './touchpoint-rollups.sql';
 
 /** The projection's name in projection_positions. */
@@ -79,10 +80,17 @@ const WRITE_CUSTOMERS = prepared(`
   ON CONFLICT (customer_id) DO UPDATE SET stage = EXCLUDED.stage, stage_since = EXCLUDED.stage_since, entered_at = EXCLUDED.entered_at,
     cohort_day = EXCLUDED.cohort_day, furthest_stage = EXCLUDED.furthest_stage, acquired_at = EXCLUDED.acquired_at`);
 
+/** A customer's first entry into a stage, counted in its cohort's bin of seconds (the funnel's medians) when it is new. */
 const WRITE_ENTRIES = prepared(`
-  INSERT INTO metric_stage_entries (customer_id, stage, entered_at, cohort_day, seconds_from_entry)
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::date[], $5::float8[])
-  ON CONFLICT DO NOTHING`);
+  WITH kept AS (
+    INSERT INTO metric_stage_entries (customer_id, stage, entered_at, cohort_day, seconds_from_entry)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::date[], $5::float8[])
+    ON CONFLICT DO NOTHING
+    RETURNING cohort_day, stage, seconds_from_entry
+  )
+  INSERT INTO metric_entry_bins AS m (cohort_day, stage, bin, entries)
+  SELECT cohort_day, stage, metric_seconds_bin(seconds_from_entry), count(*) FROM kept GROUP BY 1, 2, 3
+  ON CONFLICT (cohort_day, stage, bin) DO UPDATE SET entries = m.entries + EXCLUDED.entries`);
 
 const WRITE_STAYS = prepared(`
   INSERT INTO metric_stage_stays (day, stage, seconds) SELECT * FROM unnest($1::date[], $2::text[], $3::float8[])`);
@@ -119,12 +127,14 @@ const WRITE_ACQUISITIONS = prepared(`
       FROM acquired
     ON CONFLICT (customer_id) DO NOTHING
     RETURNING acquired_at, channel, campaign, first_touch_channel, first_touch_campaign
+  ), daily AS (
+    INSERT INTO metric_acquisitions_daily AS m (day, channel, campaign, first_channel, first_campaign, customers)
+    SELECT (acquired_at AT TIME ZONE 'UTC')::date, coalesce(channel, ''), coalesce(campaign, ''),
+           coalesce(first_touch_channel, ''), coalesce(first_touch_campaign, ''), count(*)
+      FROM kept GROUP BY 1, 2, 3, 4, 5
+    ON CONFLICT (day, channel, campaign, first_channel, first_campaign) DO UPDATE SET customers = m.customers + EXCLUDED.customers
   )
-  INSERT INTO metric_acquisitions_daily AS m (day, channel, campaign, first_channel, first_campaign, customers)
-  SELECT (acquired_at AT TIME ZONE 'UTC')::date, coalesce(channel, ''), coalesce(campaign, ''),
-         coalesce(first_touch_channel, ''), coalesce(first_touch_campaign, ''), count(*)
-    FROM kept GROUP BY 1, 2, 3, 4, 5
-  ON CONFLICT (day, channel, campaign, first_channel, first_campaign) DO UPDATE SET customers = m.customers + EXCLUDED.customers`);
+  SELECT (acquired_at AT TIME ZONE 'UTC')::date::text AS day, count(*)::text AS customers FROM kept GROUP BY 1`);
 
 /*
  * An erased customer leaves the stage the projection had them in (dated the
@@ -137,10 +147,14 @@ const ERASE = prepared(`
       FROM customer_erasures e
      WHERE ${inRange('e')} AND m.customer_id = e.customer_id AND NOT m.erased
     RETURNING m.stage, (e.erased_at AT TIME ZONE 'UTC')::date AS day
+  ), counted AS (
+    SELECT day, stage, count(*) AS customers FROM erased WHERE stage IS NOT NULL GROUP BY day, stage
+  ), written AS (
+    INSERT INTO metric_transitions_daily AS m (day, from_stage, to_stage, cause, transitions)
+    SELECT day, stage, '', 'erased', customers FROM counted
+    ON CONFLICT (day, from_stage, to_stage, cause) DO UPDATE SET transitions = m.transitions + EXCLUDED.transitions
   )
-  INSERT INTO metric_transitions_daily AS m (day, from_stage, to_stage, cause, transitions)
-  SELECT day, stage, '', 'erased', count(*) FROM erased WHERE stage IS NOT NULL GROUP BY day, stage
-  ON CONFLICT (day, from_stage, to_stage, cause) DO UPDATE SET transitions = m.transitions + EXCLUDED.transitions`);
+  SELECT day::text AS day, stage, customers::int AS customers FROM counted`);
 
 /**
  * The metrics projection: daily rollups and per-customer facts derived from
@@ -177,6 +191,7 @@ export class MetricsProjection {
       touchpointId: row.touchpoint_id,
       txId: row.tx_id,
     }));
+    await addToRunningTotals(uow, transitions.flatMap(stageChanges));
     const ids = [...new Set(transitions.map((transition) => transition.customerId))];
     const known = new Map<string, MetricCustomer>();
     for (const row of await uow.query<MetricCustomerRow>(LOCK_CUSTOMERS, [ids])) {
@@ -226,17 +241,25 @@ export class MetricsProjection {
       ]);
     }
     if (fold.acquisitions.length > 0) {
-      await uow.execute(WRITE_ACQUISITIONS, [
+      const acquired = await uow.query<{ day: string; customers: string }>(WRITE_ACQUISITIONS, [
         fold.acquisitions.map((a) => a.customerId),
         fold.acquisitions.map((a) => a.acquiredAt),
         fold.acquisitions.map((a) => a.stage),
         fold.acquisitions.map((a) => a.touchpointId),
         fold.acquisitions.map((a) => a.txId),
       ]);
+      await addToRunningTotals(
+        uow,
+        acquired.map((row) => ({ measure: 'acquired', key: '', day: row.day, delta: row.customers })),
+      );
     }
   }
 
   async applyErasures(uow: UnitOfWork, range: LogRange): Promise<void> {
-    await uow.execute(ERASE, rangeParameters(range));
+    const erased = await uow.query<{ day: string; stage: string; customers: number }>(ERASE, rangeParameters(range));
+    await addToRunningTotals(
+      uow,
+      erased.map((row) => ({ measure: 'stage', key: row.stage, day: row.day, delta: String(-row.customers) })),
+    );
   }
 }

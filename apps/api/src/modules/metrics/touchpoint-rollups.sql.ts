@@ -4,6 +4,7 @@ import type { LogRange } from '../../log';
 import { TOUCHPOINTS_TABLE } from '../touchpoints';
 import { METRIC_CUSTOMER_SCORES_TABLE, METRIC_TOUCHPOINTS_DAILY_TABLE } from './metric-relations';
 import { DAY, inRange, rangeParameters } from './projection-stretch';
+import { addToRunningTotals } from './running-totals.sql';
 import { ACTIVITY_KINDS_SQL, ENGAGEMENT_TYPES, PURCHASE, SCORE_SQL } from './vocabulary';
 
 /*
@@ -62,14 +63,20 @@ function neighbourhood(table: string, changed: string, options: { extraColumn?: 
   )`;
 }
 
+/** Touchpoints per day, type, channel and campaign; returns the sales per day it added (for the running totals). */
 const TOUCHPOINTS_DAILY = prepared(`
-  INSERT INTO ${METRIC_TOUCHPOINTS_DAILY_TABLE} AS m (day, type, channel, campaign, touchpoints, value_sum)
-  SELECT ${DAY}, t.type, t.channel, coalesce(t.campaign, ''), count(*), coalesce(sum(t.value), 0)
-    FROM ${TOUCHPOINTS_TABLE} t
-   WHERE ${inRange('t')}
-   GROUP BY 1, 2, 3, 4
-  ON CONFLICT (day, type, channel, campaign)
-  DO UPDATE SET touchpoints = m.touchpoints + EXCLUDED.touchpoints, value_sum = m.value_sum + EXCLUDED.value_sum`);
+  WITH batch AS (
+    SELECT ${DAY} AS day, t.type, t.channel, coalesce(t.campaign, '') AS campaign, count(*) AS touchpoints, coalesce(sum(t.value), 0) AS value_sum
+      FROM ${TOUCHPOINTS_TABLE} t
+     WHERE ${inRange('t')}
+     GROUP BY 1, 2, 3, 4
+  ), written AS (
+    INSERT INTO ${METRIC_TOUCHPOINTS_DAILY_TABLE} AS m (day, type, channel, campaign, touchpoints, value_sum)
+    SELECT * FROM batch
+    ON CONFLICT (day, type, channel, campaign)
+    DO UPDATE SET touchpoints = m.touchpoints + EXCLUDED.touchpoints, value_sum = m.value_sum + EXCLUDED.value_sum
+  )
+  SELECT day::text AS day, sum(value_sum)::text AS sales FROM batch WHERE type = '${PURCHASE}' GROUP BY day`);
 
 /*
  * New active days, and the change they make to the gap counts. Only the links
@@ -96,10 +103,25 @@ const ACTIVITY = prepared(`
     UNION ALL
     SELECT kind, day, coalesce(lag(day) OVER (PARTITION BY kind, customer_id ORDER BY day), '0001-01-01'::date), 1
       FROM (SELECT kind, customer_id, day FROM known UNION ALL SELECT kind, customer_id, day FROM new_days) merged
+  ), written AS (
+    INSERT INTO metric_activity_gaps AS g (kind, day, prev_day, customers)
+    SELECT kind, day, prev_day, sum(delta) FROM links GROUP BY kind, day, prev_day HAVING sum(delta) <> 0
+    ON CONFLICT (kind, day, prev_day) DO UPDATE SET customers = g.customers + EXCLUDED.customers
+    RETURNING g.kind, g.day, g.prev_day
   )
-  INSERT INTO metric_activity_gaps AS g (kind, day, prev_day, customers)
-  SELECT kind, day, prev_day, sum(delta) FROM links GROUP BY kind, day, prev_day HAVING sum(delta) <> 0
-  ON CONFLICT (kind, day, prev_day) DO UPDATE SET customers = g.customers + EXCLUDED.customers`);
+  SELECT kind, day::text AS day, min(prev_day)::text AS first FROM written GROUP BY kind, day`);
+
+/**
+ * The gap rows' running sums over prev_day within their kind and day (customers_upto), from the first row a
+ * stretch changed on. Each (kind, day) is read by its key (LATERAL, OFFSET 0: see neighbourhood()).
+ */
+const GAPS_UPTO = prepared(`
+  UPDATE metric_activity_gaps g SET customers_upto = s.upto
+    FROM (SELECT c.first, a.kind, a.day, a.prev_day, sum(a.customers) OVER (PARTITION BY a.kind, a.day ORDER BY a.prev_day) AS upto
+            FROM unnest($1::text[], $2::date[], $3::date[]) c(kind, day, first)
+            CROSS JOIN LATERAL (SELECT a.kind, a.day, a.prev_day, a.customers FROM metric_activity_gaps a
+                                 WHERE a.kind = c.kind AND a.day = c.day OFFSET 0) a) s
+   WHERE g.kind = s.kind AND g.day = s.day AND g.prev_day = s.prev_day AND s.prev_day >= s.first AND g.customers_upto <> s.upto`);
 
 const SCORES_DAILY = prepared(`
   INSERT INTO metric_scores_daily AS m (kind, day, score, responses)
@@ -168,8 +190,14 @@ const PURCHASES = prepared(`
 /** Folds a stretch of the touchpoint log into the rollups, in the step's transaction. */
 export async function applyTouchpointRollups(uow: UnitOfWork, range: LogRange): Promise<void> {
   const parameters = rangeParameters(range);
-  await uow.execute(TOUCHPOINTS_DAILY, parameters);
-  await uow.execute(ACTIVITY, [...parameters, ENGAGEMENT_TYPES]);
+  const sales = await uow.query<{ day: string; sales: string }>(TOUCHPOINTS_DAILY, parameters);
+  await addToRunningTotals(
+    uow,
+    sales.map((row) => ({ measure: 'sales', key: '', day: row.day, delta: row.sales })),
+  );
+  const changed = await uow.query<{ kind: string; day: string; first: string }>(ACTIVITY, [...parameters, ENGAGEMENT_TYPES]);
+  if (changed.length > 0)
+    await uow.execute(GAPS_UPTO, [changed.map((row) => row.kind), changed.map((row) => row.day), changed.map((row) => row.first)]);
   await uow.execute(SCORES_DAILY, parameters);
   await uow.execute(SCORE_CHAIN, parameters);
   await uow.execute(PURCHASES, parameters);

@@ -1,5 +1,6 @@
 import { Arg, Authorized, Field, Float, Int, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { Scope } from '../../core/principal';
+import type { ReplicaHealth } from '../../database/db';
 import type { ProjectionFailure, ProjectionHealth } from '../../log';
 import type { ProjectionService } from './projection.service';
 
@@ -44,6 +45,32 @@ class ProjectionHealthView {
   failedRows!: number;
 }
 
+@ObjectType({ description: 'The read replica (CLM_READ_DATABASE_URL) as this instance last measured it.' })
+class ReadReplicaHealthView {
+  @Field({
+    description:
+      '`in use` (queries, previews, metrics and exports read it), `bypassed` (further behind than the limit: they read the primary), `unreachable`, `not a replica` (the server is not in recovery) or `starting` (not measured yet).',
+  })
+  state!: string;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Seconds the oldest write it has not replayed has waited (0 when it has replayed all the primary had flushed); null before a measurement.',
+  })
+  lagSeconds!: number | null;
+  @Field(() => Float, { nullable: true, description: 'WAL bytes the primary had flushed and it had not replayed at the last measurement.' })
+  lagBytes!: number | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The WAL position it had replayed at the last measurement (`pg_last_wal_replay_lsn()`).',
+  })
+  replayedLsn!: string | null;
+  @Field(() => Float, { description: 'Beyond this lag reads go to the primary (CLM_READ_MAX_LAG_SECONDS).' })
+  maxLagSeconds!: number;
+  @Field(() => Date, { nullable: true, description: 'When it was last measured.' })
+  checkedAt!: Date | null;
+}
+
 @ObjectType({ description: 'What a retry of skipped rows did.' })
 class ProjectionRetryOutcome {
   @Field(() => Int, { description: 'Rows tried.' })
@@ -78,6 +105,15 @@ export class ProjectionResolver {
   })
   async projectionHealth(): Promise<ProjectionHealthView[]> {
     return (await this.projections.health()).map(healthView);
+  }
+
+  @Authorized(Scope.ADMIN)
+  @Query(() => ReadReplicaHealthView, {
+    nullable: true,
+    description: 'The read replica: whether reads go to it, and how far behind it is; null when none is configured (as in /healthz).',
+  })
+  readReplica(): ReplicaHealth | null {
+    return this.projections.readReplica();
   }
 
   @Authorized(Scope.ADMIN)

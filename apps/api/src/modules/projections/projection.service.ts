@@ -1,5 +1,5 @@
 import { invalidInput } from '../../core/errors';
-import type { Db } from '../../database/db';
+import type { Db, ReplicaHealth } from '../../database/db';
 import { listFailures } from '../../log';
 import type { HealthThresholds, ProjectionFailure, ProjectionHealth, Projector, RetryOutcome } from '../../log';
 
@@ -8,7 +8,8 @@ export const MAX_FAILURES_PAGE = 1000;
 
 /**
  * What an admin sees of the projections (the read models derived from the
- * logs) and can do about them: rows they skipped, and trying those again.
+ * logs) and can do about them: rows they skipped, and trying those again; and
+ * how far the read replica they may be read from is behind.
  */
 export class ProjectionService {
   constructor(
@@ -20,6 +21,11 @@ export class ProjectionService {
   /** Each projection's state in each of its logs (what /readyz reports). */
   health(): Promise<ProjectionHealth[]> {
     return this.projector.health(this.thresholds);
+  }
+
+  /** The read replica's state and lag as this instance last measured it; null without one. */
+  readReplica(): ReplicaHealth | null {
+    return this.db.replicaHealth();
   }
 
   /** Rows a projection skipped because they could not be applied, oldest first. */

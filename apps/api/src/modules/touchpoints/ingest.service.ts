@@ -128,8 +128,8 @@ export class IngestService {
     await this.merges.recordArrivals(
       uow,
       fresh.flatMap((item) => {
-        const mergeId = resolution.arrivals.get(item.index);
-        return mergeId === undefined ? [] : [{ mergeId, messageId: item.messageId }];
+        const arrival = resolution.arrivals.get(item.index);
+        return arrival === undefined ? [] : [{ ...arrival, messageId: item.messageId }];
       }),
     );
     await addDetails(

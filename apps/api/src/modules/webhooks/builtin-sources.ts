@@ -1,4 +1,5 @@
 import { sql } from '../../database/sql';
+import { CUSTOMER_MERGE_LOG_TABLE } from '../customers';
 import { TRANSITIONS_TABLE } from '../lifecycle';
 import { SEGMENT_CHANGE_LOG, SEGMENTS_TABLE } from '../segments';
 import { inLogRange } from './webhook-source';
@@ -28,5 +29,23 @@ export const SEGMENT_CHANGE_SOURCE: WebhookEventSource = {
            jsonb_build_object('segmentId', e.segment_id, 'segmentName', s.name, 'cause', e.cause) AS data
       FROM ${sql.raw(SEGMENT_CHANGE_LOG.table)} e
       LEFT JOIN ${sql.raw(SEGMENTS_TABLE)} s ON s.id = e.segment_id
+     WHERE ${inLogRange(range)}`,
+};
+
+/**
+ * `customer.merged` / `customer.unmerged`: one event per merge and per undoing
+ * of one. A merge is about the survivor (its record is the payload's
+ * `customer`), an unmerge about the customer it brought back; `data` names
+ * both.
+ */
+export const CUSTOMER_MERGE_SOURCE: WebhookEventSource = {
+  log: { name: 'customer_merges', table: CUSTOMER_MERGE_LOG_TABLE },
+  eventTypes: ['customer.merged', 'customer.unmerged'],
+  events: (range) => sql`
+    SELECT e.tx_id AS log_tx_id, e.id AS log_id, 'customer.' || e.kind AS event_type,
+           CASE WHEN e.kind = 'merged' THEN e.into_id ELSE e.from_id END AS customer_id,
+           e.occurred_at, NULL::text AS stage, NULL::uuid AS segment_id,
+           jsonb_build_object('mergeId', e.merge_id, 'intoId', e.into_id, 'fromId', e.from_id) AS data
+      FROM ${sql.raw(CUSTOMER_MERGE_LOG_TABLE)} e
      WHERE ${inLogRange(range)}`,
 };

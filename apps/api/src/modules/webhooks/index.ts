@@ -7,7 +7,7 @@
  */
 export { inLogRange, WebhookSources } from './webhook-source';
 export type { WebhookEventSource } from './webhook-source';
-export { SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE } from './builtin-sources';
+export { CUSTOMER_MERGE_SOURCE, SEGMENT_CHANGE_SOURCE, STAGE_CHANGE_SOURCE } from './builtin-sources';
 export { isoTimestamp, WEBHOOKS_PROJECTION, WebhookFanOut } from './webhook-fanout';
 export { AddressPolicy } from './address-policy';
 export { resolveWithDns } from './destination-check';

@@ -277,7 +277,7 @@ describe('CSV exports', () => {
            FROM generate_series(1, $2::int) i`,
         [PAD, COUNT],
       );
-    }, 120_000);
+    }, 600_000);
 
     it('streams every customer with flat memory', async () => {
       // Memory that stays reachable is what buffering would show; garbage not yet collected is not, so
@@ -328,7 +328,8 @@ describe('CSV exports', () => {
       expect(bytes).toBeGreaterThan(4 * 50 * 2 ** 20);
       expect(heapGrowth).toBeLessThan(50);
       expect(rssGrowth).toBeLessThan(120);
-    }, 120_000);
+      // 230 MB through one process: 90 s on a quiet 2-core machine, several minutes on a loaded one.
+    }, 600_000);
 
     it('releases the database connection when the client goes away mid-stream', async () => {
       const controller = new AbortController();

@@ -14,6 +14,7 @@ describe('the error mapping', () => {
       INVALID_INPUT: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       INVALID_CURSOR: { graphqlCode: 'BAD_USER_INPUT', httpStatus: 400 },
       API_KEY_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
+      LAST_ADMIN_KEY: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       CUSTOMER_NOT_FOUND: { graphqlCode: 'NOT_FOUND', httpStatus: 404 },
       CUSTOMER_CONFLICT: { graphqlCode: 'CONFLICT', httpStatus: 409 },
       DATABASE_UNAVAILABLE: { graphqlCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 },

@@ -55,6 +55,7 @@ describe('projection health and skipped rows', () => {
         ['segments', 'customer_creations'],
         ['webhooks', 'stage_transitions'],
         ['webhooks', 'segment_membership_changes'],
+        ['webhooks', 'customer_merges'],
         ['webhooks', 'playbook_firings'],
         ['playbooks', 'stage_transitions'],
         ['playbooks', 'touchpoints'],

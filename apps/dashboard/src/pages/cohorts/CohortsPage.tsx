@@ -5,11 +5,13 @@ import { RangePicker } from '../../components/RangePicker';
 import { parseRange } from '../../lib/range';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { useCohortRetention } from './useCohortRetention';
+import { usePageTitle } from '../../lib/usePageTitle';
 
 const DEFAULT_RANGE = '365d';
 
 /** Retention by acquisition month: each row a cohort, each column a month after acquisition. */
 export function CohortsPage() {
+  usePageTitle('Cohorts');
   const [params, setParam] = useUrlParams();
   const rangeKey = params.get('range') ?? DEFAULT_RANGE;
   const { range } = parseRange(rangeKey, DEFAULT_RANGE);
@@ -26,7 +28,12 @@ export function CohortsPage() {
         </div>
       </header>
       <div className="toolbar">
-        <RangePicker value={rangeKey} onChange={(value) => setParam('range', value, DEFAULT_RANGE)} label="Acquired in" />
+        <RangePicker
+          value={rangeKey}
+          fallback={DEFAULT_RANGE}
+          onChange={(value) => setParam('range', value, DEFAULT_RANGE)}
+          label="Acquired in"
+        />
       </div>
       {error && <ApiErrorState error={error} onRetry={refetch} />}
       {!rows ? (

@@ -49,7 +49,7 @@ export function CustomerIdentities({ customer, onChanged }: { customer: ProfileC
           <div key={`${identity.kind}:${identity.value}`} className="clm-facts__row">
             <dt>{KIND_NAMES[identity.kind] ?? identity.kind}</dt>
             <dd>
-              {identity.value} <span className="muted">since {formatDateTime(identity.firstSeenAt)}</span>
+              {identity.value} <span className="muted">recorded {formatDateTime(identity.firstSeenAt)}</span>
             </dd>
           </div>
         ))}

@@ -8,6 +8,8 @@ import { MoveCustomerForm } from './MoveCustomerForm';
 import { formatDateTime, formatElapsed, formatJsonValue, formatMoney, formatCount, stageName } from '../../lib/format';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { useCustomerTimeline } from './useCustomerTimeline';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { customerDisplayName } from '../../lib/customer-name';
 
 /** One customer: who they are, where they stand, what they did and how they moved. */
 export function CustomerPage() {
@@ -16,6 +18,7 @@ export function CustomerPage() {
   const timeline = useCustomerTimeline(id);
   const customer = profile.data?.customer;
   const stages = profile.data?.lifecycleModel.stages ?? [];
+  usePageTitle(customer ? displayName(customer) : null, 'Customers');
 
   return (
     <div className="clm-page">
@@ -101,7 +104,7 @@ export function CustomerPage() {
 type ProfileCustomer = NonNullable<CustomerProfileQuery['customer']>;
 
 function displayName(customer: ProfileCustomer): string {
-  return customer.name || customer.email || customer.externalId || customer.id;
+  return customerDisplayName(customer);
 }
 
 function Profile({ customer, stages }: { customer: ProfileCustomer; stages: ReadonlyArray<{ key: string; name: string }> }) {
@@ -114,7 +117,8 @@ function Profile({ customer, stages }: { customer: ProfileCustomer; stages: Read
     ['Revenue', formatMoney(customer.revenue)],
     ['First seen', formatDateTime(customer.firstSeenAt)],
     ['Last seen', formatDateTime(customer.lastSeenAt)],
-    ['Created', formatDateTime(customer.createdAt)],
+    // When clm first stored them (a load or an import), not when they appeared: First seen says that.
+    ['Recorded in clm', formatDateTime(customer.createdAt)],
   ];
   return (
     <section className="clm-card" aria-labelledby="customer-profile">

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import { apiErrorMessage } from '../../lib/api-errors';
 import { formatDateTime, formatMoney, plural, stageName } from '../../lib/format';
+import { touchpointScore } from './timeline';
 import type { TimelineEntry } from './timeline';
 import type { CustomerTimeline as Timeline } from './useCustomerTimeline';
 
@@ -80,6 +81,7 @@ function TimelineItem({ entry, stages }: { entry: TimelineEntry; stages: Readonl
     );
   }
   const { touchpoint } = entry;
+  const score = touchpointScore(touchpoint.type, touchpoint.properties);
   return (
     <li className="clm-timeline__item" data-kind="touchpoint" data-id={touchpoint.id}>
       <time className="clm-timeline__time" dateTime={touchpoint.occurredAt}>
@@ -87,6 +89,7 @@ function TimelineItem({ entry, stages }: { entry: TimelineEntry; stages: Readonl
       </time>
       <span className="clm-timeline__what">
         {touchpoint.type.replace(/_/g, ' ')} <span className="muted">via {touchpoint.channel}</span>
+        {score && <span className="clm-timeline__score">{score}</span>}
       </span>
       <span className="muted clm-small">
         {touchpoint.value !== null && `${formatMoney(touchpoint.value)}${touchpoint.currency ? ` ${touchpoint.currency}` : ''}`}

@@ -8,11 +8,14 @@ import type { CustomerListQuery, CustomerSortField } from '../../gql/graphql';
 import { formatDateTime, formatElapsed, formatMoney, formatCount, plural, stageName } from '../../lib/format';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { TableScroll } from '../../components/TableScroll';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { customerDisplayName } from '../../lib/customer-name';
 
 const SEARCH_DEBOUNCE_MS = 300;
 
 /** Every customer: search, filter by stage, segment and attributes, sort, page through. */
 export function CustomersPage() {
+  usePageTitle('Customers');
   const [query, setQuery] = useSearchParams();
   const params = readListParams(query);
   const options = useQuery(CustomerFilterOptionsDocument);
@@ -175,7 +178,7 @@ function CustomerTable({
             <tr key={node.id}>
               <td>
                 <Link className="clm-link" to={`/customers/${encodeURIComponent(node.id)}`}>
-                  {node.name || node.email || node.externalId || node.id}
+                  {customerDisplayName(node)}
                 </Link>
                 {node.name && node.email && <div className="muted clm-small">{node.email}</div>}
               </td>

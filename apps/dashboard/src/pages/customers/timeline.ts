@@ -55,3 +55,31 @@ function time(value: string): number {
   const parsed = new Date(value).getTime();
   return Number.isNaN(parsed) ? 0 : parsed;
 }
+
+/**
+ * What a touchpoint scored, as the metrics read it (the API's vocabulary): a
+ * `survey_response` with an integer `score` 0–10 is an NPS answer (9–10
+ * promoter, 7–8 passive, 0–6 detractor), a `feedback` with an integer `score`
+ * 1–5 a CSAT answer, a `review` with a `rating` 1–5 a review (and its site).
+ * Null for anything else, or a score out of its range.
+ */
+export function touchpointScore(type: string, properties: unknown): string | null {
+  const fields = typeof properties === 'object' && properties !== null ? (properties as Record<string, unknown>) : {};
+  const whole = (value: unknown, min: number, max: number): number | null =>
+    typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : null;
+  if (type === 'survey_response') {
+    const score = whole(fields.score, 0, 10);
+    if (score === null) return null;
+    return `NPS ${score} · ${score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor'}`;
+  }
+  if (type === 'feedback') {
+    const score = whole(fields.score, 1, 5);
+    return score === null ? null : `CSAT ${score} of 5`;
+  }
+  if (type === 'review') {
+    const rating = whole(fields.rating, 1, 5);
+    if (rating === null) return null;
+    return `Rated ${rating} of 5${typeof fields.site === 'string' && fields.site !== '' ? ` on ${fields.site}` : ''}`;
+  }
+  return null;
+}

@@ -5,9 +5,11 @@ import { FlowView } from './FlowView';
 import { StageBoard } from './StageBoard';
 import { TransitionFeed } from './TransitionFeed';
 import { useLiveBoard } from './useLiveBoard';
+import { usePageTitle } from '../../lib/usePageTitle';
 
 /** Where every customer is right now, who just moved, and the flows between stages. */
 export function LivePage() {
+  usePageTitle('Live');
   const { overview, feed, latestLiveId, loading, error, retry } = useLiveBoard();
   const [params, setParams] = useSearchParams();
   const flowsRange = params.get('flows') ?? '30d';

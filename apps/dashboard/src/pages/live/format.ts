@@ -1,4 +1,5 @@
 import type { StageTransition } from './types';
+import { customerDisplayName } from '../../lib/customer-name';
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, {
@@ -20,7 +21,7 @@ export function formatEventTime(iso: string, now: Date = new Date()): { short: s
 /** The most human identifier a customer has ("Deleted customer" once erased). */
 export function customerLabel(customer: StageTransition['customer']): string {
   if (!customer) return 'Deleted customer';
-  return customer.name || customer.email || customer.externalId || customer.id;
+  return customerDisplayName(customer);
 }
 
 /** `inactivity_sweep` → `inactivity sweep`. */

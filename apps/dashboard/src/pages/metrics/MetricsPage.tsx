@@ -8,6 +8,7 @@ import { ApiErrorState, EmptyState, LoadingState } from '../../components/States
 import type { MetricBucket, MetricsPageQuery } from '../../gql/graphql';
 import { Funnel } from './Funnel';
 import { useMetrics, useMetricsPickers } from './useMetrics';
+import { usePageTitle } from '../../lib/usePageTitle';
 
 export const DEFAULT_RANGE = '90d';
 export const DEFAULT_BUCKET: MetricBucket = 'WEEK';
@@ -53,6 +54,7 @@ function isBucket(value: string | null): value is MetricBucket {
 
 /** The funnel and the KPIs over a range, filtered by segment, channel or campaign; everything in the URL. */
 export function MetricsPage() {
+  usePageTitle('Metrics');
   const [params, setParam] = useUrlParams();
   const rangeKey = params.get('range') ?? DEFAULT_RANGE;
   const { range } = parseRange(rangeKey, DEFAULT_RANGE);
@@ -87,7 +89,7 @@ export function MetricsPage() {
       </header>
 
       <form className="toolbar" aria-label="Metrics filters" onSubmit={(event) => event.preventDefault()}>
-        <RangePicker value={rangeKey} onChange={(value) => setParam('range', value, DEFAULT_RANGE)} />
+        <RangePicker value={rangeKey} fallback={DEFAULT_RANGE} onChange={(value) => setParam('range', value, DEFAULT_RANGE)} />
         <SelectPicker
           label="Bucket"
           value={choice.bucket ?? bucket}

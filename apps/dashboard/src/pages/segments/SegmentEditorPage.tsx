@@ -12,6 +12,8 @@ import { compileRule, newRule, nodeForIssue, parseRule, updateNode } from '../..
 import type { GroupNode, RuleNode } from '../../lib/rule-model';
 import { useSegmentPreview } from './useSegmentPreview';
 import { issuesOf } from '../../lib/api-errors';
+import { usePageTitle } from '../../lib/usePageTitle';
+import { customerDisplayName } from '../../lib/customer-name';
 
 /** The id in `/segments/new`: a segment not saved yet. */
 export const NEW_SEGMENT = 'new';
@@ -22,6 +24,7 @@ export function SegmentEditorPage() {
   const editing = id !== NEW_SEGMENT;
   const editor = useQuery(SegmentEditorDocument, { variables: { id: editing ? id : '0', editing } });
   const saved = editor.data?.segment ?? null;
+  usePageTitle(editing ? (saved?.name ?? 'Segment') : 'New segment', 'Segments');
 
   if (editor.error)
     return (
@@ -243,7 +246,7 @@ function PreviewPanel({
                 {preview.preview.sample.map((customer) => (
                   <li key={customer.id}>
                     <Link className="clm-link" to={`/customers/${encodeURIComponent(customer.id)}`}>
-                      {customer.name || customer.email || customer.id}
+                      {customerDisplayName(customer)}
                     </Link>
                     <span className="muted clm-small"> · {stageName(customer.stage, stages)}</span>
                   </li>

@@ -6,12 +6,14 @@ import { formatDateTime, formatCount, plural } from '../../lib/format';
 import { ApiErrorState, EmptyState, LoadingState } from '../../components/States';
 import { useViewer } from '../../lib/useViewer';
 import { TableScroll } from '../../components/TableScroll';
+import { usePageTitle } from '../../lib/usePageTitle';
 
 /**
  * Every segment with its member count now, its trend over the last 30 UTC
  * days (computed by the API from the membership log) and when it last changed.
  */
 export function SegmentsPage() {
+  usePageTitle('Segments');
   const { data, loading, error } = useQuery(SegmentListDocument, { fetchPolicy: 'cache-and-network' });
   const access = useViewer();
   const segments = data?.segments;

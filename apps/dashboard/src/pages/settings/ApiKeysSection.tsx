@@ -14,12 +14,19 @@ const SCOPES: ReadonlyArray<{ scope: Scope; label: string }> = [
 ];
 
 /** API keys: create one (its secret shown once, with a copy button) and revoke. Admin only. */
-export function ApiKeysSection({ isAdmin }: { isAdmin: boolean }) {
+export function ApiKeysSection({ isAdmin, ownKeyId }: { isAdmin: boolean; ownKeyId: string | null }) {
   if (!isAdmin) return <p className="muted">Listing, creating and revoking API keys needs a key with the ADMIN scope.</p>;
-  return <ApiKeys />;
+  return <ApiKeys ownKeyId={ownKeyId} />;
 }
 
-function ApiKeys() {
+/** What the revoke button asks first: revoking the key this dashboard is signed in with signs it out. */
+function revokeQuestion(name: string, isOwn: boolean): string {
+  if (isOwn)
+    return `"${name}" is the key you are signed in with. Revoking it signs this dashboard out at once, and anything else using it stops working. Revoke it?`;
+  return `Revoke "${name}"? Anything using it stops working at once.`;
+}
+
+function ApiKeys({ ownKeyId }: { ownKeyId: string | null }) {
   const { data, loading, error } = useQuery(ApiKeysDocument);
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<Scope[]>(['READ']);
@@ -27,6 +34,7 @@ function ApiKeys() {
   const [copied, setCopied] = useState(false);
   const [create, creating] = useMutation(CreateApiKeyDocument, { refetchQueries: ['ApiKeys'] });
   const [revoke, revoking] = useMutation(RevokeApiKeyDocument, { refetchQueries: ['ApiKeys'] });
+  const activeAdmins = (data?.apiKeys ?? []).filter((apiKey) => !apiKey.revokedAt && apiKey.scopes.includes('ADMIN')).length;
 
   const submit = async () => {
     setCopied(false);
@@ -131,7 +139,10 @@ function ApiKeys() {
             <tbody>
               {data.apiKeys.map((apiKey) => (
                 <tr key={apiKey.id}>
-                  <td>{apiKey.name}</td>
+                  <td>
+                    {apiKey.name}
+                    {apiKey.id === ownKeyId && <div className="muted clm-small">your key (this session)</div>}
+                  </td>
                   <td>
                     <code>{apiKey.prefix}…</code>
                   </td>
@@ -143,13 +154,15 @@ function ApiKeys() {
                   <td>
                     {apiKey.revokedAt ? (
                       <span className="muted">Revoked {formatDateTime(apiKey.revokedAt)}</span>
+                    ) : activeAdmins === 1 && apiKey.scopes.includes('ADMIN') ? (
+                      <span className="muted clm-small">Last admin key: create another admin key before revoking it.</span>
                     ) : (
                       <button
                         type="button"
                         className="button button--danger"
                         disabled={revoking.loading}
                         onClick={() => {
-                          if (window.confirm(`Revoke "${apiKey.name}"? Anything using it stops working at once.`))
+                          if (window.confirm(revokeQuestion(apiKey.name, apiKey.id === ownKeyId)))
                             void revoke({ variables: { id: apiKey.id } }).catch(() => null);
                         }}
                       >

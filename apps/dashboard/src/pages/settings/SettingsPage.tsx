@@ -5,9 +5,11 @@ import { CampaignsSection } from './CampaignsSection';
 import { LifecycleSection } from './LifecycleSection';
 import { PlaybooksSection } from './PlaybooksSection';
 import { WebhooksSection } from './WebhooksSection';
+import { usePageTitle } from '../../lib/usePageTitle';
 
 /** The lifecycle model, API keys, campaigns with their spend, webhook endpoints and playbooks. Admin keys change them; read keys look. */
 export function SettingsPage() {
+  usePageTitle('Settings');
   const access = useViewer();
   return (
     <div className="clm-page">
@@ -36,7 +38,7 @@ export function SettingsPage() {
             <h2 id="settings-keys" className="clm-section__title">
               API keys
             </h2>
-            <ApiKeysSection isAdmin={access.isAdmin} />
+            <ApiKeysSection isAdmin={access.isAdmin} ownKeyId={access.keyId} />
           </section>
           <section className="clm-section" aria-labelledby="settings-campaigns">
             <h2 id="settings-campaigns" className="clm-section__title">

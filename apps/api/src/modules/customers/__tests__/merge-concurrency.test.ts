@@ -92,16 +92,18 @@ describe('merges under concurrent ingest (property)', () => {
             );
           }),
         );
-        // Phase 2: every merge of the run undone, newest first, then more events. Not at once: an event ingested while
-        // an unmerge runs can stay on the survivor instead of the restored customer holding its identity (a known race,
-        // issue 18's note; counterexample: merges 0←2 and 2←1, then events for 1 and 0 during the unmerges).
+        // Phase 2: every merge of the run undone, newest first, while more events arrive.
         const merges = await context.db.query<{ id: string }>(
           `SELECT m.id FROM customer_merges m JOIN customer_merge_log l ON l.merge_id = m.id AND l.kind = 'merged'
             WHERE m.from_id = ANY ($1::uuid[]) AND m.unmerged_at IS NULL ORDER BY l.id DESC`,
           [starting],
         );
-        for (const { id } of merges) await refusedOnly(() => context.services.merges.unmerge(id, null));
-        if (during.kind === 'events') await send(during.events);
+        await Promise.all([
+          (async () => {
+            for (const { id } of merges) await refusedOnly(() => context.services.merges.unmerge(id, null));
+          })(),
+          during.kind === 'events' ? send(during.events) : Promise.resolve(),
+        ]);
 
         // Every accepted event is stored once, on the customer that holds the identity it carried.
         const stored = await context.db.query<{ message_id: string; customer_id: string }>(

@@ -240,6 +240,38 @@ describe('merges', () => {
     expect((await find({ id: ann }))?.touchpoints.totalCount).toBe(1);
   });
 
+  it('sends an event that arrived through a chain of merges back along the chain, to the customer holding its identity at the end', async () => {
+    const ann = await record({ externalId: 'relay-ann' }, [{ type: 'page_view', day: 1 }]);
+    const bo = await record({ anonymousId: 'relay-bo' }, [{ type: 'page_view', day: 2 }]);
+    const cy = await record({ email: 'relay-cy@example.com' }, [{ type: 'page_view', day: 3 }]);
+    const merge = (intoId: string, fromId: string) =>
+      server.services.merges.merge({ intoId, fromId, reason: 'relay', actor: null, cause: 'manual' });
+    const first = await merge(ann, bo);
+    const second = await merge(cy, ann);
+    // Sent with Bo's anonymousId, which Cy holds through the second merge (and Ann held through the first).
+    expect(await record({ anonymousId: 'relay-bo' }, [{ type: 'purchase', day: 4, value: 30 }])).toBe(cy);
+    await server.services.merges.unmerge(second.id, null);
+    expect((await find({ id: ann }))?.touchpoints.totalCount).toBe(3);
+    await server.services.merges.unmerge(first.id, null);
+    const [annNow, boNow, cyNow] = await Promise.all([find({ id: ann }), find({ id: bo }), find({ id: cy })]);
+    expect([annNow?.touchpoints.totalCount, boNow?.touchpoints.totalCount, cyNow?.touchpoints.totalCount]).toEqual([1, 2, 1]);
+    expect([boNow?.orders, boNow?.revenue]).toEqual([1, 30]);
+  });
+
+  it("stores an event sent with a merged customer's id on the survivor, following a chain of merges", async () => {
+    const ann = await record({ externalId: 'follow-ann' }, [{ type: 'page_view', day: 1 }]);
+    const bo = await record({ externalId: 'follow-bo' }, [{ type: 'page_view', day: 2 }]);
+    const cy = await record({ externalId: 'follow-cy' }, [{ type: 'page_view', day: 3 }]);
+    const merge = (intoId: string, fromId: string) =>
+      server.services.merges.merge({ intoId, fromId, reason: 'follow', actor: null, cause: 'manual' });
+    await merge(bo, ann);
+    await merge(cy, bo);
+    // Ann's id leads to Bo, and Bo's to Cy.
+    expect(await record({ id: ann }, [{ type: 'purchase', day: 4, value: 25 }])).toBe(cy);
+    const survivor = await find({ id: cy });
+    expect([survivor?.touchpoints.totalCount, survivor?.orders, survivor?.revenue]).toEqual([4, 1, 25]);
+  });
+
   it('refuses, per event, a link between two customers an admin marked never-merge, naming the reason, and stores the rest', async () => {
     const parent = await record({ externalId: 'parent' }, [{ type: 'page_view', day: 1 }]);
     const child = await record({ anonymousId: 'family-tablet' }, [{ type: 'page_view', day: 2 }]);

@@ -3,7 +3,7 @@ import { addDays, isoDay } from '../../../core/dates';
 import { sql } from '../../../database/sql';
 import type { MetricDefinition } from '../metric-definition';
 import { seriesMetric, seriesTable } from '../metric-definition';
-import { distinct, HI, holding, series } from '../metric-parts';
+import { activeDays, distinct, HI, holding, series } from '../metric-parts';
 import { ratio } from '../metric-types';
 import type { ActiveResult, CsatResult } from '../metric-types';
 import type { DayWindow } from '../metric-windows';
@@ -27,7 +27,7 @@ const activeCustomers: MetricDefinition<ActiveResult> = {
       ),
       context.evaluate([last(7), last(30), range], (on) => ({
         active: distinct(on, 'active'),
-        activeDays: sql`(SELECT coalesce(sum(g.customers), 0) FROM ${on('gaps')} g WHERE g.kind = 'active' AND g.day >= w.lo AND g.day < w.hi)`,
+        activeDays: activeDays(on, 'active'),
       })),
     ]);
     const days = Math.round((range.until.getTime() - range.from.getTime()) / 86_400_000);

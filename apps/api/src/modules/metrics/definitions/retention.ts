@@ -1,9 +1,8 @@
 import { CHURNED } from '@clm/schema';
 import { sql } from '../../../database/sql';
 import { seriesMetric } from '../metric-definition';
-import { acquired, customerStages, HI, holding, LO } from '../metric-parts';
+import { acquired, customerStages, HI, holding, LO, runningTotal } from '../metric-parts';
 import { ratio } from '../metric-types';
-import { PURCHASE } from '../vocabulary';
 
 /** Retention: customer retention rate, churn rate, customer lifetime value, repeat purchases. */
 export const retention = {
@@ -38,7 +37,7 @@ export const retention = {
     description: 'Historical CLV: all sales before the end of the window ÷ customers acquired before its end.',
     parts: (on, query) => ({
       // Those customers' own purchases, through any channel.
-      sales: sql`(SELECT coalesce(sum(x.value_sum), 0) FROM ${on('customer_tp_daily')} x WHERE x.type = ${sql.raw(`'${PURCHASE}'`)} AND x.day < w.hi)`,
+      sales: sql`coalesce(${runningTotal(on, 'sales', sql.raw(`''`), HI)}, 0)`,
       acquired: acquired(on, query, null),
     }),
     value: (parts) => ratio(parts.sales, parts.acquired),

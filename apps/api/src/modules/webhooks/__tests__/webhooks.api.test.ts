@@ -90,6 +90,25 @@ describe('webhooks', () => {
     return result.data!.webhookDeliveries.deliveries;
   };
 
+  it('tells of a merge and of its undoing, about the survivor and then the customer brought back', async () => {
+    const { secret } = await register('/merges', { eventTypes: ['customer.merged', 'customer.unmerged'] });
+    await ingest('merge-kept');
+    await ingest('merge-gone');
+    const [kept, gone] = await Promise.all(
+      ['merge-kept', 'merge-gone'].map(async (externalId) => (await server.services.customers.find({ externalId }))!.id),
+    );
+    const merge = await server.services.merges.merge({ intoId: kept, fromId: gone, reason: 'one person', actor: null, cause: 'manual' });
+    await server.services.merges.unmerge(merge.id, null);
+    await receiver.waitFor(() => receiver.at('/merges').length === 2);
+    const [merged, unmerged] = receiver.at('/merges').map((request) => verified(secret, request));
+    const ids = { mergeId: merge.id, intoId: kept, fromId: gone };
+    expect(merged).toMatchObject({ type: 'customer.merged', data: { ...ids, customerId: kept, customer: { externalId: 'merge-kept' } } });
+    expect(unmerged).toMatchObject({
+      type: 'customer.unmerged',
+      data: { ...ids, customerId: gone, customer: { externalId: 'merge-gone' } },
+    });
+  });
+
   it('signs every delivery the Standard Webhooks way, with the customer as it is now', async () => {
     const { secret } = await register('/signed');
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
