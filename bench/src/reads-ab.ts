@@ -6,8 +6,9 @@
  * batch), so a shared machine's drift hits all three alike. Prints, per
  * query, each build's median req/s ÷ the floor's median (clm ÷ floor, as the
  * reads benchmark), the median ratio of the batches next to each other, and
- * each server's median CPU ms per request, which a loaded machine disturbs
- * least.
+ * each server's median CPU ms per request and the median ratio of the two
+ * builds' CPU per request in batches next to each other, which a loaded
+ * machine disturbs least.
  *
  * Needs both builds built. See bench/README.md (reads → A-B of two builds).
  */
@@ -42,6 +43,8 @@ type Options = {
   concurrency: number;
   /** Profile both APIs (node --cpu-prof) into DIR/base and DIR/test. */
   cpuProfDir: string | null;
+  /** NODE_OPTIONS of the build under test only (a runtime flag measured against the same build without it). */
+  testNodeOptions: string | null;
 };
 
 const HELP = `usage: npm run reads-ab -w @clm/bench -- --base DIR [options]
@@ -55,6 +58,7 @@ const HELP = `usage: npm run reads-ab -w @clm/bench -- --base DIR [options]
   --seconds N       seconds per batch (default 4)
   --concurrency N   requests in flight (default 10)
   --cpu-prof DIR    run both APIs under node --cpu-prof, writing into DIR/base and DIR/test
+  --test-node-options=FLAGS  NODE_OPTIONS for the build under test only (e.g. --max-semi-space-size=64 against the same build)
 DATABASE_URL: the PostgreSQL server (required: the dataset is kept there as clm_bench_reads_<customers>_<touchpoints>_s<seed>).
 `;
 
@@ -71,6 +75,7 @@ function parseOptions(): Options {
       seconds: { type: 'string', default: '4' },
       concurrency: { type: 'string', default: '10' },
       'cpu-prof': { type: 'string' },
+      'test-node-options': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,6 +99,7 @@ function parseOptions(): Options {
     seconds: intFlag('seconds', values.seconds),
     concurrency: intFlag('concurrency', values.concurrency),
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
+    testNodeOptions: values['test-node-options'] ?? null,
   };
 }
 
@@ -135,7 +141,7 @@ async function runAb(options: Options, cleanup: Cleanup): Promise<void> {
       apiDist: options.apiDist,
       databaseUrl: databaseUrl(server.url, copyName),
       adminKey: key,
-      env,
+      env: options.testNodeOptions === null ? env : { ...env, NODE_OPTIONS: options.testNodeOptions },
       cpuProfDir: await profile('test'),
     }),
   };
@@ -150,10 +156,10 @@ async function runAb(options: Options, cleanup: Cleanup): Promise<void> {
     '',
     `clm reads A-B (${os.cpus().length} CPUs, node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} at the start)`,
     `  base ${options.baseDist}`,
-    `  test ${options.apiDist}`,
+    `  test ${options.apiDist}${options.testNodeOptions === null ? '' : ` with NODE_OPTIONS=${options.testNodeOptions}`}`,
     `  ${options.batches} batches × ${options.seconds} s per server and query (base, test and floor in rotating order), ${options.concurrency} in flight`,
     '',
-    `  ${'query'.padEnd(52)}${pad('base÷floor', 11)}${pad('test÷floor', 11)}${pad('test÷base', 11)}${pad('CPU ms/req base', 17)}${pad('test', 7)}${pad('floor', 7)}`,
+    `  ${'query'.padEnd(52)}${pad('base÷floor', 11)}${pad('test÷floor', 11)}${pad('test÷base', 11)}${pad('CPU ms/req base', 17)}${pad('test', 7)}${pad('floor', 7)}${pad('CPU test÷base', 13)}`,
   ];
   for (const query of options.queries) {
     const plan = await planRequests([query], { url: apis.test.graphqlUrl, key }, base.url, options.seed);
@@ -175,9 +181,12 @@ async function runAb(options: Options, cleanup: Cleanup): Promise<void> {
     const cpu = (target: Target) => median(batches[target].map((b) => b.cpuMsPerRequest)) ?? NaN;
     // The ratio of the two builds' batches of the same rotation, whose conditions were closest.
     const paired = median(batches.test.map((b, i) => b.requestsPerSecond / batches.base[i].requestsPerSecond)) ?? NaN;
+    // The same for CPU per request: a loaded machine inflates both builds' CPU time alike within a rotation.
+    const pairedCpu = median(batches.test.map((b, i) => b.cpuMsPerRequest / batches.base[i].cpuMsPerRequest)) ?? NaN;
     lines.push(
       `  ${READ_QUERIES[query].title.padEnd(52)}${pad(formatFixed(rate('base') / rate('floor'), 3), 11)}${pad(formatFixed(rate('test') / rate('floor'), 3), 11)}` +
-        `${pad(formatFixed(paired, 3), 11)}${pad(formatFixed(cpu('base'), 3), 17)}${pad(formatFixed(cpu('test'), 3), 7)}${pad(formatFixed(cpu('floor'), 3), 7)}`,
+        `${pad(formatFixed(paired, 3), 11)}${pad(formatFixed(cpu('base'), 3), 17)}${pad(formatFixed(cpu('test'), 3), 7)}${pad(formatFixed(cpu('floor'), 3), 7)}` +
+        `${pad(formatFixed(pairedCpu, 3), 13)}`,
     );
   }
   lines.push(`  load average ${os.loadavg()[0].toFixed(1)} at the end`, '');

@@ -32,14 +32,40 @@ export function toPage<Row, T>(rows: readonly Row[], window: PageWindow, cursorO
   const hasMore = rows.length > window.size;
   const slice = rows.slice(0, window.size);
   if (window.backwards) slice.reverse();
-  const edges = slice.map((row) => ({ cursor: cursorOf(row), node: nodeOf(row) }));
+  return pageOf(
+    slice.map((row) => lazyEdge(row, cursorOf, nodeOf(row))),
+    window.backwards ? window.cursor !== null : hasMore,
+    window.backwards ? hasMore : window.cursor !== null,
+  );
+}
+
+/**
+ * An edge whose cursor is encoded when it is read: most reads select the
+ * nodes only, and a page of customers with their touchpoints would
+ * otherwise encode a hundred cursors nobody asked for.
+ */
+export function lazyEdge<Row, T>(row: Row, cursorOf: (row: Row) => string, node: T): { cursor: string; node: T } {
+  return {
+    get cursor() {
+      return cursorOf(row);
+    },
+    node,
+  };
+}
+
+/** A page of `edges`; its start and end cursors are read from the edges when asked for. */
+export function pageOf<T>(edges: Array<{ cursor: string; node: T }>, hasNextPage: boolean, hasPreviousPage: boolean): Page<T> {
   return {
     edges,
     pageInfo: {
-      hasNextPage: window.backwards ? window.cursor !== null : hasMore,
-      hasPreviousPage: window.backwards ? hasMore : window.cursor !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      hasNextPage,
+      hasPreviousPage,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
   };
 }

@@ -20,6 +20,10 @@ export type Statement = { readonly name: string; readonly text: string };
 /** A composed statement run prepared: named by a hash of its rendered text, like a `Statement`. */
 export type PreparedFragment = { readonly fragment: SqlFragment };
 
+/** The statements named so far, by text: a composed statement runs many times, and its name is a hash of its text. */
+const named = new Map<string, Statement>();
+const MAX_NAMED = 2000;
+
 /**
  * Names a statement by a hash of its text, so the same text always reuses the
  * same prepared statement. A fragment is named when it runs (each filter or
@@ -29,7 +33,14 @@ export function prepared(text: string): Statement;
 export function prepared(fragment: SqlFragment): PreparedFragment;
 export function prepared(source: string | SqlFragment): Statement | PreparedFragment {
   if (source instanceof SqlFragment) return { fragment: source };
-  return { name: `clm_${createHash('sha1').update(source).digest('base64url').slice(0, 16)}`, text: source };
+  let statement = named.get(source);
+  if (!statement) {
+    statement = { name: `clm_${createHash('sha1').update(source).digest('base64url').slice(0, 16)}`, text: source };
+    // Texts come from a closed set of shapes (filters, sorts, rules); the bound only keeps a pathological mix from growing it.
+    if (named.size >= MAX_NAMED) named.clear();
+    named.set(source, statement);
+  }
+  return statement;
 }
 
 /**

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { QueryResultRow } from 'pg';
 import { decodeCursor, encodeCursor, isTimestampText } from '../core/cursor';
 import { invalidCursor, invalidInput } from '../core/errors';
+import { lazyEdge, pageOf } from '../core/pagination';
 import type { Page } from '../core/pagination';
 import { requestScoped } from '../core/request-context';
 import type { RequestScoped } from '../core/request-context';
@@ -65,19 +66,10 @@ export class TimelineReader<Row extends QueryResultRow, T> {
     const byCustomer = new Map<string, Array<Row & PageRow>>(customerIds.map((id) => [id, []]));
     for (const row of rows) byCustomer.get(row.customer_id)?.push(row);
     const pages = new Map<string, Page<T>>();
+    const cursorOf = (row: Row & PageRow) => encodeCursor([this.spec.table, row.sort_value, row.id]);
     for (const [customerId, mine] of byCustomer) {
-      const edges = mine
-        .slice(0, window.first)
-        .map((row) => ({ cursor: encodeCursor([this.spec.table, row.sort_value, row.id]), node: this.spec.toNode(row) }));
-      pages.set(customerId, {
-        edges,
-        pageInfo: {
-          hasNextPage: mine.length > window.first,
-          hasPreviousPage: after !== null,
-          startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
-        },
-      });
+      const edges = mine.slice(0, window.first).map((row) => lazyEdge(row, cursorOf, this.spec.toNode(row)));
+      pages.set(customerId, pageOf(edges, mine.length > window.first, after !== null));
     }
     return pages;
   }
@@ -130,7 +122,7 @@ export function timelineLoader<Row extends QueryResultRow, T>(reader: TimelineRe
       return ids.map((id) => found.get(id) ?? 0);
     });
     return async (customerId, window) => {
-      const key = `${window.first}:${window.after ?? ''}:${window.fields ? [...window.fields].sort().join(',') : '*'}`;
+      const key = `${window.first}:${window.after ?? ''}:${window.fields ? fieldsKey(window.fields) : '*'}`;
       let loader = byWindow.get(key);
       if (!loader) {
         loader = new DataLoader(async (ids: readonly string[]) => {
@@ -144,6 +136,18 @@ export function timelineLoader<Row extends QueryResultRow, T>(reader: TimelineRe
   });
 }
 
+/** A set of selected fields as text, sorted; kept per set (selectedFields hands out the same set for the same selection). */
+const fieldsKeys = new WeakMap<ReadonlySet<string>, string>();
+
+function fieldsKey(fields: ReadonlySet<string>): string {
+  let key = fieldsKeys.get(fields);
+  if (key === undefined) {
+    key = [...fields].sort().join(',');
+    fieldsKeys.set(fields, key);
+  }
+  return key;
+}
+
 function emptyPage<T>(): Page<T> {
-  return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+  return pageOf([], false, false);
 }

@@ -32,6 +32,7 @@ import { ExpensiveWork } from './expensive-work';
 import { refuseRateLimitedKeys } from './rate-limited-keys';
 import { costError, limitRules, operationCosts, variablesDepthError } from './operation-limits';
 import { buildClmSchema } from './schema';
+import { CompiledExecution, compiledGateway } from './compiled-execution';
 import { readYourWritesPlugin } from './read-your-writes';
 import { requestWorkScope, workKindPlugin } from './work-scope';
 import type { WorkLocals } from './work-scope';
@@ -51,6 +52,8 @@ export type RunningServer = {
   expensiveWork: () => { running: number; waiting: number };
   /** /v1 requests holding a place at the ingest gate now (see ingest-gate.ts). */
   v1Pending: () => number;
+  /** GraphQL operations over HTTP served compiled, on graphql-js, and compiled then rerun (see compiled-execution.ts). */
+  executions: () => CompiledExecution['served'];
   close: () => Promise<void>;
 };
 
@@ -111,8 +114,10 @@ export async function startHttpServer(options: {
     requestTimeoutMs: config.requestTimeoutMs ?? 0,
   });
 
+  const execution = new CompiledExecution(schema);
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // The schema and an executor of clm's own: hot query operations run compiled (compiled-execution.ts).
+    gateway: compiledGateway(schema, execution),
     introspection: config.introspection,
     // clm's own shutdown stops Apollo, in order, after the WebSocket server.
     stopOnTerminationSignals: false,
@@ -215,6 +220,7 @@ export async function startHttpServer(options: {
     subscriptionsStarted: webSocket.subscriptionsStarted,
     expensiveWork: () => expensiveWork.load(),
     v1Pending: () => ingestGate.load(),
+    executions: () => ({ ...execution.served }),
     close: async () => {
       await webSocket.close();
       await apollo.stop();

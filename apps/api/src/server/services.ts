@@ -108,9 +108,10 @@ import { servicesOf } from './work-scope';
  * (its kind of work, and the signal that cancels its statements), and the
  * resolvers built on them. A request gets its own (`Services.scoped`, built on
  * the view server/work-scope.ts makes for it); the instance's own run as
- * background work. Building them is a handful of objects: the state worth
- * keeping (the lifecycle model, verified keys, the ingest queue, prepared
- * statements) lives in what is built once.
+ * background work. Each service and resolver is built when first used, so a
+ * request builds the few its resolvers reach; the state worth keeping (the
+ * lifecycle model, verified keys, the ingest queue, prepared statements)
+ * lives in what is built once.
  */
 export type ScopedServices = {
   customers: CustomerService;
@@ -134,7 +135,7 @@ export type ScopedServices = {
   webhookDeliveries: WebhookDeliveryService;
   predictions: PredictionService;
   /** The resolver instances, for type-graphql's container. */
-  resolvers: ReadonlyMap<ResolverClass, object>;
+  resolvers: ResolverRegistry;
 };
 
 /**
@@ -163,8 +164,8 @@ export type Services = ScopedServices & {
 };
 
 /** What the customers module reads of the modules above it: a list filtered by segment, or by the customers a metric counts. */
-export function customerRelations(metrics: MetricsService): CustomerRelations {
-  return { segmentMembers, metricMembers: (spec) => metrics.members(spec) };
+export function customerRelations(metrics: () => MetricsService): CustomerRelations {
+  return { segmentMembers, metricMembers: (spec) => metrics().members(spec) };
 }
 
 /** What the campaigns module reads of the modules above it: the daily touchpoint rollup. */
@@ -177,6 +178,34 @@ export const SEGMENT_RELATIONS: SegmentRelations = {
 };
 
 type ResolverClass = abstract new (...args: never[]) => object;
+
+/** `make()`, called on first use and kept. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | null = null;
+  return () => (made ??= { value: make() }).value;
+}
+
+/** The resolvers of one set of services, each built the first time type-graphql asks for it. */
+export class ResolverRegistry {
+  private readonly built = new Map<ResolverClass, object>();
+
+  constructor(private readonly makers: ReadonlyArray<readonly [ResolverClass, () => object]>) {}
+
+  has(resolverClass: ResolverClass): boolean {
+    return this.makers.some(([wired]) => wired === resolverClass);
+  }
+
+  get(resolverClass: ResolverClass): object | undefined {
+    let resolver = this.built.get(resolverClass);
+    if (!resolver) {
+      const make = this.makers.find(([wired]) => wired === resolverClass)?.[1];
+      if (!make) return undefined;
+      resolver = make();
+      this.built.set(resolverClass, resolver);
+    }
+    return resolver;
+  }
+}
 
 export type ServiceOptions = {
   url: string;
@@ -308,84 +337,124 @@ export async function createServices(options: ServiceOptions): Promise<Services>
   });
 
   const scoped = (db: Db): ScopedServices => {
-    const metrics = new MetricsService(db, () => models.current(), database);
+    // A request builds only what its resolvers reach (a page of customers: the customers service and three resolvers),
+    // each once, on first use.
+    const metrics = once(() => new MetricsService(db, () => models.current(), database));
     // The overview counts from the metrics projection (plus the log's tail) instead of scanning customers.
-    const lifecycle = new LifecycleService(
-      db,
-      models,
-      journeys,
-      {
-        counts: () => metrics.stageCounts(),
-        flows: (from, to) => metrics.stageFlows(from, to),
-      },
-      database,
+    const lifecycle = once(
+      () =>
+        new LifecycleService(
+          db,
+          models,
+          journeys,
+          {
+            counts: () => metrics().stageCounts(),
+            flows: (from, to) => metrics().stageFlows(from, to),
+          },
+          database,
+        ),
     );
-    const customers = new CustomerService(
-      db,
-      {
-        created: (uow, customerId, at) => lifecycle.enter(uow, customerId, at),
-        deleting: async (uow, customerId) => {
-          await keepMessageIdsOf(uow, customerId);
-          await recordErasure(uow, customerId);
-          await segments.customerDeleting(uow, customerId);
-        },
-        updated: (uow, customerId) => segments.customerUpdated(uow, customerId),
-      },
-      customerRelations(metrics),
+    const customers = once(
+      (): CustomerService =>
+        new CustomerService(
+          db,
+          {
+            created: (uow, customerId, at) => lifecycle().enter(uow, customerId, at),
+            deleting: async (uow, customerId) => {
+              await keepMessageIdsOf(uow, customerId);
+              await recordErasure(uow, customerId);
+              await segments().customerDeleting(uow, customerId);
+            },
+            updated: (uow, customerId) => segments().customerUpdated(uow, customerId),
+          },
+          customerRelations(metrics),
+        ),
     );
-    const segments: SegmentService = new SegmentService(db, customers, SEGMENT_RELATIONS);
-    const requestMerges = merges.on(db);
-    const identify = new IdentifyService(db, { updated: (uow, customerId) => segments.customerUpdated(uow, customerId) }, requestMerges);
-    const requestIngest = ingest.on(db);
-    const tracking = new TrackingService(db, requestIngest, (items, path) => identify.identify(items, path), trackingMappings);
-    const campaigns = new CampaignService(db, CAMPAIGN_RELATIONS);
-    const predictions = new PredictionService(db);
-    const projections = new ProjectionService(db, projector, health);
-    const playbooks = new PlaybookService(db, { model: () => models.current(), segments: () => segments.list() });
-    const webhookEndpoints = new WebhookEndpointService(db, webhookSources, () => models.current(), addressPolicy, webhookResolve);
-    const webhookDeliveries = new WebhookDeliveryService(db, webhookDispatcher);
-    const transitionPages = timelineLoader(transitionTimeline.on(db));
-    const touchpointPages = timelineLoader(touchpointTimeline.on(db));
-    const resolvers = new Map<ResolverClass, object>([
-      [ApiKeyResolver, new ApiKeyResolver(apiKeys)],
-      [MetricsResolver, new MetricsResolver(metrics)],
-      [CampaignResolver, new CampaignResolver(campaigns)],
-      [PredictionResolver, new PredictionResolver(predictions)],
-      [CustomerPredictionResolver, new CustomerPredictionResolver(predictions)],
-      [CustomerPredictionFieldsResolver, new CustomerPredictionFieldsResolver()],
-      [ProjectionResolver, new ProjectionResolver(projections)],
-      [CustomerResolver, new CustomerResolver(customers)],
-      [CustomerConnectionResolver, new CustomerConnectionResolver()],
-      [IdentifyResolver, new IdentifyResolver(identify)],
-      [CustomerMergeResolver, new CustomerMergeResolver(requestMerges)],
-      [LifecycleResolver, new LifecycleResolver(models, lifecycle, customers)],
-      [CustomerTransitionsResolver, new CustomerTransitionsResolver(transitionPages)],
-      [StageTransitionConnectionResolver, new StageTransitionConnectionResolver()],
-      [TouchpointResolver, new TouchpointResolver(requestIngest, customers)],
-      [SegmentResolver, new SegmentResolver(segments)],
-      [CustomerSegmentsResolver, new CustomerSegmentsResolver(segments)],
-      [CustomerTouchpointsResolver, new CustomerTouchpointsResolver(touchpointPages)],
-      [TouchpointConnectionResolver, new TouchpointConnectionResolver()],
-      [TrackingResolver, new TrackingResolver(tracking)],
-      [PlaybookResolver, new PlaybookResolver(playbooks)],
-      [CustomerPlaybooksResolver, new CustomerPlaybooksResolver(playbooks)],
-      [WebhookResolver, new WebhookResolver(webhookEndpoints, webhookDeliveries)],
+    const segments = once((): SegmentService => new SegmentService(db, customers(), SEGMENT_RELATIONS));
+    const requestMerges = once(() => merges.on(db));
+    const identify = once(
+      () => new IdentifyService(db, { updated: (uow, customerId) => segments().customerUpdated(uow, customerId) }, requestMerges()),
+    );
+    const requestIngest = once(() => ingest.on(db));
+    const tracking = once(
+      () => new TrackingService(db, requestIngest(), (items, path) => identify().identify(items, path), trackingMappings),
+    );
+    const campaigns = once(() => new CampaignService(db, CAMPAIGN_RELATIONS));
+    const predictions = once(() => new PredictionService(db));
+    const projections = once(() => new ProjectionService(db, projector, health));
+    const playbooks = once(() => new PlaybookService(db, { model: () => models.current(), segments: () => segments().list() }));
+    const webhookEndpoints = once(
+      () => new WebhookEndpointService(db, webhookSources, () => models.current(), addressPolicy, webhookResolve),
+    );
+    const webhookDeliveries = once(() => new WebhookDeliveryService(db, webhookDispatcher));
+    const resolvers = new ResolverRegistry([
+      [ApiKeyResolver, () => new ApiKeyResolver(apiKeys)],
+      [MetricsResolver, () => new MetricsResolver(metrics())],
+      [CampaignResolver, () => new CampaignResolver(campaigns())],
+      [PredictionResolver, () => new PredictionResolver(predictions())],
+      [CustomerPredictionResolver, () => new CustomerPredictionResolver(predictions())],
+      [CustomerPredictionFieldsResolver, () => new CustomerPredictionFieldsResolver()],
+      [ProjectionResolver, () => new ProjectionResolver(projections())],
+      [CustomerResolver, () => new CustomerResolver(customers())],
+      [CustomerConnectionResolver, () => new CustomerConnectionResolver()],
+      [IdentifyResolver, () => new IdentifyResolver(identify())],
+      [CustomerMergeResolver, () => new CustomerMergeResolver(requestMerges())],
+      [LifecycleResolver, () => new LifecycleResolver(models, lifecycle(), customers())],
+      [CustomerTransitionsResolver, () => new CustomerTransitionsResolver(timelineLoader(transitionTimeline.on(db)))],
+      [StageTransitionConnectionResolver, () => new StageTransitionConnectionResolver()],
+      [TouchpointResolver, () => new TouchpointResolver(requestIngest(), customers())],
+      [SegmentResolver, () => new SegmentResolver(segments())],
+      [CustomerSegmentsResolver, () => new CustomerSegmentsResolver(segments())],
+      [CustomerTouchpointsResolver, () => new CustomerTouchpointsResolver(timelineLoader(touchpointTimeline.on(db)))],
+      [TouchpointConnectionResolver, () => new TouchpointConnectionResolver()],
+      [TrackingResolver, () => new TrackingResolver(tracking())],
+      [PlaybookResolver, () => new PlaybookResolver(playbooks())],
+      [CustomerPlaybooksResolver, () => new CustomerPlaybooksResolver(playbooks())],
+      [WebhookResolver, () => new WebhookResolver(webhookEndpoints(), webhookDeliveries())],
     ]);
     return {
-      customers,
-      identify,
-      merges: requestMerges,
-      lifecycle,
-      ingest: requestIngest,
-      metrics,
-      segments,
-      campaigns,
-      projections,
-      tracking,
-      playbooks,
-      webhookEndpoints,
-      webhookDeliveries,
-      predictions,
+      get customers() {
+        return customers();
+      },
+      get identify() {
+        return identify();
+      },
+      get merges() {
+        return requestMerges();
+      },
+      get lifecycle() {
+        return lifecycle();
+      },
+      get ingest() {
+        return requestIngest();
+      },
+      get metrics() {
+        return metrics();
+      },
+      get segments() {
+        return segments();
+      },
+      get campaigns() {
+        return campaigns();
+      },
+      get projections() {
+        return projections();
+      },
+      get tracking() {
+        return tracking();
+      },
+      get playbooks() {
+        return playbooks();
+      },
+      get webhookEndpoints() {
+        return webhookEndpoints();
+      },
+      get webhookDeliveries() {
+        return webhookDeliveries();
+      },
+      get predictions() {
+        return predictions();
+      },
       resolvers,
     };
   };
