@@ -54,6 +54,16 @@ const WIDTHS = [
   const PAGES: ReadonlyArray<{ name: string; path: () => string; ready: string }> = [
     { name: 'live', path: () => '/live', ready: '.sankey__svg' },
     { name: 'metrics', path: () => '/metrics', ready: '[data-testid="kpi-sales"] .kpi__value' },
+    { name: 'kpi', path: () => '/metrics/newCustomers', ready: '[data-testid="kpi-view-total"]' },
+    {
+      name: 'customers-behind',
+      // The door of the New customers tile: the customers acquired in the last 90 days.
+      path: () => {
+        const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
+        return `/customers?behind=NEW_CUSTOMERS&m.from=${day(89)}&m.to=${day(0)}`;
+      },
+      ready: '.clm-table tbody tr',
+    },
     { name: 'cohorts', path: () => '/cohorts', ready: '.heatmap' },
     { name: 'customers', path: () => '/customers', ready: '.clm-table tbody tr' },
     { name: 'customer', path: () => `/customers/${customerId}`, ready: '.clm-timeline__score' },

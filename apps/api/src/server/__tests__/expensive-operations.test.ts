@@ -152,7 +152,7 @@ describe('expensive operations', () => {
     ]);
   });
 
-  it('refuses 15 aliases of the full metrics over 30 days (15 × 3,075 and the fields below) before they run', async () => {
+  it('refuses 15 aliases of the full metrics over 30 days (15 × 3,198 and the fields below) before they run', async () => {
     const schema = await buildClmSchema();
     const metrics = schema.getType('Metrics');
     if (!isObjectType(metrics)) throw new Error('no Metrics type');
@@ -165,17 +165,17 @@ describe('expensive operations', () => {
         const leaf = Object.values(type.getFields()).find((child) => !isObjectType(getNamedType(child.type)));
         return `${field.name} { ${leaf?.name} }`;
       });
-    expect(selection).toHaveLength(25);
+    expect(selection).toHaveLength(26);
     const aliases = Array.from(
       { length: 15 },
       (_, index) => `m${index}: metrics(range: { from: "2026-01-01", to: "2026-01-30" }) { ${selection.join(' ')} }`,
     );
     const answer = await whileTouchpointsLocked(() => post(`{ ${aliases.join(' ')} }`));
     expect(answer.status).toBe(400);
-    // Each alias: 25 metrics × (3 + 4 × 30) = 3,075, + 50 for the metric fields and their leaves.
-    expect(answer.body.errors?.[0].extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 15 * 3125, limit: 10_000 });
+    // Each alias: 26 metrics × (3 + 4 × 30) = 3,198, + 52 for the metric fields and their leaves.
+    expect(answer.body.errors?.[0].extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: 15 * 3250, limit: 10_000 });
     expect(answer.body.errors?.[0].message).toBe(
-      'operation cost 46875 exceeds the limit of 10000 (m0 3075, m1 3075, m2 3075, m3 3075, m4 3075, 10 more); ask for a shorter range, coarser buckets, fewer metrics, fewer or narrower conditions',
+      'operation cost 48750 exceeds the limit of 10000 (m0 3198, m1 3198, m2 3198, m3 3198, m4 3198, 10 more); ask for a shorter range, coarser buckets, fewer metrics, fewer or narrower conditions',
     );
   });
 
