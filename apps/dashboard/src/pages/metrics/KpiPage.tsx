@@ -149,38 +149,34 @@ function KpiView({ kpi }: { kpi: Kpi }) {
           <span className="muted">the same range and filter, one channel, campaign or segment at a time</span>
         </header>
         {dimensions.error && <ApiErrorState error={dimensions.error} />}
-        <Breakdown
-          kpi={kpi}
-          range={range}
-          filter={filter}
-          acquiredStage={acquiredStage}
-          title="By channel"
-          rows={(dimensions.data?.metrics.channels ?? []).map((row) => ({
-            key: row.channel,
-            label: row.channel || '(none)',
-            filter: { ...filter, channel: row.channel },
-          }))}
-        />
-        <Breakdown
-          kpi={kpi}
-          range={range}
-          filter={filter}
-          acquiredStage={acquiredStage}
-          title="By campaign"
-          rows={(dimensions.data?.metrics.campaigns ?? []).map((row) => ({
-            key: row.campaign,
-            label: row.campaign,
-            filter: { ...filter, campaign: row.campaign },
-          }))}
-        />
-        <Breakdown
-          kpi={kpi}
-          range={range}
-          filter={filter}
-          acquiredStage={acquiredStage}
-          title="By segment"
-          rows={(dimensions.data?.segments ?? []).map((row) => ({ key: row.id, label: row.name, filter: { ...filter, segment: row.id } }))}
-        />
+        {[
+          {
+            title: 'By channel',
+            rows: (dimensions.data?.metrics.channels ?? []).map((row) => ({
+              key: row.channel,
+              label: row.channel || '(none)',
+              filter: { ...filter, channel: row.channel },
+            })),
+          },
+          {
+            title: 'By campaign',
+            rows: (dimensions.data?.metrics.campaigns ?? []).map((row) => ({
+              key: row.campaign,
+              label: row.campaign,
+              filter: { ...filter, campaign: row.campaign },
+            })),
+          },
+          {
+            title: 'By segment',
+            rows: (dimensions.data?.segments ?? []).map((row) => ({
+              key: row.id,
+              label: row.name,
+              filter: { ...filter, segment: row.id },
+            })),
+          },
+        ].map(({ title, rows }) => (
+          <Breakdown key={title} kpi={kpi} range={range} filter={filter} acquiredStage={acquiredStage} title={title} rows={rows} />
+        ))}
       </section>
     </div>
   );
