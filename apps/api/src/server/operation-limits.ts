@@ -151,15 +151,16 @@ export function operationCosts(
         const type = getNamedType(field.type);
         const children = costOf(selection.selectionSet, type, seen);
         const price = field.extensions.cost;
-        if (price !== undefined) {
-          const own = Math.max(
-            1,
-            Math.ceil(price({ args: argumentsOf(selection, field), selections: fieldNames(selection.selectionSet, seen) })),
-          );
+        const own =
+          price === undefined
+            ? 0
+            : Math.ceil(price({ args: argumentsOf(selection, field), selections: fieldNames(selection.selectionSet, seen) }));
+        const below = type.name.endsWith('Connection') ? pageSize(selection, field) * children : children;
+        if (own > 0) {
           priced.push({ field: selection.alias?.value ?? selection.name.value, price: own });
-          cost += own + children;
+          cost += own + below;
         } else {
-          cost += type.name.endsWith('Connection') ? 1 + pageSize(selection, field) * children : 1 + children;
+          cost += 1 + below;
         }
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;

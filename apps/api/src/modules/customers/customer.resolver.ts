@@ -1,9 +1,26 @@
 import type { GraphQLResolveInfo } from 'graphql';
-import { Arg, Args, ArgsType, Authorized, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  ArgsType,
+  Authorized,
+  Ctx,
+  Extensions,
+  Field,
+  FieldResolver,
+  ID,
+  Info,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { SortDirection } from '../../core/connection.types';
 import { Scope } from '../../core/principal';
 import { selectedFields } from '../../core/selection';
 import type { RequestContext } from '../../core/request-context';
+import { customersFieldCost } from './customer-cost';
 import { Customer, CustomerIdentity } from './customer.type';
 import type { CustomerPage, CustomerService } from './customer.service';
 import { CreateCustomerInput, CustomerConnection, CustomerFilter, CustomerOrder, UpdateCustomerInput } from './dto/customer.types';
@@ -50,6 +67,7 @@ export class CustomerResolver {
   @Query(() => CustomerConnection, {
     description: 'Customers as a Relay connection: filter, sort, page forwards (first/after) or backwards (last/before).',
   })
+  @Extensions({ cost: customersFieldCost })
   customers(@Args() args: CustomersArgs, @Info() info: GraphQLResolveInfo): Promise<CustomerPage> {
     const sort = args.orderBy ?? { field: 'CREATED_AT' as const, direction: SortDirection.DESC };
     return this.service.list(args.filter ?? {}, sort, args, selectedFields(info, ['edges', 'node']));

@@ -1,3 +1,4 @@
+import { isRecord } from '../../core/field-cost';
 import type { FieldCostInput } from '../../core/field-cost';
 
 /*
@@ -118,8 +119,4 @@ function isoWeek(day: number): number {
 function monthIndex(day: number): number {
   const date = new Date(day * 86_400_000);
   return date.getUTCFullYear() * 12 + date.getUTCMonth();
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

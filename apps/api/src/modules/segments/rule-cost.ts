@@ -1,3 +1,4 @@
+import { isRecord } from '../../core/field-cost';
 import type { FieldCostInput } from '../../core/field-cost';
 import { SEGMENT_FIELDS } from './segment-fields';
 import type { FieldRegistry } from './segment-fields';
@@ -121,8 +122,4 @@ function instant(value: unknown): number | null {
 function instantDate(value: unknown): Date | null {
   const time = instant(value);
   return time === null ? null : new Date(time);
-}
-
-function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -175,6 +175,22 @@ describe('costError', () => {
 });
 
 describe('operationCost of priced fields', () => {
+  it('prices the customers behind a metric by the days of its range, on top of the page, and leaves other lists unpriced', () => {
+    const page = '{ totalCount edges { node { id } } }';
+    // selection: totalCount 1 + edges (1 + node (1 + id 1)) = 4; an ordinary list: 1 + 10 × 4, and no priced field
+    const plain = `{ customers(first: 10, filter: { stage: "retention" }) ${page} }`;
+    expect(cost(plain)).toBe(41);
+    expect(operationCosts(schema, parse(plain), undefined, {}).priced).toEqual([]);
+    // 90 days (2026-01-01..2026-03-31): 1 + 2 × 90 = 181, + 10 × 4
+    const behind = (metric: string) => `{ behind: customers(first: 10, filter: { metric: { ${metric} } }) ${page} }`;
+    const newCustomers = behind('membership: NEW_CUSTOMERS, from: "2026-01-01", to: "2026-03-31"');
+    expect(cost(newCustomers)).toBe(181 + 40);
+    expect(operationCosts(schema, parse(newCustomers), undefined, {}).priced).toEqual([{ field: 'behind', price: 181 }]);
+    // narrowed by a channel and a segment: 1 + 2 × 90 × 3 = 541; a range the filter refuses counts one day: 1 + 2 = 3
+    expect(cost(behind('membership: NEW_CUSTOMERS, from: "2026-01-01", to: "2026-03-31", channel: "email", segment: "s"'))).toBe(541 + 40);
+    expect(cost(behind('membership: NEW_CUSTOMERS, from: "2026-03-31", to: "2026-01-01"'))).toBe(3 + 40);
+  });
+
   /** 30 days by day: every metric costs ⌈30 ÷ 10⌉ + 4 × 30 = 123 (metric-cost.ts). */
   const RANGE = '{ from: "2026-01-01", to: "2026-01-30" }';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { startTestServer } from '../../../testing';
+import { startTestServer, TEST_LIMITS } from '../../../testing';
 import type { TestServer } from '../../../testing';
 import { METRIC_NAMES } from '../registry';
 import { FIXTURE_RANGE, loadFixtureBusiness } from './fixture-business';
@@ -35,7 +35,9 @@ describe('the customers behind a metric', () => {
   let fixture: FixtureBusiness;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // The property asks for thirteen lists behind numbers in one operation, each priced by the days of its range (up to
+    // 1 + 2 × 182 × 3): above the default cost limit, whose refusals operation-limits.test.ts covers.
+    server = await startTestServer({ operationLimits: { ...TEST_LIMITS, maxCost: 100_000 } });
     fixture = await loadFixtureBusiness(server);
   }, 120_000);
   afterAll(async () => {
