@@ -12,7 +12,7 @@ import { databaseUnavailable, WorkScope } from '../database/db';
 import { Semaphore } from '../database/semaphore';
 import { sql } from '../database/sql';
 import type { SqlFragment } from '../database/sql';
-import { customerFilter, resolveCustomerFilter } from '../modules/customers';
+import { customerFilter, customersFieldCost, resolveCustomerFilter } from '../modules/customers';
 import { METRIC_NAMES, metricsPrice, metricTable, rangeShape } from '../modules/metrics';
 import { segmentMembers } from '../modules/segments';
 import { authenticate } from './context';
@@ -86,6 +86,16 @@ export function csvExportRouter(options: CsvExportOptions): Router {
   router.get('/customers.csv', async (request, response, next) => {
     try {
       const filter = parseCustomersCsvQuery(request.query);
+      if (filter.metric !== null) {
+        // The customers behind a number, priced as the customers query prices its metric filter.
+        const { principal } = response.locals as Locals;
+        const cost = customersFieldCost({ args: { filter: { metric: filter.metric } }, selections: [] });
+        const limit = principal?.maxCost ?? options.limits.maxCost;
+        if (cost > limit) {
+          options.expensiveWork.refused(principal?.keyId ?? '');
+          throw costLimitExceeded(cost, limit, [{ field: 'behind', price: cost }]);
+        }
+      }
       await exports.run(async () => {
         // A client that left while waiting for its turn costs nothing.
         if (response.destroyed) return;

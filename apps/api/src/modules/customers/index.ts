@@ -23,6 +23,7 @@ export { CUSTOMER_COLUMNS, CUSTOMER_CREATIONS_TABLE, CUSTOMERS_TABLE, customerFr
 export { CUSTOMER_IDENTITIES_TABLE, lockCustomersByIdentity } from './customer-identity.sql';
 export type { CustomerJson, CustomerRow } from './customer.sql';
 export { customerFilter, METRIC_MEMBERSHIPS, resolveCustomerFilter } from './customer-filter';
+export { customersFieldCost } from './customer-cost';
 export type {
   CustomerFilterSpec,
   CustomerRelations,

@@ -298,6 +298,24 @@ describe('expensive operations', () => {
     expect(server.expensiveWork()).toEqual({ running: 0, waiting: 0 });
   });
 
+  it('refuses the customers behind a number in customers.csv above the cost limit before it reads them', async () => {
+    // 2018-01-01..2026-01-01 is 2,923 days; narrowed by a channel, a campaign and a segment: 1 + 2 × 2923 × 4 = 23,385
+    const url = `${server.httpUrl.replace(/\/graphql$/, '')}/api/customers.csv?behind=NEW_CUSTOMERS&from=2018-01-01&to=2026-01-01&channel=ads&campaign=spring&segment=00000000-0000-4000-8000-000000000000`;
+    const csv = await whileTouchpointsLocked(() => fetch(url, { headers: { authorization: `Bearer ${readKey}` } }));
+    expect({ status: csv.status, body: await csv.json() }).toEqual({
+      status: 400,
+      body: {
+        errors: [
+          {
+            message:
+              'operation cost 23385 exceeds the limit of 10000 (behind 23385); ask for a shorter range, coarser buckets, fewer metrics, fewer or narrower conditions',
+            extensions: { code: 'COST_LIMIT_EXCEEDED', cost: 23_385, limit: 10_000 },
+          },
+        ],
+      },
+    });
+  });
+
   it('refuses a metrics.csv above the cost limit before it runs', async () => {
     // 3,660 days by day with a segment: 2 × 3660 + 3660 = 10,980
     const url = `${server.httpUrl.replace(/\/graphql$/, '')}/api/metrics.csv?metric=sales&from=2016-01-01&to=2026-01-07&bucket=DAY&segment=00000000-0000-4000-8000-000000000000`;
